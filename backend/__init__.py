@@ -1,0 +1,1 @@
+"""Suivi backend: the Flask application and its feature packages."""

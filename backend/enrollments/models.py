@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db import Base, UUIDPrimaryKey
+from backend.protocols.models import ProtocolVersion
+
+
+class Enrollment(UUIDPrimaryKey, Base):
+    """A patient followed on one protocol version from a surgery date, by a care team."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (CheckConstraint("status IN ('active', 'ended')", name="status"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    protocol_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protocol_versions.id"))
+    care_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_teams.id"), index=True)
+    surgery_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    enrolled_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    protocol: Mapped[ProtocolVersion] = relationship(lazy="joined")
+
+
+class ActivationCode(UUIDPrimaryKey, Base):
+    """A single-use, expiring code that pairs the patient's phone; stored hashed."""
+
+    __tablename__ = "activation_codes"
+
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DeviceToken(UUIDPrimaryKey, Base):
+    """The patient app's bearer token (hash only), revocable by staff or the patient."""
+
+    __tablename__ = "device_tokens"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(100))
+    push_token: Mapped[str | None] = mapped_column(String(4096))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

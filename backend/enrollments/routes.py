@@ -1,0 +1,122 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend import db
+from backend.api import BEARER
+from backend.audit import services as audit
+from backend.auth.principal import current_patient, current_staff, patient_required, staff_required
+from backend.enrollments import services
+from backend.enrollments.schemas import (
+    ActivatedOut,
+    ActivateIn,
+    ActivationOut,
+    DeviceOut,
+    EnrollmentCreatedOut,
+    EnrollmentIn,
+    EnrollmentOut,
+    MeOut,
+)
+from backend.patients.models import Patient
+from backend.patients.services import get_patient
+
+blp = Blueprint("enrollments", __name__, url_prefix="",
+                description="Enrolment in a protocol and pairing of the patient app.")
+
+enrolling_staff = ("nurse", "surgeon")
+
+
+def _activation(issued: services.IssuedCode) -> dict:
+    return {"activation_code": issued.code, "activation_expires_at": issued.expires_at,
+            "activation_qr_svg": issued.qr_svg}
+
+
+@blp.route("/patients/<uuid:patient_id>/enrollments")
+class Enrollments(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, EnrollmentOut(many=True))
+    @staff_required(action="enrollment.list")
+    def get(self, patient_id):
+        """The patient's enrolments."""
+        patient = get_patient(current_staff(), patient_id, "enrollment.list")
+        audit.record("enrollment.list", patient_id=patient.id)
+        return services.enrollments_of(patient)
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(EnrollmentIn)
+    @blp.response(201, EnrollmentCreatedOut)
+    @staff_required(*enrolling_staff, action="enrollment.create")
+    def post(self, args, patient_id):
+        """Enrol the patient; the activation code for the app is returned once."""
+        patient = get_patient(current_staff(), patient_id, "enrollment.create")
+        enrollment, issued = services.enrol(
+            current_staff(), patient, args["protocol"], args.get("protocol_version"),
+            args["surgery_date"], args.get("care_team"))
+        return {"enrollment": enrollment, **_activation(issued)}
+
+
+@blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code")
+class NewActivationCode(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(201, ActivationOut)
+    @staff_required(*enrolling_staff, action="enrollment.activation_code")
+    def post(self, patient_id, enrollment_id):
+        """A new activation code (lost code or new phone); earlier unused codes stop working."""
+        patient = get_patient(current_staff(), patient_id, "enrollment.activation_code")
+        issued = services.issue_activation_code(services.get_enrollment(patient, enrollment_id))
+        return _activation(issued)
+
+
+@blp.route("/patients/<uuid:patient_id>/devices")
+class Devices(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, DeviceOut(many=True))
+    @staff_required(action="device.list")
+    def get(self, patient_id):
+        """The patient's paired devices."""
+        patient = get_patient(current_staff(), patient_id, "device.list")
+        audit.record("device.list", patient_id=patient.id)
+        return services.devices_of(patient)
+
+
+@blp.route("/patients/<uuid:patient_id>/devices/<uuid:device_id>")
+class Device(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(204)
+    @staff_required(*enrolling_staff, action="device.revoke")
+    def delete(self, patient_id, device_id):
+        """Revoke a device token (lost or stolen phone)."""
+        patient = get_patient(current_staff(), patient_id, "device.revoke")
+        services.revoke_device(patient.id, device_id)
+
+
+@blp.route("/patient/activate")
+class Activate(MethodView):
+    @blp.arguments(ActivateIn)
+    @blp.response(201, ActivatedOut)
+    def post(self, args):
+        """Pair the patient app: activation code in, device token out (shown once)."""
+        token, patient = services.activate(args["activation_code"], args.get("device_label"))
+        return {"device_token": token, "patient": patient}
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, MeOut)
+    @patient_required(action="me.read")
+    def get(self):
+        """The patient's own record (patient app)."""
+        patient_id = current_patient().patient_id
+        audit.record("me.read", patient_id=patient_id)
+        return db.session().get(Patient, patient_id)
+
+
+@blp.route("/me/device")
+class MyDevice(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(204)
+    @patient_required(action="me.unpair")
+    def delete(self):
+        """Unpair this phone: its token stops working."""
+        principal = current_patient()
+        services.revoke_device(principal.patient_id, principal.device_token_id)

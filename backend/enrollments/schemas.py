@@ -1,0 +1,60 @@
+from marshmallow import Schema, fields, validate
+
+from backend.teams.schemas import Slug
+
+
+class EnrollmentIn(Schema):
+    protocol = fields.String(required=True, validate=Slug)
+    protocol_version = fields.Integer(validate=validate.Range(min=1), metadata={
+        "description": "defaults to the latest published version"})
+    surgery_date = fields.Date(required=True)
+    care_team = fields.String(validate=Slug)
+
+
+class EnrollmentOut(Schema):
+    id = fields.UUID()
+    patient_id = fields.UUID()
+    protocol = fields.String(attribute="protocol.slug")
+    protocol_version = fields.Integer(attribute="protocol.version")
+    care_team_id = fields.UUID()
+    surgery_date = fields.Date()
+    status = fields.String()
+    created_at = fields.DateTime()
+
+
+class ActivationOut(Schema):
+    activation_code = fields.String(metadata={"description": "shown once; give it to the patient"})
+    activation_expires_at = fields.DateTime()
+    activation_qr_svg = fields.String(metadata={"description": "data: URI of an SVG QR code"})
+
+
+class EnrollmentCreatedOut(ActivationOut):
+    enrollment = fields.Nested(EnrollmentOut)
+
+
+class ActivateIn(Schema):
+    activation_code = fields.String(required=True, validate=validate.Length(min=6, max=32))
+    device_label = fields.String(validate=validate.Length(max=100))
+
+
+class MeOut(Schema):
+    id = fields.UUID()
+    given_name = fields.String()
+    family_name = fields.String()
+    language = fields.String()
+    timezone = fields.String()
+
+
+class ActivatedOut(Schema):
+    device_token = fields.String(metadata={"description": "Bearer token of the patient app"})
+    patient = fields.Nested(MeOut)
+
+
+class DeviceOut(Schema):
+    id = fields.UUID()
+    label = fields.String()
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime()
+    revoked_at = fields.DateTime()
+
+

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, UUIDPrimaryKey
+
+
+class IdempotencyRecord(UUIDPrimaryKey, Base):
+    """The stored answer to a request made with an ``Idempotency-Key``.
+
+    The unique constraint (scope, key) is what makes concurrent retries safe: the
+    second insert fails and that request replays the first one's response.
+    """
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    scope: Mapped[str] = mapped_column(String(80))  # e.g. "patient:<uuid>"
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(index=True)

@@ -1,0 +1,54 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.api import BEARER
+from backend.audit import services as audit
+from backend.auth.principal import current_staff, staff_required
+from backend.patients import services
+from backend.patients.schemas import PatientIn, PatientListArgs, PatientOut, PatientPatch
+
+blp = Blueprint("patients", __name__, url_prefix="/patients",
+                description="Patient records, scoped to the caller's care teams.")
+
+
+
+@blp.route("")
+class PatientCollection(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(PatientListArgs, location="query")
+    @blp.response(200, PatientOut(many=True))
+    @staff_required(action="patient.list")
+    def get(self, args):
+        """Patients of the caller's care teams."""
+        return services.list_patients(current_staff(), args.get("q"), args["limit"],
+                                      args["offset"])
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(PatientIn)
+    @blp.response(201, PatientOut)
+    @staff_required("nurse", "surgeon", action="patient.create")
+    def post(self, args):
+        """Create a patient record."""
+        return services.create_patient(current_staff(), args)
+
+
+@blp.route("/<uuid:patient_id>")
+class PatientItem(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, PatientOut)
+    @staff_required(action="patient.read")
+    def get(self, patient_id):
+        """One patient record."""
+        patient = services.get_patient(current_staff(), patient_id, "patient.read")
+        audit.record("patient.read", patient_id=patient.id, object_type="patient",
+                     object_id=patient.id)
+        return patient
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(PatientPatch)
+    @blp.response(200, PatientOut)
+    @staff_required("nurse", "surgeon", action="patient.update")
+    def patch(self, args, patient_id):
+        """Change a patient record."""
+        patient = services.get_patient(current_staff(), patient_id, "patient.update")
+        return services.update_patient(patient, args)

@@ -1,0 +1,53 @@
+from marshmallow import Schema, fields, validate
+
+from backend.schemas import PageArgs
+from backend.teams.schemas import Phone, Slug
+
+Name = validate.Length(min=1, max=100)
+
+
+class PatientIn(Schema):
+    given_name = fields.String(required=True, validate=Name)
+    family_name = fields.String(required=True, validate=Name)
+    birth_date = fields.Date(required=True)
+    sex = fields.String(validate=validate.OneOf(["female", "male", "other", "unknown"]))
+    phone = fields.String(validate=Phone, allow_none=True)
+    email = fields.Email(allow_none=True)
+    language = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
+    timezone = fields.String(load_default="Europe/Paris", validate=validate.Length(max=64))
+    hospital_id = fields.String(validate=validate.Length(min=1, max=64), allow_none=True)
+    care_team = fields.String(validate=Slug, metadata={
+        "description": "slug of the following team; defaults to the caller's only team"})
+
+
+class PatientPatch(Schema):
+    given_name = fields.String(validate=Name)
+    family_name = fields.String(validate=Name)
+    birth_date = fields.Date()
+    sex = fields.String(validate=validate.OneOf(["female", "male", "other", "unknown"]))
+    phone = fields.String(validate=Phone, allow_none=True)
+    email = fields.Email(allow_none=True)
+    language = fields.String(validate=validate.OneOf(["fr", "en"]))
+    timezone = fields.String(validate=validate.Length(max=64))
+    hospital_id = fields.String(validate=validate.Length(min=1, max=64), allow_none=True)
+
+
+class PatientOut(Schema):
+    id = fields.UUID()
+    given_name = fields.String()
+    family_name = fields.String()
+    birth_date = fields.Date()
+    sex = fields.String()
+    phone = fields.String()
+    email = fields.String()
+    language = fields.String()
+    timezone = fields.String()
+    hospital_id = fields.String()
+    care_team_id = fields.UUID()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class PatientListArgs(PageArgs):
+    q = fields.String(validate=validate.Length(min=1, max=100),
+                      metadata={"description": "search in names and hospital id"})

@@ -1,0 +1,98 @@
+"""Patient records, seen only by the staff of the patient's care teams."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from zoneinfo import available_timezones
+
+from sqlalchemy import Select, or_, select
+
+from backend import db
+from backend.api import abort, field_error
+from backend.audit import services as audit
+from backend.auth.principal import StaffPrincipal
+from backend.clock import now
+from backend.enrollments.models import Enrollment
+from backend.patients.models import Patient
+from backend.teams import services as teams
+
+_TIMEZONES = available_timezones()
+
+
+def visible_patients(principal: StaffPrincipal) -> Select:
+    """Patients the principal may see: those of their teams (administrators: all, audited)."""
+    query = select(Patient)
+    if principal.role == "admin":
+        return query
+    enrolled_in_my_teams = select(Enrollment.patient_id).where(
+        Enrollment.care_team_id.in_(principal.team_ids))
+    return query.where(or_(Patient.care_team_id.in_(principal.team_ids),
+                           Patient.id.in_(enrolled_in_my_teams)))
+
+
+def get_patient(principal: StaffPrincipal, patient_id: uuid.UUID, action: str) -> Patient:
+    """The patient if visible to the principal; otherwise a 404 and an audited refusal.
+
+    A 404 rather than a 403: staff of another hospital team must not learn that the
+    identifier exists.
+    """
+    patient = db.session().scalar(visible_patients(principal).where(Patient.id == patient_id))
+    if patient is None:
+        audit.record_refusal(action, patient_id=patient_id, object_type="patient",
+                             object_id=patient_id, detail={"reason": "not in the caller's teams"})
+        abort(404, "No such patient.")
+    return patient
+
+
+def list_patients(principal: StaffPrincipal, search: str | None, limit: int,
+                  offset: int) -> list[Patient]:
+    query = visible_patients(principal)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(Patient.family_name.ilike(pattern),
+                                Patient.given_name.ilike(pattern),
+                                Patient.hospital_id.ilike(pattern)))
+    query = query.order_by(Patient.family_name, Patient.given_name, Patient.id)
+    patients = list(db.session().scalars(query.limit(limit).offset(offset)))
+    audit.record("patient.list", detail={"patient_ids": [str(p.id) for p in patients]})
+    return patients
+
+
+def _check(fields: dict[str, Any]) -> None:
+    if "timezone" in fields and fields["timezone"] not in _TIMEZONES:
+        field_error("timezone", f"unknown time zone '{fields['timezone']}' (e.g. Europe/Paris)")
+    if "birth_date" in fields and fields["birth_date"] > now().date():
+        field_error("birth_date", "is in the future")
+
+
+def create_patient(principal: StaffPrincipal, fields: dict[str, Any]) -> Patient:
+    _check(fields)
+    team_slug = fields.pop("care_team", None)
+    if team_slug:
+        team = teams.team_by_slug(team_slug, field="care_team")
+        if principal.role != "admin" and team.id not in principal.team_ids:
+            field_error("care_team", "you are not a member of this care team")
+        team_id = team.id
+    elif len(principal.team_ids) == 1:
+        (team_id,) = principal.team_ids
+    else:
+        field_error("care_team", "required when you belong to several care teams (or none)")
+    current = now()
+    patient = Patient(care_team_id=team_id, created_at=current, updated_at=current, **fields)
+    session = db.session()
+    session.add(patient)
+    session.flush()
+    audit.record("patient.create", patient_id=patient.id, object_type="patient",
+                 object_id=patient.id)
+    return patient
+
+
+def update_patient(patient: Patient, changes: dict[str, Any]) -> Patient:
+    _check(changes)
+    for name, value in changes.items():
+        setattr(patient, name, value)
+    patient.updated_at = now()
+    audit.record("patient.update", patient_id=patient.id, object_type="patient",
+                 object_id=patient.id, detail={"fields": sorted(changes)})
+    return patient

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, UUIDPrimaryKey
+
+
+class CareTeam(UUIDPrimaryKey, Base):
+    """A telemonitoring team (e.g. a surgical ward): members see the team's patients."""
+
+    __tablename__ = "care_teams"
+
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    on_call_phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class TeamMembership(UUIDPrimaryKey, Base):
+    __tablename__ = "team_memberships"
+    __table_args__ = (UniqueConstraint("team_id", "staff_id"),)
+
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_teams.id", ondelete="CASCADE"),
+                                               index=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"),
+                                                index=True)
+    created_at: Mapped[datetime]

@@ -1,0 +1,55 @@
+from marshmallow import Schema, fields, validate
+
+from backend.auth.models import ROLES
+from backend.schemas import NonEmpty, StaffSummary
+
+Slug = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$", error="lowercase letters, digits and '-'")
+Phone = validate.Regexp(r"^\+[1-9][0-9]{6,14}$", error="an international number like +33612345678")
+
+
+class StaffIn(Schema):
+    email = fields.Email(required=True)
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    password = fields.String(required=True, load_only=True, validate=NonEmpty)
+    phone = fields.String(validate=Phone, allow_none=True)
+    teams = fields.List(fields.String(validate=Slug), load_default=list)
+
+
+class StaffPatch(Schema):
+    display_name = fields.String(validate=validate.Length(min=1, max=200))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    password = fields.String(load_only=True, validate=NonEmpty)
+    phone = fields.String(validate=Phone, allow_none=True)
+    active = fields.Boolean()
+
+
+class StaffOut(StaffSummary):
+    email = fields.String()
+    phone = fields.String()
+    active = fields.Boolean()
+    mfa_enabled = fields.Boolean()
+    team_ids = fields.Method("_team_ids")
+    created_at = fields.DateTime()
+
+    def _team_ids(self, user):
+        from backend.teams.services import team_ids_of
+
+        return [str(team_id) for team_id in team_ids_of(user)]
+
+
+class TeamIn(Schema):
+    slug = fields.String(required=True, validate=Slug)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    on_call_phone = fields.String(validate=Phone, allow_none=True)
+
+
+class TeamOut(Schema):
+    id = fields.UUID()
+    slug = fields.String()
+    name = fields.String()
+    on_call_phone = fields.String()
+
+
+class MemberIn(Schema):
+    staff_id = fields.UUID(required=True)

@@ -1,0 +1,119 @@
+"""Staff accounts and care teams (administration)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from backend import db
+from backend.api import abort, field_error
+from backend.audit import services as audit
+from backend.auth import services as auth_services
+from backend.auth.models import ROLES, StaffUser
+from backend.clock import now
+from backend.security import hash_password
+from backend.teams.models import CareTeam, TeamMembership
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def check_password_policy(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        field_error("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+
+
+def team_by_slug(slug: str, field: str | None = None) -> CareTeam:
+    """The team named ``slug``: unknown is a 422 on ``field`` of a body, else a 404."""
+    team = db.session().scalar(select(CareTeam).where(CareTeam.slug == slug))
+    if team is None:
+        if field:
+            field_error(field, f"unknown care team '{slug}'")
+        abort(404, f"No care team '{slug}'.")
+    return team
+
+
+def create_team(slug: str, name: str, on_call_phone: str | None = None) -> CareTeam:
+    session = db.session()
+    if session.scalar(select(CareTeam).where(CareTeam.slug == slug)):
+        field_error("slug", f"a care team '{slug}' already exists", code=409)
+    team = CareTeam(slug=slug, name=name, on_call_phone=on_call_phone, created_at=now())
+    session.add(team)
+    session.flush()
+    audit.record("team.create", object_type="care_team", object_id=team.id)
+    return team
+
+
+def create_staff(email: str, role: str, display_name: str, password: str,
+                 teams: Iterable[str] = (), phone: str | None = None) -> StaffUser:
+    session = db.session()
+    email = email.strip().lower()
+    if role not in ROLES:
+        field_error("role", f"must be one of {', '.join(ROLES)}")
+    check_password_policy(password)
+    if session.scalar(select(StaffUser).where(StaffUser.email == email)):
+        field_error("email", "an account with this e-mail already exists", code=409)
+    team_rows = [team_by_slug(slug, field="teams") for slug in teams]
+    user = StaffUser(email=email, role=role, display_name=display_name, phone=phone,
+                     password_hash=hash_password(password), created_at=now())
+    session.add(user)
+    session.flush()
+    for team in team_rows:
+        session.add(TeamMembership(team_id=team.id, staff_id=user.id, created_at=now()))
+    audit.record("staff.create", object_type="staff_user", object_id=user.id,
+                 detail={"role": role, "teams": list(teams)})
+    return user
+
+
+def get_staff(staff_id: uuid.UUID) -> StaffUser:
+    user = db.session().get(StaffUser, staff_id)
+    if user is None:
+        abort(404, "No such staff account.")
+    return user
+
+
+def update_staff(user: StaffUser, changes: dict) -> StaffUser:
+    if "role" in changes and changes["role"] not in ROLES:
+        field_error("role", f"must be one of {', '.join(ROLES)}")
+    if "password" in changes:
+        check_password_policy(changes["password"])
+        user.password_hash = hash_password(changes.pop("password"))
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if changes.get("active") is False:
+        auth_services.revoke_tokens(user)
+    audit.record("staff.update", object_type="staff_user", object_id=user.id,
+                 detail={"fields": sorted(changes)})
+    return user
+
+
+def reset_mfa(user: StaffUser) -> None:
+    auth_services.reset_mfa(user)
+    audit.record("staff.reset_mfa", object_type="staff_user", object_id=user.id)
+
+
+def set_membership(team: CareTeam, staff_id: uuid.UUID, member: bool) -> None:
+    session = db.session()
+    get_staff(staff_id)
+    row = session.scalar(select(TeamMembership).where(TeamMembership.team_id == team.id,
+                                                      TeamMembership.staff_id == staff_id))
+    if member and row is None:
+        session.add(TeamMembership(team_id=team.id, staff_id=staff_id, created_at=now()))
+    elif not member and row is not None:
+        session.delete(row)
+    audit.record("team.add_member" if member else "team.remove_member",
+                 object_type="care_team", object_id=team.id, detail={"staff_id": str(staff_id)})
+
+
+def list_staff() -> list[StaffUser]:
+    return list(db.session().scalars(select(StaffUser).order_by(StaffUser.email)))
+
+
+def list_teams() -> list[CareTeam]:
+    return list(db.session().scalars(select(CareTeam).order_by(CareTeam.slug)))
+
+
+def team_ids_of(user: StaffUser) -> list[uuid.UUID]:
+    return list(db.session().scalars(select(TeamMembership.team_id)
+                                     .where(TeamMembership.staff_id == user.id)))

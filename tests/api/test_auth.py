@@ -1,0 +1,186 @@
+"""Staff sign-in: password, TOTP second factor, back-off, lockout, token lifetime."""
+
+from __future__ import annotations
+
+import uuid
+
+import pyotp
+import pytest
+
+from backend.auth.models import StaffUser
+from tests.helpers import PASSWORD, Caller, audit_events
+
+LOGIN = "/api/v1/auth/login"
+
+
+@pytest.fixture
+def anonymous(app):
+    return Caller(app)
+
+
+def _login(anonymous, email, password=PASSWORD):
+    return anonymous.post(LOGIN, json={"email": email, "password": password})
+
+
+def test_login_without_second_factor_cannot_reach_patient_data(world, anonymous):
+    nurse = world.staff("nurse", enrol_mfa=False)
+    response = _login(anonymous, nurse.info["email"])
+    assert response.status_code == 200
+    body = response.json
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 900
+    assert body["mfa_enrolment_required"] is True
+    caller = Caller(world.app, body["access_token"])
+    refused = caller.get("/api/v1/patients")
+    assert refused.status_code == 403
+    assert "second factor" in refused.json["message"]
+    assert caller.get("/api/v1/auth/me").status_code == 200
+
+
+def test_totp_enrolment_then_two_step_login(world, anonymous, clock):
+    nurse = world.staff("nurse", enrol_mfa=True)
+    secret = nurse.info["totp_secret"]
+    clock.advance(seconds=60)
+    first = _login(anonymous, nurse.info["email"])
+    assert first.status_code == 200
+    assert first.json == {"mfa_required": True, "mfa_token": first.json["mfa_token"]}
+    wrong = anonymous.post("/api/v1/auth/mfa", json={"mfa_token": first.json["mfa_token"],
+                                                     "code": "000000"})
+    assert wrong.status_code == 401
+    code = pyotp.TOTP(secret).at(clock.now())
+    ok = anonymous.post("/api/v1/auth/mfa", json={"mfa_token": first.json["mfa_token"],
+                                                  "code": code})
+    assert ok.status_code == 200, ok.json
+    assert Caller(world.app, ok.json["access_token"]).get("/api/v1/patients").status_code == 200
+    # The same code cannot be used twice (replay), even within its 30 s window.
+    again = _login(anonymous, nurse.info["email"])
+    replay = anonymous.post("/api/v1/auth/mfa", json={"mfa_token": again.json["mfa_token"],
+                                                      "code": code})
+    assert replay.status_code == 401
+
+
+def test_enrolment_returns_a_qr_code_and_refuses_a_wrong_first_code(world):
+    nurse = world.staff("nurse", enrol_mfa=False)
+    started = nurse.post("/api/v1/auth/totp")
+    assert started.status_code == 201
+    assert started.json["otpauth_uri"].startswith("otpauth://totp/Suivi:")
+    assert started.json["qr_svg"].startswith("data:image/svg+xml")
+    wrong = nurse.post("/api/v1/auth/totp/confirm", json={"code": "123456"})
+    assert wrong.status_code == 422
+    assert "code" in wrong.json["errors"]["json"]
+    assert nurse.get("/api/v1/patients").status_code == 403
+
+
+def test_recovery_code_works_once(world, anonymous, clock):
+    nurse = world.staff("nurse")
+    recovery = nurse.info["recovery_codes"][0]
+    for expected in (200, 401):
+        clock.advance(seconds=40)
+        token = _login(anonymous, nurse.info["email"]).json["mfa_token"]
+        response = anonymous.post("/api/v1/auth/mfa", json={"mfa_token": token,
+                                                            "code": recovery})
+        assert response.status_code == expected
+
+
+def test_expired_mfa_token_is_refused(world, anonymous, clock):
+    nurse = world.staff("nurse")
+    token = _login(anonymous, nurse.info["email"]).json["mfa_token"]
+    clock.advance(minutes=6)
+    code = pyotp.TOTP(nurse.info["totp_secret"]).at(clock.now())
+    response = anonymous.post("/api/v1/auth/mfa", json={"mfa_token": token, "code": code})
+    assert response.status_code == 401
+    assert "expired" in response.json["message"]
+    forged = anonymous.post("/api/v1/auth/mfa", json={"mfa_token": token[:-2], "code": code})
+    assert forged.status_code == 401
+
+
+def test_wrong_password_is_audited_and_backs_off(world, anonymous, clock, app):
+    nurse = world.staff("nurse")
+    email = nurse.info["email"]
+    for _ in range(3):
+        assert _login(anonymous, email, "wrong password!").status_code == 401
+    # Fourth attempt at once: refused without even checking the password.
+    backoff = _login(anonymous, email)
+    assert backoff.status_code == 429
+    assert "retry in" in backoff.json["message"]
+    clock.advance(seconds=2)
+    assert _login(anonymous, email).status_code == 200
+    failures = audit_events(app, action="auth.login", outcome="failure")
+    assert len(failures) == 3
+    assert all(str(event.actor_id) == nurse.id for event in failures)
+
+
+def test_lockout_after_repeated_failures(world, anonymous, clock, app):
+    nurse = world.staff("nurse")
+    email = nurse.info["email"]
+    for _ in range(10):
+        clock.advance(seconds=61)
+        assert _login(anonymous, email, "wrong password!").status_code == 401
+    clock.advance(seconds=61)
+    locked = _login(anonymous, email)
+    assert locked.status_code == 429
+    assert "locked" in locked.json["message"]
+    clock.advance(minutes=15)
+    assert _login(anonymous, email).status_code == 200
+
+
+def test_unknown_email_and_wrong_password_look_the_same(world, anonymous):
+    nurse = world.staff("nurse")
+    unknown = _login(anonymous, "nobody@hospital.test")
+    wrong = _login(anonymous, nurse.info["email"], "wrong password!")
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json["message"] == wrong.json["message"]
+
+
+def test_address_throttled_after_many_failures(world, anonymous, app):
+    app.config["SUIVI_IP_FAILURE_LIMIT"] = 5
+    nurse = world.staff("nurse")
+    for index in range(5):
+        _login(anonymous, f"ghost{index}@hospital.test", "wrong password!")
+    response = _login(anonymous, nurse.info["email"])
+    assert response.status_code == 429
+    assert "address" in response.json["message"]
+
+
+def test_token_expires_and_slides_while_used(world, clock):
+    nurse = world.staff("nurse")
+    clock.advance(minutes=10)
+    assert nurse.get("/api/v1/patients").status_code == 200  # slides the expiry forward
+    clock.advance(minutes=10)
+    assert nurse.get("/api/v1/patients").status_code == 200
+    clock.advance(minutes=16)
+    expired = nurse.get("/api/v1/patients")
+    assert expired.status_code == 401
+    assert expired.json["message"].startswith("A valid bearer token is required")
+
+
+def test_logout_revokes_the_token(world):
+    nurse = world.staff("nurse")
+    assert nurse.post("/api/v1/auth/logout").status_code == 204
+    assert nurse.get("/api/v1/auth/me").status_code == 401
+
+
+def test_login_body_errors_name_the_field(anonymous):
+    response = anonymous.post(LOGIN, json={"email": "not-an-email", "password": ""})
+    assert response.status_code == 422
+    errors = response.json["errors"]["json"]
+    assert set(errors) == {"email", "password"}
+    assert "email" in response.json["message"]
+    unknown_field = anonymous.post(LOGIN, json={"email": "a@b.fr", "password": "x", "role": "x"})
+    assert unknown_field.status_code == 422
+    assert "role" in unknown_field.json["errors"]["json"]
+
+
+def test_demo_mode_lets_staff_skip_totp(world, app):
+    app.config["SUIVI_DEMO"] = True
+    nurse = world.staff("nurse", enrol_mfa=False)
+    assert nurse.get("/api/v1/patients").status_code == 200
+
+
+def test_passwords_are_stored_as_argon2_hashes(world, app):
+    nurse = world.staff("nurse")
+    with app.app_context():
+        from backend import db
+
+        user = db.session().get(StaffUser, uuid.UUID(nurse.id))
+        assert user.password_hash.startswith("$argon2id$")
+        assert PASSWORD not in user.password_hash

@@ -1,0 +1,164 @@
+"""Builders for API tests: everything goes through the HTTP API, as a user would."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pyotp
+from flask import Flask
+
+from backend import db
+from backend.clock import FrozenClock
+from backend.teams import services as team_services
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+@dataclass
+class Caller:
+    """An HTTP client with a bearer token (or none)."""
+
+    app: Flask
+    token: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def _headers(self, headers: dict | None) -> dict:
+        merged = dict(headers or {})
+        if self.token:
+            merged.setdefault("Authorization", f"Bearer {self.token}")
+        return merged
+
+    def request(self, method: str, path: str, json: Any = None, headers: dict | None = None,
+                **kwargs: Any):
+        client = self.app.test_client()
+        return client.open(path, method=method, json=json, headers=self._headers(headers),
+                           **kwargs)
+
+    def get(self, path: str, **kwargs: Any):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any):
+        return self.request("POST", path, json=json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any):
+        return self.request("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any):
+        return self.request("DELETE", path, **kwargs)
+
+    @property
+    def id(self) -> str:
+        return self.info["id"]
+
+
+class World:
+    def __init__(self, app: Flask, clock: FrozenClock) -> None:
+        self.app = app
+        self.clock = clock
+        self._admin: Caller | None = None
+
+    # -- staff -------------------------------------------------------------------------
+    def admin(self) -> Caller:
+        if self._admin is None:
+            email = f"admin{next(_counter)}@hospital.test"
+            with self.app.app_context():
+                team_services.create_staff(email, "admin", "Admin", PASSWORD)
+                db.session().commit()
+            self._admin = self.sign_in(email, enrol_mfa=True)
+        return self._admin
+
+    def team(self, slug: str) -> str:
+        response = self.admin().post("/api/v1/teams", json={"slug": slug, "name": slug.title()})
+        assert response.status_code in (201, 409), response.json
+        return slug
+
+    def staff(self, role: str, teams: tuple[str, ...] = ("team-a",), enrol_mfa: bool = True,
+              email: str | None = None) -> Caller:
+        for slug in teams:
+            self.team(slug)
+        email = email or f"{role}{next(_counter)}@hospital.test"
+        response = self.admin().post("/api/v1/staff", json={
+            "email": email, "display_name": role.title(), "role": role,
+            "password": PASSWORD, "teams": list(teams)})
+        assert response.status_code == 201, response.json
+        return self.sign_in(email, enrol_mfa=enrol_mfa)
+
+    def sign_in(self, email: str, enrol_mfa: bool) -> Caller:
+        anonymous = Caller(self.app)
+        response = anonymous.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert response.status_code == 200, response.json
+        caller = Caller(self.app, response.json["access_token"], response.json["user"])
+        if enrol_mfa:
+            secret = caller.post("/api/v1/auth/totp").json["secret"]
+            code = pyotp.TOTP(secret).at(self.clock.now())
+            confirmed = caller.post("/api/v1/auth/totp/confirm", json={"code": code})
+            assert confirmed.status_code == 200, confirmed.json
+            caller.info["totp_secret"] = secret
+            caller.info["recovery_codes"] = confirmed.json["recovery_codes"]
+        return caller
+
+    # -- patients ----------------------------------------------------------------------
+    def patient(self, staff: Caller, **fields: Any) -> dict:
+        body = {"given_name": "Jeanne", "family_name": f"Martin{next(_counter)}",
+                "birth_date": "1950-04-02", "phone": "+33612345678", "language": "fr",
+                "timezone": "Europe/Paris", **fields}
+        response = staff.post("/api/v1/patients", json=body)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def protocol(self, slug: str = "test-protocol", version: int = 1) -> str:
+        """A minimal stored protocol version for enrolment tests."""
+        from backend.protocols.services import store_protocol_version
+
+        with self.app.app_context():
+            store_protocol_version(slug, version, {"fr": "Protocole test", "en": "Test protocol"},
+                                   {"id": slug, "version": version})
+            db.session().commit()
+        return slug
+
+    def enrol(self, staff: Caller, patient_id: str, protocol: str | None = None) -> dict:
+        protocol = protocol or self.protocol()
+        response = staff.post(f"/api/v1/patients/{patient_id}/enrollments", json={
+            "protocol": protocol, "surgery_date": self.clock.now().date().isoformat()})
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def patient_device(self, staff: Caller, **fields: Any) -> tuple[dict, Caller]:
+        """A patient enrolled and activated: their record and their app's caller."""
+        patient = self.patient(staff, **fields)
+        code = self.enrol(staff, patient["id"])["activation_code"]
+        response = Caller(self.app).post("/api/v1/patient/activate",
+                                         json={"activation_code": code})
+        assert response.status_code == 201, response.json
+        return patient, Caller(self.app, response.json["device_token"], response.json["patient"])
+
+
+def today(clock: FrozenClock) -> date:
+    return clock.now().date()
+
+
+def count(app: Flask, model: type, **filters: Any) -> int:
+    """Rows of ``model`` in the database (optionally filtered by column values)."""
+    from sqlalchemy import func, select
+
+    with app.app_context():
+        query = select(func.count()).select_from(model)
+        for name, value in filters.items():
+            query = query.where(getattr(model, name) == value)
+        return db.session().scalar(query)
+
+
+def audit_events(app: Flask, **filters: Any) -> list:
+    from sqlalchemy import select
+
+    from backend.audit.models import AuditEvent
+
+    with app.app_context():
+        query = select(AuditEvent).order_by(AuditEvent.at)
+        for name, value in filters.items():
+            query = query.where(getattr(AuditEvent, name) == value)
+        return list(db.session().scalars(query))
