@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 from flask_smorest import Api as SmorestApi
 from flask_smorest import abort as smorest_abort
 
-BEARER = [{"bearerAuth": []}]
+PUBLIC: dict = {"security": []}  # for @blp.doc on operations that need no token
 
 
 def _flatten(errors: Any, prefix: str = "") -> list[str]:

@@ -24,6 +24,8 @@ API_SPEC = {
     # Served from the swagger-ui-bundle package: hospital networks often block CDNs.
     "OPENAPI_SWAGGER_UI_URL": "/api/docs/static/",
     "API_SPEC_OPTIONS": {
+        # Every operation needs a bearer token unless it says ``security: []``.
+        "security": [{"bearerAuth": []}],
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer"},

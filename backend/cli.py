@@ -106,9 +106,9 @@ def create_staff(email: str, role: str, teams: tuple[str, ...], display_name: st
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
-    _run_as_system(lambda: services.create_staff(email, role, display_name or email, password,
-                                                 teams))
-    click.echo(f"Staff account {email} ({role}) created.")
+    user = _run_as_system(lambda: services.create_staff(email, role, display_name or email,
+                                                        password, teams))
+    click.echo(f"Staff account {user.email} ({role}) created.")
 
 
 @main.command("load-content")

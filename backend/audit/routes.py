@@ -1,7 +1,6 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.api import BEARER
 from backend.audit import services
 from backend.audit.schemas import AuditEventOut, AuditQuery
 from backend.auth.principal import staff_required
@@ -12,10 +11,9 @@ blp = Blueprint("audit", __name__, url_prefix="/audit",
 
 @blp.route("")
 class AuditTrail(MethodView):
-    @blp.doc(security=BEARER)
+    @staff_required("admin", action="audit.search")
     @blp.arguments(AuditQuery, location="query")
     @blp.response(200, AuditEventOut(many=True))
-    @staff_required("admin", action="audit.search")
     def get(self, args):
         """Search the audit trail, newest first."""
         limit, offset = args.pop("limit"), args.pop("offset")

@@ -2,7 +2,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.api import BEARER
+from backend.api import PUBLIC
 from backend.auth import services
 from backend.auth.principal import bearer_token, current_staff, staff_required
 from backend.auth.schemas import (
@@ -37,6 +37,7 @@ def _token_out(result: services.LoginResult) -> dict:
 
 @blp.route("/login")
 class Login(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.arguments(LoginArgs)
     @blp.response(200, TokenOut)
     @blp.alt_response(401, description="Wrong e-mail or password")
@@ -48,6 +49,7 @@ class Login(MethodView):
 
 @blp.route("/mfa")
 class Mfa(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.arguments(MfaArgs)
     @blp.response(200, TokenOut)
     def post(self, args):
@@ -57,9 +59,8 @@ class Mfa(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(200, StaffUserOut)
     @staff_required(action="auth.me", patient_data=False)
+    @blp.response(200, StaffUserOut)
     def get(self):
         """The signed-in staff member."""
         principal = current_staff()
@@ -68,9 +69,8 @@ class Me(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(204)
     @staff_required(action="auth.logout", patient_data=False)
+    @blp.response(204)
     def post(self):
         """Revoke the token used for this call."""
         services.logout(bearer_token())
@@ -78,9 +78,8 @@ class Logout(MethodView):
 
 @blp.route("/totp")
 class TotpEnrolment(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(201, TotpEnrolmentOut)
     @staff_required(action="auth.totp_enrolment", patient_data=False)
+    @blp.response(201, TotpEnrolmentOut)
     def post(self):
         """Start TOTP enrolment: a secret and its QR code for an authenticator app."""
         return services.begin_totp_enrolment(current_staff().user)
@@ -88,10 +87,9 @@ class TotpEnrolment(MethodView):
 
 @blp.route("/totp/confirm")
 class TotpConfirm(MethodView):
-    @blp.doc(security=BEARER)
+    @staff_required(action="auth.totp_confirm", patient_data=False)
     @blp.arguments(CodeArgs)
     @blp.response(200, RecoveryCodesOut)
-    @staff_required(action="auth.totp_confirm", patient_data=False)
     def post(self, args):
         """Confirm enrolment with a first code; returns recovery codes, shown once."""
         return {"recovery_codes": services.confirm_totp_enrolment(current_staff().user,

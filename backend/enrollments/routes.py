@@ -2,7 +2,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from backend import db
-from backend.api import BEARER
+from backend.api import PUBLIC
 from backend.audit import services as audit
 from backend.auth.principal import current_patient, current_staff, patient_required, staff_required
 from backend.enrollments import services
@@ -32,19 +32,17 @@ def _activation(issued: services.IssuedCode) -> dict:
 
 @blp.route("/patients/<uuid:patient_id>/enrollments")
 class Enrollments(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(200, EnrollmentOut(many=True))
     @staff_required(action="enrollment.list")
+    @blp.response(200, EnrollmentOut(many=True))
     def get(self, patient_id):
         """The patient's enrolments."""
         patient = get_patient(current_staff(), patient_id, "enrollment.list")
         audit.record("enrollment.list", patient_id=patient.id)
         return services.enrollments_of(patient)
 
-    @blp.doc(security=BEARER)
+    @staff_required(*enrolling_staff, action="enrollment.create")
     @blp.arguments(EnrollmentIn)
     @blp.response(201, EnrollmentCreatedOut)
-    @staff_required(*enrolling_staff, action="enrollment.create")
     def post(self, args, patient_id):
         """Enrol the patient; the activation code for the app is returned once."""
         patient = get_patient(current_staff(), patient_id, "enrollment.create")
@@ -56,9 +54,8 @@ class Enrollments(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code")
 class NewActivationCode(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(201, ActivationOut)
     @staff_required(*enrolling_staff, action="enrollment.activation_code")
+    @blp.response(201, ActivationOut)
     def post(self, patient_id, enrollment_id):
         """A new activation code (lost code or new phone); earlier unused codes stop working."""
         patient = get_patient(current_staff(), patient_id, "enrollment.activation_code")
@@ -68,9 +65,8 @@ class NewActivationCode(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/devices")
 class Devices(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(200, DeviceOut(many=True))
     @staff_required(action="device.list")
+    @blp.response(200, DeviceOut(many=True))
     def get(self, patient_id):
         """The patient's paired devices."""
         patient = get_patient(current_staff(), patient_id, "device.list")
@@ -80,9 +76,8 @@ class Devices(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/devices/<uuid:device_id>")
 class Device(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(204)
     @staff_required(*enrolling_staff, action="device.revoke")
+    @blp.response(204)
     def delete(self, patient_id, device_id):
         """Revoke a device token (lost or stolen phone)."""
         patient = get_patient(current_staff(), patient_id, "device.revoke")
@@ -91,6 +86,7 @@ class Device(MethodView):
 
 @blp.route("/patient/activate")
 class Activate(MethodView):
+    @blp.doc(**PUBLIC)
     @blp.arguments(ActivateIn)
     @blp.response(201, ActivatedOut)
     def post(self, args):
@@ -101,9 +97,8 @@ class Activate(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(200, MeOut)
     @patient_required(action="me.read")
+    @blp.response(200, MeOut)
     def get(self):
         """The patient's own record (patient app)."""
         patient_id = current_patient().patient_id
@@ -113,9 +108,8 @@ class Me(MethodView):
 
 @blp.route("/me/device")
 class MyDevice(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(204)
     @patient_required(action="me.unpair")
+    @blp.response(204)
     def delete(self):
         """Unpair this phone: its token stops working."""
         principal = current_patient()

@@ -1,7 +1,6 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.api import BEARER
 from backend.audit import services as audit
 from backend.auth.principal import current_staff, staff_required
 from backend.patients import services
@@ -14,19 +13,17 @@ blp = Blueprint("patients", __name__, url_prefix="/patients",
 
 @blp.route("")
 class PatientCollection(MethodView):
-    @blp.doc(security=BEARER)
+    @staff_required(action="patient.list")
     @blp.arguments(PatientListArgs, location="query")
     @blp.response(200, PatientOut(many=True))
-    @staff_required(action="patient.list")
     def get(self, args):
         """Patients of the caller's care teams."""
         return services.list_patients(current_staff(), args.get("q"), args["limit"],
                                       args["offset"])
 
-    @blp.doc(security=BEARER)
+    @staff_required("nurse", "surgeon", action="patient.create")
     @blp.arguments(PatientIn)
     @blp.response(201, PatientOut)
-    @staff_required("nurse", "surgeon", action="patient.create")
     def post(self, args):
         """Create a patient record."""
         return services.create_patient(current_staff(), args)
@@ -34,9 +31,8 @@ class PatientCollection(MethodView):
 
 @blp.route("/<uuid:patient_id>")
 class PatientItem(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(200, PatientOut)
     @staff_required(action="patient.read")
+    @blp.response(200, PatientOut)
     def get(self, patient_id):
         """One patient record."""
         patient = services.get_patient(current_staff(), patient_id, "patient.read")
@@ -44,10 +40,9 @@ class PatientItem(MethodView):
                      object_id=patient.id)
         return patient
 
-    @blp.doc(security=BEARER)
+    @staff_required("nurse", "surgeon", action="patient.update")
     @blp.arguments(PatientPatch)
     @blp.response(200, PatientOut)
-    @staff_required("nurse", "surgeon", action="patient.update")
     def patch(self, args, patient_id):
         """Change a patient record."""
         patient = services.get_patient(current_staff(), patient_id, "patient.update")

@@ -36,7 +36,7 @@ def load_shipped_content() -> str:
     added = 0
     for slug, versions in content.protocols.items():
         for version, protocol in versions.items():
-            raw = content.raw["protocols"][(slug, version)]
+            raw = content.raw["protocols"][slug][version]
             added += store_protocol_version(slug, version,
                                             {"fr": protocol.title.fr, "en": protocol.title.en},
                                             raw)

@@ -1,7 +1,6 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.api import BEARER
 from backend.auth.principal import staff_required
 from backend.teams import services
 from backend.teams.schemas import MemberIn, StaffIn, StaffOut, StaffPatch, TeamIn, TeamOut
@@ -14,17 +13,15 @@ admin_only = staff_required("admin", action="admin", patient_data=False)
 
 @blp.route("/staff")
 class StaffCollection(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(200, StaffOut(many=True))
     @admin_only
+    @blp.response(200, StaffOut(many=True))
     def get(self):
         """Every staff account."""
         return services.list_staff()
 
-    @blp.doc(security=BEARER)
+    @admin_only
     @blp.arguments(StaffIn)
     @blp.response(201, StaffOut)
-    @admin_only
     def post(self, args):
         """Create a staff account (password of 12 characters or more)."""
         return services.create_staff(**args)
@@ -32,10 +29,9 @@ class StaffCollection(MethodView):
 
 @blp.route("/staff/<uuid:staff_id>")
 class StaffItem(MethodView):
-    @blp.doc(security=BEARER)
+    @admin_only
     @blp.arguments(StaffPatch)
     @blp.response(200, StaffOut)
-    @admin_only
     def patch(self, args, staff_id):
         """Change a staff account (deactivating it revokes its tokens)."""
         return services.update_staff(services.get_staff(staff_id), args)
@@ -43,9 +39,8 @@ class StaffItem(MethodView):
 
 @blp.route("/staff/<uuid:staff_id>/reset-mfa")
 class StaffResetMfa(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(204)
     @admin_only
+    @blp.response(204)
     def post(self, staff_id):
         """Remove a lost second factor; the account must enrol again."""
         services.reset_mfa(services.get_staff(staff_id))
@@ -53,17 +48,15 @@ class StaffResetMfa(MethodView):
 
 @blp.route("/teams")
 class TeamCollection(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(200, TeamOut(many=True))
     @staff_required(action="team.list", patient_data=False)
+    @blp.response(200, TeamOut(many=True))
     def get(self):
         """Every care team."""
         return services.list_teams()
 
-    @blp.doc(security=BEARER)
+    @admin_only
     @blp.arguments(TeamIn)
     @blp.response(201, TeamOut)
-    @admin_only
     def post(self, args):
         """Create a care team."""
         return services.create_team(**args)
@@ -71,10 +64,9 @@ class TeamCollection(MethodView):
 
 @blp.route("/teams/<slug>/members")
 class TeamMembers(MethodView):
-    @blp.doc(security=BEARER)
+    @admin_only
     @blp.arguments(MemberIn)
     @blp.response(204)
-    @admin_only
     def post(self, args, slug):
         """Add a staff member to the team."""
         services.set_membership(services.team_by_slug(slug), args["staff_id"], member=True)
@@ -82,9 +74,8 @@ class TeamMembers(MethodView):
 
 @blp.route("/teams/<slug>/members/<uuid:staff_id>")
 class TeamMember(MethodView):
-    @blp.doc(security=BEARER)
-    @blp.response(204)
     @admin_only
+    @blp.response(204)
     def delete(self, slug, staff_id):
         """Remove a staff member from the team."""
         services.set_membership(services.team_by_slug(slug), staff_id, member=False)

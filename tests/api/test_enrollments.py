@@ -1,0 +1,121 @@
+"""Enrolment, activation codes, device tokens and the patient's own record."""
+
+from __future__ import annotations
+
+import uuid
+
+from backend.enrollments.models import DeviceToken, Enrollment
+from tests.helpers import Caller, count
+
+
+def _activate(app, code):
+    return Caller(app).post("/api/v1/patient/activate", json={"activation_code": code})
+
+
+def test_enrolment_returns_an_activation_code_once(world, app):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    created = world.enrol(nurse, patient["id"])
+    assert len(created["activation_code"].replace("-", "")) == 10
+    assert created["activation_qr_svg"].startswith("data:image/svg+xml")
+    assert created["enrollment"]["protocol"] == "test-protocol"
+    assert created["enrollment"]["protocol_version"] == 1
+    listed = nurse.get(f"/api/v1/patients/{patient['id']}/enrollments").json
+    assert [e["id"] for e in listed] == [created["enrollment"]["id"]]
+    assert "activation_code" not in listed[0]
+
+
+def test_activation_gives_a_device_token_that_reads_only_its_own_record(world, app):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, given_name="Jeanne")
+    other = world.patient(nurse, given_name="Louis")
+    code = world.enrol(nurse, patient["id"])["activation_code"]
+    world.enrol(nurse, other["id"])
+    activated = _activate(app, code.lower())  # codes are case-insensitive
+    assert activated.status_code == 201
+    token = activated.json["device_token"]
+    assert activated.json["patient"]["id"] == patient["id"]
+    me = Caller(app, token).get("/api/v1/me")
+    assert me.status_code == 200
+    assert me.json["id"] == patient["id"] and me.json["given_name"] == "Jeanne"
+    assert "phone" not in me.json
+    # Stored hashed only.
+    with app.app_context():
+        from sqlalchemy import select
+
+        from backend import db
+
+        hashes = db.session().scalars(select(DeviceToken.token_hash)).all()
+    assert token not in hashes and len(hashes) == 1
+
+
+def test_activation_code_is_single_use_and_expires(world, app, clock):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    code = world.enrol(nurse, patient["id"])["activation_code"]
+    assert _activate(app, code).status_code == 201
+    reused = _activate(app, code)
+    assert reused.status_code == 422
+    assert "activation_code" in reused.json["errors"]["json"]
+    late = world.enrol(nurse, world.patient(nurse)["id"])["activation_code"]
+    clock.advance(hours=73)
+    assert _activate(app, late).status_code == 422
+    assert count(app, DeviceToken) == 1
+
+
+def test_new_code_replaces_the_previous_one(world, app):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    created = world.enrol(nurse, patient["id"])
+    path = (f"/api/v1/patients/{patient['id']}/enrollments/"
+            f"{created['enrollment']['id']}/activation-code")
+    renewed = nurse.post(path)
+    assert renewed.status_code == 201
+    assert _activate(app, created["activation_code"]).status_code == 422
+    assert _activate(app, renewed.json["activation_code"]).status_code == 201
+
+
+def test_revoked_device_token_stops_working(world, app):
+    nurse = world.staff("nurse")
+    patient, device = world.patient_device(nurse)
+    devices = nurse.get(f"/api/v1/patients/{patient['id']}/devices").json
+    assert len(devices) == 1 and devices[0]["revoked_at"] is None
+    revoked = nurse.delete(f"/api/v1/patients/{patient['id']}/devices/{devices[0]['id']}")
+    assert revoked.status_code == 204
+    assert device.get("/api/v1/me").status_code == 401
+
+
+def test_patient_can_unpair_own_phone(world):
+    nurse = world.staff("nurse")
+    _, device = world.patient_device(nurse)
+    assert device.delete("/api/v1/me/device").status_code == 204
+    assert device.get("/api/v1/me").status_code == 401
+
+
+def test_enrolment_errors(world, app):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    world.protocol()
+    path = f"/api/v1/patients/{patient['id']}/enrollments"
+    unknown = nurse.post(path, json={"protocol": "no-such-protocol", "surgery_date": "2026-11-20"})
+    assert unknown.status_code == 422 and "protocol" in unknown.json["errors"]["json"]
+    missing = nurse.post(path, json={"protocol": "test-protocol"})
+    assert missing.status_code == 422 and "surgery_date" in missing.json["errors"]["json"]
+    far = nurse.post(path, json={"protocol": "test-protocol", "surgery_date": "2020-01-01"})
+    assert far.status_code == 422 and "surgery_date" in far.json["errors"]["json"]
+    assert count(app, Enrollment) == 0
+
+
+def test_enrolment_scoping_and_roles(world, app):
+    nurse = world.staff("nurse", teams=("team-a",))
+    outsider = world.staff("nurse", teams=("team-b",))
+    patient, device = world.patient_device(nurse)
+    body = {"protocol": world.protocol(), "surgery_date": "2026-11-20"}
+    path = f"/api/v1/patients/{patient['id']}/enrollments"
+    assert outsider.post(path, json=body).status_code == 404
+    assert outsider.get(path).status_code == 404
+    assert device.post(path, json=body).status_code == 403
+    assert nurse.get("/api/v1/me").status_code == 403
+    assert Caller(app).get("/api/v1/me").status_code == 401
+    assert world.admin().post(path, json=body).status_code == 403
+    assert nurse.get(f"/api/v1/patients/{uuid.uuid4()}/enrollments").status_code == 404

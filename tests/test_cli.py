@@ -1,0 +1,48 @@
+"""The `suivi` command line, run as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _suivi(args, env, stdin=""):
+    return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_db_upgrade_create_team_and_staff(tmp_path):
+    env = {**os.environ, "SUIVI_TESTING": "1", "SECRET_KEY": "k",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+           "SUIVI_DATA_DIR": str(tmp_path)}
+    assert _suivi(["db", "upgrade"], env).returncode == 0
+    assert _suivi(["create-team", "ortho", "Orthopédie"], env).returncode == 0
+    created = _suivi(["create-staff", "Nurse@H.test", "--role", "nurse", "--team", "ortho"],
+                     env, stdin="a long enough password\n")
+    assert created.returncode == 0, created.stderr
+    assert "nurse@h.test" in created.stdout
+    short = _suivi(["create-staff", "x@h.test", "--role", "nurse"], env, stdin="short\n")
+    assert short.returncode != 0 and "password" in short.stderr
+    unknown_team = _suivi(["create-staff", "y@h.test", "--role", "nurse", "--team", "nope"],
+                          env, stdin="a long enough password\n")
+    assert unknown_team.returncode != 0 and "nope" in unknown_team.stderr
+    engine = create_engine(env["DATABASE_URL"])
+    with engine.connect() as connection:
+        emails = connection.execute(text("SELECT email FROM staff_users")).scalars().all()
+        actors = connection.execute(text(
+            "SELECT actor_type FROM audit_events WHERE action = 'staff.create'")).scalars().all()
+    assert emails == ["nurse@h.test"]
+    assert actors == ["system"]
+
+
+def test_secret_key_is_required_outside_demo(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "SUIVI_TESTING")}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SUIVI_DATA_DIR=str(tmp_path))
+    result = _suivi(["db", "upgrade"], env)
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr

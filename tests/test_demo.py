@@ -1,0 +1,94 @@
+"""`suivi demo` as a new user runs it: one process tree, ready, logins that work, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _call(url, body=None, token=None):
+    request = urllib.request.Request(url, data=json.dumps(body).encode() if body else None,
+                                     headers={"Content-Type": "application/json"})
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def _start(port, data_dir):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SUIVI_TESTING")}
+    env["SUIVI_DEMO_PASSWORD"] = "demo-password-for-tests"
+    return subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "demo", "--port", str(port),
+         "--data-dir", str(data_dir)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _wait_for_banner(process, timeout=90) -> str:
+    deadline = time.monotonic() + timeout
+    lines = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        lines.append(line)
+        if "Press Ctrl-C to stop." in line:
+            return "".join(lines)
+    raise AssertionError("demo did not start:\n" + "".join(lines[-40:]))
+
+
+def _stop(process) -> int:
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_demo_runs_and_the_nurse_lists_patients(tmp_path):
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = _start(port, tmp_path / "data")
+    try:
+        banner = _wait_for_banner(process)
+        for expected in (f"{base}/api/v1", f"{base}/api/docs", "nurse@demo.suivi.fr",
+                         "surgeon@demo.suivi.fr", "admin@demo.suivi.fr",
+                         "demo-password-for-tests", "TOTP"):
+            assert expected in banner
+        assert _call(f"{base}/readyz")["status"] == "ready"
+        login = _call(f"{base}/api/v1/auth/login", {"email": "nurse@demo.suivi.fr",
+                                                     "password": "demo-password-for-tests"})
+        patients = _call(f"{base}/api/v1/patients", token=login["access_token"])
+        assert len(patients) >= 5
+        assert {"Martin", "Benali"} <= {p["family_name"] for p in patients}
+    finally:
+        assert _stop(process) == 0
+    # A second start reuses the data: no duplicate patients.
+    process = _start(port, tmp_path / "data")
+    try:
+        _wait_for_banner(process)
+        login = _call(f"{base}/api/v1/auth/login", {"email": "nurse@demo.suivi.fr",
+                                                     "password": "demo-password-for-tests"})
+        assert len(_call(f"{base}/api/v1/patients", token=login["access_token"])) == 5
+    finally:
+        assert _stop(process) == 0
