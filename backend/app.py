@@ -64,9 +64,12 @@ def _register_features(app: Flask) -> None:
     from backend.enrollments.routes import blp as enrollments_blp
     from backend.health.routes import bp as health_bp
     from backend.patients.routes import blp as patients_blp
+    from backend.protocols.routes import blp as protocols_blp
+    from backend.questionnaires.routes import blp as questionnaires_blp
     from backend.teams.routes import blp as teams_blp
 
-    for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, audit_blp):
+    for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
+                      protocols_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)
 

@@ -21,9 +21,12 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
     demo = _flag(env, "SUIVI_DEMO")
     secret = env.get("SECRET_KEY")
     if not secret:
-        if not demo and not _flag(env, "SUIVI_TESTING"):
+        if demo:
+            secret = _persistent_demo_secret(data_dir)
+        elif _flag(env, "SUIVI_TESTING"):
+            secret = "insecure-key-for-tests-only"  # noqa: S105
+        else:
             raise RuntimeError("SECRET_KEY must be set outside demo mode")
-        secret = _persistent_demo_secret(data_dir)
     return {
         "SECRET_KEY": secret,
         "SUIVI_DATA_DIR": str(data_dir),

@@ -58,25 +58,19 @@ def _sync_password(password: str) -> None:
 def _load_content() -> None:
     from backend.protocols.services import load_shipped_content
 
-    try:
-        load_shipped_content()
-    except ImportError:  # the rules package arrives with the protocols feature
-        return
+    load_shipped_content()
 
 
 def _seed_patients(principal: StaffPrincipal) -> None:
     from backend.enrollments import services as enrollments
     from backend.patients import services as patients
-    from backend.protocols.models import ProtocolVersion
 
     today = now().date()
-    have_protocols = db.session().scalar(select(ProtocolVersion.id).limit(1)) is not None
     for index, (given, family, birth, sex, lang, protocol, days) in enumerate(PATIENTS):
         patient = patients.create_patient(principal, {
             "given_name": given, "family_name": family, "birth_date": birth, "sex": sex,
             "language": lang, "timezone": "Europe/Paris",
             "phone": f"+3361234{index:04d}", "hospital_id": f"DEMO{1000 + index}",
         })
-        if have_protocols:
-            enrollments.enrol(principal, patient, protocol, None,
-                              today - timedelta(days=days), None)
+        enrollments.enrol(principal, patient, protocol, None, today - timedelta(days=days),
+                          None)

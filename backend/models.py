@@ -6,11 +6,12 @@ from backend.db import Base
 from backend.enrollments.models import ActivationCode, DeviceToken, Enrollment
 from backend.idempotency.models import IdempotencyRecord
 from backend.patients.models import Patient
-from backend.protocols.models import ProtocolVersion
+from backend.protocols.models import ProtocolVersion, ThresholdOverride
+from backend.questionnaires.models import QuestionnaireVersion
 from backend.teams.models import CareTeam, TeamMembership
 
 __all__ = [
     "AccessToken", "ActivationCode", "AuditEvent", "Base", "CareTeam", "DeviceToken",
     "Enrollment", "IdempotencyRecord", "Patient", "ProtocolVersion", "RecoveryCode",
-    "StaffUser", "TeamMembership",
+    "QuestionnaireVersion", "StaffUser", "TeamMembership", "ThresholdOverride",
 ]

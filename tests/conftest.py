@@ -30,33 +30,65 @@ def is_postgres() -> bool:
     return DATABASE_URL.startswith("postgresql")
 
 
+# The shipped questionnaires and protocols are in every test database, as after
+# `suivi load-content`; tests that publish more add their own versions.
+CONTENT_TABLES = ("questionnaire_versions", "protocol_versions")
+
+
+def _load_content(url: str) -> None:
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "SUIVI_TESTING": True})
+    with app.app_context():
+        from backend import db
+        from backend.protocols.services import load_shipped_content
+
+        load_shipped_content()
+        db.session().commit()
+    app.extensions["suivi.engine"].dispose()
+
+
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> str:
-    """Migrated once per session: a SQLite template file, or the PostgreSQL database."""
+def template_db(tmp_path_factory, monkeypatch_session) -> dict:
+    """Migrated once per session: a SQLite template file, or the PostgreSQL database
+    (with the content rows kept aside to restore after each test's TRUNCATE)."""
+    monkeypatch_session.setenv("SUIVI_TESTING", "1")
     if is_postgres():
         engine = create_engine(DATABASE_URL)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
         upgrade(DATABASE_URL)
-        return DATABASE_URL
+        _load_content(DATABASE_URL)
+        tables = {t.name: t for t in Base.metadata.sorted_tables}
+        with engine.connect() as connection:
+            rows = {name: [dict(r._mapping) for r in connection.execute(tables[name].select())]
+                    for name in CONTENT_TABLES}
+        engine.dispose()
+        return {"url": DATABASE_URL, "content": rows}
     path = tmp_path_factory.mktemp("db") / "template.db"
     upgrade(f"sqlite:///{path}")
-    return str(path)
+    _load_content(f"sqlite:///{path}")
+    return {"path": str(path)}
+
+
+@pytest.fixture(scope="session")
+def monkeypatch_session():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
 
 
 @pytest.fixture
 def database_url(template_db, tmp_path) -> str:
     if is_postgres():
         engine = create_engine(DATABASE_URL)
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        tables = {t.name: t for t in Base.metadata.sorted_tables}
         with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            for name in CONTENT_TABLES:
+                connection.execute(tables[name].insert(), template_db["content"][name])
         engine.dispose()
         return DATABASE_URL
     path = tmp_path / "suivi.db"
-    shutil.copyfile(template_db, path)
+    shutil.copyfile(template_db["path"], path)
     return f"sqlite:///{path}"
 
 

@@ -110,27 +110,19 @@ class World:
         assert response.status_code == 201, response.json
         return response.json
 
-    def protocol(self, slug: str = "test-protocol", version: int = 1) -> str:
-        """A minimal stored protocol version for enrolment tests."""
-        from backend.protocols.services import store_protocol_version
-
-        with self.app.app_context():
-            store_protocol_version(slug, version, {"fr": "Protocole test", "en": "Test protocol"},
-                                   {"id": slug, "version": version})
-            db.session().commit()
-        return slug
-
-    def enrol(self, staff: Caller, patient_id: str, protocol: str | None = None) -> dict:
-        protocol = protocol or self.protocol()
+    def enrol(self, staff: Caller, patient_id: str, protocol: str = "ambulatory-general",
+              surgery_date: date | None = None) -> dict:
+        surgery_date = surgery_date or self.clock.now().date()
         response = staff.post(f"/api/v1/patients/{patient_id}/enrollments", json={
-            "protocol": protocol, "surgery_date": self.clock.now().date().isoformat()})
+            "protocol": protocol, "surgery_date": surgery_date.isoformat()})
         assert response.status_code == 201, response.json
         return response.json
 
-    def patient_device(self, staff: Caller, **fields: Any) -> tuple[dict, Caller]:
+    def patient_device(self, staff: Caller, protocol: str = "ambulatory-general",
+                       surgery_date: date | None = None, **fields: Any) -> tuple[dict, Caller]:
         """A patient enrolled and activated: their record and their app's caller."""
         patient = self.patient(staff, **fields)
-        code = self.enrol(staff, patient["id"])["activation_code"]
+        code = self.enrol(staff, patient["id"], protocol, surgery_date)["activation_code"]
         response = Caller(self.app).post("/api/v1/patient/activate",
                                          json={"activation_code": code})
         assert response.status_code == 201, response.json

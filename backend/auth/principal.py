@@ -166,6 +166,21 @@ def patient_required(action: str) -> Callable:
     return decorator
 
 
+def any_principal_required(action: str) -> Callable:
+    """Guard public content (questionnaires, education): any valid staff or patient token."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if authenticate() is None:
+                _unauthenticated(action)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def current_staff() -> StaffPrincipal:
     principal = g.principal
     assert isinstance(principal, StaffPrincipal)

@@ -27,3 +27,24 @@ class ProtocolVersion(UUIDPrimaryKey, Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     published_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime]
+
+
+class ThresholdOverride(UUIDPrimaryKey, Base):
+    """A surgeon's per-patient value for one named threshold of one rule.
+
+    Never deleted: removing an override stamps ``removed_at``, so what a patient was
+    scored with stays traceable.
+    """
+
+    __tablename__ = "threshold_overrides"
+
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    threshold: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(500))
+    set_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+    removed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))

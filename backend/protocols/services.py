@@ -1,14 +1,25 @@
-"""Published protocol versions: loading the shipped ones, listing, publishing."""
+"""Protocol versions: loading the shipped ones, publishing, dry runs, threshold overrides."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import select
 
 from backend import db
+from backend.api import abort, field_error
+from backend.audit import services as audit
+from backend.auth.principal import StaffPrincipal
 from backend.clock import now
-from backend.protocols.models import ProtocolVersion
+from backend.enrollments.models import Enrollment
+from backend.patients.models import Patient
+from backend.protocols.content import protocol_of, snapshot
+from backend.protocols.models import ProtocolVersion, ThresholdOverride
+from backend.questionnaires import services as questionnaires
+from rules.loader import load_content, parse_protocol
+from rules.model import ContentError, Override
+from rules.protocol import Protocol
 
 
 def store_protocol_version(slug: str, version: int, title: dict[str, str],
@@ -29,16 +40,191 @@ def store_protocol_version(slug: str, version: int, title: dict[str, str],
 
 
 def load_shipped_content() -> str:
-    """Load the shipped protocols (idempotent); returns a one-line summary."""
-    from rules.loader import load_content
-
+    """Load the shipped questionnaires and protocols (idempotent); a one-line summary."""
     content = load_content()
-    added = 0
+    raw_questionnaires = content.raw["questionnaires"]
+    new_questionnaires = sum(questionnaires.store(slug, q.version, raw_questionnaires[slug])
+                             for slug, q in content.questionnaires.items())
+    new_protocols = 0
     for slug, versions in content.protocols.items():
         for version, protocol in versions.items():
-            raw = content.raw["protocols"][slug][version]
-            added += store_protocol_version(slug, version,
-                                            {"fr": protocol.title.fr, "en": protocol.title.en},
-                                            raw)
-    return (f"{added} protocol version(s) added, "
-            f"{len(content.questionnaires)} questionnaires checked")
+            definition = snapshot(content.raw["protocols"][slug][version], protocol,
+                                  raw_questionnaires)
+            new_protocols += store_protocol_version(slug, version, protocol.title.to_dict(),
+                                                    definition)
+    audit.record("content.load", detail={"questionnaires": new_questionnaires,
+                                         "protocols": new_protocols})
+    return (f"{new_questionnaires} questionnaire version(s) and {new_protocols} protocol "
+            f"version(s) added")
+
+
+def versions(slug: str) -> list[ProtocolVersion]:
+    rows = list(db.session().scalars(select(ProtocolVersion)
+                                     .where(ProtocolVersion.slug == slug)
+                                     .order_by(ProtocolVersion.version)))
+    if not rows:
+        abort(404, f"No protocol '{slug}'.")
+    return rows
+
+
+def latest_versions() -> list[ProtocolVersion]:
+    rows = db.session().scalars(select(ProtocolVersion)
+                                .order_by(ProtocolVersion.slug, ProtocolVersion.version))
+    latest: dict[str, ProtocolVersion] = {}
+    for row in rows:
+        latest[row.slug] = row
+    return list(latest.values())
+
+
+def get_version(slug: str, version: int | None) -> ProtocolVersion:
+    rows = versions(slug)
+    if version is None:
+        return rows[-1]
+    for row in rows:
+        if row.version == version:
+            return row
+    abort(404, f"Protocol '{slug}' has no version {version}.")
+
+
+def content_errors(error: ContentError) -> dict[str, list[str]]:
+    """A ContentError as field-by-field API errors ("rules.fever-high.when.op": [...])."""
+    errors: dict[str, list[str]] = {}
+    for issue in error.issues:
+        key = ".".join(part for part in (f"rules.{issue.rule}" if issue.rule else None,
+                                         issue.field) if part)
+        errors.setdefault(key or "protocol", []).append(issue.message)
+    return errors
+
+
+def publish(principal: StaffPrincipal, data: dict[str, Any]) -> ProtocolVersion:
+    """Validate and store a new protocol version uploaded by a surgeon."""
+    slug, version = data.get("slug"), data.get("version")
+    try:
+        protocol = parse_protocol(data, questionnaires.latest(), f"{slug}.v{version}")
+    except ContentError as error:
+        abort(422, "The protocol is invalid: " + "; ".join(
+            f"{k}: {' '.join(v)}" for k, v in content_errors(error).items()),
+              errors={"json": content_errors(error)})
+    existing = db.session().scalar(select(ProtocolVersion).where(
+        ProtocolVersion.slug == protocol.slug, ProtocolVersion.version == protocol.version))
+    if existing is not None:
+        field_error("version", f"version {protocol.version} of {protocol.slug} is already "
+                               "published; published versions never change", code=409)
+    previous = db.session().scalar(select(ProtocolVersion.version)
+                                   .where(ProtocolVersion.slug == protocol.slug)
+                                   .order_by(ProtocolVersion.version.desc()).limit(1))
+    if previous is not None and protocol.version < previous:
+        field_error("version", f"must be above the latest published version {previous}")
+    definition = snapshot(data, protocol, questionnaires.latest_raw())
+    store_protocol_version(protocol.slug, protocol.version, protocol.title.to_dict(),
+                           definition, published_by=principal.user.id)
+    audit.record("protocol.publish", object_type="protocol", object_id=protocol.slug,
+                 detail={"version": protocol.version})
+    return get_version(protocol.slug, protocol.version)
+
+
+def describe(row: ProtocolVersion, lang: str) -> dict[str, Any]:
+    """A protocol version for the API: schedule, education, rules and thresholds."""
+    protocol = protocol_of(row)
+    raw = row.definition["protocol"]
+    return {
+        "slug": row.slug, "version": row.version,
+        "title": protocol.title.get(lang), "surgeries": list(protocol.surgeries),
+        "source": protocol.source, "published_at": row.created_at,
+        "questionnaires": sorted(protocol.questionnaires),
+        "schedule": raw.get("schedule", []), "education": [
+            item.to_dict(lang) for item in protocol.education],
+        "rules": [{"id": rule.id, "severity": rule.severity,
+                   "explanation": rule.explanation.get(lang)} for rule in protocol.all_rules()],
+        "thresholds": [t.to_dict() for t in protocol.thresholds()],
+        "alert_deadlines": {k: v.to_dict() for k, v in protocol.alert_deadlines.items()},
+    }
+
+
+def parse_override_value(protocol: Protocol, rule_id: str, threshold: str, value: Any) -> None:
+    """Refuse an override the protocol cannot apply, naming the offending field."""
+    from rules.evaluator import resolve_overrides
+
+    rule = protocol.rule(rule_id)
+    if rule is None:
+        field_error("rule_id", f"protocol {protocol.slug} v{protocol.version} has no rule "
+                               f"'{rule_id}'")
+    names = [info.name for info in protocol.thresholds() if info.rule_id == rule_id]
+    if threshold not in names:
+        field_error("threshold", f"rule {rule_id} has no threshold '{threshold}' "
+                                 f"(thresholds: {', '.join(names) or 'none'})")
+    try:
+        resolve_overrides(protocol, [Override(rule_id, threshold, value)])
+    except ValueError as error:
+        field_error("value", str(error))
+
+
+def active_enrollment(patient: Patient) -> Enrollment:
+    enrollment = db.session().scalar(select(Enrollment).where(
+        Enrollment.patient_id == patient.id, Enrollment.status == "active")
+        .order_by(Enrollment.created_at.desc()).limit(1))
+    if enrollment is None:
+        abort(409, "The patient has no active enrolment.")
+    return enrollment
+
+
+def set_override(principal: StaffPrincipal, patient: Patient, rule_id: str, threshold: str,
+                 value: Any, reason: str) -> ThresholdOverride:
+    enrollment = active_enrollment(patient)
+    parse_override_value(protocol_of(enrollment.protocol), rule_id, threshold, value)
+    session = db.session()
+    for previous in current_overrides(enrollment.id):
+        if previous.rule_id == rule_id and previous.threshold == threshold:
+            previous.removed_at, previous.removed_by = now(), principal.user.id
+    row = ThresholdOverride(enrollment_id=enrollment.id, patient_id=patient.id,
+                            rule_id=rule_id, threshold=threshold, value=value, reason=reason,
+                            set_by=principal.user.id, created_at=now())
+    session.add(row)
+    session.flush()
+    audit.record("override.set", patient_id=patient.id, object_type="threshold_override",
+                 object_id=row.id, detail={"rule_id": rule_id, "threshold": threshold})
+    return row
+
+
+def remove_override(principal: StaffPrincipal, patient: Patient,
+                    override_id: uuid.UUID) -> None:
+    row = db.session().get(ThresholdOverride, override_id)
+    if row is None or row.patient_id != patient.id or row.removed_at is not None:
+        abort(404, "No such threshold override.")
+    row.removed_at, row.removed_by = now(), principal.user.id
+    audit.record("override.remove", patient_id=patient.id, object_type="threshold_override",
+                 object_id=row.id)
+
+
+def current_overrides(enrollment_id: uuid.UUID) -> list[ThresholdOverride]:
+    return list(db.session().scalars(select(ThresholdOverride).where(
+        ThresholdOverride.enrollment_id == enrollment_id, ThresholdOverride.removed_at.is_(None))
+        .order_by(ThresholdOverride.created_at)))
+
+
+def overrides_for_engine(enrollment_id: uuid.UUID) -> list[Override]:
+    return [Override(row.rule_id, row.threshold, row.value)
+            for row in current_overrides(enrollment_id)]
+
+
+def move_enrollment(patient: Patient, enrollment: Enrollment, version: int) -> Enrollment:
+    """Explicitly move an enrolment to another version of its protocol.
+
+    Overrides the new version cannot apply are ended (and listed in the audit trail).
+    """
+    row = get_version(enrollment.protocol.slug, version)
+    protocol = protocol_of(row)
+    dropped = []
+    for override in current_overrides(enrollment.id):
+        try:
+            parse_override_value(protocol, override.rule_id, override.threshold, override.value)
+        except Exception:  # noqa: BLE001 - any refusal means the override cannot follow
+            override.removed_at = now()
+            dropped.append(f"{override.rule_id}.{override.threshold}")
+    previous = enrollment.protocol.version
+    enrollment.protocol_version_id = row.id
+    enrollment.protocol = row
+    audit.record("enrollment.move", patient_id=patient.id, object_type="enrollment",
+                 object_id=enrollment.id, detail={"from": previous, "to": version,
+                                                  "overrides_ended": dropped})
+    return enrollment

@@ -18,7 +18,7 @@ def test_enrolment_returns_an_activation_code_once(world, app):
     created = world.enrol(nurse, patient["id"])
     assert len(created["activation_code"].replace("-", "")) == 10
     assert created["activation_qr_svg"].startswith("data:image/svg+xml")
-    assert created["enrollment"]["protocol"] == "test-protocol"
+    assert created["enrollment"]["protocol"] == "ambulatory-general"
     assert created["enrollment"]["protocol_version"] == 1
     listed = nurse.get(f"/api/v1/patients/{patient['id']}/enrollments").json
     assert [e["id"] for e in listed] == [created["enrollment"]["id"]]
@@ -95,13 +95,12 @@ def test_patient_can_unpair_own_phone(world):
 def test_enrolment_errors(world, app):
     nurse = world.staff("nurse")
     patient = world.patient(nurse)
-    world.protocol()
     path = f"/api/v1/patients/{patient['id']}/enrollments"
     unknown = nurse.post(path, json={"protocol": "no-such-protocol", "surgery_date": "2026-11-20"})
     assert unknown.status_code == 422 and "protocol" in unknown.json["errors"]["json"]
-    missing = nurse.post(path, json={"protocol": "test-protocol"})
+    missing = nurse.post(path, json={"protocol": "ambulatory-general"})
     assert missing.status_code == 422 and "surgery_date" in missing.json["errors"]["json"]
-    far = nurse.post(path, json={"protocol": "test-protocol", "surgery_date": "2020-01-01"})
+    far = nurse.post(path, json={"protocol": "ambulatory-general", "surgery_date": "2020-01-01"})
     assert far.status_code == 422 and "surgery_date" in far.json["errors"]["json"]
     assert count(app, Enrollment) == 0
 
@@ -110,7 +109,7 @@ def test_enrolment_scoping_and_roles(world, app):
     nurse = world.staff("nurse", teams=("team-a",))
     outsider = world.staff("nurse", teams=("team-b",))
     patient, device = world.patient_device(nurse)
-    body = {"protocol": world.protocol(), "surgery_date": "2026-11-20"}
+    body = {"protocol": "ambulatory-general", "surgery_date": "2026-11-20"}
     path = f"/api/v1/patients/{patient['id']}/enrollments"
     assert outsider.post(path, json=body).status_code == 404
     assert outsider.get(path).status_code == 404

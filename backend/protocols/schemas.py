@@ -1,0 +1,99 @@
+from marshmallow import INCLUDE, Schema, fields, validate
+
+from backend.teams.schemas import Slug
+
+
+class ProtocolUpload(Schema):
+    """A protocol file as JSON (the YAML of questionnaires/protocols, converted)."""
+
+    class Meta:
+        unknown = INCLUDE  # the rest is validated by the rules loader, field by field
+
+    slug = fields.String(required=True, validate=Slug)
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ProtocolArgs(Schema):
+    lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
+    version = fields.Integer(validate=validate.Range(min=1))
+
+
+class ProtocolOut(Schema):
+    slug = fields.String()
+    version = fields.Integer()
+    title = fields.String()
+    surgeries = fields.List(fields.String())
+    source = fields.String()
+    published_at = fields.DateTime()
+    questionnaires = fields.List(fields.String())
+    schedule = fields.List(fields.Dict())
+    education = fields.List(fields.Dict())
+    rules = fields.List(fields.Dict())
+    thresholds = fields.List(fields.Dict())
+    alert_deadlines = fields.Dict()
+    versions = fields.List(fields.Integer())
+
+
+class ProtocolSummaryOut(Schema):
+    slug = fields.String()
+    version = fields.Integer(metadata={"description": "latest published version"})
+    title_fr = fields.String()
+    title_en = fields.String()
+    created_at = fields.DateTime()
+
+
+class OverrideIn(Schema):
+    rule_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    threshold = fields.String(load_default="value", validate=validate.Length(min=1, max=64))
+    value = fields.Raw(required=True, allow_none=False)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+
+class OverrideOut(Schema):
+    id = fields.UUID()
+    enrollment_id = fields.UUID()
+    rule_id = fields.String()
+    threshold = fields.String()
+    value = fields.Raw()
+    reason = fields.String()
+    set_by = fields.UUID()
+    created_at = fields.DateTime()
+
+
+class MoveIn(Schema):
+    protocol_version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class DryRunSubmission(Schema):
+    questionnaire = fields.String(required=True, validate=Slug)
+    submitted_at = fields.AwareDateTime(required=True)
+    answers = fields.Dict(keys=fields.String(), required=True)
+
+
+class ReadingIn(Schema):
+    type = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    value = fields.Raw(required=True, allow_none=False)
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    measured_at = fields.AwareDateTime(required=True)
+
+
+class DryRunOverride(Schema):
+    rule_id = fields.String(required=True)
+    threshold = fields.String(load_default="value")
+    value = fields.Raw(required=True)
+
+
+class DryRunIn(Schema):
+    version = fields.Integer(validate=validate.Range(min=1))
+    now = fields.AwareDateTime(metadata={"description": "evaluation time (default: now)"})
+    submissions = fields.List(fields.Nested(DryRunSubmission), load_default=list)
+    readings = fields.List(fields.Nested(ReadingIn), load_default=list)
+    overrides = fields.List(fields.Nested(DryRunOverride), load_default=list)
+    spo2_scale = fields.Integer(validate=validate.OneOf([1, 2]))
+
+
+class DryRunOut(Schema):
+    protocol = fields.String()
+    version = fields.Integer()
+    scores = fields.List(fields.Dict())
+    findings = fields.List(fields.Dict())

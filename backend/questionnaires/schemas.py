@@ -1,0 +1,23 @@
+from marshmallow import Schema, fields, validate
+
+
+class LangArgs(Schema):
+    lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
+
+
+class QuestionnaireSummaryOut(Schema):
+    slug = fields.String()
+    version = fields.Integer()
+    title = fields.String()
+
+
+class QuestionnaireOut(Schema):
+    slug = fields.String()
+    version = fields.Integer()
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    source = fields.String()
+    score = fields.String(allow_none=True)
+    min_answers = fields.Integer()
+    items = fields.List(fields.Dict(), metadata={
+        "description": "items with link_id, type, text, bounds, unit, choices, enable_when"})

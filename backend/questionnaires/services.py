@@ -1,0 +1,55 @@
+"""Questionnaire definitions as the app and the nurse see them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from backend import db
+from backend.api import abort
+from backend.clock import now
+from backend.protocols.content import questionnaires_from
+from backend.questionnaires.models import QuestionnaireVersion
+from rules.model import Questionnaire
+
+
+def store(slug: str, version: int, definition: dict) -> bool:
+    """Store a questionnaire version once; True if new. Stored versions never change."""
+    session = db.session()
+    existing = session.scalar(select(QuestionnaireVersion).where(
+        QuestionnaireVersion.slug == slug, QuestionnaireVersion.version == version))
+    if existing is not None:
+        if existing.definition != definition:
+            raise ValueError(f"questionnaire {slug} version {version} is already loaded with "
+                             "a different content; give it a new version number")
+        return False
+    session.add(QuestionnaireVersion(slug=slug, version=version, definition=definition,
+                                     created_at=now()))
+    return True
+
+
+def latest_rows() -> list[QuestionnaireVersion]:
+    newest = (select(QuestionnaireVersion.slug, func.max(QuestionnaireVersion.version)
+                     .label("version")).group_by(QuestionnaireVersion.slug).subquery())
+    query = (select(QuestionnaireVersion)
+             .join(newest, (QuestionnaireVersion.slug == newest.c.slug)
+                   & (QuestionnaireVersion.version == newest.c.version))
+             .order_by(QuestionnaireVersion.slug))
+    return list(db.session().scalars(query))
+
+
+def latest() -> dict[str, Questionnaire]:
+    """The newest version of every questionnaire, parsed."""
+    return questionnaires_from({row.slug: row.definition for row in latest_rows()})
+
+
+def latest_raw() -> dict[str, dict]:
+    return {row.slug: row.definition for row in latest_rows()}
+
+
+def get(slug: str) -> Questionnaire:
+    row = db.session().scalar(select(QuestionnaireVersion)
+                              .where(QuestionnaireVersion.slug == slug)
+                              .order_by(QuestionnaireVersion.version.desc()).limit(1))
+    if row is None:
+        abort(404, f"No questionnaire '{slug}'.")
+    return questionnaires_from({slug: row.definition})[slug]

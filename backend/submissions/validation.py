@@ -1,0 +1,55 @@
+"""Answers and readings checked and normalised before anything is stored or evaluated.
+
+Shared by patient submissions and the protocol dry run, so both refuse the same input
+with the same field-by-field messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from backend.api import abort
+from rules.model import Questionnaire, Reading
+from rules.questionnaire import AnswerError, validate_answers
+from rules.units import ReadingError, normalise_reading
+
+
+def _refuse(errors: dict[str, Any], summary: str) -> None:
+    abort(422, summary, errors={"json": errors})
+
+
+def clean_answers(questionnaire: Questionnaire, answers: Mapping[str, Any],
+                  field: str = "answers") -> dict[str, Any]:
+    """Validated answers, or a 422 naming every bad item (``answers.pain_now``)."""
+    try:
+        return validate_answers(questionnaire, answers)
+    except AnswerError as error:
+        _refuse({field: {link_id: [message] for link_id, message in error.errors.items()}},
+                "; ".join(f"{field}.{link_id}: {message}"
+                          for link_id, message in error.errors.items()))
+    raise AssertionError("unreachable")
+
+
+def clean_readings(readings: Sequence[Mapping[str, Any]], field: str = "readings",
+                   not_after: datetime | None = None) -> list[Reading]:
+    """Canonical, plausibility-checked readings, or a 422 naming ``readings.<i>.<field>``."""
+    cleaned: list[Reading] = []
+    errors: dict[str, dict[str, list[str]]] = {}
+    for index, raw in enumerate(readings):
+        try:
+            reading = normalise_reading(raw["type"], raw["value"], raw.get("unit"),
+                                        raw["measured_at"])
+        except ReadingError as error:
+            errors[str(index)] = {error.field: [error.message]}
+            continue
+        if not_after is not None and reading.measured_at > not_after:
+            errors[str(index)] = {"measured_at": ["is in the future"]}
+            continue
+        cleaned.append(reading)
+    if errors:
+        _refuse({field: errors}, "; ".join(
+            f"{field}.{index}.{name}: {' '.join(messages)}"
+            for index, fields in errors.items() for name, messages in fields.items()))
+    return cleaned

@@ -1,0 +1,220 @@
+"""Check a patient's answers against a questionnaire; turn reading items into readings.
+
+Answers arrive as JSON. ``validate_answers`` refuses anything ambiguous (``"yes"`` for a
+boolean, ``true`` for a number, an answer to a question that was not shown) and lists
+every bad field at once, so the app can highlight them all in one round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from rules.model import Item, ItemCondition, Questionnaire, Reading
+from rules.units import ReadingError, normalise_reading, normalise_value, to_decimal
+
+
+class AnswerError(ValueError):
+    """Invalid answers; ``errors`` maps each bad link_id to an English message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(self.errors.values()))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    return str(value)
+
+
+def _compare(answer: Any, op: str, value: Any) -> bool:
+    """``answer op value`` for one answer; a wrong-typed answer never satisfies it."""
+    if op == "in":
+        selected = answer if isinstance(answer, list | tuple) else [answer]
+        return any(a in value for a in selected)
+    if op == "==":
+        return answer == value
+    if op == "!=":
+        return answer != value
+    if not isinstance(answer, Decimal):
+        return False
+    if op == "between":
+        return value[0] <= answer <= value[1]
+    return {
+        ">": answer > value, ">=": answer >= value, "<": answer < value, "<=": answer <= value,
+    }[op]
+
+
+def condition_met(cond: ItemCondition, answers: Mapping[str, Any]) -> bool:
+    """Whether ``cond`` holds for cleaned ``answers``.
+
+    An unanswered item satisfies no comparison, so an item that depends on it stays
+    hidden (``not`` inverts that, as written).
+    """
+    if cond.kind == "all":
+        return all(condition_met(c, answers) for c in cond.conditions)
+    if cond.kind == "any":
+        return any(condition_met(c, answers) for c in cond.conditions)
+    if cond.kind == "not":
+        return not condition_met(cond.conditions[0], answers)
+    answer = answers.get(cond.link_id) if cond.link_id else None
+    if answer is None:
+        return False
+    return _compare(answer, cond.op or "==", cond.value)
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list | tuple) and not value)
+
+
+def _clean(item: Item, value: Any) -> Any:
+    """The cleaned value of one answer; raises ValueError with the message to show."""
+    name = item.link_id
+    if item.type in ("integer", "decimal"):
+        number = to_decimal(value, name)
+        if item.type == "integer":
+            if number != number.to_integral_value():
+                raise ValueError(f"{name}: {_fmt(number)} is not a whole number")
+            number = number.quantize(Decimal(1))
+        _check_bounds(item, number)
+        return number
+    if item.type == "boolean":
+        if not isinstance(value, bool):
+            raise ValueError(f"{name}: expected true or false, got {value!r}")
+        return value
+    if item.type == "choice":
+        if not isinstance(value, str) or item.choice(value) is None:
+            raise ValueError(f"{name}: {value!r} is not one of {_codes(item)}")
+        return value
+    if item.type == "multi_choice":
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"{name}: expected a list of choices among {_codes(item)}")
+        bad = [v for v in value if not isinstance(v, str) or item.choice(v) is None]
+        if bad:
+            raise ValueError(f"{name}: {_fmt(bad[0])!r} is not one of {_codes(item)}")
+        return [c.code for c in item.choices if c.code in value]  # questionnaire order, no dups
+    if item.type == "text":
+        if not isinstance(value, str):
+            raise ValueError(f"{name}: expected text")
+        text = value.strip()
+        if item.max_length is not None and len(text) > item.max_length:
+            raise ValueError(f"{name}: {len(text)} characters is above the maximum "
+                             f"{item.max_length}")
+        return text
+    if item.type == "date":
+        return _date(name, value)
+    if item.type == "reading":
+        return _reading_value(item, value)
+    raise ValueError(f"{name}: unsupported item type {item.type!r}")  # loader prevents this
+
+
+def _codes(item: Item) -> str:
+    return ", ".join(c.code for c in item.choices)
+
+
+def _check_bounds(item: Item, number: Decimal) -> None:
+    if item.min is not None and number < item.min:
+        raise ValueError(f"{item.link_id}: {_fmt(number)} is below the minimum {_fmt(item.min)}")
+    if item.max is not None and number > item.max:
+        raise ValueError(f"{item.link_id}: {_fmt(number)} is above the maximum {_fmt(item.max)}")
+
+
+def _date(name: str, value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{name}: {value!r} is not a date in ISO 8601 format (YYYY-MM-DD)")
+
+
+def _reading_value(item: Item, value: Any) -> Decimal | bool | str:
+    """A reading item's answer: a bare value in the canonical unit or {value, unit}."""
+    unit = item.unit
+    if isinstance(value, Mapping):
+        if set(value) - {"value", "unit"} or "value" not in value:
+            raise ValueError(f"{item.link_id}: expected a value or {{value, unit}}")
+        unit, value = value.get("unit", unit), value["value"]
+    assert item.reading is not None  # the loader guarantees it for reading items
+    try:
+        canonical = normalise_value(item.reading, value, unit)
+    except ReadingError as exc:
+        # "temperature 385 Cel is outside..." → "temperature: 385 Cel is outside..."
+        message = exc.message.removeprefix(f"{item.reading}: ").removeprefix(f"{item.reading} ")
+        raise ValueError(f"{item.link_id}: {message}") from None
+    if isinstance(canonical, Decimal):
+        _check_bounds(item, canonical)
+    return canonical
+
+
+def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Cleaned answers of one submission, or :class:`AnswerError` listing every bad field.
+
+    Checks unknown link_ids, types, bounds, choices and required items. ``enable_when``
+    is respected: a hidden item is not required and an answer to it is refused. Blank
+    answers (null, "", []) count as unanswered and are left out of the result. Cleaned
+    values: Decimal for numbers and numeric readings (canonical unit), the code for a
+    choice, a list of codes for a multiple choice, ``date`` for a date.
+    """
+    if not isinstance(answers, Mapping):
+        raise AnswerError({"answers": "answers: expected an object {link_id: value}"})
+    errors: dict[str, str] = {}
+    known = set(questionnaire.link_ids)
+    for link_id in answers:
+        if link_id not in known:
+            errors[str(link_id)] = (f"{link_id}: not an item of questionnaire "
+                                    f"{questionnaire.slug}")
+    cleaned: dict[str, Any] = {}
+    for item in questionnaire.items:
+        value = answers.get(item.link_id)
+        shown = True
+        if item.enable_when is not None:
+            # A condition on an answer that was itself refused cannot be decided: check the
+            # value but do not demand it, the first error is what the patient must fix.
+            undecided = any(ref in errors for ref in item.enable_when.link_ids())
+            shown = undecided or condition_met(item.enable_when, cleaned)
+            if undecided and _is_blank(value):
+                continue
+        if not shown:
+            if not _is_blank(value):
+                errors[item.link_id] = (f"{item.link_id}: not asked for these answers "
+                                        "(its condition is not met); leave it out")
+            continue
+        if _is_blank(value):
+            if item.required:
+                errors[item.link_id] = f"{item.link_id}: required"
+            continue
+        try:
+            cleaned[item.link_id] = _clean(item, value)
+        except ValueError as exc:
+            errors[item.link_id] = str(exc)
+    if not errors and len(cleaned) < questionnaire.min_answers:
+        errors["answers"] = (f"answers: at least {questionnaire.min_answers} of the items "
+                             "must be answered")
+    if errors:
+        raise AnswerError(errors)
+    return cleaned
+
+
+def readings_from_answers(questionnaire: Questionnaire, answers: Mapping[str, Any],
+                          measured_at: datetime | str) -> list[Reading]:
+    """The readings a submission carries: one per answered ``reading`` item, in item order.
+
+    ``answers`` are cleaned answers (canonical units); raw answers are normalised too.
+    """
+    readings = []
+    for item in questionnaire.items:
+        if item.type != "reading" or _is_blank(answers.get(item.link_id)):
+            continue
+        assert item.reading is not None
+        value = answers[item.link_id]
+        unit = item.unit
+        if isinstance(value, Mapping):
+            unit, value = value.get("unit", unit), value.get("value")
+        readings.append(normalise_reading(item.reading, value, unit, measured_at))
+    return readings

@@ -1,0 +1,177 @@
+"""Questionnaires and protocols over the API: read, publish, dry run, overrides."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from backend.protocols.models import ProtocolVersion, ThresholdOverride
+from tests.helpers import Caller, audit_events, count
+
+PROTOCOLS = Path(__file__).resolve().parents[2] / "questionnaires" / "protocols"
+
+
+@pytest.fixture
+def ambulatory() -> dict:
+    return yaml.safe_load((PROTOCOLS / "ambulatory-general.v1.yaml").read_text())
+
+
+def test_questionnaires_for_staff_and_patients(world, app):
+    nurse = world.staff("nurse")
+    _, device = world.patient_device(nurse)
+    listed = device.get("/api/v1/questionnaires").json
+    assert {q["slug"] for q in listed} == {"daily-postop", "pain-nrs", "qor-15", "phq-9",
+                                           "vitals"}
+    english = nurse.get("/api/v1/questionnaires/daily-postop?lang=en").json
+    french = device.get("/api/v1/questionnaires/daily-postop").json
+    pain_en = next(i for i in english["items"] if i["link_id"] == "pain_now")
+    pain_fr = next(i for i in french["items"] if i["link_id"] == "pain_now")
+    assert (pain_en["min"], pain_en["max"], pain_en["type"]) == (0, 10, "integer")
+    assert pain_en["text"] != pain_fr["text"]
+    location = next(i for i in english["items"] if i["link_id"] == "pain_location")
+    assert location["enable_when"]
+    assert nurse.get("/api/v1/questionnaires/nope").status_code == 404
+    bad = nurse.get("/api/v1/questionnaires/qor-15?lang=de")
+    assert bad.status_code == 422 and "lang" in bad.json["errors"]["query"]
+    assert Caller(app).get("/api/v1/questionnaires").status_code == 401
+
+
+def test_protocols_listed_and_described(world):
+    nurse = world.staff("nurse")
+    listed = nurse.get("/api/v1/protocols").json
+    assert {p["slug"] for p in listed} >= {"ambulatory-general", "hip-knee-arthroplasty",
+                                           "colorectal-eras", "heart-failure"}
+    described = nurse.get("/api/v1/protocols/heart-failure?lang=en").json
+    assert described["versions"] == [1]
+    assert described["alert_deadlines"]["high"] == {"minutes": 15}
+    assert any(t["subject"].startswith("increase") or "weight" in t["subject"]
+               for t in described["thresholds"])
+    assert nurse.get("/api/v1/protocols/nope").status_code == 404
+
+
+def test_surgeon_publishes_a_new_version_without_changing_enrolled_patients(
+        world, app, ambulatory):
+    surgeon = world.staff("surgeon")
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    enrollment = world.enrol(nurse, patient["id"])["enrollment"]
+    v2 = copy.deepcopy(ambulatory)
+    v2["version"] = 2
+    fever = next(rule for rule in v2["rules"] if rule["id"] == "fever")
+    fever["when"]["value"] = 38.0
+    published = surgeon.post("/api/v1/protocols", json=v2)
+    assert published.status_code == 201, published.json
+    assert published.json["versions"] == [1, 2]
+    # The enrolled patient stays on version 1 until moved explicitly.
+    listed = nurse.get(f"/api/v1/patients/{patient['id']}/enrollments").json
+    assert listed[0]["protocol_version"] == 1
+    moved = surgeon.post(f"/api/v1/patients/{patient['id']}/enrollments/{enrollment['id']}"
+                         "/protocol-version", json={"protocol_version": 2})
+    assert moved.status_code == 200 and moved.json["protocol_version"] == 2
+    assert audit_events(app, action="enrollment.move")
+    assert surgeon.post("/api/v1/protocols", json=v2).status_code == 409
+    assert nurse.post("/api/v1/protocols", json={**v2, "version": 3}).status_code == 403
+    assert count(app, ProtocolVersion, slug="ambulatory-general") == 2
+
+
+def test_invalid_protocol_is_refused_field_by_field(world, app, ambulatory):
+    surgeon = world.staff("surgeon")
+    broken = copy.deepcopy(ambulatory)
+    broken["version"] = 5
+    fever = next(rule for rule in broken["rules"] if rule["id"] == "fever")
+    fever["when"]["reading"] = "temprature"
+    broken["rules"][1]["id"] = broken["rules"][0]["id"]  # duplicate id
+    response = surgeon.post("/api/v1/protocols", json=broken)
+    assert response.status_code == 422
+    errors = response.json["errors"]["json"]
+    assert any("temprature" in " ".join(messages) for messages in errors.values()), errors
+    assert any(key.endswith("when.reading") for key in errors), errors
+    assert "temprature" in response.json["message"]
+    missing = surgeon.post("/api/v1/protocols", json={"title": {"fr": "x", "en": "x"}})
+    assert missing.status_code == 422
+    assert {"slug", "version"} <= set(missing.json["errors"]["json"])
+    assert count(app, ProtocolVersion, slug="ambulatory-general") == 1
+
+
+def test_dry_run_evaluates_and_stores_nothing(world, app):
+    nurse = world.staff("nurse")
+    body = {"now": "2026-11-23T10:00:00+01:00",
+            "readings": [{"type": "temperature", "value": 102.6, "unit": "[degF]",
+                          "measured_at": "2026-11-23T09:30:00+01:00"}]}
+    response = nurse.post("/api/v1/protocols/ambulatory-general/dry-run", json=body)
+    assert response.status_code == 200, response.json
+    fired = {f["rule_id"]: f for f in response.json["findings"]}
+    assert fired["fever-high"]["severity"] == "high"
+    assert fired["fever-high"]["evidence"][0]["value"] in ("39.2", 39.2)
+    # Overrides can be tried out before they are set.
+    calmer = nurse.post("/api/v1/protocols/ambulatory-general/dry-run", json={
+        **body, "overrides": [{"rule_id": "fever-high", "threshold": "high_fever",
+                               "value": 39.5}, {"rule_id": "fever", "value": 39.5}]})
+    assert "fever-high" not in {f["rule_id"] for f in calmer.json["findings"]}
+    from backend.enrollments.models import Enrollment
+    from backend.patients.models import Patient
+
+    assert count(app, Patient) == 0 and count(app, Enrollment) == 0
+
+
+def test_dry_run_refuses_bad_input_naming_the_field(world):
+    nurse = world.staff("nurse")
+    path = "/api/v1/protocols/ambulatory-general/dry-run"
+    implausible = nurse.post(path, json={"readings": [{"type": "temperature", "value": 385,
+                                                       "unit": "Cel",
+                                                       "measured_at": "2026-11-23T09:00:00Z"}]})
+    assert implausible.status_code == 422
+    assert "value" in implausible.json["errors"]["json"]["readings"]["0"]
+    assert "385" in implausible.json["message"]
+    wrong_answer = nurse.post(path, json={"submissions": [{
+        "questionnaire": "daily-postop", "submitted_at": "2026-11-23T09:00:00Z",
+        "answers": {"pain_now": 11}}]})
+    assert wrong_answer.status_code == 422
+    assert "pain_now" in wrong_answer.json["errors"]["json"]["submissions.0.answers"]
+    unknown = nurse.post(path, json={"submissions": [{
+        "questionnaire": "phq-9", "submitted_at": "2026-11-23T09:00:00Z", "answers": {}}]})
+    assert unknown.status_code == 422 and "submissions.0.questionnaire" in unknown.json["message"]
+
+
+def test_surgeon_overrides_a_threshold_for_one_patient(world, app):
+    surgeon = world.staff("surgeon")
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    path = f"/api/v1/patients/{patient['id']}/threshold-overrides"
+    body = {"rule_id": "fever", "threshold": "value", "value": 38.0,
+            "reason": "immunosuppressed patient: lower fever threshold"}
+    assert surgeon.post(path, json=body).status_code == 409  # not enrolled yet
+    world.enrol(nurse, patient["id"])
+    assert nurse.post(path, json=body).status_code == 403
+    created = surgeon.post(path, json=body)
+    assert created.status_code == 201, created.json
+    assert nurse.get(path).json[0]["value"] == 38.0
+    for bad, field in (({**body, "rule_id": "nope"}, "rule_id"),
+                       ({**body, "threshold": "nope"}, "threshold"),
+                       ({**body, "value": "hot"}, "value"),
+                       ({k: v for k, v in body.items() if k != "reason"}, "reason")):
+        response = surgeon.post(path, json=bad)
+        assert response.status_code == 422, bad
+        assert field in response.json["errors"]["json"]
+    assert audit_events(app, action="override.set", outcome="success")[0].detail == {
+        "rule_id": "fever",
+        "threshold": "value"}
+    removed = surgeon.delete(f"{path}/{created.json['id']}")
+    assert removed.status_code == 204
+    assert nurse.get(path).json == []
+    assert count(app, ThresholdOverride) == 1  # kept, stamped as removed
+    outsider = world.staff("surgeon", teams=("team-b",))
+    assert outsider.post(path, json=body).status_code == 404
+
+
+def test_load_content_is_idempotent(app):
+    from backend import db
+    from backend.protocols.services import load_shipped_content
+
+    with app.app_context():
+        summary = load_shipped_content()
+        db.session().commit()
+    assert summary.startswith("0 questionnaire version(s) and 0 protocol version(s)")

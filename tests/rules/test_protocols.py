@@ -1,0 +1,367 @@
+"""Shipped protocols: they load, each rule can fire, normal data fires nothing, and
+broken copies are rejected with messages naming file, rule and field."""
+
+import copy
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from rules.conditions import AllOf, AnyOf, Missing, Not, Persistent, Threshold, Trend
+from rules.evaluator import compare, evaluate
+from rules.loader import load_content
+from rules.loader_protocol import load_protocol_file, parse_protocol
+from rules.model import ContentError, PatientData, Reading, Submission, TaskRecord
+from rules.scores import news2, score_submission
+from rules.units import READING_TYPES
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+EXPECTED = {"ambulatory-general", "hip-knee-arthroplasty", "colorectal-eras", "heart-failure"}
+NORMAL = {
+    "daily-postop": {
+        "pain_now": Decimal(2), "pain_worst_24h": Decimal(3), "wound_redness": False,
+        "wound_discharge": "none", "wound_bleeding": False, "wound_opening": False,
+        "nausea": "none", "eating_drinking": "normal", "urination": "normal",
+        "stools": "normal", "walking": "as_usual", "breathlessness": "none",
+        "calf_pain": False,
+    },
+    "phq-9": {f"q{i}": "not_at_all" for i in range(1, 10)},
+    "qor-15": {**{f"q{i}": Decimal(9) for i in range(1, 11)},
+               **{f"q{i}": Decimal(1) for i in range(11, 16)}},
+}
+NORMAL_VITALS = {"respiratory_rate": Decimal(16), "spo2": Decimal(97),
+                 "supplemental_oxygen": False, "systolic_bp": Decimal(125),
+                 "heart_rate": Decimal(72), "consciousness": "A",
+                 "temperature": Decimal("36.8"), "weight": Decimal(70)}
+# Candidate inputs for score rules: the generator picks one whose score satisfies the rule.
+NEWS2_CANDIDATES = [
+    {**NORMAL_VITALS, "systolic_bp": Decimal(88)},                        # 3, low-medium
+    {**NORMAL_VITALS, "respiratory_rate": Decimal(22), "heart_rate": Decimal(115),
+     "spo2": Decimal(95)},                                                # 5, medium
+    {**NORMAL_VITALS, "respiratory_rate": Decimal(26), "systolic_bp": Decimal(88),
+     "spo2": Decimal(91)},                                                # 9, high
+]
+QUESTIONNAIRE_CANDIDATES = {
+    "qor-15": [{**{f"q{i}": Decimal(v) for i in range(1, 11)},
+                **{f"q{i}": Decimal(10 - v) for i in range(11, 16)}} for v in (2, 5, 8, 10)],
+    "phq-9": [{f"q{i}": code for i in range(1, 10)}
+              for code in ("several_days", "more_than_half_the_days", "nearly_every_day")],
+}
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content()
+
+
+@pytest.fixture(scope="module")
+def shipped(content):
+    return [v for versions in content.protocols.values() for v in versions.values()]
+
+
+def test_every_shipped_protocol_loads(content, shipped):
+    assert set(content.protocols) == EXPECTED
+    for p in shipped:
+        assert p.window_days >= 1
+        assert set(p.alert_deadlines) == {"low", "medium", "high"}
+        assert p.alert_deadlines["high"].minutes == 15
+        assert p.alert_deadlines["medium"].minutes == 60
+        assert p.title.fr and p.title.en and p.source
+        assert p.education and all(e.title.fr and e.body.en for e in p.education)
+        for r in p.all_rules():
+            assert r.source.strip() and r.explanation.fr and r.advice.en
+        names = [(t.rule_id, t.name) for t in p.thresholds()]
+        assert len(names) == len(set(names))
+
+
+def test_heart_failure_weight_rule_and_window(content):
+    hf = content.protocols["heart-failure"][1]
+    [weight] = [t for t in hf.thresholds() if t.rule_id == "weight-gain-3d"]
+    assert (weight.value, weight.op, weight.unit) == (Decimal("2.0"), ">", "kg")
+    assert hf.window_days >= 4  # a 3-day trend needs the day before it
+    assert "phq9-item9-positive" in [r.id for r in hf.all_rules()]
+
+
+def _pick(leaf, p):
+    """A value satisfying a threshold leaf."""
+    op, value = leaf.op, leaf.value
+    if op in (">=", "<=", "=="):
+        return value
+    if op == ">":
+        return value + 1
+    if op == "<":
+        return value - 1
+    if op in ("between",):
+        return value[0]
+    if op == "in":
+        return sorted(value, key=str)[0]
+    if isinstance(value, bool):  # !=
+        return not value
+    item = p.item(leaf.subject.head, leaf.subject.tail)
+    return next(c.code for c in item.choices if c.code != value)
+
+
+class _Patient:
+    """Data built to satisfy a condition."""
+
+    def __init__(self, protocol):
+        self.p = protocol
+        self.answers = {slug: dict(NORMAL.get(slug, {})) for slug in protocol.questionnaires}
+        self.extra_submissions, self.readings, self.tasks = [], [], []
+
+    def reading(self, rtype, value, hours_ago=0.5):  # after the normal background values
+        self.readings.append(Reading(rtype, value, READING_TYPES[rtype].unit,
+                                     NOW - timedelta(hours=hours_ago)))
+
+    def satisfy(self, cond):
+        if isinstance(cond, AllOf):
+            for c in cond.conditions:
+                self.satisfy(c)
+        elif isinstance(cond, AnyOf):
+            self.satisfy(cond.conditions[0])
+        elif isinstance(cond, Not):
+            pytest.fail("no generator for 'not' yet: extend the test")
+        elif isinstance(cond, Threshold):
+            self.threshold(cond)
+        elif isinstance(cond, Persistent):
+            leaf = cond.condition
+            for n in range(1, cond.of_last):  # earlier values; the latest comes from threshold
+                if leaf.subject.kind == "answer":
+                    answers = {**self.answers[leaf.subject.head], leaf.subject.tail: _pick(leaf,
+                                                                                          self.p)}
+                    self.extra_submissions.append(Submission(
+                        leaf.subject.head, NOW - timedelta(hours=1 + 24 * n), answers))
+                else:
+                    self.reading(leaf.subject.ref, _pick(leaf, self.p), 1 + 24 * n)
+            self.threshold(leaf)
+        elif isinstance(cond, Trend):
+            step = cond.by + 1 if cond.change == "rise" else -(cond.by + 1)
+            self.reading(cond.subject.ref, Decimal(70), 24 * cond.within_days - 2)
+            self.reading(cond.subject.ref, Decimal(70) + step)
+        elif isinstance(cond, Missing):
+            due = NOW - timedelta(hours=float(cond.hours_after_due) + 1)
+            self.tasks.append(TaskRecord("t@d1", cond.questionnaire, cond.reading, due, None))
+
+    def threshold(self, leaf):
+        kind, head, tail = leaf.subject.kind, leaf.subject.head, leaf.subject.tail
+        if kind == "answer":
+            self.answers[head][tail] = _pick(leaf, self.p)
+        elif kind == "reading":
+            self.reading(head, _pick(leaf, self.p))
+        elif head == "news2":
+            for vitals in NEWS2_CANDIDATES:
+                result = news2({**vitals, "on_oxygen": vitals["supplemental_oxygen"]})
+                if compare(leaf.op, Decimal(result.total) if tail == "total" else result.band,
+                           leaf.value):
+                    for rtype, value in vitals.items():
+                        self.reading(rtype, value)
+                    return
+            pytest.fail(f"no NEWS2 candidate satisfies {leaf}")
+        else:
+            for slug, q in self.p.questionnaires.items():
+                for answers in QUESTIONNAIRE_CANDIDATES.get(slug, []) if q.score == head else []:
+                    result = score_submission(q, answers)[head]
+                    value = Decimal(result.total) if tail == "total" else result.band
+                    if compare(leaf.op, value, leaf.value):
+                        self.answers[slug] = answers
+                        return
+            pytest.fail(f"no candidate answers satisfy {leaf}")
+
+    def data(self):
+        subs = [Submission(slug, NOW - timedelta(hours=1), answers)
+                for slug, answers in self.answers.items() if answers]
+        return PatientData(subs + self.extra_submissions, self.readings, self.tasks)
+
+
+def _normal_patient(p):
+    patient = _Patient(p)
+    for rtype, value in NORMAL_VITALS.items():
+        patient.reading(rtype, value, 2)
+        patient.reading(rtype, value, 26)
+    return patient
+
+
+def test_normal_recovery_fires_nothing(shipped):
+    for p in shipped:
+        assert evaluate(p, _normal_patient(p).data(), NOW) == [], p.slug
+
+
+def test_every_rule_can_fire(shipped):
+    checked = 0
+    for p in shipped:
+        for r in p.all_rules():
+            patient = _normal_patient(p)
+            patient.satisfy(r.when)
+            findings = {f.rule_id: f for f in evaluate(p, patient.data(), NOW)}
+            assert r.id in findings, f"{p.slug}: rule {r.id} did not fire"
+            finding = findings[r.id]
+            assert finding.severity == r.severity
+            if not isinstance(r.when, Missing):
+                assert finding.evidence, f"{p.slug}: rule {r.id} fired without evidence"
+            for text in (finding.explanation.fr, finding.explanation.en):
+                assert "{" not in text, f"{p.slug}: rule {r.id}: unfilled placeholder in {text}"
+            checked += 1
+    assert checked >= 50
+
+
+# --- broken copies are rejected ------------------------------------------------------------
+
+FILE = "protocols/ambulatory-general.v1.yaml"
+
+
+@pytest.fixture
+def raw(content):
+    return copy.deepcopy(content.raw["protocols"]["ambulatory-general"][1])
+
+
+def _rule(raw, rule_id):
+    return next(r for r in raw["rules"] if r["id"] == rule_id)
+
+
+def _issues(raw, questionnaires):
+    with pytest.raises(ContentError) as exc:
+        parse_protocol(raw, questionnaires, FILE)
+    return [str(i) for i in exc.value.issues]
+
+
+def test_unknown_reading_type(raw, questionnaires):
+    _rule(raw, "fever")["when"]["reading"] = "temprature"
+    assert _issues(raw, questionnaires) == [
+        f"{FILE}: rule fever: field when.reading: unknown reading type 'temprature'"]
+
+
+def test_unknown_link_id(raw, questionnaires):
+    _rule(raw, "pain-maximal")["when"]["answer"] = "daily-postop.pain_nw"
+    [issue] = _issues(raw, questionnaires)
+    assert issue.startswith(f"{FILE}: rule pain-maximal: field when.answer: unknown link_id "
+                            "'pain_nw' in questionnaire daily-postop (known: pain_now, ")
+
+
+def test_unknown_questionnaire_and_score(raw, questionnaires):
+    _rule(raw, "pain-maximal")["when"]["answer"] = "daily.pain_now"
+    _rule(raw, "qor15-poor")["when"]["score"] = "qor16.total"
+    assert _issues(raw, questionnaires) == [
+        f"{FILE}: rule pain-maximal: field when.answer: unknown questionnaire 'daily'",
+        f"{FILE}: rule qor15-poor: field when.score: unknown score 'qor16' "
+        "(known: news2, qor15, phq9, pain_nrs)",
+    ]
+
+
+def test_bad_operator(raw, questionnaires):
+    _rule(raw, "fever")["when"]["op"] = "=>"
+    assert _issues(raw, questionnaires) == [
+        f"{FILE}: rule fever: field when.op: unknown operator '=>' "
+        "(expected one of > >= < <= == != between in)"]
+
+
+def test_operator_or_value_that_does_not_fit_the_item(raw, questionnaires):
+    _rule(raw, "calf-pain")["when"]["op"] = ">="
+    _rule(raw, "wound-pus")["when"].update(op=">", value=1)
+    _rule(raw, "pain-maximal")["when"].update(op="in", value=["high"])
+    assert _issues(raw, questionnaires) == [
+        f"{FILE}: rule calf-pain: field when.value: True is not a number",
+        f"{FILE}: rule pain-maximal: field when.value: 'high' is not a number "
+        "(daily-postop.pain_now is numeric)",
+        f"{FILE}: rule wound-pus: field when.op: operator '>' cannot be applied to "
+        "daily-postop.wound_discharge (allowed: == != in)",
+    ]
+
+
+def test_duplicate_rule_id(raw, questionnaires):
+    _rule(raw, "wound-redness")["id"] = "wound-pus"
+    assert _issues(raw, questionnaires) == [
+        f"{FILE}: rule wound-pus: field id: duplicate rule id 'wound-pus' (already in rules[6])"]
+
+
+def test_bad_choice_code(raw, questionnaires):
+    _rule(raw, "wound-pus")["when"]["value"] = ["pus"]
+    assert _issues(raw, questionnaires) == [
+        f"{FILE}: rule wound-pus: field when.value: 'pus' is not a choice of "
+        "daily-postop.wound_discharge (none, clear, cloudy_or_pus, blood)"]
+
+
+def test_missing_advice_language(raw, questionnaires):
+    del _rule(raw, "calf-pain")["advice"]["en"]
+    assert _issues(raw, questionnaires) == [
+        f"{FILE}: rule calf-pain: field advice.en: missing en text"]
+
+
+def test_schedule_and_deadline_problems(raw, questionnaires):
+    raw["schedule"][0]["at"] = "25:00"
+    raw["schedule"][1]["days"] = [1, 400]
+    raw["schedule"].append({"questionnaire": "daily-postops", "days": [1], "at": "10:00",
+                            "grace_hours": 2})
+    del raw["alert_deadlines"]["low"]
+    found = _issues(raw, questionnaires)
+    assert f"{FILE}: field schedule[0].at: '25:00' is not a time HH:MM (24 h)" in found
+    assert f"{FILE}: field schedule[1].days: day 400 is outside 0..366 (day 0 = day of " \
+           "surgery)" in found
+    assert f"{FILE}: field schedule[2].questionnaire: unknown questionnaire 'daily-postops' " \
+           "(known: daily-postop, pain-nrs, phq-9, qor-15, vitals)" in found
+    assert f"{FILE}: field alert_deadlines.low: needs exactly one of minutes, local_time" in found
+
+
+def test_missing_rule_on_an_unscheduled_questionnaire(raw, questionnaires):
+    _rule(raw, "daily-check-missing")["when"]["missing"]["questionnaire"] = "vitals"
+    assert _issues(raw, questionnaires) == [
+        f"{FILE}: rule daily-check-missing: field when.missing.questionnaire: 'vitals' is not "
+        "in the schedule, so it can never be missing"]
+
+
+def test_all_problems_at_once_including_schema_only_ones(raw, questionnaires):
+    _rule(raw, "fever")["when"]["reading"] = "temprature"
+    _rule(raw, "wound-pus")["when"]["value"] = ["pus"]
+    del _rule(raw, "calf-pain")["advice"]["en"]
+    raw["colour"] = "blue"  # only the schema knows the allowed top-level keys
+    found = _issues(raw, questionnaires)
+    assert len(found) == 4
+    assert f"{FILE}: field (top level): Additional properties are not allowed ('colour' was " \
+           "unexpected)" in found
+
+
+def test_file_name_must_match_slug_and_version(tmp_path, content, questionnaires):
+    import yaml
+
+    path = tmp_path / "ambulatory-general.v2.yaml"
+    path.write_text(yaml.safe_dump(content.raw["protocols"]["ambulatory-general"][1]))
+    with pytest.raises(ContentError) as exc:
+        load_protocol_file(path, questionnaires)
+    assert str(exc.value) == ("protocols/ambulatory-general.v2.yaml: field slug: file name "
+                              "should be ambulatory-general.v1.yaml (slug.vVERSION)")
+
+
+JUNK = [None, 5, "x", [], {"a": 1}, True]
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_anywhere_is_a_content_error_not_a_crash(raw, questionnaires, junk):
+    """Replacing any value of the file by junk yields a ContentError naming the file."""
+    def paths(node, prefix=()):
+        yield prefix
+        children = node.items() if isinstance(node, dict) else (
+            enumerate(node) if isinstance(node, list) else ())
+        for key, child in children:
+            yield from paths(child, (*prefix, key))
+
+    rejected = accepted = 0
+    # every kind of place (not every repetition, the schema check is slow): top level, the
+    # first task and education item, rules of each condition kind; fr/en leaves are alike
+    kinds = {"fever-high", "pain-severe-persistent", "qor15-poor", "daily-check-missing"}
+    keep = [i for i, r in enumerate(raw["rules"]) if r["id"] in kinds]
+    for path in [p for p in paths(raw) if p and p[-1] not in ("fr", "en") and (
+            len(p) < 2 or p[1] == 0 or (p[0] == "rules" and p[1] in keep))]:
+        broken = copy.deepcopy(raw)
+        node = broken
+        for key in path[:-1]:
+            node = node[key]
+        if node[path[-1]] == junk:
+            continue
+        node[path[-1]] = junk
+        try:
+            parse_protocol(broken, questionnaires, FILE)
+        except ContentError as exc:
+            assert exc.issues and all(i.file == FILE for i in exc.issues), path
+            rejected += 1
+        else:  # junk that happens to be valid there (version 5, a source "x", ...)
+            accepted += 1
+    assert rejected > accepted
