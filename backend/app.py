@@ -13,6 +13,7 @@ from backend import config as config_module
 from backend import db, errors
 from backend.api import api
 from backend.clock import SystemClock
+from backend.outbox import services as outbox
 
 API_SPEC = {
     "API_TITLE": "Suivi API",
@@ -59,6 +60,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_features(app: Flask) -> None:
+    from backend.alerts.routes import blp as alerts_blp
     from backend.audit.routes import blp as audit_blp
     from backend.auth.routes import blp as auth_blp
     from backend.enrollments.routes import blp as enrollments_blp
@@ -66,10 +68,14 @@ def _register_features(app: Flask) -> None:
     from backend.patients.routes import blp as patients_blp
     from backend.protocols.routes import blp as protocols_blp
     from backend.questionnaires.routes import blp as questionnaires_blp
+    from backend.submissions.routes import blp as submissions_blp
     from backend.teams.routes import blp as teams_blp
+    from backend.teleconsult.routes import blp as teleconsult_blp
+    from backend.timeline.routes import blp as timeline_blp
 
     for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
-                      protocols_blp, audit_blp):
+                      protocols_blp, submissions_blp, alerts_blp, timeline_blp,
+                      teleconsult_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)
 
@@ -83,13 +89,15 @@ def _register_transaction_manager(app: Flask) -> None:
         if session is None:
             return response
         if response.status_code >= 400:
+            outbox.discard(session)
             session.rollback()
             return response
         try:
-            session.commit()
-        except Exception:
+            outbox.commit(session)
+        except Exception as error:
+            outbox.discard(session)
             session.rollback()
-            logging.getLogger(__name__).exception("commit failed")
+            logging.getLogger(__name__).error("commit failed: %s", type(error).__name__)
             return errors.unavailable_response()
         return response
 

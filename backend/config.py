@@ -43,6 +43,19 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "SUIVI_SMS_BACKEND": env.get("SUIVI_SMS_BACKEND", "console"),
         "SUIVI_PUSH_BACKEND": env.get("SUIVI_PUSH_BACKEND", "console"),
         "SUIVI_LOG_LEVEL": env.get("SUIVI_LOG_LEVEL", "INFO"),
+        "SUIVI_SQLITE_BUSY_TIMEOUT": float(env.get("SUIVI_SQLITE_BUSY_TIMEOUT", "30")),
+        "SUIVI_VIDEO_URL_TEMPLATE": env.get("SUIVI_VIDEO_URL_TEMPLATE",
+                                            "https://meet.jit.si/suivi-{room}"),
+        "SUIVI_TELECONSULT_LINK_GRACE_MINUTES": int(
+            env.get("SUIVI_TELECONSULT_LINK_GRACE_MINUTES", "30")),
+        "SUIVI_CONSOLE_DELAY_SECONDS": float(env.get("SUIVI_CONSOLE_DELAY_SECONDS", "0")),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID"),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN"),
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID"),
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER"),
+        "TWILIO_STATUS_CALLBACK_URL": env.get("TWILIO_STATUS_CALLBACK_URL"),
+        "FCM_SERVICE_ACCOUNT_FILE": env.get("FCM_SERVICE_ACCOUNT_FILE"),
+        "FCM_PROJECT_ID": env.get("FCM_PROJECT_ID"),
         "SUIVI_TESTING": _flag(env, "SUIVI_TESTING"),
     }
 

@@ -61,26 +61,33 @@ class UUIDPrimaryKey:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_timeout: float = 30) -> Engine:
     if url.startswith("sqlite"):
-        # Web, worker and scheduler processes share the SQLite file: WAL lets readers
-        # proceed during a write and busy_timeout queues writers instead of failing.
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # Web, worker and scheduler processes share the SQLite file. Every request writes
+        # (at least its audit row), so each transaction starts with BEGIN IMMEDIATE: a
+        # writer then waits its turn (busy_timeout) instead of failing when a deferred read
+        # transaction cannot be upgraded to a write.
+        engine = create_engine(url, connect_args={"timeout": busy_timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], app.config["SUIVI_SQLITE_BUSY_TIMEOUT"])
     app.extensions["suivi.engine"] = engine
     app.extensions["suivi.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)

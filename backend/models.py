@@ -1,16 +1,24 @@
 """Every model, imported once so that the metadata is complete (Alembic, tests)."""
 
+from backend.alerts.models import Alert, AlertEvent
 from backend.audit.models import AuditEvent
 from backend.auth.models import AccessToken, RecoveryCode, StaffUser
 from backend.db import Base
 from backend.enrollments.models import ActivationCode, DeviceToken, Enrollment
 from backend.idempotency.models import IdempotencyRecord
+from backend.notifications.models import Message
+from backend.outbox.models import OutboxEntry
 from backend.patients.models import Patient
 from backend.protocols.models import ProtocolVersion, ThresholdOverride
 from backend.questionnaires.models import QuestionnaireVersion
+from backend.submissions.models import Reading, Submission
+from backend.tasks.models import Task
 from backend.teams.models import CareTeam, TeamMembership
+from backend.teleconsult.models import Teleconsultation
 
 __all__ = [
+    "Alert", "AlertEvent", "Message", "OutboxEntry", "Reading", "Submission", "Task",
+    "Teleconsultation",
     "AccessToken", "ActivationCode", "AuditEvent", "Base", "CareTeam", "DeviceToken",
     "Enrollment", "IdempotencyRecord", "Patient", "ProtocolVersion", "RecoveryCode",
     "QuestionnaireVersion", "StaffUser", "TeamMembership", "ThresholdOverride",

@@ -17,6 +17,10 @@ class PageArgs(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
+class LangArgs(Schema):
+    lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
+
+
 class StaffSummary(Schema):
     id = fields.UUID()
     display_name = fields.String()

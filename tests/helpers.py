@@ -77,13 +77,13 @@ class World:
         return slug
 
     def staff(self, role: str, teams: tuple[str, ...] = ("team-a",), enrol_mfa: bool = True,
-              email: str | None = None) -> Caller:
+              email: str | None = None, phone: str | None = None) -> Caller:
         for slug in teams:
             self.team(slug)
         email = email or f"{role}{next(_counter)}@hospital.test"
         response = self.admin().post("/api/v1/staff", json={
             "email": email, "display_name": role.title(), "role": role,
-            "password": PASSWORD, "teams": list(teams)})
+            "password": PASSWORD, "teams": list(teams), "phone": phone})
         assert response.status_code == 201, response.json
         return self.sign_in(email, enrol_mfa=enrol_mfa)
 
@@ -99,6 +99,18 @@ class World:
             assert confirmed.status_code == 200, confirmed.json
             caller.info["totp_secret"] = secret
             caller.info["recovery_codes"] = confirmed.json["recovery_codes"]
+        return caller
+
+    def renew(self, caller: Caller) -> Caller:
+        """Sign ``caller`` in again (after the clock moved past their token's lifetime)."""
+        anonymous = Caller(self.app)
+        login = anonymous.post("/api/v1/auth/login", json={"email": caller.info["email"],
+                                                           "password": PASSWORD}).json
+        if login.get("mfa_required"):
+            code = pyotp.TOTP(caller.info["totp_secret"]).at(self.clock.now())
+            login = anonymous.post("/api/v1/auth/mfa", json={"mfa_token": login["mfa_token"],
+                                                             "code": code}).json
+        caller.token = login["access_token"]
         return caller
 
     # -- patients ----------------------------------------------------------------------
@@ -154,3 +166,26 @@ def audit_events(app: Flask, **filters: Any) -> list:
         for name, value in filters.items():
             query = query.where(getattr(AuditEvent, name) == value)
         return list(db.session().scalars(query))
+
+
+NORMAL_DAILY = {
+    "pain_now": 2, "pain_worst_24h": 3, "pain_location": "cicatrice",
+    "wound_redness": False, "wound_discharge": "none", "wound_bleeding": False,
+    "wound_opening": False, "nausea": "none", "eating_drinking": "normal",
+    "urination": "normal", "stools": "normal", "walking": "as_usual",
+    "breathlessness": "none", "calf_pain": False,
+}
+
+
+def daily(**changes: Any) -> dict:
+    """Answers to daily-postop: a normal recovery, with ``changes``."""
+    return {**NORMAL_DAILY, **changes}
+
+
+def submit(device: Caller, questionnaire: str, answers: dict, key: str | None = None,
+           **body: Any):
+    import uuid as uuid_module
+
+    return device.post("/api/v1/me/submissions",
+                       json={"questionnaire": questionnaire, "answers": answers, **body},
+                       headers={"Idempotency-Key": key or str(uuid_module.uuid4())})

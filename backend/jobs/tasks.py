@@ -3,17 +3,116 @@
 from __future__ import annotations
 
 import logging
+import uuid
+from datetime import timedelta
 
+from sqlalchemy import select
+
+from backend import db
 from backend.clock import now
 from backend.jobs.runtime import in_app_context
+from backend.outbox import services as outbox
+from backend.outbox.models import OutboxEntry
 from backend.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
+# Tasks are planned this far ahead so reminders can go out on time.
+PLANNING_HORIZON = timedelta(hours=36)
+
 
 @in_app_context
 def heartbeat() -> str:
-    """Proves the scheduler → Redis → worker path works (shown by /readyz later)."""
+    """Proves the scheduler → Redis → worker path works."""
     stamp = now().isoformat()
     get_redis().set("suivi:worker:heartbeat", stamp, ex=3600)
     return stamp
+
+
+@in_app_context
+def deliver_outbox(entry_id: str) -> str:
+    """Carry out one outbox entry (notify, escalate, remind...); a done entry is skipped."""
+    from backend.notifications.services import deliver
+
+    session = db.session()
+    entry = session.get(OutboxEntry, uuid.UUID(entry_id))
+    if entry is None or entry.status == "done":
+        return "skipped"
+    try:
+        deliver(entry)
+    except Exception as error:
+        session.rollback()
+        entry = session.get(OutboxEntry, uuid.UUID(entry_id))
+        outbox.finish(entry, error=f"{type(error).__name__}: {error}")
+        session.commit()
+        raise
+    outbox.finish(entry)
+    outbox.commit(session)
+    return "done"
+
+
+@in_app_context
+def sweep_outbox() -> int:
+    """Enqueue outbox entries still pending (Redis was down, a worker died...)."""
+    return outbox.sweep()
+
+
+@in_app_context
+def escalate_alerts() -> int:
+    from backend.alerts.services import escalate_overdue
+
+    count = escalate_overdue()
+    outbox.commit()
+    return count
+
+
+@in_app_context
+def plan_tasks() -> int:
+    """Plan every active enrolment's tasks for the next hours."""
+    from backend.enrollments.models import Enrollment
+    from backend.patients.models import Patient
+    from backend.tasks.services import plan
+
+    session = db.session()
+    start = now() - timedelta(hours=1)
+    created = 0
+    for enrollment in session.scalars(select(Enrollment).where(Enrollment.status == "active")):
+        created += plan(enrollment, session.get(Patient, enrollment.patient_id), start,
+                        start + PLANNING_HORIZON)
+    session.commit()
+    return created
+
+
+@in_app_context
+def remind_tasks() -> int:
+    """A reminder for each task that is due and not answered yet (once per task)."""
+    from backend.tasks.services import due_for_reminder
+
+    tasks = due_for_reminder()
+    for task in tasks:
+        outbox.add("task.remind", {"task_id": str(task.id)}, dedupe_key=f"task:{task.id}:remind")
+        task.reminded_at = now()
+    outbox.commit()
+    return len(tasks)
+
+
+@in_app_context
+def check_missed_tasks() -> int:
+    """Mark tasks past their grace period as missed and evaluate those patients again, so
+    missing-data rules raise their alerts."""
+    from backend.enrollments.models import Enrollment
+    from backend.patients.models import Patient
+    from backend.protocols.content import protocol_of
+    from backend.submissions.services import evaluate_patient
+    from backend.tasks.services import mark_missed
+
+    session = db.session()
+    missed = mark_missed()
+    for enrollment_id in {task.enrollment_id for task in missed}:
+        enrollment = session.get(Enrollment, enrollment_id)
+        if enrollment.status != "active":
+            continue
+        patient = session.get(Patient, enrollment.patient_id)
+        evaluate_patient(patient, enrollment, protocol_of(enrollment.protocol))
+    outbox.commit()
+    return len(missed)

@@ -1,5 +1,6 @@
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from backend.schemas import LangArgs
 from backend.teams.schemas import Slug
 
 
@@ -13,8 +14,7 @@ class ProtocolUpload(Schema):
     version = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
-class ProtocolArgs(Schema):
-    lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
+class ProtocolArgs(LangArgs):
     version = fields.Integer(validate=validate.Range(min=1))
 
 

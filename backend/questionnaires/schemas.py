@@ -1,8 +1,8 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
+from backend.schemas import LangArgs
 
-class LangArgs(Schema):
-    lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
+__all__ = ["LangArgs", "QuestionnaireOut", "QuestionnaireSummaryOut"]
 
 
 class QuestionnaireSummaryOut(Schema):

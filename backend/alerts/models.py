@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, UUIDPrimaryKey
+
+OUTCOMES = ("advice_given", "called_patient", "teleconsultation", "sent_to_emergency",
+            "readmitted", "false_alarm", "other")
+
+
+class Alert(UUIDPrimaryKey, Base):
+    """A finding a nurse must act on. One open alert per patient and rule at most."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'acknowledged', 'resolved')", name="status"),
+        CheckConstraint("severity IN ('low', 'medium', 'high')", name="severity"),
+        # The database itself guarantees "a repeat updates it, never duplicates it",
+        # even for two submissions evaluated at the same instant.
+        Index("uq_alerts_one_open_per_rule", "patient_id", "rule_id", unique=True,
+              postgresql_where=text("status <> 'resolved'"),
+              sqlite_where=text("status <> 'resolved'")),
+        Index("ix_alerts_queue", "status", "severity", "created_at"),
+    )
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"))
+    care_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_teams.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    explanation: Mapped[dict[str, str]] = mapped_column(JSON)
+    advice: Mapped[dict[str, str]] = mapped_column(JSON)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    last_evidence_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    due_by: Mapped[datetime]
+    assigned_to: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
+    snoozed_until: Mapped[datetime | None]
+    snooze_reason: Mapped[str | None] = mapped_column(String(500))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    escalation_level: Mapped[int] = mapped_column(default=0)
+
+
+class AlertEvent(UUIDPrimaryKey, Base):
+    """One step of an alert's life: opened, updated, acknowledged, note, escalated..."""
+
+    __tablename__ = "alert_events"
+    # ``seq`` orders the steps of one alert; two nurses acting on the same alert at the
+    # same moment collide on it, and the second gets a 409 to retry on fresh data.
+    __table_args__ = (UniqueConstraint("alert_id", "seq"),)
+
+    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id"), index=True)
+    seq: Mapped[int]
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,123 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend import db
+from backend.alerts import services
+from backend.alerts.schemas import (
+    AlertOut,
+    AssignIn,
+    LangArgs,
+    NoteIn,
+    QueueArgs,
+    ResolveIn,
+    SnoozeIn,
+)
+from backend.audit import services as audit
+from backend.auth.principal import current_staff, staff_required
+from backend.clock import now
+from backend.patients.models import Patient
+
+blp = Blueprint("alerts", __name__, url_prefix="/alerts",
+                description="The nurses' triage queue and the alert lifecycle.")
+
+clinical = ("nurse", "surgeon")
+
+
+def alert_view(alert, lang: str, with_events: bool = False) -> dict:
+    patient = db.session().get(Patient, alert.patient_id)
+    view = {
+        "id": alert.id, "severity": alert.severity, "status": alert.status,
+        "rule": alert.rule_id, "explanation": alert.explanation.get(lang),
+        "advice": alert.advice.get(lang), "evidence": alert.evidence,
+        "created_at": alert.created_at, "updated_at": alert.updated_at,
+        "due_by": alert.due_by, "overdue": alert.status == "open" and alert.due_by <= now(),
+        "assigned_to": alert.assigned_to, "acknowledged_at": alert.acknowledged_at,
+        "snoozed_until": alert.snoozed_until, "snooze_reason": alert.snooze_reason,
+        "resolved_at": alert.resolved_at, "outcome": alert.outcome,
+        "escalation_level": alert.escalation_level,
+        "patient": {"id": patient.id, "given_name": patient.given_name,
+                    "family_name": patient.family_name, "phone": patient.phone},
+    }
+    if with_events:
+        view["events"] = services.events_of(alert)
+    return view
+
+
+@blp.route("")
+class Queue(MethodView):
+    @staff_required(action="alert.list")
+    @blp.arguments(QueueArgs, location="query")
+    @blp.response(200, AlertOut(many=True))
+    def get(self, args):
+        """Open alerts of the caller's teams: severity (high first), then oldest first."""
+        lang, limit, offset = args.pop("lang"), args.pop("limit"), args.pop("offset")
+        return [alert_view(a, lang) for a in services.queue(current_staff(), args, limit,
+                                                            offset)]
+
+
+@blp.route("/<uuid:alert_id>")
+class AlertItem(MethodView):
+    @staff_required(action="alert.read")
+    @blp.arguments(LangArgs, location="query")
+    @blp.response(200, AlertOut)
+    def get(self, args, alert_id):
+        """One alert with its history."""
+        alert = services.get_alert(current_staff(), alert_id, "alert.read")
+        audit.record("alert.read", patient_id=alert.patient_id, object_type="alert",
+                     object_id=alert.id)
+        return alert_view(alert, args["lang"], with_events=True)
+
+
+def _step(event: str, args: dict, alert_id) -> dict:
+    alert = services.get_alert(current_staff(), alert_id, f"alert.{event}")
+    return alert_view(services.act(current_staff(), alert, event, **args), "fr",
+                      with_events=True)
+
+
+@blp.route("/<uuid:alert_id>/acknowledge")
+class Acknowledge(MethodView):
+    @staff_required(*clinical, action="alert.acknowledge")
+    @blp.response(200, AlertOut)
+    def post(self, alert_id):
+        """I have seen it and I am on it."""
+        return _step("acknowledge", {}, alert_id)
+
+
+@blp.route("/<uuid:alert_id>/assign")
+class Assign(MethodView):
+    @staff_required(*clinical, action="alert.assign")
+    @blp.arguments(AssignIn)
+    @blp.response(200, AlertOut)
+    def post(self, args, alert_id):
+        """Give the alert to a colleague (escalation goes to them first)."""
+        return _step("assign", args, alert_id)
+
+
+@blp.route("/<uuid:alert_id>/notes")
+class Notes(MethodView):
+    @staff_required(*clinical, action="alert.note")
+    @blp.arguments(NoteIn)
+    @blp.response(200, AlertOut)
+    def post(self, args, alert_id):
+        """Add a note to the alert's history."""
+        return _step("note", args, alert_id)
+
+
+@blp.route("/<uuid:alert_id>/snooze")
+class Snooze(MethodView):
+    @staff_required(*clinical, action="alert.snooze")
+    @blp.arguments(SnoozeIn)
+    @blp.response(200, AlertOut)
+    def post(self, args, alert_id):
+        """Hide the alert until a time (e.g. the patient will call back), with a reason."""
+        return _step("snooze", args, alert_id)
+
+
+@blp.route("/<uuid:alert_id>/resolve")
+class Resolve(MethodView):
+    @staff_required(*clinical, action="alert.resolve")
+    @blp.arguments(ResolveIn)
+    @blp.response(200, AlertOut)
+    def post(self, args, alert_id):
+        """Close the alert with its outcome; a new finding later opens a new alert."""
+        return _step("resolve", args, alert_id)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, UUIDPrimaryKey
+
+
+class Message(UUIDPrimaryKey, Base):
+    """One SMS or push sent (or to send) to a patient or a staff member.
+
+    ``dedupe_key`` (outbox entry + channel + recipient) is unique: a retried or
+    duplicated job finds the row and never sends a second message.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'delivered', 'failed')",
+                        name="status"),
+    )
+
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    outbox_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
+    alert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # sms | push
+    address: Mapped[str] = mapped_column(String(4096))
+    template: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(String(640))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    provider: Mapped[str | None] = mapped_column(String(16))
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    error: Mapped[str | None] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

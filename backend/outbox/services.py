@@ -1,0 +1,114 @@
+"""The transactional outbox: intentions written with the change, relayed to RQ after commit.
+
+A request (or job) writes outbox rows in its own transaction; once that transaction has
+committed, ``relay`` enqueues one RQ job per row. If Redis is down the rows stay pending
+and the periodic ``sweep`` enqueues them later: nothing is lost and nothing runs before
+the data it needs is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend import db
+from backend.clock import now
+from backend.outbox.models import OutboxEntry
+from backend.redis_conn import get_redis
+
+log = logging.getLogger(__name__)
+
+# An entry enqueued this long ago and still pending is enqueued again (lost job, dead worker).
+REENQUEUE_AFTER = timedelta(minutes=2)
+SESSION_KEY = "suivi.outbox"
+
+
+def add(kind: str, payload: dict[str, Any], dedupe_key: str, queue: str = "default",
+        available_at: datetime | None = None) -> OutboxEntry | None:
+    """Write an intention once; None if one with the same ``dedupe_key`` exists."""
+    session = db.session()
+    if session.scalar(select(OutboxEntry.id).where(OutboxEntry.dedupe_key == dedupe_key)):
+        return None
+    current = now()
+    entry = OutboxEntry(kind=kind, payload=payload, dedupe_key=dedupe_key, queue=queue,
+                        status="pending", attempts=0, created_at=current,
+                        available_at=available_at or current)
+    try:
+        with session.begin_nested():
+            session.add(entry)
+    except IntegrityError:  # a concurrent transaction wrote the same intention first
+        return None
+    if entry.available_at <= current:
+        session.info.setdefault(SESSION_KEY, []).append((entry.id, queue))
+    return entry
+
+
+def commit(session: Session | None = None) -> None:
+    """Commit, then hand the new outbox entries to RQ (never before the commit)."""
+    session = session or db.session()
+    pending = session.info.pop(SESSION_KEY, [])
+    session.commit()
+    relay(pending)
+
+
+def discard(session: Session) -> None:
+    session.info.pop(SESSION_KEY, None)
+
+
+def relay(entries: list[tuple[uuid.UUID, str]]) -> int:
+    """Enqueue the delivery job of each entry; failures are left to the sweep."""
+    sent = 0
+    for entry_id, queue in entries:
+        try:
+            enqueue(entry_id, queue)
+        except Exception as error:  # Redis down or unreachable: the sweep retries
+            log.warning("outbox %s not enqueued (%s); the sweep will retry",
+                        entry_id, type(error).__name__)
+            continue
+        sent += 1
+        _mark_enqueued([entry_id])
+    return sent
+
+
+def enqueue(entry_id: uuid.UUID, queue: str) -> None:
+    from rq import Queue
+
+    from backend.jobs.tasks import deliver_outbox
+
+    # A deterministic job id: enqueuing the same entry twice replaces the job instead of
+    # adding one; the job itself is idempotent for the cases RQ still runs twice.
+    Queue(queue, connection=get_redis()).enqueue(
+        deliver_outbox, str(entry_id), job_id=f"outbox-{entry_id}", result_ttl=3600,
+        failure_ttl=7 * 24 * 3600, job_timeout=120)
+
+
+def _mark_enqueued(ids: list[uuid.UUID]) -> None:
+    with db.engine().begin() as connection:
+        connection.execute(update(OutboxEntry).where(OutboxEntry.id.in_(ids))
+                           .values(enqueued_at=now()))
+
+
+def sweep() -> int:
+    """Enqueue every pending entry that is due and not recently enqueued."""
+    current = now()
+    rows = db.session().execute(select(OutboxEntry.id, OutboxEntry.queue).where(
+        OutboxEntry.status == "pending", OutboxEntry.available_at <= current,
+        or_(OutboxEntry.enqueued_at.is_(None),
+            OutboxEntry.enqueued_at < current - REENQUEUE_AFTER))
+        .order_by(OutboxEntry.available_at).limit(500)).all()
+    db.session().rollback()
+    return relay([(row.id, row.queue) for row in rows])
+
+
+def finish(entry: OutboxEntry, error: str | None = None) -> None:
+    entry.attempts += 1
+    if error is None:
+        entry.status, entry.done_at, entry.last_error = "done", now(), None
+    else:
+        entry.last_error = error[:500]

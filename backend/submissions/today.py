@@ -1,0 +1,31 @@
+"""What the patient app shows today."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.clock import now
+from backend.patients.models import Patient
+from backend.protocols.content import protocol_of
+from backend.submissions.services import active_enrollment
+from backend.tasks import services as tasks
+from backend.teleconsult.services import upcoming_for
+from rules.schedule import education_for_day, post_op_day
+
+
+def today_view(patient: Patient) -> dict[str, Any]:
+    enrollment = active_enrollment(patient)
+    protocol = protocol_of(enrollment.protocol)
+    at = now()
+    day = post_op_day(enrollment.surgery_date, at, patient.timezone)
+    teleconsultation = upcoming_for(patient)
+    return {
+        "date": tasks.local_day_bounds(patient.timezone, at)[0].date(),
+        "post_op_day": day,
+        "protocol": protocol.slug,
+        "tasks": [tasks.task_view(task) for task in tasks.today(enrollment, patient)],
+        "education": [{"id": item.id, "title": item.title.get(patient.language),
+                       "body": item.body.get(patient.language)}
+                      for item in education_for_day(protocol, day)],
+        "teleconsultation": teleconsultation,
+    }

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, UUIDPrimaryKey
+
+TASK_STATUSES = ("pending", "done", "missed")
+
+
+class Task(UUIDPrimaryKey, Base):
+    """One scheduled questionnaire or reading of an enrolment, on one post-operative day.
+
+    Planned from the protocol's schedule in the patient's own timezone; ``key`` (e.g.
+    ``daily-postop@d3``) makes planning idempotent. A task answered after ``missed_at``
+    still counts (``done``, answered late).
+    """
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "key"),
+        CheckConstraint("status IN ('pending', 'done', 'missed')", name="status"),
+    )
+
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))  # questionnaire | reading
+    questionnaire: Mapped[str | None] = mapped_column(String(64))
+    reading: Mapped[str | None] = mapped_column(String(40))
+    day: Mapped[int]
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    missed_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    answered_at: Mapped[datetime | None]
+    submission_id: Mapped[uuid.UUID | None]
+    reminded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]

@@ -1,0 +1,131 @@
+"""Tasks: the protocol's schedule made concrete for each enrolment, in the patient's time."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend import db
+from backend.clock import now
+from backend.enrollments.models import Enrollment
+from backend.patients.models import Patient
+from backend.protocols.content import protocol_of
+from backend.tasks.models import Task
+from rules.model import TaskRecord
+from rules.schedule import planned_tasks
+
+
+def local_day_bounds(timezone: str, at: datetime) -> tuple[datetime, datetime]:
+    """Start and end (UTC) of the patient's local calendar day containing ``at``."""
+    zone = ZoneInfo(timezone)
+    day = at.astimezone(zone).date()
+    start = datetime.combine(day, time(0), zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone)
+    return start, end
+
+
+def plan(enrollment: Enrollment, patient: Patient, start: datetime, end: datetime) -> int:
+    """Create the tasks due in [start, end) that do not exist yet; returns how many."""
+    session = db.session()
+    protocol = protocol_of(enrollment.protocol)
+    planned = planned_tasks(protocol, enrollment.surgery_date, patient.timezone, start, end)
+    if not planned:
+        return 0
+    existing = set(session.scalars(select(Task.key).where(
+        Task.enrollment_id == enrollment.id, Task.key.in_([p.key for p in planned]))))
+    created = 0
+    for item in planned:
+        if item.key in existing:
+            continue
+        task = Task(enrollment_id=enrollment.id, patient_id=patient.id, key=item.key,
+                    kind=item.kind, questionnaire=item.questionnaire, reading=item.reading,
+                    day=item.day, due_at=item.due_at, missed_at=item.missed_at,
+                    status="pending", created_at=now())
+        try:
+            with session.begin_nested():
+                session.add(task)
+        except IntegrityError:  # planned concurrently by another process
+            continue
+        created += 1
+    return created
+
+
+def today(enrollment: Enrollment, patient: Patient) -> list[Task]:
+    """The patient's tasks for their local today (planned on demand)."""
+    start, end = local_day_bounds(patient.timezone, now())
+    plan(enrollment, patient, start, end)
+    return list(db.session().scalars(select(Task).where(
+        Task.enrollment_id == enrollment.id, Task.due_at >= start, Task.due_at < end)
+        .order_by(Task.due_at, Task.key)))
+
+
+def task_view(task: Task) -> dict:
+    """A task as the app shows it; a pending task past its grace period reads ``missed``."""
+    status = task.status
+    if status == "pending" and task.missed_at <= now():
+        status = "missed"
+    return {"id": task.id, "kind": task.kind, "questionnaire": task.questionnaire,
+            "reading": task.reading, "day": task.day, "due_at": task.due_at,
+            "missed_at": task.missed_at, "status": status, "answered_at": task.answered_at}
+
+
+def match_questionnaire(enrollment: Enrollment, questionnaire: str, task_id,
+                        at: datetime) -> Task | None:
+    """The task a submission answers: the one named, else the oldest open one already due
+    (late answers count), else today's upcoming one."""
+    session = db.session()
+    if task_id is not None:
+        task = session.get(Task, task_id)
+        if task is None or task.enrollment_id != enrollment.id:
+            return None
+        return task
+    open_tasks = select(Task).where(Task.enrollment_id == enrollment.id,
+                                    Task.questionnaire == questionnaire,
+                                    Task.status != "done")
+    due = session.scalar(open_tasks.where(Task.due_at <= at, Task.due_at > at - timedelta(days=2))
+                         .order_by(Task.due_at.desc()).limit(1))
+    if due is not None:
+        return due
+    return session.scalar(open_tasks.where(Task.due_at > at, Task.due_at < at + timedelta(hours=24))
+                          .order_by(Task.due_at).limit(1))
+
+
+def match_reading(enrollment: Enrollment, reading_type: str, at: datetime) -> Task | None:
+    return db.session().scalar(select(Task).where(
+        Task.enrollment_id == enrollment.id, Task.reading == reading_type,
+        Task.status != "done", Task.due_at > at - timedelta(days=1),
+        Task.due_at < at + timedelta(hours=24)).order_by(Task.due_at).limit(1))
+
+
+def complete(task: Task, at: datetime, submission_id=None) -> None:
+    task.status, task.answered_at = "done", at
+    if submission_id is not None:
+        task.submission_id = submission_id
+
+
+def records(enrollment: Enrollment, since: datetime) -> list[TaskRecord]:
+    """Tasks of the evaluation window, as the rules engine sees them."""
+    rows = db.session().scalars(select(Task).where(Task.enrollment_id == enrollment.id,
+                                                   Task.due_at >= since))
+    return [TaskRecord(key=t.key, questionnaire=t.questionnaire, reading=t.reading,
+                       due_at=t.due_at, answered_at=t.answered_at) for t in rows]
+
+
+def mark_missed() -> list[Task]:
+    """Pending tasks past their grace period become ``missed``; returns them."""
+    current = now()
+    missed = list(db.session().scalars(select(Task).where(
+        Task.status == "pending", Task.missed_at <= current).limit(1000)))
+    for task in missed:
+        task.status = "missed"
+    return missed
+
+
+def due_for_reminder() -> list[Task]:
+    current = now()
+    return list(db.session().scalars(select(Task).where(
+        Task.status == "pending", Task.reminded_at.is_(None), Task.due_at <= current,
+        Task.missed_at > current).limit(1000)))

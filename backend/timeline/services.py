@@ -1,0 +1,70 @@
+"""A patient's timeline: answers, readings, scores, alerts and their steps, messages,
+teleconsultations, in time order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from backend import db
+from backend.alerts.models import Alert, AlertEvent
+from backend.notifications.models import Message
+from backend.patients.models import Patient
+from backend.submissions.models import Reading, Submission
+from backend.teleconsult.models import Teleconsultation
+
+# Within one instant, show the cause before its consequences.
+KIND_ORDER = {"submission": 0, "score": 1, "reading": 2, "alert.opened": 3, "message": 8,
+              "teleconsultation": 9}
+
+
+def _window(query, column, since: datetime | None, until: datetime | None):
+    if since is not None:
+        query = query.where(column >= since)
+    if until is not None:
+        query = query.where(column < until)
+    return query
+
+
+def timeline(patient: Patient, since: datetime | None, until: datetime | None,
+             limit: int, offset: int, newest_first: bool) -> list[dict[str, Any]]:
+    session = db.session()
+    entries: list[dict[str, Any]] = []
+    for row in session.scalars(_window(select(Submission).where(
+            Submission.patient_id == patient.id), Submission.submitted_at, since, until)):
+        entries.append({"at": row.submitted_at, "kind": "submission", "id": row.id,
+                        "data": {"questionnaire": row.questionnaire, "answers": row.answers,
+                                 "source": row.source}})
+        for score in row.scores:
+            entries.append({"at": row.submitted_at, "kind": "score", "id": row.id,
+                            "data": score})
+    for row in session.scalars(_window(select(Reading).where(Reading.patient_id == patient.id),
+                                       Reading.measured_at, since, until)):
+        entries.append({"at": row.measured_at, "kind": "reading", "id": row.id,
+                        "data": {"type": row.type, "value": row.value, "unit": row.unit}})
+    alerts = {row.id: row for row in session.scalars(
+        select(Alert).where(Alert.patient_id == patient.id))}
+    if alerts:
+        for event in session.scalars(_window(select(AlertEvent).where(
+                AlertEvent.alert_id.in_(list(alerts))), AlertEvent.at, since, until)):
+            alert = alerts[event.alert_id]
+            entries.append({"at": event.at, "kind": f"alert.{event.kind}", "id": alert.id,
+                            "data": {"rule": alert.rule_id, "severity": alert.severity,
+                                     "status": alert.status, "actor_id": event.actor_id,
+                                     **event.detail}})
+    for row in session.scalars(_window(select(Message).where(Message.patient_id == patient.id),
+                                       Message.created_at, since, until)):
+        entries.append({"at": row.created_at, "kind": "message", "id": row.id,
+                        "data": {"channel": row.channel, "template": row.template,
+                                 "status": row.status, "body": row.body}})
+    for row in session.scalars(_window(select(Teleconsultation).where(
+            Teleconsultation.patient_id == patient.id), Teleconsultation.starts_at, since,
+            until)):
+        entries.append({"at": row.starts_at, "kind": "teleconsultation", "id": row.id,
+                        "data": {"reason": row.reason, "status": row.status,
+                                 "duration_minutes": row.duration_minutes}})
+    entries.sort(key=lambda e: (e["at"], KIND_ORDER.get(e["kind"], 5), str(e["id"])),
+                 reverse=newest_first)
+    return entries[offset:offset + limit]
