@@ -14,6 +14,8 @@ from backend.auth.models import StaffUser
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.demo import DEMO_ACCOUNTS
+from backend.demo_history import seed_history
+from backend.outbox import services as outbox
 from backend.security import hash_password
 from backend.teams import services as teams
 
@@ -44,7 +46,8 @@ def seed(password: str) -> None:
     nurse = session.scalar(select(StaffUser).where(StaffUser.email == DEMO_ACCOUNTS[2][0]))
     principal = StaffPrincipal(user=nurse, team_ids=frozenset(teams.team_ids_of(nurse)))
     _seed_patients(principal)
-    session.commit()
+    seed_history(principal, now())
+    outbox.commit(session)
 
 
 def _sync_password(password: str) -> None:

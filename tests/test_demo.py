@@ -81,6 +81,13 @@ def test_demo_runs_and_the_nurse_lists_patients(tmp_path):
         patients = _call(f"{base}/api/v1/patients", token=login["access_token"])
         assert len(patients) >= 5
         assert {"Martin", "Benali"} <= {p["family_name"] for p in patients}
+        # Two weeks of history were generated through the real services: real alerts.
+        queue = _call(f"{base}/api/v1/alerts", token=login["access_token"])
+        assert len(queue) >= 4 and queue[0]["severity"] == "high"
+        assert {"weight-gain-3d", "pain-severe-persistent"} <= {a["rule"] for a in queue}
+        timeline = _call(f"{base}/api/v1/patients/{queue[0]['patient']['id']}/timeline",
+                         token=login["access_token"])
+        assert {"submission", "reading", "alert.opened"} <= {e["kind"] for e in timeline}
     finally:
         assert _stop(process) == 0
     # A second start reuses the data: no duplicate patients.

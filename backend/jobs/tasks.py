@@ -85,15 +85,19 @@ def plan_tasks() -> int:
 
 @in_app_context
 def remind_tasks() -> int:
-    """A reminder for each task that is due and not answered yet (once per task)."""
+    """One reminder per patient and due time for the tasks not answered yet (a patient
+    with two questionnaires due at 10:00 gets one message, not two)."""
     from backend.tasks.services import due_for_reminder
 
-    tasks = due_for_reminder()
-    for task in tasks:
-        outbox.add("task.remind", {"task_id": str(task.id)}, dedupe_key=f"task:{task.id}:remind")
+    groups: dict[tuple, list] = {}
+    for task in due_for_reminder():
+        groups.setdefault((task.patient_id, task.due_at), []).append(task)
         task.reminded_at = now()
+    for (patient_id, due_at), group in groups.items():
+        outbox.add("task.remind", {"task_ids": [str(task.id) for task in group]},
+                   dedupe_key=f"remind:{patient_id}:{due_at.isoformat()}")
     outbox.commit()
-    return len(tasks)
+    return len(groups)
 
 
 @in_app_context

@@ -141,10 +141,11 @@ def _patient_message(entry: OutboxEntry, patient: Patient, template: str, body: 
 
 
 def _remind_task(entry: OutboxEntry) -> None:
-    task = db.session().get(Task, uuid.UUID(entry.payload["task_id"]))
-    if task.status != "pending":
+    tasks = [db.session().get(Task, uuid.UUID(task_id)) for task_id in entry.payload["task_ids"]]
+    pending = [task for task in tasks if task.status == "pending"]
+    if not pending:  # answered in the meantime
         return
-    patient = db.session().get(Patient, task.patient_id)
+    patient = db.session().get(Patient, pending[0].patient_id)
     _patient_message(entry, patient, "task.reminder",
                      TEMPLATES["task.reminder"][patient.language])
 

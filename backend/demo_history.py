@@ -1,0 +1,153 @@
+"""Two weeks of realistic follow-up for the demo patients, generated through the same
+services as real submissions (with the clock set back), so the triage queue opens with a
+few real alerts and every chart has data.
+
+Deterministic: the same data every time (a fixed seed per patient).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from backend import db
+from backend.alerts import services as alerts
+from backend.alerts.models import Alert
+from backend.auth.principal import StaffPrincipal
+from backend.clock import FrozenClock
+from backend.enrollments.models import Enrollment
+from backend.patients.models import Patient
+from backend.submissions import services as submissions
+from backend.tasks import services as tasks
+from backend.tasks.models import Task
+
+# Per demo patient (family name): what departs from a normal recovery. ``daily`` is keyed
+# by post-operative day, ``recent`` and ``weight`` by days before the latest answered day
+# (0 = the latest), so the demo tells the same story whatever the time it starts.
+PROFILES: dict[str, dict[str, Any]] = {
+    # A fever on day 1 that the nurse handled by phone: resolved in the history.
+    "Martin": {"daily": {1: {"temperature": Decimal("38.6")}}, "resolve": ["fever"]},
+    # Fever, vomiting and no food on the latest day after colorectal surgery.
+    "Benali": {"recent": {0: {"temperature": Decimal("38.9"), "nausea": "vomiting",
+                              "eating_drinking": "unable", "pain_now": 6}}},
+    # Pain at 7 or more two days running after a knee replacement.
+    "Dubois": {"recent": {-1: {"pain_now": 7, "pain_worst_24h": 8},
+                          0: {"pain_now": 8, "pain_worst_24h": 9}}},
+    # Heart failure: +2.6 kg over the last three days.
+    "Lefèvre": {"weight": {-2: Decimal("82.6"), -1: Decimal("83.5"), 0: Decimal("84.7")}},
+    # Has not answered yet: the missing-data rule will show it.
+    "Carter": {"skip_days": {1}},
+}
+
+
+def seed_history(nurse: StaffPrincipal, end: datetime) -> None:
+    app = current_app
+    real_clock = app.extensions["suivi.clock"]
+    clock = FrozenClock(end)
+    app.extensions["suivi.clock"] = clock
+    try:
+        for enrollment in db.session().scalars(select(Enrollment).order_by(Enrollment.created_at)):
+            _patient_history(enrollment, nurse, clock, end)
+    finally:
+        app.extensions["suivi.clock"] = real_clock
+
+
+def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: FrozenClock,
+                     end: datetime) -> None:
+    session = db.session()
+    patient = session.get(Patient, enrollment.patient_id)
+    profile = PROFILES.get(patient.family_name, {})
+    rng = random.Random(patient.family_name)
+    start = datetime.combine(enrollment.surgery_date, datetime.min.time(), end.tzinfo)
+    tasks.plan(enrollment, patient, start, end + timedelta(days=1))
+    due = list(session.scalars(select(Task).where(
+        Task.enrollment_id == enrollment.id, Task.due_at < end - timedelta(minutes=50))
+        .order_by(Task.due_at)))
+    last_day = max((task.day for task in due), default=0)
+    for task in due:
+        answered_at = task.due_at + timedelta(minutes=rng.randint(5, 50))
+        if task.day in profile.get("skip_days", ()):
+            continue
+        clock.set(answered_at)
+        offset = task.day - last_day
+        if task.reading:
+            submissions.submit_readings(patient, [{
+                "type": task.reading, "value": _weight(profile, offset, rng),
+                "unit": "kg", "measured_at": answered_at}], source="app")
+        else:
+            answers = GENERATORS[task.questionnaire](task.day, rng, profile)
+            if task.questionnaire == "daily-postop":
+                answers.update(profile.get("recent", {}).get(offset, {}))
+            submissions.submit(patient, {"questionnaire": task.questionnaire,
+                                         "answers": answers, "task_id": task.id,
+                                         "submitted_at": answered_at})
+        _handle(patient, profile, nurse, clock)
+    session.flush()
+
+
+def _handle(patient: Patient, profile: dict, nurse: StaffPrincipal, clock: FrozenClock) -> None:
+    """The nurse resolves, two hours later, the alerts the profile says were handled."""
+    for alert in db.session().scalars(select(Alert).where(
+            Alert.patient_id == patient.id, Alert.status != "resolved",
+            Alert.rule_id.in_(profile.get("resolve", [])))):
+        at = clock.now()
+        clock.set(at + timedelta(hours=2))
+        alerts.act(nurse, alert, "acknowledge")
+        alerts.act(nurse, alert, "note", note="Patiente appelée : paracétamol, hydratation, "
+                                               "rappel si > 38,5 °C demain.")
+        alerts.act(nurse, alert, "resolve", outcome="called_patient")
+        clock.set(at)
+
+
+def _daily(day: int, rng: random.Random, profile: dict) -> dict[str, Any]:
+    pain = max(0, 5 - day // 2 + rng.randint(-1, 1))
+    answers: dict[str, Any] = {
+        "pain_now": pain, "pain_worst_24h": min(10, pain + rng.randint(0, 2)),
+        "temperature": Decimal(rng.choice(["36.6", "36.8", "37.0", "37.2", "37.4"])),
+        "wound_redness": False, "wound_discharge": "none", "wound_bleeding": False,
+        "wound_opening": False, "nausea": "none" if day > 2 else rng.choice(["none", "nausea"]),
+        "eating_drinking": "normal" if day > 2 else "reduced", "urination": "normal",
+        "stools": "normal" if day > 3 else "none_since_surgery",
+        "walking": "as_usual" if day > 4 else "with_help", "breathlessness": "none",
+        "calf_pain": False,
+    }
+    answers.update(profile.get("daily", {}).get(day, {}))
+    if answers["pain_now"] > 0:
+        answers["pain_location"] = "cicatrice"
+    return answers
+
+
+def _qor15(day: int, rng: random.Random, profile: dict) -> dict[str, Any]:
+    good = min(10, 8 + day // 3)
+    answers = {f"q{i}": max(0, min(10, good + rng.randint(-1, 1))) for i in range(1, 11)}
+    answers.update({f"q{i}": max(0, 10 - good + rng.randint(-1, 1)) for i in range(11, 16)})
+    return answers
+
+
+def _vitals(day: int, rng: random.Random, profile: dict) -> dict[str, Any]:
+    return {"temperature": Decimal("36.9"), "heart_rate": rng.randint(64, 84),
+            "respiratory_rate": rng.randint(14, 18), "systolic_bp": rng.randint(115, 135),
+            "diastolic_bp": rng.randint(68, 84), "spo2": rng.randint(95, 99),
+            "supplemental_oxygen": False, "consciousness": "A"}
+
+
+def _phq9(day: int, rng: random.Random, profile: dict) -> dict[str, Any]:
+    answers = {f"q{i}": "not_at_all" for i in range(1, 10)}
+    answers["q3"] = answers["q4"] = "several_days"  # sleep and tiredness after surgery
+    return answers
+
+
+def _weight(profile: dict, offset: int, rng: random.Random) -> Decimal:
+    return profile.get("weight", {}).get(offset) or (
+        Decimal("82.0") + Decimal(rng.randint(-3, 3)) / 10)
+
+
+GENERATORS: dict[str, Callable[[int, random.Random, dict], dict[str, Any]]] = {
+    "daily-postop": _daily, "qor-15": _qor15, "vitals": _vitals, "phq-9": _phq9,
+}

@@ -1,0 +1,117 @@
+"""Periodic jobs: reminders, missed tasks and missing-data alerts, escalation."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from backend import db
+from backend.alerts.models import Alert
+from backend.jobs import tasks as jobs
+from backend.jobs.runtime import set_worker_app
+from backend.notifications.models import Message
+from tests.api.test_loop import run_worker
+from tests.helpers import daily, submit
+
+
+@pytest.fixture(autouse=True)
+def worker_app(app):
+    app.config["SUIVI_ACCESS_TOKEN_TTL"] = 12 * 3600
+    set_worker_app(app)
+
+
+@pytest.fixture
+def redis(app):
+    from backend.redis_conn import get_redis
+
+    with app.app_context():
+        client = get_redis()
+    client.flushdb()
+    return client
+
+
+def _messages(app, template):
+    with app.app_context():
+        return [m for m in db.session().query(Message) if m.template == template]
+
+
+def test_reminder_then_missed_task_raises_a_low_alert(world, app, clock, redis):
+    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))  # 09:00 in Paris
+    nurse = world.staff("nurse")
+    _, device = world.patient_device(nurse, surgery_date=date(2026, 11, 22),
+                                     phone="+33633333333")
+    assert jobs.plan_tasks() >= 1
+    assert jobs.remind_tasks() == 0  # not due yet (10:00 local)
+    clock.set(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
+    assert jobs.remind_tasks() == 1
+    assert jobs.remind_tasks() == 0  # once per task
+    run_worker(app, redis)
+    reminders = _messages(app, "task.reminder")
+    assert [m.address for m in reminders] == ["+33633333333"]
+    assert "questionnaire" in reminders[0].body
+    clock.set(datetime(2026, 11, 23, 11, 1, tzinfo=UTC))  # due + 2 h grace
+    assert jobs.check_missed_tasks() == 1
+    tasks = {t["questionnaire"]: t for t in device.get("/api/v1/me/today").json["tasks"]}
+    assert tasks["daily-postop"]["status"] == "missed"
+    missing = [a for a in nurse.get("/api/v1/alerts").json if a["severity"] == "low"]
+    assert [a["rule"] for a in missing] == ["daily-check-missing"]
+    # Answered late, it still counts.
+    assert submit(device, "daily-postop", daily()).status_code == 201
+    tasks = {t["questionnaire"]: t for t in device.get("/api/v1/me/today").json["tasks"]}
+    assert tasks["daily-postop"]["status"] == "done"
+
+
+def test_unacknowledged_alert_escalates_to_the_team_then_on_call(world, app, clock, redis):
+    admin = world.admin()
+    admin.post("/api/v1/teams", json={"slug": "team-a", "name": "A",
+                                      "on_call_phone": "+33140000000"})
+    nurse = world.staff("nurse", phone="+33611111111")
+    surgeon = world.staff("surgeon", phone="+33655555555")
+    _, device = world.patient_device(nurse)
+    submit(device, "daily-postop", daily(breathlessness="at_rest"))
+    run_worker(app, redis)
+    alert = nurse.get("/api/v1/alerts").json[0]
+    assert alert["severity"] == "high"
+    assert jobs.escalate_alerts() == 0
+    clock.advance(minutes=16)
+    assert jobs.escalate_alerts() == 1
+    run_worker(app, redis)
+    level1 = {m.address for m in _messages(app, "alert.escalated")}
+    assert level1 == {"+33611111111", "+33655555555"}
+    assert jobs.escalate_alerts() == 0  # next step one deadline later
+    clock.advance(minutes=16)
+    assert jobs.escalate_alerts() == 1
+    run_worker(app, redis)
+    assert [m.address for m in _messages(app, "alert.on_call")] == ["+33140000000"]
+    assert surgeon.get(f"/api/v1/alerts/{alert['id']}").json["escalation_level"] == 2
+    nurse.post(f"/api/v1/alerts/{alert['id']}/acknowledge")
+    clock.advance(hours=1)
+    assert jobs.escalate_alerts() == 0
+
+
+def test_escalation_goes_to_the_assignee_first(world, app, clock, redis):
+    nurse = world.staff("nurse", phone="+33611111111")
+    colleague = world.staff("nurse", phone="+33622222222")
+    _, device = world.patient_device(nurse)
+    submit(device, "daily-postop", daily(calf_pain=True))
+    alert = nurse.get("/api/v1/alerts").json[0]
+    nurse.post(f"/api/v1/alerts/{alert['id']}/assign", json={"staff_id": colleague.id})
+    clock.advance(minutes=16)
+    jobs.escalate_alerts()
+    run_worker(app, redis)
+    assert [m.address for m in _messages(app, "alert.escalated")] == ["+33622222222"]
+
+
+def test_sweep_is_idempotent_and_skips_done_entries(world, app, redis):
+    nurse = world.staff("nurse", phone="+33611111111")
+    _, device = world.patient_device(nurse)
+    submit(device, "daily-postop", daily(calf_pain=True))
+    run_worker(app, redis)
+    sent = _messages(app, "alert")
+    assert len(sent) == 1
+    jobs.sweep_outbox()
+    run_worker(app, redis)
+    assert len(_messages(app, "alert")) == 1
+    with app.app_context():
+        assert db.session().query(Alert).count() == 1
