@@ -72,12 +72,14 @@ def _register_features(app: Flask) -> None:
     from backend.teams.routes import blp as teams_blp
     from backend.teleconsult.routes import blp as teleconsult_blp
     from backend.timeline.routes import blp as timeline_blp
+    from backend.webhooks.routes import bp as webhooks_bp
 
     for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
                       protocols_blp, submissions_blp, alerts_blp, timeline_blp,
                       teleconsult_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)
+    app.register_blueprint(webhooks_bp)
 
 
 def _register_transaction_manager(app: Flask) -> None:

@@ -15,10 +15,11 @@ from backend.submissions.models import Reading, Submission
 from backend.tasks.models import Task
 from backend.teams.models import CareTeam, TeamMembership
 from backend.teleconsult.models import Teleconsultation
+from backend.webhooks.models import InboundEvent
 
 __all__ = [
     "Alert", "AlertEvent", "Message", "OutboxEntry", "Reading", "Submission", "Task",
-    "Teleconsultation",
+    "Teleconsultation", "InboundEvent",
     "AccessToken", "ActivationCode", "AuditEvent", "Base", "CareTeam", "DeviceToken",
     "Enrollment", "IdempotencyRecord", "Patient", "ProtocolVersion", "RecoveryCode",
     "QuestionnaireVersion", "StaffUser", "TeamMembership", "ThresholdOverride",

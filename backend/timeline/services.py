@@ -14,6 +14,7 @@ from backend.notifications.models import Message
 from backend.patients.models import Patient
 from backend.submissions.models import Reading, Submission
 from backend.teleconsult.models import Teleconsultation
+from backend.webhooks.models import InboundEvent
 
 # Within one instant, show the cause before its consequences.
 KIND_ORDER = {"submission": 0, "score": 1, "reading": 2, "alert.opened": 3, "message": 8,
@@ -65,6 +66,10 @@ def timeline(patient: Patient, since: datetime | None, until: datetime | None,
         entries.append({"at": row.starts_at, "kind": "teleconsultation", "id": row.id,
                         "data": {"reason": row.reason, "status": row.status,
                                  "duration_minutes": row.duration_minutes}})
+    for row in session.scalars(_window(select(InboundEvent).where(
+            InboundEvent.patient_id == patient.id), InboundEvent.received_at, since, until)):
+        entries.append({"at": row.received_at, "kind": "sms.inbound", "id": row.id,
+                        "data": {"action": row.action, "body": row.body}})
     entries.sort(key=lambda e: (e["at"], KIND_ORDER.get(e["kind"], 5), str(e["id"])),
                  reverse=newest_first)
     return entries[offset:offset + limit]

@@ -1,0 +1,93 @@
+"""Twilio webhooks: inbound SMS (STOP/START/HELP, free messages) and delivery reports.
+
+Every request must carry a valid ``X-Twilio-Signature`` computed over the public URL
+Twilio called (``SUIVI_PUBLIC_URL`` + path and query, not what the app sees behind the
+load balancer). A replayed callback (same message id and event) is refused.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend import db
+from backend.api import abort
+from backend.audit import services as audit
+from backend.clock import now
+from backend.notifications.senders import twilio_signature_valid
+from backend.notifications.services import record_status
+from backend.patients.models import Patient
+from backend.webhooks.models import InboundEvent
+
+STOP_WORDS = {"STOP", "ARRET", "ARRÊT", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
+START_WORDS = {"START", "UNSTOP", "YES", "OUI"}
+HELP_WORDS = {"HELP", "AIDE", "INFO"}
+REPLIES = {
+    "stop": {"fr": "Suivi : vous ne recevrez plus de SMS. Envoyez START pour les réactiver.",
+             "en": "Suivi: you will no longer receive text messages. Send START to resume."},
+    "start": {"fr": "Suivi : les SMS sont réactivés.",
+              "en": "Suivi: text messages are on again."},
+    "help": {"fr": "Suivi : répondez dans l'application. En cas d'urgence, appelez le 15 "
+                   "ou le 112. STOP pour ne plus recevoir de SMS.",
+             "en": "Suivi: please answer in the app. In an emergency call 15 or 112. "
+                   "STOP to stop text messages."},
+    "message": {"fr": "Suivi : message transmis à l'équipe soignante. En cas d'urgence, "
+                      "appelez le 15 ou le 112.",
+                "en": "Suivi: your message was passed to the care team. In an emergency "
+                      "call 15 or 112."},
+}
+
+
+def verify_signature(action: str) -> None:
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    query = request.query_string.decode()
+    url = current_app.config["SUIVI_PUBLIC_URL"] + request.path + (f"?{query}" if query else "")
+    signature = request.headers.get("X-Twilio-Signature")
+    if not token or not twilio_signature_valid(token, url, request.form, signature):
+        audit.record_refusal(action, detail={"reason": "missing or invalid Twilio signature"})
+        abort(403, "Invalid or missing X-Twilio-Signature.")
+
+
+def _once(key: str, audit_action: str, **fields) -> InboundEvent:
+    session = db.session()
+    event = InboundEvent(key=key[:120], received_at=now(), **fields)
+    try:
+        with session.begin_nested():
+            session.add(event)
+    except IntegrityError:
+        audit.record_refusal(audit_action, detail={"reason": "replayed callback"})
+        abort(409, "This callback was already processed.")
+    return event
+
+
+def inbound_sms(form) -> str | None:
+    """Handle a patient's SMS; returns the reply text (or None for no reply)."""
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    if not sid:
+        abort(422, "MessageSid: required", errors={"form": {"MessageSid": ["required"]}})
+    sender = form.get("From", "")
+    body = (form.get("Body") or "").strip()
+    patient = db.session().scalar(select(Patient).where(Patient.phone == sender).limit(1))
+    word = body.upper().split()[0] if body else ""
+    action = ("stop" if word in STOP_WORDS else "start" if word in START_WORDS
+              else "help" if word in HELP_WORDS else "message")
+    _once(f"sms:{sid}", "webhook.sms", kind="sms", patient_id=patient.id if patient else None,
+          body=body if action == "message" else None, action=action)
+    if patient is None:
+        audit.record("webhook.sms", detail={"matched": False, "action": action})
+        return None
+    if action in ("stop", "start"):
+        patient.sms_opt_out = action == "stop"
+    audit.record("webhook.sms", patient_id=patient.id, detail={"action": action})
+    return REPLIES[action][patient.language]
+
+
+def delivery_status(form) -> None:
+    sid, status = form.get("MessageSid"), form.get("MessageStatus")
+    if not sid or not status:
+        abort(422, "MessageSid and MessageStatus are required",
+              errors={"form": {name: ["required"] for name in ("MessageSid", "MessageStatus")
+                               if not form.get(name)}})
+    _once(f"status:{sid}:{status}", "webhook.status", kind="status")
+    record_status(sid, status, now())
