@@ -43,6 +43,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config.update(config_module.from_env())
     app.config.update(API_SPEC)
+    app.config.update(  # the nurses' web session cookie
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=app.config["SUIVI_PUBLIC_URL"].startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=12 * 3600)
     if overrides:
         app.config.update(overrides)
     app.json.sort_keys = False
@@ -72,6 +76,7 @@ def _register_features(app: Flask) -> None:
     from backend.teams.routes import blp as teams_blp
     from backend.teleconsult.routes import blp as teleconsult_blp
     from backend.timeline.routes import blp as timeline_blp
+    from backend.web.routes import bp as web_bp
     from backend.webhooks.routes import bp as webhooks_bp
 
     for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
@@ -80,6 +85,7 @@ def _register_features(app: Flask) -> None:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(web_bp)
 
 
 def _register_transaction_manager(app: Flask) -> None:

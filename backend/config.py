@@ -43,6 +43,7 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "SUIVI_SMS_BACKEND": env.get("SUIVI_SMS_BACKEND", "console"),
         "SUIVI_PUSH_BACKEND": env.get("SUIVI_PUSH_BACKEND", "console"),
         "SUIVI_LOG_LEVEL": env.get("SUIVI_LOG_LEVEL", "INFO"),
+        "SUIVI_DISPLAY_TIMEZONE": env.get("SUIVI_DISPLAY_TIMEZONE", "Europe/Paris"),
         "SUIVI_SQLITE_BUSY_TIMEOUT": float(env.get("SUIVI_SQLITE_BUSY_TIMEOUT", "30")),
         "SUIVI_VIDEO_URL_TEMPLATE": env.get("SUIVI_VIDEO_URL_TEMPLATE",
                                             "https://meet.jit.si/suivi-{room}"),

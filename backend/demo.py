@@ -64,6 +64,7 @@ def _banner(url: str, password: str, data_dir: Path) -> str:
     lines = [
         "",
         "Suivi demo is running (embedded SQLite + Redis, notifications logged, not sent).",
+        f"  Nurse web        {url}/",
         f"  API              {url}/api/v1",
         f"  API docs         {url}/api/docs",
         f"  OpenAPI          {url}/api/v1/openapi.json",

@@ -71,7 +71,7 @@ def test_demo_runs_and_the_nurse_lists_patients(tmp_path):
     process = _start(port, tmp_path / "data")
     try:
         banner = _wait_for_banner(process)
-        for expected in (f"{base}/api/v1", f"{base}/api/docs", "nurse@demo.suivi.fr",
+        for expected in (f"{base}/api/v1", f"{base}/api/docs", f"{base}/", "nurse@demo.suivi.fr",
                          "surgeon@demo.suivi.fr", "admin@demo.suivi.fr",
                          "demo-password-for-tests", "TOTP"):
             assert expected in banner

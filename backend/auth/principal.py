@@ -98,11 +98,12 @@ def _patient(token: str) -> PatientPrincipal | None:
     return PatientPrincipal(patient_id=row.patient_id, device_token_id=row.id)
 
 
-def authenticate() -> Principal | None:
-    """The principal of the request's bearer token (cached on ``g``), or None."""
+def authenticate(token: str | None = None) -> Principal | None:
+    """The principal of the request's bearer token, or of ``token`` (the web session's),
+    cached on ``g``; None when there is no valid token."""
     if "principal" in g:
         return g.principal
-    token = bearer_token()
+    token = token or bearer_token()
     principal: Principal | None = None
     if token and token.startswith(STAFF_TOKEN_PREFIX + "_"):
         principal = _staff(token)

@@ -1,0 +1,68 @@
+"""The nurses' web pages sign in with the same services as the API; the access token
+lives in Flask's signed, HttpOnly session cookie, and every form carries a CSRF token."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, g, redirect, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from backend import db
+from backend.auth.principal import StaffPrincipal, authenticate
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def check_csrf() -> None:
+    sent = request.form.get("csrf", "")
+    if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+        abort(400, "The form expired; please try again.")
+
+
+def login_required(patient_data: bool = True) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = authenticate(session.get("token"))
+            if not isinstance(principal, StaffPrincipal):
+                session.pop("token", None)
+                return redirect(url_for("web.login", next=request.path))
+            if patient_data and not principal.may_read_patient_data:
+                return redirect(url_for("web.enrol_totp"))
+            if request.method == "POST":
+                check_csrf()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def principal() -> StaffPrincipal:
+    return g.principal
+
+
+def message_of(error: HTTPException) -> str:
+    data = getattr(error, "data", None) or {}
+    return data.get("message") or error.description or error.name
+
+
+def attempt(action: Callable[[], Any], success: str | None = None) -> bool:
+    """Run a service call from a form; a refusal becomes a message on the next page."""
+    try:
+        action()
+    except HTTPException as error:
+        db.session().rollback()  # nothing half-done is committed with the redirect
+        flash(message_of(error), "error")
+        return False
+    if success:
+        flash(success, "ok")
+    return True
