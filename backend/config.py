@@ -40,6 +40,7 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "SUIVI_LOCKOUT_THRESHOLD": int(env.get("SUIVI_LOCKOUT_THRESHOLD", "10")),
         "SUIVI_LOCKOUT_SECONDS": int(env.get("SUIVI_LOCKOUT_SECONDS", "900")),
         "SUIVI_IP_FAILURE_LIMIT": int(env.get("SUIVI_IP_FAILURE_LIMIT", "30")),
+        "SUIVI_SUBMISSION_RATE_LIMIT": int(env.get("SUIVI_SUBMISSION_RATE_LIMIT", "60")),
         "SUIVI_SMS_BACKEND": env.get("SUIVI_SMS_BACKEND", "console"),
         "SUIVI_PUSH_BACKEND": env.get("SUIVI_PUSH_BACKEND", "console"),
         "SUIVI_LOG_LEVEL": env.get("SUIVI_LOG_LEVEL", "INFO"),

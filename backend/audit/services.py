@@ -79,6 +79,19 @@ def throttle_address(action: str) -> None:
         abort(429, "Too many failed attempts from this address; try again in 15 minutes.")
 
 
+def throttle_patient(patient_id: uuid.UUID, actions: tuple[str, ...], action: str) -> None:
+    """Refuse a patient device that sends far more than any follow-up needs (a loop in a
+    broken app, a stolen token): at most SUIVI_SUBMISSION_RATE_LIMIT per 10 minutes."""
+    since = now() - timedelta(minutes=10)
+    sent = db.session().scalar(
+        select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.actor_id == patient_id, AuditEvent.action.in_(actions),
+            AuditEvent.outcome == "success", AuditEvent.at >= since))
+    if sent >= current_app.config["SUIVI_SUBMISSION_RATE_LIMIT"]:
+        record_refusal(action, patient_id=patient_id, detail={"reason": "rate limit"})
+        abort(429, "Too many submissions in a short time; please try again in a few minutes.")
+
+
 def search(filters: dict[str, Any], limit: int, offset: int) -> list[AuditEvent]:
     """Audit events, newest first; the search itself is audited."""
     query = select(AuditEvent)

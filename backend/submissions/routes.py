@@ -29,6 +29,8 @@ def _idempotent(action: str, schema, work):
     """Run ``work`` once per Idempotency-Key: a retry gets the stored answer back."""
     patient_id = current_patient().patient_id
     key = idempotency.request_key()
+    audit.throttle_patient(patient_id, ("submission.create", "reading.create"),
+                           f"{action}.create")
     claimed = idempotency.claim(f"patient:{patient_id}:{action}", key, request.get_json(),
                                 patient_id)
     if isinstance(claimed, idempotency.Replay):

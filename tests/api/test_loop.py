@@ -261,3 +261,14 @@ def test_teleconsultation_link_in_today_and_by_sms(world, app, clock, redis):
     assert device.get("/api/v1/me/today").json["teleconsultation"] is None
     timeline = nurse.get(f"/api/v1/patients/{patient['id']}/timeline").json
     assert "teleconsultation" in {e["kind"] for e in timeline}
+
+
+def test_a_runaway_device_is_rate_limited(world, app):
+    app.config["SUIVI_SUBMISSION_RATE_LIMIT"] = 3
+    nurse = world.staff("nurse")
+    _, device = world.patient_device(nurse)
+    for _ in range(3):
+        assert submit(device, "daily-postop", daily()).status_code == 201
+    limited = submit(device, "daily-postop", daily())
+    assert limited.status_code == 429 and "Too many" in limited.json["message"]
+    assert count(app, Submission) == 3
