@@ -1,11 +1,16 @@
-"""The flask-smorest Api (created unbound) and the error helpers every feature uses."""
+"""The flask-smorest Api (created unbound), the Blueprint every feature uses, and the
+error helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from flask_smorest import Api as SmorestApi
+from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort as smorest_abort
+from marshmallow import ValidationError
+from webargs.flaskparser import FlaskParser
 
 PUBLIC: dict = {"security": []}  # for @blp.doc on operations that need no token
 
@@ -44,6 +49,53 @@ class Api(SmorestApi):
 
 
 api = Api()
+
+NUL = "\x00"
+NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
+
+
+def nul_errors(value: Any) -> Any:
+    """marshmallow-shaped errors for the strings of ``value`` holding a NUL character,
+    or None. PostgreSQL text cannot store one (SQLite can: the backends would differ)."""
+    if isinstance(value, str):
+        return [NUL_MESSAGE] if NUL in value else None
+    if isinstance(value, Mapping):
+        bad_keys = {key.replace(NUL, "\\u0000"): [NUL_MESSAGE]
+                    for key in value if isinstance(key, str) and NUL in key}
+        if bad_keys:
+            return bad_keys
+        items = list(value.items())
+    elif isinstance(value, list | tuple):
+        items = list(enumerate(value))
+    else:
+        return None
+    errors = {key: error for key, item in items if (error := nul_errors(item)) is not None}
+    return errors or None
+
+
+class Parser(FlaskParser):
+    def pre_load(self, location_data, *, schema, req, location):
+        """Refuse, naming the field, a body or query string the database cannot store."""
+        errors = nul_errors(location_data)
+        if errors:
+            raise ValidationError(errors)
+        return location_data
+
+
+def _refuse_nul_in_path(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # No identifier contains a NUL: such a path names nothing (and would fail in SQL).
+    if values and any(isinstance(value, str) and NUL in value for value in values.values()):
+        abort(404, "Not Found")
+
+
+class Blueprint(SmorestBlueprint):
+    """flask-smorest's Blueprint, refusing input the database cannot store."""
+
+    ARGUMENTS_PARSER = Parser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.url_value_preprocessor(_refuse_nul_in_path)
 
 
 def abort(code: int, message: str, errors: dict[str, Any] | None = None) -> NoReturn:

@@ -35,10 +35,15 @@ def serve(host: str, port: int, workers: int) -> None:
 def worker(burst: bool) -> None:
     """Run an RQ worker on Suivi's queues."""
     from rq import Queue, Worker
+    from sqlalchemy.orm import configure_mappers
 
+    from backend.jobs import tasks  # noqa: F401 (imported once here, not in every job)
     from backend.jobs.runtime import QUEUES, set_worker_app
     from backend.redis_conn import get_redis
 
+    # Each job runs in a fresh fork of this process: set the ORM up once here, or every
+    # job pays for it again (a few hundred ms, more than the job itself).
+    configure_mappers()
     set_worker_app(current_app._get_current_object())
     connection = get_redis()
     queues = [Queue(name, connection=connection) for name in QUEUES]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rules.model import Item, ItemCondition, Questionnaire, Reading
@@ -78,7 +78,10 @@ def _clean(item: Item, value: Any) -> Any:
         if item.type == "integer":
             if number != number.to_integral_value():
                 raise ValueError(f"{name}: {_fmt(number)} is not a whole number")
-            number = number.quantize(Decimal(1))
+            try:
+                number = number.quantize(Decimal(1))
+            except InvalidOperation:  # more digits than the decimal context holds
+                raise ValueError(f"{name}: this number is out of range") from None
         _check_bounds(item, number)
         return number
     if item.type == "boolean":

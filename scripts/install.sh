@@ -25,6 +25,6 @@ fi
 # Reinstall only when the dependency list changed.
 stamp=.venv/.suivi-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet -e '.[dev]'
+    .venv/bin/python -m pip install --quiet -e '.[dev,mobile]'
     touch "$stamp"
 fi

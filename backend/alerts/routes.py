@@ -1,5 +1,5 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from backend import db
 from backend.alerts import services
@@ -12,6 +12,7 @@ from backend.alerts.schemas import (
     ResolveIn,
     SnoozeIn,
 )
+from backend.api import Blueprint
 from backend.audit import services as audit
 from backend.auth.principal import current_staff, staff_required
 from backend.clock import now
@@ -23,8 +24,9 @@ blp = Blueprint("alerts", __name__, url_prefix="/alerts",
 clinical = ("nurse", "surgeon")
 
 
-def alert_view(alert, lang: str, with_events: bool = False) -> dict:
-    patient = db.session().get(Patient, alert.patient_id)
+def alert_view(alert, lang: str, with_events: bool = False,
+               patient: Patient | None = None) -> dict:
+    patient = patient or db.session().get(Patient, alert.patient_id)
     view = {
         "id": alert.id, "severity": alert.severity, "status": alert.status,
         "rule": alert.rule_id, "explanation": alert.explanation.get(lang),
@@ -51,8 +53,11 @@ class Queue(MethodView):
     def get(self, args):
         """Open alerts of the caller's teams: severity (high first), then oldest first."""
         lang, limit, offset = args.pop("lang"), args.pop("limit"), args.pop("offset")
-        return [alert_view(a, lang) for a in services.queue(current_staff(), args, limit,
-                                                            offset)]
+        alerts = services.queue(current_staff(), args, limit, offset)
+        # The page's patients in one query, not one per alert.
+        patients = {patient.id: patient for patient in db.session().scalars(
+            select(Patient).where(Patient.id.in_({alert.patient_id for alert in alerts})))}
+        return [alert_view(a, lang, patient=patients[a.patient_id]) for a in alerts]
 
 
 @blp.route("/<uuid:alert_id>")

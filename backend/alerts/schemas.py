@@ -2,7 +2,7 @@ from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
 from backend.alerts.models import OUTCOMES
-from backend.schemas import LangArgs, PageArgs
+from backend.schemas import LangArgs, PageArgs, Timestamp
 from backend.teams.schemas import Slug
 
 SEVERITIES = ["low", "medium", "high"]
@@ -27,7 +27,7 @@ class PatientBrief(Schema):
     id = fields.UUID()
     given_name = fields.String()
     family_name = fields.String()
-    phone = fields.String()
+    phone = fields.String(allow_none=True)
 
 
 class AlertEventOut(Schema):
@@ -69,7 +69,7 @@ class NoteIn(Schema):
 
 
 class SnoozeIn(Schema):
-    until = fields.AwareDateTime(required=True)
+    until = Timestamp(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
 
 

@@ -151,7 +151,10 @@ def queue(principal: StaffPrincipal, filters: dict[str, Any], limit: int,
 def get_alert(principal: StaffPrincipal, alert_id: uuid.UUID, action: str) -> Alert:
     alert = db.session().scalar(visible_alerts(principal).where(Alert.id == alert_id))
     if alert is None:
-        audit.record_refusal(action, object_type="alert", object_id=alert_id,
+        # The trail names the patient the refused caller was after (the caller still gets
+        # a bare 404), so a search of the trail by patient finds the attempt.
+        target = db.session().scalar(select(Alert.patient_id).where(Alert.id == alert_id))
+        audit.record_refusal(action, patient_id=target, object_type="alert", object_id=alert_id,
                              detail={"reason": "unknown or not in the caller's teams"})
         abort(404, "No such alert.")
     return alert

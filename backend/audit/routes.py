@@ -1,6 +1,6 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.api import Blueprint
 from backend.audit import services
 from backend.audit.schemas import AuditEventOut, AuditQuery
 from backend.auth.principal import staff_required

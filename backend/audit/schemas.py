@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from backend.audit.models import OUTCOMES
-from backend.schemas import PageArgs
+from backend.schemas import PageArgs, Timestamp
 
 
 class AuditQuery(PageArgs):
@@ -9,19 +9,19 @@ class AuditQuery(PageArgs):
     actor_id = fields.UUID()
     action = fields.String(validate=validate.Length(min=1, max=64))
     outcome = fields.String(validate=validate.OneOf(OUTCOMES))
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
+    since = Timestamp()
+    until = Timestamp()
 
 
 class AuditEventOut(Schema):
     id = fields.UUID()
     at = fields.DateTime()
     actor_type = fields.String()
-    actor_id = fields.UUID()
+    actor_id = fields.UUID(allow_none=True)
     action = fields.String()
-    patient_id = fields.UUID()
-    object_type = fields.String()
-    object_id = fields.String()
+    patient_id = fields.UUID(allow_none=True)
+    object_type = fields.String(allow_none=True)
+    object_id = fields.String(allow_none=True)
     outcome = fields.String()
-    ip = fields.String()
+    ip = fields.String(allow_none=True)
     detail = fields.Dict()

@@ -135,7 +135,9 @@ def staff_required(*roles: str, action: str, patient_data: bool = True) -> Calla
                 audit.record_refusal(action, detail={"reason": "patient token on a staff route"})
                 abort(403, "This route is for hospital staff.")
             if roles and principal.role not in roles:
-                audit.record_refusal(action, detail={"reason": f"role {principal.role}"})
+                # Name the patient the caller was after, so the trail finds the attempt.
+                audit.record_refusal(action, patient_id=kwargs.get("patient_id"),
+                                     detail={"reason": f"role {principal.role}"})
                 abort(403, f"This action needs the role {' or '.join(roles)}.")
             if patient_data and not principal.may_read_patient_data:
                 audit.record_refusal(action, detail={"reason": "second factor not enrolled"})

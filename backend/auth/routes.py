@@ -1,8 +1,7 @@
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from backend.api import PUBLIC
+from backend.api import PUBLIC, Blueprint
 from backend.auth import services
 from backend.auth.principal import bearer_token, current_staff, staff_required
 from backend.auth.schemas import (

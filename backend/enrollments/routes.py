@@ -1,8 +1,7 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend import db
-from backend.api import PUBLIC
+from backend.api import PUBLIC, Blueprint
 from backend.audit import services as audit
 from backend.auth.principal import current_patient, current_staff, patient_required, staff_required
 from backend.enrollments import services

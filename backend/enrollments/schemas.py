@@ -1,11 +1,12 @@
 from marshmallow import Schema, fields, validate
 
+from backend.schemas import VersionNumber
 from backend.teams.schemas import Slug
 
 
 class EnrollmentIn(Schema):
     protocol = fields.String(required=True, validate=Slug)
-    protocol_version = fields.Integer(validate=validate.Range(min=1), metadata={
+    protocol_version = fields.Integer(validate=VersionNumber, metadata={
         "description": "defaults to the latest published version"})
     surgery_date = fields.Date(required=True)
     care_team = fields.String(validate=Slug)
@@ -52,9 +53,9 @@ class ActivatedOut(Schema):
 
 class DeviceOut(Schema):
     id = fields.UUID()
-    label = fields.String()
+    label = fields.String(allow_none=True)
     created_at = fields.DateTime()
-    last_seen_at = fields.DateTime()
-    revoked_at = fields.DateTime()
+    last_seen_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
 
 

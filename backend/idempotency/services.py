@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
-from backend.api import abort, field_error
+from backend.api import NUL, NUL_MESSAGE, abort, field_error
 from backend.clock import now
 from backend.idempotency.models import IdempotencyRecord
 
@@ -39,6 +39,8 @@ def request_key() -> str:
                     location="headers")
     if len(key) > 200:
         field_error(HEADER, "at most 200 characters", code=400, location="headers")
+    if NUL in key:
+        field_error(HEADER, NUL_MESSAGE, code=400, location="headers")
     return key
 
 

@@ -86,18 +86,27 @@ def plan_tasks() -> int:
 @in_app_context
 def remind_tasks() -> int:
     """One reminder per patient and due time for the tasks not answered yet (a patient
-    with two questionnaires due at 10:00 gets one message, not two)."""
-    from backend.tasks.services import due_for_reminder
+    with two questionnaires due at 10:00 gets one message, not two).
 
-    groups: dict[tuple, list] = {}
-    for task in due_for_reminder():
-        groups.setdefault((task.patient_id, task.due_at), []).append(task)
-        task.reminded_at = now()
-    for (patient_id, due_at), group in groups.items():
-        outbox.add("task.remind", {"task_ids": [str(task.id) for task in group]},
-                   dedupe_key=f"remind:{patient_id}:{due_at.isoformat()}")
-    outbox.commit()
-    return len(groups)
+    Every due task is handled, one batch (and transaction) at a time: when thousands of
+    patients are due at 10:00, the last must not wait for later runs of this job (by
+    then their task may be past its grace period, and never reminded)."""
+    from backend.tasks.services import REMINDER_BATCH, due_for_reminder
+
+    reminders = 0
+    while True:
+        batch = due_for_reminder()
+        groups: dict[tuple, list] = {}
+        for task in batch:
+            groups.setdefault((task.patient_id, task.due_at), []).append(task)
+            task.reminded_at = now()
+        reminders += outbox.add_many("task.remind", [
+            ({"task_ids": [str(task.id) for task in group]},
+             f"remind:{patient_id}:{due_at.isoformat()}")
+            for (patient_id, due_at), group in groups.items()])
+        outbox.commit()
+        if len(batch) < REMINDER_BATCH:
+            return reminders
 
 
 @in_app_context

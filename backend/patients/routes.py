@@ -1,6 +1,6 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.api import Blueprint
 from backend.audit import services as audit
 from backend.auth.principal import current_staff, staff_required
 from backend.patients import services

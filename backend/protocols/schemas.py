@@ -1,6 +1,6 @@
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from backend.schemas import LangArgs
+from backend.schemas import LangArgs, Timestamp, VersionNumber
 from backend.teams.schemas import Slug
 
 
@@ -11,11 +11,11 @@ class ProtocolUpload(Schema):
         unknown = INCLUDE  # the rest is validated by the rules loader, field by field
 
     slug = fields.String(required=True, validate=Slug)
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = fields.Integer(required=True, validate=VersionNumber)
 
 
 class ProtocolArgs(LangArgs):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=VersionNumber)
 
 
 class ProtocolOut(Schema):
@@ -61,12 +61,12 @@ class OverrideOut(Schema):
 
 
 class MoveIn(Schema):
-    protocol_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    protocol_version = fields.Integer(required=True, validate=VersionNumber)
 
 
 class DryRunSubmission(Schema):
     questionnaire = fields.String(required=True, validate=Slug)
-    submitted_at = fields.AwareDateTime(required=True)
+    submitted_at = Timestamp(required=True)
     answers = fields.Dict(keys=fields.String(), required=True)
 
 
@@ -74,7 +74,7 @@ class ReadingIn(Schema):
     type = fields.String(required=True, validate=validate.Length(min=1, max=40))
     value = fields.Raw(required=True, allow_none=False)
     unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
-    measured_at = fields.AwareDateTime(required=True)
+    measured_at = Timestamp(required=True)
 
 
 class DryRunOverride(Schema):
@@ -84,8 +84,8 @@ class DryRunOverride(Schema):
 
 
 class DryRunIn(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
-    now = fields.AwareDateTime(metadata={"description": "evaluation time (default: now)"})
+    version = fields.Integer(validate=VersionNumber)
+    now = Timestamp(metadata={"description": "evaluation time (default: now)"})
     submissions = fields.List(fields.Nested(DryRunSubmission), load_default=list)
     readings = fields.List(fields.Nested(ReadingIn), load_default=list)
     overrides = fields.List(fields.Nested(DryRunOverride), load_default=list)

@@ -1,6 +1,6 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.api import Blueprint
 from backend.auth.principal import any_principal_required
 from backend.questionnaires import services
 from backend.questionnaires.schemas import LangArgs, QuestionnaireOut, QuestionnaireSummaryOut

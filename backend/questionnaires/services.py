@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import func, select
 
 from backend import db
@@ -37,9 +39,19 @@ def latest_rows() -> list[QuestionnaireVersion]:
     return list(db.session().scalars(query))
 
 
+# A stored questionnaire version never changes: parse (and schema-check) it once.
+_parsed: dict[uuid.UUID, Questionnaire] = {}
+
+
+def parsed(row: QuestionnaireVersion) -> Questionnaire:
+    if row.id not in _parsed:
+        _parsed[row.id] = questionnaires_from({row.slug: row.definition})[row.slug]
+    return _parsed[row.id]
+
+
 def latest() -> dict[str, Questionnaire]:
     """The newest version of every questionnaire, parsed."""
-    return questionnaires_from({row.slug: row.definition for row in latest_rows()})
+    return {row.slug: parsed(row) for row in latest_rows()}
 
 
 def latest_raw() -> dict[str, dict]:
@@ -52,4 +64,4 @@ def get(slug: str) -> Questionnaire:
                               .order_by(QuestionnaireVersion.version.desc()).limit(1))
     if row is None:
         abort(404, f"No questionnaire '{slug}'.")
-    return questionnaires_from({slug: row.definition})[slug]
+    return parsed(row)

@@ -1,8 +1,8 @@
 from flask import jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend import db
+from backend.api import Blueprint
 from backend.audit import services as audit
 from backend.auth.principal import current_patient, patient_required
 from backend.enrollments.models import DeviceToken

@@ -1,13 +1,14 @@
 from marshmallow import Schema, fields, validate
 
 from backend.protocols.schemas import ReadingIn
+from backend.schemas import Timestamp
 from backend.teams.schemas import Slug
 
 
 class SubmissionIn(Schema):
     questionnaire = fields.String(required=True, validate=Slug)
     task_id = fields.UUID(allow_none=True)
-    submitted_at = fields.AwareDateTime(metadata={"description": "default: when received"})
+    submitted_at = Timestamp(metadata={"description": "default: when received"})
     answers = fields.Dict(keys=fields.String(), required=True)
     readings = fields.List(fields.Nested(ReadingIn), load_default=list)
 

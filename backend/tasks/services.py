@@ -17,6 +17,8 @@ from backend.tasks.models import Task
 from rules.model import TaskRecord
 from rules.schedule import planned_tasks
 
+REMINDER_BATCH = 1000
+
 
 def local_day_bounds(timezone: str, at: datetime) -> tuple[datetime, datetime]:
     """Start and end (UTC) of the patient's local calendar day containing ``at``."""
@@ -125,7 +127,8 @@ def mark_missed() -> list[Task]:
 
 
 def due_for_reminder() -> list[Task]:
+    """At most REMINDER_BATCH pending tasks due and not reminded yet."""
     current = now()
     return list(db.session().scalars(select(Task).where(
         Task.status == "pending", Task.reminded_at.is_(None), Task.due_at <= current,
-        Task.missed_at > current).limit(1000)))
+        Task.missed_at > current).limit(REMINDER_BATCH)))

@@ -1,6 +1,6 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.api import Blueprint
 from backend.auth.principal import staff_required
 from backend.teams import services
 from backend.teams.schemas import MemberIn, StaffIn, StaffOut, StaffPatch, TeamIn, TeamOut

@@ -26,7 +26,7 @@ class StaffPatch(Schema):
 
 class StaffOut(StaffSummary):
     email = fields.String()
-    phone = fields.String()
+    phone = fields.String(allow_none=True)
     active = fields.Boolean()
     mfa_enabled = fields.Boolean()
     team_ids = fields.Method("_team_ids")
@@ -48,7 +48,7 @@ class TeamOut(Schema):
     id = fields.UUID()
     slug = fields.String()
     name = fields.String()
-    on_call_phone = fields.String()
+    on_call_phone = fields.String(allow_none=True)
 
 
 class MemberIn(Schema):

@@ -1,8 +1,10 @@
 from marshmallow import Schema, fields, validate
 
+from backend.schemas import Timestamp
+
 
 class TeleconsultationIn(Schema):
-    starts_at = fields.AwareDateTime(required=True)
+    starts_at = Timestamp(required=True)
     duration_minutes = fields.Integer(load_default=20, validate=validate.Range(min=5, max=120))
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
     clinician_id = fields.UUID(metadata={"description": "default: the caller"})

@@ -1,11 +1,11 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from backend.api import Blueprint
 from backend.audit import services as audit
 from backend.auth.principal import current_staff, staff_required
 from backend.patients.services import get_patient
-from backend.schemas import PageArgs
+from backend.schemas import PageArgs, Timestamp
 from backend.timeline.services import timeline
 
 blp = Blueprint("timeline", __name__, url_prefix="",
@@ -13,8 +13,8 @@ blp = Blueprint("timeline", __name__, url_prefix="",
 
 
 class TimelineArgs(PageArgs):
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
+    since = Timestamp()
+    until = Timestamp()
     order = fields.String(load_default="desc", validate=validate.OneOf(["asc", "desc"]))
 
 

@@ -61,13 +61,18 @@ def _once(key: str, audit_action: str, **fields) -> InboundEvent:
     return event
 
 
+def _field(form, name: str) -> str:
+    # Text from outside: a NUL character cannot be stored (PostgreSQL) and means nothing.
+    return (form.get(name) or "").replace("\x00", "").strip()
+
+
 def inbound_sms(form) -> str | None:
     """Handle a patient's SMS; returns the reply text (or None for no reply)."""
-    sid = form.get("MessageSid") or form.get("SmsSid")
+    sid = _field(form, "MessageSid") or _field(form, "SmsSid")
     if not sid:
         abort(422, "MessageSid: required", errors={"form": {"MessageSid": ["required"]}})
-    sender = form.get("From", "")
-    body = (form.get("Body") or "").strip()
+    sender = _field(form, "From")
+    body = _field(form, "Body")
     patient = db.session().scalar(select(Patient).where(Patient.phone == sender).limit(1))
     word = body.upper().split()[0] if body else ""
     action = ("stop" if word in STOP_WORDS else "start" if word in START_WORDS
@@ -84,10 +89,10 @@ def inbound_sms(form) -> str | None:
 
 
 def delivery_status(form) -> None:
-    sid, status = form.get("MessageSid"), form.get("MessageStatus")
+    sid, status = _field(form, "MessageSid"), _field(form, "MessageStatus")
     if not sid or not status:
         abort(422, "MessageSid and MessageStatus are required",
               errors={"form": {name: ["required"] for name in ("MessageSid", "MessageStatus")
-                               if not form.get(name)}})
+                               if not _field(form, name)}})
     _once(f"status:{sid}:{status}", "webhook.status", kind="status")
     record_status(sid, status, now())

@@ -1,0 +1,1 @@
+"""Suivi patient app (Kivy)."""

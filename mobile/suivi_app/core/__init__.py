@@ -1,0 +1,1 @@
+"""The patient app without its GUI: API client, local store, offline queue, questionnaires."""

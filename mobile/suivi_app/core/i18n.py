@@ -1,0 +1,143 @@
+"""The app's own words, in French (default) and English (patients whose language is en).
+
+Questionnaire texts, advice and education come from the server in the patient's language;
+only the app's chrome is here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LANGUAGES = ("fr", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # key: (fr, en)
+    "activation.title": ("Bienvenue dans Suivi", "Welcome to Suivi"),
+    "activation.explain": ("Saisissez le code à 10 caractères remis par l'équipe soignante.",
+                           "Enter the 10-character code given to you by your care team."),
+    "activation.hint": ("Exemple : ABCDE-23456", "For example: ABCDE-23456"),
+    "activation.button": ("Activer", "Activate"),
+    "activation.busy": ("Connexion en cours…", "Connecting…"),
+    "activation.bad_length": ("Le code compte 10 lettres ou chiffres. Vérifiez-le.",
+                              "The code has 10 letters or digits. Please check it."),
+    "activation.refused": ("Ce code est inconnu, déjà utilisé ou expiré. Demandez un nouveau "
+                           "code à l'équipe soignante.",
+                           "This code is unknown, already used or expired. Ask your care team "
+                           "for a new one."),
+    "error.offline": ("Pas de connexion. Vérifiez le Wi-Fi ou les données mobiles, puis "
+                      "réessayez.",
+                      "No connection. Check Wi-Fi or mobile data, then try again."),
+    "error.busy": ("Le service est occupé. Réessayez dans quelques minutes.",
+                   "The service is busy. Please try again in a few minutes."),
+    "error.revoked": ("Ce téléphone n'est plus relié à votre suivi. Saisissez un nouveau code.",
+                      "This phone is no longer linked to your follow-up. Enter a new code."),
+    "today.hello": ("Bonjour {name}", "Hello {name}"),
+    "today.day": ("Jour {day} après l'opération", "Day {day} after your operation"),
+    "today.day0": ("Jour de l'opération", "Day of your operation"),
+    "today.before": ("Avant l'opération", "Before your operation"),
+    "today.tasks": ("Aujourd'hui", "Today"),
+    "today.no_tasks": ("Rien à faire pour le moment.", "Nothing to do for now."),
+    "today.stale": ("Hors connexion : dernières informations reçues.",
+                    "Offline: the last information received."),
+    "today.refresh": ("Actualiser", "Refresh"),
+    "today.teleconsultation": ("Téléconsultation à {time}", "Video appointment at {time}"),
+    "today.teleconsultation_on": ("Téléconsultation le {day} à {time}",
+                                  "Video appointment on {day} at {time}"),
+    "today.join": ("Rejoindre la téléconsultation", "Join the video appointment"),
+    "today.education": ("Conseils", "Advice"),
+    "status.done": ("✓ Fait", "✓ Done"),
+    "status.pending": ("À faire", "To do"),
+    "status.missed": ("Manqué", "Missed"),
+    "banner.waiting.1": ("1 réponse en attente d'envoi.", "1 answer waiting to be sent."),
+    "banner.waiting.n": ("{n} réponses en attente d'envoi.", "{n} answers waiting to be sent."),
+    "banner.retry": ("Réessayer", "Try again"),
+    "banner.fix": ("Une réponse n'a pas été acceptée.", "An answer was not accepted."),
+    "banner.fix_button": ("Corriger", "Correct it"),
+    "q.progress": ("Question {n} sur {total}", "Question {n} of {total}"),
+    "q.back": ("‹ Accueil", "‹ Home"),
+    "q.previous": ("Précédent", "Back"),
+    "q.next": ("Suivant", "Next"),
+    "q.skip": ("Passer", "Skip"),
+    "q.send": ("Envoyer", "Send"),
+    "q.sending": ("Envoi…", "Sending…"),
+    "q.yes": ("Oui", "Yes"),
+    "q.no": ("Non", "No"),
+    "q.unit": ("en {unit}", "in {unit}"),
+    "q.required": ("Répondez à cette question pour continuer.",
+                   "Please answer this question to go on."),
+    "q.not_number": ("« {text} » n'est pas un nombre.", "\"{text}\" is not a number."),
+    "q.whole": ("Saisissez un nombre entier.", "Please enter a whole number."),
+    "q.range": ("Saisissez une valeur entre {min} et {max}{unit}.",
+                "Please enter a value between {min} and {max}{unit}."),
+    "q.too_long": ("{max} caractères au maximum.", "{max} characters at most."),
+    "q.date": ("Saisissez la date ainsi : AAAA-MM-JJ.", "Please enter the date as YYYY-MM-DD."),
+    "q.date_hint": ("AAAA-MM-JJ", "YYYY-MM-DD"),
+    "q.refused": ("Le serveur n'a pas accepté cette réponse : {message}",
+                  "The server did not accept this answer: {message}"),
+    "reading.title": ("Votre mesure : {name}", "Your reading: {name}"),
+    "advice.emergency": ("Appelez le 15 maintenant", "Call 15 now"),
+    "advice.call": ("Appeler le 15", "Call 15"),
+    "advice.sent": ("Merci, vos réponses sont envoyées.", "Thank you, your answers were sent."),
+    "advice.queued": ("Vos réponses sont enregistrées sur le téléphone. Elles seront envoyées "
+                      "dès que la connexion reviendra.",
+                      "Your answers are saved on this phone. They will be sent as soon as "
+                      "the connection is back."),
+    "advice.if_unwell": ("Si vous vous sentez mal, appelez le 15.",
+                         "If you feel unwell, call 15."),
+    "advice.none": ("L'équipe soignante verra vos réponses. Continuez ainsi.",
+                    "Your care team will see your answers. Keep going."),
+    "advice.home": ("Retour à l'accueil", "Back to home"),
+}
+
+READING_NAMES: dict[str, tuple[str, str]] = {
+    "temperature": ("température", "temperature"),
+    "heart_rate": ("pouls", "pulse"),
+    "respiratory_rate": ("fréquence respiratoire", "breathing rate"),
+    "systolic_bp": ("tension (chiffre du haut)", "blood pressure (top number)"),
+    "diastolic_bp": ("tension (chiffre du bas)", "blood pressure (bottom number)"),
+    "spo2": ("saturation en oxygène", "oxygen saturation"),
+    "weight": ("poids", "weight"),
+    "glucose": ("glycémie", "blood sugar"),
+    "pain": ("douleur", "pain"),
+}
+
+
+def tr(key: str, lang: str = "fr", **values: object) -> str:
+    """``key`` in ``lang`` (French when unknown), with ``{name}`` fields filled in."""
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "en" else pair[0]
+    return text.format(**values) if values else text
+
+
+def waiting(count: int, lang: str = "fr") -> str:
+    return tr("banner.waiting.1", lang) if count == 1 else tr("banner.waiting.n", lang, n=count)
+
+
+def reading_name(reading: str, lang: str = "fr") -> str:
+    pair = READING_NAMES.get(reading, (reading, reading))
+    return pair[1] if lang == "en" else pair[0]
+
+
+def post_op_day(day: int | None, lang: str = "fr") -> str:
+    if day is None or day < 0:
+        return tr("today.before", lang)
+    return tr("today.day0", lang) if day == 0 else tr("today.day", lang, day=day)
+
+
+def appointment(starts_at: str, timezone: str | None, lang: str = "fr",
+                today: date | None = None) -> str:
+    """``Téléconsultation à 14:30`` today, else ``… le 24/11 à 14:30``, in the patient's
+    time zone."""
+    moment = datetime.fromisoformat(starts_at.replace("Z", "+00:00"))
+    try:
+        moment = moment.astimezone(ZoneInfo(timezone or ""))
+    except (ValueError, ZoneInfoNotFoundError):  # no tz database on this phone: its own
+        moment = moment.astimezone()
+    time = moment.strftime("%H:%M") if lang == "fr" else moment.strftime("%I:%M %p").lstrip("0")
+    if moment.date() == (today or datetime.now(moment.tzinfo).date()):
+        return tr("today.teleconsultation", lang, time=time)
+    day = moment.strftime("%d/%m" if lang == "fr" else "%d %b")
+    return tr("today.teleconsultation_on", lang, day=day, time=time)

@@ -1,0 +1,166 @@
+"""What the patient app does, without a GUI: the screens call these and show the results.
+
+Methods that touch the network block; the GUI runs them on its worker thread. Saving an
+answer is local and quick, so it happens on the spot, before any network call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from suivi_app.core.api import ApiClient, NetworkError, ServerError
+from suivi_app.core.outbox import READINGS, Item, Outbox, SyncReport, utc_now
+from suivi_app.core.questionnaire import QuestionnaireSession
+from suivi_app.core.store import Store
+
+CODE_LENGTH = 10
+
+
+def normalise_code(text: str) -> str:
+    """``abcde-23456 `` → ``ABCDE23456`` (the server ignores case, spaces and dashes)."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def valid_code(text: str) -> bool:
+    return len(normalise_code(text)) == CODE_LENGTH
+
+
+@dataclass
+class TodayView:
+    today: dict
+    titles: dict[str, str] = field(default_factory=dict)  # questionnaire slug → title
+    offline: bool = False  # shown from the phone's copy: the server could not be reached
+
+
+class PatientService:
+    def __init__(self, data_dir: str | Path, server_url: str,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.store = Store(data_dir)
+        self.outbox = Outbox(self.store, clock)
+        self.api = ApiClient(self.store.server_url or server_url, self.store.device_token)
+        # The server's answer to each sent item (advice to show), whichever sync sent it.
+        self.results: dict[str, dict] = {}
+
+    @property
+    def activated(self) -> bool:
+        return self.store.device_token is not None
+
+    @property
+    def lang(self) -> str:
+        return self.store.language
+
+    @property
+    def patient(self) -> dict:
+        return self.store.patient or {}
+
+    # -- network (worker thread) -------------------------------------------------------
+    def activate(self, code: str) -> dict:
+        activated = self.api.activate(normalise_code(code), device_label="Suivi Android")
+        self.store.save_activation(self.api.base_url, activated)
+        return activated["patient"]
+
+    def refresh(self) -> TodayView:
+        """Today from the server (and its questionnaires, kept for offline use), or the
+        phone's last copy when the server cannot be reached."""
+        try:
+            today = self.api.today()
+        except (NetworkError, ServerError):
+            cached = self.store.cached_today()
+            if cached is None:
+                raise
+            return TodayView(cached, self._titles(cached, fetch=False), offline=True)
+        self.store.cache_today(today)
+        return TodayView(today, self._titles(today, fetch=True))
+
+    def questionnaire(self, slug: str, fetch: bool = True) -> dict | None:
+        """A questionnaire in the patient's language: the server's, else the phone's copy."""
+        definition = self.store.cached_questionnaire(slug, self.lang)
+        if fetch:
+            try:
+                definition = self.api.questionnaire(slug, self.lang)
+                self.store.cache_questionnaire(definition, self.lang)
+            except (NetworkError, ServerError):
+                pass
+        return definition
+
+    def sync(self) -> SyncReport:
+        report = self.outbox.sync(self.api)
+        self.results.update(report.sent)
+        if report.unauthorised:
+            self.forget_device()
+        return report
+
+    def forget_device(self) -> None:
+        self.store.forget_device()
+        self.api.token = None
+
+    def _titles(self, today: dict, fetch: bool) -> dict[str, str]:
+        titles = {}
+        for slug in {t["questionnaire"] for t in today.get("tasks", []) if t["questionnaire"]}:
+            definition = self.questionnaire(slug, fetch)
+            titles[slug] = definition["title"] if definition else slug
+        return titles
+
+    def cached_view(self) -> TodayView | None:
+        today = self.store.cached_today()
+        return TodayView(today, self._titles(today, fetch=False), True) if today else None
+
+    def _definition(self, slug: str) -> dict | None:
+        """The phone's copy, fetched first if the phone has none (may block)."""
+        cached = self.questionnaire(slug, fetch=False)
+        return cached or self.questionnaire(slug, fetch=True)
+
+    def session_for(self, task: dict) -> QuestionnaireSession | None:
+        """A session for a task of today (None: offline and not on the phone yet)."""
+        if task.get("kind") == "reading" or not task.get("questionnaire"):
+            return QuestionnaireSession.for_reading(task["reading"], self.lang)
+        definition = self._definition(task["questionnaire"])
+        return QuestionnaireSession(definition, lang=self.lang) if definition else None
+
+    def session_to_fix(self, item: Item) -> QuestionnaireSession | None:
+        """The refused answer, reopened on the first item the server refused."""
+        if item.kind == READINGS:
+            reading = item.body["readings"][0]
+            session = QuestionnaireSession.for_reading(reading["type"], self.lang)
+            session.set(reading["value"])
+            return session
+        definition = self._definition(item.body["questionnaire"])
+        if definition is None:
+            return None
+        session = QuestionnaireSession(definition, item.body["answers"], self.lang)
+        fields = item.fields_to_fix()
+        if fields:
+            session.go_to(fields[0])
+        return session
+
+    # -- local and quick (main thread) -------------------------------------------------
+    def save(self, session: QuestionnaireSession, task: dict | None = None,
+             amend_key: str | None = None) -> Item:
+        """Put the answers in the outbox (on the phone's storage) before any sending;
+        ``amend_key``: they correct that refused item."""
+        answers = session.answers()
+        if session.definition.get("slug") is None:  # a reading task: sent as a reading
+            readings = [_reading(session.definition["items"][0], answers)]
+            if amend_key is not None:  # measured when first entered, corrected now
+                first = self.outbox.get(amend_key).body["readings"][0]["measured_at"]
+                return self.outbox.amend(amend_key, readings=[{"measured_at": first, **r}
+                                                              for r in readings])
+            return self.outbox.add_readings(readings)
+        if amend_key is not None:
+            return self.outbox.amend(amend_key, answers=answers)
+        return self.outbox.add_submission(session.definition["slug"], answers,
+                                          (task or {}).get("id"))
+
+    def waiting(self) -> list[Item]:
+        return self.outbox.items()
+
+
+def _reading(item: dict, answers: dict[str, Any]) -> dict[str, Any]:
+    reading = {"type": item["reading"], "value": answers[item["link_id"]]}
+    if item.get("unit"):
+        reading["unit"] = item["unit"]
+    return reading

@@ -1,0 +1,157 @@
+"""The Kivy patient app: screens over the GUI-free core (suivi_app.core)."""
+
+from __future__ import annotations
+
+import webbrowser
+from collections.abc import Callable
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+
+from suivi_app import settings, theme
+from suivi_app.core import i18n
+from suivi_app.core.api import AuthError, NetworkError, ServerError
+from suivi_app.core.outbox import Item, SyncReport
+from suivi_app.core.service import PatientService
+from suivi_app.screens.activation import ActivationScreen
+from suivi_app.screens.advice import AdviceScreen
+from suivi_app.screens.questionnaire import QuestionnaireScreen
+from suivi_app.screens.today import TodayScreen
+from suivi_app.worker import Worker
+
+
+class SuiviApp(App):
+    title = "Suivi"
+    lang = StringProperty("fr")
+    waiting = NumericProperty(0)  # answers in the outbox
+    to_fix = NumericProperty(0)  # of which the server refused
+
+    def __init__(self, server_url: str = settings.SERVER_URL,
+                 open_url: Callable[[str], object] = webbrowser.open, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.server_url = server_url
+        self._open_url = open_url
+
+    def build(self) -> ScreenManager:
+        Window.clearcolor = theme.PAPER
+        Window.softinput_mode = "below_target"  # the keyboard never hides the entry box
+        self.service = PatientService(self.user_data_dir, self.server_url)
+        self.worker = Worker()
+        self.lang = self.service.lang
+        manager = ScreenManager(transition=NoTransition())
+        for screen in (ActivationScreen(name="activation"), TodayScreen(name="today"),
+                       QuestionnaireScreen(name="questionnaire"), AdviceScreen(name="advice")):
+            manager.add_widget(screen)
+        manager.current = "today" if self.service.activated else "activation"
+        return manager
+
+    def on_start(self) -> None:
+        self._count()
+        if self.service.activated:
+            self.show("today").refresh()
+            self.sync()
+        Clock.schedule_interval(self._retry, settings.SYNC_EVERY_SECONDS)
+
+    def _retry(self, _dt) -> None:
+        if self.waiting and not self.to_fix and self.service.activated:
+            self.sync()
+
+    def on_pause(self) -> bool:
+        return True  # keep the state when the patient switches to the dialer
+
+    def on_resume(self) -> None:
+        if self.service.activated:
+            self.sync()
+            if self.root.current == "today":
+                self.root.current_screen.refresh()
+
+    # -- helpers for the screens ---------------------------------------------------------
+    def tr(self, key: str, *_bound: object, **values: object) -> str:
+        """A UI string in the patient's language (kv passes ``app.lang`` to rebind)."""
+        return i18n.tr(key, self.lang, **values)
+
+    def show(self, name: str) -> Screen:
+        self.root.current = name
+        return self.root.get_screen(name)
+
+    def open_url(self, url: str) -> None:
+        self._open_url(url)
+
+    def error_text(self, error: Exception, refused_key: str | None = None) -> str:
+        if isinstance(error, NetworkError):
+            return self.tr("error.offline")
+        if isinstance(error, ServerError):
+            return self.tr("error.busy")
+        if isinstance(error, AuthError):
+            return self.tr("error.revoked")
+        return self.tr(refused_key) if refused_key else str(getattr(error, "message", error))
+
+    # -- the flows -----------------------------------------------------------------------
+    def activated(self) -> None:
+        self.lang = self.service.lang
+        self._count()
+        self.show("today").refresh()
+        self.sync()
+
+    def open_task(self, task: dict) -> None:
+        def start(session) -> None:
+            if session is None:
+                self.root.get_screen("today").message = self.tr("error.offline")
+                return
+            self.show("questionnaire").start(session, task)
+
+        self.worker.run(lambda: self.service.session_for(task), start,
+                        lambda error: setattr(self.root.get_screen("today"), "message",
+                                              self.error_text(error)))
+
+    def send_answers(self, session, task: dict | None, amend_key: str | None) -> None:
+        item = self.service.save(session, task, amend_key)  # on the phone before any sending
+        self._count()
+        self.sync(then=lambda report: self._sent(item.key, report))
+
+    def _sent(self, key: str, report: SyncReport) -> None:
+        result = self.service.results.pop(key, None)  # this sync's, or an earlier one's
+        item = self.service.outbox.get(key)
+        if result is not None:
+            self.show("advice").show_result(result)
+        elif item is not None and item.needs_fix:
+            fields = item.fields_to_fix()
+            self.root.get_screen("questionnaire").refused(
+                key, fields[0] if fields else None, item.error or "")
+        elif not report.unauthorised:
+            self.show("advice").show_result(None)  # kept on the phone until the network is back
+
+    def fix_refused(self) -> None:
+        item = next((i for i in self.service.waiting() if i.needs_fix), None)
+        if item is None:
+            return
+        self.worker.run(lambda: self.service.session_to_fix(item),
+                        lambda session: self._fix(item, session))
+
+    def _fix(self, item: Item, session) -> None:
+        if session is not None:
+            self.show("questionnaire").start(session, amend_key=item.key,
+                                             error=self.tr("q.refused", message=item.error))
+
+    def sync(self, then: Callable[[SyncReport], None] | None = None) -> None:
+        self.worker.run(self.service.sync, lambda report: self._synced(report, then))
+
+    def _synced(self, report: SyncReport, then) -> None:
+        self._count()
+        if report.unauthorised:
+            self.show("activation").message = self.tr("error.revoked")
+        elif report.sent and self.root.current == "today":
+            self.root.current_screen.refresh()  # the tasks just answered now read "done"
+        if then is not None:
+            then(report)
+
+    def _count(self) -> None:
+        items = self.service.waiting()
+        self.waiting, self.to_fix = len(items), sum(1 for i in items if i.needs_fix)
+
+
+def run() -> None:
+    SuiviApp().run()

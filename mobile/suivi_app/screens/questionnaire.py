@@ -1,0 +1,175 @@
+"""One question per page: big answer buttons, a number pad entry for readings."""
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from suivi_app.core.questionnaire import (
+    QuestionnaireSession,
+    input_kind,
+    scale_values,
+    unit_label,
+)
+from suivi_app.kvload import load_kv
+from suivi_app.widgets import AnswerButton
+
+
+class ScaleAnswer(BoxLayout):
+    """0-10 as eleven big buttons in two rows, between the scale's two anchor labels."""
+
+    min_label = StringProperty("")
+    max_label = StringProperty("")
+
+
+class TypedAnswer(BoxLayout):
+    """A typed answer: a number with its unit (number keypad), a date or free text."""
+
+    kind = StringProperty("number")
+    unit = StringProperty("")
+
+
+class QuestionnaireScreen(Screen):
+    session: QuestionnaireSession | None = None
+    entry: TypedAnswer | None = None  # the page's typed answer, if it has one
+    task = ObjectProperty(None, allownone=True)
+    amend_key = StringProperty("", allownone=True)
+    heading = StringProperty("")
+    progress_text = StringProperty("")
+    progress = NumericProperty(0)
+    question = StringProperty("")
+    help = StringProperty("")
+    error = StringProperty("")
+    next_text = StringProperty("")
+    first_page = BooleanProperty(True)
+    sending = BooleanProperty(False)
+
+    def start(self, session: QuestionnaireSession, task: dict | None = None,
+              amend_key: str | None = None, error: str = "") -> None:
+        self.session, self.task, self.amend_key = session, task, amend_key
+        self.heading = session.definition.get("title") or ""
+        self.sending = False
+        self.show_page(error)
+
+    def show_page(self, error: str = "") -> None:
+        session, app = self.session, App.get_running_app()
+        item = session.current
+        number, total = session.position
+        self.progress_text = app.tr("q.progress", n=number, total=total)
+        self.progress = number / total
+        self.question, self.help, self.error = item["text"], item.get("help") or "", error
+        self.first_page = number == 1
+        self._build_answers(item)
+        self._update_next()
+        self.ids.scroll.scroll_y = 1
+
+    # -- the answer widgets of one page --------------------------------------------------
+    def _build_answers(self, item: dict) -> None:
+        box, kind = self.ids.answers, input_kind(item)
+        box.clear_widgets()
+        self.entry = None
+        if kind == "scale":
+            low, high = scale_values(item)[0], scale_values(item)[-1]
+            scale = ScaleAnswer(min_label=_anchor(low, item.get("min_label")),
+                                max_label=_anchor(high, item.get("max_label")))
+            self._buttons(scale.ids.grid, [(n, str(n)) for n in scale_values(item)], tick=False)
+            box.add_widget(scale)
+        elif kind == "yes_no":
+            app = App.get_running_app()
+            self._buttons(box, [(True, app.tr("q.yes")), (False, app.tr("q.no"))])
+        elif kind in ("choice", "multi_choice"):
+            self._buttons(box, [(c["code"], c["text"]) for c in item.get("choices", [])])
+        else:
+            self.entry = TypedAnswer(kind=kind, unit=unit_label(item))
+            self.entry.ids.entry.text = _shown(self.session.value(), App.get_running_app().lang)
+            self.entry.ids.entry.bind(text=lambda *_: self._update_next())
+            box.add_widget(self.entry)
+        self._mark_selected()
+
+    def _buttons(self, box, options, tick: bool = True) -> None:
+        for value, label in options:
+            button = AnswerButton(value=value, label=label, tick=tick)
+            button.bind(on_release=lambda b: self.choose(b.value))
+            box.add_widget(button)
+
+    def answer_buttons(self) -> list:
+        """Every answer button of the page (also for the tests that tap them)."""
+        return [w for w in self.ids.answers.walk(restrict=True) if isinstance(w, AnswerButton)]
+
+    def _mark_selected(self) -> None:
+        chosen = self.session.value()
+        for button in self.answer_buttons():
+            button.selected = (button.value in chosen if isinstance(chosen, list)
+                               else button.value == chosen and chosen is not None)
+
+    def choose(self, value) -> None:
+        if self.session.current["type"] == "multi_choice":
+            chosen = list(self.session.value() or [])
+            if value in chosen:
+                chosen.remove(value)
+            else:
+                chosen.append(value)
+            value = chosen
+        self.session.set(value)
+        self.error = ""
+        self._mark_selected()
+        self._update_next()
+
+    def _update_next(self) -> None:
+        app, session = App.get_running_app(), self.session
+        blank = (not self.entry.ids.entry.text.strip() if self.entry is not None
+                 else session.value() in (None, []))
+        if session.is_last:
+            self.next_text = app.tr("q.send")
+        elif blank and not session.current.get("required", True):
+            self.next_text = app.tr("q.skip")
+        else:
+            self.next_text = app.tr("q.next")
+
+    # -- navigation ----------------------------------------------------------------------
+    def next(self) -> None:
+        if self.sending:
+            return
+        if self.entry is not None:
+            error = self.session.set_text(self.entry.ids.entry.text)
+            if error:
+                self.error = error
+                return
+        was_last = self.session.is_last
+        error = self.session.next()
+        if error:
+            self.error = error
+        elif was_last:
+            self.sending, self.next_text = True, App.get_running_app().tr("q.sending")
+            App.get_running_app().send_answers(self.session, self.task, self.amend_key)
+        else:
+            self.show_page()
+
+    def previous(self) -> None:
+        if self.entry is not None:
+            self.session.set_text(self.entry.ids.entry.text)
+        self.session.previous()
+        self.show_page()
+
+    def refused(self, key: str, link_id: str | None, message: str) -> None:
+        """The server refused the answers: back to the page to correct; sending again
+        corrects that same answer (its outbox item), it does not add another."""
+        self.sending, self.amend_key = False, key
+        if link_id:
+            self.session.go_to(link_id)
+        self.show_page(App.get_running_app().tr("q.refused", message=message))
+
+
+def _anchor(value: int, label: str | None) -> str:
+    return f"{value} : {label}" if label else ""
+
+
+def _shown(value, lang: str) -> str:
+    """A stored answer back in the entry box (39.2 shows as 39,2 in French)."""
+    if value is None:
+        return ""
+    text = str(value)
+    return text.replace(".", ",") if lang == "fr" and isinstance(value, float) else text
+
+
+load_kv(__file__)

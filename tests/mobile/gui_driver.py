@@ -1,0 +1,245 @@
+"""Drives the real Kivy app in a real window (under Xvfb), as a patient's fingers would.
+
+Run by test_gui.py in its own process, so Kivy's global state stays out of pytest:
+
+    python gui_driver.py SERVER_URL OFFLINE_URL ACTIVATION_CODE ARTIFACTS_DIR RESULT_JSON
+
+Touches go through Kivy's input path (UnitTestTouch: window → ScreenManager → widget),
+widgets are found by their kv ``id``. The script is a generator: it yields a condition
+to wait for (or a number of seconds); what it saw is written to RESULT_JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from kivy.config import Config
+
+Config.set("graphics", "width", "420")  # a small phone, in dp
+Config.set("graphics", "height", "860")
+Config.set("graphics", "resizable", "0")
+Config.set("kivy", "exit_on_escape", "0")
+
+from kivy.clock import Clock  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+from kivy.tests.common import UnitTestTouch  # noqa: E402
+from kivy.uix.label import Label  # noqa: E402
+from kivy.uix.scrollview import ScrollView  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "mobile"))
+from suivi_app.core.questionnaire import input_kind  # noqa: E402
+from suivi_app.main import SuiviApp  # noqa: E402
+
+TIMEOUT = 15.0
+ANSWERS = {  # daily-postop, as the patient taps it: fever and strong pain
+    "pain_now": 8, "pain_worst_24h": 9, "pain_location": "autour de la cicatrice",
+    "temperature": "39,2", "wound_redness": False, "wound_discharge": "none",
+    "wound_bleeding": False, "wound_opening": False, "nausea": "none",
+    "eating_drinking": "reduced", "urination": "normal", "stools": "normal",
+    "walking": "with_help", "breathlessness": "none", "calf_pain": False, "free_text": "",
+}
+CALM = {**ANSWERS, "pain_now": 2, "pain_worst_24h": 3, "temperature": "37,1"}
+
+
+class Wait:
+    def __init__(self, condition, what: str) -> None:
+        self.condition, self.what = condition, what
+
+
+def until(condition, what: str) -> Wait:
+    return Wait(condition, what)
+
+
+class Driver:
+    def __init__(self, app: SuiviApp, artifacts: Path, result_path: Path, script) -> None:
+        self.app, self.artifacts, self.result_path = app, artifacts, result_path
+        self.result: dict = {"screenshots": [], "opened": []}
+        self.steps = script(self, app)
+        self.waiting: Wait | None = None
+        self.since = time.monotonic()
+        self.resume_at = 0.0
+
+    def start(self, *_args) -> None:
+        Clock.schedule_interval(self._tick, 1 / 30)
+
+    def _tick(self, _dt) -> bool | None:
+        now = time.monotonic()
+        try:
+            if now < self.resume_at:
+                return None
+            if self.waiting is not None:
+                if not self.waiting.condition():
+                    if now - self.since > TIMEOUT:
+                        raise TimeoutError(f"timed out waiting for {self.waiting.what}")
+                    return None
+                self.waiting = None
+            step = next(self.steps)
+            if isinstance(step, Wait):
+                print(f"driver: waiting for {step.what}", flush=True)
+                self.waiting, self.since = step, now
+            else:
+                self.resume_at = now + float(step)
+        except StopIteration:
+            self.finish(ok=True)
+            return False
+        except Exception:
+            self.result["error"] = traceback.format_exc()
+            self.finish(ok=False)
+            return False
+        return None
+
+    def finish(self, ok: bool) -> None:
+        self.result["ok"] = ok
+        self.result_path.write_text(json.dumps(self.result, indent=2, ensure_ascii=False))
+        self.app.stop()
+
+    # -- a finger, eyes and a camera ---------------------------------------------------
+    def tap(self, widget):
+        """Scroll ``widget`` into view if needed, then touch its centre and lift.
+
+        Callers then wait for the tap's effect: a ScrollView hands a short tap on to its
+        children only after a delay.
+        """
+        scroll = widget.parent
+        while scroll is not Window and not isinstance(scroll, ScrollView):
+            scroll = scroll.parent  # the window is its own parent
+        yield 0.05  # the page settles (layout, scroll position) before a finger lands
+        if isinstance(scroll, ScrollView) and not _inside(widget, scroll):
+            scroll.scroll_to(widget, padding=20, animate=False)  # as a finger would scroll
+            yield 0.1
+        assert not widget.disabled and widget.opacity > 0, f"{widget} cannot be tapped"
+        touch = UnitTestTouch(*widget.to_window(*widget.center))
+        touch.touch_down()
+        yield 0.07  # a finger's tap: longer than a ScrollView's 55 ms wait for a drag
+        touch.touch_up()
+
+    def type_text(self, entry, text: str):
+        yield 0.05  # a new TextInput lays its lines out on its first frame; typing waits
+        entry.focus = True
+        entry.select_all()
+        entry.delete_selection()
+        entry.insert_text(text)  # through the entry's input filter, as the keyboard types
+        assert entry.text or not text, f"the entry took none of {text!r}"
+
+    def shot(self, name: str):
+        """Screenshot of the next frame (read before the buffers swap)."""
+        yield 0.2
+        grabbed: list[str] = []
+
+        def grab(*_args) -> None:
+            Window.unbind(on_flip=grab)
+            grabbed.append(Window.screenshot(name=str(self.artifacts / "shot.png")))
+
+        Window.bind(on_flip=grab)
+        Window.canvas.ask_update()
+        yield until(lambda: grabbed, f"screenshot {name}")
+        target = self.artifacts / f"mobile-{name}.png"
+        os.replace(grabbed[0], target)
+        self.result["screenshots"].append(target.name)
+
+
+def _inside(widget, scroll) -> bool:
+    x, y = widget.to_window(*widget.pos)
+    left, bottom = scroll.to_window(*scroll.pos)
+    return bottom <= y and y + widget.height <= bottom + scroll.height
+
+
+def answer_questionnaire(driver: Driver, app: SuiviApp, answers: dict, shots: bool):
+    """Answer page by page: tap the answer (or type it), then Suivant; Envoyer at the end."""
+    screen = app.root.get_screen("questionnaire")
+    seen: set[str] = set()
+    while True:
+        item = screen.session.current
+        value = answers[item["link_id"]]
+        kind = input_kind(item)
+        if screen.entry is not None:
+            yield from driver.type_text(screen.entry.ids.entry, str(value))
+        else:
+            [button] = [b for b in screen.answer_buttons() if b.value == value]
+            yield from driver.tap(button)
+            yield until(lambda b=button: b.selected, f"{value!r} selected")
+        if shots and kind not in seen and item["link_id"] != "free_text":
+            seen.add(kind)
+            yield from driver.shot(f"questionnaire-{item['link_id'].replace('_', '-')}")
+        last, index = screen.session.is_last, screen.session.index
+        yield from driver.tap(screen.ids.next_button)
+        if last:
+            return
+        yield until(lambda i=index: screen.session.index == i + 1,
+                    f"the page after {item['link_id']}")
+
+
+def script(driver: Driver, app: SuiviApp):
+    server_url, offline_url, code = sys.argv[1:4]
+    app._open_url = driver.result["opened"].append
+    activation = app.root.get_screen("activation")
+    yield until(lambda: app.root.current == "activation", "the activation screen")
+    yield from driver.type_text(activation.ids.code_input, code.lower())
+    yield from driver.shot("activation")
+    yield from driver.tap(activation.ids.activate_button)
+
+    today = app.root.get_screen("today")
+    yield until(lambda: app.root.current == "today" and today.teleconsultation
+                and app.worker.pending == 0, "today's tasks")
+    yield from driver.shot("today")
+    yield from driver.tap(today.ids.join_button)
+    yield until(lambda: driver.result["opened"], "the teleconsultation link to open")
+    daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
+    driver.result["daily_status_before"] = daily.status
+    yield from driver.tap(daily)
+    yield until(lambda: app.root.current == "questionnaire", "the questionnaire")
+    yield from answer_questionnaire(driver, app, ANSWERS, shots=True)
+
+    advice = app.root.get_screen("advice")
+    yield until(lambda: app.root.current == "advice", "the advice screen")
+    yield from driver.shot("advice")
+    banner = advice.ids.emergency_banner
+    driver.result["emergency_banner"] = {"shown": advice.emergency and banner.height > 0,
+                                         "text": advice.ids.emergency_text.text,
+                                         "width": banner.width, "window": Window.width}
+    driver.result["advice"] = [w.text for w in advice.ids.advice.walk(restrict=True)
+                               if isinstance(w, Label)]
+    yield from driver.tap(advice.ids.call_button)
+    yield until(lambda: "tel:15" in driver.result["opened"], "the phone to dial 15")
+
+    yield from driver.tap(advice.ids.home_button)
+    yield until(lambda: app.root.current == "today" and app.worker.pending == 0, "home again")
+    daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
+    driver.result["daily_status_after"] = daily.status
+
+    # The network goes down: the next answer waits on the phone, then leaves when it is back.
+    app.service.api.base_url = offline_url
+    yield from driver.tap(daily)
+    yield until(lambda: app.root.current == "questionnaire", "the questionnaire again")
+    yield from answer_questionnaire(driver, app, CALM, shots=False)
+    yield until(lambda: app.root.current == "advice" and app.worker.pending == 0, "queued")
+    driver.result["queued"] = {"waiting": app.waiting, "status": advice.ids.status.text,
+                               "emergency": advice.emergency}
+    yield from driver.shot("advice-offline")
+    yield from driver.tap(advice.ids.home_button)
+    yield until(lambda: app.root.current == "today" and app.worker.pending == 0, "home offline")
+    driver.result["offline_note"] = today.ids.offline_note.text
+    yield from driver.shot("today-offline")
+
+    app.service.api.base_url = server_url
+    yield from driver.tap(today.ids.banner.ids.waiting_button)
+    yield until(lambda: app.waiting == 0 and app.worker.pending == 0, "the outbox to empty")
+    driver.result["waiting_after_retry"] = app.waiting
+
+
+def main() -> None:
+    artifacts, result_path = Path(sys.argv[4]), Path(sys.argv[5])
+    artifacts.mkdir(parents=True, exist_ok=True)
+    app = SuiviApp(server_url=sys.argv[1])
+    driver = Driver(app, artifacts, result_path, script)
+    app.bind(on_start=driver.start)
+    app.run()
+
+
+if __name__ == "__main__":
+    main()

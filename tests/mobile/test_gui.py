@@ -1,0 +1,93 @@
+"""The patient app in a real Kivy window under Xvfb, against the live backend."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from backend.submissions.models import Submission
+from tests.helpers import count
+
+DRIVER = Path(__file__).with_name("gui_driver.py")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def display():
+    """A private X server; -displayfd picks a free display number (parallel runs)."""
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is required: apt-get install xvfb libgl1-mesa-dri libegl1 libmtdev1")
+    if importlib.util.find_spec("kivy") is None:
+        pytest.fail('Kivy is required: pip install -e ".[mobile]"')
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1024x1024x24",
+                             "-nolisten", "tcp"], pass_fds=(write,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    yield f":{number}"
+    xvfb.terminate()
+    xvfb.wait(timeout=10)
+
+
+def run_app(display: str, tmp_path: Path, *args: str) -> dict:
+    result = tmp_path / "result.json"
+    (tmp_path / "phone").mkdir()
+    env = {**os.environ, "DISPLAY": display, "KIVY_NO_ARGS": "1", "KIVY_LOG_MODE": "PYTHON",
+           "KIVY_HOME": str(tmp_path / "kivy"),
+           "XDG_CONFIG_HOME": str(tmp_path / "phone"),  # the app's user_data_dir
+           "SDL_AUDIODRIVER": "dummy"}
+    log = tmp_path / "app.log"
+    with log.open("w") as output:
+        try:
+            subprocess.run([sys.executable, str(DRIVER), *args, str(ARTIFACTS), str(result)],
+                           env=env, stdout=output, stderr=subprocess.STDOUT, timeout=80)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the app did not finish:\n{log.read_text()[-4000:]}")
+    assert result.exists(), log.read_text()[-4000:]
+    seen = json.loads(result.read_text())
+    assert seen["ok"], seen.get("error")
+    return seen
+
+
+@pytest.mark.slow
+def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
+        world, app, live_server, closed_url, display, tmp_path):
+    app.config["SUIVI_ACCESS_TOKEN_TTL"] = 3600
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, given_name="Jeanne", family_name="Moreau")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    code = world.enrol(nurse, patient["id"], surgery_date=yesterday)["activation_code"]
+    visit = nurse.post(f"/api/v1/patients/{patient['id']}/teleconsultations", json={
+        "starts_at": (datetime.now(UTC) + timedelta(minutes=30)).isoformat(),
+        "reason": "Contrôle de la cicatrice"}).json
+
+    seen = run_app(display, tmp_path, live_server, closed_url, code)
+
+    assert seen["emergency_banner"]["shown"]
+    assert seen["emergency_banner"]["text"] == "Appelez le 15 maintenant"
+    assert seen["emergency_banner"]["width"] == seen["emergency_banner"]["window"]
+    assert any("15" in text for text in seen["advice"])
+    assert seen["opened"] == [visit["join_url"], "tel:15"]
+    assert seen["daily_status_after"] == "done"
+    queue = nurse.get("/api/v1/alerts?status=open").json
+    assert queue[0]["severity"] == "high" and queue[0]["patient"]["id"] == patient["id"]
+    assert any(item.get("value") == "39.2" for item in queue[0]["evidence"])
+
+    # Offline: the second answer waited on the phone, then reached the server once.
+    assert seen["queued"]["waiting"] == 1 and not seen["queued"]["emergency"]
+    assert "seront envoyées" in seen["queued"]["status"]
+    assert seen["offline_note"].startswith("Hors connexion")
+    assert seen["waiting_after_retry"] == 0
+    assert count(app, Submission) == 2
+    assert {"mobile-activation.png", "mobile-today.png", "mobile-advice.png",
+            "mobile-today-offline.png"} <= set(seen["screenshots"])

@@ -1,0 +1,160 @@
+"""The phone's offline queue against the real backend: no answer lost, none stored twice."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from suivi_app.core.api import ApiClient, AuthError, NetworkError, ValidationError
+from suivi_app.core.service import PatientService
+
+from backend.submissions.models import Reading, Submission
+from tests.helpers import count, daily
+
+
+@pytest.fixture
+def nurse(world):
+    return world.staff("nurse")
+
+
+def _phone(world, nurse, live_server, tmp_path,
+           protocol: str = "ambulatory-general") -> PatientService:
+    """A phone paired with a newly enrolled patient through the real activation."""
+    patient = world.patient(nurse)
+    yesterday = world.clock.now().date() - timedelta(days=1)
+    code = world.enrol(nurse, patient["id"], protocol, yesterday)["activation_code"]
+    phone = PatientService(tmp_path / "phone", live_server)
+    phone.activate(code.lower())  # typed in lower case, with its dash: still accepted
+    return phone
+
+
+def test_answer_survives_a_refused_connection_and_an_app_restart(
+        world, app, nurse, live_server, closed_url, tmp_path):
+    phone = _phone(world, nurse, live_server, tmp_path)
+    phone.api.base_url = closed_url  # the network is down
+    item = phone.outbox.add_submission("daily-postop", daily(temperature=39.2))
+
+    report = phone.sync()
+    assert report.offline and report.waiting == 1 and not report.sent
+    assert count(app, Submission) == 0
+
+    restarted = PatientService(tmp_path / "phone", "http://unused.invalid")
+    [kept] = restarted.outbox.items()
+    assert kept.key == item.key and kept.body == item.body and kept.attempts == 1
+    assert restarted.api.base_url == live_server  # the server given at activation
+
+    report = restarted.sync()
+    assert report.sent[item.key]["call_emergency"] is True
+    assert report.waiting == 0 and restarted.outbox.items() == []
+    assert count(app, Submission) == 1
+
+
+def test_a_reply_lost_after_the_server_stored_it_is_retried_with_the_same_key(
+        world, app, nurse, live_server, lost_reply_proxy, tmp_path):
+    phone = _phone(world, nurse, live_server, tmp_path)
+    phone.api.base_url = lost_reply_proxy.url
+    item = phone.outbox.add_submission("daily-postop", daily(temperature=39.2))
+
+    report = phone.sync()
+    assert lost_reply_proxy.forwarded == 1 and report.offline
+    assert count(app, Submission) == 1  # stored, but the phone could not know
+    assert phone.outbox.get(item.key) is not None
+
+    phone.api.base_url = live_server
+    report = phone.sync()
+    assert report.sent[item.key]["call_emergency"] is True  # the stored answer, replayed
+    assert phone.outbox.items() == []
+    assert count(app, Submission) == 1
+
+
+def test_a_refused_answer_is_kept_flagged_until_corrected(
+        world, app, nurse, live_server, tmp_path):
+    phone = _phone(world, nurse, live_server, tmp_path)
+    bad = phone.outbox.add_submission("daily-postop", daily(temperature=385))
+    good = phone.outbox.add_submission("daily-postop", daily())
+    report = phone.sync()
+    assert list(report.sent) == [good.key]  # a refused answer does not block the next ones
+    [flagged] = report.refused
+    assert flagged.key == bad.key and flagged.needs_fix
+    assert "temperature" in flagged.error and flagged.fields_to_fix() == ["temperature"]
+    assert phone.sync().refused[0].attempts == 1  # not resent unchanged
+
+    session = phone.session_to_fix(flagged)
+    assert session.current["link_id"] == "temperature"
+    assert session.set_text("38,5") is None
+    assert phone.save(session, amend_key=bad.key).key == bad.key
+    report = phone.sync()
+    assert list(report.sent) == [bad.key] and phone.outbox.items() == []
+    assert count(app, Submission) == 2
+
+
+def test_a_revoked_phone_keeps_its_answers_for_the_next_activation(
+        world, app, nurse, live_server, tmp_path):
+    phone = _phone(world, nurse, live_server, tmp_path)
+    patient_id = phone.patient["id"]
+    [device] = nurse.get(f"/api/v1/patients/{patient_id}/devices").json
+    assert nurse.delete(f"/api/v1/patients/{patient_id}/devices/{device['id']}").status_code == 204
+    item = phone.outbox.add_submission("daily-postop", daily())
+
+    report = phone.sync()
+    assert report.unauthorised and not phone.activated
+    enrollment = nurse.get(f"/api/v1/patients/{patient_id}/enrollments").json[0]
+    code = nurse.post(f"/api/v1/patients/{patient_id}/enrollments/{enrollment['id']}"
+                      "/activation-code").json["activation_code"]
+    phone.activate(code)
+    assert [i.key for i in phone.outbox.items()] == [item.key]
+    assert list(phone.sync().sent) == [item.key]
+    assert count(app, Submission) == 1
+
+
+def test_api_errors_are_typed_and_carry_the_server_message(live_server, closed_url):
+    with pytest.raises(NetworkError):
+        ApiClient(closed_url, timeout=2).today()
+    with pytest.raises(AuthError) as refused:
+        ApiClient(live_server, token="not-a-token").today()
+    assert refused.value.status == 401 and refused.value.message
+    with pytest.raises(ValidationError) as unknown:
+        ApiClient(live_server).activate("AAAAA-BBBBB")
+    assert unknown.value.status == 422 and "ask your care team" in unknown.value.message
+
+
+def test_today_and_questionnaires_are_kept_for_offline_use(
+        world, nurse, live_server, closed_url, tmp_path):
+    phone = _phone(world, nurse, live_server, tmp_path)
+    online = phone.refresh()
+    assert not online.offline and online.titles["daily-postop"].startswith("Suivi quotidien")
+
+    phone.api.base_url = closed_url
+    offline = phone.refresh()
+    assert offline.offline and offline.today == online.today
+    task = next(t for t in offline.today["tasks"] if t["questionnaire"] == "daily-postop")
+    session = phone.session_for(task)
+    assert session.current["link_id"] == "pain_now"
+
+
+def test_a_reading_task_is_sent_as_a_reading_in_its_unit(world, app, nurse, live_server,
+                                                        tmp_path):
+    phone = _phone(world, nurse, live_server, tmp_path, protocol="heart-failure")
+    weight = next(t for t in phone.refresh().today["tasks"] if t["reading"] == "weight")
+    session = phone.session_for(weight)
+    assert session.current["text"] == "Votre mesure : poids"
+    assert session.set_text("1200") == "Saisissez une valeur entre 2 et 400 kg."
+    assert session.set_text("72,5") is None
+    item = phone.save(session, weight)
+    assert item.body["readings"][0]["type"] == "weight"
+    assert item.body["readings"][0]["value"] == 72.5
+    assert phone.sync().sent[item.key]["ids"]
+    assert count(app, Reading) == 1
+    done = next(t for t in phone.refresh().today["tasks"] if t["reading"] == "weight")
+    assert done["status"] == "done"
+
+
+def test_what_only_the_phone_got_wrong_does_not_hold_an_answer_back(
+        world, app, nurse, live_server, tmp_path):
+    phone = _phone(world, nurse, live_server, tmp_path)
+    phone.outbox.clock = lambda: datetime.now(UTC) + timedelta(hours=2)  # a fast phone clock
+    item = phone.outbox.add_submission("daily-postop", daily(), task_id=str(uuid.uuid4()))
+    report = phone.sync()
+    assert list(report.sent) == [item.key] and report.sent[item.key]["task_id"] is None
+    assert count(app, Submission) == 1
