@@ -1,1 +1,1 @@
-"""On-demand benchmarks (not part of the test suite): python -m bench.bench_rules."""
+"""On-demand benchmarks (not part of the test suite): python -m bench; see bench/README.md."""

@@ -192,10 +192,9 @@ def _rate(fn, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000, help="evaluations per implementation")
-    args = parser.parse_args(argv)
+def measure(n: int = 2000) -> tuple[float, float, str]:
+    """Evaluations per second of the engine and of the hand-written rules, and a summary
+    of the work (after checking that both fire the same rules)."""
     protocol = load_content().protocols["colorectal-eras"][1]  # hand_written mirrors this one
     data, now = synthetic_patient()
     engine = evaluate(protocol, data, now)
@@ -204,12 +203,21 @@ def main(argv: list[str] | None = None) -> None:
     if fired != [f.rule_id for f in by_hand]:
         raise SystemExit(f"implementations disagree:\n engine {fired}\n "
                          f"hand   {[f.rule_id for f in by_hand]}")
-    print(f"protocol {protocol.slug} v{protocol.version}: {len(protocol.all_rules())} rules, "
-          f"{len(data.submissions)} submissions, {len(data.readings)} readings, "
-          f"{len(data.tasks)} tasks; {len(engine)} findings: {', '.join(fired)}")
+    summary = (f"protocol {protocol.slug} v{protocol.version}: {len(protocol.all_rules())} "
+               f"rules, {len(data.submissions)} submissions, {len(data.readings)} readings, "
+               f"{len(data.tasks)} tasks; {len(engine)} findings: {', '.join(fired)}")
     for _ in range(2):  # warm-up, then the measured round (best of the two)
-        engine_rate = _rate(lambda: evaluate(protocol, data, now), args.n)
-        hand_rate = _rate(lambda: hand_written(protocol, data, now), args.n)
+        engine_rate = _rate(lambda: evaluate(protocol, data, now), n)
+        hand_rate = _rate(lambda: hand_written(protocol, data, now), n)
+    return engine_rate, hand_rate, summary
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="evaluations per implementation")
+    args = parser.parse_args(argv)
+    engine_rate, hand_rate, summary = measure(args.n)
+    print(summary)
     print(f"engine:       {engine_rate:10.0f} evaluations/s")
     print(f"hand-written: {hand_rate:10.0f} evaluations/s")
     print(f"ratio:        {hand_rate / engine_rate:10.2f}x (target <= 3x)")
