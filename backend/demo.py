@@ -50,7 +50,8 @@ def _wait_ready(url: str, children: list[subprocess.Popen], timeout: float = 60)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(child.poll() is not None for child in children):
-            raise SystemExit("a Suivi process stopped during start-up; see the messages above")
+            raise SystemExit("a Suivi process stopped during start-up; see suivi.log in the "
+                             "data directory")
         try:
             with urllib.request.urlopen(url + "/readyz", timeout=2) as response:  # noqa: S310 (http URL built above)
                 if response.status == 200:
@@ -70,6 +71,7 @@ def _banner(url: str, password: str, data_dir: Path) -> str:
         f"  OpenAPI          {url}/api/v1/openapi.json",
         f"  Health           {url}/readyz",
         f"  Data directory   {data_dir}",
+        f"  Logs (SMS sent)  {data_dir / 'suivi.log'}",
         "",
         "Demo staff accounts (password below). DEMO MODE: these accounts may skip the TOTP",
         "second factor; outside demo mode every staff account must enrol TOTP first.",
@@ -110,10 +112,13 @@ def run_demo(host: str, port: int, data_dir: str) -> None:
     _prepare(directory, password)
 
     command = [sys.executable, "-m", "backend.cli"]
+    # The processes' logs (requests, jobs, the SMS the console sender "sends") go to a
+    # file, so the URLs and logins stay readable in the terminal.
+    log = (directory / "suivi.log").open("a")
     children = [
-        subprocess.Popen([*command, "serve", "--host", host, "--port", str(port)], env=env),
-        subprocess.Popen([*command, "worker"], env=env),
-        subprocess.Popen([*command, "scheduler"], env=env),
+        subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+        for args in ([*command, "serve", "--host", host, "--port", str(port)],
+                     [*command, "worker"], [*command, "scheduler"])
     ]
     stopping = False
 
@@ -138,4 +143,5 @@ def run_demo(host: str, port: int, data_dir: str) -> None:
             except subprocess.TimeoutExpired:
                 child.kill()
         _stop_redis(redis_server)
+        log.close()
         print("Suivi demo stopped.", flush=True)

@@ -73,7 +73,7 @@ def test_demo_runs_and_the_nurse_lists_patients(tmp_path):
         banner = _wait_for_banner(process)
         for expected in (f"{base}/api/v1", f"{base}/api/docs", f"{base}/", "nurse@demo.suivi.fr",
                          "surgeon@demo.suivi.fr", "admin@demo.suivi.fr",
-                         "demo-password-for-tests", "TOTP"):
+                         "demo-password-for-tests", "TOTP", "suivi.log"):
             assert expected in banner
         assert _call(f"{base}/readyz")["status"] == "ready"
         login = _call(f"{base}/api/v1/auth/login", {"email": "nurse@demo.suivi.fr",
