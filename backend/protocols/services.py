@@ -13,6 +13,7 @@ from backend.audit import services as audit
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import Enrollment
+from backend.enrollments.services import active_enrollment
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of, snapshot
 from backend.protocols.models import ProtocolVersion, ThresholdOverride
@@ -157,15 +158,6 @@ def parse_override_value(protocol: Protocol, rule_id: str, threshold: str, value
         resolve_overrides(protocol, [Override(rule_id, threshold, value)])
     except ValueError as error:
         field_error("value", str(error))
-
-
-def active_enrollment(patient: Patient) -> Enrollment:
-    enrollment = db.session().scalar(select(Enrollment).where(
-        Enrollment.patient_id == patient.id, Enrollment.status == "active")
-        .order_by(Enrollment.created_at.desc()).limit(1))
-    if enrollment is None:
-        abort(409, "The patient has no active enrolment.")
-    return enrollment
 
 
 def set_override(principal: StaffPrincipal, patient: Patient, rule_id: str, threshold: str,

@@ -14,15 +14,16 @@ from sqlalchemy import select
 
 from backend import db
 from backend.alerts.services import raise_findings
-from backend.api import abort, field_error
+from backend.api import field_error
 from backend.audit import services as audit
 from backend.clock import now
 from backend.enrollments.models import Enrollment
+from backend.enrollments.services import active_enrollment
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
 from backend.protocols.services import overrides_for_engine
 from backend.submissions.models import Reading, Submission
-from backend.submissions.validation import clean_answers, clean_readings
+from backend.submissions.validation import CLOCK_SKEW, clean_answers, clean_readings
 from backend.tasks import services as tasks
 from rules import model as rules_model
 from rules.evaluator import evaluate
@@ -31,26 +32,16 @@ from rules.protocol import Protocol
 from rules.questionnaire import readings_from_answers
 from rules.scores import score_submission
 
-# Phone clocks drift: a reading stamped a few minutes ahead is still accepted.
-CLOCK_SKEW = timedelta(minutes=5)
+NOT_ENROLLED = "You are not enrolled in a follow-up at the moment."
 EMERGENCY = {"fr": "Appelez le 15 (SAMU) ou le 112 maintenant.",
              "en": "Call 15 (SAMU) or 112 now."}
 ALL_CLEAR = {"fr": "Merci, vos réponses ont bien été transmises à l'équipe. Continuez ainsi.",
              "en": "Thank you, your answers have reached the team. Keep going."}
 
 
-def active_enrollment(patient: Patient) -> Enrollment:
-    enrollment = db.session().scalar(select(Enrollment).where(
-        Enrollment.patient_id == patient.id, Enrollment.status == "active")
-        .order_by(Enrollment.created_at.desc()).limit(1))
-    if enrollment is None:
-        abort(409, "You are not enrolled in a follow-up at the moment.")
-    return enrollment
-
-
 def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[str, Any]:
     """Store a questionnaire answer (and its readings), evaluate, raise alerts."""
-    enrollment = active_enrollment(patient)
+    enrollment = active_enrollment(patient, NOT_ENROLLED)
     protocol = protocol_of(enrollment.protocol)
     questionnaire = protocol.questionnaires.get(body["questionnaire"])
     if questionnaire is None:
@@ -90,7 +81,7 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[
 def submit_readings(patient: Patient, raw_readings: list[dict[str, Any]],
                     source: str = "app") -> dict[str, Any]:
     """Store a batch of readings (app or device gateway), evaluate, raise alerts."""
-    enrollment = active_enrollment(patient)
+    enrollment = active_enrollment(patient, NOT_ENROLLED)
     protocol = protocol_of(enrollment.protocol)
     readings = clean_readings(raw_readings, not_after=now() + CLOCK_SKEW)
     stored = _store_readings(patient, enrollment, readings, None, source)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from backend.clock import now
+from backend.enrollments.services import active_enrollment
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
-from backend.submissions.services import active_enrollment
+from backend.submissions.services import NOT_ENROLLED
 from backend.tasks import services as tasks
 from backend.teleconsult.services import upcoming_for
 from rules.schedule import education_for_day, post_op_day
 
 
 def today_view(patient: Patient) -> dict[str, Any]:
-    enrollment = active_enrollment(patient)
+    enrollment = active_enrollment(patient, NOT_ENROLLED)
     protocol = protocol_of(enrollment.protocol)
     at = now()
     day = post_op_day(enrollment.surgery_date, at, patient.timezone)

@@ -7,13 +7,16 @@ with the same field-by-field messages.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from backend.api import abort
 from rules.model import Questionnaire, Reading
 from rules.questionnaire import AnswerError, validate_answers
 from rules.units import ReadingError, normalise_reading
+
+# Phone clocks drift: a value stamped a few minutes ahead is still accepted.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _refuse(errors: dict[str, Any], summary: str) -> None:

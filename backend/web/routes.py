@@ -173,7 +173,7 @@ def patient_page(patient_id: uuid.UUID):
 
 
 def _charts(patient) -> list:
-    from backend.submissions.services import active_enrollment
+    from backend.enrollments.services import active_enrollment
 
     session = db.session()
     since = now() - timedelta(days=30)

@@ -11,24 +11,13 @@ from backend.alerts.models import Alert
 from backend.jobs import tasks as jobs
 from backend.jobs.runtime import set_worker_app
 from backend.notifications.models import Message
-from tests.api.test_loop import run_worker
-from tests.helpers import daily, submit
+from tests.helpers import daily, run_worker, submit
 
 
 @pytest.fixture(autouse=True)
 def worker_app(app):
     app.config["SUIVI_ACCESS_TOKEN_TTL"] = 12 * 3600
     set_worker_app(app)
-
-
-@pytest.fixture
-def redis(app):
-    from backend.redis_conn import get_redis
-
-    with app.app_context():
-        client = get_redis()
-    client.flushdb()
-    return client
 
 
 def _messages(app, template):

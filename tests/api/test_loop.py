@@ -6,35 +6,18 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from backend.alerts.models import Alert
-from backend.jobs.runtime import QUEUES, set_worker_app
 from backend.notifications.models import Message
-from backend.redis_conn import get_redis
 from backend.submissions.models import Reading, Submission
-from tests.helpers import count, daily, submit
+from tests.helpers import count, daily, run_worker, submit
 
 
 @pytest.fixture(autouse=True)
 def long_sessions(app):
     """These tests move the clock by hours: keep the nurse signed in (12 h at most)."""
     app.config["SUIVI_ACCESS_TOKEN_TTL"] = 12 * 3600
-
-
-@pytest.fixture
-def redis(app):
-    with app.app_context():
-        client = get_redis()
-    client.flushdb()
-    return client
-
-
-def run_worker(app, redis) -> None:
-    """A real RQ worker on the real Redis, until the queues are empty."""
-    set_worker_app(app)
-    queues = [Queue(name, connection=redis) for name in QUEUES]
-    SimpleWorker(queues, connection=redis).work(burst=True)
 
 
 def test_fever_and_pain_reach_the_nurse_queue_and_her_phone(world, app, clock, redis):

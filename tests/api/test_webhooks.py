@@ -83,14 +83,9 @@ def test_webhooks_refused_when_twilio_is_not_configured(client, app):
     assert _post(client, "/webhooks/twilio/sms", _sms("STOP")).status_code == 403
 
 
-def test_delivery_status_updates_the_message(world, app, client):
-    from backend.redis_conn import get_redis
-    from tests.api.test_loop import run_worker
-    from tests.helpers import daily, submit
+def test_delivery_status_updates_the_message(world, app, client, redis):
+    from tests.helpers import daily, run_worker, submit
 
-    with app.app_context():
-        redis = get_redis()
-    redis.flushdb()
     nurse = world.staff("nurse", phone="+33611111111")
     _, device = world.patient_device(nurse)
     submit(device, "daily-postop", daily(calf_pain=True))

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from rq import Queue, SimpleWorker
 from sqlalchemy import select, text
 from werkzeug.serving import make_server
 
@@ -28,15 +27,14 @@ from backend.alerts.models import Alert
 from backend.app import create_app
 from backend.audit.models import AuditEvent
 from backend.idempotency.models import IdempotencyRecord
-from backend.jobs.runtime import QUEUES, set_worker_app
+from backend.jobs.runtime import set_worker_app
 from backend.jobs.tasks import sweep_outbox
 from backend.notifications.models import Message
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import REENQUEUE_AFTER
-from backend.redis_conn import get_redis
 from backend.submissions.models import Reading, Submission
 from tests.conftest import ROOT, is_postgres
-from tests.helpers import Caller, count, daily, submit
+from tests.helpers import Caller, count, daily, run_worker, submit
 
 pytestmark = pytest.mark.reliability
 
@@ -44,14 +42,6 @@ PHONES = ("+33611111111", "+33622222222")
 # Fever and severe pain: a high alert, the patient told to call 15, the nurses paged.
 HIGH = daily(pain_now=8, pain_worst_24h=9, temperature=39.2)
 STORED = (Submission, Reading, Alert, OutboxEntry, IdempotencyRecord)
-
-
-@pytest.fixture
-def redis(app):
-    with app.app_context():
-        client = get_redis()
-    client.flushdb()
-    return client
 
 
 @pytest.fixture
@@ -68,13 +58,6 @@ def sibling_app(app, app_config, **overrides):
     other = create_app({**app_config, **overrides})
     other.extensions["suivi.clock"] = app.extensions["suivi.clock"]
     return other
-
-
-def run_worker(app, redis) -> None:
-    """A real in-process RQ worker on the real Redis, until the queues are empty."""
-    set_worker_app(app)
-    SimpleWorker([Queue(name, connection=redis) for name in QUEUES],
-                 connection=redis).work(burst=True)
 
 
 def rows(app, model, **filters) -> list:
