@@ -58,7 +58,16 @@ class Base(DeclarativeBase):
 
 
 class UUIDPrimaryKey:
+    """A random UUID, given when the object is built (not at flush time), so that rows
+    can refer to each other before anything is sent to the database."""
+
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+@event.listens_for(Base, "init", propagate=True)
+def _assign_id(target: Any, _args: tuple, kwargs: dict[str, Any]) -> None:
+    if isinstance(target, UUIDPrimaryKey) and kwargs.get("id") is None:
+        kwargs["id"] = uuid.uuid4()
 
 
 def make_engine(url: str, busy_timeout: float = 30) -> Engine:

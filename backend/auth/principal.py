@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from backend.audit import services as audit
 from backend.auth.models import AccessToken, StaffUser
 from backend.clock import now
 from backend.enrollments.models import DeviceToken
+from backend.patients.models import Patient
 from backend.security import token_hash
 from backend.teams.models import TeamMembership
 
@@ -54,6 +55,9 @@ class StaffPrincipal:
 class PatientPrincipal:
     patient_id: uuid.UUID
     device_token_id: uuid.UUID
+    # Holds the patient loaded with the token for the request, so that the session's
+    # (weak) identity map answers ``session.get(Patient, patient_id)`` without a query.
+    patient: Patient | None = field(default=None, repr=False, compare=False)
     kind: str = "patient"
 
     @property
@@ -89,13 +93,18 @@ def _staff(token: str) -> StaffPrincipal | None:
 
 def _patient(token: str) -> PatientPrincipal | None:
     session = db.session()
-    row = session.scalar(select(DeviceToken).where(DeviceToken.token_hash == token_hash(token)))
-    if row is None or row.revoked_at is not None:
+    # The patient comes with the token: the views that follow find it in the session.
+    found = session.execute(select(DeviceToken, Patient).join(
+        Patient, Patient.id == DeviceToken.patient_id).where(
+        DeviceToken.token_hash == token_hash(token))).first()
+    if found is None or found.DeviceToken.revoked_at is not None:
         return None
+    row = found.DeviceToken
     current = now()
     if row.last_seen_at is None or current - row.last_seen_at > timedelta(hours=1):
         row.last_seen_at = current
-    return PatientPrincipal(patient_id=row.patient_id, device_token_id=row.id)
+    return PatientPrincipal(patient_id=row.patient_id, device_token_id=row.id,
+                            patient=found.Patient)
 
 
 def authenticate(token: str | None = None) -> Principal | None:

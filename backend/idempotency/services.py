@@ -1,8 +1,9 @@
 """``Idempotency-Key``: the same key and body replays the first answer; another body is 422.
 
-The record is claimed (inserted) before any work is done. A concurrent retry with the
-same key then blocks on the unique constraint until the first transaction commits, fails
-to insert, and replays the committed answer: one submission, however many retries.
+The record is claimed (inserted) before any work is done, in the same transaction. A
+concurrent retry with the same key then blocks on the unique constraint until the first
+transaction ends: if it committed, the retry inserts nothing and replays the committed
+answer; if it rolled back, the retry claims the key. One submission, however many retries.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from backend import db
 from backend.api import NUL, NUL_MESSAGE, abort, field_error
@@ -23,6 +24,13 @@ from backend.clock import now
 from backend.idempotency.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """This request holds the key: its answer is stored with ``complete``."""
+
+    id: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -57,27 +65,34 @@ def _replay(record: IdempotencyRecord, digest: str) -> Replay:
     return Replay(record.status_code, record.response)
 
 
-def claim(scope: str, key: str, body: Any,
-          patient_id: uuid.UUID | None) -> Replay | IdempotencyRecord:
-    """Either the earlier answer to replay, or a fresh record to fill with this one's."""
+def _insert_if_absent(values: dict[str, Any]):
+    """``INSERT … ON CONFLICT (scope, key) DO NOTHING RETURNING id``, in the database's
+    dialect: one round trip, and no exception (nor savepoint) when the key is taken."""
     session = db.session()
+    table = IdempotencyRecord.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return session.scalar(insert.values(values).on_conflict_do_nothing(
+        index_elements=["scope", "key"]).returning(table.c.id))
+
+
+def claim(scope: str, key: str, body: Any, patient_id: uuid.UUID | None) -> Replay | Claim:
+    """Either the earlier answer to replay, or this request's claim on the key.
+
+    On PostgreSQL, an insert racing a concurrent one with the same key waits for that
+    transaction: if it commits, ours does nothing and the select below sees its answer.
+    """
     digest = body_hash(body)
-    existing = session.scalar(select(IdempotencyRecord).where(
+    claimed = _insert_if_absent({
+        "id": uuid.uuid4(), "scope": scope, "key": key, "request_hash": digest,
+        "status_code": 0, "response": {}, "created_at": now(), "patient_id": patient_id})
+    if claimed is not None:
+        return Claim(claimed)
+    existing = db.session().scalar(select(IdempotencyRecord).where(
         IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
-    if existing is not None:
-        return _replay(existing, digest)
-    record = IdempotencyRecord(scope=scope, key=key, request_hash=digest, status_code=0,
-                               response={}, created_at=now(), patient_id=patient_id)
-    try:
-        with session.begin_nested():
-            session.add(record)
-    except IntegrityError:
-        # Another request with this key committed first: answer as it did.
-        existing = session.scalar(select(IdempotencyRecord).where(
-            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
-        return _replay(existing, digest)
-    return record
+    return _replay(existing, digest)
 
 
-def complete(record: IdempotencyRecord, status_code: int, body: dict[str, Any]) -> None:
-    record.status_code, record.response = status_code, body
+def complete(claim: Claim, status_code: int, body: dict[str, Any]) -> None:
+    db.session().execute(update(IdempotencyRecord).where(IdempotencyRecord.id == claim.id)
+                         .values(status_code=status_code, response=body))

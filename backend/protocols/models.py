@@ -24,7 +24,9 @@ class ProtocolVersion(UUIDPrimaryKey, Base):
     version: Mapped[int]
     title_fr: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Loaded on first access only: parsed once per process (protocols/content.py), it
+    # would otherwise be decoded with every enrolment read.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     published_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime]
 

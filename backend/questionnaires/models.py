@@ -21,5 +21,6 @@ class QuestionnaireVersion(UUIDPrimaryKey, Base):
 
     slug: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int]
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Loaded on first access only (parsed once per process, questionnaires/services.py).
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime]

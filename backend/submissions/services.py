@@ -65,7 +65,7 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[
         answers=json_value(answers), scores=[s.to_dict() for s in scores.values()],
         source=source, submitted_at=submitted_at, received_at=current)
     session.add(submission)
-    session.flush()
+    session.flush()  # before the rows that refer to it (no relationship orders them)
     readings = readings_from_answers(questionnaire, answers, submitted_at) + extra
     _store_readings(patient, enrollment, readings, submission.id, source)
     if task is not None:
@@ -107,7 +107,6 @@ def _store_readings(patient: Patient, enrollment: Enrollment,
                             numeric_value=numeric, unit=reading.unit,
                             measured_at=reading.measured_at, received_at=now(), source=source))
     db.session().add_all(rows)
-    db.session().flush()
     return rows
 
 
@@ -116,18 +115,22 @@ def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime
     """The patient's history over the protocol's evaluation window."""
     session = db.session()
     since = at - timedelta(days=protocol.window_days + 1)
+    # Columns, not ORM objects: this runs on every submission over the whole window.
     submissions = [rules_model.Submission(row.questionnaire, row.submitted_at,
                                           _answers(protocol, row))
-                   for row in session.scalars(select(Submission).where(
-                       Submission.enrollment_id == enrollment.id,
-                       Submission.submitted_at >= since))]
+                   for row in session.execute(select(
+                       Submission.questionnaire, Submission.submitted_at, Submission.answers)
+                       .where(Submission.enrollment_id == enrollment.id,
+                              Submission.submitted_at >= since))]
     readings = [rules_model.Reading(row.type, _reading_value(row), row.unit, row.measured_at)
-                for row in session.scalars(select(Reading).where(
-                    Reading.enrollment_id == enrollment.id, Reading.measured_at >= since))]
+                for row in session.execute(select(
+                    Reading.type, Reading.value, Reading.numeric_value, Reading.unit,
+                    Reading.measured_at).where(Reading.enrollment_id == enrollment.id,
+                                               Reading.measured_at >= since))]
     return rules_model.PatientData(submissions, readings, tasks.records(enrollment, since))
 
 
-def _answers(protocol: Protocol, row: Submission) -> dict[str, Any]:
+def _answers(protocol: Protocol, row: Any) -> dict[str, Any]:
     # Stored answers are JSON; the engine wants them cleaned (Decimals, codes) again.
     from rules.questionnaire import validate_answers
 
@@ -140,7 +143,7 @@ def _answers(protocol: Protocol, row: Submission) -> dict[str, Any]:
         return dict(row.answers)
 
 
-def _reading_value(row: Reading) -> Any:
+def _reading_value(row: Any) -> Any:
     if row.numeric_value is not None:
         return Decimal(row.value)
     if row.value in ("true", "false"):

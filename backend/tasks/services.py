@@ -76,23 +76,22 @@ def task_view(task: Task) -> dict:
 
 def match_questionnaire(enrollment: Enrollment, questionnaire: str, task_id,
                         at: datetime) -> Task | None:
-    """The task a submission answers: the one named, else the oldest open one already due
-    (late answers count), else today's upcoming one."""
+    """The task a submission answers: the one named, else the latest open one already
+    due (late answers count, up to two days), else the next one within 24 hours."""
     session = db.session()
     if task_id is not None:
         task = session.get(Task, task_id)
         if task is None or task.enrollment_id != enrollment.id:
             return None
         return task
-    open_tasks = select(Task).where(Task.enrollment_id == enrollment.id,
-                                    Task.questionnaire == questionnaire,
-                                    Task.status != "done")
-    due = session.scalar(open_tasks.where(Task.due_at <= at, Task.due_at > at - timedelta(days=2))
-                         .order_by(Task.due_at.desc()).limit(1))
-    if due is not None:
-        return due
-    return session.scalar(open_tasks.where(Task.due_at > at, Task.due_at < at + timedelta(hours=24))
-                          .order_by(Task.due_at).limit(1))
+    candidates = list(session.scalars(select(Task).where(
+        Task.enrollment_id == enrollment.id, Task.questionnaire == questionnaire,
+        Task.status != "done", Task.due_at > at - timedelta(days=2),
+        Task.due_at < at + timedelta(hours=24)).order_by(Task.due_at)))
+    due = [task for task in candidates if task.due_at <= at]
+    if due:
+        return due[-1]
+    return candidates[0] if candidates else None
 
 
 def match_reading(enrollment: Enrollment, reading_type: str, at: datetime) -> Task | None:
