@@ -13,6 +13,8 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -88,10 +90,16 @@ def discard(session: Session) -> None:
 def relay(entries: list[tuple[uuid.UUID, str]]) -> int:
     """Enqueue the delivery job of each entry; failures are left to the sweep."""
     sent: list[uuid.UUID] = []
-    for entry_id, queue in entries:
+    for index, (entry_id, queue) in enumerate(entries):
         try:
             enqueue(entry_id, queue)
-        except Exception as error:  # Redis down or unreachable: the sweep retries
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            # Redis down or hanging: the others would wait as long each, so they are all
+            # left to the sweep now (this runs after the commit, while a client waits).
+            log.warning("Redis unreachable (%s): %d outbox entries left to the sweep",
+                        type(error).__name__, len(entries) - index)
+            break
+        except Exception as error:  # any other refusal: the sweep retries this one
             log.warning("outbox %s not enqueued (%s); the sweep will retry",
                         entry_id, type(error).__name__)
             continue
