@@ -20,6 +20,7 @@ from backend.enrollments.models import Enrollment
 from backend.outbox import services as outbox
 from backend.patients.models import Patient
 from backend.patients.services import visible_patients
+from backend.teams.models import TeamMembership
 from rules.model import Finding
 from rules.protocol import Protocol
 
@@ -172,6 +173,11 @@ def act(principal: StaffPrincipal, alert: Alert, event: str, **args: Any) -> Ale
         assignee = db.session().get(StaffUser, args["staff_id"])
         if assignee is None or not assignee.active:
             field_error("staff_id", "no such active staff member")
+        if not db.session().scalar(select(TeamMembership.id).where(
+                TeamMembership.staff_id == assignee.id,
+                TeamMembership.team_id == alert.care_team_id)):
+            # Whoever it is assigned to must be able to open the patient's record.
+            field_error("staff_id", "is not a member of this patient's care team")
         args = {"assignee": assignee.id}
     try:
         change = lifecycle.apply(_state(alert), event, at=now(),

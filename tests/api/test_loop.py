@@ -104,6 +104,19 @@ def test_severity_rises_and_never_silently_falls(world, clock):
     assert high["severity"] == "high" and high["status"] == "open"
 
 
+def test_an_alert_is_assigned_only_within_the_patients_care_team(world):
+    nurse = world.staff("nurse")
+    outsider = world.staff("nurse", teams=("team-b",))
+    _, device = world.patient_device(nurse)
+    submit(device, "daily-postop", daily(calf_pain=True))
+    alert = nurse.get("/api/v1/alerts").json[0]
+    refused = nurse.post(f"/api/v1/alerts/{alert['id']}/assign",
+                         json={"staff_id": outsider.id})
+    assert refused.status_code == 422
+    assert "care team" in refused.json["errors"]["json"]["staff_id"][0]
+    assert nurse.get(f"/api/v1/alerts/{alert['id']}").json["assigned_to"] is None
+
+
 def test_alert_lifecycle_is_timestamped_attributed_and_audited(world, app, clock):
     nurse = world.staff("nurse")
     colleague = world.staff("nurse")
