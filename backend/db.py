@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -93,6 +94,19 @@ def make_engine(url: str, busy_timeout: float = 30) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def insert_if_absent(model: type[Base], values: dict[str, Any],
+                     unique: list[str]) -> uuid.UUID | None:
+    """``INSERT … ON CONFLICT (unique) DO NOTHING RETURNING id`` in the session's dialect:
+    the new row's id, or None when a row with the same ``unique`` columns exists. One
+    round trip, no savepoint, no exception. On PostgreSQL an insert racing an uncommitted
+    one with the same key waits for that transaction to end."""
+    table = model.__table__
+    dialect = postgresql if session().get_bind().dialect.name == "postgresql" else sqlite
+    return session().scalar(dialect.insert(table).values(values)
+                            .on_conflict_do_nothing(index_elements=unique)
+                            .returning(table.c.id))
 
 
 def init_app(app: Flask) -> None:

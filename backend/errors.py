@@ -31,6 +31,12 @@ def unavailable_response() -> Response:
     return response
 
 
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """PostgreSQL's SQLSTATE 23505, or SQLite's "UNIQUE constraint failed"."""
+    return (getattr(exc.orig, "sqlstate", None) == "23505"
+            or str(exc.orig).startswith("UNIQUE constraint failed"))
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -42,9 +48,12 @@ def init_app(app: Flask) -> None:
         return unavailable_response()
 
     @app.errorhandler(IntegrityError)
-    def _conflict(exc: Exception):
+    def _conflict(exc: IntegrityError):
+        if not is_unique_violation(exc):
+            # A foreign key or check refused: a bug, which a retry would only repeat.
+            return _unexpected(exc)
         # Two concurrent requests raced for the same unique row; the client may retry.
-        log.warning("integrity error: %s", type(exc.__cause__ or exc).__name__)
+        log.warning("unique key race: %s", type(exc.orig).__name__)
         response = jsonify(error_body(
             409, "Conflict", "The request conflicts with a concurrent change; please retry."))
         response.status_code = 409

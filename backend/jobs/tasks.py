@@ -32,7 +32,7 @@ def heartbeat() -> str:
 @in_app_context
 def deliver_outbox(entry_id: str) -> str:
     """Carry out one outbox entry (notify, escalate, remind...); a done entry is skipped."""
-    from backend.notifications.services import deliver
+    from backend.notifications.services import InFlight, deliver
 
     session = db.session()
     entry = session.get(OutboxEntry, uuid.UUID(entry_id))
@@ -40,6 +40,9 @@ def deliver_outbox(entry_id: str) -> str:
         return "skipped"
     try:
         deliver(entry)
+    except InFlight:
+        session.rollback()  # the worker sending it will finish the entry
+        return "in flight"
     except Exception as error:
         session.rollback()
         entry = session.get(OutboxEntry, uuid.UUID(entry_id))

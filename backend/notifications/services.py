@@ -2,8 +2,9 @@
 
 Bodies never carry health data (no symptom, no value, no patient name): they say there
 is something to look at in Suivi. The message row is written before the provider is
-called: a retried or duplicated job finds it and does not send again. A worker killed
-between "sending" and "sent" leaves the row in ``sending``; the retry sends it then (a
+called and claimed with a conditional UPDATE: a retried, duplicated or concurrent run of
+the job finds it and does not send again. A worker killed between "sending" and "sent"
+leaves the row in ``sending``; once its lease has run out a later run sends it (a
 message may, in that rare case, arrive twice, but is never lost).
 """
 
@@ -11,11 +12,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 
 from backend import db
 from backend.alerts.models import Alert
@@ -59,6 +60,16 @@ TEMPLATES = {
                            "en": "Suivi: your video consultation starts at {time}. "
                                  "Link: {url}"},
 }
+
+
+# A message left in ``sending`` longer than this was abandoned by a worker that died (a
+# job runs 120 s at most, see outbox.enqueue): the next run of its job sends it again.
+SENDING_LEASE = timedelta(minutes=3)
+
+
+class InFlight(Exception):
+    """Another worker is sending this message right now: this run of the job stops, and
+    the entry is left to the worker that holds it (or to the sweep, if that one dies)."""
 
 
 def sms_sender() -> SmsSender:
@@ -189,18 +200,26 @@ def _send(entry: OutboxEntry, channel: str, address: str, template: str, body: s
           links: dict, call: Callable) -> Message:
     session = db.session()
     key = f"{entry.id}:{channel}:{address}"[:200]
-    message = session.scalar(select(Message).where(Message.dedupe_key == key))
-    if message is None:
-        current = now()
-        message = Message(dedupe_key=key, outbox_id=entry.id, channel=channel, address=address,
-                          template=template, body=body, status="pending", attempts=0,
-                          created_at=current,
-                          updated_at=current, **links)
-        session.add(message)
-    if message.status in ("sent", "delivered", "failed"):
-        return message
-    message.status, message.attempts = "sending", message.attempts + 1
+    current = now()
+    db.insert_if_absent(Message, {
+        "id": uuid.uuid4(), "dedupe_key": key, "outbox_id": entry.id, "channel": channel,
+        "address": address, "template": template, "body": body, "status": "pending",
+        "attempts": 0, "created_at": current, "updated_at": current, **links},
+        unique=["dedupe_key"])
+    # Claim the message: one conditional UPDATE, so that of two workers running the same
+    # job at once (a sweep re-enqueued it while it was still running) only one sends.
+    claimed = session.execute(update(Message).where(
+        Message.dedupe_key == key,
+        or_(Message.status == "pending",
+            and_(Message.status == "sending", Message.updated_at < current - SENDING_LEASE)))
+        .values(status="sending", attempts=Message.attempts + 1, updated_at=current)).rowcount
+    message = session.scalar(select(Message).where(Message.dedupe_key == key)
+                             .execution_options(populate_existing=True))
     session.commit()  # the intention is durable before the provider is called
+    if not claimed:
+        if message.status == "sending":
+            raise InFlight(f"message {message.id} is being sent by another worker")
+        return message  # sent, delivered or failed already
     try:
         result = call(message)
     except SendError as error:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
 from backend.app import create_app
 from tests.helpers import Caller
 
@@ -63,3 +68,28 @@ def test_openapi_and_offline_swagger_ui(client):
     assert "/api/docs/static/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower() and "https://" not in page
     assert client.get("/api/docs/static/swagger-ui-bundle.js").status_code == 200
+
+
+def test_only_a_unique_key_race_is_a_retryable_conflict(app, clock):
+    """A unique violation is two requests racing (409, retry); a foreign key refused is a
+    bug that a retry would repeat forever (500). Real refusals of the real database."""
+    from backend import db
+    from backend.errors import is_unique_violation
+    from backend.teams.models import CareTeam, TeamMembership
+
+    def refusal(row) -> IntegrityError:
+        with pytest.raises(IntegrityError) as refused, session.begin_nested():
+            session.add(row)
+            session.flush()
+        return refused.value
+
+    with app.app_context():
+        session = db.session()
+        session.add(CareTeam(slug="ward", name="Ward", created_at=clock.now()))
+        session.flush()
+        twin = CareTeam(slug="ward", name="Ward again", created_at=clock.now())
+        orphan = TeamMembership(team_id=uuid.uuid4(), staff_id=uuid.uuid4(),
+                                created_at=clock.now())
+        assert is_unique_violation(refusal(twin))
+        assert not is_unique_violation(refusal(orphan))
+        session.rollback()

