@@ -24,7 +24,7 @@ from psycopg.types.json import Json
 
 from bench import population
 from bench.report import Load, Row, closed_loop, latency_pair, share, table
-from bench.stack import Stack, idempotency_key, interruptible
+from bench.stack import Stack, cpu_seconds, idempotency_key, interruptible
 
 SETTINGS = {False: {"seconds": 20, "patients": 400}, True: {"seconds": 5, "patients": 80}}
 
@@ -127,8 +127,11 @@ def measure(stack: Stack, patients: list[population.Patient], clients: int,
     """HTTP and ceiling in alternating rounds, so that a change in the machine's other
     load (it may be shared) weighs on both alike."""
     http, raw = Load(0), Load(0)
+    web, cpu = stack.web_pids(), 0.0
     for _ in range(rounds):
+        before = cpu_seconds(web)
         http.add(http_load(patients, clients, seconds / rounds))
+        cpu += cpu_seconds(web) - before
         raw.add(insert_ceiling(stack, patients, clients, seconds / rounds))
     if not http.latencies:
         raise RuntimeError(f"no submission succeeded ({http.errors} errors)")
@@ -140,6 +143,11 @@ def measure(stack: Stack, patients: list[population.Patient], clients: int,
             f"{share(http.rate, raw.rate)} of ceiling"),
         Row("HTTP submission latency", latency_pair(http.latencies),
             latency_pair(raw.latencies), ""),
+        # Less sensitive to a busy machine than the rate: what each submission costs the
+        # web workers (all requests of the load, the failed ones included).
+        Row("HTTP submission: CPU of the web workers",
+            f"{cpu * 1000 / max(1, len(http.latencies) + http.errors):.1f} ms per submission",
+            "", ""),
     ]
 
 

@@ -258,6 +258,17 @@ def _stop(process: subprocess.Popen, timeout: float = 15) -> None:
         process.wait(timeout=5)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far, from /proc/PID/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        # Fields after the command name (which may hold spaces): utime, stime are 12, 13.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def rss_kib(pid: int) -> int:
     """Resident set size of a process, from /proc (VmRSS, KiB)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
