@@ -34,20 +34,22 @@ def serve(host: str, port: int, workers: int) -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run an RQ worker on Suivi's queues."""
-    from rq import Queue, Worker
+    from rq import Queue, SimpleWorker
     from sqlalchemy.orm import configure_mappers
 
     from backend.jobs import tasks  # noqa: F401 (imported once here, not in every job)
     from backend.jobs.runtime import QUEUES, set_worker_app
     from backend.redis_conn import get_redis
 
-    # Each job runs in a fresh fork of this process: set the ORM up once here, or every
-    # job pays for it again (a few hundred ms, more than the job itself).
     configure_mappers()
     set_worker_app(current_app._get_current_object())
     connection = get_redis()
     queues = [Queue(name, connection=connection) for name in QUEUES]
-    Worker(queues, connection=connection).work(burst=burst, with_scheduler=False)
+    # Jobs run in this process, not in a fork each: a job is a few queries and one call
+    # to a provider, and a fork (with its new database connection) cost more than the job
+    # (bench/README.md). Timeouts still apply (SIGALRM); a worker that dies loses only
+    # its current job, which the outbox sweep enqueues again.
+    SimpleWorker(queues, connection=connection).work(burst=burst, with_scheduler=False)
 
 
 @main.command()
