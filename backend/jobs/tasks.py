@@ -113,22 +113,31 @@ def remind_tasks() -> int:
 
 
 @in_app_context
-def check_missed_tasks() -> int:
+def check_missed_tasks(batch: int | None = None) -> int:
     """Mark tasks past their grace period as missed and evaluate those patients again, so
-    missing-data rules raise their alerts."""
+    missing-data rules raise their alerts.
+
+    Every such task is handled in this run, ``batch`` at a time (one transaction each):
+    after a morning when thousands did not answer, the last patient's missing-data alert
+    must not wait for later runs."""
     from backend.enrollments.models import Enrollment
     from backend.patients.models import Patient
     from backend.protocols.content import protocol_of
     from backend.submissions.services import evaluate_patient
-    from backend.tasks.services import mark_missed
+    from backend.tasks.services import MISSED_BATCH, mark_missed
 
     session = db.session()
-    missed = mark_missed()
-    for enrollment_id in {task.enrollment_id for task in missed}:
-        enrollment = session.get(Enrollment, enrollment_id)
-        if enrollment.status != "active":
-            continue
-        patient = session.get(Patient, enrollment.patient_id)
-        evaluate_patient(patient, enrollment, protocol_of(enrollment.protocol))
-    outbox.commit()
-    return len(missed)
+    batch = batch or MISSED_BATCH
+    marked = 0
+    while True:
+        missed = mark_missed(batch)
+        for enrollment_id in {task.enrollment_id for task in missed}:
+            enrollment = session.get(Enrollment, enrollment_id)
+            if enrollment.status != "active":
+                continue
+            patient = session.get(Patient, enrollment.patient_id)
+            evaluate_patient(patient, enrollment, protocol_of(enrollment.protocol))
+        outbox.commit()
+        marked += len(missed)
+        if len(missed) < batch:
+            return marked

@@ -18,6 +18,7 @@ from rules.model import TaskRecord
 from rules.schedule import planned_tasks
 
 REMINDER_BATCH = 1000
+MISSED_BATCH = 1000
 
 
 def local_day_bounds(timezone: str, at: datetime) -> tuple[datetime, datetime]:
@@ -115,11 +116,12 @@ def records(enrollment: Enrollment, since: datetime) -> list[TaskRecord]:
                        due_at=t.due_at, answered_at=t.answered_at) for t in rows]
 
 
-def mark_missed() -> list[Task]:
-    """Pending tasks past their grace period become ``missed``; returns them."""
+def mark_missed(limit: int = MISSED_BATCH) -> list[Task]:
+    """At most ``limit`` pending tasks past their grace period become ``missed``;
+    returns them."""
     current = now()
     missed = list(db.session().scalars(select(Task).where(
-        Task.status == "pending", Task.missed_at <= current).limit(1000)))
+        Task.status == "pending", Task.missed_at <= current).limit(limit)))
     for task in missed:
         task.status = "missed"
     return missed

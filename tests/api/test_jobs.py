@@ -51,6 +51,21 @@ def test_reminder_then_missed_task_raises_a_low_alert(world, app, clock, redis):
     assert tasks["daily-postop"]["status"] == "done"
 
 
+def test_every_missed_task_is_handled_in_one_run_batch_after_batch(world, clock):
+    """Five patients who did not answer, handled two at a time: one run of the job marks
+    them all and raises each one's missing-data alert (none waits for the next run)."""
+    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    nurse = world.staff("nurse")
+    for _ in range(5):
+        world.patient_device(nurse, surgery_date=date(2026, 11, 22))
+    assert jobs.plan_tasks() >= 5
+    clock.set(datetime(2026, 11, 23, 11, 1, tzinfo=UTC))  # due + 2 h grace
+    assert jobs.check_missed_tasks(batch=2) >= 5
+    missing = [a for a in nurse.get("/api/v1/alerts").json if a["rule"] == "daily-check-missing"]
+    assert len({a["patient"]["id"] for a in missing}) == 5
+    assert jobs.check_missed_tasks(batch=2) == 0
+
+
 def test_unacknowledged_alert_escalates_to_the_team_then_on_call(world, app, clock, redis):
     admin = world.admin()
     admin.post("/api/v1/teams", json={"slug": "team-a", "name": "A",
