@@ -55,9 +55,8 @@ class StaffPrincipal:
 class PatientPrincipal:
     patient_id: uuid.UUID
     device_token_id: uuid.UUID
-    # Holds the patient loaded with the token for the request, so that the session's
-    # (weak) identity map answers ``session.get(Patient, patient_id)`` without a query.
-    patient: Patient | None = field(default=None, repr=False, compare=False)
+    # Loaded with the token, in the request's session: the views use it as it is.
+    patient: Patient = field(repr=False, compare=False)
     kind: str = "patient"
 
     @property

@@ -1,6 +1,5 @@
 from flask.views import MethodView
 
-from backend import db
 from backend.api import PUBLIC, Blueprint
 from backend.audit import services as audit
 from backend.auth.principal import current_patient, current_staff, patient_required, staff_required
@@ -15,7 +14,6 @@ from backend.enrollments.schemas import (
     EnrollmentOut,
     MeOut,
 )
-from backend.patients.models import Patient
 from backend.patients.services import get_patient
 
 blp = Blueprint("enrollments", __name__, url_prefix="",
@@ -100,9 +98,9 @@ class Me(MethodView):
     @blp.response(200, MeOut)
     def get(self):
         """The patient's own record (patient app)."""
-        patient_id = current_patient().patient_id
-        audit.record("me.read", patient_id=patient_id)
-        return db.session().get(Patient, patient_id)
+        patient = current_patient().patient
+        audit.record("me.read", patient_id=patient.id)
+        return patient
 
 
 @blp.route("/me/device")

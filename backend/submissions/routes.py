@@ -7,7 +7,6 @@ from backend.audit import services as audit
 from backend.auth.principal import current_patient, patient_required
 from backend.enrollments.models import DeviceToken
 from backend.idempotency import services as idempotency
-from backend.patients.models import Patient
 from backend.submissions import services, today
 from backend.submissions.schemas import (
     PushTokenIn,
@@ -39,7 +38,7 @@ def _idempotent(action: str, schema, work):
         response.status_code = claimed.status_code
         response.headers["Idempotent-Replayed"] = "true"
         return response
-    body = schema.dump(work(db.session().get(Patient, patient_id)))
+    body = schema.dump(work(current_patient().patient))
     idempotency.complete(claimed, 201, body)
     response = jsonify(body)
     response.status_code = 201
@@ -52,7 +51,7 @@ class Today(MethodView):
     @blp.response(200, TodayOut)
     def get(self):
         """Today's tasks (in the patient's time zone), education and teleconsultation."""
-        patient = db.session().get(Patient, current_patient().patient_id)
+        patient = current_patient().patient
         audit.record("me.today", patient_id=patient.id)
         return today.today_view(patient)
 

@@ -11,14 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from backend import db
-from backend.app import create_app
 from backend.outbox.models import OutboxEntry
-from tests.helpers import Caller, daily, submit
+from tests.helpers import Caller, submit
+from tests.reliability.support import HIGH, sibling_app
 
 pytestmark = pytest.mark.reliability
-
-HIGH = daily(pain_now=8, pain_worst_24h=9, temperature=39.2)
-
 
 class BlackHole:
     """A TCP listener that accepts connections and never reads nor writes."""
@@ -55,8 +52,7 @@ def test_a_hung_redis_costs_one_timeout_and_loses_nothing(app, app_config, world
                                                           black_hole):
     nurse = world.staff("nurse", phone="+33611111111")
     _, device = world.patient_device(nurse)
-    hung = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{black_hole.port}/0"})
-    hung.extensions["suivi.clock"] = app.extensions["suivi.clock"]
+    hung = sibling_app(app, app_config, REDIS_URL=f"redis://127.0.0.1:{black_hole.port}/0")
     try:
         response = submit(Caller(hung, device.token), "daily-postop", HIGH)
     finally:
