@@ -22,8 +22,9 @@ _EXPORTS = {
     "rules.units": ("READING_TYPES", "ReadingType", "ReadingError", "normalise_reading"),
     "rules.scores": (
         "ScoreResult", "SCORES", "news2", "qor15", "phq9", "pain_nrs", "score_submission",
-        "news2_from_readings",
+        "news2_from_readings", "news2_set", "News2Set",
     ),
+    "rules.advice": ("Advice", "patient_advice"),
     "rules.loader": ("Content", "load_content", "load_questionnaire", "parse_protocol"),
     "rules.protocol": ("Protocol", "EducationItem"),
     "rules.evaluator": ("evaluate",),

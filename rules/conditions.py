@@ -3,11 +3,13 @@
 A condition is one of
 
 * a threshold on the latest value of an answer, a reading or a score
-  (``{reading: temperature, op: ">=", value: 38.5}``),
+  (``{reading: temperature, op: ">=", value: 38.5}``), read only while it is fresh
+  (``max_age_hours`` on the leaf, else the protocol's ``max_age_hours``),
 * ``{all: [...]}``, ``{any: [...]}``, ``{not: cond}``,
-* ``{trend: {reading: weight, change: rise, by: 2.0, within_days: 3, from: min}}``,
+* ``{trend: {reading: weight, change: rise, by: 2.0, within_days: 3, from: min}}``, with
+  ``daily: first`` to compare one value per calendar day (the morning weight),
 * ``{persistent: <threshold>, consecutive: 2}``
-  or ``{persistent: <threshold>, of_last: 3, count: 2}``,
+  or ``{persistent: <threshold>, of_last: 3, count: 2}``, counted in calendar days,
 * ``{missing: {questionnaire: daily-postop, hours_after_due: 2}}``.
 
 This module only checks the *shape* of a rule; whether ``daily-postop.pain_now`` exists is
@@ -29,7 +31,9 @@ from rules.model import LANGUAGES, SEVERITY_RANK, ContentError, ContentIssue, Te
 OPS = (">", ">=", "<", "<=", "==", "!=", "between", "in")
 NUMERIC_OPS = frozenset({">", ">=", "<", "<=", "between"})
 SUBJECT_KINDS = ("answer", "reading", "score")
-SCORE_FIELDS = ("total", "band")
+# ``max_parameter``: the highest single-parameter score of NEWS2, known from an incomplete set.
+SCORE_FIELDS = ("total", "band", "max_parameter")
+TREND_DAILY = ("first", "last", "min", "max")
 TREND_ORIGINS = ("min", "first", "baseline")
 # Placeholders an explanation or advice may use; they are filled from the first evidence item.
 PLACEHOLDERS = frozenset(
@@ -69,6 +73,7 @@ class Threshold:
     name: str | None
     path: str
     overridable: bool
+    max_age_hours: Decimal | None = None
 
     @property
     def key(self) -> str:
@@ -100,6 +105,10 @@ class Trend:
     ``origin`` is where the reference comes from: ``min`` (lowest value in the window for
     a rise, highest for a fall), ``first`` (first value in the window) or ``baseline``
     (the patient's first value in the data the backend passes).
+
+    ``daily`` (first, last, min or max) compares one value per local calendar day; the
+    window is then the latest value's day and the ``within_days`` days before it, and
+    when none of those days has a value the latest earlier one is the reference.
     """
 
     subject: Subject
@@ -111,6 +120,8 @@ class Trend:
     name: str | None
     path: str
     overridable: bool = True
+    daily: str | None = None
+    max_age_hours: Decimal | None = None
 
     @property
     def key(self) -> str:
@@ -119,8 +130,8 @@ class Trend:
 
 @dataclass(frozen=True)
 class Persistent:
-    """``condition`` held on the last ``consecutive`` values, or on ``count`` of the last
-    ``of_last`` values."""
+    """``condition`` held on the last ``consecutive`` days with a value, or on ``count`` of
+    the last ``of_last`` such days (two answers on one day are one day)."""
 
     condition: Threshold
     of_last: int
@@ -154,7 +165,9 @@ class Rule:
     """One rule: when ``when`` holds, a finding of ``severity`` with explanation and advice.
 
     ``questionnaire`` is set for questionnaire-level rules (they apply in every protocol
-    that uses the questionnaire). ``source`` says where the cut-off comes from.
+    that uses the questionnaire). ``source`` says where the cut-off comes from. Rules
+    about one cause share a ``group`` (one alert); ``emergency`` marks the rules whose
+    published guidance is "call 15 now".
     """
 
     id: str
@@ -164,6 +177,8 @@ class Rule:
     explanation: Text
     advice: Text
     questionnaire: str | None = None
+    group: str = ""
+    emergency: bool = False
 
     def leaves(self) -> list[Leaf]:
         """Every threshold, trend and missing condition of the rule, in file order."""
@@ -219,10 +234,19 @@ def build_rule(
         issues.append((None, f"{where}.id", f"missing or invalid rule id {rid!r}"))
         rid = where
     p = _Parser(rid, issues, questionnaire)
-    p.unknown_keys(data, {"id", "severity", "when", "source", "explanation", "advice"}, "")
+    p.unknown_keys(data, {"id", "severity", "when", "source", "explanation", "advice", "group",
+                          "emergency"}, "")
     severity = data.get("severity")
     if not isinstance(severity, str) or severity not in SEVERITY_RANK:
         p.issue("severity", f"{severity!r} is not one of low, medium, high")
+    group = data.get("group", rid)
+    if not isinstance(group, str) or not group.replace("-", "_").isidentifier():
+        p.issue("group", f"{group!r} is not a group id")
+    emergency = data.get("emergency", False)
+    if not isinstance(emergency, bool):
+        p.issue("emergency", f"{emergency!r} is not true or false")
+    elif emergency and severity != "high":
+        p.issue("emergency", "only a high rule can tell the patient to call 15 now")
     source = data.get("source")
     if not isinstance(source, str) or not source.strip():
         p.issue("source", "every rule must cite its source or rationale")
@@ -234,7 +258,8 @@ def build_rule(
     p.check_names(when)
     if not valid_id or None in (when, explanation, advice) or len(issues) > p.start:
         return None
-    return Rule(rid, severity, when, source, explanation, advice, questionnaire)
+    return Rule(rid, severity, when, source, explanation, advice, questionnaire, group,
+                emergency)
 
 
 class _Parser:
@@ -317,12 +342,13 @@ class _Parser:
             self.issue(where, f"{ref!r} must be written score.field (e.g. news2.total)")
             return None
         if kind == "score" and ref.split(".")[1] not in SCORE_FIELDS:
-            self.issue(where, f"unknown score field in {ref!r} (expected total or band)")
+            fields = ", ".join(SCORE_FIELDS)
+            self.issue(where, f"unknown score field in {ref!r} (expected {fields})")
             return None
         return Subject(kind, ref)
 
     def threshold(self, data: Mapping, path: str) -> Threshold | None:
-        self.unknown_keys(data, {*SUBJECT_KINDS, "op", "value", "name"}, path)
+        self.unknown_keys(data, {*SUBJECT_KINDS, "op", "value", "name", "max_age_hours"}, path)
         subject = self.subject(data, path)
         op = data.get("op")
         if op not in OPS:
@@ -334,9 +360,20 @@ class _Parser:
             return None
         value = self.op_value(op, data["value"], _join(path, "value"))
         name = self.name(data, path)
+        max_age = self.max_age(data, path)
         if subject is None or value is None:
             return None
-        return Threshold(subject, op, value, name, path, name is not None or op in NUMERIC_OPS)
+        return Threshold(subject, op, value, name, path, name is not None or op in NUMERIC_OPS,
+                         max_age)
+
+    def max_age(self, data: Mapping, path: str) -> Decimal | None:
+        if "max_age_hours" not in data:
+            return None
+        value = self.number(data["max_age_hours"], _join(path, "max_age_hours"))
+        if value is not None and value <= 0:
+            self.issue(_join(path, "max_age_hours"), "must be a positive number of hours")
+            return None
+        return value
 
     def op_value(self, op: str, raw: Any, path: str) -> Any:
         if op == "between":
@@ -392,7 +429,8 @@ class _Parser:
         if not isinstance(data, Mapping):
             self.issue(path, "a trend must be a mapping")
             return None
-        allowed = {*SUBJECT_KINDS, "change", "by", "within_days", "from", "op", "name"}
+        allowed = {*SUBJECT_KINDS, "change", "by", "within_days", "from", "op", "name", "daily",
+                   "max_age_hours"}
         self.unknown_keys(data, allowed, path)
         subject = self.subject(data, path)
         change = data.get("change")
@@ -408,10 +446,15 @@ class _Parser:
         op = data.get("op", ">")
         if op not in (">", ">="):
             self.issue(_join(path, "op"), f"a trend compares with > or >=, not {op!r}")
+        daily = data.get("daily")
+        if daily is not None and daily not in TREND_DAILY:
+            self.issue(_join(path, "daily"), f"{daily!r} is not one of {', '.join(TREND_DAILY)}")
         name = self.name(data, path)
+        max_age = self.max_age(data, path)
         if None in (subject, by, days) or len(self.issues) > self.start:
             return None
-        return Trend(subject, change, by, days, origin, op, name, path)
+        return Trend(subject, change, by, days, origin, op, name, path, daily=daily,
+                     max_age_hours=max_age)
 
     def persistent(self, data: Mapping, path: str) -> Persistent | None:
         self.unknown_keys(data, {"persistent", "consecutive", "of_last", "count"}, path)

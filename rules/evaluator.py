@@ -6,17 +6,26 @@ a condition whose input is absent is *unknown* (``None``), ``not unknown`` is un
 and a rule fires only when its condition is true, so missing optional data never alerts
 (except ``missing`` conditions, whose whole point is absence).
 
-Thresholds read the LATEST value (a rule fires about the patient's current state);
-``trend`` and ``persistent`` look back over the history passed in.
+Thresholds read the LATEST value (a rule fires about the patient's current state), and
+only while it is fresh: a value older than its maximum age (``max_age_hours`` of the leaf
+or of the protocol) is unknown, so yesterday's fever is not today's. ``trend`` and
+``persistent`` look back over the history passed in, counting calendar days in the
+patient's time zone. NEWS2 is scored on one observation set (readings taken within the
+protocol's ``news2_set_minutes``); an incomplete set still scores each parameter.
+
+Rules about one cause share a group: ``evaluate`` returns one finding per group, the
+highest, with the others as its ``related`` findings.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from rules.conditions import (
     NUMERIC_OPS,
@@ -33,7 +42,7 @@ from rules.conditions import (
 )
 from rules.model import SEVERITY_RANK, Finding, Override, PatientData, Reading, TaskRecord, Text
 from rules.protocol import Protocol
-from rules.scores import NEWS2_READINGS, news2_from_readings, score_submission
+from rules.scores import NEWS2_READINGS, News2Set, news2_set, score_submission
 
 Params = Mapping[str, Any] | None
 Result = tuple[bool | None, tuple]
@@ -45,22 +54,33 @@ def evaluate(
     now: datetime,
     overrides: Sequence[Override] = (),
     spo2_scale: int | None = None,
+    timezone: str = "UTC",
 ) -> list[Finding]:
-    """Findings of every rule of ``protocol`` (and of its questionnaires) that fires.
+    """Findings of the rules of ``protocol`` (and of its questionnaires) that fire, one per
+    rule group.
 
     ``data`` is the patient's history over at least ``protocol.window_days`` days, in any
     order; values dated after ``now`` are ignored. ``overrides`` replace named thresholds
-    for this patient (an unknown rule or threshold is a ``ValueError``). ``spo2_scale``
-    (1 or 2, for NEWS2) defaults to the protocol's. One finding per fired rule, sorted by
-    severity (high first) then rule id.
+    for this patient (an unknown rule or threshold is a ``ValueError``); each applies to
+    its own rule, so an override never silences the other rules of a group. ``spo2_scale``
+    (1 or 2, for NEWS2) defaults to the protocol's; ``timezone`` (IANA name) is the
+    patient's, for calendar days. Within a group the finding of highest severity (then
+    an emergency one, then one with new evidence, then file order) is returned, the others
+    in its ``related``. Sorted by severity (high first) then rule id.
     """
     params = resolve_overrides(protocol, overrides)
-    ctx = Context(protocol, data, now, spo2_scale or protocol.spo2_scale)
-    findings = []
+    ctx = Context(protocol, data, now, spo2_scale or protocol.spo2_scale, ZoneInfo(timezone))
+    groups: dict[str, list[Finding]] = {}
     for rule in protocol.all_rules():
         fired, evidence = _EVAL[type(rule.when)](rule.when, ctx, params.get(rule.id))
         if fired:
-            findings.append(_finding(rule, evidence))
+            groups.setdefault(rule.group or rule.id, []).append(_finding(rule, evidence))
+    findings = []
+    for members in groups.values():
+        members.sort(key=lambda f: (-SEVERITY_RANK[f.severity], not f.emergency, not f.new))
+        top = members[0]
+        findings.append(replace(top, related=tuple(members[1:]),
+                                new=any(f.new for f in members)))
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id))
     return findings
 
@@ -136,7 +156,7 @@ def _expected(leaf: Any, params: Params, default: Any) -> Any:
 
 def _threshold(leaf: Threshold, ctx: Context, params: Params) -> Result:
     point = ctx.latest(leaf.subject, leaf.op in NUMERIC_OPS)
-    if point is None:
+    if point is None or not ctx.fresh(point, leaf):
         return None, ()
     expected = _expected(leaf, params, leaf.value)
     return compare(leaf.op, point.value, expected), (("threshold", leaf, point, expected),)
@@ -144,11 +164,17 @@ def _threshold(leaf: Threshold, ctx: Context, params: Params) -> Result:
 
 def _trend(leaf: Trend, ctx: Context, params: Params) -> Result:
     points = [p for p in ctx.series(leaf.subject, True) if _is_number(p.value)]
-    if len(points) < 2:
+    if len(points) < 2 or not ctx.fresh(points[-1], leaf):
         return None, ()
-    latest = points[-1]
-    start = latest.at - ctx.days(leaf.within_days)
-    window = [p for p in points if p.at >= start]
+    if leaf.daily:
+        points = ctx.per_day(points, leaf.daily)
+        window = ctx.days_window(points, leaf.within_days)
+    else:
+        start = points[-1].at - ctx.days(leaf.within_days)
+        window = [p for p in points if p.at >= start]
+    if len(window) < 2:
+        return None, ()
+    latest = window[-1]
     if leaf.origin == "baseline":
         ref = points[0]
     elif leaf.origin == "first":
@@ -165,11 +191,21 @@ def _trend(leaf: Trend, ctx: Context, params: Params) -> Result:
 
 def _persistent(cond: Persistent, ctx: Context, params: Params) -> Result:
     leaf = cond.condition
-    points = ctx.series(leaf.subject, leaf.op in NUMERIC_OPS)[-cond.of_last:]
-    if len(points) < cond.of_last:
+    points = ctx.series(leaf.subject, leaf.op in NUMERIC_OPS)
+    if not points or not ctx.fresh(points[-1], leaf):
+        return None, ()
+    by_day: dict[date, list[Point]] = {}
+    for point in points:
+        by_day.setdefault(ctx.local_date(point.at), []).append(point)
+    days = sorted(by_day)[-cond.of_last:]
+    if len(days) < cond.of_last:  # two answers on one day are one day, not persistence
         return None, ()
     expected = _expected(leaf, params, leaf.value)
-    hits = [p for p in points if compare(leaf.op, p.value, expected)]
+    hits = []
+    for day in days:
+        held = [p for p in by_day[day] if compare(leaf.op, p.value, expected)]
+        if held:
+            hits.append(held[-1])
     evidence = tuple(("persistent", cond, p, expected, len(hits)) for p in reversed(hits))
     return len(hits) >= cond.count, evidence
 
@@ -232,6 +268,7 @@ class Point(NamedTuple):
     value: Any
     unit: str | None
     extra: Mapping[str, Any] | None = None
+    new: bool = False
 
 
 def _number(value: Any) -> Any:
@@ -252,8 +289,9 @@ class Context:
     produced newest first and lazily: a threshold only needs the latest one.
     """
 
-    def __init__(self, protocol: Protocol, data: PatientData, now: datetime, spo2_scale: int):
-        self.protocol, self.now, self.spo2_scale = protocol, now, spo2_scale
+    def __init__(self, protocol: Protocol, data: PatientData, now: datetime, spo2_scale: int,
+                 tz: ZoneInfo):
+        self.protocol, self.now, self.spo2_scale, self.tz = protocol, now, spo2_scale, tz
         self.readings = _sorted([r for r in data.readings if r.measured_at <= now],
                                 lambda r: (r.measured_at, r.type),
                                 lambda r: (r.measured_at, r.type, str(r.value), r.unit))
@@ -272,11 +310,42 @@ class Context:
         self._latest: dict[tuple, Point | None] = {}
         self._times: list[datetime] | None = None
         self._news2_times: list[datetime] | None = None
-        self._news2: dict[datetime, Any] = {}
+        self._news2: dict[datetime, News2Set | None] = {}
 
     @staticmethod
     def days(n: int) -> timedelta:
         return timedelta(days=n)
+
+    def fresh(self, point: Point, leaf: Any) -> bool:
+        """Whether ``point`` is recent enough for ``leaf`` to read it."""
+        if leaf.max_age_hours is not None:
+            max_age = timedelta(hours=float(leaf.max_age_hours))
+        else:
+            max_age = self.protocol.max_age(leaf.subject)
+        return self.now - point.at <= max_age
+
+    def local_date(self, at: datetime) -> date:
+        return at.astimezone(self.tz).date()
+
+    def per_day(self, points: list[Point], how: str) -> list[Point]:
+        """One point per local calendar day: its first, last, lowest or highest value."""
+        by_day: dict[date, list[Point]] = {}
+        for point in points:
+            by_day.setdefault(self.local_date(point.at), []).append(point)
+        pick = {"first": lambda ps: ps[0], "last": lambda ps: ps[-1],
+                "min": lambda ps: min(ps, key=lambda p: p.value),
+                "max": lambda ps: max(ps, key=lambda p: p.value)}[how]
+        return [pick(by_day[day]) for day in sorted(by_day)]
+
+    def days_window(self, daily: list[Point], within_days: int) -> list[Point]:
+        """The last day's point and those of the ``within_days`` calendar days before it;
+        when those days have none, the latest earlier point (a gain across missed days)."""
+        last_day = self.local_date(daily[-1].at)
+        start = last_day - timedelta(days=within_days)
+        window = [p for p in daily if self.local_date(p.at) >= start]
+        if len(window) == 1 and len(daily) > 1:
+            window = [daily[-2], daily[-1]]
+        return window
 
     def latest(self, subject: Any, numeric: bool) -> Point | None:
         """The subject's most recent value, or None (cached for the evaluation)."""
@@ -296,7 +365,7 @@ class Context:
     def _newest_first(self, subject: Any, numeric: bool) -> Iterator[Point]:
         kind, head, tail = subject.kind, subject.head, subject.tail
         if kind == "reading":
-            return (Point(r.measured_at, _number(r.value), r.unit)
+            return (Point(r.measured_at, _number(r.value), r.unit, None, r.new)
                     for r in reversed(self.by_type.get(head, ())))
         if kind == "answer":
             return self._answers(head, tail, numeric)
@@ -317,7 +386,7 @@ class Context:
                 continue
             if scores is not None and isinstance(value, str):
                 value = scores.get(value, value)
-            yield Point(s.submitted_at, _number(value), unit)
+            yield Point(s.submitted_at, _number(value), unit, None, s.new)
 
     def _scores(self, name: str, field: str) -> Iterator[Point]:
         scored = [s for slug, q in self.protocol.questionnaires.items() if q.score == name
@@ -329,7 +398,7 @@ class Context:
                                           s.answers)[name]
             except (ValueError, KeyError):  # incomplete: no score rather than a wrong one
                 continue
-            yield _score_point(s.submitted_at, result, field)
+            yield _score_point(s.submitted_at, result, field, s.new)
 
     def _news2_moments(self) -> list[datetime]:
         """Each time a NEWS2 parameter was measured: NEWS2 may have changed then."""
@@ -343,9 +412,18 @@ class Context:
             if self._times is None:
                 self._times = [r.measured_at for r in self.readings]
             upto = self.readings[: bisect_right(self._times, at)]
-            self._news2[at] = news2_from_readings(upto, at, self.spo2_scale)
-        result = self._news2[at]
-        return _score_point(at, result, field) if result is not None else None
+            self._news2[at] = news2_set(upto, at, self.spo2_scale,
+                                        self.protocol.news2_set_minutes)
+        found = self._news2[at]
+        if found is None:
+            return None
+        new = any(r.new for r in found.readings.values())
+        if field == "max_parameter":
+            return Point(at, Decimal(found.max_parameter), None,
+                         {"items": dict(found.points), "missing": found.missing}, new)
+        if found.result is None:  # total and band need the whole set
+            return None
+        return _score_point(at, found.result, field, new)
 
     def latest_overdue_task(self, questionnaire: str | None, reading: str | None,
                             hours: Decimal) -> TaskRecord | None:
@@ -366,12 +444,12 @@ def _sorted(items: list, key: Any, full_key: Any) -> list:
     return items
 
 
-def _score_point(at: datetime, result: Any, field: str) -> Point:
+def _score_point(at: datetime, result: Any, field: str, new: bool) -> Point:
     value = Decimal(result.total) if field == "total" else result.band
     extra = {"band": result.band, "items": dict(result.items)} if field == "total" else None
     if field == "band":
         extra = {"total": result.total, "items": dict(result.items)}
-    return Point(at, value, None, extra)
+    return Point(at, value, None, extra, new)
 
 
 # --- findings --------------------------------------------------------------------------
@@ -386,7 +464,19 @@ def _finding(rule: Rule, evidence: tuple) -> Finding:
         evidence=items,
         explanation=_fill(rule.explanation, facts),
         advice=_fill(rule.advice, facts),
+        group=rule.group or rule.id,
+        emergency=rule.emergency,
+        new=any(_is_new(e) for e in evidence),
     )
+
+
+def _is_new(item: tuple) -> bool:
+    """Whether one evidence item rests on data marked new (a trend: its latest value)."""
+    if item[0] in ("threshold", "persistent"):
+        return item[2].new
+    if item[0] == "trend":
+        return item[2][1].new
+    return False
 
 
 def _show(value: Any) -> Any:

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import time, timedelta
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,15 @@ from rules.conditions import (
 )
 from rules.loader_questionnaire import json_path, read_yaml
 from rules.model import LANGUAGES, SEVERITY_RANK, ContentError, ContentIssue, Questionnaire, Text
-from rules.protocol import AlertDeadline, EducationItem, Protocol, ScheduleEntry
-from rules.scores import SCORES
+from rules.protocol import (
+    DEFAULT_MAX_AGE_HOURS,
+    DEFAULT_NEWS2_SET_MINUTES,
+    AlertDeadline,
+    EducationItem,
+    Protocol,
+    ScheduleEntry,
+)
+from rules.scores import NEWS2_READINGS, SCORES
 from rules.units import READING_TYPES
 
 # Published bands of each score (see rules.scores), for rules on ``score: <name>.band``.
@@ -177,14 +185,78 @@ class _Builder:
         education = self.education(d.get("education"))
         used = self.used_questionnaires(schedule)
         rules = self.rules(d.get("rules"), used, schedule)
+        max_age = self.max_age_hours(d.get("max_age_hours", {}), used)
+        set_minutes = d.get("news2_set_minutes", DEFAULT_NEWS2_SET_MINUTES)
+        if isinstance(set_minutes, bool) or not isinstance(set_minutes, int) \
+                or not 1 <= set_minutes <= 240:
+            self.add("news2_set_minutes", f"{set_minutes!r} is not a number of minutes (1-240)")
+        self.requires(schedule, used)
         if self.issues or title is None:
             return None
-        return Protocol(
+        protocol = Protocol(
             slug=slug, version=version, title=title, surgeries=tuple(surgeries),
             source=d["source"].strip(), schedule=schedule, education=education, rules=rules,
             alert_deadlines=deadlines, window_days=window_days(rules, schedule, used),
             questionnaires=used, spo2_scale=spo2_scale, description=description,
+            max_age_hours=max_age, news2_set_minutes=set_minutes,
+            shown_only=self.shown_only(d.get("shown_only")),
+            high_is_emergency="shown_only" not in d,
         )
+        if "shown_only" in d:  # protocols written before the key existed are not checked
+            self.every_reading_read(protocol)
+        return None if self.issues else protocol
+
+    def max_age_hours(self, value: Any, used: Mapping[str, Questionnaire]) -> dict:
+        if not isinstance(value, Mapping):
+            self.add("max_age_hours", "must map reading types or questionnaires to hours")
+            return {}
+        known = {"default", "news2", *READING_TYPES, *self.catalogue, *SCORES}
+        out = dict(DEFAULT_MAX_AGE_HOURS)
+        for key, hours in value.items():
+            field = f"max_age_hours.{key}"
+            if key not in known:
+                self.add(field, f"{key!r} is not a reading type, questionnaire or score")
+            elif isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
+                self.add(field, f"{hours!r} is not a positive number of hours")
+            else:
+                out[key] = Decimal(str(hours))
+        return out
+
+    def shown_only(self, value: Any) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.add("shown_only", "must map reading types to why no rule reads them")
+            return {}
+        for key, why in value.items():
+            if not _known_reading(key):
+                self.add(f"shown_only.{key}", f"unknown reading type {key!r}")
+            elif not isinstance(why, str) or not why.strip():
+                self.add(f"shown_only.{key}", "say why no rule reads it")
+        return {str(k): str(v) for k, v in value.items()}
+
+    def every_reading_read(self, protocol: Protocol) -> None:
+        """Every reading the protocol collects is read by a rule or declared shown only."""
+        read = {leaf.subject.head for rule in protocol.all_rules()
+                for leaf in iter_leaves(rule.when)
+                if not isinstance(leaf, Missing) and leaf.subject.kind == "reading"}
+        if any(leaf.subject.ref.startswith("news2.") for rule in protocol.all_rules()
+               for leaf in iter_leaves(rule.when)
+               if not isinstance(leaf, Missing) and leaf.subject.kind == "score"):
+            read |= set(NEWS2_READINGS)
+        for rtype in sorted(protocol.collected_readings() - read - set(protocol.shown_only)):
+            self.add("shown_only", f"the protocol collects {rtype!r} but no rule reads it: "
+                     "add a rule or list it under shown_only with why")
+
+    def requires(self, schedule: tuple[ScheduleEntry, ...],
+                 used: Mapping[str, Questionnaire]) -> None:
+        for i, entry in enumerate(schedule):
+            q = used.get(entry.questionnaire or "")
+            offered = {item.reading for item in q.items} if q else {entry.reading}
+            for rtype in entry.requires:
+                if rtype not in offered:
+                    self.add(f"schedule[{i}].requires",
+                             f"{rtype!r} is not a reading of {entry.task}")
 
     def text(self, value: Any, field: str) -> Text | None:
         if not isinstance(value, Mapping):
@@ -287,8 +359,13 @@ class _Builder:
                              f"by schedule[{seen[key]}]")
                     break
                 seen[key] = i
+            requires = entry.get("requires", [])
+            if not isinstance(requires, list) or not all(_known_reading(r) for r in requires):
+                self.add(f"{field}.requires", "must be a list of reading types")
+                requires = []
             if known and days and at is not None:
-                out.append(ScheduleEntry(q, reading, days, at, timedelta(hours=grace)))
+                out.append(ScheduleEntry(q, reading, days, at, timedelta(hours=grace),
+                                         tuple(requires)))
         return tuple(out)
 
     def education(self, value: Any) -> tuple[EducationItem, ...]:
@@ -458,7 +535,12 @@ class RuleChecker:
             if name != "news2" and not any(q.score == name for q in self.used.values()):
                 out.append((field, f"no questionnaire of this protocol gives the {name} score"))
                 return None
-            return ("number",) if part == "total" else ("code", SCORE_BANDS[name], False)
+            if part == "max_parameter" and name != "news2":
+                out.append((field, "max_parameter exists for news2 only"))
+                return None
+            if part in ("total", "max_parameter"):
+                return ("number",)
+            return ("code", SCORE_BANDS[name], False)
         q = self.catalogue.get(subject.head)
         if q is None:
             out.append((field, f"unknown questionnaire {subject.head!r}"))

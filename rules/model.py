@@ -195,6 +195,8 @@ class Submission:
     questionnaire: str
     submitted_at: datetime
     answers: Mapping[str, Any]
+    # True for what the patient is sending now: only new evidence gives advice.
+    new: bool = False
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,7 @@ class Reading:
     value: Decimal | bool | str
     unit: str
     measured_at: datetime
+    new: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -246,21 +249,39 @@ class Override:
 
 @dataclass(frozen=True)
 class Finding:
-    """A rule that fired: what, how serious, on which data, what to tell nurse and patient."""
+    """A rule that fired: what, how serious, on which data, what to tell nurse and patient.
+
+    ``evaluate`` returns one finding per rule group: the group's highest finding, with the
+    other findings of the group in ``related`` (they are its evidence, not other alerts).
+    ``new`` says its evidence includes data marked new (what the patient is sending now);
+    ``emergency`` that the rule's published guidance is "call 15 now".
+    """
 
     rule_id: str
     severity: Severity
     evidence: tuple[dict[str, Any], ...]
     explanation: Text
     advice: Text
+    group: str = ""
+    emergency: bool = False
+    new: bool = False
+    related: tuple[Finding, ...] = ()
+
+    def members(self) -> tuple[Finding, ...]:
+        """This finding and the related ones of its group, highest first."""
+        return (self, *self.related)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rule_id": self.rule_id,
+            "group": self.group or self.rule_id,
             "severity": self.severity,
+            "emergency": self.emergency,
+            "new": self.new,
             "evidence": [json_value(e) for e in self.evidence],
             "explanation": self.explanation.to_dict(),
             "advice": self.advice.to_dict(),
+            "related": [f.to_dict() for f in self.related],
         }
 
 

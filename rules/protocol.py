@@ -7,8 +7,9 @@ by ``rules.loader_protocol``; an enrolled patient stays on the version they star
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,12 +17,20 @@ from zoneinfo import ZoneInfo
 from rules.conditions import Missing, Rule, Threshold, Trend
 from rules.model import Item, Questionnaire, Text, json_value
 
+# How old an input may be and still be read by a rule, unless the protocol says otherwise:
+# a day for a symptom or a vital sign (a 30-hour-old temperature is not today's fever),
+# a day and a half for the daily weight (yesterday morning's weight is still the last one).
+DEFAULT_MAX_AGE_HOURS: Mapping[str, Decimal] = {"default": Decimal(24),
+                                                 "weight": Decimal(36)}
+DEFAULT_NEWS2_SET_MINUTES = 60
+
 
 @dataclass(frozen=True)
 class ScheduleEntry:
     """A questionnaire (or a single reading) to do on each of ``days`` at ``at`` local time.
 
     After ``grace`` the task counts as missed (a ``missing`` rule may then alert).
+    ``requires`` lists the readings without which the task is not done (a NEWS2 set).
     """
 
     questionnaire: str | None
@@ -29,6 +38,7 @@ class ScheduleEntry:
     days: tuple[int, ...]
     at: time
     grace: timedelta
+    requires: tuple[str, ...] = ()
 
     @property
     def task(self) -> str:
@@ -103,6 +113,15 @@ class Protocol:
     (the longest look-back of the rules, at least 1). ``questionnaires`` holds the
     questionnaires the schedule or the rules use; their questionnaire-level rules are
     evaluated with the protocol's.
+
+    ``max_age_hours`` maps a reading type, a questionnaire slug, a score name or
+    ``default`` to the age beyond which a rule no longer reads that input;
+    ``news2_set_minutes`` is how close in time the readings of one NEWS2 set must be;
+    ``shown_only`` the collected reading types no rule reads, each with the reason.
+
+    ``high_is_emergency`` keeps the published behaviour of protocols written before rules
+    carried ``emergency`` (their files have no ``shown_only``): there every high rule told
+    the patient to call 15, and an enrolled patient is scored as they were published.
     """
 
     slug: str
@@ -118,12 +137,20 @@ class Protocol:
     questionnaires: Mapping[str, Questionnaire] = field(default_factory=dict)
     spo2_scale: int = 1
     description: Text | None = None
+    max_age_hours: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_MAX_AGE_HOURS)
+    news2_set_minutes: int = DEFAULT_NEWS2_SET_MINUTES
+    shown_only: Mapping[str, str] = field(default_factory=dict)
+    high_is_emergency: bool = False
 
     @cached_property
     def _rules(self) -> tuple[Rule, ...]:
         extra = tuple(r for slug in sorted(self.questionnaires)
                       for r in self.questionnaires[slug].rules if isinstance(r, Rule))
-        return self.rules + extra
+        rules = self.rules + extra
+        if self.high_is_emergency:
+            rules = tuple(replace(r, emergency=True) if r.severity == "high" else r
+                          for r in rules)
+        return rules
 
     @cached_property
     def _items(self) -> dict[tuple[str, str], Item]:
@@ -146,6 +173,26 @@ class Protocol:
         for rule in self.all_rules():
             for leaf in rule.thresholds():
                 out.append(_threshold_info(self, rule, leaf))
+        return out
+
+    def max_age(self, subject: Any) -> timedelta:
+        """How old a value of ``subject`` may be and still be read (the leaf may say less
+        or more with its own ``max_age_hours``)."""
+        ages = self.max_age_hours
+        keys = [subject.head]
+        if subject.kind == "score":
+            keys += [slug for slug, q in sorted(self.questionnaires.items())
+                     if q.score == subject.head]
+        hours = next((ages[k] for k in keys if k in ages), ages.get("default"))
+        return timedelta(hours=float(hours if hours is not None
+                                     else DEFAULT_MAX_AGE_HOURS["default"]))
+
+    def collected_readings(self) -> set[str]:
+        """Every reading type the schedule asks for, alone or as a questionnaire item."""
+        out = {e.reading for e in self.schedule if e.reading}
+        for entry in self.schedule:
+            q = self.questionnaires.get(entry.questionnaire or "")
+            out.update(i.reading for i in (q.items if q else ()) if i.reading)
         return out
 
     def alert_due_by(self, severity: str, opened_at: datetime, timezone: str) -> datetime:

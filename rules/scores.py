@@ -17,7 +17,9 @@ Sources
 * Pain NRS: Hjermstad MJ et al. Studies comparing numerical rating scales, verbal rating
   scales, and visual analogue scales for assessment of pain intensity in adults: a
   systematic literature review. J Pain Symptom Manage 2011;41:1073-93. Bands none 0,
-  mild 1-3, moderate 4-6, severe 7-10 (Serlin RC et al. Pain 1995;61:277-84).
+  mild 1-4, moderate 5-6, severe 7-10: the cut-points Serlin et al. found for pain
+  interfering with function (Serlin RC et al. When is cancer pain mild, moderate or
+  severe? Pain 1995;61:277-84).
 
 Values between two rows of the NEWS2 chart
 ------------------------------------------
@@ -127,24 +129,9 @@ def news2(inputs: Mapping[str, Any]) -> ScoreResult:
     if consciousness not in ACVPU:
         raise ValueError(f"{name}: consciousness must be one of A, C, V, P, U, "
                          f"got {consciousness!r}")
-    spo2 = _number(name, inputs, "spo2", "spo2")
-    if scale == 1:
-        spo2_points = chart_points(SPO2_SCALE_1, spo2)
-    elif spo2 <= Decimal(92) or not on_oxygen:
-        spo2_points = chart_points(SPO2_SCALE_2_LOW, min(spo2, Decimal(92)))
-    else:
-        spo2_points = chart_points(SPO2_SCALE_2_ON_OXYGEN, spo2)
-    items = {
-        "respiratory_rate": chart_points(
-            RESPIRATION, _number(name, inputs, "respiratory_rate", "respiratory_rate")),
-        "spo2": spo2_points,
-        "on_oxygen": AIR_OR_OXYGEN[on_oxygen],
-        "systolic_bp": chart_points(SYSTOLIC, _number(name, inputs, "systolic_bp", "systolic_bp")),
-        "heart_rate": chart_points(PULSE, _number(name, inputs, "heart_rate", "heart_rate")),
-        "consciousness": 0 if consciousness == "A" else 3,
-        "temperature": chart_points(
-            TEMPERATURE, _number(name, inputs, "temperature", "temperature")),
-    }
+    for key in NEWS2_NUMERIC:
+        _number(name, inputs, key, key)
+    items = news2_points(inputs, scale)
     total = sum(items.values())
     if total >= 7:
         band = "high"
@@ -155,6 +142,39 @@ def news2(inputs: Mapping[str, Any]) -> ScoreResult:
     else:
         band = "low"
     return ScoreResult(name, total, band, items)
+
+
+NEWS2_NUMERIC = ("respiratory_rate", "spo2", "systolic_bp", "heart_rate", "temperature")
+_NEWS2_CHARTS = {"respiratory_rate": RESPIRATION, "systolic_bp": SYSTOLIC, "heart_rate": PULSE,
+                 "temperature": TEMPERATURE}
+
+
+def news2_points(inputs: Mapping[str, Any], spo2_scale: int = 1) -> dict[str, int]:
+    """The NEWS2 points of each parameter present in ``inputs`` (already checked values).
+
+    Used alone it scores an incomplete set: a single parameter scoring 3 is a red score
+    whatever the others are. SpO2 on scale 2 above 92 % needs to know about oxygen.
+    """
+    items: dict[str, int] = {}
+    on_oxygen = inputs.get("on_oxygen")
+    for key, chart in _NEWS2_CHARTS.items():
+        if inputs.get(key) is not None:
+            items[key] = chart_points(chart, to_decimal(inputs[key], key))
+    if inputs.get("spo2") is not None:
+        spo2 = to_decimal(inputs["spo2"], "spo2")
+        if spo2_scale == 1:
+            items["spo2"] = chart_points(SPO2_SCALE_1, spo2)
+        elif spo2 <= Decimal(92) or on_oxygen is False:
+            items["spo2"] = chart_points(SPO2_SCALE_2_LOW, min(spo2, Decimal(92)))
+        elif on_oxygen is True:
+            items["spo2"] = chart_points(SPO2_SCALE_2_ON_OXYGEN, spo2)
+    if isinstance(on_oxygen, bool):
+        items["on_oxygen"] = AIR_OR_OXYGEN[on_oxygen]
+    if inputs.get("consciousness") in ACVPU:
+        items["consciousness"] = 0 if inputs["consciousness"] == "A" else 3
+    order = ("respiratory_rate", "spo2", "on_oxygen", "systolic_bp", "heart_rate",
+             "consciousness", "temperature")
+    return {key: items[key] for key in order if key in items}
 
 
 QOR15_NEGATIVE = frozenset({"q11", "q12", "q13", "q14", "q15"})
@@ -191,9 +211,10 @@ def phq9(inputs: Mapping[str, Any]) -> ScoreResult:
 
 
 def pain_nrs(inputs: Mapping[str, Any]) -> ScoreResult:
-    """Pain numeric rating scale: pain_now 0-10; none 0, mild 1-3, moderate 4-6, severe 7-10."""
+    """Pain numeric rating scale: pain_now 0-10; none 0, mild 1-4, moderate 5-6, severe 7-10
+    (Serlin 1995)."""
     value = _integer("pain_nrs", inputs, "pain_now", 0, 10)
-    band = ("none" if value == 0 else "mild" if value <= 3 else "moderate" if value <= 6
+    band = ("none" if value == 0 else "mild" if value <= 4 else "moderate" if value <= 6
             else "severe")
     return ScoreResult("pain_nrs", value, band, {"pain_now": value})
 
@@ -229,24 +250,59 @@ NEWS2_READINGS = {
 }
 
 
-def news2_from_readings(readings: Sequence[Reading], now: datetime, spo2_scale: int = 1,
-                        max_age_hours: float = 24) -> ScoreResult | None:
-    """NEWS2 from the latest reading of each parameter measured in the last
-    ``max_age_hours`` before ``now`` (readings after ``now`` are ignored).
-
-    None when any parameter has no recent reading: a partial NEWS2 would understate the
-    risk, and the chart has no default for an unmeasured vital sign.
+@dataclass(frozen=True)
+class News2Set:
+    """One NEWS2 observation set: the latest reading of each parameter taken within the
+    set's window. ``result`` is the full score, None when a parameter is missing; ``points``
+    scores every parameter present, so a red single parameter is known without a full set.
     """
-    since = now - timedelta(hours=max_age_hours)
+
+    at: datetime
+    readings: Mapping[str, Reading]
+    points: Mapping[str, int]
+    result: ScoreResult | None
+
+    @property
+    def max_parameter(self) -> int:
+        return max(self.points.values(), default=0)
+
+    @property
+    def missing(self) -> list[str]:
+        return [key for key in NEWS2_READINGS if key not in self.readings]
+
+
+def news2_set(readings: Sequence[Reading], at: datetime, spo2_scale: int = 1,
+              set_minutes: int = 60) -> News2Set | None:
+    """The NEWS2 set ending at ``at``: readings taken within ``set_minutes`` before it.
+
+    NEWS2 is defined on one set of observations: a pulse from this morning and a breathing
+    rate from yesterday are not one patient state, so older readings never complete a set.
+    None when no NEWS2 parameter was measured in the window.
+    """
+    since = at - timedelta(minutes=set_minutes)
     latest: dict[str, Reading] = {}
     for reading in readings:
-        key = NEWS2_READINGS.get(reading.type)
-        if key is None or not since <= reading.measured_at <= now:
+        if reading.type not in NEWS2_READINGS or not since <= reading.measured_at <= at:
             continue
-        if key not in latest or reading.measured_at > latest[key].measured_at:
-            latest[key] = reading
-    if len(latest) < len(NEWS2_READINGS):
+        if reading.type not in latest or reading.measured_at >= latest[reading.type].measured_at:
+            latest[reading.type] = reading
+    if not latest:
         return None
-    inputs: dict[str, Any] = {key: r.value for key, r in latest.items()}
-    inputs["spo2_scale"] = spo2_scale
-    return news2(inputs)
+    inputs: dict[str, Any] = {NEWS2_READINGS[t]: r.value for t, r in latest.items()}
+    result = None
+    if len(latest) == len(NEWS2_READINGS):
+        result = news2({**inputs, "spo2_scale": spo2_scale})
+    points = result.items if result else news2_points(inputs, spo2_scale)
+    return News2Set(at, latest, dict(points), result)
+
+
+def news2_from_readings(readings: Sequence[Reading], now: datetime, spo2_scale: int = 1,
+                        set_minutes: int = 60) -> ScoreResult | None:
+    """NEWS2 of the latest complete set (see ``news2_set``) taken at or before ``now``,
+    None when the latest set is incomplete."""
+    moments = [r.measured_at for r in readings
+               if r.type in NEWS2_READINGS and r.measured_at <= now]
+    if not moments:
+        return None
+    found = news2_set(readings, max(moments), spo2_scale, set_minutes)
+    return found.result if found else None

@@ -14,7 +14,8 @@ OUTCOMES = ("advice_given", "called_patient", "teleconsultation", "sent_to_emerg
 
 
 class Alert(UUIDPrimaryKey, Base):
-    """A finding a nurse must act on. One open alert per patient and rule at most."""
+    """A finding a nurse must act on. One open alert per patient and rule group at most:
+    the rules of one group are about one cause (``rule_id`` is the group's highest)."""
 
     __tablename__ = "alerts"
     __table_args__ = (
@@ -22,7 +23,7 @@ class Alert(UUIDPrimaryKey, Base):
         CheckConstraint("severity IN ('low', 'medium', 'high')", name="severity"),
         # The database itself guarantees "a repeat updates it, never duplicates it",
         # even for two submissions evaluated at the same instant.
-        Index("uq_alerts_one_open_per_rule", "patient_id", "rule_id", unique=True,
+        Index("uq_alerts_one_open_per_group", "patient_id", "rule_group", unique=True,
               postgresql_where=text("status <> 'resolved'"),
               sqlite_where=text("status <> 'resolved'")),
         Index("ix_alerts_queue", "status", "severity", "created_at"),
@@ -32,6 +33,7 @@ class Alert(UUIDPrimaryKey, Base):
     enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"))
     care_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_teams.id"), index=True)
     rule_id: Mapped[str] = mapped_column(String(64))
+    rule_group: Mapped[str] = mapped_column(String(64))
     severity: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default="open")
     explanation: Mapped[dict[str, str]] = mapped_column(JSON)

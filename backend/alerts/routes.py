@@ -29,7 +29,8 @@ def alert_view(alert, lang: str, with_events: bool = False,
     patient = patient or db.session().get(Patient, alert.patient_id)
     view = {
         "id": alert.id, "severity": alert.severity, "status": alert.status,
-        "rule": alert.rule_id, "explanation": alert.explanation.get(lang),
+        "rule": alert.rule_id, "rule_group": alert.rule_group,
+        "explanation": alert.explanation.get(lang),
         "advice": alert.advice.get(lang), "evidence": alert.evidence,
         "created_at": alert.created_at, "updated_at": alert.updated_at,
         "due_by": alert.due_by, "overdue": alert.status == "open" and alert.due_by <= now(),

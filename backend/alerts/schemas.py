@@ -43,9 +43,13 @@ class AlertOut(Schema):
     severity = fields.String()
     status = fields.String()
     rule = fields.String()
+    rule_group = fields.String(metadata={
+        "description": "the cause: rules of one group make one alert, `rule` is the highest"})
     explanation = fields.String()
     advice = fields.String()
-    evidence = fields.List(fields.Dict())
+    evidence = fields.List(fields.Dict(), metadata={
+        "description": "the values that fired `rule`, then the other findings of its group "
+                       "(`related_rule`, `severity`, `explanation`, `evidence`)"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     due_by = fields.DateTime()

@@ -21,7 +21,7 @@ from backend.outbox import services as outbox
 from backend.patients.models import Patient
 from backend.patients.services import visible_patients
 from backend.teams.models import TeamMembership
-from rules.model import Finding
+from rules.model import SEVERITY_RANK, Finding
 from rules.protocol import Protocol
 
 SEVERITY_ORDER = case({"high": 3, "medium": 2, "low": 1}, value=Alert.severity)
@@ -30,8 +30,17 @@ QUEUE_OF = {"high": "high", "medium": "default", "low": "low"}
 
 def _evidence_time(finding: Finding, default: datetime) -> datetime:
     times = [datetime.fromisoformat(item.get("at") or item["due_at"])
-             for item in finding.evidence if item.get("at") or item.get("due_at")]
+             for member in finding.members() for item in member.evidence
+             if item.get("at") or item.get("due_at")]
     return max(times) if times else default
+
+
+def _evidence(finding: Finding) -> list[dict[str, Any]]:
+    """The finding's evidence, then the other findings of its group (same cause)."""
+    related = [{"related_rule": f.rule_id, "severity": f.severity,
+                "explanation": f.explanation.to_dict(),
+                "evidence": [dict(item) for item in f.evidence]} for f in finding.related]
+    return [dict(item) for item in finding.evidence] + related
 
 
 def _event(alert: Alert, kind: str, actor: uuid.UUID | None = None, **detail: Any) -> None:
@@ -50,18 +59,22 @@ def _notify(alert: Alert, reason: str) -> None:
 
 def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
                    findings: list[Finding]) -> list[Alert]:
-    """Open or update one alert per (patient, rule); returns the alerts opened or worsened.
+    """Open or update one alert per (patient, rule group); returns the alerts opened or
+    worsened.
 
     Evidence no newer than what an alert already holds changes nothing, so re-evaluating
-    the same data (another submission in the window) never re-raises a handled alert.
+    the same data (another submission in the window) never re-raises a handled alert. A
+    finding below the alert's severity is recorded as an update but does not replace the
+    higher evidence: the alert never silently falls.
     """
     session = db.session()
     current = now()
     touched: list[Alert] = []
     for finding in findings:
+        group = finding.group or finding.rule_id
         evidence_at = _evidence_time(finding, current)
         alert = session.scalar(select(Alert).where(
-            Alert.patient_id == patient.id, Alert.rule_id == finding.rule_id)
+            Alert.patient_id == patient.id, Alert.rule_group == group)
             .order_by(Alert.created_at.desc()).limit(1))
         if alert is not None and alert.last_evidence_at and evidence_at <= alert.last_evidence_at:
             continue
@@ -69,9 +82,13 @@ def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
             touched.append(_open(patient, enrollment, protocol, finding, evidence_at))
             continue
         change = lifecycle.apply(_state(alert), "finding", severity=finding.severity)
-        alert.evidence = [dict(item) for item in finding.evidence]
-        alert.explanation, alert.advice = finding.explanation.to_dict(), finding.advice.to_dict()
         alert.last_evidence_at, alert.updated_at = evidence_at, current
+        if SEVERITY_RANK[finding.severity] < SEVERITY_RANK[alert.severity]:
+            _event(alert, "updated", rule_id=finding.rule_id, severity=finding.severity,
+                   evidence=_evidence(finding))
+            continue
+        alert.rule_id, alert.evidence = finding.rule_id, _evidence(finding)
+        alert.explanation, alert.advice = finding.explanation.to_dict(), finding.advice.to_dict()
         _store(alert, change.state)
         if change.worsened:
             alert.due_by = protocol.alert_due_by(alert.severity, current, patient.timezone)
@@ -89,9 +106,10 @@ def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding:
     current = now()
     alert = Alert(patient_id=patient.id, enrollment_id=enrollment.id,
                   care_team_id=enrollment.care_team_id, rule_id=finding.rule_id,
+                  rule_group=finding.group or finding.rule_id,
                   severity=finding.severity, status="open", escalation_level=0,
                   explanation=finding.explanation.to_dict(), advice=finding.advice.to_dict(),
-                  evidence=[dict(item) for item in finding.evidence],
+                  evidence=_evidence(finding),
                   last_evidence_at=evidence_at, created_at=current, updated_at=current,
                   due_by=protocol.alert_due_by(finding.severity, current, patient.timezone))
     db.session().add(alert)

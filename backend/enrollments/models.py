@@ -14,12 +14,16 @@ class Enrollment(UUIDPrimaryKey, Base):
     """A patient followed on one protocol version from a surgery date, by a care team."""
 
     __tablename__ = "enrollments"
-    __table_args__ = (CheckConstraint("status IN ('active', 'ended')", name="status"),)
+    __table_args__ = (CheckConstraint("status IN ('active', 'ended')", name="status"),
+                      CheckConstraint("spo2_scale IN (1, 2)", name="spo2_scale"))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     protocol_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protocol_versions.id"))
     care_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_teams.id"), index=True)
     surgery_date: Mapped[date]
+    # NEWS2 SpO2 scale chosen by the surgeon for this patient (2: hypercapnic respiratory
+    # failure, target 88-92 %); None means the protocol's.
+    spo2_scale: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), default="active")
     enrolled_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime]

@@ -19,6 +19,8 @@ class EnrollmentOut(Schema):
     protocol_version = fields.Integer(attribute="protocol.version")
     care_team_id = fields.UUID()
     surgery_date = fields.Date()
+    spo2_scale = fields.Integer(allow_none=True, metadata={
+        "description": "NEWS2 SpO2 scale chosen for this patient; null: the protocol's"})
     status = fields.String()
     created_at = fields.DateTime()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from backend.api import field_error
@@ -10,6 +11,7 @@ from backend.clock import now
 from backend.protocols.content import protocol_of
 from backend.protocols.models import ProtocolVersion
 from backend.submissions.validation import CLOCK_SKEW, clean_answers, clean_readings
+from rules.advice import patient_advice
 from rules.evaluator import evaluate
 from rules.model import Override, PatientData, Submission
 from rules.scores import score_submission
@@ -25,10 +27,13 @@ def dry_run(row: ProtocolVersion, args: dict[str, Any]) -> dict[str, Any]:
             field_error(f"submissions.{index}.questionnaire",
                         f"'{raw['questionnaire']}' is not used by {row.slug} v{row.version}")
         answers = clean_answers(questionnaire, raw["answers"], f"submissions.{index}.answers")
-        submissions.append(Submission(questionnaire.slug, raw["submitted_at"], answers))
+        # Sample data is all "being sent now": its findings show the advice it would give.
+        submissions.append(Submission(questionnaire.slug, raw["submitted_at"], answers,
+                                      new=True))
         scores += [dict(score.to_dict(), questionnaire=questionnaire.slug)
                    for score in score_submission(questionnaire, answers).values()]
-    readings = clean_readings(args["readings"], not_after=at + CLOCK_SKEW)
+    readings = [replace(r, new=True)
+                for r in clean_readings(args["readings"], not_after=at + CLOCK_SKEW)]
     overrides = [Override(o["rule_id"], o["threshold"], o["value"]) for o in args["overrides"]]
     try:
         findings = evaluate(protocol, PatientData(submissions, readings), at, overrides,
@@ -37,5 +42,10 @@ def dry_run(row: ProtocolVersion, args: dict[str, Any]) -> dict[str, Any]:
         field_error("overrides", str(error))
     audit.record("protocol.dry_run", object_type="protocol", object_id=row.slug,
                  detail={"version": row.version})
+    said = patient_advice(findings)
     return {"protocol": row.slug, "version": row.version, "scores": scores,
-            "findings": [finding.to_dict() for finding in findings]}
+            "findings": [finding.to_dict() for finding in findings],
+            "advice": [{"rule_id": card.rule_id, "severity": card.severity,
+                        "emergency": card.emergency, "text": card.advice.to_dict()}
+                       for card in said.cards],
+            "call_emergency": said.call_emergency}

@@ -18,6 +18,7 @@ from backend.protocols.schemas import (
     ProtocolOut,
     ProtocolSummaryOut,
     ProtocolUpload,
+    Spo2ScaleIn,
 )
 
 blp = Blueprint("protocols", __name__, url_prefix="",
@@ -91,6 +92,18 @@ class Override(MethodView):
         """Return to the protocol's threshold."""
         patient = get_patient(current_staff(), patient_id, "override.remove")
         services.remove_override(current_staff(), patient, override_id)
+
+
+@blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/spo2-scale")
+class Spo2Scale(MethodView):
+    @staff_required("surgeon", action="enrollment.spo2_scale")
+    @blp.arguments(Spo2ScaleIn)
+    @blp.response(200, EnrollmentOut)
+    def put(self, args, patient_id, enrollment_id):
+        """Choose the NEWS2 SpO2 scale for this patient (surgeon, with a reason, audited)."""
+        patient = get_patient(current_staff(), patient_id, "enrollment.spo2_scale")
+        enrollment = get_enrollment(patient, enrollment_id)
+        return services.set_spo2_scale(patient, enrollment, args["spo2_scale"], args["reason"])
 
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/protocol-version")

@@ -64,6 +64,14 @@ class MoveIn(Schema):
     protocol_version = fields.Integer(required=True, validate=VersionNumber)
 
 
+class Spo2ScaleIn(Schema):
+    spo2_scale = fields.Integer(required=True, allow_none=True, validate=validate.OneOf([1, 2]),
+                                metadata={"description": "NEWS2 SpO2 scale: 2 for a patient "
+                                          "with a prescribed 88-92 % target (hypercapnic "
+                                          "respiratory failure); null for the protocol's"})
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+
 class DryRunSubmission(Schema):
     questionnaire = fields.String(required=True, validate=Slug)
     submitted_at = Timestamp(required=True)
@@ -96,4 +104,8 @@ class DryRunOut(Schema):
     protocol = fields.String()
     version = fields.Integer()
     scores = fields.List(fields.Dict())
-    findings = fields.List(fields.Dict())
+    findings = fields.List(fields.Dict(), metadata={
+        "description": "one per rule group, the others of the group under `related`"})
+    advice = fields.List(fields.Dict(), metadata={
+        "description": "the cards the patient would read (fr and en)"})
+    call_emergency = fields.Boolean()

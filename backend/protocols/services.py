@@ -30,7 +30,9 @@ def store_protocol_version(slug: str, version: int, title: dict[str, str],
     existing = session.scalar(select(ProtocolVersion).where(ProtocolVersion.slug == slug,
                                                             ProtocolVersion.version == version))
     if existing is not None:
-        if existing.definition != definition:
+        # Compared on the protocol itself: a questionnaire changed since (a new questionnaire
+        # version) leaves the stored version as it was published, with its questionnaires.
+        if existing.definition["protocol"] != definition["protocol"]:
             raise ValueError(f"protocol {slug} version {version} is already published with a "
                              "different content; publish it as a new version")
         return False
@@ -197,6 +199,17 @@ def current_overrides(enrollment_id: uuid.UUID) -> list[ThresholdOverride]:
 def overrides_for_engine(enrollment_id: uuid.UUID) -> list[Override]:
     return [Override(row.rule_id, row.threshold, row.value)
             for row in current_overrides(enrollment_id)]
+
+
+def set_spo2_scale(patient: Patient, enrollment: Enrollment, scale: int | None,
+                   reason: str) -> Enrollment:
+    """The NEWS2 SpO2 scale of one patient (None: the protocol's), with the reason."""
+    previous = enrollment.spo2_scale
+    enrollment.spo2_scale = scale
+    audit.record("enrollment.spo2_scale", patient_id=patient.id, object_type="enrollment",
+                 object_id=enrollment.id,
+                 detail={"from": previous, "to": scale, "reason": reason})
+    return enrollment
 
 
 def move_enrollment(patient: Patient, enrollment: Enrollment, version: int) -> Enrollment:

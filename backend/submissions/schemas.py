@@ -21,6 +21,7 @@ class ReadingsIn(Schema):
 class AdviceOut(Schema):
     rule_id = fields.String(allow_none=True)
     severity = fields.String(allow_none=True)
+    emergency = fields.Boolean(metadata={"description": "the card says to call 15 now"})
     text = fields.String()
 
 
@@ -29,6 +30,10 @@ class SubmissionResultOut(Schema):
     questionnaire = fields.String()
     submitted_at = fields.DateTime()
     task_id = fields.UUID(allow_none=True)
+    task_done = fields.Boolean(metadata={
+        "description": "false when the task still lacks required readings"})
+    missing_readings = fields.List(fields.String(), metadata={
+        "description": "reading types the task still needs (e.g. a NEWS2 set)"})
     scores = fields.List(fields.Dict())
     advice = fields.List(fields.Nested(AdviceOut))
     call_emergency = fields.Boolean()

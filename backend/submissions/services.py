@@ -6,6 +6,7 @@ patient's answer is stored (and its alert raised) even when Redis or every worke
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,7 @@ from backend.submissions.models import Reading, Submission
 from backend.submissions.validation import CLOCK_SKEW, clean_answers, clean_readings
 from backend.tasks import services as tasks
 from rules import model as rules_model
+from rules.advice import patient_advice
 from rules.evaluator import evaluate
 from rules.model import json_value
 from rules.protocol import Protocol
@@ -33,10 +35,16 @@ from rules.questionnaire import readings_from_answers
 from rules.scores import score_submission
 
 NOT_ENROLLED = "You are not enrolled in a follow-up at the moment."
-EMERGENCY = {"fr": "Appelez le 15 (SAMU) ou le 112 maintenant.",
-             "en": "Call 15 (SAMU) or 112 now."}
 ALL_CLEAR = {"fr": "Merci, vos réponses ont bien été transmises à l'équipe. Continuez ainsi.",
              "en": "Thank you, your answers have reached the team. Keep going."}
+# A patient's own words are read by a nurse; "all clear" would be a promise no one made.
+MESSAGE_READ = {"fr": "Merci. Ce que vous avez écrit sera lu par une infirmière. En cas "
+                      "d'urgence, appelez le 15.",
+                "en": "Thank you. A nurse will read what you wrote. In an emergency, call 15."}
+INCOMPLETE = {"fr": "Merci. Il manque encore : {missing}. Ajoutez ces mesures dès que "
+                    "possible pour que l'équipe puisse évaluer votre état.",
+              "en": "Thank you. Still missing: {missing}. Please add these measurements as "
+                    "soon as you can so the team can assess how you are."}
 
 
 def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[str, Any]:
@@ -67,15 +75,49 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[
     session.add(submission)
     session.flush()  # before the rows that refer to it (no relationship orders them)
     readings = readings_from_answers(questionnaire, answers, submitted_at) + extra
-    _store_readings(patient, enrollment, readings, submission.id, source)
+    stored = _store_readings(patient, enrollment, readings, submission.id, source)
+    missing: list[str] = []
     if task is not None:
-        tasks.complete(task, submitted_at, submission.id)
+        missing = tasks.missing_readings(task, protocol, patient.timezone)
+        if not missing:
+            tasks.complete(task, submitted_at, submission.id)
+    _answer_reading_tasks(enrollment, readings)
     audit.record("submission.create", patient_id=patient.id, object_type="submission",
                  object_id=submission.id, detail={"questionnaire": questionnaire.slug})
-    result = evaluate_patient(patient, enrollment, protocol)
+    result = evaluate_patient(patient, enrollment, protocol,
+                              new={submission.id, *(row.id for row in stored)})
+    lang = patient.language
+    if missing and not result["call_emergency"]:
+        labels = ", ".join(_reading_label(questionnaire, rtype, lang) for rtype in missing)
+        result["advice"].append({"rule_id": None, "severity": None,
+                                 "text": INCOMPLETE[lang].format(missing=labels)})
+    if any(isinstance(answers.get(item.link_id), str) and answers[item.link_id].strip()
+           for item in questionnaire.items if item.type == "text"):
+        result["advice"].append({"rule_id": None, "severity": None, "text": MESSAGE_READ[lang]})
+    _all_clear_if_nothing_said(result, lang)
     return {"id": submission.id, "questionnaire": questionnaire.slug,
             "submitted_at": submitted_at, "task_id": task.id if task else None,
+            "task_done": task is not None and not missing, "missing_readings": missing,
             "scores": submission.scores, **result}
+
+
+def _reading_label(questionnaire: Any, reading_type: str, lang: str) -> str:
+    item = next((i for i in questionnaire.items if i.reading == reading_type), None)
+    return item.text.get(lang) if item is not None else reading_type
+
+
+def _answer_reading_tasks(enrollment: Enrollment, readings: list[rules_model.Reading]) -> None:
+    """A reading answers its own task whatever form it came in (a weight in the vitals
+    form answers the weight task)."""
+    for reading in readings:
+        task = tasks.match_reading(enrollment, reading.type, reading.measured_at)
+        if task is not None:
+            tasks.complete(task, reading.measured_at)
+
+
+def _all_clear_if_nothing_said(result: dict[str, Any], lang: str) -> None:
+    if not result["advice"]:
+        result["advice"].append({"rule_id": None, "severity": None, "text": ALL_CLEAR[lang]})
 
 
 def submit_readings(patient: Patient, raw_readings: list[dict[str, Any]],
@@ -85,13 +127,13 @@ def submit_readings(patient: Patient, raw_readings: list[dict[str, Any]],
     protocol = protocol_of(enrollment.protocol)
     readings = clean_readings(raw_readings, not_after=now() + CLOCK_SKEW)
     stored = _store_readings(patient, enrollment, readings, None, source)
-    for reading in readings:
-        task = tasks.match_reading(enrollment, reading.type, reading.measured_at)
-        if task is not None:
-            tasks.complete(task, reading.measured_at)
+    _answer_reading_tasks(enrollment, readings)
+    tasks.complete_if_requirements_met(enrollment, protocol, patient.timezone,
+                                       {r.type for r in readings})
     audit.record("reading.create", patient_id=patient.id, object_type="reading",
                  detail={"count": len(stored)})
-    result = evaluate_patient(patient, enrollment, protocol)
+    result = evaluate_patient(patient, enrollment, protocol, new={row.id for row in stored})
+    _all_clear_if_nothing_said(result, patient.language)
     return {"ids": [row.id for row in stored], **result}
 
 
@@ -110,21 +152,24 @@ def _store_readings(patient: Patient, enrollment: Enrollment,
     return rows
 
 
-def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime
-                 ) -> rules_model.PatientData:
-    """The patient's history over the protocol's evaluation window."""
+def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
+                 new: set[uuid.UUID] = frozenset()) -> rules_model.PatientData:
+    """The patient's history over the protocol's evaluation window; the rows whose id is
+    in ``new`` are what the patient is sending now (their findings give advice)."""
     session = db.session()
     since = at - timedelta(days=protocol.window_days + 1)
     # Columns, not ORM objects: this runs on every submission over the whole window.
     submissions = [rules_model.Submission(row.questionnaire, row.submitted_at,
-                                          _answers(protocol, row))
+                                          _answers(protocol, row), row.id in new)
                    for row in session.execute(select(
-                       Submission.questionnaire, Submission.submitted_at, Submission.answers)
+                       Submission.id, Submission.questionnaire, Submission.submitted_at,
+                       Submission.answers)
                        .where(Submission.enrollment_id == enrollment.id,
                               Submission.submitted_at >= since))]
-    readings = [rules_model.Reading(row.type, _reading_value(row), row.unit, row.measured_at)
+    readings = [rules_model.Reading(row.type, _reading_value(row), row.unit, row.measured_at,
+                                    row.id in new)
                 for row in session.execute(select(
-                    Reading.type, Reading.value, Reading.numeric_value, Reading.unit,
+                    Reading.id, Reading.type, Reading.value, Reading.numeric_value, Reading.unit,
                     Reading.measured_at).where(Reading.enrollment_id == enrollment.id,
                                                Reading.measured_at >= since))]
     return rules_model.PatientData(submissions, readings, tasks.records(enrollment, since))
@@ -151,20 +196,18 @@ def _reading_value(row: Any) -> Any:
     return row.value
 
 
-def evaluate_patient(patient: Patient, enrollment: Enrollment,
-                     protocol: Protocol) -> dict[str, Any]:
-    """Run the rules over the window, raise alerts, and say what to tell the patient now."""
+def evaluate_patient(patient: Patient, enrollment: Enrollment, protocol: Protocol,
+                     new: set[uuid.UUID] = frozenset()) -> dict[str, Any]:
+    """Run the rules over the window, raise alerts, and say what to tell the patient now
+    (only findings resting on the ``new`` rows speak to the patient)."""
     at = now()
-    findings = evaluate(protocol, patient_data(enrollment, protocol, at), at,
-                        overrides_for_engine(enrollment.id))
+    findings = evaluate(protocol, patient_data(enrollment, protocol, at, new), at,
+                        overrides_for_engine(enrollment.id), enrollment.spo2_scale,
+                        patient.timezone)
     alerts = raise_findings(patient, enrollment, protocol, findings)
     lang = patient.language
-    advice = [{"rule_id": f.rule_id, "severity": f.severity, "text": f.advice.get(lang)}
-              for f in findings]
-    call_emergency = any(f.severity == "high" for f in findings)
-    if call_emergency:
-        advice.insert(0, {"rule_id": None, "severity": "high", "text": EMERGENCY[lang]})
-    if not advice:
-        advice.append({"rule_id": None, "severity": None, "text": ALL_CLEAR[lang]})
-    return {"advice": advice, "call_emergency": call_emergency,
+    said = patient_advice(findings)
+    advice = [{"rule_id": f.rule_id, "severity": f.severity, "emergency": f.emergency,
+               "text": f.advice.get(lang)} for f in said.cards]
+    return {"advice": advice, "call_emergency": said.call_emergency,
             "alerts_opened": [alert.id for alert in alerts]}

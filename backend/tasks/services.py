@@ -13,8 +13,10 @@ from backend.clock import now
 from backend.enrollments.models import Enrollment
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
+from backend.submissions.models import Reading
 from backend.tasks.models import Task
 from rules.model import TaskRecord
+from rules.protocol import Protocol
 from rules.schedule import planned_tasks
 
 REMINDER_BATCH = 1000
@@ -100,6 +102,36 @@ def match_reading(enrollment: Enrollment, reading_type: str, at: datetime) -> Ta
         Task.enrollment_id == enrollment.id, Task.reading == reading_type,
         Task.status != "done", Task.due_at > at - timedelta(days=1),
         Task.due_at < at + timedelta(hours=24)).order_by(Task.due_at).limit(1))
+
+
+def missing_readings(task: Task, protocol: Protocol, timezone: str) -> list[str]:
+    """The readings the task's schedule entry requires that have not arrived on the task's
+    local day (a NEWS2 set is not done with half of its readings)."""
+    entry = next((e for e in protocol.schedule if e.task == (task.questionnaire or task.reading)
+                  and task.day in e.days), None)
+    if entry is None or not entry.requires:
+        return []
+    start, end = local_day_bounds(timezone, task.due_at)
+    db.session().flush()
+    arrived = set(db.session().scalars(select(Reading.type).distinct().where(
+        Reading.enrollment_id == task.enrollment_id, Reading.type.in_(entry.requires),
+        Reading.measured_at >= start, Reading.measured_at < end)))
+    return [rtype for rtype in entry.requires if rtype not in arrived]
+
+
+def complete_if_requirements_met(enrollment: Enrollment, protocol: Protocol, timezone: str,
+                                 reading_types: set[str]) -> None:
+    """Readings sent alone may complete a questionnaire task that required them."""
+    slugs = {e.questionnaire for e in protocol.schedule
+             if e.questionnaire and reading_types & set(e.requires)}
+    if not slugs:
+        return
+    start, end = local_day_bounds(timezone, now())
+    for task in db.session().scalars(select(Task).where(
+            Task.enrollment_id == enrollment.id, Task.questionnaire.in_(slugs),
+            Task.status != "done", Task.due_at >= start, Task.due_at < end)):
+        if not missing_readings(task, protocol, timezone):
+            complete(task, now())
 
 
 def complete(task: Task, at: datetime, submission_id=None) -> None:

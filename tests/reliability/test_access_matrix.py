@@ -93,6 +93,7 @@ ACCESS: dict[Route, frozenset[str]] = {
         CLINICAL,
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/protocol-version"):
         SURGEON,
+    ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/spo2-scale"): SURGEON,
     ("GET", "/api/v1/patients/<patient_id>/teleconsultations"): CARE_TEAM,
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): CLINICAL,
     ("GET", "/api/v1/patients/<patient_id>/threshold-overrides"): CARE_TEAM,
@@ -285,6 +286,8 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
         "protocol": "ambulatory-general", "surgery_date": START.date().isoformat()},
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/protocol-version"):
         lambda m, who: {"protocol_version": 1},
+    ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/spo2-scale"):
+        lambda m, who: {"spo2_scale": 2, "reason": "BPCO, cible 88-92 %"},
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): lambda m, who: {
         "starts_at": _iso(timedelta(hours=2)), "reason": "contrôle cicatrice"},
     ("POST", "/api/v1/patients/<patient_id>/threshold-overrides"): lambda m, who: OVERRIDE,

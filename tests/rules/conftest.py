@@ -6,6 +6,7 @@ import pytest
 
 from rules.loader_questionnaire import load_questionnaires
 from rules.model import Questionnaire
+from tests.rules.support import build_protocol
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +23,9 @@ def raw_questionnaires() -> dict[str, dict]:
 @pytest.fixture
 def now() -> datetime:
     return datetime(2024, 3, 31, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def protocol(questionnaires):
+    """Build a test protocol from rule dicts (``schedule=`` and ``extra=`` optional)."""
+    return lambda *rules, **kwargs: build_protocol(questionnaires, *rules, **kwargs)

@@ -137,7 +137,7 @@ def test_several_thresholds_must_each_be_named_and_names_unique():
     ({"reading": "spo2", "op": "<", "value": 92, "unit": "%"}, "when.unit",
      "unknown key 'unit'"),
     ({"score": "news2.max", "op": ">=", "value": 3}, "when.score",
-     "unknown score field in 'news2.max' (expected total or band)"),
+     "unknown score field in 'news2.max' (expected total, band, max_parameter)"),
     ({"reading": "spo2", "op": "in", "value": []}, "when.value", "in needs a non-empty list"),
     ({"all": []}, "when.all", "must be a non-empty list of conditions"),
 ])

@@ -365,3 +365,46 @@ def test_junk_anywhere_is_a_content_error_not_a_crash(raw, questionnaires, junk)
         else:  # junk that happens to be valid there (version 5, a source "x", ...)
             accepted += 1
     assert rejected > accepted
+
+
+def test_every_collected_reading_is_read_by_a_rule_or_declared_shown_only(protocol):
+    fever = {"id": "fever", "severity": "medium", "source": "test",
+             "when": {"reading": "temperature", "op": ">=", "value": 38.5},
+             "explanation": {"fr": "f", "en": "f"}, "advice": {"fr": "a", "en": "a"}}
+    news2 = {**fever, "id": "news2", "when": {"score": "news2.total", "op": ">=", "value": 5}}
+    vitals_only = [{"questionnaire": "vitals", "days": [1], "at": "09:00", "grace_hours": 2}]
+    with pytest.raises(ContentError) as error:
+        protocol(fever, schedule=vitals_only, shown_only={"weight": "charted for the surgeon"})
+    unread = [i.message for i in error.value.issues if i.field == "shown_only"]
+    assert any("'glucose' but no rule reads it" in m for m in unread)
+    assert not any("'weight'" in m or "'temperature'" in m for m in unread)
+    # NEWS2 reads its seven parameters; the rest is declared.
+    protocol(news2, schedule=vitals_only,
+             shown_only={"weight": "charted", "glucose": "charted", "diastolic_bp": "charted"})
+
+
+@pytest.mark.parametrize(("top", "field", "message"), [
+    ({"max_age_hours": {"temperatur": 24}}, "max_age_hours.temperatur",
+     "'temperatur' is not a reading type, questionnaire or score"),
+    ({"max_age_hours": {"weight": 0}}, "max_age_hours.weight", "0 is not a positive number"),
+    ({"news2_set_minutes": 0}, "news2_set_minutes", "0 is not a number of minutes (1-240)"),
+    ({"shown_only": {"weight": ""}}, "shown_only.weight", "say why no rule reads it"),
+])
+def test_bad_freshness_settings_are_rejected(protocol, top, field, message):
+    fever = {"id": "fever", "severity": "medium", "source": "test",
+             "when": {"reading": "temperature", "op": ">=", "value": 38.5},
+             "explanation": {"fr": "f", "en": "f"}, "advice": {"fr": "a", "en": "a"}}
+    with pytest.raises(ContentError) as error:
+        protocol(fever, **top)
+    assert any(i.field == field and message in i.message for i in error.value.issues), \
+        error.value.issues
+
+
+def test_requires_names_readings_of_the_task(protocol):
+    fever = {"id": "fever", "severity": "medium", "source": "test",
+             "when": {"reading": "temperature", "op": ">=", "value": 38.5},
+             "explanation": {"fr": "f", "en": "f"}, "advice": {"fr": "a", "en": "a"}}
+    schedule = [{"questionnaire": "daily-postop", "days": [1], "at": "10:00", "grace_hours": 2,
+                 "requires": ["heart_rate"]}]
+    with pytest.raises(ContentError, match="'heart_rate' is not a reading of daily-postop"):
+        protocol(fever, schedule=schedule)

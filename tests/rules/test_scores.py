@@ -13,6 +13,7 @@ from rules.scores import (
     SCORES,
     news2,
     news2_from_readings,
+    news2_set,
     pain_nrs,
     phq9,
     qor15,
@@ -282,7 +283,8 @@ def test_phq9_invalid_input_is_named(changes, message):
 
 @pytest.mark.parametrize(
     ("pain", "band"),
-    [(0, "none"), (1, "mild"), (3, "mild"), (4, "moderate"), (6, "moderate"), (7, "severe"),
+    # Serlin 1995: mild 1-4, moderate 5-6, severe 7-10.
+    [(0, "none"), (1, "mild"), (4, "mild"), (5, "moderate"), (6, "moderate"), (7, "severe"),
      (10, "severe")],
 )
 def test_pain_nrs_bands(pain, band):
@@ -328,22 +330,37 @@ def _readings(at, **values):
                     "", at) for k, v in values.items()]
 
 
-def test_news2_from_readings_uses_latest_values(now):
+def test_news2_set_takes_the_latest_value_within_the_set(now):
     base = {k: v for k, v in NORMAL.items() if k != "spo2_scale"}
-    old = _readings(now - timedelta(hours=3), **{**base, "heart_rate": 140})
-    new = _readings(now - timedelta(hours=1), heart_rate=95)
+    first = _readings(now - timedelta(minutes=40), **{**base, "heart_rate": 140})
+    again = _readings(now - timedelta(minutes=10), heart_rate=95)
     future = _readings(now + timedelta(hours=1), heart_rate=30)
-    result = news2_from_readings(old + new + future, now)
+    result = news2_from_readings(first + again + future, now)
     assert result is not None
     assert (result.items["heart_rate"], result.total) == (1, 1)
 
 
-def test_news2_from_readings_missing_or_stale_parameter_gives_none(now):
+def test_news2_is_never_assembled_from_readings_hours_apart(now):
+    """One observation set: a pulse from this morning does not complete yesterday's set."""
     base = {k: v for k, v in NORMAL.items() if k not in ("spo2_scale", "consciousness")}
     assert news2_from_readings(_readings(now, **base), now) is None
-    stale = _readings(now - timedelta(hours=30), consciousness="A")
-    assert news2_from_readings(_readings(now, **base) + stale, now) is None
-    assert news2_from_readings(_readings(now, **base) + stale, now, max_age_hours=48) is not None
+    earlier = _readings(now - timedelta(hours=3), consciousness="A")
+    assert news2_from_readings(_readings(now, **base) + earlier, now) is None
+    assert news2_from_readings(_readings(now, **base) + earlier, now,
+                               set_minutes=240) is not None
+
+
+def test_an_incomplete_set_still_scores_each_parameter(now):
+    found = news2_set(_readings(now, temperature=37.2, heart_rate=135, systolic_bp=95, spo2=96),
+                      now)
+    assert found.result is None
+    assert found.points == {"spo2": 0, "systolic_bp": 2, "heart_rate": 3, "temperature": 0}
+    assert found.max_parameter == 3
+    assert found.missing == ["respiratory_rate", "supplemental_oxygen", "consciousness"]
+    # SpO2 above 92 % on scale 2 cannot be scored without knowing about oxygen.
+    assert "spo2" not in news2_set(_readings(now, spo2=95), now, spo2_scale=2).points
+    assert news2_set(_readings(now, spo2=95, on_oxygen=False), now, spo2_scale=2
+                     ).points["spo2"] == 0
 
 
 def test_news2_from_readings_scale_2(now):
