@@ -39,8 +39,9 @@ PROFILES: dict[str, dict[str, Any]] = {
     # Pain at 7 or more two days running after a knee replacement.
     "Dubois": {"recent": {-1: {"pain_now": 7, "pain_worst_24h": 8},
                           0: {"pain_now": 8, "pain_worst_24h": 9}}},
-    # Heart failure: +2.6 kg over the last three days.
-    "Lefèvre": {"weight": {-2: Decimal("82.6"), -1: Decimal("83.5"), 0: Decimal("84.7")}},
+    # Heart failure: +2.6 kg over the last three days, ankles more swollen today.
+    "Lefèvre": {"weight": {-2: Decimal("82.6"), -1: Decimal("83.5"), 0: Decimal("84.7")},
+                "symptoms": {0: {"ankle_swelling": "more_than_usual"}}},
     # Has not answered yet: the missing-data rule will show it.
     "Carter": {"skip_days": {1}},
 }
@@ -84,6 +85,8 @@ def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: Froze
             answers = GENERATORS[task.questionnaire](task.day, rng, profile)
             if task.questionnaire == "daily-postop":
                 answers.update(profile.get("recent", {}).get(offset, {}))
+            if task.questionnaire == "hf-symptoms":
+                answers.update(profile.get("symptoms", {}).get(offset, {}))
             submissions.submit(patient, {"questionnaire": task.questionnaire,
                                          "answers": answers, "task_id": task.id,
                                          "submitted_at": answered_at})
@@ -143,6 +146,10 @@ def _phq9(day: int, rng: random.Random, profile: dict) -> dict[str, Any]:
     return answers
 
 
+def _hf_symptoms(day: int, rng: random.Random, profile: dict) -> dict[str, Any]:
+    return {"breathlessness": "none_or_usual", "orthopnoea": False, "ankle_swelling": "none"}
+
+
 def _weight(profile: dict, offset: int, rng: random.Random) -> Decimal:
     return profile.get("weight", {}).get(offset) or (
         Decimal("82.0") + Decimal(rng.randint(-3, 3)) / 10)
@@ -150,4 +157,5 @@ def _weight(profile: dict, offset: int, rng: random.Random) -> Decimal:
 
 GENERATORS: dict[str, Callable[[int, random.Random, dict], dict[str, Any]]] = {
     "daily-postop": _daily, "qor-15": _qor15, "vitals": _vitals, "phq-9": _phq9,
+    "hf-symptoms": _hf_symptoms,
 }

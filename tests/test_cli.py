@@ -24,7 +24,7 @@ def test_db_upgrade_create_team_and_staff(tmp_path):
     assert _suivi(["db", "upgrade"], env).returncode == 0
     loaded = _suivi(["load-content"], env)
     assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout.startswith("5 questionnaire version(s) and 4 protocol version(s) added")
+    assert loaded.stdout.startswith("6 questionnaire version(s) and 8 protocol version(s) added")
     again = _suivi(["load-content"], env)
     assert again.stdout.startswith("0 questionnaire version(s) and 0 protocol version(s) added")
     assert _suivi(["create-team", "ortho", "Orthopédie"], env).returncode == 0

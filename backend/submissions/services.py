@@ -89,11 +89,10 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[
     lang = patient.language
     if missing and not result["call_emergency"]:
         labels = ", ".join(_reading_label(questionnaire, rtype, lang) for rtype in missing)
-        result["advice"].append({"rule_id": None, "severity": None,
-                                 "text": INCOMPLETE[lang].format(missing=labels)})
+        result["advice"].append(_card(INCOMPLETE[lang].format(missing=labels)))
     if any(isinstance(answers.get(item.link_id), str) and answers[item.link_id].strip()
            for item in questionnaire.items if item.type == "text"):
-        result["advice"].append({"rule_id": None, "severity": None, "text": MESSAGE_READ[lang]})
+        result["advice"].append(_card(MESSAGE_READ[lang]))
     _all_clear_if_nothing_said(result, lang)
     return {"id": submission.id, "questionnaire": questionnaire.slug,
             "submitted_at": submitted_at, "task_id": task.id if task else None,
@@ -117,7 +116,12 @@ def _answer_reading_tasks(enrollment: Enrollment, readings: list[rules_model.Rea
 
 def _all_clear_if_nothing_said(result: dict[str, Any], lang: str) -> None:
     if not result["advice"]:
-        result["advice"].append({"rule_id": None, "severity": None, "text": ALL_CLEAR[lang]})
+        result["advice"].append(_card(ALL_CLEAR[lang]))
+
+
+def _card(text: str) -> dict[str, Any]:
+    """A card of Suivi's own (no rule behind it)."""
+    return {"rule_id": None, "severity": None, "emergency": False, "text": text}
 
 
 def submit_readings(patient: Patient, raw_readings: list[dict[str, Any]],

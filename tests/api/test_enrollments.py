@@ -19,7 +19,7 @@ def test_enrolment_returns_an_activation_code_once(world, app):
     assert len(created["activation_code"].replace("-", "")) == 10
     assert created["activation_qr_svg"].startswith("data:image/svg+xml")
     assert created["enrollment"]["protocol"] == "ambulatory-general"
-    assert created["enrollment"]["protocol_version"] == 1
+    assert created["enrollment"]["protocol_version"] == 2  # the latest published
     listed = nurse.get(f"/api/v1/patients/{patient['id']}/enrollments").json
     assert [e["id"] for e in listed] == [created["enrollment"]["id"]]
     assert "activation_code" not in listed[0]

@@ -33,17 +33,26 @@ def test_fever_and_pain_reach_the_nurse_queue_and_her_phone(world, app, clock, r
     assert today.json["post_op_day"] == 1 and today.json["education"]
 
     response = submit(device, "daily-postop", daily(pain_now=8, pain_worst_24h=9,
-                                                    temperature=39.2))
+                                                    temperature=39.2, breathlessness="at_rest"))
     assert response.status_code == 201, response.json
     body = response.json
-    assert body["call_emergency"] is True
+    assert body["call_emergency"] is True  # breathless at rest: "call 15 now"
+    # One card per cause, and "call 15 now" hides "a nurse will call you within the hour".
+    assert [card["emergency"] for card in body["advice"] if card["rule_id"]] == [True]
     assert "15" in body["advice"][0]["text"]
     assert body["alerts_opened"]
 
     queue = nurse.get("/api/v1/alerts?status=open").json
     assert queue[0]["severity"] == "high"
     assert queue[0]["patient"]["id"] == patient["id"]
-    assert any(item.get("value") == "39.2" for item in queue[0]["evidence"])
+    by_cause = {alert["rule_group"]: alert for alert in queue}
+    assert set(by_cause) == {"infection", "vte", "pain"}  # one alert per cause
+    fever = by_cause["infection"]
+    assert (fever["rule"], fever["severity"]) == ("fever-high", "high")
+    assert any(item.get("value") == "39.2" for item in fever["evidence"])
+    # The lower rule of the same cause is evidence, not a second alert.
+    assert [item["related_rule"] for item in fever["evidence"] if "related_rule" in item] == \
+        ["fever"]
     assert queue[0]["due_by"] > queue[0]["created_at"]
     severities = [alert["severity"] for alert in queue]
     assert severities == sorted(severities, key=["high", "medium", "low"].index)

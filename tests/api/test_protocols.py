@@ -16,15 +16,15 @@ PROTOCOLS = Path(__file__).resolve().parents[2] / "questionnaires" / "protocols"
 
 @pytest.fixture
 def ambulatory() -> dict:
-    return yaml.safe_load((PROTOCOLS / "ambulatory-general.v1.yaml").read_text())
+    return yaml.safe_load((PROTOCOLS / "ambulatory-general.v2.yaml").read_text())
 
 
 def test_questionnaires_for_staff_and_patients(world, app):
     nurse = world.staff("nurse")
     _, device = world.patient_device(nurse)
     listed = device.get("/api/v1/questionnaires").json
-    assert {q["slug"] for q in listed} == {"daily-postop", "pain-nrs", "qor-15", "phq-9",
-                                           "vitals"}
+    assert {q["slug"] for q in listed} == {"daily-postop", "hf-symptoms", "pain-nrs", "qor-15",
+                                           "phq-9", "vitals"}
     english = nurse.get("/api/v1/questionnaires/daily-postop?lang=en").json
     french = device.get("/api/v1/questionnaires/daily-postop").json
     pain_en = next(i for i in english["items"] if i["link_id"] == "pain_now")
@@ -45,7 +45,7 @@ def test_protocols_listed_and_described(world):
     assert {p["slug"] for p in listed} >= {"ambulatory-general", "hip-knee-arthroplasty",
                                            "colorectal-eras", "heart-failure"}
     described = nurse.get("/api/v1/protocols/heart-failure?lang=en").json
-    assert described["versions"] == [1]
+    assert described["versions"] == [1, 2]
     assert described["alert_deadlines"]["high"] == {"minutes": 15}
     assert any(t["subject"].startswith("increase") or "weight" in t["subject"]
                for t in described["thresholds"])
@@ -58,23 +58,23 @@ def test_surgeon_publishes_a_new_version_without_changing_enrolled_patients(
     nurse = world.staff("nurse")
     patient = world.patient(nurse)
     enrollment = world.enrol(nurse, patient["id"])["enrollment"]
-    v2 = copy.deepcopy(ambulatory)
-    v2["version"] = 2
-    fever = next(rule for rule in v2["rules"] if rule["id"] == "fever")
+    v3 = copy.deepcopy(ambulatory)
+    v3["version"] = 3
+    fever = next(rule for rule in v3["rules"] if rule["id"] == "fever")
     fever["when"]["value"] = 38.0
-    published = surgeon.post("/api/v1/protocols", json=v2)
+    published = surgeon.post("/api/v1/protocols", json=v3)
     assert published.status_code == 201, published.json
-    assert published.json["versions"] == [1, 2]
-    # The enrolled patient stays on version 1 until moved explicitly.
+    assert published.json["versions"] == [1, 2, 3]
+    # The enrolled patient stays on version 2 until moved explicitly.
     listed = nurse.get(f"/api/v1/patients/{patient['id']}/enrollments").json
-    assert listed[0]["protocol_version"] == 1
+    assert listed[0]["protocol_version"] == 2
     moved = surgeon.post(f"/api/v1/patients/{patient['id']}/enrollments/{enrollment['id']}"
-                         "/protocol-version", json={"protocol_version": 2})
-    assert moved.status_code == 200 and moved.json["protocol_version"] == 2
+                         "/protocol-version", json={"protocol_version": 3})
+    assert moved.status_code == 200 and moved.json["protocol_version"] == 3
     assert audit_events(app, action="enrollment.move")
-    assert surgeon.post("/api/v1/protocols", json=v2).status_code == 409
-    assert nurse.post("/api/v1/protocols", json={**v2, "version": 3}).status_code == 403
-    assert count(app, ProtocolVersion, slug="ambulatory-general") == 2
+    assert surgeon.post("/api/v1/protocols", json=v3).status_code == 409
+    assert nurse.post("/api/v1/protocols", json={**v3, "version": 4}).status_code == 403
+    assert count(app, ProtocolVersion, slug="ambulatory-general") == 3
 
 
 def test_invalid_protocol_is_refused_field_by_field(world, app, ambulatory):
@@ -93,7 +93,7 @@ def test_invalid_protocol_is_refused_field_by_field(world, app, ambulatory):
     missing = surgeon.post("/api/v1/protocols", json={"title": {"fr": "x", "en": "x"}})
     assert missing.status_code == 422
     assert {"slug", "version"} <= set(missing.json["errors"]["json"])
-    assert count(app, ProtocolVersion, slug="ambulatory-general") == 1
+    assert count(app, ProtocolVersion, slug="ambulatory-general") == 2
 
 
 def test_dry_run_evaluates_and_stores_nothing(world, app):

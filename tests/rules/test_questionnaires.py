@@ -13,7 +13,7 @@ from rules.loader_questionnaire import load_questionnaire, load_questionnaires
 from rules.model import ContentError, Text
 from rules.questionnaire import AnswerError, readings_from_answers, validate_answers
 
-SLUGS = {"daily-postop", "pain-nrs", "qor-15", "phq-9", "vitals"}
+SLUGS = {"daily-postop", "hf-symptoms", "pain-nrs", "qor-15", "phq-9", "vitals"}
 
 
 def test_every_shipped_questionnaire_loads(questionnaires):
