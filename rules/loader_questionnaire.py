@@ -147,9 +147,28 @@ class _Checker:
                          f"{', '.join(rtype.codes)}, in that order", link_id)
             elif rtype.kind != "code" and codes:
                 self.add(f"{where}.choices", f"a {reading} reading has no choices", link_id)
+            if rtype is not None and isinstance(item.get("units"), list):
+                self._units(rtype, item["units"], f"{where}.units", link_id)
         if isinstance(item.get("enable_when"), dict):
             earlier.pop(link_id, None)  # an item cannot depend on itself
             self._condition(item["enable_when"], f"{where}.enable_when", link_id, earlier)
+
+    def _units(self, rtype: Any, units: list, field: str, link_id: Any) -> None:
+        """The units a patient may choose: each accepted for the reading, each unit once."""
+        if rtype.kind in ("code", "boolean"):
+            self.add(field, f"a {rtype.slug} reading has no unit to choose", link_id)
+            return
+        chosen: dict[Any, str] = {}  # conversion → first spelling listed
+        for unit in units:
+            convert = rtype.accepted_units.get(unit) if isinstance(unit, str) else None
+            if convert is None:
+                accepted = ", ".join(repr(u) for u in rtype.accepted_units)
+                self.add(field, f"{unit!r} is not a unit of {rtype.slug} (use {accepted})",
+                         link_id)
+            elif convert in chosen:
+                self.add(field, f"{unit!r} is the same unit as {chosen[convert]!r}", link_id)
+            else:
+                chosen[convert] = unit
 
     def _condition(self, cond: dict, field: str, link_id: Any, earlier: dict[str, int]) -> None:
         for key in ("all", "any"):
@@ -316,6 +335,7 @@ def _build_item(raw: Mapping[str, Any]) -> Item:
         min_label=_text(raw.get("min_label")),
         max_label=_text(raw.get("max_label")),
         max_length=raw.get("max_length"),
+        units=tuple(raw.get("units", ())),
     )
 
 

@@ -120,6 +120,9 @@ class Item:
     min_label: Text | None = None
     max_label: Text | None = None
     max_length: int | None = None
+    # A reading item's units the patient may choose from (first = shown first); a bare
+    # number answer is always in ``unit``, another unit is sent as {value, unit}.
+    units: tuple[str, ...] = ()
 
     def choice(self, code: str) -> Choice | None:
         return next((c for c in self.choices if c.code == code), None)
@@ -141,6 +144,7 @@ class Item:
             "min_label": text(self.min_label),
             "max_label": text(self.max_label),
             "unit": self.unit,
+            "units": list(self.units),
             "reading": self.reading,
             "max_length": self.max_length,
             "choices": [c.to_dict(lang) for c in self.choices],

@@ -137,7 +137,10 @@ def _date(name: str, value: Any) -> date:
 
 
 def _reading_value(item: Item, value: Any) -> Decimal | bool | str:
-    """A reading item's answer: a bare value in the canonical unit or {value, unit}."""
+    """A reading item's answer: a bare value in the item's ``unit`` (the canonical unit of
+    the reading), or ``{value, unit}`` in any unit accepted for the reading (the item's
+    ``units`` are those offered to the patient, e.g. glucose in g/L, mmol/L or mg/dL).
+    A numeric string may use the decimal comma ("1,2")."""
     unit = item.unit
     if isinstance(value, Mapping):
         if set(value) - {"value", "unit"} or "value" not in value:

@@ -22,8 +22,10 @@ from rules.model import Reading
 
 Kind = Literal["decimal", "integer", "boolean", "code"]
 
-# 180.16 g/mol is the molar mass of glucose: 1 mmol/L = 18.016 mg/dL.
-GLUCOSE_MG_DL_PER_MMOL_L = Decimal("18.016")
+# 180.16 g/mol is the molar mass of glucose: 1 mmol/L = 18.016 mg/dL, and
+# 1 g/L (the unit of French meters) = 1000 / 180.16 mmol/L, about 5.551 mmol/L.
+GLUCOSE_MOLAR_MASS = Decimal("180.16")  # g/mol
+GLUCOSE_MG_DL_PER_MMOL_L = GLUCOSE_MOLAR_MASS / 10  # 18.016
 KG_PER_LB = Decimal("0.45359237")  # exact, international avoirdupois pound (1959)
 ACVPU = ("A", "C", "V", "P", "U")
 
@@ -55,6 +57,10 @@ def _grams(v: Decimal) -> Decimal:
 
 def _mg_dl(v: Decimal) -> Decimal:
     return v / GLUCOSE_MG_DL_PER_MMOL_L
+
+
+def _g_l(v: Decimal) -> Decimal:
+    return v * 1000 / GLUCOSE_MOLAR_MASS
 
 
 @dataclass(frozen=True)
@@ -133,10 +139,11 @@ READING_TYPES: Mapping[str, ReadingType] = {
         ),
         ReadingType(
             "glucose", "mmol/L", "decimal", Decimal("0.5"), Decimal("40"),
-            {**_units("mmol/L", "mmol/l"), "mg/dL": _mg_dl, "mg/dl": _mg_dl},
+            {**_units("mmol/L", "mmol/l"), "mg/dL": _mg_dl, "mg/dl": _mg_dl,
+             "g/L": _g_l, "g/l": _g_l},
             Decimal("0.1"),
-            why="Capillary glucose meters read about 0.6-33.3 mmol/L (10-600 mg/dL) and "
-            "show LO/HI outside; the margin allows laboratory values.",
+            why="Capillary glucose meters read about 0.6-33.3 mmol/L (10-600 mg/dL, "
+            "0.10-6.00 g/L) and show LO/HI outside; the margin allows laboratory values.",
         ),
         ReadingType(
             "pain", "{score}", "integer", Decimal("0"), Decimal("10"),
@@ -199,19 +206,44 @@ def _aware_utc(measured_at: Any) -> datetime:
     return measured_at.astimezone(UTC)
 
 
-def _hint(rtype: ReadingType, raw: Decimal, unit: str) -> str:
-    """Why a value is probably wrong: a misplaced decimal point and/or a unit mix-up."""
+def _canonical(rtype: ReadingType, convert: Callable[[Decimal], Decimal],
+               raw: Decimal) -> Decimal | None:
+    """``raw`` converted to the canonical unit and rounded to its resolution, if plausible.
+
+    Plausibility is always judged in the canonical unit, after conversion and rounding.
+    """
     lo, hi = rtype.plausible_min, rtype.plausible_max
     assert lo is not None and hi is not None  # numeric types always have a range
+    converted = convert(raw)
+    # Far-off values are refused before rounding: quantize() fails on huge numbers.
+    if not lo - 1 <= converted <= hi + 1:
+        return None
+    canonical = converted.quantize(rtype.resolution, rounding=ROUND_HALF_UP)
+    return canonical if lo <= canonical <= hi else None
+
+
+def _hint(rtype: ReadingType, raw: Decimal, unit: str) -> str:
+    """Why a value is probably wrong: a misplaced decimal point and/or a unit mix-up.
+
+    Each suggestion is made only when it is true: the value with its decimal point moved,
+    or the same number in another accepted unit, would be plausible.
+    """
     hints = []
     convert = rtype.accepted_units[unit]
-    tenth = convert(raw / 10)
-    if lo <= tenth <= hi and (rtype.kind != "integer" or tenth == tenth.to_integral_value()):
+    tenth = raw / 10
+    if _canonical(rtype, convert, tenth) is not None and (
+            rtype.kind != "integer" or tenth == tenth.to_integral_value()):
         hints.append("check the decimal point")
+    tried = {convert}  # one suggestion per unit, not per spelling of it
+    meant = []
     for other, other_convert in rtype.accepted_units.items():
-        if other_convert not in (_identity, convert) and lo <= other_convert(raw) <= hi:
-            hints.append(f"was it measured in {other}?")
-            break
+        if other_convert in tried:
+            continue
+        tried.add(other_convert)
+        if _canonical(rtype, other_convert, raw) is not None:
+            meant.append(f"{_fmt(raw)} {other}".strip())
+    if meant:
+        hints.append(f"did you mean {' or '.join(meant)}?")
     return "; " + (", or ".join(hints) if hints else "check the value and its unit")
 
 
@@ -219,8 +251,10 @@ def normalise_value(type: str, value: Any, unit: str | None = None) -> Decimal |
     """``value`` of a ``type`` reading in its canonical unit, plausibility-checked.
 
     ``unit`` None means the canonical unit. Numbers are converted, then rounded half-up
-    to the resolution of home devices (0.1 °C, 0.1 kg, 0.1 mmol/L, whole beats...).
-    Raises :class:`ReadingError` naming the field and saying why.
+    to the resolution of home devices (0.1 °C, 0.1 kg, 0.1 mmol/L, whole beats...), and
+    only then checked against the plausible range. Numeric strings may use the French
+    decimal comma ("1,2"). Raises :class:`ReadingError` naming the field and saying why;
+    an implausible value says which other accepted unit would have made it plausible.
     """
     rtype = READING_TYPES.get(type)
     if rtype is None:
@@ -237,6 +271,9 @@ def normalise_value(type: str, value: Any, unit: str | None = None) -> Decimal |
             raise ReadingError("value", f"{type}: {value!r} is not one of {allowed}")
         return code
 
+    if unit is not None and not isinstance(unit, str):
+        raise ReadingError("unit", f"{type}: unit {unit!r} is not a unit (expected text, "
+                                   f"e.g. {rtype.unit!r})")
     unit_key = rtype.unit if unit is None else unit.strip()
     convert = rtype.accepted_units.get(unit_key)
     if convert is None:
@@ -246,14 +283,11 @@ def normalise_value(type: str, value: Any, unit: str | None = None) -> Decimal |
         raw = to_decimal(value, type)
     except ValueError as exc:
         raise ReadingError("value", str(exc)) from None
-    lo, hi = rtype.plausible_min, rtype.plausible_max
-    assert lo is not None and hi is not None  # numeric types always have a range
-    converted = convert(raw)
-    # Far-off values are refused before rounding: quantize() fails on huge numbers.
-    plausible = lo - 1 <= converted <= hi + 1
-    canonical = converted.quantize(rtype.resolution, rounding=ROUND_HALF_UP) if plausible \
-        else converted
-    if not plausible or canonical < lo or canonical > hi:
+    canonical = _canonical(rtype, convert, raw)
+    if canonical is None:
+        lo, hi = rtype.plausible_min, rtype.plausible_max
+        assert lo is not None and hi is not None
+        converted = convert(raw)
         shown = f"{_fmt(raw)} {unit_key}".strip()
         if convert is not _identity and abs(converted) < 10**9:
             shown += f" (= {_fmt(converted.quantize(rtype.resolution))} {rtype.unit})"

@@ -2,6 +2,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from backend.schemas import LangArgs, Timestamp, VersionNumber
 from backend.teams.schemas import Slug
+from rules.units import READING_TYPES
 
 
 class ProtocolUpload(Schema):
@@ -75,13 +76,26 @@ class Spo2ScaleIn(Schema):
 class DryRunSubmission(Schema):
     questionnaire = fields.String(required=True, validate=Slug)
     submitted_at = Timestamp(required=True)
-    answers = fields.Dict(keys=fields.String(), required=True)
+    answers = fields.Dict(keys=fields.String(), required=True,
+                          metadata={"description": "as in POST /api/v1/me/submissions"})
+
+
+def _accepted_units() -> str:
+    return "; ".join(f"{slug}: {', '.join(u for u in t.accepted_units if u)}"
+                     for slug, t in READING_TYPES.items() if t.accepted_units)
 
 
 class ReadingIn(Schema):
     type = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    value = fields.Raw(required=True, allow_none=False)
-    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    value = fields.Raw(required=True, allow_none=False, metadata={
+        "description": "a number (or a numeric string, decimal comma accepted: \"1,2\"); "
+                       "true/false for supplemental_oxygen; A, C, V, P or U for "
+                       "consciousness"})
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20),
+                         metadata={"description": "the unit of value (default: the type's "
+                                   "canonical unit, in which it is stored; a unit that is not "
+                                   "accepted is a 422 on readings.<i>.unit). Accepted: "
+                                   + _accepted_units()})
     measured_at = Timestamp(required=True)
 
 

@@ -20,4 +20,6 @@ class QuestionnaireOut(Schema):
     score = fields.String(allow_none=True)
     min_answers = fields.Integer()
     items = fields.List(fields.Dict(), metadata={
-        "description": "items with link_id, type, text, bounds, unit, choices, enable_when"})
+        "description": "items with link_id, type, text, bounds, unit, choices, enable_when; "
+                       "a reading item's `unit` is the unit of a bare number answer and its "
+                       "`units` the units the patient may choose (first shown first)"})

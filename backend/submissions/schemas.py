@@ -4,12 +4,25 @@ from backend.protocols.schemas import ReadingIn
 from backend.schemas import Timestamp
 from backend.teams.schemas import Slug
 
+ANSWERS_DOC = (
+    "{link_id: value}, each value as its item's type says (GET /api/v1/questionnaires/"
+    "{slug}): a number, true/false, a choice code, a list of codes, text, or a date "
+    "YYYY-MM-DD. Numbers may be strings with a decimal comma (\"38,5\"). The answer to a "
+    "`reading` item is a bare number in the item's `unit` (the reading's canonical unit), "
+    "or {\"value\": 1.2, \"unit\": \"g/L\"} in any unit accepted for the reading (see "
+    "ReadingIn.unit); the item's `units` are the units offered to the patient, the first "
+    "shown first. Readings are stored in the canonical unit (glucose: mmol/L). A refused "
+    "answer, a unit not accepted included, is a 422 naming the item "
+    "(errors.json.answers.<link_id>).")
+
 
 class SubmissionIn(Schema):
     questionnaire = fields.String(required=True, validate=Slug)
     task_id = fields.UUID(allow_none=True)
     submitted_at = Timestamp(metadata={"description": "default: when received"})
-    answers = fields.Dict(keys=fields.String(), required=True)
+    answers = fields.Dict(keys=fields.String(), required=True, metadata={
+        "description": ANSWERS_DOC,
+        "example": {"glucose": {"value": 1.2, "unit": "g/L"}, "weight": "72,5"}})
     readings = fields.List(fields.Nested(ReadingIn), load_default=list)
 
 

@@ -2,7 +2,8 @@
 
 Run by test_gui.py in its own process, so Kivy's global state stays out of pytest:
 
-    python gui_driver.py SERVER_URL OFFLINE_URL ACTIVATION_CODE ARTIFACTS_DIR RESULT_JSON
+    [SUIVI_GUI_SCENARIO=daily|glucose] python gui_driver.py SERVER_URL OFFLINE_URL \
+        ACTIVATION_CODE ARTIFACTS_DIR RESULT_JSON
 
 Touches go through Kivy's input path (UnitTestTouch: window → ScreenManager → widget),
 widgets are found by their kv ``id``. The script is a generator: it yields a condition
@@ -177,11 +178,7 @@ def answer_questionnaire(driver: Driver, app: SuiviApp, answers: dict, shots: bo
 def script(driver: Driver, app: SuiviApp):
     server_url, offline_url, code = sys.argv[1:4]
     app._open_url = driver.result["opened"].append
-    activation = app.root.get_screen("activation")
-    yield until(lambda: app.root.current == "activation", "the activation screen")
-    yield from driver.type_text(activation.ids.code_input, code.lower())
-    yield from driver.shot("activation")
-    yield from driver.tap(activation.ids.activate_button)
+    yield from activate(driver, app, code)
 
     today = app.root.get_screen("today")
     yield until(lambda: app.root.current == "today" and today.teleconsultation
@@ -232,11 +229,85 @@ def script(driver: Driver, app: SuiviApp):
     driver.result["waiting_after_retry"] = app.waiting
 
 
+def activate(driver: Driver, app: SuiviApp, code: str, shots: bool = True):
+    activation = app.root.get_screen("activation")
+    yield until(lambda: app.root.current == "activation", "the activation screen")
+    yield from driver.type_text(activation.ids.code_input, code.lower())
+    if shots:
+        yield from driver.shot("activation")
+    yield from driver.tap(activation.ids.activate_button)
+
+
+def glucose_script(driver: Driver, app: SuiviApp):
+    """Vitals on a French g/L meter: the unit is asked, g/L first, and sent with the value."""
+    code = sys.argv[3]
+    sent = driver.result["sent"] = []
+    send = app.service.api.submit
+
+    def spy(body, key):  # what leaves the phone, as the server receives it
+        sent.append(body)
+        return send(body, key)
+
+    app.service.api.submit = spy
+    yield from activate(driver, app, code, shots=False)
+    today = app.root.get_screen("today")
+    yield until(lambda: app.root.current == "today" and today.ids.tasks.children
+                and app.worker.pending == 0, "today's tasks")
+    vitals = next(b for b in today.ids.tasks.children
+                  if b.task and b.task["questionnaire"] == "vitals")
+    yield from driver.tap(vitals)
+    yield until(lambda: app.root.current == "questionnaire", "the vitals questionnaire")
+    screen = app.root.get_screen("questionnaire")
+    while screen.session.current["link_id"] != "glucose":  # the other readings: skipped
+        index, link_id = screen.session.index, screen.session.current["link_id"]
+        if link_id == "weight":
+            yield from driver.type_text(screen.entry.ids.entry, "72,5")
+        yield from driver.tap(screen.ids.next_button)
+        yield until(lambda i=index: screen.session.index == i + 1, f"the page after {link_id}")
+
+    def units() -> dict:
+        return {b.value: {"label": b.text, "selected": b.selected, "fill": list(b.fill)}
+                for b in screen.unit_buttons()}
+
+    entry = screen.entry.ids.entry
+    driver.result["opened_with"] = {"units": units(), "unit_label": screen.entry.unit,
+                                    "question": screen.question}
+    yield from driver.shot("questionnaire-glucose-units")
+    # 120 typed on the g/L preselection: refused on the page, with the unit it fits.
+    yield from driver.type_text(entry, "120")
+    yield from driver.tap(screen.ids.next_button)
+    yield until(lambda: screen.error, "the local check")
+    driver.result["error"] = screen.error
+    yield from driver.shot("questionnaire-glucose-error")
+    [mmol] = [b for b in screen.unit_buttons() if b.value == "mmol/L"]
+    yield from driver.tap(mmol)
+    yield until(lambda: screen.session.unit() == "mmol/L", "mmol/L chosen")
+    driver.result["after_mmol"] = {"units": units(), "unit_label": screen.entry.unit,
+                                   "error": screen.error}
+    [grams] = [b for b in screen.unit_buttons() if b.value == "g/L"]
+    yield from driver.tap(grams)
+    yield until(lambda: screen.session.unit() == "g/L", "g/L chosen again")
+    yield from driver.type_text(entry, "1,2")
+    yield from driver.shot("questionnaire-glucose")
+    driver.result["before_sending"] = {"units": units(), "unit_label": screen.entry.unit,
+                                       "text": entry.text}
+    yield from driver.tap(screen.ids.next_button)
+    yield until(lambda: screen.session.current["link_id"] == "consciousness", "the last page")
+    yield from driver.tap(screen.ids.next_button)  # Envoyer (consciousness left blank)
+    yield until(lambda: app.root.current == "advice" and app.worker.pending == 0,
+                "the advice screen")
+    driver.result["waiting"] = app.waiting
+
+
+SCRIPTS = {"daily": script, "glucose": glucose_script}
+
+
 def main() -> None:
     artifacts, result_path = Path(sys.argv[4]), Path(sys.argv[5])
     artifacts.mkdir(parents=True, exist_ok=True)
     app = SuiviApp(server_url=sys.argv[1])
-    driver = Driver(app, artifacts, result_path, script)
+    scenario = SCRIPTS[os.environ.get("SUIVI_GUI_SCENARIO", "daily")]
+    driver = Driver(app, artifacts, result_path, scenario)
     app.bind(on_start=driver.start)
     app.run()
 

@@ -39,13 +39,13 @@ def display():
     xvfb.wait(timeout=10)
 
 
-def run_app(display: str, tmp_path: Path, *args: str) -> dict:
+def run_app(display: str, tmp_path: Path, *args: str, scenario: str = "daily") -> dict:
     result = tmp_path / "result.json"
     (tmp_path / "phone").mkdir()
     env = {**os.environ, "DISPLAY": display, "KIVY_NO_ARGS": "1", "KIVY_LOG_MODE": "PYTHON",
            "KIVY_HOME": str(tmp_path / "kivy"),
            "XDG_CONFIG_HOME": str(tmp_path / "phone"),  # the app's user_data_dir
-           "SDL_AUDIODRIVER": "dummy"}
+           "SDL_AUDIODRIVER": "dummy", "SUIVI_GUI_SCENARIO": scenario}
     log = tmp_path / "app.log"
     with log.open("w") as output:
         try:
@@ -91,3 +91,44 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
     assert count(app, Submission) == 2
     assert {"mobile-activation.png", "mobile-today.png", "mobile-advice.png",
             "mobile-today-offline.png"} <= set(seen["screenshots"])
+
+
+@pytest.mark.slow
+def test_glucose_is_entered_in_the_unit_of_the_patients_meter(
+        world, app, live_server, closed_url, display, tmp_path):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, given_name="Paul", family_name="Girard")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    code = world.enrol(nurse, patient["id"], "heart-failure", yesterday)["activation_code"]
+
+    seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="glucose")
+
+    opened = seen["opened_with"]
+    assert list(opened["units"]) == ["g/L", "mmol/L", "mg/dL"]
+    assert [u["selected"] for u in opened["units"].values()] == [True, False, False]
+    assert opened["unit_label"] == "g/L" and opened["question"] == "Glycémie capillaire"
+    chosen, other = opened["units"]["g/L"], opened["units"]["mmol/L"]
+    assert chosen["fill"] != other["fill"]  # the chosen unit is filled, the others are pale
+    assert seen["error"] == ("Saisissez une valeur entre 0,09 et 7,21 g/L. Vouliez-vous dire "
+                             "120 mg/dL ? Si oui, touchez cette unité.")
+    after = seen["after_mmol"]
+    assert [u["selected"] for u in after["units"].values()] == [False, True, False]
+    assert after["unit_label"] == "mmol/L" and after["error"] == ""
+    before = seen["before_sending"]
+    assert before["text"] == "1,2" and before["unit_label"] == "g/L"
+    assert [u["selected"] for u in before["units"].values()] == [True, False, False]
+
+    [body] = seen["sent"]  # never a bare number: the value goes with its unit
+    assert body["answers"] == {"weight": {"value": 72.5, "unit": "kg"},
+                               "glucose": {"value": 1.2, "unit": "g/L"}}
+    assert seen["waiting"] == 0
+    with app.app_context():
+        from sqlalchemy import select
+
+        from backend import db
+        from backend.submissions.models import Reading
+
+        stored = {r.type: (r.value, r.unit) for r in db.session().scalars(select(Reading))}
+    assert stored == {"glucose": ("6.7", "mmol/L"), "weight": ("72.5", "kg")}
+    assert {"mobile-questionnaire-glucose.png", "mobile-questionnaire-glucose-units.png",
+            "mobile-questionnaire-glucose-error.png"} <= set(seen["screenshots"])

@@ -6,9 +6,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from suivi_app.core.api import ApiClient, AuthError, NetworkError, ValidationError
 from suivi_app.core.service import PatientService
 
+from backend import db
 from backend.submissions.models import Reading, Submission
 from tests.helpers import count, daily
 
@@ -158,3 +160,38 @@ def test_what_only_the_phone_got_wrong_does_not_hold_an_answer_back(
     report = phone.sync()
     assert list(report.sent) == [item.key] and report.sent[item.key]["task_id"] is None
     assert count(app, Submission) == 1
+
+
+def test_glucose_read_in_g_per_litre_reaches_the_server_in_mmol_per_litre(
+        world, app, nurse, live_server, tmp_path):
+    phone = _phone(world, nurse, live_server, tmp_path, protocol="heart-failure")
+    vitals = next(t for t in phone.refresh().today["tasks"] if t["questionnaire"] == "vitals")
+    session = phone.session_for(vitals)  # the server's vitals: glucose offers its units
+    session.go_to("glucose")
+    assert session.current["units"] == ["g/L", "mmol/L", "mg/dL"] and session.unit() == "g/L"
+    assert session.set_text("1,2") is None
+    item = phone.save(session, vitals)
+    assert item.body["answers"] == {"glucose": {"value": 1.2, "unit": "g/L"}}
+    assert phone.sync().sent[item.key]["id"]
+    with app.app_context():
+        [reading] = db.session().scalars(select(Reading))
+        assert (reading.type, reading.value, reading.unit) == ("glucose", "6.7", "mmol/L")
+
+
+def test_a_refused_glucose_reading_is_corrected_by_tapping_the_right_unit(
+        world, app, nurse, live_server, tmp_path):
+    phone = _phone(world, nurse, live_server, tmp_path, protocol="heart-failure")
+    item = phone.outbox.add_readings([{"type": "glucose", "value": 120, "unit": "g/L"}])
+    [refused] = phone.sync().refused
+    assert "did you mean 120 mg/dL?" in refused.error
+
+    session = phone.session_to_fix(refused)
+    assert session.value() == 120 and session.unit() == "g/L"
+    assert "Vouliez-vous dire 120 mg/dL ?" in session.next()
+    session.set_unit("mg/dL")
+    assert session.next() is None
+    phone.save(session, amend_key=item.key)
+    assert list(phone.sync().sent) == [item.key]
+    with app.app_context():
+        [reading] = db.session().scalars(select(Reading))
+        assert (reading.value, reading.unit) == ("6.7", "mmol/L")

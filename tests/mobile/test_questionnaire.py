@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
-from suivi_app.core.questionnaire import QuestionnaireSession, input_kind
+from suivi_app.core.questionnaire import QuestionnaireSession, input_kind, unit_choices
 
 from rules.loader import load_questionnaires
 from rules.questionnaire import AnswerError, validate_answers
@@ -86,3 +88,104 @@ def test_english_patients_get_english_checks():
     session = QuestionnaireSession(definition("vitals", "en"), lang="en")
     session.go_to("spo2")
     assert session.set_text("101") == "Please enter a value between 50 and 100 %."
+
+
+# -- readings in the unit of the patient's device ------------------------------------------
+def glucose_page(lang: str = "fr") -> QuestionnaireSession:
+    session = QuestionnaireSession(definition("vitals", lang), lang=lang)
+    session.go_to("glucose")
+    return session
+
+
+def test_the_glucose_page_offers_the_units_of_home_meters_g_per_litre_first():
+    session = glucose_page()
+    assert unit_choices(session.current) == ["g/L", "mmol/L", "mg/dL"]
+    assert session.unit() == "g/L"  # preselected: French meters show g/L
+    assert input_kind(session.current) == "number"
+    assert session.set_text("1,2") is None  # decimal comma
+    assert session.answers() == {"glucose": {"value": 1.2, "unit": "g/L"}}
+    session.set_unit("mmol/L")
+    assert session.answers() == {"glucose": {"value": 1.2, "unit": "mmol/L"}}
+    with pytest.raises(ValueError):
+        session.set_unit("kg")
+    # The server stores what the patient meant, in mmol/L.
+    assert validate_answers(QUESTIONNAIRES["vitals"], {
+        "glucose": {"value": 1.2, "unit": "g/L"}})["glucose"] == Decimal("6.7")
+
+
+def test_a_measured_value_is_never_sent_without_its_unit():
+    session = QuestionnaireSession(definition("daily-postop"), daily())
+    session.go_to("temperature")
+    session.set_text("39,2")
+    assert session.answers()["temperature"] == {"value": 39.2, "unit": "Cel"}
+    assert session.answers()["pain_now"] == daily()["pain_now"]  # a score is not a reading
+    vitals = QuestionnaireSession(definition("vitals"))
+    vitals.go_to("weight")
+    vitals.set_text("72,5")
+    vitals.go_to("consciousness")
+    vitals.set("A")
+    assert vitals.answers() == {"weight": {"value": 72.5, "unit": "kg"}, "consciousness": "A"}
+
+
+@pytest.mark.parametrize(("unit", "text", "expected"), [
+    ("g/L", "120", "Saisissez une valeur entre 0,09 et 7,21 g/L. Vouliez-vous dire "
+                   "120 mg/dL ? Si oui, touchez cette unité."),
+    ("mmol/L", "0,3", "Saisissez une valeur entre 0,5 et 40 mmol/L. Vouliez-vous dire "
+                      "0,3 g/L ? Si oui, touchez cette unité."),
+    ("mg/dL", "1,2", "Saisissez une valeur entre 9 et 721 mg/dL. Vouliez-vous dire "
+                     "1,2 g/L ou 1,2 mmol/L ? Si oui, touchez cette unité."),
+    ("mg/dL", "20000", "Saisissez une valeur entre 9 et 721 mg/dL."),  # no unit fits
+    ("g/L", "0,09", None),
+    ("mmol/L", "1,2", None),  # a real severe hypoglycaemia: sent, and the rules alert
+])
+def test_an_implausible_glucose_says_in_which_unit_it_would_fit(unit, text, expected):
+    session = glucose_page()
+    session.set_unit(unit)
+    assert session.set_text(text) == expected
+
+
+def test_english_unit_hint():
+    session = glucose_page("en")
+    assert session.set_text("120") == ("Please enter a value between 0.09 and 7.21 g/L. "
+                                       "Did you mean 120 mg/dL? If so, tap that unit.")
+
+
+@pytest.mark.parametrize("unit", ["g/L", "mmol/L", "mg/dL"])
+@pytest.mark.parametrize("value", [0.08, 0.09, 0.45, 0.5, 1.2, 6, 7.21, 7.22, 8, 9, 39.9, 40,
+                                   40.04, 40.05, 40.1, 120, 720, 721, 722])
+def test_local_glucose_checks_agree_with_the_server_in_every_unit(unit, value):
+    session = glucose_page()
+    session.set_unit(unit)
+    session.set(value)
+    try:
+        validate_answers(QUESTIONNAIRES["vitals"], session.answers())
+        server_ok = True
+    except AnswerError:
+        server_ok = False
+    assert (session.problems() == {}) == server_ok, (session.problems(), session.answers())
+
+
+def test_an_answer_reopened_to_be_corrected_keeps_its_unit():
+    sent = {"glucose": {"value": 120, "unit": "g/L"}, "weight": 70}
+    session = QuestionnaireSession(definition("vitals"), sent)
+    session.go_to("glucose")
+    assert session.value() == 120 and session.unit() == "g/L"
+    assert session.unit("weight") == "kg"
+    session.set_unit("mg/dL")
+    assert session.next() is None
+    assert session.answers()["glucose"] == {"value": 120, "unit": "mg/dL"}
+
+
+def test_a_glucose_reading_task_asks_the_unit_too():
+    from suivi_app.core.service import _reading
+
+    session = QuestionnaireSession.for_reading("glucose")
+    assert unit_choices(session.current) == ["g/L", "mmol/L", "mg/dL"]
+    assert session.set_text("1,05") is None
+    assert _reading(session.current, session.answers()) == {
+        "type": "glucose", "value": 1.05, "unit": "g/L"}
+    weight = QuestionnaireSession.for_reading("weight")
+    assert unit_choices(weight.current) == [] and weight.unit() == "kg"
+    weight.set_text("72,5")
+    assert _reading(weight.current, weight.answers()) == {
+        "type": "weight", "value": 72.5, "unit": "kg"}

@@ -453,3 +453,73 @@ def test_load_content_includes_questionnaires_and_their_yaml():
     assert set(content.raw["questionnaires"]) == SLUGS
     assert content.raw["questionnaires"]["qor-15"]["items"][14]["link_id"] == "q15"
     json.dumps(content.raw)  # stored as JSON in the database
+
+
+# --- units a patient may choose for a reading ------------------------------------------
+
+
+def test_vitals_glucose_offers_the_units_of_home_meters(questionnaires):
+    vitals = questionnaires["vitals"]
+    assert vitals.version == 2  # version 1 had no units: a stored version never changes
+    glucose = vitals.item("glucose")
+    assert glucose.units == ("g/L", "mmol/L", "mg/dL")  # French meters first
+    served = glucose.to_dict("fr")
+    assert served["unit"] == "mmol/L" and served["units"] == ["g/L", "mmol/L", "mg/dL"]
+    assert vitals.item("weight").to_dict("en")["units"] == []
+
+
+def test_units_must_be_units_of_the_reading(tmp_path, raw_questionnaires):
+    data = copy.deepcopy(raw_questionnaires["vitals"])
+    item(data, "glucose")["units"] = ["g/L", "mmol/l", "mmol/L", "kg"]
+    item(data, "supplemental_oxygen")["units"] = ["%"]
+    assert issues_of(tmp_path, data, "vitals.yaml") == [
+        "vitals.yaml: item supplemental_oxygen: field items[6].units: "
+        "a supplemental_oxygen reading has no unit to choose",
+        "vitals.yaml: item glucose: field items[8].units: "
+        "'mmol/L' is the same unit as 'mmol/l'",
+        "vitals.yaml: item glucose: field items[8].units: 'kg' is not a unit of glucose "
+        "(use 'mmol/L', 'mmol/l', 'mg/dL', 'mg/dl', 'g/L', 'g/l')",
+    ]
+
+
+def test_units_only_on_reading_items(tmp_path, raw_questionnaires):
+    data = daily(raw_questionnaires)
+    item(data, "pain_now")["units"] = ["{score}"]
+    item(data, "temperature")["units"] = []
+    issues = issues_of(tmp_path, data)
+    assert len(issues) == 2, issues
+    assert issues[0].startswith("daily-postop.yaml: item pain_now: field items[0]: ")
+    assert issues[0].endswith("should not be valid under {'required': ['units']}")
+    assert issues[1].startswith("daily-postop.yaml: item temperature: field items[3].units: "
+                                "[] should be non-empty")
+
+
+@pytest.mark.parametrize(("answer", "stored"), [
+    ({"value": 1.2, "unit": "g/L"}, Decimal("6.7")),
+    ({"value": "1,2", "unit": "g/L"}, Decimal("6.7")),  # decimal comma
+    ({"value": 120, "unit": "mg/dL"}, Decimal("6.7")),
+    ({"value": "6,7", "unit": "mmol/L"}, Decimal("6.7")),
+    (6.7, Decimal("6.7")),  # a bare number is in the item's unit, mmol/L
+    ("1,2", Decimal("1.2")),
+])
+def test_glucose_answer_in_any_offered_unit_is_kept_in_mmol_per_litre(
+        questionnaires, now, answer, stored):
+    vitals = questionnaires["vitals"]
+    cleaned = validate_answers(vitals, {"glucose": answer})
+    assert cleaned == {"glucose": stored}
+    # Stored answers are the cleaned ones: read again, they mean the same (mmol/L).
+    assert validate_answers(vitals, json.loads(json.dumps({"glucose": float(stored)}))) == cleaned
+    [reading] = readings_from_answers(vitals, {"glucose": answer}, now)
+    assert (reading.value, reading.unit) == (stored, "mmol/L")
+
+
+def test_glucose_answer_refusals_name_the_item_and_the_likely_unit(questionnaires):
+    with pytest.raises(AnswerError) as exc:
+        validate_answers(questionnaires["vitals"], {"glucose": {"value": "0,3",
+                                                                "unit": "mmol/L"}})
+    assert exc.value.errors == {"glucose": "glucose: 0.3 mmol/L is outside the plausible "
+                                "range 0.5–40 mmol/L; did you mean 0.3 g/L?"}
+    for unit in ("mmol", 5):
+        with pytest.raises(AnswerError) as exc:
+            validate_answers(questionnaires["vitals"], {"glucose": {"value": 1.2, "unit": unit}})
+        assert exc.value.errors["glucose"].startswith(f"glucose: unit {unit!r} is not")

@@ -43,9 +43,39 @@ READINGS: dict[str, ReadingSpec] = {
 UNIT_LABELS = {"Cel": "°C", "mm[Hg]": "mmHg", "{score}": "", "/min": "/min"}
 
 
-def unit_label(item: dict) -> str:
-    unit = item.get("unit") or ""
+@dataclass(frozen=True)
+class UnitSpec:
+    factor: float  # a value in this unit × factor = the value in the reading's canonical unit
+    decimals: int  # how precisely a home device shows it
+
+
+# The units a patient may choose for a reading, as rules/units.py converts them (the
+# canonical unit has factor 1). 1 g/L = 1000 / 180.16 mmol/L (molar mass of glucose).
+GLUCOSE_MOLAR_MASS = 180.16
+UNITS: dict[str, dict[str, UnitSpec]] = {
+    "glucose": {"mmol/L": UnitSpec(1.0, 1), "g/L": UnitSpec(1000 / GLUCOSE_MOLAR_MASS, 2),
+                "mg/dL": UnitSpec(10 / GLUCOSE_MOLAR_MASS, 0)},
+}
+# A reading task has no questionnaire item: the units it offers, first shown first (as the
+# vitals questionnaire's item; French meters show g/L).
+TASK_UNITS: dict[str, list[str]] = {"glucose": ["g/L", "mmol/L", "mg/dL"]}
+
+
+def unit_label(item: dict, unit: str | None = None) -> str:
+    """How a unit is shown (°C for Cel); ``unit`` None: the item's own unit."""
+    unit = (unit or item.get("unit")) or ""
     return UNIT_LABELS.get(unit, unit)
+
+
+def unit_choices(item: dict) -> list[str]:
+    """The units the patient chooses from on the item's page (none: the item's unit)."""
+    return list(item.get("units") or [])
+
+
+def default_unit(item: dict) -> str | None:
+    """The unit selected when the page opens: the item's first unit to choose, or its own."""
+    choices = unit_choices(item)
+    return choices[0] if choices else item.get("unit") or None
 
 
 def _number_kind(item: dict) -> str | None:
@@ -135,8 +165,36 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str | list) and not value)
 
 
-def _fmt(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
+def _fmt(number: float, lang: str = "en") -> str:
+    text = str(int(number)) if float(number).is_integer() else str(number)
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def _unit_spec(item: dict, unit: str | None) -> UnitSpec | None:
+    """How ``unit`` converts to the item's canonical unit (None: the phone cannot tell)."""
+    if not unit or unit == item.get("unit"):
+        return UnitSpec(1.0, 1)
+    return UNITS.get(item.get("reading") or "", {}).get(unit)
+
+
+def _canonical(item: dict, value: float, spec: UnitSpec) -> float:
+    """``value`` in the canonical unit, rounded half up as the server stores it (and then
+    checks it) when the phone knows the canonical unit's resolution."""
+    own = UNITS.get(item.get("reading") or "", {}).get(item.get("unit") or "")
+    converted = value * spec.factor
+    if own is None:
+        return converted
+    scale = 10 ** own.decimals
+    return math.floor(converted * scale + 0.5) / scale
+
+
+def _within(item: dict, value: float, unit: str | None) -> bool | None:
+    spec = _unit_spec(item, unit)
+    if spec is None:
+        return None
+    low, high = _bounds(item)
+    canonical = _canonical(item, value, spec)
+    return not ((low is not None and canonical < low) or (high is not None and canonical > high))
 
 
 # -- checking one answer -------------------------------------------------------------------
@@ -164,19 +222,45 @@ def parse(item: dict, text: str) -> Any:
     return text
 
 
-def problem(item: dict, value: Any, lang: str = "fr") -> str | None:
-    """What is wrong with ``value`` as the answer to ``item`` (None: nothing)."""
+def _range_in(item: dict, unit: str | None, lang: str) -> dict[str, str]:
+    """The item's bounds shown in ``unit``, at the precision of a home device."""
+    low, high = _bounds(item)
+    spec = _unit_spec(item, unit) or UnitSpec(1.0, 1)
+
+    def shown(bound: float | None, infinite: float) -> str:
+        if bound is None:
+            return _fmt(infinite, lang)
+        if spec.factor == 1.0:
+            return _fmt(bound, lang)
+        return _fmt(round(bound / spec.factor, spec.decimals) if spec.decimals
+                    else float(round(bound / spec.factor)), lang)
+
+    label = unit_label(item, unit)
+    return {"min": shown(low, -math.inf), "max": shown(high, math.inf),
+            "unit": f" {label}" if label else ""}
+
+
+def problem(item: dict, value: Any, lang: str = "fr", unit: str | None = None) -> str | None:
+    """What is wrong with ``value`` as the answer to ``item`` (None: nothing).
+
+    ``unit`` is the unit the patient chose (None: the item's unit). A number outside what a
+    home device can show is refused in that unit; when it would fit in another unit the
+    item offers, the message says so (the patient may have tapped the wrong unit).
+    """
     if _is_blank(value):
         return tr("q.required", lang) if item.get("required", True) else None
     if _number_kind(item) and _is_number(value):
         if _number_kind(item) == "integer" and not float(value).is_integer():
             return tr("q.whole", lang)
-        low, high = _bounds(item)
-        if (low is not None and value < low) or (high is not None and value > high):
-            unit = unit_label(item)
-            return tr("q.range", lang, min=_fmt(low if low is not None else -math.inf),
-                      max=_fmt(high if high is not None else math.inf),
-                      unit=f" {unit}" if unit else "")
+        if _within(item, value, unit) is False:
+            message = tr("q.range", lang, **_range_in(item, unit, lang))
+            meant = [f"{_fmt(value, lang)} {unit_label(item, other)}"
+                     for other in unit_choices(item)
+                     if other != (unit or item.get("unit")) and _within(item, value, other)]
+            if meant:
+                message += " " + tr("q.did_you_mean", lang,
+                                    options=tr("q.or", lang).join(meant))
+            return message
     max_length = item.get("max_length")
     if isinstance(value, str) and max_length and len(value.strip()) > max_length:
         return tr("q.too_long", lang, max=max_length)
@@ -195,7 +279,15 @@ class QuestionnaireSession:
                  lang: str = "fr") -> None:
         self.definition = definition
         self.lang = lang
-        self.values: dict[str, Any] = dict(answers or {})
+        self.values: dict[str, Any] = {}
+        self.units: dict[str, str] = {}  # the unit chosen per item, when not its default
+        for link_id, value in (answers or {}).items():  # as sent: {value, unit} for readings
+            if isinstance(value, dict) and "value" in value:
+                self.values[link_id] = value["value"]
+                if value.get("unit"):
+                    self.units[link_id] = value["unit"]
+            else:
+                self.values[link_id] = value
         self.index = 0
 
     @classmethod
@@ -204,7 +296,8 @@ class QuestionnaireSession:
         item = {"link_id": reading, "type": "reading", "reading": reading, "required": True,
                 "text": tr("reading.title", lang, name=reading_name(reading, lang)),
                 "unit": {"temperature": "Cel", "weight": "kg", "spo2": "%",
-                         "glucose": "mmol/L"}.get(reading, "")}
+                         "glucose": "mmol/L"}.get(reading, ""),
+                "units": TASK_UNITS.get(reading, [])}
         return cls({"slug": None, "title": item["text"], "items": [item]}, lang=lang)
 
     @property
@@ -239,6 +332,20 @@ class QuestionnaireSession:
     def set(self, value: Any) -> None:
         self.values[self.current["link_id"]] = value
 
+    def unit(self, link_id: str | None = None) -> str | None:
+        """The unit of an item's answer: the one chosen, else the item's default."""
+        item = self._item(link_id or self.current["link_id"])
+        return self.units.get(item["link_id"]) or default_unit(item)
+
+    def set_unit(self, unit: str) -> None:
+        """The patient taps one of the current item's units."""
+        if unit not in unit_choices(self.current):
+            raise ValueError(f"{unit!r} is not a unit of {self.current['link_id']}")
+        self.units[self.current["link_id"]] = unit
+
+    def _item(self, link_id: str) -> dict:
+        return next(i for i in self.definition["items"] if i["link_id"] == link_id)
+
     def set_text(self, text: str) -> str | None:
         """Store typed text for the current item; the message to show if it is not valid."""
         try:
@@ -247,11 +354,11 @@ class QuestionnaireSession:
             key, values = exc.args[0]
             self.set(None)
             return tr(key, self.lang, **values)
-        return problem(self.current, self.value(), self.lang)
+        return problem(self.current, self.value(), self.lang, self.unit())
 
     def next(self) -> str | None:
         """Go to the next page, or say what is missing on this one."""
-        message = problem(self.current, self.value(), self.lang)
+        message = problem(self.current, self.value(), self.lang, self.unit())
         if message is None and not self.is_last:
             self.index += 1
         return message
@@ -266,15 +373,24 @@ class QuestionnaireSession:
 
     def problems(self) -> dict[str, str]:
         return {item["link_id"]: message for item in self.items
-                if (message := problem(item, self.values.get(item["link_id"]), self.lang))}
+                if (message := problem(item, self.values.get(item["link_id"]), self.lang,
+                                       self.unit(item["link_id"])))}
 
     def answers(self) -> dict[str, Any]:
-        """What is sent: visible, non-blank answers (text trimmed)."""
+        """What is sent: visible, non-blank answers (text trimmed).
+
+        A measured value goes with the unit the patient saw (``{value, unit}``), so that
+        1,2 on a g/L meter is never taken for 1.2 mmol/L.
+        """
         sent = {}
         for item in self.items:
             value = self.values.get(item["link_id"])
             if isinstance(value, str):
                 value = value.strip()
-            if not _is_blank(value):
-                sent[item["link_id"]] = value
+            if _is_blank(value):
+                continue
+            unit = self.unit(item["link_id"])
+            if item["type"] == "reading" and _number_kind(item) and unit:
+                value = {"value": value, "unit": unit}
+            sent[item["link_id"]] = value
         return sent

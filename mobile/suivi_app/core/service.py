@@ -127,6 +127,8 @@ class PatientService:
             reading = item.body["readings"][0]
             session = QuestionnaireSession.for_reading(reading["type"], self.lang)
             session.set(reading["value"])
+            if reading.get("unit") in session.current.get("units", []):
+                session.set_unit(reading["unit"])
             return session
         definition = self._definition(item.body["questionnaire"])
         if definition is None:
@@ -160,7 +162,11 @@ class PatientService:
 
 
 def _reading(item: dict, answers: dict[str, Any]) -> dict[str, Any]:
-    reading = {"type": item["reading"], "value": answers[item["link_id"]]}
+    """The reading of a one-page reading session, with the unit the patient saw."""
+    answer = answers[item["link_id"]]
+    if isinstance(answer, dict):  # {value, unit}
+        return {"type": item["reading"], **answer}
+    reading = {"type": item["reading"], "value": answer}
     if item.get("unit"):
         reading["unit"] = item["unit"]
     return reading

@@ -9,6 +9,7 @@ from suivi_app.core.questionnaire import (
     QuestionnaireSession,
     input_kind,
     scale_values,
+    unit_choices,
     unit_label,
 )
 from suivi_app.kvload import load_kv
@@ -27,6 +28,14 @@ class TypedAnswer(BoxLayout):
 
     kind = StringProperty("number")
     unit = StringProperty("")
+
+
+class UnitChoice(BoxLayout):
+    """The units a reading may be entered in, as big toggle buttons (one is always on)."""
+
+
+class UnitButton(AnswerButton):
+    """One unit of a UnitChoice; ``selected`` when it is the unit of the answer."""
 
 
 class QuestionnaireScreen(Screen):
@@ -80,7 +89,14 @@ class QuestionnaireScreen(Screen):
         elif kind in ("choice", "multi_choice"):
             self._buttons(box, [(c["code"], c["text"]) for c in item.get("choices", [])])
         else:
-            self.entry = TypedAnswer(kind=kind, unit=unit_label(item))
+            if len(unit_choices(item)) > 1:  # above the entry: the keyboard never hides it
+                choice = UnitChoice()
+                for unit in unit_choices(item):
+                    button = UnitButton(value=unit, label=unit_label(item, unit))
+                    button.bind(on_release=lambda b: self.choose_unit(b.value))
+                    choice.ids.units.add_widget(button)
+                box.add_widget(choice)
+            self.entry = TypedAnswer(kind=kind, unit=unit_label(item, self.session.unit()))
             self.entry.ids.entry.text = _shown(self.session.value(), App.get_running_app().lang)
             self.entry.ids.entry.bind(text=lambda *_: self._update_next())
             box.add_widget(self.entry)
@@ -94,13 +110,28 @@ class QuestionnaireScreen(Screen):
 
     def answer_buttons(self) -> list:
         """Every answer button of the page (also for the tests that tap them)."""
-        return [w for w in self.ids.answers.walk(restrict=True) if isinstance(w, AnswerButton)]
+        return [w for w in self.ids.answers.walk(restrict=True)
+                if isinstance(w, AnswerButton) and not isinstance(w, UnitButton)]
+
+    def unit_buttons(self) -> list:
+        """The page's unit buttons, if its reading can be entered in several units."""
+        return [w for w in self.ids.answers.walk(restrict=True) if isinstance(w, UnitButton)]
 
     def _mark_selected(self) -> None:
         chosen = self.session.value()
         for button in self.answer_buttons():
             button.selected = (button.value in chosen if isinstance(chosen, list)
                                else button.value == chosen and chosen is not None)
+        unit = self.session.unit()
+        for button in self.unit_buttons():
+            button.selected = button.value == unit
+
+    def choose_unit(self, unit: str) -> None:
+        self.session.set_unit(unit)
+        if self.entry is not None:
+            self.entry.unit = unit_label(self.session.current, unit)
+        self.error = ""
+        self._mark_selected()
 
     def choose(self, value) -> None:
         if self.session.current["type"] == "multi_choice":
