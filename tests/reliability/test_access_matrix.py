@@ -248,9 +248,10 @@ def matrix(built) -> Matrix:
 
 # -- requests: parameters, bodies, queries ---------------------------------------------------
 @cache
-def _protocol_v2() -> dict:
-    path = ROOT / "questionnaires" / "protocols" / "ambulatory-general.v1.yaml"
-    return {**yaml.safe_load(Path(path).read_text()), "version": 2}
+def _protocol_next() -> dict:
+    """A new version of the shipped ambulatory protocol, as a surgeon would publish it."""
+    path = ROOT / "questionnaires" / "protocols" / "ambulatory-general.v2.yaml"
+    return {**yaml.safe_load(Path(path).read_text()), "version": 3}
 
 
 def _iso(delta: timedelta) -> str:
@@ -291,7 +292,7 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): lambda m, who: {
         "starts_at": _iso(timedelta(hours=2)), "reason": "contrôle cicatrice"},
     ("POST", "/api/v1/patients/<patient_id>/threshold-overrides"): lambda m, who: OVERRIDE,
-    ("POST", "/api/v1/protocols"): lambda m, who: _protocol_v2(),
+    ("POST", "/api/v1/protocols"): lambda m, who: _protocol_next(),
     ("POST", "/api/v1/staff"): lambda m, who: {
         "email": f"new-{who.replace('_', '-')}@hospital.test", "display_name": "New",
         "role": "nurse", "password": PASSWORD, "teams": ["team-a"]},
