@@ -312,6 +312,12 @@ def asleep(current: datetime):
     return and_(Alert.status == "acknowledged", Alert.snoozed_until > current)
 
 
+def is_asleep(alert: Alert, current: datetime) -> bool:
+    """``asleep`` for one alert in hand."""
+    return (alert.status == "acknowledged" and alert.snoozed_until is not None
+            and alert.snoozed_until > current)
+
+
 def queue(principal: StaffPrincipal, filters: dict[str, Any], limit: int,
           offset: int) -> list[Alert]:
     """The triage queue: severity (high first), then oldest first, where a snoozed alert
