@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select, update
 
 from backend import db
 from backend.alerts.models import Alert
+from backend.alerts.services import record_page, record_unpaged
 from backend.auth.models import StaffUser
 from backend.clock import now
 from backend.enrollments.models import DeviceToken
@@ -138,6 +139,8 @@ def _on_call(entry: OutboxEntry, alert: Alert, body: str) -> None:
     team = db.session().get(CareTeam, alert.care_team_id)
     if team.on_call_phone:
         send_sms(entry, team.on_call_phone, "alert.on_call", body, alert_id=alert.id)
+    else:
+        record_unpaged(alert, entry)
 
 
 def _patient_message(entry: OutboxEntry, patient: Patient, template: str, body: str) -> None:
@@ -215,6 +218,8 @@ def _send(entry: OutboxEntry, channel: str, address: str, template: str, body: s
         .values(status="sending", attempts=Message.attempts + 1, updated_at=current)).rowcount
     message = session.scalar(select(Message).where(Message.dedupe_key == key)
                              .execution_options(populate_existing=True))
+    if claimed and message.alert_id is not None:
+        record_page(message, entry)  # the alert's history says who is being paged
     session.commit()  # the intention is durable before the provider is called
     if not claimed:
         if message.status == "sending":
