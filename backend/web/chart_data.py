@@ -4,7 +4,6 @@ for this patient), and the trend rules as a moving limit (e.g. the weight-gain b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -19,7 +18,7 @@ from backend.protocols.services import overrides_for_engine
 from backend.submissions.models import Reading, Submission
 from backend.web import labels
 from backend.web.blueprint import display_zone
-from backend.web.charts import Chart, render
+from backend.web.charts import Band, Chart, Series, render
 from rules.conditions import Threshold, Trend
 from rules.evaluator import resolve_overrides
 
@@ -29,26 +28,6 @@ ANSWER_SERIES = {"daily-postop.pain_now": "pain", "pain-nrs.pain_now": "pain"}
 SCORE_SERIES = {"qor15.total": "qor15", "phq9.total": "phq9", "news2.total": "news2"}
 ORDER = ("temperature", "pain", "weight", "systolic_bp", "diastolic_bp", "heart_rate",
          "respiratory_rate", "spo2", "glucose", "news2", "qor15", "phq9")
-
-
-@dataclass(frozen=True)
-class Band:
-    """A threshold line: beyond ``value`` (by ``op``) the rule ``rule_id`` fires."""
-
-    rule_id: str
-    value: Decimal
-    op: str
-    own: bool  # this patient's own value (an override), not the protocol's default
-
-
-@dataclass
-class Series:
-    key: str
-    kind: labels.Kind
-    points: list[tuple[datetime, Decimal]] = field(default_factory=list)
-    bands: list[Band] = field(default_factory=list)
-    trend: list[tuple[datetime, Decimal]] = field(default_factory=list)
-    trend_rule: str | None = None
 
 
 def _series_of(subject) -> str | None:

@@ -10,24 +10,40 @@ day's last value, so the SVG stays small whatever the number of readings.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from html import escape
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from backend.web import labels
 from backend.web.i18n import _, number
-
-if TYPE_CHECKING:
-    from backend.web.chart_data import Series
 
 WIDTH, HEIGHT = 340, 200
 LEFT, RIGHT, TOP, BOTTOM = 42, 8, 12, 28
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MAX_POINTS = 60  # beyond, one bar per day
 LABEL_GAP = 15  # vertical room of one 13-unit label
+
+
+@dataclass(frozen=True)
+class Band:
+    """A threshold line: beyond ``value`` (by ``op``) the rule ``rule_id`` fires."""
+
+    rule_id: str
+    value: Decimal
+    op: str
+    own: bool  # this patient's own value (an override), not the protocol's default
+
+
+@dataclass
+class Series:
+    key: str
+    kind: labels.Kind
+    points: list[tuple[datetime, Decimal]] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
+    trend: list[tuple[datetime, Decimal]] = field(default_factory=list)
+    trend_rule: str | None = None
 
 
 @dataclass(frozen=True)

@@ -241,7 +241,8 @@ def evidence_lines(evidence: list[dict]) -> list[str]:
                           f"No answer {number(item.get('hours'))} h after it was due")
             continue
         text = _subject(item)
-        if text and item.get("threshold") is not None and "from_value" not in item:
+        if (text and item.get("op") in (">=", ">", "<=", "<") and "from_value" not in item
+                and item.get("threshold") is not None):
             word = "seuil" if lang() == "fr" else "threshold"
             text += f" ({word} {item.get('op', '')} {number(item['threshold'])})"
         if text and "from_value" in item:

@@ -97,6 +97,8 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/protocol-version"):
         SURGEON,
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/spo2-scale"): SURGEON,
+    ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
+        CLINICAL,
     ("GET", "/api/v1/patients/<patient_id>/teleconsultations"): CARE_TEAM,
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): CLINICAL,
     ("GET", "/api/v1/patients/<patient_id>/threshold-overrides"): CARE_TEAM,
@@ -291,6 +293,8 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
         "protocol": "ambulatory-general", "surgery_date": START.date().isoformat()},
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/protocol-version"):
         lambda m, who: {"protocol_version": 1},
+    ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
+        lambda m, who: {"activation_code": m.activation_code},
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/spo2-scale"):
         lambda m, who: {"spo2_scale": 2, "reason": "BPCO, cible 88-92 %"},
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): lambda m, who: {

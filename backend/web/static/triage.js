@@ -16,9 +16,11 @@
   function changed(field) {
     if (field.type === "hidden" || field.type === "submit") { return false; }
     if (field.tagName === "SELECT") {
-      return Array.prototype.some.call(field.options, function (o) {
-        return o.selected !== o.defaultSelected;
+      // With no option marked selected in the HTML, the first one is the default.
+      var initial = Array.prototype.findIndex.call(field.options, function (o) {
+        return o.defaultSelected;
       });
+      return field.selectedIndex !== Math.max(initial, 0);
     }
     if (field.type === "checkbox" || field.type === "radio") {
       return field.checked !== field.defaultChecked;
