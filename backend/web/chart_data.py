@@ -69,7 +69,7 @@ def _thresholds(enrollment: Enrollment, series: dict[str, Series]) -> None:
     own = resolve_overrides(protocol, overrides_for_engine(enrollment.id))
     for rule in protocol.all_rules():
         for leaf in rule.thresholds():
-            key = _series_of(leaf.subject)
+            key = _series_of(leaf.subject) if hasattr(leaf, "subject") else None
             if key not in series:
                 continue
             value = own.get(rule.id, {}).get(leaf.key)
@@ -101,7 +101,7 @@ def _trend(series: Series, leaf: Trend, by: Decimal, rule_id: str) -> None:
         window = [daily[d][1] for d in days if day - timedelta(days=leaf.within_days) <= d <= day]
         reference = min(window) if rise else max(window)
         series.trend.append((daily[day][0], reference + by if rise else reference - by))
-    series.trend_rule = rule_id
+    series.trend_rule, series.trend_rising = rule_id, rise
 
 
 def patient_charts(patient: Patient, enrollment: Enrollment) -> list[Chart]:

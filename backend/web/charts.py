@@ -44,6 +44,7 @@ class Series:
     bands: list[Band] = field(default_factory=list)
     trend: list[tuple[datetime, Decimal]] = field(default_factory=list)
     trend_rule: str | None = None
+    trend_rising: bool = True
 
 
 @dataclass(frozen=True)
@@ -147,8 +148,13 @@ def render(series: Series, zone: ZoneInfo) -> Chart:
         steps = " ".join(f"{x(at):.1f},{y(v):.1f}" for at, v in series.trend)
         parts.append(f'<polyline points="{steps}" class="trend"/>')
 
-    def flagged(*values: Decimal) -> bool:
-        return any(_beyond(v, b.op, b.value) for v in values for b in bands)
+    limits = dict(series.trend)  # the trend's limit at each day's value
+
+    def flagged(*values: Decimal, at: datetime | None = None) -> bool:
+        limit = limits.get(at)
+        beyond_trend = limit is not None and any(
+            v > limit if series.trend_rising else v < limit for v in values)
+        return beyond_trend or any(_beyond(v, b.op, b.value) for v in values for b in bands)
 
     if dense:
         for day in days:
@@ -161,14 +167,14 @@ def render(series: Series, zone: ZoneInfo) -> Chart:
             tip = _("{day} : de {low} à {high}, dernière valeur {last}",
                     day=day.at.astimezone(zone).strftime("%d/%m"), low=number(day.low),
                     high=number(day.high), last=shown(day.last))
-            css = "dot alert" if flagged(day.low, day.high) else "dot"
+            css = "dot alert" if flagged(day.low, day.high, at=day.at) else "dot"
             parts.append(f'<circle cx="{x(day.at):.1f}" cy="{y(day.last):.1f}" r="3" '
                          f'class="{css}"><title>{escape(tip)}</title></circle>')
     else:
         line = " ".join(f"{x(at):.1f},{y(v):.1f}" for at, v in points)
         parts.append(f'<polyline points="{line}" class="series"/>')
         for at, value in points:
-            css = "dot alert" if flagged(value) else "dot"
+            css = "dot alert" if flagged(value, at=at) else "dot"
             parts.append(f'<circle cx="{x(at):.1f}" cy="{y(value):.1f}" r="3.5" '
                          f'class="{css}"><title>{escape(shown(value))} — {when(at)}'
                          '</title></circle>')
@@ -189,7 +195,7 @@ def render(series: Series, zone: ZoneInfo) -> Chart:
     svg = (f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(summary)}" '
            f'class="chart">{"".join(parts)}</svg>')
     legend = [("own" if b.own else "band",
-               f"{labels.rule_title(b.rule_id)} : {b.op} {shown(b.value)}"
+               f"{labels.rule_title(b.rule_id)} : {labels.OPERATORS[b.op]} {shown(b.value)}"
                + (_(" (seuil propre à ce patient)") if b.own else "")) for b in ordered]
     if series.trend_rule:
         legend.append(("trend", labels.rule_title(series.trend_rule) + _(" : limite du jour")))

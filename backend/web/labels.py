@@ -142,6 +142,9 @@ MESSAGE_STATUSES = {"pending": ("en attente", "pending"), "sending": ("en cours"
                     "failed": ("échec", "failed")}
 
 
+OPERATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+
+
 def pick(table: dict, key: str | None, default: str | None = None) -> str:
     pair = table.get(key or "")
     if pair is None:
@@ -244,7 +247,7 @@ def evidence_lines(evidence: list[dict]) -> list[str]:
         if (text and item.get("op") in (">=", ">", "<=", "<") and "from_value" not in item
                 and item.get("threshold") is not None):
             word = "seuil" if lang() == "fr" else "threshold"
-            text += f" ({word} {item.get('op', '')} {number(item['threshold'])})"
+            text += f" ({word} {OPERATORS[item['op']]} {number(item['threshold'])})"
         if text and "from_value" in item:
             text += (f" (de {number(item['from_value'])} en {item.get('within_days')} j)"
                      if lang() == "fr" else
