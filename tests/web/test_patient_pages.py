@@ -73,6 +73,7 @@ def _label_sizes_and_overlaps(page) -> dict:
 
 
 def test_patient_page_header_charts_and_timeline(heart, clock, live_server, page, axe_source):
+    page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, live_server, clock, heart["nurse"])
     page.goto(f"{live_server}/web/patients/{heart['patient']['id']}")
     header = page.locator(".patient-header")
@@ -146,9 +147,11 @@ def test_book_a_teleconsultation(heart, app, clock, live_server, page):
 def test_enrol_a_patient_read_the_code_and_send_it_by_sms(world, app, clock, redis,
                                                           live_server, page, axe_source):
     nurse = world.staff("nurse")
+    page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, live_server, clock, nurse)
     page.get_by_role("link", name="Inclure un patient").click()
     accessible(page, axe_source)
+    shoot(page, "enrol-1366")
     page.get_by_label("Nom", exact=True).fill("Garnier")
     page.get_by_label("Prénom").fill("Rose")
     page.get_by_label("Date de naissance").fill("2030-01-01")
