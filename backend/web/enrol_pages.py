@@ -3,6 +3,7 @@ activation code (shown once, with its QR code) and sending it by SMS."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from backend.patients import services as patients
 from backend.patients.schemas import PatientIn
 from backend.protocols.services import latest_versions
 from backend.teams.models import CareTeam
-from backend.web.blueprint import bp
+from backend.web.blueprint import bp, display_zone
 from backend.web.i18n import _, error_text
 from backend.web.session import attempt, login_required, principal
 
@@ -47,8 +48,12 @@ def _create(form: dict) -> tuple:
     fields = {name: form[name].strip() for name in PATIENT_FIELDS if form.get(name, "").strip()}
     follow = {"protocol": form.get("protocol", ""), "surgery_date": form.get("surgery_date", "")}
     if HAS_DISCHARGE and form.get("discharge_date"):
-        follow["discharge_at"] = datetime.fromisoformat(
-            f"{form['discharge_date']}T{form.get('discharge_time') or '12:00'}").isoformat()
+        typed = f"{form['discharge_date']}T{form.get('discharge_time') or '12:00'}"
+        # On the ward's clock; a malformed value goes on as typed, and the schema refuses
+        # it naming the field.
+        with contextlib.suppress(ValueError):
+            typed = datetime.fromisoformat(typed).replace(tzinfo=display_zone()).isoformat()
+        follow["discharge_at"] = typed
     try:
         patient_args = PatientIn().load(fields)
         follow_args = EnrollmentIn().load(follow)

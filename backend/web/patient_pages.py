@@ -23,7 +23,7 @@ from backend.web.chart_data import patient_charts
 from backend.web.i18n import _
 from backend.web.session import attempt, login_required, message_of, principal
 from backend.web.timeline_view import readable
-from backend.web.triage_pages import SNOOZE_MINUTES
+from backend.web.triage_pages import SNOOZE_MINUTES, number_in
 
 DURATIONS = (10, 15, 20, 30, 45)
 
@@ -82,10 +82,9 @@ def book_teleconsultation(patient_id: uuid.UUID):
         reason = form.get("reason", "").strip()
         if len(reason) < 3:
             field_error("reason", "Missing data for required field.")
-        minutes = int(form.get("duration") or 20)
         teleconsult.book(principal(), patient, _local_datetime(form.get("date", ""),
                                                                form.get("time", "")),
-                         minutes if minutes in DURATIONS else 20, reason,
+                         number_in(form.get("duration"), DURATIONS, 20), reason,
                          alert_id=_alert_of(form.get("alert_id")))
 
     attempt(run, _("Téléconsultation réservée : le lien est envoyé au patient."))

@@ -62,17 +62,29 @@ def _step_args(step: str) -> dict:
     if step == "resolve":
         return {"outcome": form.get("outcome", ""), "note": form.get("note", "").strip() or None}
     if step == "snooze":
-        minutes = int(form.get("minutes") or 0)
-        if minutes not in SNOOZE_MINUTES:
-            minutes = 0  # refused by the lifecycle: "a snooze needs a time in the future"
+        minutes = number_in(form.get("minutes"), SNOOZE_MINUTES, 0)
+        # 0 (not one of the choices) is refused by the lifecycle: "a snooze needs a time
+        # in the future".
         return {"until": now() + timedelta(minutes=minutes),
                 "reason": form.get("reason", "").strip() or _("Rappel prévu")}
     if step == "note":
         return {"note": form.get("note", "").strip()}
     if step == "assign":
         staff = form.get("staff_id", "")
-        return {"staff_id": principal().user.id if staff == "me" else _uuid(staff)}
+        staff_id = principal().user.id if staff == "me" else _uuid(staff)
+        if staff_id is None:
+            field_error("staff_id", "Missing data for required field.")
+        return {"staff_id": staff_id}
     return {}
+
+
+def number_in(value: str | None, choices: tuple[int, ...], default: int) -> int:
+    """A number chosen in a form's list; anything else is ``default``."""
+    try:
+        number = int(value or "")
+    except ValueError:
+        return default
+    return number if number in choices else default
 
 
 def _uuid(value: str) -> uuid.UUID | None:
