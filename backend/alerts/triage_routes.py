@@ -7,17 +7,13 @@ from backend.alerts.routes import alert_view
 from backend.alerts.triage_schemas import BulkOut, BulkResolveIn, TriageArgs, TriageRowOut
 from backend.api import Blueprint
 from backend.auth.principal import current_staff, staff_required
+from backend.patients.services import age_on
 from backend.schemas import LangArgs
 
 blp = Blueprint("triage", __name__, url_prefix="",
                 description="The nurses' queue by patient, and steps on a patient's alerts.")
 
 clinical = ("nurse", "surgeon")
-
-
-def age(birth_date, today) -> int:
-    return today.year - birth_date.year - ((today.month, today.day)
-                                           < (birth_date.month, birth_date.day))
 
 
 def row_view(row: triage.TriageRow, lang: str) -> dict:
@@ -30,7 +26,7 @@ def row_view(row: triage.TriageRow, lang: str) -> dict:
     return {
         "patient": {"id": patient.id, "given_name": patient.given_name,
                     "family_name": patient.family_name, "birth_date": patient.birth_date,
-                    "age": age(patient.birth_date, row.at.date()), "sex": patient.sex,
+                    "age": age_on(patient.birth_date, row.at.date()), "sex": patient.sex,
                     "phone": patient.phone, "hospital_id": patient.hospital_id,
                     "language": patient.language},
         "highest_severity": row.highest_severity, "earliest_due": row.earliest_due,

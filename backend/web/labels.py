@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from backend.patients.services import age_on
 from backend.web.i18n import lang, number
 
 _NUMERIC = re.compile(r"-?\d+(\.\d+)?")
@@ -175,9 +176,7 @@ def reading_text(kind: str, value: object, unit: str | None = None) -> str:
 
 
 def age(birth_date, at) -> int:
-    today = at.date() if hasattr(at, "date") else at
-    return today.year - birth_date.year - ((today.month, today.day)
-                                           < (birth_date.month, birth_date.day))
+    return age_on(birth_date, at.date() if hasattr(at, "date") else at)
 
 
 def postop(day: int) -> str:

@@ -23,7 +23,7 @@ from backend.web.chart_data import patient_charts
 from backend.web.i18n import _
 from backend.web.session import attempt, login_required, message_of, principal
 from backend.web.timeline_view import readable
-from backend.web.triage_pages import SNOOZE_MINUTES, number_in
+from backend.web.triage_pages import SNOOZE_MINUTES, number_in, uuid_or_none
 
 DURATIONS = (10, 15, 20, 30, 45)
 
@@ -85,18 +85,8 @@ def book_teleconsultation(patient_id: uuid.UUID):
         teleconsult.book(principal(), patient, _local_datetime(form.get("date", ""),
                                                                form.get("time", "")),
                          number_in(form.get("duration"), DURATIONS, 20), reason,
-                         alert_id=_alert_of(form.get("alert_id")))
+                         alert_id=uuid_or_none(form.get("alert_id") or ""))
 
     attempt(run, _("Téléconsultation réservée : le lien est envoyé au patient."))
     return redirect(url_for("web.patient_page", patient_id=patient_id,
                             _anchor="teleconsultations"))
-
-
-def _alert_of(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value) if value else None
-    except ValueError:
-        return None
-
-
-

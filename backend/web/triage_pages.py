@@ -71,7 +71,7 @@ def _step_args(step: str) -> dict:
         return {"note": form.get("note", "").strip()}
     if step == "assign":
         staff = form.get("staff_id", "")
-        staff_id = principal().user.id if staff == "me" else _uuid(staff)
+        staff_id = principal().user.id if staff == "me" else uuid_or_none(staff)
         if staff_id is None:
             field_error("staff_id", "Missing data for required field.")
         return {"staff_id": staff_id}
@@ -87,7 +87,7 @@ def number_in(value: str | None, choices: tuple[int, ...], default: int) -> int:
     return number if number in choices else default
 
 
-def _uuid(value: str) -> uuid.UUID | None:
+def uuid_or_none(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
     except ValueError:
