@@ -81,6 +81,9 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("POST", "/api/v1/alerts/<alert_id>/notes"): CLINICAL,
     ("POST", "/api/v1/alerts/<alert_id>/resolve"): CLINICAL,
     ("POST", "/api/v1/alerts/<alert_id>/snooze"): CLINICAL,
+    ("GET", "/api/v1/triage"): STAFF,
+    ("POST", "/api/v1/patients/<patient_id>/alerts/acknowledge"): CLINICAL,
+    ("POST", "/api/v1/patients/<patient_id>/alerts/resolve"): CLINICAL,
     ("GET", "/api/v1/patients"): STAFF,
     ("POST", "/api/v1/patients"): CLINICIANS,
     ("GET", "/api/v1/patients/<patient_id>"): CARE_TEAM,
@@ -94,6 +97,8 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/protocol-version"):
         SURGEON,
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/spo2-scale"): SURGEON,
+    ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
+        CLINICAL,
     ("GET", "/api/v1/patients/<patient_id>/teleconsultations"): CARE_TEAM,
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): CLINICAL,
     ("GET", "/api/v1/patients/<patient_id>/threshold-overrides"): CARE_TEAM,
@@ -283,10 +288,14 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
         "given_name": "Paul", "family_name": "Durand", "birth_date": "1961-05-17",
         "phone": "+33611111111", "language": "fr", "timezone": "Europe/Paris"},
     ("PATCH", "/api/v1/patients/<patient_id>"): lambda m, who: {"phone": "+33699999999"},
+    ("POST", "/api/v1/patients/<patient_id>/alerts/resolve"): lambda m, who: {
+        "outcome": "called_patient", "note": "rappelée"},
     ("POST", "/api/v1/patients/<patient_id>/enrollments"): lambda m, who: {
         "protocol": "ambulatory-general", "surgery_date": START.date().isoformat()},
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/protocol-version"):
         lambda m, who: {"protocol_version": 1},
+    ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
+        lambda m, who: {"activation_code": m.activation_code},
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/spo2-scale"):
         lambda m, who: {"spo2_scale": 2, "reason": "BPCO, cible 88-92 %"},
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): lambda m, who: {
