@@ -123,18 +123,22 @@ class World:
         return response.json
 
     def enrol(self, staff: Caller, patient_id: str, protocol: str = "ambulatory-general",
-              surgery_date: date | None = None) -> dict:
+              surgery_date: date | None = None, protocol_version: int | None = None) -> dict:
         surgery_date = surgery_date or self.clock.now().date()
-        response = staff.post(f"/api/v1/patients/{patient_id}/enrollments", json={
-            "protocol": protocol, "surgery_date": surgery_date.isoformat()})
+        body = {"protocol": protocol, "surgery_date": surgery_date.isoformat()}
+        if protocol_version is not None:
+            body["protocol_version"] = protocol_version
+        response = staff.post(f"/api/v1/patients/{patient_id}/enrollments", json=body)
         assert response.status_code == 201, response.json
         return response.json
 
     def patient_device(self, staff: Caller, protocol: str = "ambulatory-general",
-                       surgery_date: date | None = None, **fields: Any) -> tuple[dict, Caller]:
+                       surgery_date: date | None = None, protocol_version: int | None = None,
+                       **fields: Any) -> tuple[dict, Caller]:
         """A patient enrolled and activated: their record and their app's caller."""
         patient = self.patient(staff, **fields)
-        code = self.enrol(staff, patient["id"], protocol, surgery_date)["activation_code"]
+        code = self.enrol(staff, patient["id"], protocol, surgery_date,
+                          protocol_version)["activation_code"]
         response = Caller(self.app).post("/api/v1/patient/activate",
                                          json={"activation_code": code})
         assert response.status_code == 201, response.json
