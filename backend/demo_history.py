@@ -71,8 +71,10 @@ def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: Froze
         Task.enrollment_id == enrollment.id, Task.due_at < end - timedelta(minutes=50))
         .order_by(Task.due_at)))
     last_day = max((task.day for task in due), default=0)
-    for task in due:
-        answered_at = task.due_at + timedelta(minutes=rng.randint(5, 50))
+    # Answered in the order the patient would have sent them (a day's tasks share a due time).
+    answered = sorted(((task.due_at + timedelta(minutes=rng.randint(5, 50)), task.key, task)
+                       for task in due), key=lambda item: item[:2])
+    for answered_at, _, task in answered:
         if task.day in profile.get("skip_days", ()):
             continue
         clock.set(answered_at)

@@ -402,7 +402,7 @@ def hand_written(protocol: Protocol, data: PatientData, now: datetime,
 
 
 def _grouped(protocol: Protocol, fired: list[tuple[str, tuple[Ev, ...]]]) -> list[Finding]:
-    """One finding per group: the highest (then emergency, then new, then file order),
+    """One finding per group: the highest (then emergency, then file order),
     the others as its related findings; explanation and advice filled from the first
     evidence item."""
     rules = {rule.id: rule for rule in protocol.rules}
@@ -417,7 +417,7 @@ def _grouped(protocol: Protocol, fired: list[tuple[str, tuple[Ev, ...]]]) -> lis
         groups.setdefault(rule.group, []).append(finding)
     out = []
     for members in groups.values():
-        members.sort(key=lambda f: (-SEVERITY_RANK[f.severity], not f.emergency, not f.new))
+        members.sort(key=lambda f: (-SEVERITY_RANK[f.severity], not f.emergency))
         top = members[0]
         out.append(Finding(top.rule_id, top.severity, top.evidence, top.explanation,
                            top.advice, top.group, top.emergency,

@@ -71,7 +71,7 @@ def evaluate(
     its own rule, so an override never silences the other rules of a group. ``spo2_scale``
     (1 or 2, for NEWS2) defaults to the protocol's; ``timezone`` (IANA name) is the
     patient's, for calendar days. Within a group the finding of highest severity (then
-    an emergency one, then one with new evidence, then file order) is returned, the others
+    an emergency one, then file order: the alert keeps a stable name) is returned, the others
     in its ``related``. Sorted by severity (high first) then rule id.
     """
     params = resolve_overrides(protocol, overrides)
@@ -83,7 +83,7 @@ def evaluate(
             groups.setdefault(rule.group or rule.id, []).append(_finding(rule, evidence))
     findings = []
     for members in groups.values():
-        members.sort(key=lambda f: (-SEVERITY_RANK[f.severity], not f.emergency, not f.new))
+        members.sort(key=lambda f: (-SEVERITY_RANK[f.severity], not f.emergency))
         top = members[0]
         findings.append(replace(top, related=tuple(members[1:]),
                                 new=any(f.new for f in members)))

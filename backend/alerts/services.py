@@ -188,13 +188,16 @@ def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
         alert = session.scalar(select(Alert).where(
             Alert.patient_id == patient.id, Alert.rule_group == group)
             .order_by(Alert.created_at.desc()).limit(1))
-        if alert is not None and alert.last_evidence_at and evidence_at <= alert.last_evidence_at:
-            continue
+        if alert is not None and alert.last_evidence_at and evidence_at <= alert.last_evidence_at \
+                and (alert.status == "resolved"
+                     or SEVERITY_RANK[finding.severity] <= SEVERITY_RANK[alert.severity]):
+            continue  # late evidence of a cause already handled: only a rise counts
         if alert is None or alert.status == "resolved":
             touched.append(_open(patient, enrollment, protocol, finding, evidence_at))
             continue
         change = lifecycle.apply(_state(alert), "finding", severity=finding.severity)
-        alert.last_evidence_at, alert.updated_at = evidence_at, current
+        alert.last_evidence_at = max(alert.last_evidence_at or evidence_at, evidence_at)
+        alert.updated_at = current
         alert.series = [*alert.series, _series_point(finding, evidence_at)]
         if SEVERITY_RANK[finding.severity] < SEVERITY_RANK[alert.severity]:
             _event(alert, "updated", rule_id=finding.rule_id, severity=finding.severity,

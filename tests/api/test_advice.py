@@ -70,3 +70,20 @@ def test_the_surgeon_chooses_the_spo2_scale_with_a_reason(world):
              if e.outcome == "success"]
     assert str(row.patient_id) == patient["id"]
     assert row.detail == {"from": None, "to": 2, "reason": "BPCO hypercapnique, cible 88-92 %"}
+
+
+def test_an_answer_sent_late_can_still_raise_its_cause(world, clock):
+    """An answer kept offline arrives after a newer reading: the cause still rises."""
+    nurse = world.staff("nurse")
+    _, device = world.patient_device(nurse)
+    fever = device.post("/api/v1/me/readings", json={"readings": [
+        {"type": "temperature", "value": 38.6, "unit": "Cel",
+         "measured_at": clock.now().isoformat()}]}, headers={"Idempotency-Key": "fever-1"})
+    assert fever.status_code == 201, fever.json
+    [alert] = nurse.get("/api/v1/alerts").json
+    assert (alert["rule_group"], alert["severity"]) == ("infection", "medium")
+    earlier = (clock.now() - timedelta(minutes=30)).isoformat()
+    late = submit(device, "daily-postop", quiet_day(wound_redness=True), submitted_at=earlier)
+    assert late.status_code == 201, late.json
+    [alert] = [a for a in nurse.get("/api/v1/alerts").json if a["rule_group"] == "infection"]
+    assert (alert["rule"], alert["severity"]) == ("fever-wound-signs", "high")
