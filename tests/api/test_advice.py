@@ -43,7 +43,8 @@ def test_a_weight_sent_in_the_vitals_form_answers_the_weight_task(world, clock):
     nurse = world.staff("nurse")
     clock.set(clock.now().replace(hour=7, minute=30))  # 08:30 in Paris
     _, device = world.patient_device(nurse, protocol="heart-failure",
-                                     surgery_date=clock.now().date() - timedelta(days=2))
+                                     surgery_date=clock.now().date() - timedelta(days=2),
+                                     discharge_at=clock.now() - timedelta(days=1))
     before = {t["reading"] or t["questionnaire"]: t["status"]
               for t in device.get("/api/v1/me/today").json["tasks"]}
     assert before["weight"] == "pending"
