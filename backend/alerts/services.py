@@ -52,9 +52,7 @@ def _event(alert: Alert, kind: str, actor: uuid.UUID | None = None, **detail: An
 
 
 def _notify(alert: Alert, reason: str) -> None:
-    outbox.add("alert.notify", {"alert_id": str(alert.id), "reason": reason},
-               dedupe_key=f"alert:{alert.id}:{reason}:{alert.severity}",
-               queue=QUEUE_OF[alert.severity])
+    notify(alert, reason, f"alert:{alert.id}:{reason}:{alert.severity}")
 
 
 def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
@@ -132,6 +130,24 @@ def _store(alert: Alert, new: lifecycle.AlertState) -> None:
     alert.status, alert.severity = new.status, new.severity
     alert.assigned_to, alert.snoozed_until = new.assigned_to, new.snoozed_until
     alert.outcome = new.outcome
+
+
+def open_alert(patient: Patient, enrollment: Enrollment, protocol: Protocol,
+               finding: Finding, evidence_at: datetime) -> Alert:
+    """Open an alert for a finding that does not come from the rules engine (a patient's
+    message): the same path as ``raise_findings`` (event, notification, audit)."""
+    return _open(patient, enrollment, protocol, finding, evidence_at)
+
+
+def record_event(alert: Alert, kind: str, **detail: Any) -> None:
+    """One system step in an alert's life (no actor)."""
+    _event(alert, kind, None, **detail)
+
+
+def notify(alert: Alert, reason: str, dedupe_key: str) -> None:
+    """Page the team about ``alert`` for ``reason`` once per ``dedupe_key``."""
+    outbox.add("alert.notify", {"alert_id": str(alert.id), "reason": reason},
+               dedupe_key=dedupe_key, queue=QUEUE_OF[alert.severity])
 
 
 # -- the nurse's side -------------------------------------------------------------------

@@ -126,6 +126,14 @@ def active_enrollment(patient: Patient,
     return enrollment
 
 
+def latest_enrollment(patient: Patient) -> Enrollment | None:
+    """The patient's active enrolment, else the last one (its team still knows the
+    patient); None if the patient was never enrolled."""
+    return db.session().scalar(select(Enrollment).where(Enrollment.patient_id == patient.id)
+                               .order_by((Enrollment.status == "active").desc(),
+                                         Enrollment.created_at.desc()).limit(1))
+
+
 def get_enrollment(patient: Patient, enrollment_id: uuid.UUID) -> Enrollment:
     enrollment = db.session().get(Enrollment, enrollment_id)
     if enrollment is None or enrollment.patient_id != patient.id:

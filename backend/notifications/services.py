@@ -46,6 +46,8 @@ TEMPLATES = {
                      "en": "Suivi: new alert ({word}) in the telemonitoring queue."},
     "alert.worsened": {"fr": "Suivi : une alerte s'est aggravée ({word}).",
                        "en": "Suivi: an alert has worsened ({word})."},
+    "alert.message": {"fr": "Suivi : nouveau message d'un patient à lire dans la file.",
+                      "en": "Suivi: a new message from a patient to read in the queue."},
     "alert.escalated": {"fr": "Suivi : alerte {word} non prise en charge, relance {level}.",
                         "en": "Suivi: alert ({word}) not acknowledged, reminder {level}."},
     "task.reminder": {"fr": "Suivi : votre questionnaire du jour vous attend dans "

@@ -24,7 +24,8 @@ def test_a_patients_words_are_never_answered_all_clear(world):
     said = submit(device, "daily-postop", quiet_day(free_text="je crache du sang"))
     assert said.status_code == 201, said.json
     assert ALL_CLEAR not in texts(said)
-    assert any("sera lu par une infirmière" in text for text in texts(said))
+    assert any("sera lu par l'équipe du service entre 8 h et 18 h" in text
+               for text in texts(said))
     assert texts(submit(device, "daily-postop", quiet_day())) == [ALL_CLEAR]
 
 
