@@ -148,6 +148,7 @@ def describe(row: ProtocolVersion, lang: str) -> dict[str, Any]:
                    "explanation": rule.explanation.get(lang)} for rule in protocol.all_rules()],
         "thresholds": [t.to_dict() for t in protocol.thresholds()],
         "alert_deadlines": {k: v.to_dict() for k, v in protocol.alert_deadlines.items()},
+        "quiet_hours": protocol.quiet_hours.to_dict(),
     }
 
 
