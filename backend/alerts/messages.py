@@ -16,6 +16,7 @@ from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from backend import db
 from backend.alerts import services as alerts
@@ -90,15 +91,22 @@ def receive(patient: Patient, enrollment: Enrollment, source: str, text: str, at
     none; returns the item and whether it was opened now."""
     item = {"kind": "message", "source": source, "text": text, "at": at.isoformat(),
             **(extra or {})}
-    alert = db.session().scalar(select(Alert).where(
-        Alert.patient_id == patient.id, Alert.rule_group == MESSAGE_GROUP,
-        Alert.status != "resolved"))
+    session = db.session()
+    alert = _open_item(patient)
     if alert is None:
         finding = Finding(rule_id=MESSAGE_RULE, severity=SEVERITY, evidence=(item,),
                           explanation=_explanation([item]), advice=ADVICE,
                           group=MESSAGE_GROUP, new=True)
-        return alerts.open_alert(patient, enrollment, protocol_of(enrollment.protocol),
-                                 finding, at), True
+        try:
+            with session.begin_nested():
+                return alerts.open_alert(patient, enrollment, protocol_of(enrollment.protocol),
+                                         finding, at), True
+        except IntegrityError:
+            # Another message of this patient opened the item at the same instant (the
+            # unique index on open alerts): this one is appended to it instead.
+            alert = _open_item(patient)
+            if alert is None:
+                raise
     current = now()
     alert.evidence = [*alert.evidence, item]  # a new list: the JSON column sees the change
     alert.explanation = _explanation(alert.evidence).to_dict()
@@ -136,6 +144,12 @@ def _clock(at: time, lang: str) -> str:
     if lang == "en":
         return at.strftime("%H:%M").lstrip("0").rjust(4, "0")
     return f"{at.hour} h" + (f" {at.minute:02d}" if at.minute else "")
+
+
+def _open_item(patient: Patient) -> Alert | None:
+    return db.session().scalar(select(Alert).where(
+        Alert.patient_id == patient.id, Alert.rule_group == MESSAGE_GROUP,
+        Alert.status != "resolved"))
 
 
 def _explanation(evidence: Sequence[dict[str, Any]]) -> Text:

@@ -87,7 +87,7 @@ def inbound_sms(form) -> str | None:
           body=body if action == "message" else None, action=action)
     if not patients:
         audit.record("webhook.sms", detail={"matched": False, "action": action})
-        return "Suivi : " + messages.NOT_FILED.fr if action == "message" else None
+        return _signed(messages.NOT_FILED.fr, "fr") if action == "message" else None
     for patient in patients:
         if action in ("stop", "start"):
             patient.sms_opt_out = action == "stop"
@@ -97,8 +97,13 @@ def inbound_sms(form) -> str | None:
     lang = languages.pop() if len(languages) == 1 else "fr"
     if action == "message":
         filed = messages.from_sms(patients, body, now())
-        return ("Suivi : " if lang == "fr" else "Suivi: ") + messages.when_read(filed, lang)
+        return _signed(messages.when_read(filed, lang), lang)
     return REPLIES[action][lang]
+
+
+def _signed(text: str, lang: str) -> str:
+    """``Suivi : votre message…``, as the other replies read."""
+    return ("Suivi : " if lang == "fr" else "Suivi: ") + text[0].lower() + text[1:]
 
 
 def delivery_status(form) -> None:

@@ -208,3 +208,47 @@ def test_the_message_item_is_in_the_queue_of_the_patients_team_only(world, clien
     sms(client, FEVER)
     assert [a["rule"] for a in nurse.get("/api/v1/alerts").json] == ["patient-message"]
     assert outsider.get("/api/v1/alerts").json == []
+
+
+def test_a_message_racing_another_to_open_the_item_is_appended_to_it(
+        world, app, client, monkeypatch):
+    """Two messages of one patient at the same instant: the second to write finds the
+    item opened by the first (the unique index on open alerts), and joins it."""
+    from backend.alerts import messages
+
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, phone="+33612345678")
+    world.enrol(nurse, patient["id"])
+    sms(client, "premier message")
+    real, missed = messages._open_item, []
+
+    def looked_up_before_the_other_committed(who):
+        if not missed:
+            missed.append(who)
+            return None
+        return real(who)
+
+    monkeypatch.setattr(messages, "_open_item", looked_up_before_the_other_committed)
+    sms(client, "deuxième message")
+    assert missed
+    [item] = messages_of(nurse, patient["id"])
+    assert [e["text"] for e in item["evidence"]] == ["premier message", "deuxième message"]
+    assert count(app, Alert) == 1
+
+
+def test_a_message_lifts_the_snooze_of_the_item(world, client, clock):
+    from datetime import timedelta
+
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, phone="+33612345678")
+    world.enrol(nurse, patient["id"])
+    sms(client, "je rappelle cet après-midi")
+    [item] = messages_of(nurse, patient["id"])
+    until = (clock.now() + timedelta(hours=4)).isoformat()
+    snoozed = nurse.post(f"/api/v1/alerts/{item['id']}/snooze",
+                         json={"until": until, "reason": "la patiente rappelle à 14 h"})
+    assert snoozed.status_code == 200, snoozed.json
+    assert messages_of(nurse, patient["id"]) == []  # out of the queue while snoozed
+    sms(client, "finalement ça saigne")
+    [item] = messages_of(nurse, patient["id"])
+    assert item["snoozed_until"] is None and len(item["evidence"]) == 2
