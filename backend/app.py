@@ -65,6 +65,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_features(app: Flask) -> None:
     from backend.alerts.routes import blp as alerts_blp
+    from backend.alerts.triage_routes import blp as triage_blp
     from backend.audit.routes import blp as audit_blp
     from backend.auth.routes import blp as auth_blp
     from backend.enrollments.routes import blp as enrollments_blp
@@ -80,7 +81,7 @@ def _register_features(app: Flask) -> None:
     from backend.webhooks.routes import bp as webhooks_bp
 
     for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
-                      protocols_blp, submissions_blp, alerts_blp, timeline_blp,
+                      protocols_blp, submissions_blp, alerts_blp, triage_blp, timeline_blp,
                       teleconsult_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)

@@ -19,7 +19,7 @@ highest, with the others as its ``related`` findings.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -311,6 +311,7 @@ class Context:
         self._times: list[datetime] | None = None
         self._news2_times: list[datetime] | None = None
         self._news2: dict[datetime, News2Set | None] = {}
+        self._max_age: dict[tuple[str, str], timedelta] = {}
 
     @staticmethod
     def days(n: int) -> timedelta:
@@ -321,7 +322,10 @@ class Context:
         if leaf.max_age_hours is not None:
             max_age = timedelta(hours=float(leaf.max_age_hours))
         else:
-            max_age = self.protocol.max_age(leaf.subject)
+            key = (leaf.subject.kind, leaf.subject.ref)
+            max_age = self._max_age.get(key)
+            if max_age is None:
+                max_age = self._max_age[key] = self.protocol.max_age(leaf.subject)
         return self.now - point.at <= max_age
 
     def local_date(self, at: datetime) -> date:
@@ -411,8 +415,9 @@ class Context:
         if at not in self._news2:
             if self._times is None:
                 self._times = [r.measured_at for r in self.readings]
-            upto = self.readings[: bisect_right(self._times, at)]
-            self._news2[at] = news2_set(upto, at, self.spo2_scale,
+            since = at - timedelta(minutes=self.protocol.news2_set_minutes)
+            in_set = self.readings[bisect_left(self._times, since):bisect_right(self._times, at)]
+            self._news2[at] = news2_set(in_set, at, self.spo2_scale,
                                         self.protocol.news2_set_minutes)
         found = self._news2[at]
         if found is None:

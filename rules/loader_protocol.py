@@ -39,8 +39,10 @@ from rules.conditions import (
 from rules.loader_questionnaire import json_path, read_yaml
 from rules.model import LANGUAGES, SEVERITY_RANK, ContentError, ContentIssue, Questionnaire, Text
 from rules.protocol import (
+    DEFAULT_ALERT_SNOOZE_MAX,
     DEFAULT_MAX_AGE_HOURS,
     DEFAULT_NEWS2_SET_MINUTES,
+    MAX_ALERT_SNOOZE_MINUTES,
     AlertDeadline,
     EducationItem,
     Protocol,
@@ -183,6 +185,7 @@ class _Builder:
             self.add("spo2_scale", f"{spo2_scale!r} is not a NEWS2 SpO2 scale (1 or 2)")
         deadlines = self.deadlines(d.get("alert_deadlines"))
         quiet_hours = self.quiet_hours(d.get("quiet_hours"))
+        snooze_max = self.snooze_max(d.get("alert_snooze_max"))
         schedule = self.schedule(d.get("schedule"))
         education = self.education(d.get("education"))
         used = self.used_questionnaires(schedule)
@@ -203,7 +206,7 @@ class _Builder:
             description=description,
             max_age_hours=max_age, news2_set_minutes=set_minutes,
             shown_only=self.shown_only(d.get("shown_only")),
-            high_is_emergency="shown_only" not in d,
+            high_is_emergency="shown_only" not in d, alert_snooze_max=snooze_max,
         )
         if "shown_only" in d:  # protocols written before the key existed are not checked
             self.every_reading_read(protocol)
@@ -308,6 +311,30 @@ class _Builder:
             self.add("quiet_hours.to", "must differ from `from` (a whole day of quiet would "
                                        "silence every reminder)")
         return QuietHours(start, end)
+
+    def snooze_max(self, value: Any) -> dict[str, int]:
+        if value is None:
+            return dict(DEFAULT_ALERT_SNOOZE_MAX)
+        out: dict[str, int] = {}
+        if not isinstance(value, Mapping):
+            self.add("alert_snooze_max", "must give a maximum for low, medium and high")
+            return out
+        for key in value:
+            if key not in SEVERITY_RANK:
+                self.add(f"alert_snooze_max.{key}", f"{key!r} is not one of low, medium, high")
+        for severity in SEVERITY_RANK:
+            entry, field = value.get(severity), f"alert_snooze_max.{severity}"
+            if not isinstance(entry, Mapping) or set(entry) != {"minutes"}:
+                self.add(field, "needs minutes ({minutes: 120})")
+                continue
+            minutes = entry["minutes"]
+            if isinstance(minutes, bool) or not isinstance(minutes, int) \
+                    or not 1 <= minutes <= MAX_ALERT_SNOOZE_MINUTES:
+                self.add(f"{field}.minutes", f"{minutes!r} is not a number of minutes "
+                                             f"(1-{MAX_ALERT_SNOOZE_MINUTES})")
+            else:
+                out[severity] = minutes
+        return out
 
     def hhmm(self, value: Any, field: str) -> time | None:
         if not isinstance(value, str) or not HHMM.match(value):

@@ -23,6 +23,12 @@ from rules.model import Item, Questionnaire, Text, json_value
 DEFAULT_MAX_AGE_HOURS: Mapping[str, Decimal] = {"default": Decimal(24),
                                                  "weight": Decimal(36)}
 DEFAULT_NEWS2_SET_MINUTES = 60
+# How long an acknowledged alert may be snoozed, in minutes, unless the protocol says
+# otherwise (``alert_snooze_max``): a high alert is back in the queue within two hours,
+# a medium one within a day, a low one within three days (a weekend).
+DEFAULT_ALERT_SNOOZE_MAX: Mapping[str, int] = {"high": 120, "medium": 1440, "low": 4320}
+# The loader refuses more: a snooze longer than a week is no longer a call-back.
+MAX_ALERT_SNOOZE_MINUTES = 7 * 24 * 60
 
 
 @dataclass(frozen=True)
@@ -144,8 +150,9 @@ class Protocol:
     ``max_age_hours`` maps a reading type, a questionnaire slug, a score name or
     ``default`` to the age beyond which a rule no longer reads that input;
     ``news2_set_minutes`` is how close in time the readings of one NEWS2 set must be;
-    ``shown_only`` the collected reading types no rule reads, each with the reason.
-    ``quiet_hours`` is when no reminder reaches the patient.
+    ``shown_only`` the collected reading types no rule reads, each with the reason;
+    ``alert_snooze_max`` the longest snooze of an acknowledged alert, in minutes, by
+    severity; ``quiet_hours`` is when no reminder reaches the patient.
 
     ``high_is_emergency`` keeps the published behaviour of protocols written before rules
     carried ``emergency`` (their files have no ``shown_only``): there every high rule told
@@ -170,6 +177,8 @@ class Protocol:
     news2_set_minutes: int = DEFAULT_NEWS2_SET_MINUTES
     shown_only: Mapping[str, str] = field(default_factory=dict)
     high_is_emergency: bool = False
+    alert_snooze_max: Mapping[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_ALERT_SNOOZE_MAX))
 
     @cached_property
     def _rules(self) -> tuple[Rule, ...]:
@@ -227,6 +236,10 @@ class Protocol:
     def alert_due_by(self, severity: str, opened_at: datetime, timezone: str) -> datetime:
         """When an alert of ``severity`` opened at ``opened_at`` must be acknowledged."""
         return self.alert_deadlines[severity].due_by(opened_at, timezone)
+
+    def snooze_max(self, severity: str) -> timedelta:
+        """The longest an acknowledged alert of ``severity`` may be snoozed."""
+        return timedelta(minutes=self.alert_snooze_max[severity])
 
 
 def _threshold_info(protocol: Protocol, rule: Rule, leaf: Any) -> ThresholdInfo:

@@ -28,3 +28,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install --quiet -e '.[dev,mobile]'
     touch "$stamp"
 fi
+# axe-core for the accessibility checks of the browser tests (test-only, not shipped).
+if command -v npm >/dev/null && [ ! -f tests/web/axe/node_modules/axe-core/axe.min.js ]; then
+    (cd tests/web/axe && npm ci --silent --no-audit --no-fund)
+fi

@@ -123,10 +123,13 @@ class World:
         return response.json
 
     def enrol(self, staff: Caller, patient_id: str, protocol: str = "ambulatory-general",
-              surgery_date: date | None = None, discharge_at: datetime | None = None) -> dict:
+              surgery_date: date | None = None, protocol_version: int | None = None,
+              discharge_at: datetime | None = None) -> dict:
         """Enrolled now (discharged now unless ``discharge_at`` says otherwise)."""
         surgery_date = surgery_date or self.clock.now().date()
         body = {"protocol": protocol, "surgery_date": surgery_date.isoformat()}
+        if protocol_version is not None:
+            body["protocol_version"] = protocol_version
         if discharge_at is not None:
             body["discharge_at"] = discharge_at.isoformat()
         response = staff.post(f"/api/v1/patients/{patient_id}/enrollments", json=body)
@@ -134,12 +137,13 @@ class World:
         return response.json
 
     def patient_device(self, staff: Caller, protocol: str = "ambulatory-general",
-                       surgery_date: date | None = None, discharge_at: datetime | None = None,
+                       surgery_date: date | None = None, protocol_version: int | None = None,
+                       discharge_at: datetime | None = None,
                        **fields: Any) -> tuple[dict, Caller]:
         """A patient enrolled and activated: their record and their app's caller."""
         patient = self.patient(staff, **fields)
         code = self.enrol(staff, patient["id"], protocol, surgery_date,
-                          discharge_at)["activation_code"]
+                          protocol_version, discharge_at)["activation_code"]
         response = Caller(self.app).post("/api/v1/patient/activate",
                                          json={"activation_code": code})
         assert response.status_code == 201, response.json

@@ -22,7 +22,6 @@ from backend import db
 from backend.alerts import services as alerts
 from backend.alerts.models import MESSAGE_GROUP, MESSAGE_RULE, Alert
 from backend.audit import services as audit
-from backend.clock import now
 from backend.enrollments.models import Enrollment
 from backend.enrollments.services import latest_enrollment
 from backend.patients.models import Patient
@@ -94,34 +93,24 @@ def receive(patient: Patient, enrollment: Enrollment, source: str, text: str, at
     session = db.session()
     alert = _open_item(patient)
     if alert is None:
-        finding = Finding(rule_id=MESSAGE_RULE, severity=SEVERITY, evidence=(item,),
-                          explanation=_explanation([item]), advice=ADVICE,
-                          group=MESSAGE_GROUP, new=True)
         try:
             with session.begin_nested():
                 return alerts.open_alert(patient, enrollment, protocol_of(enrollment.protocol),
-                                         finding, at), True
+                                         _finding(item, []), at), True
         except IntegrityError:
             # Another message of this patient opened the item at the same instant (the
             # unique index on open alerts): this one is appended to it instead.
             alert = _open_item(patient)
             if alert is None:
                 raise
-    current = now()
-    alert.evidence = [*alert.evidence, item]  # a new list: the JSON column sees the change
-    alert.explanation = _explanation(alert.evidence).to_dict()
-    alert.last_evidence_at = max(alert.last_evidence_at or at, at)
-    alert.updated_at = current
-    unread_again = alert.status == "acknowledged" or (
-        alert.snoozed_until is not None and alert.snoozed_until > current)
+    finding = _finding(item, alert.evidence)
+    # Whoever acknowledged (or snoozed) the item has not read these words: it is open
+    # again, awake, and the team is told once more. An open item is not paged again.
+    unread_again = alert.status == "acknowledged"
     if unread_again:
-        # Whoever acknowledged or snoozed the item has not read these words: it is open
-        # again, out of its snooze, with a new deadline, and the team is told once more.
-        alert.status, alert.snoozed_until = "open", None
-        alert.due_by = protocol_of(enrollment.protocol).alert_due_by(
-            SEVERITY, current, patient.timezone)
-        alert.escalation_level = 0
-    alerts.record_event(alert, "message", source=source, reopened=unread_again)
+        alerts.reopen(alert, protocol_of(enrollment.protocol), patient.timezone)
+    alerts.add_evidence(alert, finding, at, "message", source=source, reopened=unread_again)
+    alert.explanation = finding.explanation.to_dict()
     if unread_again:
         alerts.notify(alert, "message", f"alert:{alert.id}:message:{len(alert.evidence)}")
     return alert, False
@@ -137,6 +126,11 @@ def when_read(items: Sequence[Alert], lang: str) -> str:
     if len(hours) > 1:  # a shared number, two wards with other hours
         return READ_IN_DAY_HOURS.get(lang)
     ((start, end),) = hours
+    return read_between(start, end, lang)
+
+
+def read_between(start: time, end: time, lang: str) -> str:
+    """The sentence of ``READ_BETWEEN`` for day hours ``start``-``end``."""
     return READ_BETWEEN.get(lang).format(start=_clock(start, lang), end=_clock(end, lang))
 
 
@@ -144,6 +138,13 @@ def _clock(at: time, lang: str) -> str:
     if lang == "en":
         return at.strftime("%H:%M").lstrip("0").rjust(4, "0")
     return f"{at.hour} h" + (f" {at.minute:02d}" if at.minute else "")
+
+
+def _finding(item: dict[str, Any], earlier: Sequence[dict[str, Any]]) -> Finding:
+    """One message as a finding of the item (the explanation covers every message)."""
+    return Finding(rule_id=MESSAGE_RULE, severity=SEVERITY, evidence=(item,),
+                   explanation=_explanation([*earlier, item]), advice=ADVICE,
+                   group=MESSAGE_GROUP, new=True)
 
 
 def _open_item(patient: Patient) -> Alert | None:

@@ -14,13 +14,20 @@ from backend.db import Base, UUIDPrimaryKey
 MESSAGE_GROUP = "message"
 MESSAGE_RULE = "patient-message"
 
+# ``data_received``: a missing-data alert closed by the answer it was waiting for.
 OUTCOMES = ("advice_given", "called_patient", "teleconsultation", "sent_to_emergency",
-            "readmitted", "false_alarm", "other")
+            "readmitted", "false_alarm", "data_received", "other")
 
 
 class Alert(UUIDPrimaryKey, Base):
     """A finding a nurse must act on. One open alert per patient and rule group at most:
-    the rules of one group are about one cause (``rule_id`` is the group's highest)."""
+    the rules of one group are about one cause (``rule_id`` is the group's highest).
+
+    ``due_by`` (acknowledge by) is set when the alert opens and only ever moves earlier,
+    when its severity rises; escalation keeps its own schedule (``next_escalation_at``,
+    ``escalation_level``). ``series`` holds every finding that opened or updated the
+    alert, with its values, so the worst value is never overwritten by a later one.
+    """
 
     __tablename__ = "alerts"
     __table_args__ = (
@@ -32,6 +39,7 @@ class Alert(UUIDPrimaryKey, Base):
               postgresql_where=text("status <> 'resolved'"),
               sqlite_where=text("status <> 'resolved'")),
         Index("ix_alerts_queue", "status", "severity", "created_at"),
+        Index("ix_alerts_escalation", "status", "next_escalation_at"),
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -44,6 +52,7 @@ class Alert(UUIDPrimaryKey, Base):
     explanation: Mapped[dict[str, str]] = mapped_column(JSON)
     advice: Mapped[dict[str, str]] = mapped_column(JSON)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    series: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     last_evidence_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -57,10 +66,16 @@ class Alert(UUIDPrimaryKey, Base):
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
     outcome: Mapped[str | None] = mapped_column(String(32))
     escalation_level: Mapped[int] = mapped_column(default=0)
+    next_escalation_at: Mapped[datetime]
 
 
 class AlertEvent(UUIDPrimaryKey, Base):
-    """One step of an alert's life: opened, updated, acknowledged, note, escalated..."""
+    """One step of an alert's life: opened, updated, acknowledged, note, escalated...
+
+    A ``notified`` step is one message about the alert (to a nurse or the on-call phone):
+    ``message_id`` points at it, and its delivery (sending, sent, delivered, failed) is
+    the message's own status, so the step follows the message without a second copy.
+    """
 
     __tablename__ = "alert_events"
     # ``seq`` orders the steps of one alert; two nurses acting on the same alert at the
@@ -73,3 +88,4 @@ class AlertEvent(UUIDPrimaryKey, Base):
     kind: Mapped[str] = mapped_column(String(24))
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id"), unique=True)

@@ -27,21 +27,26 @@ clinical = ("nurse", "surgeon")
 def alert_view(alert, lang: str, with_events: bool = False,
                patient: Patient | None = None) -> dict:
     patient = patient or db.session().get(Patient, alert.patient_id)
+    current = now()
     view = {
         "id": alert.id, "severity": alert.severity, "status": alert.status,
         "rule": alert.rule_id, "rule_group": alert.rule_group,
         "explanation": alert.explanation.get(lang),
         "advice": alert.advice.get(lang), "evidence": alert.evidence,
         "created_at": alert.created_at, "updated_at": alert.updated_at,
-        "due_by": alert.due_by, "overdue": alert.status == "open" and alert.due_by <= now(),
+        "due_by": alert.due_by, "overdue": alert.status == "open" and alert.due_by <= current,
         "assigned_to": alert.assigned_to, "acknowledged_at": alert.acknowledged_at,
+        "snoozed": services.is_asleep(alert, current),
         "snoozed_until": alert.snoozed_until, "snooze_reason": alert.snooze_reason,
         "resolved_at": alert.resolved_at, "outcome": alert.outcome,
         "escalation_level": alert.escalation_level,
+        "next_escalation_at": alert.next_escalation_at if alert.status == "open" else None,
+        "peak": services.peak(alert.series),
         "patient": {"id": patient.id, "given_name": patient.given_name,
                     "family_name": patient.family_name, "phone": patient.phone},
     }
     if with_events:
+        view["series"] = alert.series
         view["events"] = services.events_of(alert)
     return view
 
@@ -52,7 +57,9 @@ class Queue(MethodView):
     @blp.arguments(QueueArgs, location="query")
     @blp.response(200, AlertOut(many=True))
     def get(self, args):
-        """Open alerts of the caller's teams: severity (high first), then oldest first."""
+        """Open and acknowledged alerts of the caller's teams: severity (high first), then
+        oldest first. A snoozed alert leaves the queue until its wake time, then comes
+        back counted from it, as if new; `snoozed=only` lists the snoozed alerts."""
         lang, limit, offset = args.pop("lang"), args.pop("limit"), args.pop("offset")
         alerts = services.queue(current_staff(), args, limit, offset)
         # The page's patients in one query, not one per alert.
@@ -115,7 +122,10 @@ class Snooze(MethodView):
     @blp.arguments(SnoozeIn)
     @blp.response(200, AlertOut)
     def post(self, args, alert_id):
-        """Hide the alert until a time (e.g. the patient will call back), with a reason."""
+        """Put an acknowledged alert aside until a time (e.g. the patient will call back),
+        with a reason. 409 if nobody has acknowledged it (an alert nobody has taken on is
+        never hidden); 422 on `until` beyond the protocol's maximum for its severity. A
+        rise in severity wakes it at once."""
         return _step("snooze", args, alert_id)
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from backend import db
 from backend.alerts import state as lifecycle
@@ -17,15 +20,25 @@ from backend.auth.models import StaffUser
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import Enrollment
+from backend.notifications.models import Message
 from backend.outbox import services as outbox
+from backend.outbox.models import OutboxEntry
 from backend.patients.models import Patient
 from backend.patients.services import visible_patients
+from backend.tasks.models import Task
 from backend.teams.models import TeamMembership
+from rules.conditions import Missing
 from rules.model import SEVERITY_RANK, Finding
 from rules.protocol import Protocol
 
 SEVERITY_ORDER = case({"high": 3, "medium": 2, "low": 1}, value=Alert.severity)
 QUEUE_OF = {"high": "high", "medium": "default", "low": "low"}
+# Which alerts the queue lists: awake ones (the queue), all, or only the sleeping ones.
+SNOOZED = ("exclude", "include", "only")
+# An escalation step never follows the previous one by less than this.
+ESCALATION_GAP = timedelta(minutes=5)
+SUBJECTS = ("reading", "answer", "score")
+LOCAL_TIME = {"fr": "{date} à {time}, heure de {place}", "en": "{date} at {time}, {place} time"}
 
 
 def _evidence_time(finding: Finding, default: datetime) -> datetime:
@@ -35,20 +48,117 @@ def _evidence_time(finding: Finding, default: datetime) -> datetime:
     return max(times) if times else default
 
 
-def _evidence(finding: Finding) -> list[dict[str, Any]]:
+def _evidence(finding: Finding, timezone: str) -> list[dict[str, Any]]:
     """The finding's evidence, then the other findings of its group (same cause)."""
     related = [{"related_rule": f.rule_id, "severity": f.severity,
-                "explanation": f.explanation.to_dict(),
+                "explanation": _texts(f, timezone)[0],
                 "evidence": [dict(item) for item in f.evidence]} for f in finding.related]
     return [dict(item) for item in finding.evidence] + related
 
 
-def _event(alert: Alert, kind: str, actor: uuid.UUID | None = None, **detail: Any) -> None:
+def local_time(at: datetime, timezone: str, lang: str) -> str:
+    """``23/11 à 10:00, heure de Paris``: a time as the patient lived it, saying where."""
+    local = at.astimezone(ZoneInfo(timezone))
+    place = timezone.rsplit("/", 1)[-1].replace("_", " ")
+    return LOCAL_TIME[lang].format(date=local.strftime("%d/%m"), time=local.strftime("%H:%M"),
+                                   place=place)
+
+
+def _texts(finding: Finding, timezone: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Explanation and advice, with the due time of missing data in the patient's own
+    time: the engine fills ``{due_at}`` with the UTC instant of its evidence."""
+    explanation, advice = finding.explanation.to_dict(), finding.advice.to_dict()
+    for due in {item["due_at"] for item in finding.evidence if "due_at" in item}:
+        at = datetime.fromisoformat(due)
+        for texts in (explanation, advice):
+            for lang in texts:
+                texts[lang] = texts[lang].replace(due, local_time(at, timezone, lang))
+    return explanation, advice
+
+
+def _subject(item: dict[str, Any]) -> str | None:
+    return next((f"{key}:{item[key]}" for key in SUBJECTS if key in item), None)
+
+
+def _series_point(finding: Finding, evidence_at: datetime) -> dict[str, Any]:
+    """One finding as a point of the alert's series: when, which rule, how severe, and
+    the values it rests on (the other findings of its group included, each value once)."""
+    values: list[dict[str, Any]] = []
+    seen: set[tuple] = set()
+    for member in finding.members():
+        for item in member.evidence:
+            key = (_subject(item) or item.get("task"), item.get("at") or item.get("due_at"),
+                   item.get("value"))
+            if key not in seen:
+                seen.add(key)
+                values.append({k: v for k, v in item.items() if k not in ("items", "missing")})
+    return {"at": evidence_at.isoformat(), "rule_id": finding.rule_id,
+            "severity": finding.severity, "values": values}
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def peak(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The most abnormal value of each subject over an alert's series, with the rule and
+    severity of the finding that carried it: the highest for a rule on a rise (``>=``,
+    ``>``), the lowest for a rule on a fall (``<=``, ``<``), the largest change for a
+    trend. The first time a value reached the peak is kept; codes and yes/no answers have
+    no peak."""
+    best: dict[tuple[str, str], tuple[Decimal, dict[str, Any]]] = {}
+    for point in series:
+        for item in point["values"]:
+            subject, op = _subject(item), item.get("op")
+            if subject is None:
+                continue
+            if "change" in item:
+                how, measure = "change", _decimal(item["change"])
+            elif op in (">=", ">"):
+                how, measure = "max", _decimal(item.get("value"))
+            elif op in ("<=", "<"):
+                how, measure = "min", _decimal(item.get("value"))
+            else:
+                continue
+            if measure is None:
+                continue
+            score = -measure if how == "min" else measure
+            key = (subject, how)
+            if key not in best or score > best[key][0]:
+                best[key] = (score, {**item, "rule_id": point["rule_id"],
+                                     "severity": point["severity"]})
+    return [entry for _, entry in best.values()]
+
+
+def _event(alert: Alert | uuid.UUID, kind: str, actor: uuid.UUID | None = None,
+           message_id: uuid.UUID | None = None, **detail: Any) -> None:
+    alert_id = alert if isinstance(alert, uuid.UUID) else alert.id
     session = db.session()
     session.flush()
-    last = session.scalar(select(func.max(AlertEvent.seq)).where(AlertEvent.alert_id == alert.id))
-    session.add(AlertEvent(alert_id=alert.id, seq=(last or 0) + 1, at=now(), kind=kind,
-                           actor_id=actor, detail=detail))
+    last = session.scalar(select(func.max(AlertEvent.seq)).where(AlertEvent.alert_id == alert_id))
+    session.add(AlertEvent(alert_id=alert_id, seq=(last or 0) + 1, at=now(), kind=kind,
+                           actor_id=actor, detail=detail, message_id=message_id))
+
+
+def _system_event(alert_id: uuid.UUID, kind: str, message_id: uuid.UUID | None = None,
+                  **detail: Any) -> None:
+    """A step written by a job while nurses may act on the same alert: a clash on
+    ``seq`` is retried on fresh numbers rather than failing the job."""
+    session = db.session()
+    for attempt in range(3):
+        try:
+            with session.begin_nested():
+                _event(alert_id, kind, None, message_id=message_id, **detail)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 def _notify(alert: Alert, reason: str) -> None:
@@ -62,8 +172,10 @@ def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
 
     Evidence no newer than what an alert already holds changes nothing, so re-evaluating
     the same data (another submission in the window) never re-raises a handled alert. A
-    finding below the alert's severity is recorded as an update but does not replace the
-    higher evidence: the alert never silently falls.
+    finding below the alert's severity is recorded (in the series and as an update) but
+    does not replace the higher evidence: the alert never silently falls. A rise moves
+    ``due_by`` earlier (never later) and brings the next escalation forward. A
+    missing-data alert whose task is now answered resolves itself.
     """
     session = db.session()
     current = now()
@@ -81,35 +193,48 @@ def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
             continue
         change = lifecycle.apply(_state(alert), "finding", severity=finding.severity)
         alert.last_evidence_at, alert.updated_at = evidence_at, current
+        alert.series = [*alert.series, _series_point(finding, evidence_at)]
         if SEVERITY_RANK[finding.severity] < SEVERITY_RANK[alert.severity]:
             _event(alert, "updated", rule_id=finding.rule_id, severity=finding.severity,
-                   evidence=_evidence(finding))
+                   evidence=_evidence(finding, patient.timezone))
             continue
-        alert.rule_id, alert.evidence = finding.rule_id, _evidence(finding)
-        alert.explanation, alert.advice = finding.explanation.to_dict(), finding.advice.to_dict()
+        alert.rule_id, alert.evidence = finding.rule_id, _evidence(finding, patient.timezone)
+        alert.explanation, alert.advice = _texts(finding, patient.timezone)
+        was_open = alert.status == "open"
         _store(alert, change.state)
         if change.worsened:
-            alert.due_by = protocol.alert_due_by(alert.severity, current, patient.timezone)
-            alert.escalation_level = 0
-            _event(alert, "worsened", severity=alert.severity)
+            deadline = protocol.alert_due_by(alert.severity, current, patient.timezone)
+            alert.due_by = min(alert.due_by, deadline)
+            # Re-opened after an acknowledgement, the alert is paged again on the new
+            # severity's schedule; still open, its next escalation can only come sooner.
+            # The level is never reset: each level is one outbox entry, written once.
+            alert.next_escalation_at = (min(alert.next_escalation_at, deadline) if was_open
+                                        else deadline)
+            _event(alert, "worsened", severity=alert.severity,
+                   due_by=alert.due_by.isoformat())
             _notify(alert, "worsened")
             touched.append(alert)
         else:
-            _event(alert, "updated")
+            _event(alert, "updated", rule_id=finding.rule_id, severity=finding.severity)
+    _close_answered_missing_data(patient, protocol,
+                                 {finding.group or finding.rule_id for finding in findings})
     return touched
 
 
 def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding: Finding,
           evidence_at: datetime) -> Alert:
     current = now()
+    due_by = protocol.alert_due_by(finding.severity, current, patient.timezone)
+    explanation, advice = _texts(finding, patient.timezone)
     alert = Alert(patient_id=patient.id, enrollment_id=enrollment.id,
                   care_team_id=enrollment.care_team_id, rule_id=finding.rule_id,
                   rule_group=finding.group or finding.rule_id,
                   severity=finding.severity, status="open", escalation_level=0,
-                  explanation=finding.explanation.to_dict(), advice=finding.advice.to_dict(),
-                  evidence=_evidence(finding),
+                  explanation=explanation, advice=advice,
+                  evidence=_evidence(finding, patient.timezone),
+                  series=[_series_point(finding, evidence_at)],
                   last_evidence_at=evidence_at, created_at=current, updated_at=current,
-                  due_by=protocol.alert_due_by(finding.severity, current, patient.timezone))
+                  due_by=due_by, next_escalation_at=due_by)
     db.session().add(alert)
     db.session().flush()
     _event(alert, "opened", severity=alert.severity)
@@ -118,6 +243,47 @@ def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding:
                  actor=("system", None), detail={"rule_id": alert.rule_id,
                                                  "severity": alert.severity})
     return alert
+
+
+def _missing_data_rules(protocol: Protocol) -> list[str]:
+    return [rule.id for rule in protocol.all_rules()
+            if any(isinstance(leaf, Missing) for leaf in rule.leaves())]
+
+
+def _close_answered_missing_data(patient: Patient, protocol: Protocol,
+                                 fired: set[str]) -> None:
+    """A missing-data alert whose rule no longer fires and whose task is now answered
+    resolves itself with the outcome ``data_received``: there is nothing left to chase.
+    (Runs in the submission's transaction: the answer and the closing commit together.)"""
+    rules = _missing_data_rules(protocol)
+    if not rules:
+        return
+    session = db.session()
+    waiting = [alert for alert in session.scalars(select(Alert).where(
+        Alert.patient_id == patient.id, Alert.status != "resolved", Alert.rule_id.in_(rules)))
+        if alert.rule_group not in fired]
+    tasks = {alert.id: {item["task"] for item in alert.evidence if "task" in item}
+             for alert in waiting}
+    keys = set().union(*tasks.values())
+    if not keys:
+        return
+    answered = {(row.enrollment_id, row.key) for row in session.execute(
+        select(Task.enrollment_id, Task.key).where(
+            Task.patient_id == patient.id, Task.key.in_(keys), Task.status == "done"))}
+    for alert in waiting:
+        if tasks[alert.id] and all((alert.enrollment_id, key) in answered
+                                   for key in tasks[alert.id]):
+            _resolve_by_system(alert, "data_received", tasks=sorted(tasks[alert.id]))
+
+
+def _resolve_by_system(alert: Alert, outcome: str, **detail: Any) -> None:
+    change = lifecycle.apply(_state(alert), "resolve", outcome=outcome)
+    _store(alert, change.state)
+    alert.resolved_at = alert.updated_at = now()
+    _event(alert, "resolve", outcome=outcome, **detail)
+    audit.record("alert.resolve", patient_id=alert.patient_id, object_type="alert",
+                 object_id=alert.id, actor=("system", None),
+                 detail={"status": alert.status, "outcome": outcome})
 
 
 def _state(alert: Alert) -> lifecycle.AlertState:
@@ -139,9 +305,25 @@ def open_alert(patient: Patient, enrollment: Enrollment, protocol: Protocol,
     return _open(patient, enrollment, protocol, finding, evidence_at)
 
 
-def record_event(alert: Alert, kind: str, **detail: Any) -> None:
-    """One system step in an alert's life (no actor)."""
+def add_evidence(alert: Alert, finding: Finding, evidence_at: datetime, kind: str,
+                 **detail: Any) -> None:
+    """New evidence on an open alert that does not change its severity (a patient's next
+    message): appended to the evidence and the series, one system step ``kind``."""
+    alert.evidence = [*alert.evidence, *_evidence(finding, "UTC")]
+    alert.series = [*alert.series, _series_point(finding, evidence_at)]
+    alert.last_evidence_at = max(alert.last_evidence_at or evidence_at, evidence_at)
+    alert.updated_at = now()
     _event(alert, kind, None, **detail)
+
+
+def reopen(alert: Alert, protocol: Protocol, timezone: str) -> None:
+    """Open an acknowledged alert again (its news has not been read): awake, paged again
+    on its severity's schedule, as a rise in severity does; ``due_by`` only ever earlier
+    and the escalation level never back down."""
+    deadline = protocol.alert_due_by(alert.severity, now(), timezone)
+    alert.status, alert.snoozed_until = "open", None
+    alert.due_by = min(alert.due_by, deadline)
+    alert.next_escalation_at = deadline
 
 
 def notify(alert: Alert, reason: str, dedupe_key: str) -> None:
@@ -157,9 +339,25 @@ def visible_alerts(principal: StaffPrincipal) -> Select:
     return select(Alert).where(Alert.patient_id.in_(patients))
 
 
+def asleep(current: datetime):
+    """Snoozed right now: only an acknowledged alert sleeps, until its wake time."""
+    return and_(Alert.status == "acknowledged", Alert.snoozed_until > current)
+
+
+def is_asleep(alert: Alert, current: datetime) -> bool:
+    """``asleep`` for one alert in hand."""
+    return (alert.status == "acknowledged" and alert.snoozed_until is not None
+            and alert.snoozed_until > current)
+
+
 def queue(principal: StaffPrincipal, filters: dict[str, Any], limit: int,
           offset: int) -> list[Alert]:
-    """The triage queue: severity (high first), then oldest first."""
+    """The triage queue: severity (high first), then oldest first, where a snoozed alert
+    that has woken up counts from its wake time (it comes back as if new).
+
+    ``snoozed``: ``exclude`` (the queue, by default), ``include``, or ``only`` (the
+    sleeping alerts, the soonest to wake first)."""
+    current = now()
     query = visible_alerts(principal)
     statuses = filters.get("status") or ["open", "acknowledged"]
     query = query.where(Alert.status.in_(statuses))
@@ -173,11 +371,19 @@ def queue(principal: StaffPrincipal, filters: dict[str, Any], limit: int,
         from backend.teams.services import team_by_slug
 
         query = query.where(Alert.care_team_id == team_by_slug(filters["team"], "team").id)
-    if not filters.get("include_snoozed"):
-        query = query.where((Alert.snoozed_until.is_(None)) | (Alert.snoozed_until <= now()))
-    alerts = list(db.session().scalars(
-        query.order_by(SEVERITY_ORDER.desc(), Alert.created_at, Alert.id)
-        .limit(limit).offset(offset)))
+    snoozed = filters.get("snoozed") or ("include" if filters.get("include_snoozed")
+                                         else "exclude")
+    if snoozed == "only":
+        order = (Alert.snoozed_until, SEVERITY_ORDER.desc(), Alert.id)
+        query = query.where(asleep(current))
+    else:
+        order = (SEVERITY_ORDER.desc(), func.coalesce(Alert.snoozed_until, Alert.created_at),
+                 Alert.id)
+        if snoozed == "exclude":
+            query = query.where(or_(Alert.status != "acknowledged",
+                                    Alert.snoozed_until.is_(None),
+                                    Alert.snoozed_until <= current))
+    alerts = list(db.session().scalars(query.order_by(*order).limit(limit).offset(offset)))
     audit.record("alert.list", detail={"patient_ids": sorted({str(a.patient_id)
                                                               for a in alerts})})
     return alerts
@@ -195,14 +401,39 @@ def get_alert(principal: StaffPrincipal, alert_id: uuid.UUID, action: str) -> Al
     return alert
 
 
-def events_of(alert: Alert) -> list[AlertEvent]:
-    return list(db.session().scalars(select(AlertEvent).where(AlertEvent.alert_id == alert.id)
-                                     .order_by(AlertEvent.seq)))
+def events_of(alert: Alert) -> list[dict[str, Any]]:
+    """The alert's steps in order, each ``notified`` one with its delivery."""
+    events = list(db.session().scalars(select(AlertEvent).where(AlertEvent.alert_id == alert.id)
+                                       .order_by(AlertEvent.seq)))
+    deliveries = delivery_of(events)
+    return [{"at": event.at, "kind": event.kind, "actor_id": event.actor_id,
+             "detail": event.detail, "delivery": deliveries.get(event.id)} for event in events]
+
+
+def delivery_of(events: list[AlertEvent]) -> dict[uuid.UUID, dict[str, Any]]:
+    """For each ``notified`` step, where its message is: ``pending``, ``sending``,
+    ``sent``, ``delivered`` (the provider's report) or ``failed`` (with the error), read
+    from the message itself; ``no_recipient`` when nobody could be paged."""
+    ids = [event.message_id for event in events if event.message_id is not None]
+    messages = {message.id: message for message in db.session().scalars(
+        select(Message).where(Message.id.in_(ids)))} if ids else {}
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    for event in events:
+        message = messages.get(event.message_id) if event.message_id else None
+        if message is not None:
+            out[event.id] = {"status": message.status,
+                             "sent_at": _jsonable(message.sent_at),
+                             "updated_at": _jsonable(message.updated_at),
+                             "error": message.error}
+        elif event.kind == "notified":
+            out[event.id] = {"status": "no_recipient"}
+    return out
 
 
 def act(principal: StaffPrincipal, alert: Alert, event: str, **args: Any) -> Alert:
     """Apply a nurse's step to an alert: timestamped, attributed, audited."""
     actor = principal.user.id
+    current = now()
     if event == "assign":
         assignee = db.session().get(StaffUser, args["staff_id"])
         if assignee is None or not assignee.active:
@@ -214,13 +445,14 @@ def act(principal: StaffPrincipal, alert: Alert, event: str, **args: Any) -> Ale
             field_error("staff_id", "is not a member of this patient's care team")
         args = {"assignee": assignee.id}
     try:
-        change = lifecycle.apply(_state(alert), event, at=now(),
+        change = lifecycle.apply(_state(alert), event, at=current,
                                  assignee=args.get("assignee"), until=args.get("until"),
                                  outcome=args.get("outcome"))
     except lifecycle.TransitionError as error:
         abort(409, str(error))
+    if event == "snooze":
+        _check_snooze_length(alert, args["until"], current)
     _store(alert, change.state)
-    current = now()
     alert.updated_at = current
     if event == "acknowledge":
         alert.acknowledged_at, alert.acknowledged_by = current, actor
@@ -235,35 +467,86 @@ def act(principal: StaffPrincipal, alert: Alert, event: str, **args: Any) -> Ale
     return alert
 
 
+def _check_snooze_length(alert: Alert, until: datetime, current: datetime) -> None:
+    """A snooze is a call-back, not a way out of the queue: its protocol bounds it."""
+    longest = _protocol(alert).snooze_max(alert.severity)
+    if until > current + longest:
+        minutes = int(longest.total_seconds() // 60)
+        length = f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+        field_error("until", f"a {alert.severity} alert may be snoozed for {length} at most "
+                             f"(its protocol's maximum): until "
+                             f"{(current + longest).isoformat()} at the latest")
+
+
+def _protocol(alert: Alert) -> Protocol:
+    from backend.protocols.content import protocol_of
+
+    return protocol_of(db.session().get(Enrollment, alert.enrollment_id).protocol)
+
+
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else (
         str(value) if isinstance(value, uuid.UUID) else value)
 
 
-# -- escalation (scheduler) -------------------------------------------------------------
+# -- escalation (scheduler) and pages (worker) ------------------------------------------
 
 def escalate_overdue() -> int:
-    """Escalate open alerts past their deadline: first the assignee (or the team again),
-    then the team's on-call phone. Each level is one outbox entry, written once."""
-    from backend.protocols.content import protocol_of
-
+    """Escalate open (unacknowledged) alerts whose next escalation is due: first the
+    assignee (or the team again), then the team's on-call phone. A snooze never delays
+    it (only acknowledged alerts sleep) and ``due_by`` never moves: escalation keeps its
+    own schedule, one more deadline of the alert's severity (at least 5 minutes) after
+    each step. Each level is one outbox entry, written once."""
     current = now()
     session = db.session()
-    overdue = list(session.scalars(select(Alert).where(
-        Alert.status == "open", Alert.due_by <= current,
-        (Alert.snoozed_until.is_(None)) | (Alert.snoozed_until <= current))
-        .order_by(Alert.due_by).limit(200)))
-    for alert in overdue:
+    due = list(session.scalars(select(Alert).where(
+        Alert.status == "open", Alert.next_escalation_at <= current)
+        .order_by(Alert.next_escalation_at).limit(200)))
+    for alert in due:
         level = alert.escalation_level + 1
-        enrollment = session.get(Enrollment, alert.enrollment_id)
         patient = session.get(Patient, alert.patient_id)
-        protocol = protocol_of(enrollment.protocol)
         outbox.add("alert.escalate", {"alert_id": str(alert.id), "level": level},
                    dedupe_key=f"alert:{alert.id}:escalate:{level}",
                    queue=QUEUE_OF[alert.severity])
         alert.escalation_level = level
-        # The next step comes one more deadline later (at least 5 minutes).
-        alert.due_by = max(protocol.alert_due_by(alert.severity, current, patient.timezone),
-                           current + timedelta(minutes=5))
-        _event(alert, "escalated", level=level)
-    return len(overdue)
+        alert.next_escalation_at = max(
+            _protocol(alert).alert_due_by(alert.severity, current, patient.timezone),
+            current + ESCALATION_GAP)
+        _event(alert, "escalated", level=level,
+               next_escalation_at=alert.next_escalation_at.isoformat())
+    return len(due)
+
+
+def masked_phone(phone: str) -> str:
+    """``+33*******00``: enough to tell which phone, not enough to call it."""
+    return phone[:3] + "*" * max(len(phone) - 5, 0) + phone[-2:]
+
+
+def _why(entry: OutboxEntry) -> dict[str, Any]:
+    if entry.kind == "alert.escalate":
+        return {"reason": "escalated", "level": entry.payload["level"]}
+    return {"reason": entry.payload.get("reason")}
+
+
+def record_page(message: Message, entry: OutboxEntry) -> None:
+    """A message about an alert is a ``notified`` step of the alert: who was paged (a
+    staff member, or the on-call phone, masked), on which channel, why (opened, worsened,
+    escalated at some level). Written once per message however often its job runs, in
+    the transaction that claims the message, before the provider is called."""
+    if db.session().scalar(select(AlertEvent.id).where(AlertEvent.message_id == message.id)):
+        return
+    to = ({"staff_id": str(message.staff_id)} if message.staff_id is not None
+          else {"on_call_phone": masked_phone(message.address)})
+    _system_event(message.alert_id, "notified", message_id=message.id,
+                  channel=message.channel, **to, **_why(entry))
+
+
+def record_unpaged(alert: Alert, entry: OutboxEntry) -> None:
+    """Nobody could be paged (no nurse with a phone, no on-call phone): a ``notified``
+    step says so, so the alert's history never suggests someone was told."""
+    earlier = db.session().scalars(select(AlertEvent).where(
+        AlertEvent.alert_id == alert.id, AlertEvent.kind == "notified",
+        AlertEvent.message_id.is_(None)))
+    if any(event.detail.get("outbox_id") == str(entry.id) for event in earlier):
+        return
+    _system_event(alert.id, "notified", outbox_id=str(entry.id), **_why(entry))

@@ -3,7 +3,8 @@ event. No database, no clock: the services pass ``at`` and persist the result.
 
     open ──acknowledge──► acknowledged ──resolve──► resolved
       └───────────────────resolve────────────────────┘
-    assign, note, snooze: on open or acknowledged alerts
+    assign, note: on open or acknowledged alerts
+    snooze: on acknowledged alerts only (an alert nobody has taken on is never hidden)
     finding (new evidence): severity may rise, never silently fall; a rise re-opens an
     acknowledged alert and lifts a snooze.
 """
@@ -60,6 +61,9 @@ def apply(state: AlertState, event: str, *, severity: str | None = None,
     if event == "note":
         return Change(state)
     if event == "snooze":
+        if state.status != "acknowledged":
+            raise TransitionError("only an acknowledged alert can be snoozed: acknowledge "
+                                  "it first (an alert nobody has taken on is never hidden)")
         if until is None or (at is not None and until <= at):
             raise TransitionError("a snooze needs a time in the future")
         return Change(replace(state, snoozed_until=until))

@@ -73,7 +73,7 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _staff(token: str) -> StaffPrincipal | None:
+def _staff(token: str, slide: bool = True) -> StaffPrincipal | None:
     session = db.session()
     row = session.scalar(select(AccessToken).where(AccessToken.token_hash == token_hash(token)))
     current = now()
@@ -83,7 +83,7 @@ def _staff(token: str) -> StaffPrincipal | None:
     if user is None or not user.active:
         return None
     ttl = timedelta(seconds=current_app.config["SUIVI_ACCESS_TOKEN_TTL"])
-    if row.expires_at - current < ttl / 2:
+    if slide and row.expires_at - current < ttl / 2:
         row.expires_at = min(current + ttl, row.created_at + MAX_SESSION)
     teams = session.scalars(select(TeamMembership.team_id)
                             .where(TeamMembership.staff_id == user.id)).all()
@@ -106,15 +106,16 @@ def _patient(token: str) -> PatientPrincipal | None:
                             patient=found.Patient)
 
 
-def authenticate(token: str | None = None) -> Principal | None:
+def authenticate(token: str | None = None, slide: bool = True) -> Principal | None:
     """The principal of the request's bearer token, or of ``token`` (the web session's),
-    cached on ``g``; None when there is no valid token."""
+    cached on ``g``; None when there is no valid token. ``slide=False``: the request is
+    not the user's doing (a page refreshing itself) and does not keep the token alive."""
     if "principal" in g:
         return g.principal
     token = token or bearer_token()
     principal: Principal | None = None
     if token and token.startswith(STAFF_TOKEN_PREFIX + "_"):
-        principal = _staff(token)
+        principal = _staff(token, slide)
     elif token and token.startswith(DEVICE_TOKEN_PREFIX + "_"):
         principal = _patient(token)
     g.principal = principal

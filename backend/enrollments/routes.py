@@ -8,6 +8,8 @@ from backend.enrollments.schemas import (
     ActivatedOut,
     ActivateIn,
     ActivationOut,
+    ActivationSmsIn,
+    ActivationSmsOut,
     DeviceOut,
     EnrollmentCreatedOut,
     EnrollmentIn,
@@ -60,6 +62,21 @@ class NewActivationCode(MethodView):
         patient = get_patient(current_staff(), patient_id, "enrollment.activation_code")
         issued = services.issue_activation_code(services.get_enrollment(patient, enrollment_id))
         return _activation(issued)
+
+
+@blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code/sms")
+class ActivationCodeBySms(MethodView):
+    @staff_required(*enrolling_staff, action="enrollment.activation_sms")
+    @blp.arguments(ActivationSmsIn)
+    @blp.response(202, ActivationSmsOut)
+    def post(self, args, patient_id, enrollment_id):
+        """Send the activation code just issued to the patient's phone by SMS (once per
+        code; the SMS holds no health data)."""
+        patient = get_patient(current_staff(), patient_id, "enrollment.activation_sms")
+        row = services.send_activation_sms(patient, services.get_enrollment(
+            patient, enrollment_id), args["activation_code"])
+        return {"sent_to": services.masked_phone(patient.phone),
+                "activation_expires_at": row.expires_at}
 
 
 @blp.route("/patients/<uuid:patient_id>/devices")

@@ -65,3 +65,13 @@ class DeviceOut(Schema):
     revoked_at = fields.DateTime(allow_none=True)
 
 
+
+
+class ActivationSmsIn(Schema):
+    activation_code = fields.String(required=True, validate=validate.Length(min=6, max=32),
+                                    metadata={"description": "the code just issued"})
+
+
+class ActivationSmsOut(Schema):
+    sent_to = fields.String(metadata={"description": "the patient's number, masked"})
+    activation_expires_at = fields.DateTime()

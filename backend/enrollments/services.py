@@ -17,6 +17,7 @@ from backend.audit import services as audit
 from backend.auth.principal import DEVICE_TOKEN_PREFIX, StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import ActivationCode, DeviceToken, Enrollment
+from backend.outbox import services as outbox
 from backend.patients.models import Patient
 from backend.protocols.models import ProtocolVersion
 from backend.security import code_digest, new_code, new_token, token_hash
@@ -186,3 +187,31 @@ def revoke_device(patient_id: uuid.UUID, device_id: uuid.UUID) -> None:
         device.revoked_at = now()
     audit.record("device.revoke", patient_id=patient_id, object_type="device_token",
                  object_id=device_id)
+
+
+def masked_phone(phone: str) -> str:
+    """"+33 6 •• •• •• 78": enough for the nurse to check the number with the patient."""
+    return f"{phone[:-8]} •• •• •• {phone[-2:]}" if len(phone) > 8 else "••"
+
+
+def send_activation_sms(patient: Patient, enrollment: Enrollment, code: str) -> ActivationCode:
+    """Send a live activation code of this enrolment to the patient's phone, once.
+
+    The message carries the code and nothing about the patient's health. The code waits
+    in the outbox entry only until it is sent (then the entry forgets it), and the stored
+    copy of the SMS masks it, so the database keeps no usable code."""
+    row = db.session().scalar(select(ActivationCode).where(
+        ActivationCode.code_hash == code_digest(code),
+        ActivationCode.enrollment_id == enrollment.id))
+    if row is None or row.used_at is not None or row.expires_at <= now():
+        field_error("activation_code", "unknown, already used or expired")
+    if not patient.phone:
+        field_error("phone", "the patient has no phone number", code=409)
+    if patient.sms_opt_out:
+        abort(409, "The patient has opted out of SMS.")
+    outbox.add("enrollment.activation_sms",
+               {"enrollment_id": str(enrollment.id), "code": code},
+               dedupe_key=f"activation-sms:{row.id}", queue="high")
+    audit.record("enrollment.activation_sms", patient_id=patient.id,
+                 object_type="enrollment", object_id=enrollment.id)
+    return row

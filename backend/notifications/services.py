@@ -20,9 +20,10 @@ from sqlalchemy import and_, or_, select, update
 
 from backend import db
 from backend.alerts.models import Alert
+from backend.alerts.services import record_page, record_unpaged
 from backend.auth.models import StaffUser
 from backend.clock import now
-from backend.enrollments.models import DeviceToken, Enrollment
+from backend.enrollments.models import ActivationCode, DeviceToken, Enrollment
 from backend.notifications.models import Message
 from backend.notifications.senders import (
     PushSender,
@@ -34,6 +35,7 @@ from backend.notifications.senders import (
 from backend.outbox.models import OutboxEntry
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
+from backend.security import code_digest
 from backend.tasks.models import Task
 from backend.teams.models import CareTeam, TeamMembership
 from backend.teams.services import next_day_start
@@ -59,6 +61,10 @@ TEMPLATES = {
                                  "Lien : {url}",
                            "en": "Suivi: video consultation on {date} at {time}. "
                                  "Link: {url}"},
+    "enrollment.activation_sms": {
+        "fr": "Suivi : votre code d'activation de l'application est {code} (valable jusqu'au "
+              "{date} à {time}).",
+        "en": "Suivi: your app activation code is {code} (valid until {date} at {time})."},
     "teleconsult.remind": {"fr": "Suivi : votre téléconsultation commence à {time}. "
                                  "Lien : {url}",
                            "en": "Suivi: your video consultation starts at {time}. "
@@ -170,6 +176,8 @@ def _on_call(entry: OutboxEntry, alert: Alert, body: str) -> None:
     team = db.session().get(CareTeam, alert.care_team_id)
     if team.on_call_phone:
         send_sms(entry, team.on_call_phone, "alert.on_call", body, alert_id=alert.id)
+    else:
+        record_unpaged(alert, entry)
 
 
 def _patient_message(entry: OutboxEntry, patient: Patient, template: str, body: str) -> None:
@@ -213,19 +221,38 @@ def _teleconsultation(entry: OutboxEntry) -> None:
     _patient_message(entry, patient, entry.kind, body)
 
 
+def _activation_sms(entry: OutboxEntry) -> None:
+    code = entry.payload.get("code")
+    enrollment = db.session().get(Enrollment, uuid.UUID(entry.payload["enrollment_id"]))
+    row = code and db.session().scalar(select(ActivationCode).where(
+        ActivationCode.code_hash == code_digest(code)))
+    patient = db.session().get(Patient, enrollment.patient_id)
+    if row and row.used_at is None and row.expires_at > now() and patient.phone:
+        local = row.expires_at.astimezone(ZoneInfo(patient.timezone))
+        text = TEMPLATES[entry.kind][patient.language]
+        values = {"date": local.strftime("%d/%m"), "time": local.strftime("%H:%M")}
+        send_sms(entry, patient.phone, entry.kind, text.format(code=code, **values),
+                 stored_body=text.format(code="••••••••••", **values), patient_id=patient.id)
+    # Sent, used or expired: the entry forgets the code.
+    entry.payload = {key: value for key, value in entry.payload.items() if key != "code"}
+
+
 HANDLERS: dict[str, Callable[[OutboxEntry], None]] = {
     "alert.notify": _notify_alert,
     "alert.escalate": _escalate_alert,
     "task.remind": _remind_task,
     "teleconsult.invite": _teleconsultation,
     "teleconsult.remind": _teleconsultation,
+    "enrollment.activation_sms": _activation_sms,
 }
 
 
 # -- sending, once ----------------------------------------------------------------------
 
-def send_sms(entry: OutboxEntry, to: str, template: str, body: str, **links: object) -> Message:
-    return _send(entry, "sms", to, template, body, links,
+def send_sms(entry: OutboxEntry, to: str, template: str, body: str,
+             stored_body: str | None = None, **links: object) -> Message:
+    """``stored_body``: what the message row keeps instead of ``body`` (a secret masked)."""
+    return _send(entry, "sms", to, template, stored_body or body, links,
                  lambda message: sms_sender().send(to, body, reference=str(message.id)))
 
 
@@ -255,6 +282,8 @@ def _send(entry: OutboxEntry, channel: str, address: str, template: str, body: s
         .values(status="sending", attempts=Message.attempts + 1, updated_at=current)).rowcount
     message = session.scalar(select(Message).where(Message.dedupe_key == key)
                              .execution_options(populate_existing=True))
+    if claimed and message.alert_id is not None:
+        record_page(message, entry)  # the alert's history says who is being paged
     session.commit()  # the intention is durable before the provider is called
     if not claimed:
         if message.status == "sending":

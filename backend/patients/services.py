@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -57,6 +58,12 @@ def list_patients(principal: StaffPrincipal, search: str | None, limit: int,
     patients = list(db.session().scalars(query.limit(limit).offset(offset)))
     audit.record("patient.list", detail={"patient_ids": [str(p.id) for p in patients]})
     return patients
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Age in whole years on ``day``."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month,
+                                                                  birth_date.day))
 
 
 def _check(fields: dict[str, Any]) -> None:

@@ -49,17 +49,10 @@ def load_shipped_content() -> str:
     new_questionnaires = sum(questionnaires.store(slug, q.version, raw_questionnaires[slug])
                              for slug, q in content.questionnaires.items())
     new_protocols = 0
-    session = db.session()
     for slug, versions in content.protocols.items():
         for version, protocol in versions.items():
-            raw_protocol = content.raw["protocols"][slug][version]
-            stored = session.scalar(select(ProtocolVersion).where(
-                ProtocolVersion.slug == slug, ProtocolVersion.version == version))
-            if stored is not None and stored.definition["protocol"] == raw_protocol:
-                # Already loaded: it keeps the questionnaires it was published with, even
-                # when one of them has a newer version now (a stored version never changes).
-                continue
-            definition = snapshot(raw_protocol, protocol, raw_questionnaires)
+            definition = snapshot(content.raw["protocols"][slug][version], protocol,
+                                  raw_questionnaires)
             new_protocols += store_protocol_version(slug, version, protocol.title.to_dict(),
                                                     definition)
     audit.record("content.load", detail={"questionnaires": new_questionnaires,

@@ -161,3 +161,16 @@ def list_teams() -> list[CareTeam]:
 def team_ids_of(user: StaffUser) -> list[uuid.UUID]:
     return list(db.session().scalars(select(TeamMembership.team_id)
                                      .where(TeamMembership.staff_id == user.id)))
+
+
+def clinicians_of(team_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[StaffUser]]:
+    """The active nurses and surgeons of each team: who an alert may be assigned to."""
+    out: dict[uuid.UUID, list[StaffUser]] = {}
+    for team_id, user in db.session().execute(
+            select(TeamMembership.team_id, StaffUser).join(
+                StaffUser, StaffUser.id == TeamMembership.staff_id)
+            .where(TeamMembership.team_id.in_(list(team_ids)), StaffUser.active.is_(True),
+                   StaffUser.role.in_(("nurse", "surgeon")))
+            .order_by(StaffUser.display_name, StaffUser.email)):
+        out.setdefault(team_id, []).append(user)
+    return out

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backend import db
 from backend.alerts.models import Alert, AlertEvent
+from backend.alerts.services import delivery_of
 from backend.notifications.models import Message
 from backend.patients.models import Patient
 from backend.submissions.models import Reading, Submission
@@ -48,13 +49,19 @@ def timeline(patient: Patient, since: datetime | None, until: datetime | None,
     alerts = {row.id: row for row in session.scalars(
         select(Alert).where(Alert.patient_id == patient.id))}
     if alerts:
-        for event in session.scalars(_window(select(AlertEvent).where(
-                AlertEvent.alert_id.in_(list(alerts))), AlertEvent.at, since, until)):
+        events = list(session.scalars(_window(select(AlertEvent).where(
+            AlertEvent.alert_id.in_(list(alerts))), AlertEvent.at, since, until)
+            .order_by(AlertEvent.seq)))
+        # Pages (``alert.notified``) carry their delivery: sent, delivered, failed...
+        deliveries = delivery_of(events)
+        for event in events:
             alert = alerts[event.alert_id]
+            data = {"rule": alert.rule_id, "severity": alert.severity, "status": alert.status,
+                    "actor_id": event.actor_id, **event.detail}
+            if event.id in deliveries:
+                data["delivery"] = deliveries[event.id]
             entries.append({"at": event.at, "kind": f"alert.{event.kind}", "id": alert.id,
-                            "data": {"rule": alert.rule_id, "severity": alert.severity,
-                                     "status": alert.status, "actor_id": event.actor_id,
-                                     **event.detail}})
+                            "data": data})
     for row in session.scalars(_window(select(Message).where(Message.patient_id == patient.id),
                                        Message.created_at, since, until)):
         entries.append({"at": row.created_at, "kind": "message", "id": row.id,

@@ -13,6 +13,11 @@ from werkzeug.exceptions import HTTPException
 
 from backend import db
 from backend.auth.principal import StaffPrincipal, authenticate
+from backend.web.i18n import error_text
+
+# A page that refreshes itself asks with ?auto=1: that is not the nurse's activity, and
+# must not keep an idle session alive.
+AUTO = "auto"
 
 
 def csrf_token() -> str:
@@ -31,7 +36,8 @@ def login_required(patient_data: bool = True) -> Callable:
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            principal = authenticate(session.get("token"))
+            principal = authenticate(session.get("token"),
+                                     slide=request.args.get(AUTO) != "1")
             if not isinstance(principal, StaffPrincipal):
                 session.pop("token", None)
                 return redirect(url_for("web.login", next=request.path))
@@ -51,8 +57,10 @@ def principal() -> StaffPrincipal:
 
 
 def message_of(error: HTTPException) -> str:
+    """The error in the page's language."""
     data = getattr(error, "data", None) or {}
-    return data.get("message") or error.description or error.name
+    message = data.get("message") or error.description or error.name
+    return error_text(message, error.code or 400)
 
 
 def attempt(action: Callable[[], Any], success: str | None = None) -> bool:
@@ -66,3 +74,9 @@ def attempt(action: Callable[[], Any], success: str | None = None) -> bool:
     if success:
         flash(success, "ok")
     return True
+
+
+def local_path(target: str | None, default: str) -> str:
+    """Only a path of this site: never an open redirect."""
+    target = target or ""
+    return target if target.startswith("/") and not target.startswith("//") else default

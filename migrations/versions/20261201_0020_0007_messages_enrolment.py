@@ -1,7 +1,7 @@
 """The ward's day hours on care teams, discharge time on enrolments, patients by phone.
 
 Revision ID: 0007
-Revises: 0005 (rebased onto 0006 at merge: 0006 is written on another branch)
+Revises: 0006
 Create Date: 2026-12-01 00:20:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import backend.db
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

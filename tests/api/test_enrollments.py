@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
+
+from backend import db
 from backend.enrollments.models import DeviceToken, Enrollment
-from tests.helpers import Caller, count
+from backend.notifications.models import Message
+from tests.helpers import Caller, count, run_worker
 
 
 def _activate(app, code):
@@ -118,6 +122,35 @@ def test_enrolment_scoping_and_roles(world, app):
     assert Caller(app).get("/api/v1/me").status_code == 401
     assert world.admin().post(path, json=body).status_code == 403
     assert nurse.get(f"/api/v1/patients/{uuid.uuid4()}/enrollments").status_code == 404
+
+
+def test_the_activation_code_goes_by_sms_once_without_health_data(world, app, redis):
+    nurse = world.staff("nurse")
+    outsider = world.staff("nurse", teams=("team-b",))
+    patient = world.patient(nurse, phone="+33687654321")
+    enrolled = world.enrol(nurse, patient["id"])
+    path = (f"/api/v1/patients/{patient['id']}/enrollments/{enrolled['enrollment']['id']}"
+            "/activation-code/sms")
+    code = enrolled["activation_code"]
+
+    assert nurse.post(path, json={"activation_code": "WRONG-CODE1"}).status_code == 422
+    assert outsider.post(path, json={"activation_code": code}).status_code == 404
+    sent = nurse.post(path, json={"activation_code": code})
+    assert sent.status_code == 202, sent.json
+    assert sent.json["sent_to"] == "+336 •• •• •• 21"
+    assert nurse.post(path, json={"activation_code": code}).status_code == 202  # not twice
+    run_worker(app, redis)
+    with app.app_context():
+        (sms,) = db.session().scalars(select(Message).where(
+            Message.template == "enrollment.activation_sms"))
+        assert sms.address == "+33687654321" and sms.status == "sent"
+        assert code not in sms.body and patient["family_name"] not in sms.body
+    no_phone = world.patient(nurse, phone=None)
+    other = world.enrol(nurse, no_phone["id"])
+    refused = nurse.post(f"/api/v1/patients/{no_phone['id']}/enrollments/"
+                         f"{other['enrollment']['id']}/activation-code/sms",
+                         json={"activation_code": other["activation_code"]})
+    assert refused.status_code == 409 and refused.json["message"].startswith("phone: ")
 
 
 # -- discharge: the follow-up starts when the patient goes home ---------------------------

@@ -244,6 +244,7 @@ def test_a_message_lifts_the_snooze_of_the_item(world, client, clock):
     world.enrol(nurse, patient["id"])
     sms(client, "je rappelle cet après-midi")
     [item] = messages_of(nurse, patient["id"])
+    nurse.post(f"/api/v1/alerts/{item['id']}/acknowledge")  # only an acknowledged one sleeps
     until = (clock.now() + timedelta(hours=4)).isoformat()
     snoozed = nurse.post(f"/api/v1/alerts/{item['id']}/snooze",
                          json={"until": until, "reason": "la patiente rappelle à 14 h"})
@@ -252,3 +253,4 @@ def test_a_message_lifts_the_snooze_of_the_item(world, client, clock):
     sms(client, "finalement ça saigne")
     [item] = messages_of(nurse, patient["id"])
     assert item["snoozed_until"] is None and len(item["evidence"]) == 2
+    assert item["status"] == "open"

@@ -194,8 +194,9 @@ def test_a_patient_on_a_protocol_with_vitals_v1_can_send_g_per_litre(app, world)
 
     with app.app_context():
         session = db.session()
-        row = session.scalar(select(ProtocolVersion)
-                             .where(ProtocolVersion.slug == "heart-failure"))
+        row = session.scalar(select(ProtocolVersion)  # the version new patients get
+                             .where(ProtocolVersion.slug == "heart-failure")
+                             .order_by(ProtocolVersion.version.desc()).limit(1))
         definition = copy.deepcopy(row.definition)
         vitals = definition["questionnaires"]["vitals"]
         vitals["version"] = 1

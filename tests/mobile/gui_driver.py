@@ -37,14 +37,15 @@ from suivi_app.core.questionnaire import input_kind  # noqa: E402
 from suivi_app.main import SuiviApp  # noqa: E402
 
 TIMEOUT = 15.0
-ANSWERS = {  # daily-postop, as the patient taps it: fever and strong pain
+ANSWERS = {  # daily-postop, as the patient taps it: fever, strong pain, breathless at rest
     "pain_now": 8, "pain_worst_24h": 9, "pain_location": "autour de la cicatrice",
     "temperature": "39,2", "wound_redness": False, "wound_discharge": "none",
     "wound_bleeding": False, "wound_opening": False, "nausea": "none",
     "eating_drinking": "reduced", "urination": "normal", "stools": "normal",
-    "walking": "with_help", "breathlessness": "none", "calf_pain": False, "free_text": "",
+    "walking": "with_help", "breathlessness": "at_rest", "calf_pain": False, "free_text": "",
 }
-CALM = {**ANSWERS, "pain_now": 2, "pain_worst_24h": 3, "temperature": "37,1"}
+CALM = {**ANSWERS, "pain_now": 2, "pain_worst_24h": 3, "temperature": "37,1",
+        "breathlessness": "none"}
 
 
 class Wait:

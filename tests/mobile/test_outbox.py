@@ -35,7 +35,8 @@ def test_answer_survives_a_refused_connection_and_an_app_restart(
         world, app, nurse, live_server, closed_url, tmp_path):
     phone = _phone(world, nurse, live_server, tmp_path)
     phone.api.base_url = closed_url  # the network is down
-    item = phone.outbox.add_submission("daily-postop", daily(temperature=39.2))
+    item = phone.outbox.add_submission("daily-postop", daily(
+        temperature=39.2, breathlessness="at_rest"))  # an emergency: "call 15 now"
 
     report = phone.sync()
     assert report.offline and report.waiting == 1 and not report.sent
@@ -56,7 +57,8 @@ def test_a_reply_lost_after_the_server_stored_it_is_retried_with_the_same_key(
         world, app, nurse, live_server, lost_reply_proxy, tmp_path):
     phone = _phone(world, nurse, live_server, tmp_path)
     phone.api.base_url = lost_reply_proxy.url
-    item = phone.outbox.add_submission("daily-postop", daily(temperature=39.2))
+    item = phone.outbox.add_submission("daily-postop", daily(
+        temperature=39.2, breathlessness="at_rest"))  # an emergency: "call 15 now"
 
     report = phone.sync()
     assert lost_reply_proxy.forwarded == 1 and report.offline

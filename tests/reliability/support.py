@@ -24,8 +24,9 @@ from tests.conftest import ROOT
 from tests.helpers import count, daily
 
 PHONES = ("+33611111111", "+33622222222")
-# Fever and severe pain: a high alert, the patient told to call 15, the nurses paged.
-HIGH = daily(pain_now=8, pain_worst_24h=9, temperature=39.2)
+# Breathless at rest, with fever and severe pain: high alerts, the patient told to call 15
+# now (breathlessness at rest is an emergency rule), the nurses paged.
+HIGH = daily(pain_now=8, pain_worst_24h=9, temperature=39.2, breathlessness="at_rest")
 
 
 def sibling_app(app, app_config, **overrides):

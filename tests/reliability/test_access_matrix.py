@@ -81,6 +81,9 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("POST", "/api/v1/alerts/<alert_id>/notes"): CLINICAL,
     ("POST", "/api/v1/alerts/<alert_id>/resolve"): CLINICAL,
     ("POST", "/api/v1/alerts/<alert_id>/snooze"): CLINICAL,
+    ("GET", "/api/v1/triage"): STAFF,
+    ("POST", "/api/v1/patients/<patient_id>/alerts/acknowledge"): CLINICAL,
+    ("POST", "/api/v1/patients/<patient_id>/alerts/resolve"): CLINICAL,
     ("GET", "/api/v1/patients"): STAFF,
     ("POST", "/api/v1/patients"): CLINICIANS,
     ("GET", "/api/v1/patients/<patient_id>"): CARE_TEAM,
@@ -94,6 +97,8 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/protocol-version"):
         SURGEON,
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/spo2-scale"): SURGEON,
+    ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
+        CLINICAL,
     ("GET", "/api/v1/patients/<patient_id>/teleconsultations"): CARE_TEAM,
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): CLINICAL,
     ("GET", "/api/v1/patients/<patient_id>/threshold-overrides"): CARE_TEAM,
@@ -249,9 +254,10 @@ def matrix(built) -> Matrix:
 
 # -- requests: parameters, bodies, queries ---------------------------------------------------
 @cache
-def _protocol_v2() -> dict:
-    path = ROOT / "questionnaires" / "protocols" / "ambulatory-general.v1.yaml"
-    return {**yaml.safe_load(Path(path).read_text()), "version": 2}
+def _protocol_next() -> dict:
+    """A new version of the shipped ambulatory protocol, as a surgeon would publish it."""
+    path = ROOT / "questionnaires" / "protocols" / "ambulatory-general.v2.yaml"
+    return {**yaml.safe_load(Path(path).read_text()), "version": 3}
 
 
 def _iso(delta: timedelta) -> str:
@@ -283,17 +289,21 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
         "given_name": "Paul", "family_name": "Durand", "birth_date": "1961-05-17",
         "phone": "+33611111111", "language": "fr", "timezone": "Europe/Paris"},
     ("PATCH", "/api/v1/patients/<patient_id>"): lambda m, who: {"phone": "+33699999999"},
+    ("POST", "/api/v1/patients/<patient_id>/alerts/resolve"): lambda m, who: {
+        "outcome": "called_patient", "note": "rappelée"},
     # The patient is on ambulatory-general already (one active enrolment per protocol).
     ("POST", "/api/v1/patients/<patient_id>/enrollments"): lambda m, who: {
         "protocol": "hip-knee-arthroplasty", "surgery_date": START.date().isoformat()},
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/protocol-version"):
         lambda m, who: {"protocol_version": 1},
+    ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
+        lambda m, who: {"activation_code": m.activation_code},
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/spo2-scale"):
         lambda m, who: {"spo2_scale": 2, "reason": "BPCO, cible 88-92 %"},
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): lambda m, who: {
         "starts_at": _iso(timedelta(hours=2)), "reason": "contrôle cicatrice"},
     ("POST", "/api/v1/patients/<patient_id>/threshold-overrides"): lambda m, who: OVERRIDE,
-    ("POST", "/api/v1/protocols"): lambda m, who: _protocol_v2(),
+    ("POST", "/api/v1/protocols"): lambda m, who: _protocol_next(),
     ("POST", "/api/v1/staff"): lambda m, who: {
         "email": f"new-{who.replace('_', '-')}@hospital.test", "display_name": "New",
         "role": "nurse", "password": PASSWORD, "teams": ["team-a"]},
@@ -305,6 +315,19 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
     ("POST", "/api/v1/teams/<slug>/members"): lambda m, who: {
         "staff_id": m.ids["other_nurse_id"]},
 }
+
+# What the fixture world must hold before a route can succeed (the world is restored
+# before each route): only an acknowledged alert can be snoozed.
+PREPARE: dict[Route, Callable[[Matrix], None]] = {
+    ("POST", "/api/v1/alerts/<alert_id>/snooze"): lambda m: _acknowledged(m),
+}
+
+
+def _acknowledged(m: Matrix) -> None:
+    answer = Caller(m.app, m.tokens["nurse"]).post(f"/api/v1/alerts/{m.ids['alert_id']}"
+                                                   "/acknowledge")
+    assert answer.status_code == 200, answer.json
+
 
 # Filters that point list routes at the patient: other teams must still see nothing.
 QUERIES: dict[Route, Callable[[Matrix], dict]] = {
@@ -408,6 +431,8 @@ def test_access(route: Route, matrix: Matrix):
     assert route in served(matrix.app), (
         f"access-matrix entry for a route that no longer exists: {name}")
     expected = ACCESS[route]
+    if route in PREPARE:
+        PREPARE[route](matrix)
 
     answers = {who: call(matrix, route, who) for who in PRINCIPALS}
     statuses = {who: answer.status_code for who, answer in answers.items()}

@@ -61,11 +61,12 @@ NORMAL = daily()
 FEVER = {"type": "temperature", "value": 39.4, "unit": "Cel"}
 WEIGHT = {"type": "weight", "value": 71.5, "unit": "kg"}
 # What the ambulatory-general protocol raises for each of them (checked on control
-# patients before any fault): 39.2 °C is both `fever-high` (high, >= 39.0) and `fever`
-# (medium, >= 38.5); pain 8 once is not yet `pain-severe-persistent` (two in a row); a
-# weight is scored by no rule of this protocol.
-HIGH_RULES = frozenset({"fever-high", "fever"})
-FEVER_RULES = frozenset({"fever-high", "fever"})
+# patients before any fault): one alert per cause, named by its highest rule: 39.2 °C is
+# `fever-high` (the `fever` finding is its evidence), breathless at rest is an emergency,
+# pain 8 a first report of severe pain; a weight is scored by no rule of this protocol.
+HIGH_RULES = frozenset({"fever-high", "breathless-at-rest", "pain-severe"})
+FEVER_RULES = frozenset({"fever-high"})
+EMERGENCY_RULES = frozenset({"breathless-at-rest"})  # "call 15 now"
 NO_RULES: frozenset[str] = frozenset()
 BLEEDING = daily(wound_bleeding=True)
 BLEEDING_RULES = frozenset({"wound-bleeding"})  # one alert, high: the nurses are paged
@@ -248,8 +249,8 @@ def send_controls(app, port: int, requests: list[Request]) -> dict[str, Answer]:
         assert answer.failures == []
         opened = [a for a in rows(app, Alert) if str(a.id) in answer.body["alerts_opened"]]
         assert {a.rule_id for a in opened} == request.rules, (request.body, opened)
-        if request.path == SUBMISSIONS:  # the patient is told to call 15 for a high alert
-            assert answer.body["call_emergency"] is any(a.severity == "high" for a in opened)
+        if request.path == SUBMISSIONS:  # told to call 15 now only by an emergency rule
+            assert answer.body["call_emergency"] is bool(request.rules & EMERGENCY_RULES)
         answers[request.key] = answer
     return answers
 

@@ -307,6 +307,26 @@ def test_schedule_and_deadline_problems(raw, questionnaires):
     assert f"{FILE}: field alert_deadlines.low: needs exactly one of minutes, local_time" in found
 
 
+def test_snooze_maxima_default_per_severity_and_are_checked(content, raw, questionnaires):
+    v1 = parse_protocol(raw, questionnaires, FILE)  # written before the key existed
+    assert v1.snooze_max("high") == timedelta(hours=2)
+    assert v1.snooze_max("medium") == timedelta(hours=24)
+    assert v1.snooze_max("low") == timedelta(hours=72)
+    for versions in content.protocols.values():
+        assert max(versions.values(), key=lambda p: p.version).alert_snooze_max == {
+            "high": 120, "medium": 1440, "low": 4320}
+    raw["alert_snooze_max"] = {"high": {"minutes": 30}, "medium": {"minutes": 0},
+                               "low": {"hours": 3}}
+    found = _issues(raw, questionnaires)
+    assert f"{FILE}: field alert_snooze_max.medium.minutes: 0 is not a number of minutes " \
+           "(1-10080)" in found
+    assert f"{FILE}: field alert_snooze_max.low: needs minutes ({{minutes: 120}})" in found
+    raw["alert_snooze_max"] = {"high": {"minutes": 30}, "medium": {"minutes": 600},
+                               "low": {"minutes": 10080}}
+    assert parse_protocol(raw, questionnaires, FILE).snooze_max("high") == \
+        timedelta(minutes=30)
+
+
 def test_missing_rule_on_an_unscheduled_questionnaire(raw, questionnaires):
     _rule(raw, "daily-check-missing")["when"]["missing"]["questionnaire"] = "vitals"
     assert _issues(raw, questionnaires) == [

@@ -50,3 +50,32 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+AXE_DIR = Path(__file__).resolve().parent / "axe"
+AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script (npm, test-only; scripts/install.sh installs it, or this does)."""
+    if not AXE.exists():
+        import shutil
+        import subprocess
+
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("npm is required for the accessibility checks (Debian package npm)")
+        subprocess.run([npm, "ci", "--silent", "--no-audit", "--no-fund"], cwd=AXE_DIR,
+                       check=True, timeout=300)
+    return AXE.read_text()
+
+
+@pytest.fixture
+def phone(browser):
+    """A 390 px wide phone screen."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR",
+                                  device_scale_factor=1, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()

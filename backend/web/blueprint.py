@@ -1,0 +1,34 @@
+"""The web pages' blueprint and what every template may use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app
+
+from backend.web import labels
+from backend.web.i18n import _, lang, number
+from backend.web.session import csrf_token
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/web/static")
+
+
+def display_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["SUIVI_DISPLAY_TIMEZONE"])
+
+
+@bp.app_template_filter("local")
+def local_time(value: datetime | None, fmt: str = "%d/%m %H:%M") -> str:
+    """A UTC timestamp on the ward's clock (SUIVI_DISPLAY_TIMEZONE)."""
+    if value is None:
+        return ""
+    return value.astimezone(display_zone()).strftime(fmt)
+
+
+@bp.app_context_processor
+def _globals() -> dict:
+    return {"csrf_token": csrf_token, "demo": current_app.config["SUIVI_DEMO"], "_": _,
+            "lang": lang, "number": number, "labels": labels,
+            "outcomes": list(labels.OUTCOMES)}

@@ -1,0 +1,124 @@
+"""Enrolling a patient: the record and the protocol in one form, then the app's
+activation code (shown once, with its QR code) and sending it by SMS."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import datetime
+
+from flask import flash, redirect, render_template, request, session, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from backend import db
+from backend.api import abort
+from backend.enrollments import services as enrollments
+from backend.enrollments.schemas import EnrollmentIn
+from backend.patients import services as patients
+from backend.patients.schemas import PatientIn
+from backend.protocols.services import latest_versions
+from backend.teams.models import CareTeam
+from backend.web.blueprint import bp, display_zone
+from backend.web.i18n import _, error_text
+from backend.web.session import attempt, login_required, principal
+
+PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "language",
+                  "hospital_id", "care_team")
+# The discharge date goes to the enrolment when the enrolment takes one.
+HAS_DISCHARGE = "discharge_at" in EnrollmentIn().fields
+
+
+def _teams() -> list[CareTeam]:
+    return list(db.session().scalars(select(CareTeam).where(
+        CareTeam.id.in_(principal().team_ids)).order_by(CareTeam.name)))
+
+
+def _form_errors(error: ValidationError) -> str:
+    lines = []
+    for name, messages in error.normalized_messages().items():
+        text = "; ".join(messages) if isinstance(messages, list) else str(messages)
+        lines.append(f"{name}: {text}")
+    return error_text("; ".join(lines), 422)
+
+
+def _create(form: dict) -> tuple:
+    """Patient and enrolment in the request's one transaction: a refused enrolment
+    leaves no patient behind."""
+    fields = {name: form[name].strip() for name in PATIENT_FIELDS if form.get(name, "").strip()}
+    follow = {"protocol": form.get("protocol", ""), "surgery_date": form.get("surgery_date", "")}
+    if HAS_DISCHARGE and form.get("discharge_date"):
+        typed = f"{form['discharge_date']}T{form.get('discharge_time') or '12:00'}"
+        # On the ward's clock; a malformed value goes on as typed, and the schema refuses
+        # it naming the field.
+        with contextlib.suppress(ValueError):
+            typed = datetime.fromisoformat(typed).replace(tzinfo=display_zone()).isoformat()
+        follow["discharge_at"] = typed
+    try:
+        patient_args = PatientIn().load(fields)
+        follow_args = EnrollmentIn().load(follow)
+    except ValidationError as error:
+        abort(422, _form_errors(error))
+    patient = patients.create_patient(principal(), patient_args)
+    extra = {"discharge_at": follow_args["discharge_at"]} if "discharge_at" in follow_args else {}
+    enrollment, issued = enrollments.enrol(principal(), patient, follow_args["protocol"], None,
+                                           follow_args["surgery_date"],
+                                           patient_args.get("care_team"), **extra)
+    return patient, enrollment, issued
+
+
+def _remember(patient_id, enrollment_id, issued) -> None:
+    # Shown once, on the next page only: the code leaves the session when displayed.
+    session["activation"] = {"patient_id": str(patient_id), "enrollment_id": str(enrollment_id),
+                             "code": issued.code, "expires_at": issued.expires_at.isoformat()}
+
+
+@bp.route("/web/enrol", methods=["GET", "POST"])
+@login_required()
+def enrol():
+    form = request.form
+    if request.method == "POST":
+        created: list = []
+        if attempt(lambda: created.extend(_create(form))):
+            patient, enrollment, issued = created
+            _remember(patient.id, enrollment.id, issued)
+            return redirect(url_for("web.activation", patient_id=patient.id))
+    return render_template("enrol.html", form=form, protocols=latest_versions(),
+                           teams=_teams(), has_discharge=HAS_DISCHARGE)
+
+
+@bp.route("/web/patients/<uuid:patient_id>/activation", methods=["GET", "POST"])
+@login_required()
+def activation(patient_id: uuid.UUID):
+    if request.method == "POST":  # a new code (lost, or the shown one expired)
+        def issue() -> None:
+            patient = patients.get_patient(principal(), patient_id,
+                                           "enrollment.activation_code")
+            enrollment = enrollments.active_enrollment(patient)
+            _remember(patient.id, enrollment.id, enrollments.issue_activation_code(enrollment))
+
+        attempt(issue)
+        return redirect(url_for("web.activation", patient_id=patient_id))
+    patient = patients.get_patient(principal(), patient_id, "enrollment.activation_code")
+    shown = session.pop("activation", None)
+    if shown and shown["patient_id"] != str(patient.id):
+        shown = None
+    issued = shown and enrollments.IssuedCode(shown["code"],
+                                              datetime.fromisoformat(shown["expires_at"]))
+    return render_template("activation.html", patient=patient, shown=shown, issued=issued)
+
+
+@bp.post("/web/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-sms")
+@login_required()
+def activation_sms(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
+    def send() -> None:
+        patient = patients.get_patient(principal(), patient_id, "enrollment.activation_sms")
+        enrollment = enrollments.get_enrollment(patient, enrollment_id)
+        enrollments.send_activation_sms(patient, enrollment, request.form.get("code", ""))
+        flash(_("Code envoyé par SMS au {phone}.",
+                phone=enrollments.masked_phone(patient.phone)), "ok")
+
+    attempt(send)
+    return redirect(url_for("web.patient_page", patient_id=patient_id))
+
+

@@ -1,0 +1,129 @@
+"""The web pages in French (the source language of every string) or English.
+
+The language is the staff member's choice (a long-lived cookie set from the language
+switch in the header, so a shared ward computer keeps it per browser), else the
+browser's Accept-Language, else French. ``_`` looks a French string up in the English
+catalogue; a missing entry shows the French text rather than nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from flask import g, has_request_context, request
+
+from backend.web.messages_en import EN
+
+LANGUAGES = ("fr", "en")
+COOKIE = "suivi_lang"
+
+
+def lang() -> str:
+    if not has_request_context():
+        return "fr"
+    if "lang" not in g:
+        chosen = request.cookies.get(COOKIE)
+        g.lang = chosen if chosen in LANGUAGES else (
+            request.accept_languages.best_match(LANGUAGES) or "fr")
+    return g.lang
+
+
+def _(text: str, **values: object) -> str:
+    translated = EN.get(text, text) if lang() == "en" else text
+    return translated.format(**values) if values else translated
+
+
+def number(value: object, decimals: int | None = None) -> str:
+    """39.2 → "39,2" in French; integers stay integers (95, not 95,0)."""
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    number = Decimal(str(value))
+    if decimals is not None:
+        number = round(number, decimals)
+    text = format(number.normalize(), "f") if number == number.to_integral() else str(number)
+    if "." in text and decimals is None:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",") if lang() == "fr" else text
+
+
+# -- the API's messages, as the nurse reads them ------------------------------------------
+# The services speak English (the API's language); the pages say the same in French.
+FR_ERRORS = {
+    "Wrong e-mail or password.": "Adresse e-mail ou mot de passe incorrect.",
+    "Wrong code.": "Code incorrect.",
+    "The sign-in has expired; enter your password again.":
+        "La connexion a expiré : saisissez à nouveau votre mot de passe.",
+    "code: wrong code; check the time on your phone.":
+        "Code incorrect : vérifiez l'heure de votre téléphone.",
+    "No such patient.": "Patient introuvable.",
+    "No such alert.": "Alerte introuvable.",
+    "No such enrolment for this patient.": "Inclusion introuvable pour ce patient.",
+    "The form expired; please try again.": "Le formulaire a expiré : veuillez réessayer.",
+    "The patient has no active enrolment.": "Le patient n'a pas d'inclusion en cours.",
+    "The patient has no alert to acknowledge.":
+        "Ce patient n'a plus d'alerte à prendre en charge.",
+    "The patient has no open alert.": "Ce patient n'a plus d'alerte ouverte.",
+    "the alert is already acknowledged": "L'alerte est déjà prise en charge.",
+    "the alert is resolved; a new finding opens a new alert":
+        "L'alerte est déjà clôturée ; une nouvelle donnée ouvrira une nouvelle alerte.",
+    "a snooze needs a time in the future": "La mise en attente doit finir dans le futur.",
+    "resolving needs an outcome": "Choisissez l'issue pour clôturer l'alerte.",
+    "The request conflicts with a concurrent change; please retry.":
+        "Un collègue a modifié ce dossier au même moment : rechargez la page et réessayez.",
+    "The service is temporarily unavailable; please retry.":
+        "Le service est momentanément indisponible : réessayez dans un instant.",
+}
+FR_FIELDS = {
+    "staff_id": "Personne assignée", "starts_at": "Date du rendez-vous",
+    "surgery_date": "Date de l'opération", "discharge_at": "Date de sortie",
+    "birth_date": "Date de naissance", "care_team": "Équipe", "timezone": "Fuseau horaire",
+    "phone": "Téléphone", "email": "Adresse e-mail", "given_name": "Prénom",
+    "family_name": "Nom", "protocol": "Protocole", "outcome": "Issue", "note": "Note",
+    "until": "Fin de la mise en attente", "reason": "Motif", "activation_code": "Code",
+    "duration_minutes": "Durée", "clinician_id": "Soignant", "alert_id": "Alerte",
+}
+FR_FIELD_MESSAGES = {
+    "is not a member of this patient's care team":
+        "ne fait pas partie de l'équipe soignante de ce patient",
+    "no such active staff member": "compte inconnu ou désactivé",
+    "is in the past": "est dans le passé", "is in the future": "est dans le futur",
+    "must be within 6 months": "doit être dans les 6 mois",
+    "must be within a year of today": "doit être à moins d'un an d'aujourd'hui",
+    "you are not a member of this care team": "vous n'êtes pas membre de cette équipe",
+    "required when you belong to several care teams (or none)":
+        "à choisir : vous appartenez à plusieurs équipes",
+    "Missing data for required field.": "à renseigner",
+    "Not a valid date.": "date invalide", "Not a valid datetime.": "date et heure invalides",
+    "Not a valid email address.": "adresse e-mail invalide",
+}
+FR_BY_STATUS = {
+    400: "Requête refusée", 401: "Connexion requise", 403: "Action non autorisée",
+    404: "Introuvable", 409: "Action impossible dans l'état actuel",
+    422: "Saisie refusée", 429: "Trop de tentatives",
+}
+_WAIT = re.compile(r"retry in (\d+) s")
+
+
+def error_text(message: str, status: int) -> str:
+    """An API error message in the page's language (French unless English is chosen)."""
+    if lang() == "en":
+        return message
+    if message in FR_ERRORS:
+        return FR_ERRORS[message]
+    wait = _WAIT.search(message)
+    if status == 429 and wait:
+        return f"Trop de tentatives : réessayez dans {wait.group(1)} s."
+    parts = []
+    for clause in message.split("; "):
+        name, sep, detail = clause.partition(": ")
+        if sep and name in FR_FIELDS:
+            parts.append(f"{FR_FIELDS[name]} : {FR_FIELD_MESSAGES.get(detail, detail)}")
+        else:
+            parts.append(FR_ERRORS.get(clause, clause))
+    translated = " ; ".join(parts)
+    if translated != message:
+        return translated + ("" if translated.endswith(".") else ".")
+    # A message this catalogue does not know yet: say what happened in French, and keep
+    # the service's own words as the detail.
+    return f"{FR_BY_STATUS.get(status, 'Erreur')} ({message.rstrip('.')})."

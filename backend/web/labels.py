@@ -1,0 +1,272 @@
+"""What the nurse reads instead of identifiers: reading types with their units, rule
+titles, answer labels, outcomes, in French or English (see i18n.lang)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from backend.patients.services import age_on
+from backend.web.i18n import lang, number
+
+_NUMERIC = re.compile(r"-?\d+(\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Kind:
+    fr: str
+    en: str
+    unit: str = ""  # as displayed: "°C", "mm Hg"
+    decimals: int | None = None
+
+    def label(self) -> str:
+        return self.fr if lang() == "fr" else self.en
+
+
+READINGS = {
+    "temperature": Kind("Température", "Temperature", "°C", 1),
+    "heart_rate": Kind("Pouls", "Pulse", "/min", 0),
+    "respiratory_rate": Kind("Fréquence respiratoire", "Breathing rate", "/min", 0),
+    "systolic_bp": Kind("Tension systolique", "Systolic pressure", "mm Hg", 0),
+    "diastolic_bp": Kind("Tension diastolique", "Diastolic pressure", "mm Hg", 0),
+    "spo2": Kind("SpO2", "SpO2", "%", 0),
+    "weight": Kind("Poids", "Weight", "kg", 1),
+    "glucose": Kind("Glycémie", "Blood sugar", "mmol/L", 1),
+    "pain": Kind("Douleur actuelle", "Pain now", "/10", 0),
+    "consciousness": Kind("Conscience (ACVPU)", "Consciousness (ACVPU)"),
+    "supplemental_oxygen": Kind("Sous oxygène", "On oxygen"),
+}
+SCORES = {
+    "qor15": Kind("Score QoR-15", "QoR-15 score", "/150", 0),
+    "phq9": Kind("Score PHQ-9", "PHQ-9 score", "/27", 0),
+    "news2": Kind("Score NEWS2", "NEWS2 score", "", 0),
+    "pain_nrs": Kind("Douleur (EN)", "Pain (NRS)", "/10", 0),
+}
+UCUM = {"Cel": "°C", "mm[Hg]": "mm Hg", "{score}": "/10", "/min": "/min", "%": "%",
+        "kg": "kg", "mmol/L": "mmol/L", "h": "h"}
+ACVPU = {"A": ("éveillé(e)", "alert"), "C": ("confusion récente", "new confusion"),
+         "V": ("réagit à la voix", "responds to voice"),
+         "P": ("réagit à la douleur", "responds to pain"),
+         "U": ("aucune réaction", "unresponsive")}
+
+# Short labels of the daily answers (the questions themselves are sentences).
+ANSWERS = {
+    "pain_now": Kind("Douleur actuelle", "Pain now", "/10"),
+    "pain_worst_24h": Kind("Pire douleur (24 h)", "Worst pain (24 h)", "/10"),
+    "pain_location": Kind("Localisation", "Where"),
+    "temperature": Kind("Température", "Temperature", "°C", 1),
+    "wound_redness": Kind("Rougeur de la cicatrice", "Wound redness"),
+    "wound_discharge": Kind("Écoulement", "Discharge"),
+    "wound_bleeding": Kind("Saignement", "Bleeding"),
+    "wound_opening": Kind("Cicatrice ouverte", "Wound opened"),
+    "nausea": Kind("Nausées", "Nausea"),
+    "eating_drinking": Kind("Boire et manger", "Eating and drinking"),
+    "urination": Kind("Urines", "Urine"),
+    "stools": Kind("Selles", "Stools"),
+    "walking": Kind("Déplacements", "Walking"),
+    "breathlessness": Kind("Essoufflement", "Breathlessness"),
+    "calf_pain": Kind("Douleur du mollet", "Calf pain"),
+    "orthopnoea": Kind("Orthopnée", "Orthopnoea"),
+    "ankle_swelling": Kind("Chevilles gonflées", "Ankle swelling"),
+    "analgesics_taken": Kind("Antalgiques pris", "Painkillers taken"),
+    "free_text": Kind("Message", "Message"),
+}
+
+RULES = {
+    "anastomotic-leak-signs": ("Suspicion de fistule anastomotique", "Suspected anastomotic leak"),
+    "ankle-swelling-more": ("Œdème des chevilles accru", "More ankle swelling"),
+    "bedbound": ("Patient alité", "Bedbound"),
+    "breathless-at-rest": ("Essoufflement au repos", "Breathless at rest"),
+    "breathless-worse": ("Essoufflement accru", "More breathless"),
+    "calf-pain": ("Suspicion de phlébite", "Suspected deep vein thrombosis"),
+    "daily-check-missing": ("Questionnaire du jour manquant", "Daily questionnaire missing"),
+    "diastolic-very-high": ("Tension diastolique très élevée", "Very high diastolic pressure"),
+    "fever": ("Fièvre", "Fever"),
+    "fever-high": ("Fièvre élevée", "High fever"),
+    "fever-wound-signs": ("Fièvre et signes d'infection", "Fever with wound signs"),
+    "glucose-high": ("Hyperglycémie", "High blood sugar"),
+    "glucose-low": ("Hypoglycémie", "Low blood sugar"),
+    "glucose-very-high": ("Hyperglycémie sévère", "Very high blood sugar"),
+    "glucose-very-low": ("Hypoglycémie sévère", "Very low blood sugar"),
+    "heart-rate-extreme": ("Pouls très anormal", "Extreme pulse"),
+    "ileus-suspected": ("Suspicion d'iléus", "Suspected ileus"),
+    "news2-high": ("NEWS2 élevé", "High NEWS2"),
+    "news2-medium": ("NEWS2 moyen", "Medium NEWS2"),
+    "news2-single-red": ("NEWS2 : paramètre rouge", "NEWS2: red parameter"),
+    "no-urine-12h": ("Pas d'urines depuis 12 h", "No urine for 12 h"),
+    "orthopnoea": ("Orthopnée", "Orthopnoea"),
+    "pain-maximal": ("Douleur maximale", "Maximal pain"),
+    "pain-severe": ("Douleur forte", "Severe pain"),
+    "pain-severe-persistent": ("Douleur forte persistante", "Persistent severe pain"),
+    "patient-message": ("Message du patient à lire", "Patient's message to read"),
+    "pe-suspected": ("Suspicion d'embolie pulmonaire", "Suspected pulmonary embolism"),
+    "phq9-item9-positive": ("Idées suicidaires (PHQ-9 item 9)", "Suicidal thoughts (PHQ-9 item 9)"),
+    "phq9-moderate": ("Dépression modérée possible", "Possible moderate depression"),
+    "phq9-severe": ("Dépression sévère possible", "Possible severe depression"),
+    "qor15-poor": ("Récupération médiocre (QoR-15)", "Poor recovery (QoR-15)"),
+    "spo2-low": ("Saturation basse", "Low oxygen saturation"),
+    "systolic-low": ("Tension basse", "Low blood pressure"),
+    "systolic-very-high": ("Tension très élevée", "Very high blood pressure"),
+    "vitals-missing": ("Constantes manquantes", "Vital signs missing"),
+    "vomiting-unable-to-drink": ("Vomissements, ne boit plus", "Vomiting, unable to drink"),
+    "weight-gain-3d": ("Prise de poids sur 3 jours", "Weight gain over 3 days"),
+    "weight-missing": ("Poids manquant", "Weight missing"),
+    "wound-bleeding": ("Saignement de la cicatrice", "Wound bleeding"),
+    "wound-drainage-persistent": ("Écoulement persistant", "Persistent wound drainage"),
+    "wound-opening": ("Cicatrice ouverte", "Wound opened"),
+    "wound-pus": ("Écoulement purulent", "Pus from the wound"),
+    "wound-redness": ("Rougeur de la cicatrice", "Wound redness"),
+}
+SEVERITIES = {"high": ("Urgente", "Urgent"), "medium": ("Dans l'heure", "Within the hour"),
+              "low": ("Dans la journée", "Today")}
+STATUSES = {"open": ("Nouvelle", "New"), "acknowledged": ("Prise en charge", "Acknowledged"),
+            "resolved": ("Clôturée", "Resolved")}
+OUTCOMES = {"advice_given": ("Conseil donné", "Advice given"),
+            "called_patient": ("Patient appelé", "Patient called"),
+            "teleconsultation": ("Téléconsultation", "Teleconsultation"),
+            "sent_to_emergency": ("Orienté aux urgences", "Sent to the emergency department"),
+            "readmitted": ("Réhospitalisé", "Readmitted"),
+            "false_alarm": ("Fausse alerte", "False alarm"), "other": ("Autre", "Other")}
+EVENTS = {"opened": ("ouverte", "opened"), "updated": ("mise à jour", "updated"),
+          "worsened": ("aggravée", "worsened"), "acknowledge": ("prise en charge", "acknowledged"),
+          "assign": ("assignée", "assigned"), "note": ("note", "note"),
+          "snooze": ("mise en attente", "snoozed"), "resolve": ("clôturée", "resolved"),
+          "escalated": ("relancée", "escalated"), "message": ("nouveau message", "new message")}
+MESSAGES = {"alert": ("alerte à l'équipe", "alert to the team"),
+            "task.reminder": ("rappel du questionnaire", "questionnaire reminder"),
+            "teleconsult.invite": ("invitation à la téléconsultation",
+                                   "teleconsultation invitation"),
+            "teleconsult.remind": ("rappel de téléconsultation", "teleconsultation reminder"),
+            "enrollment.activation_sms": ("code d'activation", "activation code")}
+MESSAGE_STATUSES = {"pending": ("en attente", "pending"), "sending": ("en cours", "sending"),
+                    "sent": ("envoyé", "sent"), "delivered": ("reçu", "delivered"),
+                    "failed": ("échec", "failed")}
+
+
+OPERATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+
+
+def pick(table: dict, key: str | None, default: str | None = None) -> str:
+    pair = table.get(key or "")
+    if pair is None:
+        return default if default is not None else (key or "")
+    return pair[0] if lang() == "fr" else pair[1]
+
+
+def rule_title(rule_id: str) -> str:
+    return pick(RULES, rule_id, rule_id.replace("-", " ").capitalize())
+
+
+def unit_of(ucum: str | None) -> str:
+    return UCUM.get(ucum or "", ucum or "")
+
+
+def yes_no(value: bool) -> str:
+    return ("oui" if value else "non") if lang() == "fr" else ("yes" if value else "no")
+
+
+def reading_text(kind: str, value: object, unit: str | None = None) -> str:
+    """"Température 39,2 °C", "Tension systolique 95 mm Hg", "Sous oxygène : non"."""
+    info = READINGS.get(kind, Kind(kind, kind))
+    if kind == "consciousness":
+        return f"{info.label()} : {pick(ACVPU, str(value), str(value))}"
+    if kind == "supplemental_oxygen":
+        return f"{info.label()} : {yes_no(str(value).lower() == 'true')}"
+    return f"{info.label()} {with_unit(number(value, info.decimals), info.unit or unit_of(unit))}"
+
+
+def age(birth_date, at) -> int:
+    return age_on(birth_date, at.date() if hasattr(at, "date") else at)
+
+
+def postop(day: int) -> str:
+    """"J+3" (French wards count post-operative days so), "day 3" in English."""
+    if lang() == "fr":
+        return f"J{day:+d}" if day else "J0"
+    return f"day {day}"
+
+
+def protocol_title(row) -> str:
+    return row.title_fr if lang() == "fr" else row.title_en
+
+
+def duration(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if lang() == "fr" else f"{hours} h"
+
+
+def _subject(item: dict) -> str:
+    if "reading" in item:
+        return reading_text(item["reading"], item.get("value"), item.get("unit"))
+    if "answer" in item:
+        link_id = item["answer"].split(".")[-1]
+        info = ANSWERS.get(link_id, Kind(link_id, link_id))
+        return answer_text(link_id, item.get("value"), info)
+    if "score" in item:
+        name = item["score"].split(".")[0]
+        info = SCORES.get(name, Kind(item["score"], item["score"]))
+        return f"{info.label()} {number(item.get('value'))}"
+    return ""
+
+
+def with_unit(value: str, unit: str) -> str:
+    """"8/10", "39,2 °C": a unit starting with a slash sticks to its number."""
+    return f"{value}{unit}" if unit.startswith("/") else f"{value} {unit}".rstrip()
+
+
+def answer_text(link_id: str, value: object, info: Kind | None = None,
+                choice: str | None = None) -> str:
+    info = info or ANSWERS.get(link_id, Kind(link_id, link_id))
+    if isinstance(value, bool):
+        return f"{info.label()} : {yes_no(value)}"
+    if isinstance(value, str) and _NUMERIC.fullmatch(value):
+        value = Decimal(value)
+    if isinstance(value, int | float | Decimal):
+        return f"{info.label()} {with_unit(number(value, info.decimals), info.unit)}"
+    return f"{info.label()} : {choice or value}"
+
+
+def _message_line(item: dict) -> str:
+    """« j'ai très mal » (SMS), and who to call when the number is shared."""
+    source = "SMS" if item.get("source") == "sms" else ("appli" if lang() == "fr" else "app")
+    line = f"« {item.get('text', '')} » ({source})"
+    if item.get("to_identify"):
+        line += (f" — numéro partagé par {item.get('shared_by')} patients : appelez pour "
+                 "savoir qui a écrit" if lang() == "fr" else
+                 f" — number shared by {item.get('shared_by')} patients: call to find out "
+                 "who wrote")
+    return line
+
+
+def evidence_lines(evidence: list[dict]) -> list[str]:
+    """The values behind an alert, one readable line each ("Température 39,2 °C (seuil
+    ≥ 39,1)"); the other findings of its group follow under their own title."""
+    lines = []
+    for item in evidence or []:
+        if "related_rule" in item:
+            lines.append(("Aussi : " if lang() == "fr" else "Also: ")
+                         + rule_title(item["related_rule"]))
+            continue
+        if item.get("kind") == "message":  # a patient's own words (backend/alerts/messages)
+            lines.append(_message_line(item))
+            continue
+        if "task" in item:
+            lines.append(f"Pas de réponse {number(item.get('hours'))} h après l'heure prévue"
+                          if lang() == "fr" else
+                          f"No answer {number(item.get('hours'))} h after it was due")
+            continue
+        text = _subject(item)
+        if (text and item.get("op") in (">=", ">", "<=", "<") and "from_value" not in item
+                and item.get("threshold") is not None):
+            word = "seuil" if lang() == "fr" else "threshold"
+            text += f" ({word} {OPERATORS[item['op']]} {number(item['threshold'])})"
+        if text and "from_value" in item:
+            text += (f" (de {number(item['from_value'])} en {item.get('within_days')} j)"
+                     if lang() == "fr" else
+                     f" (from {number(item['from_value'])} within {item.get('within_days')} d)")
+        if text:
+            lines.append(text)
+    return lines

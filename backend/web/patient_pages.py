@@ -1,0 +1,92 @@
+"""The patient list, the patient page (header, alerts, teleconsultations, charts,
+timeline) and booking a teleconsultation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from backend.alerts import services as alerts
+from backend.alerts.triage import active_enrollments, postop_day
+from backend.api import field_error
+from backend.audit import services as audit
+from backend.clock import now
+from backend.patients import services as patients
+from backend.teams.services import clinicians_of
+from backend.teleconsult import services as teleconsult
+from backend.timeline.services import timeline
+from backend.web.blueprint import bp, display_zone
+from backend.web.chart_data import patient_charts
+from backend.web.i18n import _
+from backend.web.session import attempt, login_required, message_of, principal
+from backend.web.timeline_view import readable
+from backend.web.triage_pages import SNOOZE_MINUTES, number_in, uuid_or_none
+
+DURATIONS = (10, 15, 20, 30, 45)
+
+
+@bp.get("/web/patients")
+@login_required()
+def patient_list():
+    rows = patients.list_patients(principal(), request.args.get("q"), 200, 0)
+    return render_template("patients.html", patients=rows, q=request.args.get("q", ""),
+                           enrollments=active_enrollments([p.id for p in rows]), now=now())
+
+
+@bp.get("/web/patients/<uuid:patient_id>")
+@login_required()
+def patient_page(patient_id: uuid.UUID):
+    try:
+        patient = patients.get_patient(principal(), patient_id, "patient.read")
+    except HTTPException as error:
+        flash(message_of(error), "error")
+        return redirect(url_for("web.patient_list"))
+    audit.record("patient.read", patient_id=patient.id, object_type="patient",
+                 object_id=patient.id)
+    enrollment = active_enrollments([patient.id]).get(patient.id)
+    current = now()
+    open_alerts = alerts.queue(principal(), {"patient_id": patient.id, "include_snoozed": True},
+                               50, 0)
+    entries = timeline(patient, None, None, 200, 0, newest_first=True)
+    teams = {a.care_team_id for a in open_alerts}
+    colleagues = clinicians_of(teams)
+    return render_template(
+        "patient.html", patient=patient, enrollment=enrollment, alerts=open_alerts,
+        now=current, colleagues=colleagues, snooze_minutes=SNOOZE_MINUTES,
+        staff_names={m.id: m.display_name for ms in colleagues.values() for m in ms},
+        postop_day=(postop_day(enrollment.surgery_date, patient.timezone, current)
+                    if enrollment else None),
+        consultations=teleconsult.of_patient(patient), durations=DURATIONS,
+        charts=patient_charts(patient, enrollment) if enrollment else [],
+        lines=readable(entries), back=request.path)
+
+
+def _local_datetime(day: str, clock: str) -> datetime:
+    """A date and time typed on the ward's clock, as an aware datetime."""
+    try:
+        return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=display_zone())
+    except ValueError:
+        field_error("starts_at", "Not a valid datetime.")
+
+
+@bp.post("/web/patients/<uuid:patient_id>/teleconsultations")
+@login_required()
+def book_teleconsultation(patient_id: uuid.UUID):
+    form = request.form
+
+    def run() -> None:
+        patient = patients.get_patient(principal(), patient_id, "teleconsultation.create")
+        reason = form.get("reason", "").strip()
+        if len(reason) < 3:
+            field_error("reason", "Missing data for required field.")
+        teleconsult.book(principal(), patient, _local_datetime(form.get("date", ""),
+                                                               form.get("time", "")),
+                         number_in(form.get("duration"), DURATIONS, 20), reason,
+                         alert_id=uuid_or_none(form.get("alert_id") or ""))
+
+    attempt(run, _("Téléconsultation réservée : le lien est envoyé au patient."))
+    return redirect(url_for("web.patient_page", patient_id=patient_id,
+                            _anchor="teleconsultations"))
