@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rules.evaluator import evaluate
+from rules.evaluator import DAY_GAP, evaluate
 from rules.loader import load_content
 from rules.model import (
     SEVERITY_RANK,
@@ -253,14 +253,13 @@ def hand_written(protocol: Protocol, data: PatientData, now: datetime,
         if sign is not None:
             fire("fever-wound-signs", _reading_ev(temp, ">=", FEVER), sign)
     if temp is not None and temp.value > LEAK_FEVER:
-        sign = (at_least("pain_now", SEVERE_PAIN) or is_("nausea", "vomiting")
-                or is_("stools", "none_since_surgery"))
+        sign = at_least("pain_now", SEVERE_PAIN) or is_("nausea", "vomiting")
         if sign is not None:
             fire("anastomotic-leak-signs", _reading_ev(temp, ">", LEAK_FEVER), sign)
-    if (ev := is_in("wound_discharge", PUS)) is not None:
-        fire("wound-pus", ev)
     if (ev := is_("wound_opening", True)) is not None:
         fire("wound-opening", ev)
+    if (ev := is_in("wound_discharge", PUS)) is not None:
+        fire("wound-pus", ev)
     if (ev := is_("wound_redness", True)) is not None:
         fire("wound-redness", ev)
 
@@ -275,9 +274,11 @@ def hand_written(protocol: Protocol, data: PatientData, now: datetime,
         for s, value in pains:
             by_day.setdefault(s.submitted_at.astimezone(tz).date(), []).append((s, value))
         days = sorted(by_day)[-2:]
-        hits = [held[-1] for day in days
-                if (held := [p for p in by_day[day] if p[1] >= SEVERE_PAIN])]
-        if len(days) == 2 and len(hits) == 2:
+        held = [points for day in days
+                if (points := [p for p in by_day[day] if p[1] >= SEVERE_PAIN])]
+        hits = [points[-1] for points in held]
+        if len(days) == 2 and len(hits) == 2 and \
+                held[-1][-1][0].submitted_at - held[0][0][0].submitted_at >= DAY_GAP:
             fire("pain-severe-persistent", *(
                 answer_ev(s, "pain_now", value, ">=", str(SEVERE_PAIN), count=len(hits),
                           of_last=2)
@@ -295,6 +296,8 @@ def hand_written(protocol: Protocol, data: PatientData, now: datetime,
             fire("pe-suspected", calf, ev)
     if (ev := is_("breathlessness", "at_rest")) is not None:
         fire("breathless-at-rest", ev)
+    if (ev := is_("breathlessness", "on_exertion")) is not None:
+        fire("breathless-on-exertion", ev)
 
     # --- group vomiting
     vomiting = is_("nausea", "vomiting")
@@ -324,33 +327,28 @@ def hand_written(protocol: Protocol, data: PatientData, now: datetime,
         return {NEWS2_READINGS[rtype]: r.value for rtype, r in found.items()}
 
     scale = protocol.spo2_scale
-    for at in moments:  # news2.total: the newest complete set, while recent enough
-        if now - at > news2_age:
-            break
-        found = news2_set(at)
-        if len(found) < len(NEWS2_READINGS):
-            continue
-        result = news2({**news2_inputs(found), "spo2_scale": scale})
-        new = any(r.new for r in found.values())
-        for rule_id, cut_off in (("news2-high", NEWS2_HIGH), ("news2-medium", NEWS2_MEDIUM)):
-            if result.total >= cut_off:
-                fire(rule_id, (_evidence({"score": "news2.total", "value": str(result.total)},
-                                         None, at, ">=", str(cut_off), band=result.band,
-                                         items=dict(result.items)), new))
-        break
-    if moments and now - moments[0] <= news2_age:  # news2.max_parameter: the newest set
+    red: Ev | None = None
+    if moments and now - moments[0] <= news2_age:  # NEWS2 of the newest set
         found = news2_set(moments[0])
-        if len(found) == len(NEWS2_READINGS):
-            points = dict(news2({**news2_inputs(found), "spo2_scale": scale}).items)
-        else:  # an incomplete set still scores each parameter
+        new = any(r.new for r in found.values())
+        missing = [rtype for rtype in NEWS2_READINGS if rtype not in found]
+        if not missing:
+            result = news2({**news2_inputs(found), "spo2_scale": scale})
+            points, total = dict(result.items), result.total
+            extra: dict[str, Any] = {"band": result.band, "items": points}
+        else:  # an incomplete set scores each parameter; its sum is a lower bound
             points = news2_points(news2_inputs(found), scale)
+            total = sum(points.values())
+            extra = {"items": points, "missing": missing, "at_least": True}
+        for rule_id, cut_off in (("news2-high", NEWS2_HIGH), ("news2-medium", NEWS2_MEDIUM)):
+            if total >= cut_off:
+                fire(rule_id, (_evidence({"score": "news2.total", "value": str(total)},
+                                         None, moments[0], ">=", str(cut_off), **extra), new))
         highest = max(points.values(), default=0)
-        if highest >= NEWS2_RED:
-            missing = [rtype for rtype in NEWS2_READINGS if rtype not in found]
-            fire("news2-single-red", (_evidence(
-                {"score": "news2.max_parameter", "value": str(highest)}, None, moments[0],
-                ">=", str(NEWS2_RED), items=points, missing=missing),
-                any(r.new for r in found.values())))
+        if highest >= NEWS2_RED:  # fired last: the group's most generic rule
+            red = (_evidence({"score": "news2.max_parameter", "value": str(highest)}, None,
+                             moments[0], ">=", str(NEWS2_RED), items=points,
+                             missing=missing), new)
     sbp = reading("systolic_bp")
     if sbp is not None and sbp.value < SBP_LOW:
         fire("systolic-low", _reading_ev(sbp, "<", SBP_LOW))
@@ -359,6 +357,8 @@ def hand_written(protocol: Protocol, data: PatientData, now: datetime,
     dbp = reading("diastolic_bp")
     if dbp is not None and dbp.value >= DBP_VERY_HIGH:
         fire("diastolic-very-high", _reading_ev(dbp, ">=", DBP_VERY_HIGH))
+    if red is not None:
+        fire("news2-single-red", red)
 
     # --- groups glucose-low and glucose-high
     glucose = reading("glucose")

@@ -10,8 +10,10 @@ Thresholds read the LATEST value (a rule fires about the patient's current state
 only while it is fresh: a value older than its maximum age (``max_age_hours`` of the leaf
 or of the protocol) is unknown, so yesterday's fever is not today's. ``trend`` and
 ``persistent`` look back over the history passed in, counting calendar days in the
-patient's time zone. NEWS2 is scored on one observation set (readings taken within the
-protocol's ``news2_set_minutes``); an incomplete set still scores each parameter.
+patient's time zone (and, for persistence, values at least ``DAY_GAP`` apart per day).
+NEWS2 is scored on one observation set (readings taken within the protocol's
+``news2_set_minutes``); an incomplete set still scores each parameter, and its sum is a
+lower bound of the total (it proves ``>= 7``, nothing else).
 
 Rules about one cause share a group: ``evaluate`` returns one finding per group, the
 highest, with the others as its ``related`` findings.
@@ -45,6 +47,10 @@ from rules.protocol import Protocol
 from rules.scores import NEWS2_READINGS, News2Set, news2_set, score_submission
 
 Params = Mapping[str, Any] | None
+# Persistence over N days needs values that held at least (N - 1) * 6 h apart: one dosing
+# interval of paracetamol, so the later report comes after another dose (23:50 and 00:10
+# are one report, 22:00 and 07:00 the next morning are two).
+DAY_GAP = timedelta(hours=6)
 Result = tuple[bool | None, tuple]
 
 
@@ -159,7 +165,11 @@ def _threshold(leaf: Threshold, ctx: Context, params: Params) -> Result:
     if point is None or not ctx.fresh(point, leaf):
         return None, ()
     expected = _expected(leaf, params, leaf.value)
-    return compare(leaf.op, point.value, expected), (("threshold", leaf, point, expected),)
+    result = compare(leaf.op, point.value, expected)
+    at_least = bool(point.extra and point.extra.get("at_least"))
+    if at_least and not (result and leaf.op in (">=", ">")):
+        return None, ()  # a lower bound proves ">= 7"; it proves nothing else
+    return result, (("threshold", leaf, point, expected),)
 
 
 def _trend(leaf: Trend, ctx: Context, params: Params) -> Result:
@@ -201,13 +211,14 @@ def _persistent(cond: Persistent, ctx: Context, params: Params) -> Result:
     if len(days) < cond.of_last:  # two answers on one day are one day, not persistence
         return None, ()
     expected = _expected(leaf, params, leaf.value)
-    hits = []
-    for day in days:
-        held = [p for p in by_day[day] if compare(leaf.op, p.value, expected)]
-        if held:
-            hits.append(held[-1])
+    held = [[p for p in by_day[day] if compare(leaf.op, p.value, expected)] for day in days]
+    held = [points for points in held if points]
+    hits = [points[-1] for points in held]
     evidence = tuple(("persistent", cond, p, expected, len(hits)) for p in reversed(hits))
-    return len(hits) >= cond.count, evidence
+    # Days, not dates: 23:50 and 00:10 are one episode, so the values that held must also
+    # span at least DAY_GAP per day counted.
+    lasted = bool(held) and held[-1][-1].at - held[0][0].at >= DAY_GAP * (cond.count - 1)
+    return len(hits) >= cond.count and lasted, evidence
 
 
 def _missing(leaf: Missing, ctx: Context, params: Params) -> Result:
@@ -426,9 +437,13 @@ class Context:
         if field == "max_parameter":
             return Point(at, Decimal(found.max_parameter), None,
                          {"items": dict(found.points), "missing": found.missing}, new)
-        if found.result is None:  # total and band need the whole set
-            return None
-        return _score_point(at, found.result, field, new)
+        if found.result is not None:
+            return _score_point(at, found.result, field, new)
+        if field == "total":  # an incomplete set's sum: the missing parameters can only add
+            return Point(at, Decimal(sum(found.points.values())), None,
+                         {"items": dict(found.points), "missing": found.missing,
+                          "at_least": True}, new)
+        return None  # the band needs the whole set
 
     def latest_overdue_task(self, questionnaire: str | None, reading: str | None,
                             hours: Decimal) -> TaskRecord | None:

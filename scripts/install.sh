@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--system-packages" ] && command -v apt-get >/dev/null; then
     missing=()
     for pkg in $(cat scripts/debian-packages.txt); do
-        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+        # A package already provided otherwise (npm bundled with NodeSource's nodejs) is kept.
+        dpkg -s "$pkg" >/dev/null 2>&1 || command -v "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
         echo "Installing Debian packages: ${missing[*]}"

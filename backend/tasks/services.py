@@ -85,8 +85,9 @@ def task_view(task: Task) -> dict:
 
 def match_questionnaire(enrollment: Enrollment, questionnaire: str, task_id,
                         at: datetime) -> Task | None:
-    """The task a submission answers: the one named, else the latest open one already
-    due (late answers count, up to two days), else the next one within 24 hours."""
+    """The task a submission answers: the one named, else the open one due nearest to the
+    answer (late answers count, up to two days; an answer at 09:00 before today's 10:00
+    check is today's, not yesterday's missed one), within 24 hours ahead."""
     session = db.session()
     if task_id is not None:
         task = session.get(Task, task_id)
@@ -97,17 +98,21 @@ def match_questionnaire(enrollment: Enrollment, questionnaire: str, task_id,
         Task.enrollment_id == enrollment.id, Task.questionnaire == questionnaire,
         Task.status != "done", Task.due_at > at - timedelta(days=2),
         Task.due_at < at + timedelta(hours=24)).order_by(Task.due_at)))
-    due = [task for task in candidates if task.due_at <= at]
-    if due:
-        return due[-1]
-    return candidates[0] if candidates else None
+    return _nearest(candidates, at)
 
 
 def match_reading(enrollment: Enrollment, reading_type: str, at: datetime) -> Task | None:
-    return db.session().scalar(select(Task).where(
+    """The open task of that reading due nearest to when it was measured (a day either
+    way): the 07:00 weight is this morning's, not yesterday's missed one."""
+    return _nearest(list(db.session().scalars(select(Task).where(
         Task.enrollment_id == enrollment.id, Task.reading == reading_type,
         Task.status != "done", Task.due_at > at - timedelta(days=1),
-        Task.due_at < at + timedelta(hours=24)).order_by(Task.due_at).limit(1))
+        Task.due_at < at + timedelta(hours=24)))), at)
+
+
+def _nearest(tasks: list[Task], at: datetime) -> Task | None:
+    # Ties (exactly between two due times) go to the earlier task: it is the one missing.
+    return min(tasks, key=lambda t: (abs(t.due_at - at), t.due_at), default=None)
 
 
 def missing_readings(task: Task, protocol: Protocol, timezone: str) -> list[str]:

@@ -68,6 +68,10 @@ FR_ERRORS = {
     "the alert is resolved; a new finding opens a new alert":
         "L'alerte est déjà clôturée ; une nouvelle donnée ouvrira une nouvelle alerte.",
     "a snooze needs a time in the future": "La mise en attente doit finir dans le futur.",
+    "only an acknowledged alert can be snoozed: acknowledge it first (an alert nobody has "
+    "taken on is never hidden)": "Seule une alerte prise en charge peut être mise en "
+                                 "attente : prenez-la d'abord en charge (une alerte que "
+                                 "personne n'a prise en charge n'est jamais masquée).",
     "resolving needs an outcome": "Choisissez l'issue pour clôturer l'alerte.",
     "The request conflicts with a concurrent change; please retry.":
         "Un collègue a modifié ce dossier au même moment : rechargez la page et réessayez.",
@@ -103,6 +107,16 @@ FR_BY_STATUS = {
     422: "Saisie refusée", 429: "Trop de tentatives",
 }
 _WAIT = re.compile(r"retry in (\d+) s")
+_SNOOZE_MAX = re.compile(r"^an? (high|medium|low) alert may be snoozed for (\S+ \S+) at most")
+_SEVERITY_FR = {"high": "urgente", "medium": "à traiter dans l'heure", "low": "du jour"}
+
+
+def _field_message(detail: str) -> str:
+    longest = _SNOOZE_MAX.match(detail)
+    if longest:
+        return (f"une alerte {_SEVERITY_FR[longest.group(1)]} peut être mise en attente "
+                f"{longest.group(2)} au plus (maximum du protocole)")
+    return FR_FIELD_MESSAGES.get(detail, detail)
 
 
 def error_text(message: str, status: int) -> str:
@@ -118,7 +132,7 @@ def error_text(message: str, status: int) -> str:
     for clause in message.split("; "):
         name, sep, detail = clause.partition(": ")
         if sep and name in FR_FIELDS:
-            parts.append(f"{FR_FIELDS[name]} : {FR_FIELD_MESSAGES.get(detail, detail)}")
+            parts.append(f"{FR_FIELDS[name]} : {_field_message(detail)}")
         else:
             parts.append(FR_ERRORS.get(clause, clause))
     translated = " ; ".join(parts)

@@ -78,6 +78,7 @@ RULES = {
     "ankle-swelling-more": ("Œdème des chevilles accru", "More ankle swelling"),
     "bedbound": ("Patient alité", "Bedbound"),
     "breathless-at-rest": ("Essoufflement au repos", "Breathless at rest"),
+    "breathless-on-exertion": ("Essoufflement à l'effort", "Short of breath on exertion"),
     "breathless-worse": ("Essoufflement accru", "More breathless"),
     "calf-pain": ("Suspicion de phlébite", "Suspected deep vein thrombosis"),
     "daily-check-missing": ("Questionnaire du jour manquant", "Daily questionnaire missing"),
@@ -127,12 +128,14 @@ OUTCOMES = {"advice_given": ("Conseil donné", "Advice given"),
             "teleconsultation": ("Téléconsultation", "Teleconsultation"),
             "sent_to_emergency": ("Orienté aux urgences", "Sent to the emergency department"),
             "readmitted": ("Réhospitalisé", "Readmitted"),
-            "false_alarm": ("Fausse alerte", "False alarm"), "other": ("Autre", "Other")}
+            "false_alarm": ("Fausse alerte", "False alarm"), "other": ("Autre", "Other"),
+            "data_received": ("Données reçues", "Data received")}
 EVENTS = {"opened": ("ouverte", "opened"), "updated": ("mise à jour", "updated"),
           "worsened": ("aggravée", "worsened"), "acknowledge": ("prise en charge", "acknowledged"),
           "assign": ("assignée", "assigned"), "note": ("note", "note"),
           "snooze": ("mise en attente", "snoozed"), "resolve": ("clôturée", "resolved"),
-          "escalated": ("relancée", "escalated"), "message": ("nouveau message", "new message")}
+          "escalated": ("relancée", "escalated"), "notified": ("signalée", "paged"),
+          "message": ("nouveau message", "new message")}
 MESSAGES = {"alert": ("alerte à l'équipe", "alert to the team"),
             "task.reminder": ("rappel du questionnaire", "questionnaire reminder"),
             "teleconsult.invite": ("invitation à la téléconsultation",

@@ -4,13 +4,15 @@ The engine's output is turned into what the patient and the nurse see the way th
 backend does it (a copy of its bookkeeping, kept small; the scenarios marked ``http``
 check the copy against the real thing):
 - tasks as backend/tasks/services plans and completes them (all tasks from the start of
-  the enrolment day; a submission answers the latest open task of its questionnaire, a
-  reading its reading task; a task with required readings is done once they all came),
+  the enrolment day; a submission answers the open task of its questionnaire due nearest
+  to it, a reading its reading task likewise; a task with required readings is done once
+  they all came),
   and the check-missed-tasks job: when a task passes its grace unanswered, the patient
   is evaluated again (missing-data alerts, no advice);
 - alerts as backend/alerts/services.raise_findings keeps them: one per rule group, its
   severity rises and never falls, evidence no newer than the alert's changes nothing, a
-  resolved alert is reopened only by newer evidence;
+  resolved alert is reopened only by newer evidence; a missing-data alert whose rule no
+  longer fires resolves itself once its task is answered;
 - advice as backend/submissions/services answers it: the cards of rules.advice, then
   "still missing", "the ward reads your message between 8 h and 18 h" (the default day
   hours), or "all clear" when nothing else; written words open the patient's "message
@@ -58,6 +60,7 @@ class Alert:
     severity: str
     last_evidence_at: datetime
     status: str = "open"
+    tasks: frozenset[str] = frozenset()  # the tasks a missing-data alert is waiting for
 
 
 class EngineRun:
@@ -150,8 +153,10 @@ class EngineRun:
             if alert is not None and evidence_at <= alert.last_evidence_at:
                 continue
             if alert is None or alert.status == "resolved":
+                waiting = frozenset(item["task"] for item in finding.evidence if "task" in item)
                 self.alerts[finding.group] = Alert(finding.group, finding.rule_id,
-                                                   finding.severity, evidence_at)
+                                                   finding.severity, evidence_at,
+                                                   tasks=waiting)
                 touched.add(finding.group)
                 continue
             alert.last_evidence_at = evidence_at
@@ -161,6 +166,12 @@ class EngineRun:
             alert.rule, alert.severity = finding.rule_id, finding.severity
             if rank > 0:
                 touched.add(finding.group)
+        fired = {finding.group for finding in findings}
+        answered = {t.key for t in self.tasks.values() if t.answered_at is not None}
+        for alert in self.alerts.values():  # missing data received: nothing left to chase
+            if (alert.status == "open" and alert.tasks and alert.group not in fired
+                    and alert.tasks <= answered):
+                alert.status = "resolved"
         return touched
 
     def _message(self, now: datetime) -> set[str]:
@@ -188,16 +199,15 @@ class EngineRun:
                             else t.reading == reading)), key=lambda t: t.due_at)
 
     def _match_questionnaire(self, slug: str, at: datetime) -> Task | None:
-        candidates = [t for t in self._open_tasks(questionnaire=slug)
-                      if at - timedelta(days=2) < t.due_at < at + timedelta(hours=24)]
-        due = [t for t in candidates if t.due_at <= at]
-        return due[-1] if due else (candidates[0] if candidates else None)
+        return _nearest([t for t in self._open_tasks(questionnaire=slug)
+                         if at - timedelta(days=2) < t.due_at < at + timedelta(hours=24)], at)
 
     def _answer_reading_tasks(self, readings: list[Reading]) -> None:
         for reading in readings:
             at = reading.measured_at
-            task = next((t for t in self._open_tasks(reading=reading.type)
-                         if at - timedelta(days=1) < t.due_at < at + timedelta(hours=24)), None)
+            task = _nearest([t for t in self._open_tasks(reading=reading.type)
+                             if at - timedelta(days=1) < t.due_at < at + timedelta(hours=24)],
+                            at)
             if task is not None:
                 task.answered_at = at
 
@@ -230,3 +240,7 @@ class EngineRun:
     def _wrote_something(self, slug: str, answers: Mapping[str, Any]) -> bool:
         return any(isinstance(answers.get(i.link_id), str) and answers[i.link_id].strip()
                    for i in self.protocol.questionnaires[slug].items if i.type == "text")
+
+
+def _nearest(tasks: list[Task], at: datetime) -> Task | None:
+    return min(tasks, key=lambda t: (abs(t.due_at - at), t.due_at), default=None)

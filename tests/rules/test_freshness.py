@@ -122,13 +122,20 @@ def test_persistence_needs_a_fresh_latest_answer(protocol):
 
 def test_persistence_days_are_the_patients_calendar_days(protocol):
     p = protocol(rule({"persistent": PAIN, "consecutive": 2}))
-    # 22:30 and 23:30 UTC on one evening: one day in London, two days in Paris (23:30/00:30).
-    late = [replace(daily(0, pain_now=Decimal(8)), submitted_at=NOW.replace(hour=22, minute=30)
-                    - timedelta(days=1)),
-            replace(daily(0, pain_now=Decimal(8)), submitted_at=NOW.replace(hour=23, minute=30)
-                    - timedelta(days=1))]
-    assert fired(p, data(*late), timezone="Europe/London") == []
-    assert fired(p, data(*late), timezone="Europe/Paris") == ["r1"]
+    # 11:00 and 23:30 UTC: one day in London, two days in Paris (12:00, then 00:30).
+    day = NOW - timedelta(days=1)
+    pains = [replace(daily(0, pain_now=Decimal(8)), submitted_at=day.replace(hour=h, minute=m))
+             for h, m in ((11, 0), (23, 30))]
+    assert fired(p, data(*pains), timezone="Europe/London") == []
+    assert fired(p, data(*pains), timezone="Europe/Paris") == ["r1"]
+
+
+def test_twenty_minutes_around_midnight_are_not_two_days_of_pain(protocol):
+    p = protocol(rule({"persistent": PAIN, "consecutive": 2}))
+    day = NOW - timedelta(days=1)
+    pains = [replace(daily(0, pain_now=Decimal(8)), submitted_at=day.replace(hour=h, minute=m))
+             for h, m in ((22, 50), (23, 10))]  # 23:50 and 00:10 in Paris
+    assert fired(p, data(*pains), timezone="Europe/Paris") == []
 
 
 DAILY_GAIN = {"trend": {"reading": "weight", "change": "rise", "by": 2, "within_days": 3,
@@ -160,3 +167,15 @@ def test_morning_weight_is_the_first_of_the_day(protocol):
     history = PatientData([], [weight(1, 7, 0, 80.0), weight(1, 20, 0, 81.5),
                                weight(3, 7, 0, 82.1)])
     assert fired(p, history) == ["r1"]
+
+
+def test_an_incomplete_set_already_at_7_is_high(protocol):
+    """HR 125, SBP 95, SpO2 93, 38.4 °C score 7 without breathing rate or ACVPU: the
+    missing parameters can only add points."""
+    p = protocol(*NEWS2_RULES)
+    partial = vitals(heart_rate=125, systolic_bp=95, spo2=93, temperature="38.4")
+    [finding] = evaluate(p, data(*partial), NOW)
+    assert (finding.rule_id, finding.evidence[0]["at_least"]) == ("news2-high", True)
+    # A sum of 5 without a full set proves "at least 5", not "between 5 and 6".
+    five = vitals(heart_rate=115, systolic_bp=95, spo2=95)
+    assert fired(p, data(*five)) == []

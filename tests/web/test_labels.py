@@ -1,0 +1,17 @@
+"""Every rule a shipped protocol can raise has a title in both languages on the pages."""
+
+from backend.alerts.models import OUTCOMES as ALERT_OUTCOMES
+from backend.web.labels import OUTCOMES, RULES
+from rules.loader import load_content
+
+
+def test_every_shipped_rule_has_a_french_and_english_title():
+    content = load_content()
+    rule_ids = {rule.id for versions in content.protocols.values()
+                for protocol in versions.values() for rule in protocol.all_rules()}
+    assert sorted(rule_ids - set(RULES)) == []
+    assert all(fr.strip() and en.strip() for fr, en in RULES.values())
+
+
+def test_every_outcome_has_a_label():
+    assert set(ALERT_OUTCOMES) <= set(OUTCOMES)
