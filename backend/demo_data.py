@@ -5,7 +5,8 @@ Seeded once, through the same services the API uses, so the demo shows real beha
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -75,5 +76,7 @@ def _seed_patients(principal: StaffPrincipal) -> None:
             "language": lang, "timezone": "Europe/Paris",
             "phone": f"+3361234{index:04d}", "hospital_id": f"DEMO{1000 + index}",
         })
-        enrollments.enrol(principal, patient, protocol, None, today - timedelta(days=days),
-                          None)
+        surgery = today - timedelta(days=days)
+        # Home the evening of the operation: the follow-up (day 1 on) is all after it.
+        enrollments.enrol(principal, patient, protocol, None, surgery, None,
+                          datetime.combine(surgery, time(18), ZoneInfo("Europe/Paris")))

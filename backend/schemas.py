@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, time
+from zoneinfo import available_timezones
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 
 class StrictSchema(Schema):
@@ -29,6 +31,40 @@ class Timestamp(fields.AwareDateTime):
         if not 1900 <= result.year <= 2999:
             raise self.make_error("range")
         return result
+
+
+class LocalTime(fields.String):
+    """A wall-clock time ``HH:MM`` (24 h), e.g. a ward's day hours; loaded as a ``time``."""
+
+    PATTERN = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    default_error_messages = {"time": "a time HH:MM (24 h), e.g. 08:00"}
+
+    def __init__(self, **kwargs) -> None:
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("pattern", self.PATTERN.pattern)
+        metadata.setdefault("example", "08:00")
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value.strftime("%H:%M") if isinstance(value, time) else value
+
+    def _deserialize(self, value, attr, data, **kwargs) -> time:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not self.PATTERN.fullmatch(text):
+            raise self.make_error("time")
+        return time.fromisoformat(text)
+
+
+_TIME_ZONES = frozenset(available_timezones())
+
+
+class TimeZoneName(validate.Validator):
+    """An IANA time zone name (Europe/Paris), without listing the 600 names in the docs."""
+
+    def __call__(self, value: str) -> str:
+        if value not in _TIME_ZONES:
+            raise ValidationError(f"unknown time zone '{value}' (e.g. Europe/Paris)")
+        return value
 
 
 class PageArgs(Schema):

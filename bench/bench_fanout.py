@@ -51,8 +51,9 @@ def populate(stack: Stack, count: int) -> None:
             " FROM generate_series(1, %s) g", (team, count))
         conn.execute(
             "INSERT INTO enrollments (id, patient_id, protocol_version_id, care_team_id,"
-            " surgery_date, status, enrolled_by, created_at)"
-            " SELECT gen_random_uuid(), id, %s, %s, current_date - 1, 'active', %s, now()"
+            " surgery_date, discharge_at, status, enrolled_by, created_at)"
+            " SELECT gen_random_uuid(), id, %s, %s, current_date - 1,"
+            " now() - interval '1 day', 'active', %s, now()"
             " FROM patients", (protocol, team, staff))
         conn.execute(  # due tomorrow: make_due() brings them to now, a batch at a time
             "INSERT INTO tasks (id, enrollment_id, patient_id, key, kind, questionnaire, day,"

@@ -12,8 +12,9 @@ from bench.stack import PASSWORD, Client, Stack, expect
 
 TEAM = "bench"
 PROTOCOL = "ambulatory-general"
+# No free text: written words open a "message to read" (an alert) for the nurses.
 NORMAL_DAILY = {
-    "pain_now": 2, "pain_worst_24h": 3, "pain_location": "cicatrice",
+    "pain_now": 2, "pain_worst_24h": 3,
     "wound_redness": False, "wound_discharge": "none", "wound_bleeding": False,
     "wound_opening": False, "nausea": "none", "eating_drinking": "normal",
     "urination": "normal", "stools": "normal", "walking": "as_usual",

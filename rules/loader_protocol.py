@@ -46,6 +46,7 @@ from rules.protocol import (
     AlertDeadline,
     EducationItem,
     Protocol,
+    QuietHours,
     ScheduleEntry,
 )
 from rules.scores import NEWS2_READINGS, SCORES
@@ -183,6 +184,7 @@ class _Builder:
         if spo2_scale not in (1, 2) or isinstance(spo2_scale, bool):
             self.add("spo2_scale", f"{spo2_scale!r} is not a NEWS2 SpO2 scale (1 or 2)")
         deadlines = self.deadlines(d.get("alert_deadlines"))
+        quiet_hours = self.quiet_hours(d.get("quiet_hours"))
         snooze_max = self.snooze_max(d.get("alert_snooze_max"))
         schedule = self.schedule(d.get("schedule"))
         education = self.education(d.get("education"))
@@ -200,7 +202,8 @@ class _Builder:
             slug=slug, version=version, title=title, surgeries=tuple(surgeries),
             source=d["source"].strip(), schedule=schedule, education=education, rules=rules,
             alert_deadlines=deadlines, window_days=window_days(rules, schedule, used),
-            questionnaires=used, spo2_scale=spo2_scale, description=description,
+            questionnaires=used, spo2_scale=spo2_scale, quiet_hours=quiet_hours,
+            description=description,
             max_age_hours=max_age, news2_set_minutes=set_minutes,
             shown_only=self.shown_only(d.get("shown_only")),
             high_is_emergency="shown_only" not in d, alert_snooze_max=snooze_max,
@@ -293,6 +296,21 @@ class _Builder:
             else:
                 self.add(field, "needs exactly one of minutes, local_time")
         return out
+
+    def quiet_hours(self, value: Any) -> QuietHours:
+        if value is None:
+            return QuietHours()
+        if not isinstance(value, Mapping):
+            self.add("quiet_hours", "must give from and to (HH:MM)")
+            return QuietHours()
+        start = self.hhmm(value.get("from"), "quiet_hours.from")
+        end = self.hhmm(value.get("to"), "quiet_hours.to")
+        if start is None or end is None:
+            return QuietHours()
+        if start == end:
+            self.add("quiet_hours.to", "must differ from `from` (a whole day of quiet would "
+                                       "silence every reminder)")
+        return QuietHours(start, end)
 
     def snooze_max(self, value: Any) -> dict[str, int]:
         if value is None:

@@ -93,6 +93,33 @@ class AlertDeadline:
 
 
 @dataclass(frozen=True)
+class QuietHours:
+    """When no reminder reaches the patient, from ``start`` to ``end`` on the patient's
+    wall clock; the period may cross midnight (21:00 to 08:00)."""
+
+    start: time = time(21)
+    end: time = time(8)
+
+    def ends_at(self, at: datetime, timezone: str) -> datetime | None:
+        """None when ``at`` is outside the quiet period; otherwise when it ends (aware,
+        in ``at``'s zone)."""
+        tz = ZoneInfo(timezone)
+        local = at.astimezone(tz)
+        clock = local.time().replace(tzinfo=None)
+        crosses_midnight = self.end <= self.start
+        quiet = (clock >= self.start or clock < self.end) if crosses_midnight \
+            else self.start <= clock < self.end
+        if not quiet:
+            return None
+        day = local.date() + timedelta(days=1 if crosses_midnight and clock >= self.start
+                                       else 0)
+        return datetime.combine(day, self.end, tzinfo=tz).astimezone(at.tzinfo)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"from": self.start.strftime("%H:%M"), "to": self.end.strftime("%H:%M")}
+
+
+@dataclass(frozen=True)
 class ThresholdInfo:
     """One overridable threshold of a rule, for the surgeon's override screen."""
 
@@ -125,7 +152,7 @@ class Protocol:
     ``news2_set_minutes`` is how close in time the readings of one NEWS2 set must be;
     ``shown_only`` the collected reading types no rule reads, each with the reason;
     ``alert_snooze_max`` the longest snooze of an acknowledged alert, in minutes, by
-    severity.
+    severity; ``quiet_hours`` is when no reminder reaches the patient.
 
     ``high_is_emergency`` keeps the published behaviour of protocols written before rules
     carried ``emergency`` (their files have no ``shown_only``): there every high rule told
@@ -144,6 +171,7 @@ class Protocol:
     window_days: int
     questionnaires: Mapping[str, Questionnaire] = field(default_factory=dict)
     spo2_scale: int = 1
+    quiet_hours: QuietHours = QuietHours()
     description: Text | None = None
     max_age_hours: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_MAX_AGE_HOURS)
     news2_set_minutes: int = DEFAULT_NEWS2_SET_MINUTES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pyotp
@@ -123,22 +123,27 @@ class World:
         return response.json
 
     def enrol(self, staff: Caller, patient_id: str, protocol: str = "ambulatory-general",
-              surgery_date: date | None = None, protocol_version: int | None = None) -> dict:
+              surgery_date: date | None = None, protocol_version: int | None = None,
+              discharge_at: datetime | None = None) -> dict:
+        """Enrolled now (discharged now unless ``discharge_at`` says otherwise)."""
         surgery_date = surgery_date or self.clock.now().date()
         body = {"protocol": protocol, "surgery_date": surgery_date.isoformat()}
         if protocol_version is not None:
             body["protocol_version"] = protocol_version
+        if discharge_at is not None:
+            body["discharge_at"] = discharge_at.isoformat()
         response = staff.post(f"/api/v1/patients/{patient_id}/enrollments", json=body)
         assert response.status_code == 201, response.json
         return response.json
 
     def patient_device(self, staff: Caller, protocol: str = "ambulatory-general",
                        surgery_date: date | None = None, protocol_version: int | None = None,
+                       discharge_at: datetime | None = None,
                        **fields: Any) -> tuple[dict, Caller]:
         """A patient enrolled and activated: their record and their app's caller."""
         patient = self.patient(staff, **fields)
         code = self.enrol(staff, patient["id"], protocol, surgery_date,
-                          protocol_version)["activation_code"]
+                          protocol_version, discharge_at)["activation_code"]
         response = Caller(self.app).post("/api/v1/patient/activate",
                                          json={"activation_code": code})
         assert response.status_code == 201, response.json
@@ -183,8 +188,10 @@ def audit_events(app: Flask, **filters: Any) -> list:
         return list(db.session().scalars(query))
 
 
+# No free text: a patient's written words open a "message to read" for the nurses
+# (tests/api/test_messages.py), which a normal recovery does not need.
 NORMAL_DAILY = {
-    "pain_now": 2, "pain_worst_24h": 3, "pain_location": "cicatrice",
+    "pain_now": 2, "pain_worst_24h": 3,
     "wound_redness": False, "wound_discharge": "none", "wound_bleeding": False,
     "wound_opening": False, "nausea": "none", "eating_drinking": "normal",
     "urination": "normal", "stools": "normal", "walking": "as_usual",

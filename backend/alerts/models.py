@@ -9,6 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, UUIDPrimaryKey
 
+# A patient's own words (a free-text answer, an SMS to the ward) wait in the queue as one
+# item per patient: an alert of this group and rule, read and closed like the others.
+MESSAGE_GROUP = "message"
+MESSAGE_RULE = "patient-message"
+
 # ``data_received``: a missing-data alert closed by the answer it was waiting for.
 OUTCOMES = ("advice_given", "called_patient", "teleconsultation", "sent_to_emergency",
             "readmitted", "false_alarm", "data_received", "other")

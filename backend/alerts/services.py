@@ -162,9 +162,7 @@ def _system_event(alert_id: uuid.UUID, kind: str, message_id: uuid.UUID | None =
 
 
 def _notify(alert: Alert, reason: str) -> None:
-    outbox.add("alert.notify", {"alert_id": str(alert.id), "reason": reason},
-               dedupe_key=f"alert:{alert.id}:{reason}:{alert.severity}",
-               queue=QUEUE_OF[alert.severity])
+    notify(alert, reason, f"alert:{alert.id}:{reason}:{alert.severity}")
 
 
 def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
@@ -301,6 +299,40 @@ def _store(alert: Alert, new: lifecycle.AlertState) -> None:
     alert.status, alert.severity = new.status, new.severity
     alert.assigned_to, alert.snoozed_until = new.assigned_to, new.snoozed_until
     alert.outcome = new.outcome
+
+
+def open_alert(patient: Patient, enrollment: Enrollment, protocol: Protocol,
+               finding: Finding, evidence_at: datetime) -> Alert:
+    """Open an alert for a finding that does not come from the rules engine (a patient's
+    message): the same path as ``raise_findings`` (event, notification, audit)."""
+    return _open(patient, enrollment, protocol, finding, evidence_at)
+
+
+def add_evidence(alert: Alert, finding: Finding, evidence_at: datetime, kind: str,
+                 **detail: Any) -> None:
+    """New evidence on an open alert that does not change its severity (a patient's next
+    message): appended to the evidence and the series, one system step ``kind``."""
+    alert.evidence = [*alert.evidence, *_evidence(finding, "UTC")]
+    alert.series = [*alert.series, _series_point(finding, evidence_at)]
+    alert.last_evidence_at = max(alert.last_evidence_at or evidence_at, evidence_at)
+    alert.updated_at = now()
+    _event(alert, kind, None, **detail)
+
+
+def reopen(alert: Alert, protocol: Protocol, timezone: str) -> None:
+    """Open an acknowledged alert again (its news has not been read): awake, paged again
+    on its severity's schedule, as a rise in severity does; ``due_by`` only ever earlier
+    and the escalation level never back down."""
+    deadline = protocol.alert_due_by(alert.severity, now(), timezone)
+    alert.status, alert.snoozed_until = "open", None
+    alert.due_by = min(alert.due_by, deadline)
+    alert.next_escalation_at = deadline
+
+
+def notify(alert: Alert, reason: str, dedupe_key: str) -> None:
+    """Page the team about ``alert`` for ``reason`` once per ``dedupe_key``."""
+    outbox.add("alert.notify", {"alert_id": str(alert.id), "reason": reason},
+               dedupe_key=dedupe_key, queue=QUEUE_OF[alert.severity])
 
 
 # -- the nurse's side -------------------------------------------------------------------

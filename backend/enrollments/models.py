@@ -21,6 +21,8 @@ class Enrollment(UUIDPrimaryKey, Base):
     protocol_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protocol_versions.id"))
     care_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_teams.id"), index=True)
     surgery_date: Mapped[date]
+    # The follow-up starts here: no task is due (or missed) before the patient went home.
+    discharge_at: Mapped[datetime]
     # NEWS2 SpO2 scale chosen by the surgeon for this patient (2: hypercapnic respiratory
     # failure, target 88-92 %); None means the protocol's.
     spo2_scale: Mapped[int | None]

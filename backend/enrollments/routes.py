@@ -43,11 +43,13 @@ class Enrollments(MethodView):
     @blp.arguments(EnrollmentIn)
     @blp.response(201, EnrollmentCreatedOut)
     def post(self, args, patient_id):
-        """Enrol the patient; the activation code for the app is returned once."""
+        """Enrol the patient; the activation code for the app is returned once.
+
+        One active enrolment per protocol (any version): a second one is a 409."""
         patient = get_patient(current_staff(), patient_id, "enrollment.create")
         enrollment, issued = services.enrol(
             current_staff(), patient, args["protocol"], args.get("protocol_version"),
-            args["surgery_date"], args.get("care_team"))
+            args["surgery_date"], args.get("care_team"), args.get("discharge_at"))
         return {"enrollment": enrollment, **_activation(issued)}
 
 

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from backend.schemas import VersionNumber
+from backend.schemas import Timestamp, VersionNumber
 from backend.teams.schemas import Slug
 
 
@@ -9,6 +9,9 @@ class EnrollmentIn(Schema):
     protocol_version = fields.Integer(validate=VersionNumber, metadata={
         "description": "defaults to the latest published version"})
     surgery_date = fields.Date(required=True)
+    discharge_at = Timestamp(metadata={
+        "description": "when the patient goes (or went) home, with its offset; the follow-up "
+                       "starts then: no task is due before it. Default: now"})
     care_team = fields.String(validate=Slug)
 
 
@@ -19,6 +22,7 @@ class EnrollmentOut(Schema):
     protocol_version = fields.Integer(attribute="protocol.version")
     care_team_id = fields.UUID()
     surgery_date = fields.Date()
+    discharge_at = fields.DateTime()
     spo2_scale = fields.Integer(allow_none=True, metadata={
         "description": "NEWS2 SpO2 scale chosen for this patient; null: the protocol's"})
     status = fields.String()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import segno
 from flask import current_app
@@ -48,9 +49,17 @@ def protocol_version(slug: str, version: int | None) -> ProtocolVersion:
 
 
 def enrol(principal: StaffPrincipal, patient: Patient, protocol: str, version: int | None,
-          surgery_date: date, care_team: str | None) -> tuple[Enrollment, IssuedCode]:
-    if abs(surgery_date - now().date()) > MAX_SURGERY_DISTANCE:
+          surgery_date: date, care_team: str | None,
+          discharge_at: datetime | None = None) -> tuple[Enrollment, IssuedCode]:
+    current = now()
+    if abs(surgery_date - current.date()) > MAX_SURGERY_DISTANCE:
         field_error("surgery_date", "must be within a year of today")
+    discharge_at = (discharge_at or current).astimezone(UTC)
+    if abs(discharge_at - current) > MAX_SURGERY_DISTANCE:
+        field_error("discharge_at", "must be within a year of now")
+    if discharge_at.astimezone(ZoneInfo(patient.timezone)).date() < surgery_date:
+        field_error("discharge_at", f"is before the surgery date {surgery_date.isoformat()} "
+                                    "(in the patient's time zone)")
     team_id = patient.care_team_id
     if care_team:
         team = teams.team_by_slug(care_team, field="care_team")
@@ -59,15 +68,35 @@ def enrol(principal: StaffPrincipal, patient: Patient, protocol: str, version: i
         team_id = team.id
     proto = protocol_version(protocol, version)
     session = db.session()
+    _refuse_second_active(patient, proto.slug)
     enrollment = Enrollment(patient_id=patient.id, protocol_version_id=proto.id,
                             care_team_id=team_id, surgery_date=surgery_date,
-                            enrolled_by=principal.user.id, created_at=now())
+                            discharge_at=discharge_at, enrolled_by=principal.user.id,
+                            created_at=current)
     session.add(enrollment)
     session.flush()
     audit.record("enrollment.create", patient_id=patient.id, object_type="enrollment",
                  object_id=enrollment.id, detail={"protocol": proto.slug,
                                                   "version": proto.version})
     return enrollment, issue_activation_code(enrollment)
+
+
+def _refuse_second_active(patient: Patient, slug: str) -> None:
+    """Two active enrolments in one protocol would plan every task and raise every alert
+    twice: a 409 that says which enrolment is already running."""
+    session = db.session()
+    # Two nurses enrolling the same patient at once: the second waits for the first
+    # (PostgreSQL; SQLite transactions are serialised already) and then sees it.
+    session.execute(select(Patient.id).where(Patient.id == patient.id).with_for_update())
+    running = session.scalar(select(Enrollment).join(ProtocolVersion).where(
+        Enrollment.patient_id == patient.id, Enrollment.status == "active",
+        ProtocolVersion.slug == slug).limit(1))
+    if running is not None:
+        field_error("protocol", f"the patient already has an active enrolment in {slug} "
+                                f"(version {running.protocol.version}, enrolled "
+                                f"{running.created_at:%Y-%m-%d}, id {running.id}); one "
+                                "active enrolment per protocol: move that one to another "
+                                "version instead", code=409)
 
 
 def issue_activation_code(enrollment: Enrollment) -> IssuedCode:
@@ -96,6 +125,14 @@ def active_enrollment(patient: Patient,
     if enrollment is None:
         abort(409, missing)
     return enrollment
+
+
+def latest_enrollment(patient: Patient) -> Enrollment | None:
+    """The patient's active enrolment, else the last one (its team still knows the
+    patient); None if the patient was never enrolled."""
+    return db.session().scalar(select(Enrollment).where(Enrollment.patient_id == patient.id)
+                               .order_by((Enrollment.status == "active").desc(),
+                                         Enrollment.created_at.desc()).limit(1))
 
 
 def get_enrollment(patient: Patient, enrollment_id: uuid.UUID) -> Enrollment:

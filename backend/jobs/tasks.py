@@ -32,7 +32,7 @@ def heartbeat() -> str:
 @in_app_context
 def deliver_outbox(entry_id: str) -> str:
     """Carry out one outbox entry (notify, escalate, remind...); a done entry is skipped."""
-    from backend.notifications.services import InFlight, deliver
+    from backend.notifications.services import InFlight, NotNow, deliver
 
     session = db.session()
     entry = session.get(OutboxEntry, uuid.UUID(entry_id))
@@ -43,6 +43,11 @@ def deliver_outbox(entry_id: str) -> str:
     except InFlight:
         session.rollback()  # the worker sending it will finish the entry
         return "in flight"
+    except NotNow as wait:  # quiet hours, the ward's night: the sweep brings it back
+        session.rollback()
+        outbox.postpone(session.get(OutboxEntry, uuid.UUID(entry_id)), wait.until)
+        session.commit()
+        return "postponed"
     except Exception as error:
         session.rollback()
         entry = session.get(OutboxEntry, uuid.UUID(entry_id))

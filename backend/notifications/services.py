@@ -34,9 +34,11 @@ from backend.notifications.senders import (
 )
 from backend.outbox.models import OutboxEntry
 from backend.patients.models import Patient
+from backend.protocols.content import protocol_of
 from backend.security import code_digest
 from backend.tasks.models import Task
 from backend.teams.models import CareTeam, TeamMembership
+from backend.teams.services import next_day_start
 from backend.teleconsult.models import Teleconsultation
 
 SEVERITY_WORD = {"fr": {"high": "URGENTE", "medium": "à traiter dans l'heure",
@@ -48,6 +50,8 @@ TEMPLATES = {
                      "en": "Suivi: new alert ({word}) in the telemonitoring queue."},
     "alert.worsened": {"fr": "Suivi : une alerte s'est aggravée ({word}).",
                        "en": "Suivi: an alert has worsened ({word})."},
+    "alert.message": {"fr": "Suivi : nouveau message d'un patient à lire dans la file.",
+                      "en": "Suivi: a new message from a patient to read in the queue."},
     "alert.escalated": {"fr": "Suivi : alerte {word} non prise en charge, relance {level}.",
                         "en": "Suivi: alert ({word}) not acknowledged, reminder {level}."},
     "task.reminder": {"fr": "Suivi : votre questionnaire du jour vous attend dans "
@@ -71,6 +75,15 @@ TEMPLATES = {
 # A message left in ``sending`` longer than this was abandoned by a worker that died (a
 # job runs 120 s at most, see outbox.enqueue): the next run of its job sends it again.
 SENDING_LEASE = timedelta(minutes=3)
+
+
+class NotNow(Exception):
+    """The entry must wait until ``until`` (the patient's quiet hours, the ward's night):
+    the job leaves it pending for the sweep to deliver then, still only if relevant."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"not before {until.isoformat()}")
+        self.until = until
 
 
 class InFlight(Exception):
@@ -110,9 +123,26 @@ def _alert_text(alert: Alert, template: str, **extra: object) -> str:
     return TEMPLATES[template]["fr"].format(word=SEVERITY_WORD["fr"][alert.severity], **extra)
 
 
+def _page_now_or_wait(alert: Alert) -> bool:
+    """Whether to page staff about ``alert`` now. A low alert waits for the team's day
+    hours (``NotNow``), and one acknowledged or resolved by then pages no one; medium and
+    high alerts always page."""
+    if alert.status == "resolved":
+        return False
+    if alert.severity != "low":
+        return True
+    if alert.status != "open":
+        return False
+    team = db.session().get(CareTeam, alert.care_team_id)
+    wait = next_day_start(team, now())
+    if wait is not None:
+        raise NotNow(wait)
+    return True
+
+
 def _notify_alert(entry: OutboxEntry) -> None:
     alert = db.session().get(Alert, uuid.UUID(entry.payload["alert_id"]))
-    if alert.status == "resolved":
+    if not _page_now_or_wait(alert):
         return
     body = _alert_text(alert, f"alert.{entry.payload['reason']}")
     nurses = _team_staff(alert.care_team_id, ("nurse",))
@@ -125,6 +155,8 @@ def _notify_alert(entry: OutboxEntry) -> None:
 def _escalate_alert(entry: OutboxEntry) -> None:
     alert = db.session().get(Alert, uuid.UUID(entry.payload["alert_id"]))
     if alert.status != "open":  # acknowledged or resolved since: nothing to escalate
+        return
+    if not _page_now_or_wait(alert):
         return
     level = entry.payload["level"]
     body = _alert_text(alert, "alert.escalated", level=level)
@@ -160,11 +192,19 @@ def _patient_message(entry: OutboxEntry, patient: Patient, template: str, body: 
 
 
 def _remind_task(entry: OutboxEntry) -> None:
-    tasks = [db.session().get(Task, uuid.UUID(task_id)) for task_id in entry.payload["task_ids"]]
-    pending = [task for task in tasks if task.status == "pending"]
-    if not pending:  # answered in the meantime
+    session = db.session()
+    current = now()
+    tasks = [session.get(Task, uuid.UUID(task_id)) for task_id in entry.payload["task_ids"]]
+    # Still relevant: not answered, and not past its grace period (missed by now).
+    pending = [task for task in tasks if task.status == "pending" and task.missed_at > current]
+    if not pending:
         return
-    patient = db.session().get(Patient, pending[0].patient_id)
+    patient = session.get(Patient, pending[0].patient_id)
+    enrollment = session.get(Enrollment, pending[0].enrollment_id)
+    quiet_until = protocol_of(enrollment.protocol).quiet_hours.ends_at(current,
+                                                                        patient.timezone)
+    if quiet_until is not None:
+        raise NotNow(quiet_until)
     _patient_message(entry, patient, "task.reminder",
                      TEMPLATES["task.reminder"][patient.language])
 

@@ -142,6 +142,11 @@ def sweep() -> int:
     return relay([(row.id, row.queue) for row in rows])
 
 
+def postpone(entry: OutboxEntry, until: datetime) -> None:
+    """Leave the entry pending until ``until``: the sweep enqueues it then."""
+    entry.available_at, entry.enqueued_at = until, None
+
+
 def finish(entry: OutboxEntry, error: str | None = None) -> None:
     entry.attempts += 1
     if error is None:

@@ -19,7 +19,8 @@ class Patient(UUIDPrimaryKey, Base):
     family_name: Mapped[str] = mapped_column(String(100))
     birth_date: Mapped[date]
     sex: Mapped[str | None] = mapped_column(String(16))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    # Indexed: an inbound SMS finds its patients by number.
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(2), default="fr")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")

@@ -32,6 +32,8 @@ class ProtocolOut(Schema):
     rules = fields.List(fields.Dict())
     thresholds = fields.List(fields.Dict())
     alert_deadlines = fields.Dict()
+    quiet_hours = fields.Dict(metadata={
+        "description": "{from, to} (HH:MM, the patient's clock): no reminder then"})
     versions = fields.List(fields.Integer())
 
 

@@ -141,42 +141,56 @@ def describe(row: ProtocolVersion, lang: str) -> dict[str, Any]:
                    "explanation": rule.explanation.get(lang)} for rule in protocol.all_rules()],
         "thresholds": [t.to_dict() for t in protocol.thresholds()],
         "alert_deadlines": {k: v.to_dict() for k, v in protocol.alert_deadlines.items()},
+        "quiet_hours": protocol.quiet_hours.to_dict(),
     }
 
 
-def parse_override_value(protocol: Protocol, rule_id: str, threshold: str, value: Any) -> None:
-    """Refuse an override the protocol cannot apply, naming the offending field."""
+def parse_override_value(protocol: Protocol, rule_id: str, threshold: str, value: Any) -> Any:
+    """Refuse an override the protocol cannot apply, naming the offending field: an unknown
+    rule or threshold, a value of the wrong kind, outside the range of what the rule reads
+    or that would leave the rule unable to fire. Returns the protocol's own value of the
+    threshold (what the override replaces)."""
     from rules.evaluator import resolve_overrides
+    from rules.ranges import override_problem
 
     rule = protocol.rule(rule_id)
     if rule is None:
         field_error("rule_id", f"protocol {protocol.slug} v{protocol.version} has no rule "
                                f"'{rule_id}'")
-    names = [info.name for info in protocol.thresholds() if info.rule_id == rule_id]
-    if threshold not in names:
+    infos = {info.name: info for info in protocol.thresholds() if info.rule_id == rule_id}
+    if threshold not in infos:
         field_error("threshold", f"rule {rule_id} has no threshold '{threshold}' "
-                                 f"(thresholds: {', '.join(names) or 'none'})")
+                                 f"(thresholds: {', '.join(infos) or 'none'})")
     try:
-        resolve_overrides(protocol, [Override(rule_id, threshold, value)])
+        parsed = resolve_overrides(protocol, [Override(rule_id, threshold, value)])
     except ValueError as error:
         field_error("value", str(error))
+    leaf = next(leaf for leaf in rule.thresholds() if leaf.key == threshold)
+    problem = override_problem(protocol, rule, leaf, parsed[rule_id][threshold])
+    if problem is not None:
+        field_error("value", f"override of {rule_id}.{threshold}: {problem}")
+    return infos[threshold].to_dict()["value"]
 
 
 def set_override(principal: StaffPrincipal, patient: Patient, rule_id: str, threshold: str,
                  value: Any, reason: str) -> ThresholdOverride:
     enrollment = active_enrollment(patient)
-    parse_override_value(protocol_of(enrollment.protocol), rule_id, threshold, value)
+    default = parse_override_value(protocol_of(enrollment.protocol), rule_id, threshold, value)
     session = db.session()
+    old = default
     for previous in current_overrides(enrollment.id):
         if previous.rule_id == rule_id and previous.threshold == threshold:
             previous.removed_at, previous.removed_by = now(), principal.user.id
+            old = previous.value
     row = ThresholdOverride(enrollment_id=enrollment.id, patient_id=patient.id,
                             rule_id=rule_id, threshold=threshold, value=value, reason=reason,
                             set_by=principal.user.id, created_at=now())
     session.add(row)
     session.flush()
     audit.record("override.set", patient_id=patient.id, object_type="threshold_override",
-                 object_id=row.id, detail={"rule_id": rule_id, "threshold": threshold})
+                 object_id=row.id, detail={"rule_id": rule_id, "threshold": threshold,
+                                           "from": old, "to": value, "reason": reason,
+                                           "protocol_value": default})
     return row
 
 
@@ -186,8 +200,13 @@ def remove_override(principal: StaffPrincipal, patient: Patient,
     if row is None or row.patient_id != patient.id or row.removed_at is not None:
         abort(404, "No such threshold override.")
     row.removed_at, row.removed_by = now(), principal.user.id
+    enrollment = db.session().get(Enrollment, row.enrollment_id)
+    default = next((info.to_dict()["value"] for info in protocol_of(enrollment.protocol)
+                    .thresholds() if info.rule_id == row.rule_id
+                    and info.name == row.threshold), None)
     audit.record("override.remove", patient_id=patient.id, object_type="threshold_override",
-                 object_id=row.id)
+                 object_id=row.id, detail={"rule_id": row.rule_id, "threshold": row.threshold,
+                                           "from": row.value, "to": default})
 
 
 def current_overrides(enrollment_id: uuid.UUID) -> list[ThresholdOverride]:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from backend import db
+from backend.alerts import messages
 from backend.alerts.services import raise_findings
 from backend.api import field_error
 from backend.audit import services as audit
@@ -38,9 +39,7 @@ NOT_ENROLLED = "You are not enrolled in a follow-up at the moment."
 ALL_CLEAR = {"fr": "Merci, vos réponses ont bien été transmises à l'équipe. Continuez ainsi.",
              "en": "Thank you, your answers have reached the team. Keep going."}
 # A patient's own words are read by a nurse; "all clear" would be a promise no one made.
-MESSAGE_READ = {"fr": "Merci. Ce que vous avez écrit sera lu par une infirmière. En cas "
-                      "d'urgence, appelez le 15.",
-                "en": "Thank you. A nurse will read what you wrote. In an emergency, call 15."}
+MESSAGE_READ = {"fr": "Merci. {when}", "en": "Thank you. {when}"}
 INCOMPLETE = {"fr": "Merci. Il manque encore : {missing}. Ajoutez ces mesures dès que "
                     "possible pour que l'équipe puisse évaluer votre état.",
               "en": "Thank you. Still missing: {missing}. Please add these measurements as "
@@ -90,9 +89,16 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[
     if missing and not result["call_emergency"]:
         labels = ", ".join(_reading_label(questionnaire, rtype, lang) for rtype in missing)
         result["advice"].append(_card(INCOMPLETE[lang].format(missing=labels)))
-    if any(isinstance(answers.get(item.link_id), str) and answers[item.link_id].strip()
-           for item in questionnaire.items if item.type == "text"):
-        result["advice"].append(_card(MESSAGE_READ[lang]))
+    texts = [(item.link_id, answers[item.link_id].strip()) for item in questionnaire.items
+             if item.type == "text" and isinstance(answers.get(item.link_id), str)
+             and answers[item.link_id].strip()]
+    if texts:
+        item, opened = messages.from_answers(patient, enrollment, questionnaire.slug, texts,
+                                             submitted_at)
+        if opened:
+            result["alerts_opened"].append(item.id)
+        result["advice"].append(_card(MESSAGE_READ[lang].format(
+            when=messages.when_read([item], lang))))
     _all_clear_if_nothing_said(result, lang)
     return {"id": submission.id, "questionnaire": questionnaire.slug,
             "submitted_at": submitted_at, "task_id": task.id if task else None,

@@ -33,8 +33,14 @@ def local_day_bounds(timezone: str, at: datetime) -> tuple[datetime, datetime]:
 
 
 def plan(enrollment: Enrollment, patient: Patient, start: datetime, end: datetime) -> int:
-    """Create the tasks due in [start, end) that do not exist yet; returns how many."""
+    """Create the tasks due in [start, end) that do not exist yet; returns how many.
+
+    Nothing is due before the patient's discharge: a patient enrolled at 14:00 is not
+    asked (nor reminded, nor marked as having missed) the questionnaire of 10:00."""
     session = db.session()
+    start = max(start, enrollment.discharge_at)
+    if start >= end:
+        return 0
     protocol = protocol_of(enrollment.protocol)
     planned = planned_tasks(protocol, enrollment.surgery_date, patient.timezone, start, end)
     if not planned:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,6 +17,11 @@ class CareTeam(UUIDPrimaryKey, Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     on_call_phone: Mapped[str | None] = mapped_column(String(32))
+    # The ward's day hours, on its own clock: when patients' messages and low alerts are
+    # read (a low alert never pages anyone outside them), and what the SMS reply promises.
+    day_start: Mapped[time] = mapped_column(default=time(8))
+    day_end: Mapped[time] = mapped_column(default=time(18))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     created_at: Mapped[datetime]
 
 

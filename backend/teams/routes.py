@@ -3,7 +3,15 @@ from flask.views import MethodView
 from backend.api import Blueprint
 from backend.auth.principal import staff_required
 from backend.teams import services
-from backend.teams.schemas import MemberIn, StaffIn, StaffOut, StaffPatch, TeamIn, TeamOut
+from backend.teams.schemas import (
+    MemberIn,
+    StaffIn,
+    StaffOut,
+    StaffPatch,
+    TeamIn,
+    TeamOut,
+    TeamPatch,
+)
 
 blp = Blueprint("administration", __name__, url_prefix="",
                 description="Staff accounts and care teams (administrators).")
@@ -60,6 +68,16 @@ class TeamCollection(MethodView):
     def post(self, args):
         """Create a care team."""
         return services.create_team(**args)
+
+
+@blp.route("/teams/<slug>")
+class TeamItem(MethodView):
+    @admin_only
+    @blp.arguments(TeamPatch)
+    @blp.response(200, TeamOut)
+    def patch(self, args, slug):
+        """Change a care team: name, on-call phone, day hours and their time zone."""
+        return services.update_team(services.team_by_slug(slug), args)
 
 
 @blp.route("/teams/<slug>/members")

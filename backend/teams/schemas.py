@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from backend.auth.models import ROLES
-from backend.schemas import NonEmpty, StaffSummary
+from backend.schemas import LocalTime, NonEmpty, StaffSummary, TimeZoneName
 
 Slug = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$", error="lowercase letters, digits and '-'")
 Phone = validate.Regexp(r"^\+[1-9][0-9]{6,14}$", error="an international number like +33612345678")
@@ -38,10 +38,22 @@ class StaffOut(StaffSummary):
         return [str(team_id) for team_id in team_ids_of(user)]
 
 
-class TeamIn(Schema):
+DAY_HOURS = ("the ward's day hours, on its own clock: patients' messages and low alerts "
+             "are read then, and a low alert pages no one outside them")
+
+
+class TeamPatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    on_call_phone = fields.String(validate=Phone, allow_none=True)
+    day_start = LocalTime(metadata={"description": f"default 08:00; {DAY_HOURS}"})
+    day_end = LocalTime(metadata={"description": "default 18:00 (after day_start)"})
+    timezone = fields.String(validate=[validate.Length(max=64), TimeZoneName()],
+                             metadata={"description": "of the day hours; default Europe/Paris"})
+
+
+class TeamIn(TeamPatch):
     slug = fields.String(required=True, validate=Slug)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    on_call_phone = fields.String(validate=Phone, allow_none=True)
 
 
 class TeamOut(Schema):
@@ -49,6 +61,9 @@ class TeamOut(Schema):
     slug = fields.String()
     name = fields.String()
     on_call_phone = fields.String(allow_none=True)
+    day_start = LocalTime()
+    day_end = LocalTime()
+    timezone = fields.String()
 
 
 class MemberIn(Schema):

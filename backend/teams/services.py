@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -17,6 +19,7 @@ from backend.security import hash_password
 from backend.teams.models import CareTeam, TeamMembership
 
 MIN_PASSWORD_LENGTH = 12
+DAY_START, DAY_END = time(8), time(18)
 
 
 def check_password_policy(password: str) -> None:
@@ -34,15 +37,56 @@ def team_by_slug(slug: str, field: str | None = None) -> CareTeam:
     return team
 
 
-def create_team(slug: str, name: str, on_call_phone: str | None = None) -> CareTeam:
+def create_team(slug: str, name: str, on_call_phone: str | None = None,
+                day_start: time = DAY_START, day_end: time = DAY_END,
+                timezone: str = "Europe/Paris") -> CareTeam:
     session = db.session()
     if session.scalar(select(CareTeam).where(CareTeam.slug == slug)):
         field_error("slug", f"a care team '{slug}' already exists", code=409)
-    team = CareTeam(slug=slug, name=name, on_call_phone=on_call_phone, created_at=now())
+    _check_day_hours(day_start, day_end)
+    team = CareTeam(slug=slug, name=name, on_call_phone=on_call_phone, day_start=day_start,
+                    day_end=day_end, timezone=timezone, created_at=now())
     session.add(team)
     session.flush()
     audit.record("team.create", object_type="care_team", object_id=team.id)
     return team
+
+
+def update_team(team: CareTeam, changes: dict) -> CareTeam:
+    _check_day_hours(changes.get("day_start", team.day_start),
+                     changes.get("day_end", team.day_end))
+    for name, value in changes.items():
+        setattr(team, name, value)
+    audit.record("team.update", object_type="care_team", object_id=team.id,
+                 detail={"fields": sorted(changes)})
+    return team
+
+
+def _check_day_hours(start: time, end: time) -> None:
+    # One stretch within a calendar day: a ward whose "day" crossed midnight would have
+    # no night in which a low alert waits.
+    if end <= start:
+        field_error("day_end", f"must be after day_start ({start:%H:%M})")
+
+
+def day_hours(team: CareTeam, at: datetime) -> tuple[datetime, datetime]:
+    """The team's day hours (UTC) on its local calendar day of ``at``."""
+    zone = ZoneInfo(team.timezone)
+    day = at.astimezone(zone).date()
+    return (datetime.combine(day, team.day_start, zone).astimezone(UTC),
+            datetime.combine(day, team.day_end, zone).astimezone(UTC))
+
+
+def next_day_start(team: CareTeam, at: datetime) -> datetime | None:
+    """None during the team's day hours; otherwise when they next begin."""
+    start, end = day_hours(team, at)
+    if start <= at < end:
+        return None
+    if at < start:
+        return start
+    zone = ZoneInfo(team.timezone)
+    tomorrow = at.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, team.day_start, zone).astimezone(UTC)
 
 
 def create_staff(email: str, role: str, display_name: str, password: str,

@@ -100,6 +100,7 @@ RULES = {
     "pain-maximal": ("Douleur maximale", "Maximal pain"),
     "pain-severe": ("Douleur forte", "Severe pain"),
     "pain-severe-persistent": ("Douleur forte persistante", "Persistent severe pain"),
+    "patient-message": ("Message du patient à lire", "Patient's message to read"),
     "pe-suspected": ("Suspicion d'embolie pulmonaire", "Suspected pulmonary embolism"),
     "phq9-item9-positive": ("Idées suicidaires (PHQ-9 item 9)", "Suicidal thoughts (PHQ-9 item 9)"),
     "phq9-moderate": ("Dépression modérée possible", "Possible moderate depression"),
@@ -133,7 +134,8 @@ EVENTS = {"opened": ("ouverte", "opened"), "updated": ("mise à jour", "updated"
           "worsened": ("aggravée", "worsened"), "acknowledge": ("prise en charge", "acknowledged"),
           "assign": ("assignée", "assigned"), "note": ("note", "note"),
           "snooze": ("mise en attente", "snoozed"), "resolve": ("clôturée", "resolved"),
-          "escalated": ("relancée", "escalated"), "notified": ("signalée", "paged")}
+          "escalated": ("relancée", "escalated"), "notified": ("signalée", "paged"),
+          "message": ("nouveau message", "new message")}
 MESSAGES = {"alert": ("alerte à l'équipe", "alert to the team"),
             "task.reminder": ("rappel du questionnaire", "questionnaire reminder"),
             "teleconsult.invite": ("invitation à la téléconsultation",
@@ -230,6 +232,18 @@ def answer_text(link_id: str, value: object, info: Kind | None = None,
     return f"{info.label()} : {choice or value}"
 
 
+def _message_line(item: dict) -> str:
+    """« j'ai très mal » (SMS), and who to call when the number is shared."""
+    source = "SMS" if item.get("source") == "sms" else ("appli" if lang() == "fr" else "app")
+    line = f"« {item.get('text', '')} » ({source})"
+    if item.get("to_identify"):
+        line += (f" — numéro partagé par {item.get('shared_by')} patients : appelez pour "
+                 "savoir qui a écrit" if lang() == "fr" else
+                 f" — number shared by {item.get('shared_by')} patients: call to find out "
+                 "who wrote")
+    return line
+
+
 def evidence_lines(evidence: list[dict]) -> list[str]:
     """The values behind an alert, one readable line each ("Température 39,2 °C (seuil
     ≥ 39,1)"); the other findings of its group follow under their own title."""
@@ -238,6 +252,9 @@ def evidence_lines(evidence: list[dict]) -> list[str]:
         if "related_rule" in item:
             lines.append(("Aussi : " if lang() == "fr" else "Also: ")
                          + rule_title(item["related_rule"]))
+            continue
+        if item.get("kind") == "message":  # a patient's own words (backend/alerts/messages)
+            lines.append(_message_line(item))
             continue
         if "task" in item:
             lines.append(f"Pas de réponse {number(item.get('hours'))} h après l'heure prévue"

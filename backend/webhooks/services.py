@@ -1,4 +1,4 @@
-"""Twilio webhooks: inbound SMS (STOP/START/HELP, free messages) and delivery reports.
+"""Twilio webhooks: inbound SMS (STOP/START/HELP, messages to the ward) and delivery reports.
 
 Every request must carry a valid ``X-Twilio-Signature`` computed over the public URL
 Twilio called (``SUIVI_PUBLIC_URL`` + path and query, not what the app sees behind the
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
+from backend.alerts import messages
 from backend.api import abort
 from backend.audit import services as audit
 from backend.clock import now
@@ -32,10 +33,6 @@ REPLIES = {
                    "ou le 112. STOP pour ne plus recevoir de SMS.",
              "en": "Suivi: please answer in the app. In an emergency call 15 or 112. "
                    "STOP to stop text messages."},
-    "message": {"fr": "Suivi : message transmis à l'équipe soignante. En cas d'urgence, "
-                      "appelez le 15 ou le 112.",
-                "en": "Suivi: your message was passed to the care team. In an emergency "
-                      "call 15 or 112."},
 }
 
 
@@ -67,25 +64,46 @@ def _field(form, name: str) -> str:
 
 
 def inbound_sms(form) -> str | None:
-    """Handle a patient's SMS; returns the reply text (or None for no reply)."""
+    """Handle a patient's SMS; returns the reply text (or None for no reply).
+
+    The number may be shared (an elderly couple): STOP and START apply to every patient
+    with it, and a message is filed on each of them as "to identify", never on one."""
     sid = _field(form, "MessageSid") or _field(form, "SmsSid")
     if not sid:
         abort(422, "MessageSid: required", errors={"form": {"MessageSid": ["required"]}})
     sender = _field(form, "From")
     body = _field(form, "Body")
-    patient = db.session().scalar(select(Patient).where(Patient.phone == sender).limit(1))
-    word = body.upper().split()[0] if body else ""
+    patients = list(db.session().scalars(select(Patient).where(Patient.phone == sender)
+                                         .order_by(Patient.created_at, Patient.id))) \
+        if sender else []
+    # A keyword is the whole message (as Twilio's own opt-out handling reads it): "oui
+    # j'ai très mal" is words for the ward, not START.
+    word = body.strip(" .!").upper() if len(body.split()) == 1 else ""
     action = ("stop" if word in STOP_WORDS else "start" if word in START_WORDS
               else "help" if word in HELP_WORDS else "message")
-    _once(f"sms:{sid}", "webhook.sms", kind="sms", patient_id=patient.id if patient else None,
+    # Attributed to a patient only when the number names one.
+    _once(f"sms:{sid}", "webhook.sms", kind="sms",
+          patient_id=patients[0].id if len(patients) == 1 else None,
           body=body if action == "message" else None, action=action)
-    if patient is None:
+    if not patients:
         audit.record("webhook.sms", detail={"matched": False, "action": action})
-        return None
-    if action in ("stop", "start"):
-        patient.sms_opt_out = action == "stop"
-    audit.record("webhook.sms", patient_id=patient.id, detail={"action": action})
-    return REPLIES[action][patient.language]
+        return _signed(messages.NOT_FILED.fr, "fr") if action == "message" else None
+    for patient in patients:
+        if action in ("stop", "start"):
+            patient.sms_opt_out = action == "stop"
+        audit.record("webhook.sms", patient_id=patient.id,
+                     detail={"action": action, "patients_with_this_number": len(patients)})
+    languages = {patient.language for patient in patients}
+    lang = languages.pop() if len(languages) == 1 else "fr"
+    if action == "message":
+        filed = messages.from_sms(patients, body, now())
+        return _signed(messages.when_read(filed, lang), lang)
+    return REPLIES[action][lang]
+
+
+def _signed(text: str, lang: str) -> str:
+    """``Suivi : votre message…``, as the other replies read."""
+    return ("Suivi : " if lang == "fr" else "Suivi: ") + text[0].lower() + text[1:]
 
 
 def delivery_status(form) -> None:

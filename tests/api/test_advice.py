@@ -24,7 +24,8 @@ def test_a_patients_words_are_never_answered_all_clear(world):
     said = submit(device, "daily-postop", quiet_day(free_text="je crache du sang"))
     assert said.status_code == 201, said.json
     assert ALL_CLEAR not in texts(said)
-    assert any("sera lu par une infirmière" in text for text in texts(said))
+    assert any("sera lu par l'équipe du service entre 8 h et 18 h" in text
+               for text in texts(said))
     assert texts(submit(device, "daily-postop", quiet_day())) == [ALL_CLEAR]
 
 
@@ -43,7 +44,8 @@ def test_a_weight_sent_in_the_vitals_form_answers_the_weight_task(world, clock):
     nurse = world.staff("nurse")
     clock.set(clock.now().replace(hour=7, minute=30))  # 08:30 in Paris
     _, device = world.patient_device(nurse, protocol="heart-failure",
-                                     surgery_date=clock.now().date() - timedelta(days=2))
+                                     surgery_date=clock.now().date() - timedelta(days=2),
+                                     discharge_at=clock.now() - timedelta(days=1))
     before = {t["reading"] or t["questionnaire"]: t["status"]
               for t in device.get("/api/v1/me/today").json["tasks"]}
     assert before["weight"] == "pending"

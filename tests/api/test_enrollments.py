@@ -151,3 +151,90 @@ def test_the_activation_code_goes_by_sms_once_without_health_data(world, app, re
                          f"{other['enrollment']['id']}/activation-code/sms",
                          json={"activation_code": other["activation_code"]})
     assert refused.status_code == 409 and refused.json["message"].startswith("phone: ")
+
+
+# -- discharge: the follow-up starts when the patient goes home ---------------------------
+
+def _enrol(nurse, patient_id, **body):
+    return nurse.post(f"/api/v1/patients/{patient_id}/enrollments",
+                      json={"protocol": "ambulatory-general", **body})
+
+
+def _today(app, code):
+    device = Caller(app, _activate(app, code).json["device_token"])
+    return {t["questionnaire"]: t for t in device.get("/api/v1/me/today").json["tasks"]}, device
+
+
+def test_a_patient_enrolled_after_ten_is_not_shown_a_missed_task(world, app, clock):
+    """Day 1 at 14:00: the 10:00 questionnaire was before the patient was followed; it
+    is neither shown as missed nor reminded, and tomorrow's is there tomorrow."""
+    from datetime import UTC, datetime
+
+    from backend.jobs import tasks as jobs
+    from backend.jobs.runtime import set_worker_app
+    from backend.tasks.models import Task
+
+    set_worker_app(app)
+    clock.set(datetime(2026, 11, 23, 13, 0, tzinfo=UTC))  # 14:00 in Paris
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    created = _enrol(nurse, patient["id"], surgery_date="2026-11-22")
+    assert created.status_code == 201, created.json
+    assert created.json["enrollment"]["discharge_at"] == "2026-11-23T13:00:00+00:00"
+    tasks, device = _today(app, created.json["activation_code"])
+    assert tasks == {}
+    jobs.plan_tasks()
+    assert jobs.remind_tasks() == 0
+    clock.set(datetime(2026, 11, 23, 21, 0, tzinfo=UTC))  # 22:00: nothing overnight either
+    assert jobs.check_missed_tasks() == 0 and jobs.remind_tasks() == 0
+    clock.set(datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
+    tasks = {t["questionnaire"]: t for t in device.get("/api/v1/me/today").json["tasks"]}
+    assert tasks["daily-postop"]["status"] == "pending"
+    assert count(app, Task) == 1  # day 2's daily-postop; nothing of day 1
+
+
+def test_discharge_at_starts_the_schedule(world, app, clock):
+    """Enrolled before going home (pre-admission): nothing is due before discharge."""
+    from datetime import UTC, datetime
+
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    created = _enrol(nurse, patient["id"], surgery_date="2026-11-23",
+                     discharge_at="2026-11-25T16:00:00+01:00")
+    assert created.status_code == 201, created.json
+    assert created.json["enrollment"]["discharge_at"] == "2026-11-25T15:00:00+00:00"
+    code = created.json["activation_code"]
+    device = Caller(app, _activate(app, code).json["device_token"])
+    clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))  # day 2, still in hospital
+    assert device.get("/api/v1/me/today").json["tasks"] == []
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))  # day 3 at home
+    tasks = device.get("/api/v1/me/today").json["tasks"]
+    assert sorted(t["questionnaire"] for t in tasks) == ["daily-postop", "qor-15"]
+
+
+def test_discharge_at_is_checked(world, app):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    for value, why in (("2026-11-23T16:00:00", "Not a valid aware datetime"),
+                       ("2026-11-21T16:00:00+01:00", "before the surgery date"),
+                       ("2029-01-01T16:00:00+01:00", "within a year")):
+        response = _enrol(nurse, patient["id"], surgery_date="2026-11-22", discharge_at=value)
+        assert response.status_code == 422, value
+        assert why in " ".join(response.json["errors"]["json"]["discharge_at"]), response.json
+    assert count(app, Enrollment) == 0
+
+
+def test_a_second_active_enrolment_in_the_same_protocol_is_refused(world, app):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    first = _enrol(nurse, patient["id"], surgery_date="2026-11-22", protocol_version=1)
+    assert first.status_code == 201
+    again = _enrol(nurse, patient["id"], surgery_date="2026-11-22")  # version 2: same protocol
+    assert again.status_code == 409
+    why = again.json["errors"]["json"]["protocol"][0]
+    assert "already has an active enrolment in ambulatory-general" in why
+    assert "version 1" in why and first.json["enrollment"]["id"] in why
+    other = nurse.post(f"/api/v1/patients/{patient['id']}/enrollments", json={
+        "protocol": "heart-failure", "surgery_date": "2026-11-22"})
+    assert other.status_code == 201  # another protocol: another follow-up
+    assert count(app, Enrollment) == 2

@@ -51,8 +51,9 @@ def test_stop_and_start_change_the_patients_sms_consent(world, client, app):
 def test_a_free_message_reaches_the_timeline(world, client):
     nurse = world.staff("nurse")
     patient = world.patient(nurse, phone="+33612345678")
+    world.enrol(nurse, patient["id"])
     reply = _post(client, "/webhooks/twilio/sms", _sms("J'ai mal au ventre depuis ce matin"))
-    assert "transmis" in reply.get_data(as_text=True)
+    assert "sera lu par l'équipe du service" in reply.get_data(as_text=True)
     timeline = nurse.get(f"/api/v1/patients/{patient['id']}/timeline").json
     inbound = [e for e in timeline if e["kind"] == "sms.inbound"]
     assert inbound[0]["data"]["body"] == "J'ai mal au ventre depuis ce matin"

@@ -14,7 +14,9 @@ check the copy against the real thing):
   resolved alert is reopened only by newer evidence; a missing-data alert whose rule no
   longer fires resolves itself once its task is answered;
 - advice as backend/submissions/services answers it: the cards of rules.advice, then
-  "still missing", "a nurse will read what you wrote", or "all clear" when nothing else.
+  "still missing", "the ward reads your message between 8 h and 18 h" (the default day
+  hours), or "all clear" when nothing else; written words open the patient's "message
+  to read" (backend/alerts/messages), one open item at a time.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from backend.alerts.messages import read_between
+from backend.alerts.models import MESSAGE_GROUP, MESSAGE_RULE
 from backend.submissions.services import ALL_CLEAR, INCOMPLETE, MESSAGE_READ
 from backend.tasks.services import local_day_bounds
+from backend.teams.services import DAY_END, DAY_START
 from rules.advice import patient_advice
 from rules.evaluator import evaluate
 from rules.model import SEVERITY_RANK, Finding, PatientData, Reading, Submission, TaskRecord
@@ -92,7 +97,9 @@ class EngineRun:
             labels = ", ".join(self._label(step.questionnaire, rtype) for rtype in missing)
             cards.append(Card(None, False, INCOMPLETE["fr"].format(missing=labels)))
         if answers is not None and self._wrote_something(step.questionnaire, answers):
-            cards.append(Card(None, False, MESSAGE_READ["fr"]))
+            cards.append(Card(None, False, MESSAGE_READ["fr"].format(
+                when=read_between(DAY_START, DAY_END, "fr"))))
+            opened |= self._message(now)
         if not cards:
             cards.append(Card(None, False, ALL_CLEAR["fr"]))
         return Outcome(self._open(), said.call_emergency, cards, opened, task_done, missing)
@@ -166,6 +173,16 @@ class EngineRun:
                     and alert.tasks <= answered):
                 alert.status = "resolved"
         return touched
+
+    def _message(self, now: datetime) -> set[str]:
+        """backend/alerts/messages: written words go to the patient's one open "message to
+        read" (low); the groups opened."""
+        item = self.alerts.get(MESSAGE_GROUP)
+        if item is not None and item.status != "resolved":
+            item.status = "open"  # an acknowledged item is open again
+            return set()
+        self.alerts[MESSAGE_GROUP] = Alert(MESSAGE_GROUP, MESSAGE_RULE, "low", now)
+        return {MESSAGE_GROUP}
 
     # -- tasks (backend/tasks/services.py) ---------------------------------------------------
 

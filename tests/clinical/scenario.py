@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from backend.alerts.models import MESSAGE_GROUP, MESSAGE_RULE
 from rules.evaluator import resolve_overrides
 from rules.loader import load_content
 from rules.model import Override
@@ -249,7 +250,7 @@ def _step(protocol: Protocol, raw: Any, where: str, fail) -> Step:
     slug = raw.get("questionnaire")
     if slug and slug not in protocol.questionnaires:
         raise fail(where, f"questionnaire {slug!r} is not part of {protocol.slug}")
-    groups = {rule.group or rule.id for rule in protocol.all_rules()}
+    groups = {rule.group or rule.id for rule in protocol.all_rules()} | {MESSAGE_GROUP}
     if raw.get("resolve") and raw["resolve"] not in groups:
         raise fail(where, f"resolve: {protocol.slug} has no rule group {raw['resolve']!r}")
     expect = raw.get("expect")
@@ -278,7 +279,9 @@ def reading_value(value: Any) -> tuple[Any, str | None]:
 
 
 def _expect(protocol: Protocol, raw: Mapping[str, Any], where: str, fail) -> Expect:
-    rules = {rule.id: rule.group or rule.id for rule in protocol.all_rules()}
+    # A patient's written words open the "message to read" item (backend/alerts/messages).
+    rules = {rule.id: rule.group or rule.id for rule in protocol.all_rules()} | {
+        MESSAGE_RULE: MESSAGE_GROUP}
     alerts = {}
     for group, value in (raw["alerts"] or {}).items():
         rule, severity = value if isinstance(value, list) else (None, value)

@@ -116,6 +116,7 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("POST", "/api/v1/staff/<staff_id>/reset-mfa"): ADMIN,
     ("GET", "/api/v1/teams"): STAFF,
     ("POST", "/api/v1/teams"): ADMIN,
+    ("PATCH", "/api/v1/teams/<slug>"): ADMIN,
     ("POST", "/api/v1/teams/<slug>/members"): ADMIN,
     ("DELETE", "/api/v1/teams/<slug>/members/<staff_id>"): ADMIN,
 }
@@ -290,8 +291,9 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
     ("PATCH", "/api/v1/patients/<patient_id>"): lambda m, who: {"phone": "+33699999999"},
     ("POST", "/api/v1/patients/<patient_id>/alerts/resolve"): lambda m, who: {
         "outcome": "called_patient", "note": "rappelée"},
+    # The patient is on ambulatory-general already (one active enrolment per protocol).
     ("POST", "/api/v1/patients/<patient_id>/enrollments"): lambda m, who: {
-        "protocol": "ambulatory-general", "surgery_date": START.date().isoformat()},
+        "protocol": "hip-knee-arthroplasty", "surgery_date": START.date().isoformat()},
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/protocol-version"):
         lambda m, who: {"protocol_version": 1},
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
@@ -308,6 +310,8 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
     ("PATCH", "/api/v1/staff/<staff_id>"): lambda m, who: {"display_name": "Renamed"},
     ("POST", "/api/v1/teams"): lambda m, who: {"slug": f"new-{who.replace('_', '-')}",
                                                "name": "New team"},
+    ("PATCH", "/api/v1/teams/<slug>"): lambda m, who: {"day_start": "07:30",
+                                                       "day_end": "19:00"},
     ("POST", "/api/v1/teams/<slug>/members"): lambda m, who: {
         "staff_id": m.ids["other_nurse_id"]},
 }

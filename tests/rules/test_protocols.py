@@ -12,6 +12,7 @@ from rules.evaluator import compare, evaluate
 from rules.loader import load_content
 from rules.loader_protocol import load_protocol_file, parse_protocol
 from rules.model import ContentError, PatientData, Reading, Submission, TaskRecord
+from rules.protocol import QuietHours
 from rules.scores import news2, score_submission
 from rules.units import READING_TYPES
 
@@ -434,3 +435,47 @@ def test_requires_names_readings_of_the_task(protocol):
                  "requires": ["heart_rate"]}]
     with pytest.raises(ContentError, match="'heart_rate' is not a reading of daily-postop"):
         protocol(fever, schedule=schedule)
+
+
+# -- quiet hours --------------------------------------------------------------------------
+
+def test_quiet_hours_default_to_the_night_and_may_be_set(content, raw, questionnaires):
+    from datetime import time
+
+    assert all(p.quiet_hours == QuietHours(time(21), time(8))
+               for versions in content.protocols.values() for p in versions.values())
+    raw["quiet_hours"] = {"from": "22:30", "to": "07:00"}
+    assert parse_protocol(raw, questionnaires, FILE).quiet_hours == QuietHours(time(22, 30),
+                                                                             time(7))
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ({"from": "21:00", "to": "21:00"}, "quiet_hours.to: must differ from `from`"),
+    ({"from": "9pm", "to": "08:00"}, "quiet_hours.from: '9pm' is not a time HH:MM"),
+    ({"from": "21:00"}, "quiet_hours.to: None is not a time HH:MM"),
+])
+def test_bad_quiet_hours_are_rejected(raw, questionnaires, value, message):
+    raw["quiet_hours"] = value
+    assert any(message in issue for issue in _issues(raw, questionnaires))
+
+
+@pytest.mark.parametrize(("local", "ends"), [
+    ("20:59", None), ("21:00", "2026-11-24 08:00"), ("23:59", "2026-11-24 08:00"),
+    ("00:00", "2026-11-23 08:00"), ("07:59", "2026-11-23 08:00"), ("08:00", None),
+])
+def test_quiet_hours_across_midnight_on_the_patients_clock(local, ends):
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")
+    at = datetime.fromisoformat(f"2026-11-23 {local}").replace(tzinfo=paris)
+    end = QuietHours().ends_at(at.astimezone(UTC), "Europe/Paris")
+    assert (end and end.astimezone(paris).strftime("%Y-%m-%d %H:%M")) == ends
+
+
+def test_quiet_hours_within_one_day():
+    from datetime import time
+
+    siesta = QuietHours(time(13), time(15))
+    assert siesta.ends_at(datetime(2026, 11, 23, 13, 30, tzinfo=UTC), "UTC") == datetime(
+        2026, 11, 23, 15, 0, tzinfo=UTC)
+    assert siesta.ends_at(datetime(2026, 11, 23, 22, 0, tzinfo=UTC), "UTC") is None

@@ -196,3 +196,19 @@ def test_queue_at_1366(ward, clock, live_server, browser):
     row(page, "Benali").locator("summary").first.click()
     shoot(page, "queue-1366")
     context.close()
+
+
+def test_a_patients_message_reads_in_the_queue(world, app, clock, live_server, page):
+    """The words themselves are in the queue, not only "a message": the nurse reads them
+    where she works."""
+    app.config["SUIVI_ACCESS_TOKEN_TTL"] = 12 * 3600
+    nurse = world.staff("nurse")
+    _, device = world.patient_device(nurse, family_name="Roux")
+    submit(device, "daily-postop", daily(free_text="je crache du sang depuis ce matin"))
+    sign_in(page, live_server, clock, nurse)
+    roux = row(page, "Roux")
+    roux.locator("summary").first.click()
+    item = roux.locator("li.alert-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Message du patient à lire")
+    expect(item).to_contain_text("« je crache du sang depuis ce matin » (appli)")
