@@ -34,8 +34,11 @@ PROFILES: dict[str, dict[str, Any]] = {
     # A fever on day 1 that the nurse handled by phone: resolved in the history.
     "Martin": {"daily": {1: {"temperature": Decimal("38.6")}}, "resolve": ["fever"]},
     # Fever, vomiting and no food on the latest day after colorectal surgery.
+    # She also wrote to the team: her words are a message to read in the queue.
     "Benali": {"recent": {0: {"temperature": Decimal("38.9"), "nausea": "vomiting",
-                              "eating_drinking": "unable", "pain_now": 6}}},
+                              "eating_drinking": "unable", "pain_now": 6,
+                              "free_text": "J'ai mal au ventre depuis cette nuit et je "
+                                           "n'arrive pas à boire."}}},
     # Pain at 7 or more two days running after a knee replacement.
     "Dubois": {"recent": {-1: {"pain_now": 7, "pain_worst_24h": 8},
                           0: {"pain_now": 8, "pain_worst_24h": 9}}},
@@ -123,8 +126,6 @@ def _daily(day: int, rng: random.Random, profile: dict) -> dict[str, Any]:
         "calf_pain": False,
     }
     answers.update(profile.get("daily", {}).get(day, {}))
-    if answers["pain_now"] > 0:
-        answers["pain_location"] = "cicatrice"
     return answers
 
 
