@@ -7,18 +7,7 @@ import pyotp
 from playwright.sync_api import expect
 
 from tests.helpers import PASSWORD
-from tests.web.support import accessible
-
-
-def _sign_in(page, base, clock, nurse):
-    clock.advance(seconds=31)  # the enrolment's TOTP code cannot be replayed
-    page.goto(f"{base}/")
-    page.get_by_label("Adresse e-mail").fill(nurse.info["email"])
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code à 6 chiffres").fill(
-        pyotp.TOTP(nurse.info["totp_secret"]).at(clock.now()))
-    page.get_by_role("button", name="Valider").click()
+from tests.web.support import accessible, sign_in
 
 
 def test_wrong_password_and_other_team_patient(world, app, clock, live_server, page):
@@ -31,7 +20,7 @@ def test_wrong_password_and_other_team_patient(world, app, clock, live_server, p
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("alert")).to_have_text("Adresse e-mail ou mot de passe incorrect.")
     clock.advance(seconds=5)
-    _sign_in(page, live_server, clock, nurse)
+    sign_in(page, live_server, clock, nurse)
     page.goto(f"{live_server}/web/patients/{patient['id']}")
     expect(page.get_by_text("Patient introuvable.")).to_be_visible()
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
