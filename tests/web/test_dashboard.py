@@ -34,17 +34,20 @@ def test_pages_need_a_session_and_forms_need_their_csrf_token(app, live_server, 
     assert response.url.endswith("/web/login?next=/web/logout") or response.status in (302, 400)
 
 
-def test_staff_without_totp_must_enrol_before_seeing_patients(world, clock, live_server, page):
+def test_staff_without_totp_must_enrol_before_seeing_patients(world, clock, live_server, page,
+                                                             axe_source):
     nurse = world.staff("nurse", enrol_mfa=False)
     page.goto(f"{live_server}/web/login")
     page.get_by_label("Adresse e-mail").fill(nurse.info["email"])
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", name="Double authentification")).to_be_visible()
+    accessible(page, axe_source)
     secret = page.locator("code").first.inner_text()
     page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(secret).at(clock.now()))
     page.get_by_role("button", name="Activer").click()
     expect(page.locator("ul.codes li")).to_have_count(10)
+    accessible(page, axe_source)
     page.get_by_role("link", name="Continuer").click()
     expect(page.get_by_role("heading", name="File d'alertes")).to_be_visible()
 

@@ -212,3 +212,21 @@ def test_a_patients_message_reads_in_the_queue(world, app, clock, live_server, p
     expect(item).to_have_count(1)
     expect(item).to_contain_text("Message du patient à lire")
     expect(item).to_contain_text("« je crache du sang depuis ce matin » (appli)")
+
+
+def test_an_unacknowledged_urgent_alert_cannot_be_snoozed(ward, clock, live_server, page):
+    """Nobody has taken it on: no snooze is offered, and a forged one is refused."""
+    sign_in(page, live_server, clock, ward["nurse"])
+    benali = row(page, "Benali")
+    benali.locator("summary").first.click()
+    urgent = benali.locator("li.alert-item").nth(0)
+    expect(urgent).to_contain_text("Urgente")
+    urgent.locator("summary", has_text="Assigner, noter").click()
+    expect(urgent.get_by_role("button", name="Mettre en attente")).to_have_count(0)
+    alert_id = urgent.get_attribute("id")[6:]
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value")
+    refused = page.request.post(f"{live_server}/web/alerts/{alert_id}/snooze", form={
+        "csrf": csrf, "minutes": "30", "reason": "plus tard", "back": "/"})
+    assert "Seule une alerte prise en charge peut être mise en attente" in refused.text()
+    page.reload()
+    expect(row(page, "Benali").locator("li.alert-item")).to_have_count(3)  # still there
