@@ -165,6 +165,11 @@ def unit_of(ucum: str | None) -> str:
     return UCUM.get(ucum or "", ucum or "")
 
 
+def colon() -> str:
+    """" : " in French typography, ": " in English."""
+    return " : " if lang() == "fr" else ": "
+
+
 def yes_no(value: bool) -> str:
     return ("oui" if value else "non") if lang() == "fr" else ("yes" if value else "no")
 
@@ -173,9 +178,9 @@ def reading_text(kind: str, value: object, unit: str | None = None) -> str:
     """"Température 39,2 °C", "Tension systolique 95 mm Hg", "Sous oxygène : non"."""
     info = READINGS.get(kind, Kind(kind, kind))
     if kind == "consciousness":
-        return f"{info.label()} : {pick(ACVPU, str(value), str(value))}"
+        return f"{info.label()}{colon()}{pick(ACVPU, str(value), str(value))}"
     if kind == "supplemental_oxygen":
-        return f"{info.label()} : {yes_no(str(value).lower() == 'true')}"
+        return f"{info.label()}{colon()}{yes_no(str(value).lower() == 'true')}"
     return f"{info.label()} {with_unit(number(value, info.decimals), info.unit or unit_of(unit))}"
 
 
@@ -205,14 +210,37 @@ def _subject(item: dict) -> str:
     if "reading" in item:
         return reading_text(item["reading"], item.get("value"), item.get("unit"))
     if "answer" in item:
-        link_id = item["answer"].split(".")[-1]
+        slug, _, link_id = item["answer"].rpartition(".")
         info = ANSWERS.get(link_id, Kind(link_id, link_id))
-        return answer_text(link_id, item.get("value"), info)
+        return answer_text(link_id, item.get("value"), info,
+                           choice_text(slug, link_id, item.get("value")))
     if "score" in item:
         name = item["score"].split(".")[0]
         info = SCORES.get(name, Kind(item["score"], item["score"]))
         return f"{info.label()} {number(item.get('value'))}"
     return ""
+
+
+def choice_text(slug: str, link_id: str, code: object) -> str | None:
+    """The words the patient tapped ("J'ai vomi") for a choice code ("vomiting")."""
+    if not isinstance(code, str):
+        return None
+    questionnaire = _questionnaires().get(slug)
+    item = questionnaire.item(link_id) if questionnaire is not None else None
+    choice = item.choice(code) if item is not None else None
+    return choice.text.get(lang()) if choice is not None else None
+
+
+def _questionnaires() -> dict:
+    from flask import g, has_request_context
+
+    from backend.questionnaires.services import latest
+
+    if not has_request_context():
+        return latest()
+    if "questionnaires" not in g:  # once per page
+        g.questionnaires = latest()
+    return g.questionnaires
 
 
 def with_unit(value: str, unit: str) -> str:
@@ -224,12 +252,12 @@ def answer_text(link_id: str, value: object, info: Kind | None = None,
                 choice: str | None = None) -> str:
     info = info or ANSWERS.get(link_id, Kind(link_id, link_id))
     if isinstance(value, bool):
-        return f"{info.label()} : {yes_no(value)}"
+        return f"{info.label()}{colon()}{yes_no(value)}"
     if isinstance(value, str) and _NUMERIC.fullmatch(value):
         value = Decimal(value)
     if isinstance(value, int | float | Decimal):
         return f"{info.label()} {with_unit(number(value, info.decimals), info.unit)}"
-    return f"{info.label()} : {choice or value}"
+    return f"{info.label()}{colon()}{choice or value}"
 
 
 def _message_line(item: dict) -> str:

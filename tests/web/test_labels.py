@@ -15,3 +15,14 @@ def test_every_shipped_rule_has_a_french_and_english_title():
 
 def test_every_outcome_has_a_label():
     assert set(ALERT_OUTCOMES) <= set(OUTCOMES)
+
+
+def test_evidence_shows_the_words_the_patient_chose(app):
+    from backend.web.labels import evidence_lines
+
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert evidence_lines([{"answer": "daily-postop.nausea", "value": "vomiting"}]) == \
+            ["Nausées : J'ai vomi"]
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert evidence_lines([{"answer": "daily-postop.nausea", "value": "vomiting"}]) == \
+            ["Nausea: I vomited"]
