@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.helpers import daily, submit
@@ -141,7 +142,10 @@ def test_the_refresh_does_not_keep_an_idle_session_alive(ward, app, clock, live_
     sign_in(page, live_server, clock, ward["nurse"])
     for _ in range(4):  # 20 minutes of refreshes and no activity
         clock.advance(minutes=5)
-        page.evaluate("window.suiviRefreshQueue()")
+        try:
+            page.evaluate("window.suiviRefreshQueue()")
+        except PlaywrightError:  # the expired session already sent the page to sign-in
+            break
     page.wait_for_url("**/web/login**")
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
 

@@ -12,6 +12,7 @@
   var region = document.getElementById("triage-list");
   if (!region || !window.fetch) { return; }
   var PERIOD = 30000;
+  var leaving = false;  // on the way to the sign-in form: one navigation only
 
   function changed(field) {
     if (field.type === "hidden" || field.type === "submit") { return false; }
@@ -37,10 +38,13 @@
   }
 
   function refresh() {
-    if (document.hidden || editing()) { return; }
-    fetch(region.dataset.refresh, {credentials: "same-origin"}).then(function (response) {
+    if (leaving || document.hidden || editing()) { return Promise.resolve(); }
+    return fetch(region.dataset.refresh, {credentials: "same-origin"}).then(function (response) {
       if (response.redirected) {
-        window.location.href = "/web/login?next=" + encodeURIComponent(window.location.pathname);
+        if (!leaving) {
+          leaving = true;
+          window.location.href = "/web/login?next=" + encodeURIComponent(window.location.pathname);
+        }
         return null;
       }
       return response.ok ? response.text() : null;
