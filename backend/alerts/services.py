@@ -206,13 +206,7 @@ def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
         was_open = alert.status == "open"
         _store(alert, change.state)
         if change.worsened:
-            deadline = protocol.alert_due_by(alert.severity, current, patient.timezone)
-            alert.due_by = min(alert.due_by, deadline)
-            # Re-opened after an acknowledgement, the alert is paged again on the new
-            # severity's schedule; still open, its next escalation can only come sooner.
-            # The level is never reset: each level is one outbox entry, written once.
-            alert.next_escalation_at = (min(alert.next_escalation_at, deadline) if was_open
-                                        else deadline)
+            _page_again(alert, protocol, patient.timezone, was_open)
             _event(alert, "worsened", severity=alert.severity,
                    due_by=alert.due_by.isoformat())
             _notify(alert, "worsened")
@@ -321,12 +315,22 @@ def add_evidence(alert: Alert, finding: Finding, evidence_at: datetime, kind: st
 
 def reopen(alert: Alert, protocol: Protocol, timezone: str) -> None:
     """Open an acknowledged alert again (its news has not been read): awake, paged again
-    on its severity's schedule, as a rise in severity does; ``due_by`` only ever earlier
-    and the escalation level never back down."""
+    on its severity's schedule, as a rise in severity does."""
+    change = lifecycle.apply(_state(alert), "unread")
+    _store(alert, change.state)
+    if change.worsened:
+        _page_again(alert, protocol, timezone, was_open=False)
+
+
+def _page_again(alert: Alert, protocol: Protocol, timezone: str, was_open: bool) -> None:
+    """Deadlines after a rise or a re-opening: ``due_by`` only ever earlier; re-opened
+    after an acknowledgement, the alert is paged again on its severity's schedule; still
+    open, its next escalation can only come sooner. The level is never reset: each level
+    is one outbox entry, written once."""
     deadline = protocol.alert_due_by(alert.severity, now(), timezone)
-    alert.status, alert.snoozed_until = "open", None
     alert.due_by = min(alert.due_by, deadline)
-    alert.next_escalation_at = deadline
+    alert.next_escalation_at = (min(alert.next_escalation_at, deadline) if was_open
+                                else deadline)
 
 
 def notify(alert: Alert, reason: str, dedupe_key: str) -> None:

@@ -43,7 +43,9 @@ def opened(severity: str) -> AlertState:
 def apply(state: AlertState, event: str, *, severity: str | None = None,
           assignee: object | None = None, until: datetime | None = None,
           outcome: str | None = None, at: datetime | None = None) -> Change:
-    """The alert after ``event`` (finding, acknowledge, assign, note, snooze, resolve)."""
+    """The alert after ``event`` (finding, unread, acknowledge, assign, note, snooze,
+    resolve). ``unread``: news on an acknowledged alert nobody has read yet (a patient's
+    new message) opens it again and lifts a snooze, as a rise in severity does."""
     if state.status == "resolved":
         raise TransitionError("the alert is resolved; a new finding opens a new alert")
     if event == "finding":
@@ -52,6 +54,10 @@ def apply(state: AlertState, event: str, *, severity: str | None = None,
             return Change(state)
         return Change(replace(state, severity=severity, status="open", snoozed_until=None),
                       worsened=True)
+    if event == "unread":
+        if state.status != "acknowledged":
+            return Change(state)
+        return Change(replace(state, status="open", snoozed_until=None), worsened=True)
     if event == "acknowledge":
         if state.status != "open":
             raise TransitionError("the alert is already acknowledged")

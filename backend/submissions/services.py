@@ -80,7 +80,7 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[
         missing = tasks.missing_readings(task, protocol, patient.timezone)
         if not missing:
             tasks.complete(task, submitted_at, submission.id)
-    _answer_reading_tasks(enrollment, readings)
+    _answer_reading_tasks(enrollment, protocol, readings)
     audit.record("submission.create", patient_id=patient.id, object_type="submission",
                  object_id=submission.id, detail={"questionnaire": questionnaire.slug})
     result = evaluate_patient(patient, enrollment, protocol,
@@ -111,10 +111,15 @@ def _reading_label(questionnaire: Any, reading_type: str, lang: str) -> str:
     return item.text.get(lang) if item is not None else reading_type
 
 
-def _answer_reading_tasks(enrollment: Enrollment, readings: list[rules_model.Reading]) -> None:
+def _answer_reading_tasks(enrollment: Enrollment, protocol: Protocol,
+                          readings: list[rules_model.Reading]) -> None:
     """A reading answers its own task whatever form it came in (a weight in the vitals
-    form answers the weight task)."""
+    form answers the weight task). Only types the schedule plans alone are looked up: a
+    vitals form costs no query where no reading is scheduled on its own."""
+    scheduled = {entry.reading for entry in protocol.schedule if entry.reading}
     for reading in readings:
+        if reading.type not in scheduled:
+            continue
         task = tasks.match_reading(enrollment, reading.type, reading.measured_at)
         if task is not None:
             tasks.complete(task, reading.measured_at)
@@ -137,7 +142,7 @@ def submit_readings(patient: Patient, raw_readings: list[dict[str, Any]],
     protocol = protocol_of(enrollment.protocol)
     readings = clean_readings(raw_readings, not_after=now() + CLOCK_SKEW)
     stored = _store_readings(patient, enrollment, readings, None, source)
-    _answer_reading_tasks(enrollment, readings)
+    _answer_reading_tasks(enrollment, protocol, readings)
     tasks.complete_if_requirements_met(enrollment, protocol, patient.timezone,
                                        {r.type for r in readings})
     audit.record("reading.create", patient_id=patient.id, object_type="reading",
