@@ -10,7 +10,7 @@ from flask import Flask, Response, g
 from swagger_ui_bundle import swagger_ui_path
 
 from backend import config as config_module
-from backend import db, errors
+from backend import db, http_errors
 from backend.api import api
 from backend.clock import SystemClock
 from backend.outbox import services as outbox
@@ -55,7 +55,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions.setdefault("suivi.clock", SystemClock())
     db.init_app(app)
-    errors.init_app(app)
+    http_errors.init_app(app)
     api.init_app(app)
     _register_features(app)
     _register_transaction_manager(app)
@@ -107,7 +107,7 @@ def _register_transaction_manager(app: Flask) -> None:
             outbox.discard(session)
             session.rollback()
             logging.getLogger(__name__).error("commit failed: %s", type(error).__name__)
-            return errors.unavailable_response()
+            return http_errors.unavailable_response()
         return response
 
 

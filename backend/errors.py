@@ -1,69 +1,66 @@
-"""One JSON error shape everywhere, and never a stack trace in a response.
+"""The errors services raise: what went wrong in the domain's words, never an HTTP status.
 
-flask-smorest already renders HTTP errors as ``{code, status, message, errors}``; these
-handlers give database failures and unexpected exceptions the same shape.
+Services, jobs and the rules around them raise these; the edges turn them into their own
+shape: the API and the web pages into the one JSON error (``backend.http_errors``) or a
+message on the page, the command line into a line on stderr. A service never imports
+Flask's ``abort`` or an ``HTTPException``.
+
+``Invalid`` names the fields at fault, like marshmallow's validation errors, so a client
+sees ``{"errors": {"json": {"email": ["..."]}}}`` whichever layer refused the value.
 """
 
 from __future__ import annotations
 
-import logging
-
-from flask import Flask, Response, jsonify
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import InternalServerError
-
-log = logging.getLogger(__name__)
+from typing import Any
 
 
-def error_body(code: int, status: str, message: str, errors: dict | None = None) -> dict:
-    body: dict = {"code": code, "status": status, "message": message}
-    if errors:
-        body["errors"] = errors
-    return body
+class DomainError(Exception):
+    """Base of the family. ``message`` is a sentence for the person who asked; ``field``
+    (and where it was sent, ``location``: ``json``, ``query``, ``form``, ``headers``)
+    names the value at fault, when one is."""
+
+    def __init__(self, message: str, *, field: str | None = None,
+                 location: str = "json") -> None:
+        self.reason = message
+        self.field = field
+        self.location = location
+        self.message = f"{field}: {message}" if field else message
+        self.errors: dict[str, Any] | None = (
+            {location: {field: [message]}} if field else None)
+        super().__init__(self.message)
 
 
-def unavailable_response() -> Response:
-    response = jsonify(error_body(503, "Service Unavailable",
-                                  "The service is temporarily unavailable; please retry."))
-    response.status_code = 503
-    response.headers["Retry-After"] = "5"
-    return response
+class NotFound(DomainError):
+    """Nothing of that kind under that identifier, or nothing the caller may know of."""
 
 
-def is_unique_violation(exc: IntegrityError) -> bool:
-    """PostgreSQL's SQLSTATE 23505, or SQLite's "UNIQUE constraint failed"."""
-    return (getattr(exc.orig, "sqlstate", None) == "23505"
-            or str(exc.orig).startswith("UNIQUE constraint failed"))
+class Conflict(DomainError):
+    """The request clashes with the current state (a second active enrolment...)."""
 
 
-def init_app(app: Flask) -> None:
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    @app.errorhandler(PoolTimeout)  # every database connection busy: retry shortly
-    def _database(exc: Exception):
-        # A database that refuses or drops the connection is a temporary condition the
-        # client can retry; nothing of the request was committed.
-        log.error("database error: %s", type(exc).__name__)
-        return unavailable_response()
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
 
-    @app.errorhandler(IntegrityError)
-    def _conflict(exc: IntegrityError):
-        if not is_unique_violation(exc):
-            # A foreign key or check refused: a bug, which a retry would only repeat.
-            return _unexpected(exc)
-        # Two concurrent requests raced for the same unique row; the client may retry.
-        log.warning("unique key race: %s", type(exc.orig).__name__)
-        response = jsonify(error_body(
-            409, "Conflict", "The request conflicts with a concurrent change; please retry."))
-        response.status_code = 409
-        response.headers["Retry-After"] = "1"
-        return response
 
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        log.exception("unhandled error")
-        original = InternalServerError()
-        response = jsonify(error_body(500, original.name, "An unexpected error occurred."))
-        response.status_code = 500
-        return response
+class Unauthenticated(DomainError):
+    """No valid credentials (a wrong password, an expired token)."""
+
+
+class TooManyAttempts(DomainError):
+    """Refused for a while after too many failures; ``retry_after`` in seconds, if known."""
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Invalid(DomainError):
+    """A value the domain refuses, naming the field (a malformed header is a bad request,
+    a refused body or query value an unprocessable one)."""
+
+    def __init__(self, field: str, message: str, location: str = "json") -> None:
+        super().__init__(message, field=field, location=location)
+
+
+class Unavailable(DomainError):
+    """A dependency the request needs is down; the same request may succeed later."""

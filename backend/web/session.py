@@ -13,6 +13,8 @@ from werkzeug.exceptions import HTTPException
 
 from backend import db
 from backend.auth.principal import StaffPrincipal, authenticate
+from backend.errors import DomainError
+from backend.http_errors import status_of
 from backend.web.i18n import error_text
 
 # A page that refreshes itself asks with ?auto=1: that is not the nurse's activity, and
@@ -56,8 +58,10 @@ def principal() -> StaffPrincipal:
     return g.principal
 
 
-def message_of(error: HTTPException) -> str:
+def message_of(error: HTTPException | DomainError) -> str:
     """The error in the page's language."""
+    if isinstance(error, DomainError):
+        return error_text(error.message, status_of(error))
     data = getattr(error, "data", None) or {}
     message = data.get("message") or error.description or error.name
     return error_text(message, error.code or 400)
@@ -67,7 +71,7 @@ def attempt(action: Callable[[], Any], success: str | None = None) -> bool:
     """Run a service call from a form; a refusal becomes a message on the next page."""
     try:
         action()
-    except HTTPException as error:
+    except (DomainError, HTTPException) as error:
         db.session().rollback()  # nothing half-done is committed with the redirect
         flash(message_of(error), "error")
         return False

@@ -74,7 +74,7 @@ def test_only_a_unique_key_race_is_a_retryable_conflict(app, clock):
     """A unique violation is two requests racing (409, retry); a foreign key refused is a
     bug that a retry would repeat forever (500). Real refusals of the real database."""
     from backend import db
-    from backend.errors import is_unique_violation
+    from backend.db import is_unique_violation
     from backend.teams.models import CareTeam, TeamMembership
 
     def refusal(row) -> IntegrityError:
