@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from backend import db
 from backend.app import create_app
+from backend.errors import DomainError
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
@@ -141,18 +142,15 @@ def demo(port: int, data_dir: str, host: str) -> None:
 
 
 def _run_as_system(action):
-    """Run a service from the command line in one transaction; 4xx aborts become messages."""
-    from werkzeug.exceptions import HTTPException
-
+    """Run a service from the command line in one transaction; a refusal becomes a message."""
     session = db.session()
     try:
         result = action()
         session.commit()
         return result
-    except HTTPException as exc:
+    except DomainError as exc:
         session.rollback()
-        data = getattr(exc, "data", {}) or {}
-        raise click.ClickException(data.get("message") or exc.description) from None
+        raise click.ClickException(exc.message) from None
 
 
 if __name__ == "__main__":
