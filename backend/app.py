@@ -6,12 +6,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 from swagger_ui_bundle import swagger_ui_path
 
 from backend import config as config_module
 from backend import db, http_errors
 from backend.api import api
+from backend.audit import services as audit
 from backend.clock import SystemClock
 from backend.outbox import services as outbox
 
@@ -91,7 +92,12 @@ def _register_features(app: Flask) -> None:
 
 def _register_transaction_manager(app: Flask) -> None:
     # One transaction per request: committed when the response is a success, rolled
-    # back otherwise. A failed commit becomes a 503 the client can safely retry.
+    # back otherwise, keeping only the trace of the refusals. A failed commit becomes a
+    # 503 the client can safely retry.
+    @app.before_request
+    def _origin() -> None:
+        audit.begin_request(request.remote_addr)
+
     @app.after_request
     def _commit(response: Response) -> Response:
         session = g.get("db_session")
@@ -100,7 +106,8 @@ def _register_transaction_manager(app: Flask) -> None:
         if response.status_code >= 400:
             outbox.discard(session)
             session.rollback()
-            return response
+            if not audit.refusals_pending(session):
+                return response
         try:
             outbox.commit(session)
         except Exception as error:

@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from backend import db
 from backend.alerts import state as lifecycle
 from backend.alerts.models import Alert, AlertEvent
-from backend.api import abort, field_error
 from backend.audit import services as audit
 from backend.auth.models import StaffUser
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import Enrollment
+from backend.errors import Conflict, Invalid, NotFound
 from backend.notifications.models import Message
 from backend.outbox import services as outbox
 from backend.outbox.models import OutboxEntry
@@ -404,7 +404,7 @@ def get_alert(principal: StaffPrincipal, alert_id: uuid.UUID, action: str) -> Al
         target = db.session().scalar(select(Alert.patient_id).where(Alert.id == alert_id))
         audit.record_refusal(action, patient_id=target, object_type="alert", object_id=alert_id,
                              detail={"reason": "unknown or not in the caller's teams"})
-        abort(404, "No such alert.")
+        raise NotFound("No such alert.")
     return alert
 
 
@@ -444,19 +444,19 @@ def act(principal: StaffPrincipal, alert: Alert, event: str, **args: Any) -> Ale
     if event == "assign":
         assignee = db.session().get(StaffUser, args["staff_id"])
         if assignee is None or not assignee.active:
-            field_error("staff_id", "no such active staff member")
+            raise Invalid("staff_id", "no such active staff member")
         if not db.session().scalar(select(TeamMembership.id).where(
                 TeamMembership.staff_id == assignee.id,
                 TeamMembership.team_id == alert.care_team_id)):
             # Whoever it is assigned to must be able to open the patient's record.
-            field_error("staff_id", "is not a member of this patient's care team")
+            raise Invalid("staff_id", "is not a member of this patient's care team")
         args = {"assignee": assignee.id}
     try:
         change = lifecycle.apply(_state(alert), event, at=current,
                                  assignee=args.get("assignee"), until=args.get("until"),
                                  outcome=args.get("outcome"))
     except lifecycle.TransitionError as error:
-        abort(409, str(error))
+        raise Conflict(str(error)) from None
     if event == "snooze":
         _check_snooze_length(alert, args["until"], current)
     _store(alert, change.state)
@@ -480,9 +480,9 @@ def _check_snooze_length(alert: Alert, until: datetime, current: datetime) -> No
     if until > current + longest:
         minutes = int(longest.total_seconds() // 60)
         length = f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
-        field_error("until", f"a {alert.severity} alert may be snoozed for {length} at most "
-                             f"(its protocol's maximum): until "
-                             f"{(current + longest).isoformat()} at the latest")
+        raise Invalid("until", f"a {alert.severity} alert may be snoozed for {length} at most "
+                               f"(its protocol's maximum): until "
+                               f"{(current + longest).isoformat()} at the latest")
 
 
 def _protocol(alert: Alert) -> Protocol:

@@ -27,7 +27,7 @@ IDEMPOTENCY_DOC = {"parameters": [{"in": "header", "name": idempotency.HEADER, "
 def _idempotent(action: str, schema, work):
     """Run ``work`` once per Idempotency-Key: a retry gets the stored answer back."""
     patient_id = current_patient().patient_id
-    key = idempotency.request_key()
+    key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
     audit.throttle_patient(patient_id, ("submission.create", "reading.create"),
                            f"{action}.create")
     claimed = idempotency.claim(f"patient:{patient_id}:{action}", key, request.get_json(),
