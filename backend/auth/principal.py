@@ -19,9 +19,8 @@ from sqlalchemy import select
 from backend import db
 from backend.api import abort
 from backend.audit import services as audit
-from backend.auth.models import AccessToken, StaffUser
+from backend.auth.models import AccessToken, DeviceToken, StaffUser
 from backend.clock import now
-from backend.enrollments.models import DeviceToken
 from backend.patients.models import Patient
 from backend.security import token_hash
 from backend.teams.models import TeamMembership
