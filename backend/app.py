@@ -71,10 +71,10 @@ def _register_features(app: Flask) -> None:
     from backend.auth.routes import blp as auth_blp
     from backend.enrollments.routes import blp as enrollments_blp
     from backend.health.routes import bp as health_bp
+    from backend.intake.routes import blp as intake_blp
     from backend.patients.routes import blp as patients_blp
     from backend.protocols.routes import blp as protocols_blp
     from backend.questionnaires.routes import blp as questionnaires_blp
-    from backend.submissions.routes import blp as submissions_blp
     from backend.teams.routes import blp as teams_blp
     from backend.teleconsult.routes import blp as teleconsult_blp
     from backend.timeline.routes import blp as timeline_blp
@@ -82,7 +82,7 @@ def _register_features(app: Flask) -> None:
     from backend.webhooks.routes import bp as webhooks_bp
 
     for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
-                      protocols_blp, submissions_blp, alerts_blp, triage_blp, timeline_blp,
+                      protocols_blp, intake_blp, alerts_blp, triage_blp, timeline_blp,
                       teleconsult_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)

@@ -22,8 +22,8 @@ from backend.alerts.models import Alert
 from backend.auth.principal import StaffPrincipal
 from backend.clock import FrozenClock
 from backend.enrollments.models import Enrollment
+from backend.intake import services as intake
 from backend.patients.models import Patient
-from backend.submissions import services as submissions
 from backend.tasks import services as tasks
 from backend.tasks.models import Task
 
@@ -83,7 +83,7 @@ def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: Froze
         clock.set(answered_at)
         offset = task.day - last_day
         if task.reading:
-            submissions.submit_readings(patient, [{
+            intake.submit_readings(patient, [{
                 "type": task.reading, "value": _weight(profile, offset, rng),
                 "unit": "kg", "measured_at": answered_at}], source="app")
         else:
@@ -92,7 +92,7 @@ def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: Froze
                 answers.update(profile.get("recent", {}).get(offset, {}))
             if task.questionnaire == "hf-symptoms":
                 answers.update(profile.get("symptoms", {}).get(offset, {}))
-            submissions.submit(patient, {"questionnaire": task.questionnaire,
+            intake.submit(patient, {"questionnaire": task.questionnaire,
                                          "answers": answers, "task_id": task.id,
                                          "submitted_at": answered_at})
         _handle(patient, profile, nurse, clock)

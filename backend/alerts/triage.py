@@ -24,9 +24,9 @@ from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import Enrollment
 from backend.errors import Conflict
+from backend.intake.models import Reading, Submission
 from backend.patients.models import Patient
 from backend.patients.services import get_patient
-from backend.submissions.models import Reading, Submission
 from rules.model import SEVERITY_RANK
 
 # What a bulk step acts on: acknowledging takes the new alerts, resolving closes them all.

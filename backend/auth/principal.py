@@ -18,9 +18,8 @@ from sqlalchemy import select
 
 from backend import db
 from backend.audit import services as audit
-from backend.auth.models import AccessToken, StaffUser
+from backend.auth.models import AccessToken, DeviceToken, StaffUser
 from backend.clock import now
-from backend.enrollments.models import DeviceToken
 from backend.errors import Forbidden, Unauthenticated
 from backend.patients.models import Patient
 from backend.security import token_hash

@@ -126,9 +126,9 @@ def check_missed_tasks(batch: int | None = None) -> int:
     after a morning when thousands did not answer, the last patient's missing-data alert
     must not wait for later runs."""
     from backend.enrollments.models import Enrollment
+    from backend.intake.evaluation import evaluate_patient
     from backend.patients.models import Patient
     from backend.protocols.content import protocol_of
-    from backend.submissions.services import evaluate_patient
     from backend.tasks.services import MISSED_BATCH, mark_missed
 
     session = db.session()

@@ -21,9 +21,9 @@ from sqlalchemy import and_, or_, select, update
 from backend import db
 from backend.alerts.models import Alert
 from backend.alerts.services import record_page, record_unpaged
-from backend.auth.models import StaffUser
+from backend.auth.models import ActivationCode, DeviceToken, StaffUser
 from backend.clock import now
-from backend.enrollments.models import ActivationCode, DeviceToken, Enrollment
+from backend.enrollments.models import Enrollment
 from backend.notifications.models import Message
 from backend.notifications.senders import (
     PushSender,

@@ -8,9 +8,9 @@ from typing import Any
 from backend.audit import services as audit
 from backend.clock import now
 from backend.errors import Invalid
+from backend.intake.validation import CLOCK_SKEW, clean_answers, clean_readings
 from backend.protocols.content import protocol_of
 from backend.protocols.models import ProtocolVersion
-from backend.submissions.validation import CLOCK_SKEW, clean_answers, clean_readings
 from rules.advice import patient_advice
 from rules.evaluator import evaluate
 from rules.model import Override, PatientData, Submission

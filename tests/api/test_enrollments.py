@@ -7,7 +7,8 @@ import uuid
 from sqlalchemy import select
 
 from backend import db
-from backend.enrollments.models import DeviceToken, Enrollment
+from backend.auth.models import DeviceToken
+from backend.enrollments.models import Enrollment
 from backend.notifications.models import Message
 from tests.helpers import Caller, count, run_worker
 

@@ -9,8 +9,8 @@ import pytest
 from rq import Queue
 
 from backend.alerts.models import Alert
+from backend.intake.models import Reading, Submission
 from backend.notifications.models import Message
-from backend.submissions.models import Reading, Submission
 from tests.helpers import count, daily, run_worker, submit
 
 

@@ -34,12 +34,12 @@ from rq.job import Job
 from backend.alerts.models import Alert
 from backend.app import create_app
 from backend.idempotency.models import IdempotencyRecord
+from backend.intake.models import Reading, Submission
 from backend.jobs.runtime import QUEUES, set_worker_app
 from backend.jobs.tasks import sweep_outbox
 from backend.notifications.models import Message
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import REENQUEUE_AFTER, relay
-from backend.submissions.models import Reading, Submission
 from tests.helpers import World, count, daily, run_worker
 from tests.reliability.support import (
     HIGH,
