@@ -7,14 +7,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, request
+from sqlalchemy.orm import sessionmaker
 from swagger_ui_bundle import swagger_ui_path
 
 from backend import config as config_module
-from backend import db, http_errors
+from backend import db, http_errors, redis_conn
 from backend.api import api
 from backend.audit import services as audit
 from backend.clock import SystemClock
+from backend.notifications.senders import push_sender_from_config, sms_sender_from_config
 from backend.outbox import services as outbox
+from backend.security import SecretsRandomness
+from backend.wiring import KEY, OutboxHandler, Wiring
 
 API_SPEC = {
     "API_TITLE": "Suivi API",
@@ -54,7 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config["SUIVI_LOG_LEVEL"],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    app.extensions.setdefault("suivi.clock", SystemClock())
+    app.extensions[KEY] = build_wiring(app.config)
     db.init_app(app)
     http_errors.init_app(app)
     api.init_app(app)
@@ -62,6 +66,35 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _register_transaction_manager(app)
     _register_swagger_static(app)
     return app
+
+
+def build_wiring(config: Mapping[str, Any]) -> Wiring:
+    """Every side effect the app uses, from its configuration; a bad setting raises a
+    ValueError naming the variable, here rather than at the first SMS."""
+    sms, push = sms_sender_from_config(config), push_sender_from_config(config)
+    connect_redis = redis_conn.connector(config["REDIS_URL"])
+    engine = db.make_engine(config["DATABASE_URL"], config["SUIVI_SQLITE_BUSY_TIMEOUT"])
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    outbox.relay_after_commit(sessions)
+    return Wiring(clock=SystemClock(), random=SecretsRandomness(), sms=sms, push=push,
+                  engine=engine, sessions=sessions, outbox_handlers=_outbox_handlers(),
+                  connect_redis=connect_redis)
+
+
+def _outbox_handlers() -> dict[str, OutboxHandler]:
+    # Each feature carries out the outbox entries it writes.
+    from backend.alerts import paging
+    from backend.enrollments import activation_sms
+    from backend.tasks import reminders
+    from backend.teleconsult import invitations
+
+    handlers: dict[str, OutboxHandler] = {}
+    for feature in (paging, reminders, invitations, activation_sms):
+        for kind, handler in feature.OUTBOX_HANDLERS.items():
+            if kind in handlers:
+                raise ValueError(f"two handlers for outbox entries of kind {kind!r}")
+            handlers[kind] = handler
+    return handlers
 
 
 def _register_features(app: Flask) -> None:
@@ -104,14 +137,12 @@ def _register_transaction_manager(app: Flask) -> None:
         if session is None:
             return response
         if response.status_code >= 400:
-            outbox.discard(session)
             session.rollback()
             if not audit.refusals_pending(session):
                 return response
         try:
-            outbox.commit(session)
+            session.commit()  # and the outbox entries written are relayed (after commit)
         except Exception as error:
-            outbox.discard(session)
             session.rollback()
             logging.getLogger(__name__).error("commit failed: %s", type(error).__name__)
             return http_errors.unavailable_response()

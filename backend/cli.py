@@ -35,17 +35,18 @@ def serve(host: str, port: int, workers: int) -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run an RQ worker on Suivi's queues."""
-    from rq import Queue, SimpleWorker
+    from rq import SimpleWorker
     from sqlalchemy.orm import configure_mappers
 
-    from backend.jobs import tasks  # noqa: F401 (imported once here, not in every job)
-    from backend.jobs.runtime import QUEUES, set_worker_app
-    from backend.redis_conn import get_redis
+    from backend.outbox import jobs  # noqa: F401 (imported once here, not in every job)
+    from backend.wiring import wiring
+    from backend.worker import periodic  # noqa: F401
+    from backend.worker.runtime import QUEUES, set_worker_app
 
     configure_mappers()
-    set_worker_app(current_app._get_current_object())
-    connection = get_redis()
-    queues = [Queue(name, connection=connection) for name in QUEUES]
+    set_worker_app(current_app._get_current_object())  # the app this command built
+    connection = wiring().redis
+    queues = [wiring().queue(name) for name in QUEUES]
     # Jobs run in this process, not in a fork each: a job is a few queries and one call
     # to a provider, and a fork (with its new database connection) cost more than the job
     # (bench/README.md). Timeouts still apply (SIGALRM); a worker that dies loses only
@@ -57,7 +58,7 @@ def worker(burst: bool) -> None:
 @with_appcontext
 def scheduler() -> None:
     """Run the periodic jobs (RQ cron scheduler)."""
-    from backend.jobs.scheduler import run_scheduler
+    from backend.worker.scheduler import run_scheduler
 
     run_scheduler()
 

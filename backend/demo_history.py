@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from backend import db
@@ -26,6 +25,7 @@ from backend.intake import services as intake
 from backend.patients.models import Patient
 from backend.tasks import services as tasks
 from backend.tasks.models import Task
+from backend.wiring import wiring
 
 # Per demo patient (family name): what departs from a normal recovery. ``daily`` is keyed
 # by post-operative day, ``recent`` and ``weight`` by days before the latest answered day
@@ -51,15 +51,15 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 
 def seed_history(nurse: StaffPrincipal, end: datetime) -> None:
-    app = current_app
-    real_clock = app.extensions["suivi.clock"]
+    wired = wiring()
+    real_clock = wired.clock
     clock = FrozenClock(end)
-    app.extensions["suivi.clock"] = clock
+    wired.clock = clock
     try:
         for enrollment in db.session().scalars(select(Enrollment).order_by(Enrollment.created_at)):
             _patient_history(enrollment, nurse, clock, end)
     finally:
-        app.extensions["suivi.clock"] = real_clock
+        wired.clock = real_clock
 
 
 def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: FrozenClock,

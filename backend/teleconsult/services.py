@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from backend.errors import Invalid
 from backend.outbox import services as outbox
 from backend.patients.models import Patient
 from backend.teleconsult.models import Teleconsultation
+from backend.wiring import wiring
 
 REMINDER_BEFORE = timedelta(minutes=15)
 
@@ -40,7 +40,7 @@ def book(principal: StaffPrincipal, patient: Patient, starts_at: datetime,
         if alert is None or alert.patient_id != patient.id:
             raise Invalid("alert_id", "no such alert for this patient")
     # 192 random bits: the room name is the only secret guarding the video call.
-    room = secrets.token_urlsafe(24)
+    room = wiring().random.token_urlsafe(24)
     grace = timedelta(minutes=current_app.config["SUIVI_TELECONSULT_LINK_GRACE_MINUTES"])
     consultation = Teleconsultation(
         patient_id=patient.id, clinician_id=clinician.id, alert_id=alert_id,

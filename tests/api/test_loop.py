@@ -71,7 +71,7 @@ def test_fever_and_pain_reach_the_nurse_queue_and_her_phone(world, app, clock, r
     # Running the worker again (a duplicated job) sends nothing more.
     for message in messages:
         Queue("high", connection=redis).enqueue(
-            "backend.jobs.tasks.deliver_outbox", str(message.outbox_id))
+            "backend.outbox.jobs.deliver_outbox", str(message.outbox_id))
     run_worker(app, redis)
     assert count(app, Message) == len(messages)
 

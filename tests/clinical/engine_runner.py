@@ -39,7 +39,7 @@ from rules.schedule import planned_tasks
 from rules.units import normalise_reading
 from tests.clinical.scenario import Card, Outcome, Scenario, Step, reading_value
 
-PLANNING_HORIZON = timedelta(hours=36)  # backend/jobs/tasks.py
+PLANNING_HORIZON = timedelta(hours=36)  # backend/tasks/jobs.py
 
 
 @dataclass

@@ -14,17 +14,14 @@ _app: Flask | None = None
 
 
 def worker_app() -> Flask:
-    """One app per worker process, built from the environment on first use."""
-    global _app
+    """The app this process runs jobs in, handed over by whoever started the worker."""
     if _app is None:
-        from backend.app import create_app
-
-        _app = create_app()
+        raise RuntimeError("no app to run jobs in: start workers with `suivi worker`")
     return _app
 
 
 def set_worker_app(app: Flask) -> None:
-    """Run jobs in ``app`` (tests and the in-process demo share their app)."""
+    """Run jobs in ``app`` (``suivi worker``; tests and the in-process demo share theirs)."""
     global _app
     _app = app
 
