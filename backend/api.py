@@ -12,6 +12,8 @@ from flask_smorest import abort as smorest_abort
 from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser
 
+from backend.text import NUL, NUL_MESSAGE
+
 PUBLIC: dict = {"security": []}  # for @blp.doc on operations that need no token
 
 
@@ -50,8 +52,6 @@ class Api(SmorestApi):
 
 api = Api()
 
-NUL = "\x00"
-NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
 
 
 def nul_errors(value: Any) -> Any:

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select, update
 
 from backend import db
-from backend.api import NUL, NUL_MESSAGE
 from backend.clock import now
 from backend.errors import Invalid
 from backend.idempotency.models import IdempotencyRecord
+from backend.text import NUL, NUL_MESSAGE
 
 HEADER = "Idempotency-Key"
 
