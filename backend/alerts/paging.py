@@ -5,15 +5,17 @@ Each page is an SMS sent once and a ``notified`` step in the alert's history."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 
 from backend import db
-from backend.alerts.models import Alert
-from backend.alerts.services import record_page, record_unpaged
+from backend.alerts import services
+from backend.alerts.models import Alert, AlertEvent
 from backend.alerts.texts import alert_text
 from backend.auth.models import StaffUser
 from backend.clock import now
+from backend.notifications.models import Message
 from backend.notifications.services import send_sms
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import NotNow
@@ -91,3 +93,38 @@ def _on_call(entry: OutboxEntry, alert: Alert, body: str) -> None:
 
 
 OUTBOX_HANDLERS = {"alert.notify": notify, "alert.escalate": escalate}
+
+
+def masked_phone(phone: str) -> str:
+    """``+33*******00``: enough to tell which phone, not enough to call it."""
+    return phone[:3] + "*" * max(len(phone) - 5, 0) + phone[-2:]
+
+
+def _why(entry: OutboxEntry) -> dict[str, Any]:
+    if entry.kind == "alert.escalate":
+        return {"reason": "escalated", "level": entry.payload["level"]}
+    return {"reason": entry.payload.get("reason")}
+
+
+def record_page(message: Message, entry: OutboxEntry) -> None:
+    """A message about an alert is a ``notified`` step of the alert: who was paged (a
+    staff member, or the on-call phone, masked), on which channel, why (opened, worsened,
+    escalated at some level). Written once per message however often its job runs, in
+    the transaction that claims the message, before the provider is called."""
+    if db.session().scalar(select(AlertEvent.id).where(AlertEvent.message_id == message.id)):
+        return
+    to = ({"staff_id": str(message.staff_id)} if message.staff_id is not None
+          else {"on_call_phone": masked_phone(message.address)})
+    services.system_event(message.alert_id, "notified", message_id=message.id,
+                  channel=message.channel, **to, **_why(entry))
+
+
+def record_unpaged(alert: Alert, entry: OutboxEntry) -> None:
+    """Nobody could be paged (no nurse with a phone, no on-call phone): a ``notified``
+    step says so, so the alert's history never suggests someone was told."""
+    earlier = db.session().scalars(select(AlertEvent).where(
+        AlertEvent.alert_id == alert.id, AlertEvent.kind == "notified",
+        AlertEvent.message_id.is_(None)))
+    if any(event.detail.get("outbox_id") == str(entry.id) for event in earlier):
+        return
+    services.system_event(alert.id, "notified", outbox_id=str(entry.id), **_why(entry))

@@ -13,7 +13,7 @@ from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import Enrollment
 from backend.enrollments.services import active_enrollment
-from backend.errors import Conflict, DomainError, Invalid, NotFound
+from backend.errors import Conflict, Invalid, InvalidValues, NotFound
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of, snapshot
 from backend.protocols.models import ProtocolVersion, ThresholdOverride
@@ -99,14 +99,11 @@ def content_errors(error: ContentError) -> dict[str, list[str]]:
     return errors
 
 
-class InvalidProtocol(Invalid):
+def invalid_protocol(error: ContentError) -> InvalidValues:
     """A protocol document refused, every issue under the field it names."""
-
-    def __init__(self, error: ContentError) -> None:
-        errors = content_errors(error)
-        DomainError.__init__(self, "The protocol is invalid: " + "; ".join(
-            f"{key}: {' '.join(messages)}" for key, messages in errors.items()))
-        self.errors = {"json": errors}
+    errors = content_errors(error)
+    return InvalidValues(errors, "The protocol is invalid: " + "; ".join(
+        f"{key}: {' '.join(messages)}" for key, messages in errors.items()))
 
 
 def publish(principal: StaffPrincipal, data: dict[str, Any]) -> ProtocolVersion:
@@ -115,7 +112,7 @@ def publish(principal: StaffPrincipal, data: dict[str, Any]) -> ProtocolVersion:
     try:
         protocol = parse_protocol(data, questionnaires.latest(), f"{slug}.v{version}")
     except ContentError as error:
-        raise InvalidProtocol(error) from None
+        raise invalid_protocol(error) from None
     existing = db.session().scalar(select(ProtocolVersion).where(
         ProtocolVersion.slug == protocol.slug, ProtocolVersion.version == protocol.version))
     if existing is not None:
