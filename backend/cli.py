@@ -38,10 +38,10 @@ def worker(burst: bool) -> None:
     from rq import SimpleWorker
     from sqlalchemy.orm import configure_mappers
 
+    from backend.job_runtime import QUEUES, set_worker_app
     from backend.outbox import jobs  # noqa: F401 (imported once here, not in every job)
     from backend.wiring import wiring
     from backend.worker import periodic  # noqa: F401
-    from backend.worker.runtime import QUEUES, set_worker_app
 
     configure_mappers()
     set_worker_app(current_app._get_current_object())  # the app this command built

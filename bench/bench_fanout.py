@@ -76,8 +76,8 @@ def make_due(stack: Stack, count: int) -> None:
 def remind(stack: Stack, count: int) -> tuple[float, int]:
     """Make ``count`` tasks due, then the seconds remind_tasks takes to write (and relay)
     their reminders, and how many it wrote."""
+    from backend.job_runtime import set_worker_app
     from backend.tasks.jobs import remind_tasks
-    from backend.worker.runtime import set_worker_app
 
     make_due(stack, count)
     set_worker_app(stack.app())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend import db
 from backend.alerts.services import escalate_overdue
-from backend.worker.runtime import in_app_context
+from backend.job_runtime import in_app_context
 
 
 @in_app_context

@@ -6,10 +6,10 @@ from __future__ import annotations
 from backend import db
 from backend.enrollments.models import Enrollment
 from backend.intake.evaluation import evaluate_patient
+from backend.job_runtime import in_app_context
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
 from backend.tasks.services import MISSED_BATCH, mark_missed
-from backend.worker.runtime import in_app_context
 
 
 @in_app_context

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 from backend import db
+from backend.job_runtime import in_app_context
 from backend.outbox import services as outbox
 from backend.outbox.models import OutboxEntry
-from backend.worker.runtime import in_app_context
 
 
 @in_app_context

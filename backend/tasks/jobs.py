@@ -9,10 +9,10 @@ from sqlalchemy import select
 from backend import db
 from backend.clock import now
 from backend.enrollments.models import Enrollment
+from backend.job_runtime import in_app_context
 from backend.outbox import services as outbox
 from backend.patients.models import Patient
 from backend.tasks.services import REMINDER_BATCH, due_for_reminder, plan
-from backend.worker.runtime import in_app_context
 
 # Tasks are planned this far ahead so reminders can go out on time.
 PLANNING_HORIZON = timedelta(hours=36)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from backend.clock import now
+from backend.job_runtime import in_app_context
 from backend.wiring import wiring
-from backend.worker.runtime import in_app_context
 
 
 @in_app_context

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from backend.intake.jobs import check_missed_tasks
+from backend.job_runtime import set_worker_app
 from backend.tasks.jobs import plan_tasks
-from backend.worker.runtime import set_worker_app
 from tests.helpers import daily, submit
 
 

@@ -12,10 +12,10 @@ import pytest
 from backend import db
 from backend.alerts.jobs import escalate_alerts
 from backend.alerts.models import Alert
+from backend.job_runtime import set_worker_app
 from backend.notifications.models import Message
 from backend.notifications.senders import FailingSmsSender
 from backend.outbox.jobs import sweep_outbox
-from backend.worker.runtime import set_worker_app
 from tests.helpers import daily, run_worker, submit
 
 

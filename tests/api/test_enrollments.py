@@ -172,9 +172,9 @@ def test_a_patient_enrolled_after_ten_is_not_shown_a_missed_task(world, app, clo
     from datetime import UTC, datetime
 
     from backend.intake.jobs import check_missed_tasks
+    from backend.job_runtime import set_worker_app
     from backend.tasks.jobs import plan_tasks, remind_tasks
     from backend.tasks.models import Task
-    from backend.worker.runtime import set_worker_app
 
     set_worker_app(app)
     clock.set(datetime(2026, 11, 23, 13, 0, tzinfo=UTC))  # 14:00 in Paris

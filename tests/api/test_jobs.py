@@ -10,10 +10,10 @@ from backend import db
 from backend.alerts.jobs import escalate_alerts
 from backend.alerts.models import Alert
 from backend.intake.jobs import check_missed_tasks
+from backend.job_runtime import set_worker_app
 from backend.notifications.models import Message
 from backend.outbox.jobs import sweep_outbox
 from backend.tasks.jobs import plan_tasks, remind_tasks
-from backend.worker.runtime import set_worker_app
 from tests.helpers import daily, run_worker, submit
 
 

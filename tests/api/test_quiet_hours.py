@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 from backend import db
+from backend.job_runtime import set_worker_app
 from backend.notifications.models import Message
 from backend.outbox.jobs import sweep_outbox
 from backend.outbox.models import OutboxEntry
 from backend.tasks.jobs import plan_tasks, remind_tasks
-from backend.worker.runtime import set_worker_app
 from tests.helpers import daily, run_worker, submit
 
 PROTOCOLS = Path(__file__).resolve().parents[2] / "questionnaires" / "protocols"

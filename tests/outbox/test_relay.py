@@ -11,12 +11,12 @@ from rq.job import Job
 
 from backend import db
 from backend.app import create_app
+from backend.job_runtime import set_worker_app
 from backend.outbox import services as outbox
 from backend.outbox.jobs import deliver_outbox
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import UnknownKind
 from backend.wiring import wiring
-from backend.worker.runtime import set_worker_app
 from tests.helpers import count
 
 

@@ -35,11 +35,11 @@ from backend.alerts.models import Alert
 from backend.app import create_app
 from backend.idempotency.models import IdempotencyRecord
 from backend.intake.models import Reading, Submission
+from backend.job_runtime import QUEUES, set_worker_app
 from backend.notifications.models import Message
 from backend.outbox.jobs import sweep_outbox
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import REENQUEUE_AFTER, relay
-from backend.worker.runtime import QUEUES, set_worker_app
 from tests.helpers import World, count, daily, run_worker
 from tests.reliability.support import (
     HIGH,

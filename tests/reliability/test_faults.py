@@ -21,12 +21,12 @@ from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
 from backend.idempotency.models import IdempotencyRecord
 from backend.intake.models import Reading, Submission
+from backend.job_runtime import set_worker_app
 from backend.notifications.models import Message
 from backend.notifications.services import SENDING_LEASE
 from backend.outbox.jobs import sweep_outbox
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import REENQUEUE_AFTER
-from backend.worker.runtime import set_worker_app
 from tests.conftest import is_postgres
 from tests.helpers import Caller, count, run_worker, submit
 from tests.reliability.support import (

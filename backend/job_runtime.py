@@ -1,4 +1,9 @@
-"""The app a worker process runs its jobs in, and the queues it listens to."""
+"""The app a background job runs in and the queues jobs go to.
+
+``suivi worker`` (or a test, or the in-process demo) hands its app over; the job bodies
+of each feature (``backend/<feature>/jobs.py``) enter it with ``in_app_context``. This
+module sits below both, so the worker package (which lists the periodic jobs) and the
+features (whose jobs it runs) never import each other in a circle."""
 
 from __future__ import annotations
 
