@@ -38,9 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def suivi_command() -> list[str]:
-    """The ``suivi`` entry point of this interpreter's environment."""
-    script = Path(sys.executable).with_name("suivi")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "backend.cli"]
+    """``suivi`` from this checkout (run with ``cwd=ROOT``), not whatever tree the
+    environment's entry point was installed from: a benchmark of another worktree (the
+    baseline of a before/after comparison) measures that tree's code."""
+    return [sys.executable, "-m", "backend.cli"]
 
 
 def free_port() -> int:
