@@ -8,9 +8,10 @@ from typing import Any
 
 from flask import Flask, Response, g
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import config as config_module
-from backend import db, http_errors
+from backend import db, http_errors, http_headers
 from backend.api import api
 from backend.clock import SystemClock
 from backend.outbox import services as outbox
@@ -56,6 +57,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions.setdefault("suivi.clock", SystemClock())
     db.init_app(app)
     http_errors.init_app(app)
+    http_headers.init_app(app)
+    if app.config["SUIVI_PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["SUIVI_PROXY_HOPS"],
+                                x_proto=app.config["SUIVI_PROXY_HOPS"],
+                                x_host=app.config["SUIVI_PROXY_HOPS"])
     api.init_app(app)
     _register_features(app)
     _register_transaction_manager(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -15,7 +16,9 @@ from backend.app import create_app
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
              help="Suivi: post-operative remote monitoring.")
 def main() -> None:
-    pass
+    # Health data on disk (the SQLite file, Redis's dump, the demo's secrets): whatever a
+    # Suivi process creates is readable by its own user only.
+    os.umask(0o077)
 
 
 @main.command(with_appcontext=False)

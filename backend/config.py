@@ -59,6 +59,12 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "FCM_SERVICE_ACCOUNT_FILE": env.get("FCM_SERVICE_ACCOUNT_FILE"),
         "FCM_PROJECT_ID": env.get("FCM_PROJECT_ID"),
         "SUIVI_TESTING": _flag(env, "SUIVI_TESTING"),
+        # A larger body is refused with 413 before it is read (the largest legitimate
+        # one, a protocol version, is under 100 kB).
+        "MAX_CONTENT_LENGTH": int(env.get("SUIVI_MAX_BODY_BYTES", str(1024 * 1024))),
+        # Reverse proxies in front of Suivi that set X-Forwarded-For/-Proto/-Host: only
+        # then is the client address taken from them (0: connected directly).
+        "SUIVI_PROXY_HOPS": int(env.get("SUIVI_PROXY_HOPS", "0")),
     }
 
 
