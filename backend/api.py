@@ -12,6 +12,8 @@ from flask_smorest import abort as smorest_abort
 from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser
 
+from backend.text import NUL, text_error
+
 PUBLIC: dict = {"security": []}  # for @blp.doc on operations that need no token
 
 
@@ -50,20 +52,9 @@ class Api(SmorestApi):
 
 api = Api()
 
-NUL = "\x00"
-NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
-SURROGATE_MESSAGE = "must not contain a lone surrogate (\\ud800-\\udfff): not valid Unicode text"
 # The deepest body of this API, a protocol version, nests about 12 levels.
 MAX_DEPTH = 32
 DEPTH_MESSAGE = f"nested deeper than {MAX_DEPTH} levels"
-
-
-def _text_error(value: str) -> list[str] | None:
-    if NUL in value:
-        return [NUL_MESSAGE]
-    if any("\ud800" <= char <= "\udfff" for char in value):
-        return [SURROGATE_MESSAGE]
-    return None
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
@@ -89,12 +80,12 @@ def nul_errors(value: Any) -> Any:
     a lone surrogate, or None. PostgreSQL text cannot store a NUL (SQLite can: the
     backends would differ), and no database stores a lone surrogate."""
     if isinstance(value, str):
-        return _text_error(value)
+        return text_error(value)
     if isinstance(value, Mapping):
         bad_keys = {key.replace(NUL, "\\u0000").encode("utf-8", "backslashreplace").decode():
                     error
                     for key in value
-                    if isinstance(key, str) and (error := _text_error(key)) is not None}
+                    if isinstance(key, str) and (error := text_error(key)) is not None}
         if bad_keys:
             return bad_keys
         items = list(value.items())

@@ -6,15 +6,20 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
+from sqlalchemy.orm import sessionmaker
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import config as config_module
-from backend import db, http_errors, http_headers
+from backend import db, http_errors, http_headers, redis_conn
 from backend.api import api
+from backend.audit import services as audit
 from backend.clock import SystemClock
+from backend.notifications.senders import push_sender_from_config, sms_sender_from_config
 from backend.outbox import services as outbox
+from backend.security import SecretsRandomness
+from backend.wiring import KEY, OutboxHandler, Wiring
 
 API_SPEC = {
     "API_TITLE": "Suivi API",
@@ -54,7 +59,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config["SUIVI_LOG_LEVEL"],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    app.extensions.setdefault("suivi.clock", SystemClock())
+    app.extensions[KEY] = build_wiring(app.config)
     db.init_app(app)
     http_errors.init_app(app)
     http_headers.init_app(app)
@@ -69,6 +74,35 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def build_wiring(config: Mapping[str, Any]) -> Wiring:
+    """Every side effect the app uses, from its configuration; a bad setting raises a
+    ValueError naming the variable, here rather than at the first SMS."""
+    sms, push = sms_sender_from_config(config), push_sender_from_config(config)
+    connect_redis = redis_conn.connector(config["REDIS_URL"])
+    engine = db.make_engine(config["DATABASE_URL"], config["SUIVI_SQLITE_BUSY_TIMEOUT"])
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    outbox.relay_after_commit(sessions)
+    return Wiring(clock=SystemClock(), random=SecretsRandomness(), sms=sms, push=push,
+                  engine=engine, sessions=sessions, outbox_handlers=_outbox_handlers(),
+                  connect_redis=connect_redis)
+
+
+def _outbox_handlers() -> dict[str, OutboxHandler]:
+    # Each feature carries out the outbox entries it writes.
+    from backend.alerts import paging
+    from backend.enrollments import activation_sms
+    from backend.tasks import reminders
+    from backend.teleconsult import invitations
+
+    handlers: dict[str, OutboxHandler] = {}
+    for feature in (paging, reminders, invitations, activation_sms):
+        for kind, handler in feature.OUTBOX_HANDLERS.items():
+            if kind in handlers:
+                raise ValueError(f"two handlers for outbox entries of kind {kind!r}")
+            handlers[kind] = handler
+    return handlers
+
+
 def _register_features(app: Flask) -> None:
     from backend.alerts.routes import blp as alerts_blp
     from backend.alerts.triage_routes import blp as triage_blp
@@ -76,10 +110,10 @@ def _register_features(app: Flask) -> None:
     from backend.auth.routes import blp as auth_blp
     from backend.enrollments.routes import blp as enrollments_blp
     from backend.health.routes import bp as health_bp
+    from backend.intake.routes import blp as intake_blp
     from backend.patients.routes import blp as patients_blp
     from backend.protocols.routes import blp as protocols_blp
     from backend.questionnaires.routes import blp as questionnaires_blp
-    from backend.submissions.routes import blp as submissions_blp
     from backend.teams.routes import blp as teams_blp
     from backend.teleconsult.routes import blp as teleconsult_blp
     from backend.timeline.routes import blp as timeline_blp
@@ -87,7 +121,7 @@ def _register_features(app: Flask) -> None:
     from backend.webhooks.routes import bp as webhooks_bp
 
     for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
-                      protocols_blp, submissions_blp, alerts_blp, triage_blp, timeline_blp,
+                      protocols_blp, intake_blp, alerts_blp, triage_blp, timeline_blp,
                       teleconsult_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)
@@ -97,20 +131,24 @@ def _register_features(app: Flask) -> None:
 
 def _register_transaction_manager(app: Flask) -> None:
     # One transaction per request: committed when the response is a success, rolled
-    # back otherwise. A failed commit becomes a 503 the client can safely retry.
+    # back otherwise, keeping only the trace of the refusals. A failed commit becomes a
+    # 503 the client can safely retry.
+    @app.before_request
+    def _origin() -> None:
+        audit.begin_request(request.remote_addr)
+
     @app.after_request
     def _commit(response: Response) -> Response:
         session = g.get("db_session")
         if session is None:
             return response
         if response.status_code >= 400:
-            outbox.discard(session)
             session.rollback()
-            return response
+            if not audit.refusals_pending(session):
+                return response
         try:
-            outbox.commit(session)
+            session.commit()  # and the outbox entries written are relayed (after commit)
         except Exception as error:
-            outbox.discard(session)
             session.rollback()
             logging.getLogger(__name__).error("commit failed: %s", type(error).__name__)
             return http_errors.unavailable_response()

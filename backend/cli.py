@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from backend import db
 from backend.app import create_app
+from backend.errors import DomainError
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
@@ -37,17 +38,18 @@ def serve(host: str, port: int, workers: int) -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run an RQ worker on Suivi's queues."""
-    from rq import Queue, SimpleWorker
+    from rq import SimpleWorker
     from sqlalchemy.orm import configure_mappers
 
-    from backend.jobs import tasks  # noqa: F401 (imported once here, not in every job)
-    from backend.jobs.runtime import QUEUES, set_worker_app
-    from backend.redis_conn import get_redis
+    from backend.job_runtime import QUEUES, set_worker_app
+    from backend.outbox import jobs  # noqa: F401 (imported once here, not in every job)
+    from backend.wiring import wiring
+    from backend.worker import periodic  # noqa: F401
 
     configure_mappers()
-    set_worker_app(current_app._get_current_object())
-    connection = get_redis()
-    queues = [Queue(name, connection=connection) for name in QUEUES]
+    set_worker_app(current_app._get_current_object())  # the app this command built
+    connection = wiring().redis
+    queues = [wiring().queue(name) for name in QUEUES]
     # Jobs run in this process, not in a fork each: a job is a few queries and one call
     # to a provider, and a fork (with its new database connection) cost more than the job
     # (bench/README.md). Timeouts still apply (SIGALRM); a worker that dies loses only
@@ -59,7 +61,7 @@ def worker(burst: bool) -> None:
 @with_appcontext
 def scheduler() -> None:
     """Run the periodic jobs (RQ cron scheduler)."""
-    from backend.jobs.scheduler import run_scheduler
+    from backend.worker.scheduler import run_scheduler
 
     run_scheduler()
 
@@ -144,18 +146,15 @@ def demo(port: int, data_dir: str, host: str) -> None:
 
 
 def _run_as_system(action):
-    """Run a service from the command line in one transaction; 4xx aborts become messages."""
-    from werkzeug.exceptions import HTTPException
-
+    """Run a service from the command line in one transaction; a refusal becomes a message."""
     session = db.session()
     try:
         result = action()
         session.commit()
         return result
-    except HTTPException as exc:
+    except DomainError as exc:
         session.rollback()
-        data = getattr(exc, "data", {}) or {}
-        raise click.ClickException(data.get("message") or exc.description) from None
+        raise click.ClickException(exc.message) from None
 
 
 if __name__ == "__main__":

@@ -1,15 +1,11 @@
-"""Time behind an interface: services ask the app's clock, tests install a frozen one."""
+"""Time behind an interface (``backend.wiring.Clock``): services ask the app's clock,
+tests install a frozen one."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
-from flask import current_app
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
+from backend.wiring import wiring
 
 
 class SystemClock:
@@ -34,4 +30,4 @@ class FrozenClock:
 
 
 def now() -> datetime:
-    return current_app.extensions["suivi.clock"].now()
+    return wiring().clock.now()

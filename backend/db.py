@@ -1,8 +1,8 @@
 """Database plumbing: declarative base, engine and request-scoped sessions.
 
-Plain SQLAlchemy 2 (no Flask-SQLAlchemy): the engine lives on the app, a session is opened
-lazily per request (or CLI command / job) and committed by the transaction manager in
-``backend.app`` when the request succeeded.
+Plain SQLAlchemy 2 (no Flask-SQLAlchemy): the engine is part of the app's wiring, a session
+is opened lazily per request (or CLI command / job) and committed by the transaction
+manager in ``backend.app`` when the request succeeded.
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from backend.wiring import wiring
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -111,21 +113,18 @@ def insert_if_absent(model: type[Base], values: dict[str, Any],
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"], app.config["SUIVI_SQLITE_BUSY_TIMEOUT"])
-    app.extensions["suivi.engine"] = engine
-    app.extensions["suivi.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
 def session() -> Session:
     """The session of the current request, CLI command or job (opened on first use)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["suivi.sessionmaker"]()
+        g.db_session = wiring().sessions()
     return g.db_session
 
 
 def engine() -> Engine:
-    return current_app.extensions["suivi.engine"]
+    return wiring().engine
 
 
 def _close_session(_exc: BaseException | None) -> None:

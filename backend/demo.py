@@ -16,11 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-DEMO_ACCOUNTS = (
-    ("admin@demo.suivi.fr", "admin", "Alice Admin"),
-    ("surgeon@demo.suivi.fr", "surgeon", "Dr Simon Chirurgien"),
-    ("nurse@demo.suivi.fr", "nurse", "Nadia Infirmière"),
-)
+from backend.demo_data import DEMO_ACCOUNTS, seed
 
 
 def _demo_password(data_dir: Path) -> str:
@@ -37,7 +33,6 @@ def _demo_password(data_dir: Path) -> str:
 def _prepare(data_dir: Path, password: str) -> None:
     """Migrate, load the shipped content and seed the demo data (once)."""
     from backend.app import create_app
-    from backend.demo_data import seed
     from backend.migrate import upgrade
 
     app = create_app()

@@ -14,12 +14,15 @@ from backend import db
 from backend.auth.models import StaffUser
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
-from backend.demo import DEMO_ACCOUNTS
 from backend.demo_history import seed_history
-from backend.outbox import services as outbox
 from backend.security import hash_password
 from backend.teams import services as teams
 
+DEMO_ACCOUNTS = (
+    ("admin@demo.suivi.fr", "admin", "Alice Admin"),
+    ("surgeon@demo.suivi.fr", "surgeon", "Dr Simon Chirurgien"),
+    ("nurse@demo.suivi.fr", "nurse", "Nadia Infirmière"),
+)
 TEAM = ("chir-ambu", "Chirurgie ambulatoire — CHU de démonstration", "+33100000000")
 
 # given, family, birth date, sex, language, protocol, days since surgery
@@ -48,7 +51,7 @@ def seed(password: str) -> None:
     principal = StaffPrincipal(user=nurse, team_ids=frozenset(teams.team_ids_of(nurse)))
     _seed_patients(principal)
     seed_history(principal, now())
-    outbox.commit(session)
+    session.commit()
 
 
 def _sync_password(password: str) -> None:

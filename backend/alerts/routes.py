@@ -2,7 +2,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from backend import db
-from backend.alerts import services
+from backend.alerts import evidence, services
 from backend.alerts.schemas import (
     AlertOut,
     AssignIn,
@@ -41,7 +41,7 @@ def alert_view(alert, lang: str, with_events: bool = False,
         "resolved_at": alert.resolved_at, "outcome": alert.outcome,
         "escalation_level": alert.escalation_level,
         "next_escalation_at": alert.next_escalation_at if alert.status == "open" else None,
-        "peak": services.peak(alert.series),
+        "peak": evidence.peak(alert.series),
         "patient": {"id": patient.id, "given_name": patient.given_name,
                     "family_name": patient.family_name, "phone": patient.phone},
     }

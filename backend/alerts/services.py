@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
+from backend.alerts import evidence
 from backend.alerts import state as lifecycle
 from backend.alerts.models import Alert, AlertEvent
-from backend.api import abort, field_error
 from backend.audit import services as audit
 from backend.auth.models import StaffUser
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import Enrollment
+from backend.errors import Conflict, Invalid, NotFound
 from backend.notifications.models import Message
 from backend.outbox import services as outbox
-from backend.outbox.models import OutboxEntry
 from backend.patients.models import Patient
 from backend.patients.services import visible_patients
 from backend.tasks.models import Task
@@ -37,103 +35,6 @@ QUEUE_OF = {"high": "high", "medium": "default", "low": "low"}
 SNOOZED = ("exclude", "include", "only")
 # An escalation step never follows the previous one by less than this.
 ESCALATION_GAP = timedelta(minutes=5)
-SUBJECTS = ("reading", "answer", "score")
-LOCAL_TIME = {"fr": "{date} à {time}, heure de {place}", "en": "{date} at {time}, {place} time"}
-
-
-def _evidence_time(finding: Finding, default: datetime) -> datetime:
-    times = [datetime.fromisoformat(item.get("at") or item["due_at"])
-             for member in finding.members() for item in member.evidence
-             if item.get("at") or item.get("due_at")]
-    return max(times) if times else default
-
-
-def _evidence(finding: Finding, timezone: str) -> list[dict[str, Any]]:
-    """The finding's evidence, then the other findings of its group (same cause)."""
-    related = [{"related_rule": f.rule_id, "severity": f.severity,
-                "explanation": _texts(f, timezone)[0],
-                "evidence": [dict(item) for item in f.evidence]} for f in finding.related]
-    return [dict(item) for item in finding.evidence] + related
-
-
-def local_time(at: datetime, timezone: str, lang: str) -> str:
-    """``23/11 à 10:00, heure de Paris``: a time as the patient lived it, saying where."""
-    local = at.astimezone(ZoneInfo(timezone))
-    place = timezone.rsplit("/", 1)[-1].replace("_", " ")
-    return LOCAL_TIME[lang].format(date=local.strftime("%d/%m"), time=local.strftime("%H:%M"),
-                                   place=place)
-
-
-def _texts(finding: Finding, timezone: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Explanation and advice, with the due time of missing data in the patient's own
-    time: the engine fills ``{due_at}`` with the UTC instant of its evidence."""
-    explanation, advice = finding.explanation.to_dict(), finding.advice.to_dict()
-    for due in {item["due_at"] for item in finding.evidence if "due_at" in item}:
-        at = datetime.fromisoformat(due)
-        for texts in (explanation, advice):
-            for lang in texts:
-                texts[lang] = texts[lang].replace(due, local_time(at, timezone, lang))
-    return explanation, advice
-
-
-def _subject(item: dict[str, Any]) -> str | None:
-    return next((f"{key}:{item[key]}" for key in SUBJECTS if key in item), None)
-
-
-def _series_point(finding: Finding, evidence_at: datetime) -> dict[str, Any]:
-    """One finding as a point of the alert's series: when, which rule, how severe, and
-    the values it rests on (the other findings of its group included, each value once)."""
-    values: list[dict[str, Any]] = []
-    seen: set[tuple] = set()
-    for member in finding.members():
-        for item in member.evidence:
-            key = (_subject(item) or item.get("task"), item.get("at") or item.get("due_at"),
-                   item.get("value"))
-            if key not in seen:
-                seen.add(key)
-                values.append({k: v for k, v in item.items() if k not in ("items", "missing")})
-    return {"at": evidence_at.isoformat(), "rule_id": finding.rule_id,
-            "severity": finding.severity, "values": values}
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def peak(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The most abnormal value of each subject over an alert's series, with the rule and
-    severity of the finding that carried it: the highest for a rule on a rise (``>=``,
-    ``>``), the lowest for a rule on a fall (``<=``, ``<``), the largest change for a
-    trend. The first time a value reached the peak is kept; codes and yes/no answers have
-    no peak."""
-    best: dict[tuple[str, str], tuple[Decimal, dict[str, Any]]] = {}
-    for point in series:
-        for item in point["values"]:
-            subject, op = _subject(item), item.get("op")
-            if subject is None:
-                continue
-            if "change" in item:
-                how, measure = "change", _decimal(item["change"])
-            elif op in (">=", ">"):
-                how, measure = "max", _decimal(item.get("value"))
-            elif op in ("<=", "<"):
-                how, measure = "min", _decimal(item.get("value"))
-            else:
-                continue
-            if measure is None:
-                continue
-            score = -measure if how == "min" else measure
-            key = (subject, how)
-            if key not in best or score > best[key][0]:
-                best[key] = (score, {**item, "rule_id": point["rule_id"],
-                                     "severity": point["severity"]})
-    return [entry for _, entry in best.values()]
 
 
 def _event(alert: Alert | uuid.UUID, kind: str, actor: uuid.UUID | None = None,
@@ -146,7 +47,7 @@ def _event(alert: Alert | uuid.UUID, kind: str, actor: uuid.UUID | None = None,
                            actor_id=actor, detail=detail, message_id=message_id))
 
 
-def _system_event(alert_id: uuid.UUID, kind: str, message_id: uuid.UUID | None = None,
+def system_event(alert_id: uuid.UUID, kind: str, message_id: uuid.UUID | None = None,
                   **detail: Any) -> None:
     """A step written by a job while nurses may act on the same alert: a clash on
     ``seq`` is retried on fresh numbers rather than failing the job."""
@@ -182,7 +83,7 @@ def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
     touched: list[Alert] = []
     for finding in findings:
         group = finding.group or finding.rule_id
-        evidence_at = _evidence_time(finding, current)
+        evidence_at = evidence.evidence_time(finding, current)
         alert = session.scalar(select(Alert).where(
             Alert.patient_id == patient.id, Alert.rule_group == group)
             .order_by(Alert.created_at.desc()).limit(1))
@@ -196,13 +97,14 @@ def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
         change = lifecycle.apply(_state(alert), "finding", severity=finding.severity)
         alert.last_evidence_at = max(alert.last_evidence_at or evidence_at, evidence_at)
         alert.updated_at = current
-        alert.series = [*alert.series, _series_point(finding, evidence_at)]
+        alert.series = [*alert.series, evidence.series_point(finding, evidence_at)]
         if SEVERITY_RANK[finding.severity] < SEVERITY_RANK[alert.severity]:
             _event(alert, "updated", rule_id=finding.rule_id, severity=finding.severity,
-                   evidence=_evidence(finding, patient.timezone))
+                   evidence=evidence.evidence_items(finding, patient.timezone))
             continue
-        alert.rule_id, alert.evidence = finding.rule_id, _evidence(finding, patient.timezone)
-        alert.explanation, alert.advice = _texts(finding, patient.timezone)
+        alert.rule_id = finding.rule_id
+        alert.evidence = evidence.evidence_items(finding, patient.timezone)
+        alert.explanation, alert.advice = evidence.texts(finding, patient.timezone)
         was_open = alert.status == "open"
         _store(alert, change.state)
         if change.worsened:
@@ -222,14 +124,14 @@ def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding:
           evidence_at: datetime) -> Alert:
     current = now()
     due_by = protocol.alert_due_by(finding.severity, current, patient.timezone)
-    explanation, advice = _texts(finding, patient.timezone)
+    explanation, advice = evidence.texts(finding, patient.timezone)
     alert = Alert(patient_id=patient.id, enrollment_id=enrollment.id,
                   care_team_id=enrollment.care_team_id, rule_id=finding.rule_id,
                   rule_group=finding.group or finding.rule_id,
                   severity=finding.severity, status="open", escalation_level=0,
                   explanation=explanation, advice=advice,
-                  evidence=_evidence(finding, patient.timezone),
-                  series=[_series_point(finding, evidence_at)],
+                  evidence=evidence.evidence_items(finding, patient.timezone),
+                  series=[evidence.series_point(finding, evidence_at)],
                   last_evidence_at=evidence_at, created_at=current, updated_at=current,
                   due_by=due_by, next_escalation_at=due_by)
     db.session().add(alert)
@@ -306,8 +208,8 @@ def add_evidence(alert: Alert, finding: Finding, evidence_at: datetime, kind: st
                  **detail: Any) -> None:
     """New evidence on an open alert that does not change its severity (a patient's next
     message): appended to the evidence and the series, one system step ``kind``."""
-    alert.evidence = [*alert.evidence, *_evidence(finding, "UTC")]
-    alert.series = [*alert.series, _series_point(finding, evidence_at)]
+    alert.evidence = [*alert.evidence, *evidence.evidence_items(finding, "UTC")]
+    alert.series = [*alert.series, evidence.series_point(finding, evidence_at)]
     alert.last_evidence_at = max(alert.last_evidence_at or evidence_at, evidence_at)
     alert.updated_at = now()
     _event(alert, kind, None, **detail)
@@ -404,7 +306,7 @@ def get_alert(principal: StaffPrincipal, alert_id: uuid.UUID, action: str) -> Al
         target = db.session().scalar(select(Alert.patient_id).where(Alert.id == alert_id))
         audit.record_refusal(action, patient_id=target, object_type="alert", object_id=alert_id,
                              detail={"reason": "unknown or not in the caller's teams"})
-        abort(404, "No such alert.")
+        raise NotFound("No such alert.")
     return alert
 
 
@@ -444,19 +346,19 @@ def act(principal: StaffPrincipal, alert: Alert, event: str, **args: Any) -> Ale
     if event == "assign":
         assignee = db.session().get(StaffUser, args["staff_id"])
         if assignee is None or not assignee.active:
-            field_error("staff_id", "no such active staff member")
+            raise Invalid("staff_id", "no such active staff member")
         if not db.session().scalar(select(TeamMembership.id).where(
                 TeamMembership.staff_id == assignee.id,
                 TeamMembership.team_id == alert.care_team_id)):
             # Whoever it is assigned to must be able to open the patient's record.
-            field_error("staff_id", "is not a member of this patient's care team")
+            raise Invalid("staff_id", "is not a member of this patient's care team")
         args = {"assignee": assignee.id}
     try:
         change = lifecycle.apply(_state(alert), event, at=current,
                                  assignee=args.get("assignee"), until=args.get("until"),
                                  outcome=args.get("outcome"))
     except lifecycle.TransitionError as error:
-        abort(409, str(error))
+        raise Conflict(str(error)) from None
     if event == "snooze":
         _check_snooze_length(alert, args["until"], current)
     _store(alert, change.state)
@@ -480,9 +382,9 @@ def _check_snooze_length(alert: Alert, until: datetime, current: datetime) -> No
     if until > current + longest:
         minutes = int(longest.total_seconds() // 60)
         length = f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
-        field_error("until", f"a {alert.severity} alert may be snoozed for {length} at most "
-                             f"(its protocol's maximum): until "
-                             f"{(current + longest).isoformat()} at the latest")
+        raise Invalid("until", f"a {alert.severity} alert may be snoozed for {length} at most "
+                               f"(its protocol's maximum): until "
+                               f"{(current + longest).isoformat()} at the latest")
 
 
 def _protocol(alert: Alert) -> Protocol:
@@ -522,38 +424,3 @@ def escalate_overdue() -> int:
         _event(alert, "escalated", level=level,
                next_escalation_at=alert.next_escalation_at.isoformat())
     return len(due)
-
-
-def masked_phone(phone: str) -> str:
-    """``+33*******00``: enough to tell which phone, not enough to call it."""
-    return phone[:3] + "*" * max(len(phone) - 5, 0) + phone[-2:]
-
-
-def _why(entry: OutboxEntry) -> dict[str, Any]:
-    if entry.kind == "alert.escalate":
-        return {"reason": "escalated", "level": entry.payload["level"]}
-    return {"reason": entry.payload.get("reason")}
-
-
-def record_page(message: Message, entry: OutboxEntry) -> None:
-    """A message about an alert is a ``notified`` step of the alert: who was paged (a
-    staff member, or the on-call phone, masked), on which channel, why (opened, worsened,
-    escalated at some level). Written once per message however often its job runs, in
-    the transaction that claims the message, before the provider is called."""
-    if db.session().scalar(select(AlertEvent.id).where(AlertEvent.message_id == message.id)):
-        return
-    to = ({"staff_id": str(message.staff_id)} if message.staff_id is not None
-          else {"on_call_phone": masked_phone(message.address)})
-    _system_event(message.alert_id, "notified", message_id=message.id,
-                  channel=message.channel, **to, **_why(entry))
-
-
-def record_unpaged(alert: Alert, entry: OutboxEntry) -> None:
-    """Nobody could be paged (no nurse with a phone, no on-call phone): a ``notified``
-    step says so, so the alert's history never suggests someone was told."""
-    earlier = db.session().scalars(select(AlertEvent).where(
-        AlertEvent.alert_id == alert.id, AlertEvent.kind == "notified",
-        AlertEvent.message_id.is_(None)))
-    if any(event.detail.get("outbox_id") == str(entry.id) for event in earlier):
-        return
-    _system_event(alert.id, "notified", outbox_id=str(entry.id), **_why(entry))

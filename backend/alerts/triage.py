@@ -19,14 +19,14 @@ from sqlalchemy import func, select
 from backend import db
 from backend.alerts import services as alerts
 from backend.alerts.models import Alert
-from backend.api import abort
 from backend.audit import services as audit
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import Enrollment
+from backend.errors import Conflict
+from backend.intake.models import Reading, Submission
 from backend.patients.models import Patient
 from backend.patients.services import get_patient
-from backend.submissions.models import Reading, Submission
 from rules.model import SEVERITY_RANK
 
 # What a bulk step acts on: acknowledging takes the new alerts, resolving closes them all.
@@ -138,8 +138,8 @@ def act_on_patient(principal: StaffPrincipal, patient_id: uuid.UUID, event: str,
                                                Alert.status.in_(BULK_STATUSES[event]))
         .order_by(alerts.SEVERITY_ORDER.desc(), Alert.created_at, Alert.id)))
     if not targets:
-        abort(409, "The patient has no alert to acknowledge." if event == "acknowledge"
-              else "The patient has no open alert.")
+        raise Conflict("The patient has no alert to acknowledge." if event == "acknowledge"
+                       else "The patient has no open alert.")
     done = [alerts.act(principal, alert, event, **args) for alert in targets]
     audit.record(f"alert.bulk_{event}", patient_id=patient.id, object_type="patient",
                  object_id=patient.id, detail={"alert_ids": [str(a.id) for a in done]})

@@ -1,45 +1,87 @@
-"""The audit trail: every access to patient data, every login and every refusal."""
+"""The audit trail: every access to patient data, every login and every refusal.
+
+Who acts and from where is the *origin* of the work in hand, told by the edge that took
+the request (``begin_request`` with the caller's address, ``identify`` once the caller
+is authenticated); a job or a command acts as ``system``, from nowhere.
+
+A refusal is a trace that must outlive the attempt it refuses. In a request, the edge
+rolls back whatever a failed request changed and then writes the refusals it recorded
+(``refusals_pending``: the transaction manager commits them); elsewhere (a job, a
+command) the work in hand is given up and the refusal committed at once.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, g, has_request_context, request
-from sqlalchemy import func, select
+from flask import current_app, g
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from backend import db
-from backend.api import abort
 from backend.audit.models import AuditEvent
 from backend.clock import now
+from backend.errors import TooManyAttempts
+
+Actor = tuple[str, uuid.UUID | None]
+ORIGIN = "audit_origin"  # on ``g``: the Origin of the request, command or job
+REFUSALS = "audit.refusals"  # in ``Session.info``: the refusals not written yet
+ADDRESS_WINDOW = timedelta(minutes=15)
 
 
-def _actor() -> tuple[str, uuid.UUID | None]:
-    principal = g.get("principal") if has_request_context() else None
-    if principal is None:
-        return ("anonymous", None) if has_request_context() else ("system", None)
-    return principal.kind, principal.actor_id
+@dataclass(frozen=True)
+class Origin:
+    """Who acts and from where; ``deferred``: an edge writes the refusals once it has
+    rolled back the failed request."""
+
+    actor: Actor = ("system", None)
+    address: str | None = None
+    deferred: bool = False
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    event: AuditEvent
+    # What the refused caller prepared to survive with the trace (a failed-login count):
+    # applied after the rollback, in the transaction that writes the trace.
+    keep: Callable[[Session], None] | None
+
+
+def _origin() -> Origin:
+    return g.get(ORIGIN) or Origin()
+
+
+def begin_request(address: str | None) -> None:
+    """The edge took a request from ``address``: an anonymous caller until identified,
+    whose refusals the edge writes after rolling the request back."""
+    setattr(g, ORIGIN, Origin(actor=("anonymous", None), address=address, deferred=True))
+
+
+def identify(kind: str, actor_id: uuid.UUID) -> None:
+    """The caller of the request is authenticated: the trail names them from now on."""
+    setattr(g, ORIGIN, replace(_origin(), actor=(kind, actor_id)))
 
 
 def _event(action: str, outcome: str, patient_id: uuid.UUID | None, object_type: str | None,
            object_id: Any, detail: dict[str, Any] | None,
-           actor: tuple[str, uuid.UUID | None] | None) -> AuditEvent:
-    actor_type, actor_id = actor or _actor()
+           actor: Actor | None) -> AuditEvent:
+    origin = _origin()
+    actor_type, actor_id = actor or origin.actor
     return AuditEvent(
         at=now(), actor_type=actor_type, actor_id=actor_id, action=action,
         patient_id=patient_id, object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,
-        outcome=outcome, ip=request.remote_addr if has_request_context() else None,
-        detail=detail or {},
+        outcome=outcome, ip=origin.address, detail=detail or {},
     )
 
 
 def record(action: str, *, patient_id: uuid.UUID | None = None, object_type: str | None = None,
            object_id: Any = None, detail: dict[str, Any] | None = None,
-           actor: tuple[str, uuid.UUID | None] | None = None,
-           session: Session | None = None) -> None:
+           actor: Actor | None = None, session: Session | None = None) -> None:
     """Record a successful action in the current transaction: it commits with the action."""
     (session or db.session()).add(
         _event(action, "success", patient_id, object_type, object_id, detail, actor))
@@ -47,36 +89,57 @@ def record(action: str, *, patient_id: uuid.UUID | None = None, object_type: str
 
 def record_refusal(action: str, *, outcome: str = "denied", patient_id: uuid.UUID | None = None,
                    object_type: str | None = None, object_id: Any = None,
-                   detail: dict[str, Any] | None = None,
-                   actor: tuple[str, uuid.UUID | None] | None = None,
-                   rollback: bool = True) -> None:
-    """Record a refused or failed attempt, committed at once.
+                   detail: dict[str, Any] | None = None, actor: Actor | None = None,
+                   keep: Callable[[Session], None] | None = None) -> None:
+    """Record a refused or failed attempt; the caller then raises its refusal.
 
-    The request is about to fail: whatever it changed is rolled back first (unless the
-    caller already prepared what must survive, e.g. a failed-login counter), then the
-    trace of the attempt is committed, so the request's rollback cannot erase it.
+    Nothing the attempt changed is kept, only its trace (and ``keep``, applied after the
+    rollback: what the caller must remember of the failure, e.g. a failed-login count).
     """
     session = db.session()
-    if rollback:
+    refusal = _Refusal(_event(action, outcome, patient_id, object_type, object_id, detail,
+                              actor), keep)
+    session.info.setdefault(REFUSALS, []).append(refusal)
+    if not _origin().deferred:  # a job or a command: no edge will write it later
         session.rollback()
-    session.add(_event(action, outcome, patient_id, object_type, object_id, detail, actor))
-    session.commit()
+        session.commit()
 
 
-def throttle_address(action: str) -> None:
-    """Refuse an address that failed ``action`` too often lately, whatever account it tried.
+def refusals_pending(session: Session) -> bool:
+    """Refusals wait in ``session``: its next commit writes them (the edge commits after
+    rolling back a failed request)."""
+    return bool(session.info.get(REFUSALS))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_refusals(session: Session) -> None:
+    # Every commit writes the refusals recorded before it, whoever commits: the edge after
+    # a failed request's rollback, a page that showed the refusal and carried on. Not a
+    # savepoint's: what encloses it may still be rolled back.
+    if session.in_nested_transaction():
+        return
+    for refusal in session.info.pop(REFUSALS, []):
+        session.add(refusal.event)
+        if refusal.keep is not None:
+            refusal.keep(session)
+
+
+def throttle_address(action: str, address: str | None = None) -> None:
+    """Refuse an address that failed ``action`` too often lately, whatever account it tried
+    (``address``: the caller's, as the edge saw it; by default the request's origin).
 
     The audit trail already holds every failure, so it doubles as the rate-limit counter
     shared by all web processes.
     """
-    since = now() - timedelta(minutes=15)
+    since = now() - ADDRESS_WINDOW
     failures = db.session().scalar(
         select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.ip == request.remote_addr, AuditEvent.action == action,
+            AuditEvent.ip == (address or _origin().address), AuditEvent.action == action,
             AuditEvent.outcome == "failure", AuditEvent.at >= since))
     if failures >= current_app.config["SUIVI_IP_FAILURE_LIMIT"]:
         record_refusal(action, detail={"reason": "too many failures from this address"})
-        abort(429, "Too many failed attempts from this address; try again in 15 minutes.")
+        raise TooManyAttempts("Too many failed attempts from this address; try again in "
+                              "15 minutes.", retry_after=int(ADDRESS_WINDOW.total_seconds()))
 
 
 def throttle_patient(patient_id: uuid.UUID, actions: tuple[str, ...], action: str) -> None:
@@ -89,7 +152,8 @@ def throttle_patient(patient_id: uuid.UUID, actions: tuple[str, ...], action: st
             AuditEvent.outcome == "success", AuditEvent.at >= since))
     if sent >= current_app.config["SUIVI_SUBMISSION_RATE_LIMIT"]:
         record_refusal(action, patient_id=patient_id, detail={"reason": "rate limit"})
-        abort(429, "Too many submissions in a short time; please try again in a few minutes.")
+        raise TooManyAttempts("Too many submissions in a short time; please try again in a "
+                              "few minutes.")
 
 
 def search(filters: dict[str, Any], limit: int, offset: int) -> list[AuditEvent]:

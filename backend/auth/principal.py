@@ -11,17 +11,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import current_app, g, request
 from sqlalchemy import select
 
 from backend import db
-from backend.api import abort
 from backend.audit import services as audit
-from backend.auth.models import AccessToken, StaffUser
+from backend.auth.models import AccessToken, DeviceToken, StaffUser
 from backend.clock import now
-from backend.enrollments.models import DeviceToken
+from backend.errors import Forbidden, Unauthenticated
 from backend.patients.models import Patient
 from backend.security import token_hash
 from backend.teams.models import TeamMembership
@@ -119,12 +118,14 @@ def authenticate(token: str | None = None, slide: bool = True) -> Principal | No
     elif token and token.startswith(DEVICE_TOKEN_PREFIX + "_"):
         principal = _patient(token)
     g.principal = principal
+    if principal is not None:
+        audit.identify(principal.kind, principal.actor_id)
     return principal
 
 
-def _unauthenticated(action: str) -> None:
+def _unauthenticated(action: str) -> NoReturn:
     audit.record_refusal(action, detail={"reason": "no valid token"})
-    abort(401, "A valid bearer token is required (it may have expired).")
+    raise Unauthenticated("A valid bearer token is required (it may have expired).")
 
 
 def staff_required(*roles: str, action: str, patient_data: bool = True) -> Callable:
@@ -142,16 +143,16 @@ def staff_required(*roles: str, action: str, patient_data: bool = True) -> Calla
                 _unauthenticated(action)
             if not isinstance(principal, StaffPrincipal):
                 audit.record_refusal(action, detail={"reason": "patient token on a staff route"})
-                abort(403, "This route is for hospital staff.")
+                raise Forbidden("This route is for hospital staff.")
             if roles and principal.role not in roles:
                 # Name the patient the caller was after, so the trail finds the attempt.
                 audit.record_refusal(action, patient_id=kwargs.get("patient_id"),
                                      detail={"reason": f"role {principal.role}"})
-                abort(403, f"This action needs the role {' or '.join(roles)}.")
+                raise Forbidden(f"This action needs the role {' or '.join(roles)}.")
             if patient_data and not principal.may_read_patient_data:
                 audit.record_refusal(action, detail={"reason": "second factor not enrolled"})
-                abort(403, "Enrol a second factor (POST /api/v1/auth/totp) before accessing "
-                           "patient data.")
+                raise Forbidden("Enrol a second factor (POST /api/v1/auth/totp) before "
+                                "accessing patient data.")
             return view(*args, **kwargs)
 
         return wrapper
@@ -170,7 +171,7 @@ def patient_required(action: str) -> Callable:
                 _unauthenticated(action)
             if not isinstance(principal, PatientPrincipal):
                 audit.record_refusal(action, detail={"reason": "staff token on a patient route"})
-                abort(403, "This route is for the patient app.")
+                raise Forbidden("This route is for the patient app.")
             return view(*args, **kwargs)
 
         return wrapper

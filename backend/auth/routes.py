@@ -1,4 +1,4 @@
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 
 from backend.api import PUBLIC, Blueprint
@@ -43,7 +43,8 @@ class Login(MethodView):
     @blp.alt_response(429, description="Back-off or lockout after repeated failures")
     def post(self, args):
         """Sign in with e-mail and password (then /auth/mfa when TOTP is enrolled)."""
-        return _token_out(services.login(args["email"], args["password"]))
+        return _token_out(services.login(args["email"], args["password"],
+                                         request.remote_addr))
 
 
 @blp.route("/mfa")
@@ -53,7 +54,8 @@ class Mfa(MethodView):
     @blp.response(200, TokenOut)
     def post(self, args):
         """Second step: a TOTP code (or a recovery code) for the ``mfa_token``."""
-        return _token_out(services.verify_mfa(args["mfa_token"], args["code"]))
+        return _token_out(services.verify_mfa(args["mfa_token"], args["code"],
+                                              request.remote_addr))
 
 
 @blp.route("/me")

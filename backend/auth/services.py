@@ -5,20 +5,22 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NoReturn
 
 import pyotp
 import segno
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from backend import db
-from backend.api import abort
 from backend.audit import services as audit
 from backend.auth.models import AccessToken, RecoveryCode, StaffUser
 from backend.auth.principal import STAFF_TOKEN_PREFIX
 from backend.clock import now
+from backend.errors import Conflict, Invalid, TooManyAttempts, Unauthenticated
 from backend.security import (
     code_digest,
     hash_password,
@@ -52,30 +54,35 @@ def _check_backoff(user: StaffUser, action: str) -> None:
     if user.locked_until and user.locked_until > current:
         wait = int((user.locked_until - current).total_seconds()) + 1
         audit.record_refusal(action, actor=("staff", user.id), detail={"reason": "locked"})
-        abort(429, f"Account temporarily locked after repeated failures; retry in {wait} s.")
+        raise TooManyAttempts(f"Account temporarily locked after repeated failures; retry in "
+                              f"{wait} s.", retry_after=wait)
     if user.failed_logins >= FREE_ATTEMPTS and user.last_failed_login_at:
         delay = min(2 ** (user.failed_logins - FREE_ATTEMPTS), MAX_BACKOFF_SECONDS)
         ready_at = user.last_failed_login_at + timedelta(seconds=delay)
         if ready_at > current:
             wait = int((ready_at - current).total_seconds()) + 1
             audit.record_refusal(action, actor=("staff", user.id), detail={"reason": "back-off"})
-            abort(429, f"Too many failed attempts; retry in {wait} s.")
+            raise TooManyAttempts(f"Too many failed attempts; retry in {wait} s.",
+                                  retry_after=wait)
 
 
-def _fail(user: StaffUser | None, action: str, message: str) -> None:
-    """Count a failure (committed even though the request fails) and answer 401."""
-    session = db.session()
-    session.rollback()
-    if user is not None:
-        user = session.get(StaffUser, user.id)
-        user.failed_logins += 1
-        user.last_failed_login_at = now()
-        if user.failed_logins >= current_app.config["SUIVI_LOCKOUT_THRESHOLD"]:
-            user.locked_until = now() + timedelta(
-                seconds=current_app.config["SUIVI_LOCKOUT_SECONDS"])
-    audit.record_refusal(action, outcome="failure", rollback=False,
-                         actor=("staff", user.id) if user else ("anonymous", None))
-    abort(401, message)
+def _fail(user: StaffUser | None, action: str, message: str) -> NoReturn:
+    """Refuse the attempt; its trace and the user's failure count outlive the rollback."""
+    if user is None:
+        audit.record_refusal(action, outcome="failure", actor=("anonymous", None))
+    else:
+        user_id, at = user.id, now()
+        audit.record_refusal(action, outcome="failure", actor=("staff", user_id),
+                             keep=lambda session: _count_failure(session, user_id, at))
+    raise Unauthenticated(message)
+
+
+def _count_failure(session: Session, user_id: uuid.UUID, at: datetime) -> None:
+    user = session.get(StaffUser, user_id)
+    user.failed_logins += 1
+    user.last_failed_login_at = at
+    if user.failed_logins >= current_app.config["SUIVI_LOCKOUT_THRESHOLD"]:
+        user.locked_until = at + timedelta(seconds=current_app.config["SUIVI_LOCKOUT_SECONDS"])
 
 
 def _succeed(user: StaffUser) -> str:
@@ -94,8 +101,9 @@ def issue_access_token(user: StaffUser) -> str:
     return token
 
 
-def login(email: str, password: str) -> LoginResult:
-    audit.throttle_address("auth.login")
+def login(email: str, password: str, address: str | None) -> LoginResult:
+    """Check the password of ``email``, tried from ``address`` (throttled per address)."""
+    audit.throttle_address("auth.login", address)
     session = db.session()
     user = session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
     if user is not None:
@@ -113,8 +121,8 @@ def login(email: str, password: str) -> LoginResult:
     return LoginResult(user=user, access_token=_succeed(user))
 
 
-def verify_mfa(mfa_token: str, code: str) -> LoginResult:
-    audit.throttle_address("auth.mfa")
+def verify_mfa(mfa_token: str, code: str, address: str | None) -> LoginResult:
+    audit.throttle_address("auth.mfa", address)
     try:
         payload = _serializer().loads(mfa_token)
     except BadSignature:
@@ -123,7 +131,7 @@ def verify_mfa(mfa_token: str, code: str) -> LoginResult:
     if payload is None or payload.get("exp", 0) <= now().timestamp():
         audit.record_refusal("auth.mfa", outcome="failure",
                              detail={"reason": "bad or expired mfa_token"})
-        abort(401, "The sign-in has expired; enter your password again.")
+        raise Unauthenticated("The sign-in has expired; enter your password again.")
     user = db.session().get(StaffUser, uuid.UUID(payload["uid"]))
     if user is None or not user.active or not user.mfa_enabled:
         _fail(None, "auth.mfa", "The sign-in has expired; enter your password again.")
@@ -163,7 +171,7 @@ def _accept_recovery_code(user: StaffUser, code: str) -> bool:
 
 def begin_totp_enrolment(user: StaffUser) -> dict[str, str]:
     if user.mfa_enabled:
-        abort(409, "A second factor is already enrolled; an administrator can reset it.")
+        raise Conflict("A second factor is already enrolled; an administrator can reset it.")
     user.totp_secret = pyotp.random_base32()
     uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
     audit.record("auth.totp_enrolment_started", actor=("staff", user.id))
@@ -173,13 +181,14 @@ def begin_totp_enrolment(user: StaffUser) -> dict[str, str]:
 
 def confirm_totp_enrolment(user: StaffUser, code: str) -> list[str]:
     if user.mfa_enabled:
-        abort(409, "A second factor is already enrolled.")
+        raise Conflict("A second factor is already enrolled.")
     if not user.totp_secret:
-        abort(409, "Start the enrolment first (POST /api/v1/auth/totp).")
+        raise Conflict("Start the enrolment first (POST /api/v1/auth/totp).")
     if not _accept_totp(user, code):
         audit.record_refusal("auth.totp_confirm", outcome="failure")
-        abort(422, "code: wrong code; check the time on your phone.",
-              errors={"json": {"code": ["wrong code"]}})
+        wrong = Invalid("code", "wrong code; check the time on your phone.")
+        wrong.errors = {"json": {"code": ["wrong code"]}}  # the field's reason, the hint aside
+        raise wrong
     user.totp_confirmed_at = now()
     codes = [new_code(10) for _ in range(RECOVERY_CODE_COUNT)]
     db.session().add_all(RecoveryCode(staff_id=user.id, code_hash=code_digest(c)) for c in codes)

@@ -33,28 +33,3 @@ class Enrollment(UUIDPrimaryKey, Base):
 
     protocol: Mapped[ProtocolVersion] = relationship(lazy="joined")
 
-
-class ActivationCode(UUIDPrimaryKey, Base):
-    """A single-use, expiring code that pairs the patient's phone; stored hashed."""
-
-    __tablename__ = "activation_codes"
-
-    enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None]
-
-
-class DeviceToken(UUIDPrimaryKey, Base):
-    """The patient app's bearer token (hash only), revocable by staff or the patient."""
-
-    __tablename__ = "device_tokens"
-
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[str | None] = mapped_column(String(100))
-    push_token: Mapped[str | None] = mapped_column(String(4096))
-    created_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]

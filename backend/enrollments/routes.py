@@ -1,12 +1,11 @@
 from flask.views import MethodView
 
-from backend.api import PUBLIC, Blueprint
+from backend.api import Blueprint
 from backend.audit import services as audit
-from backend.auth.principal import current_patient, current_staff, patient_required, staff_required
+from backend.auth import patient_credentials as credentials
+from backend.auth.principal import current_staff, staff_required
 from backend.enrollments import services
 from backend.enrollments.schemas import (
-    ActivatedOut,
-    ActivateIn,
     ActivationOut,
     ActivationSmsIn,
     ActivationSmsOut,
@@ -14,7 +13,6 @@ from backend.enrollments.schemas import (
     EnrollmentCreatedOut,
     EnrollmentIn,
     EnrollmentOut,
-    MeOut,
 )
 from backend.patients.services import get_patient
 
@@ -24,7 +22,7 @@ blp = Blueprint("enrollments", __name__, url_prefix="",
 enrolling_staff = ("nurse", "surgeon")
 
 
-def _activation(issued: services.IssuedCode) -> dict:
+def _activation(issued: credentials.IssuedCode) -> dict:
     return {"activation_code": issued.code, "activation_expires_at": issued.expires_at,
             "activation_qr_svg": issued.qr_svg}
 
@@ -60,8 +58,8 @@ class NewActivationCode(MethodView):
     def post(self, patient_id, enrollment_id):
         """A new activation code (lost code or new phone); earlier unused codes stop working."""
         patient = get_patient(current_staff(), patient_id, "enrollment.activation_code")
-        issued = services.issue_activation_code(services.get_enrollment(patient, enrollment_id))
-        return _activation(issued)
+        enrollment = services.get_enrollment(patient, enrollment_id)
+        return _activation(credentials.issue_activation_code(enrollment.id, patient.id))
 
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code/sms")
@@ -87,7 +85,7 @@ class Devices(MethodView):
         """The patient's paired devices."""
         patient = get_patient(current_staff(), patient_id, "device.list")
         audit.record("device.list", patient_id=patient.id)
-        return services.devices_of(patient)
+        return credentials.devices_of(patient.id)
 
 
 @blp.route("/patients/<uuid:patient_id>/devices/<uuid:device_id>")
@@ -97,36 +95,5 @@ class Device(MethodView):
     def delete(self, patient_id, device_id):
         """Revoke a device token (lost or stolen phone)."""
         patient = get_patient(current_staff(), patient_id, "device.revoke")
-        services.revoke_device(patient.id, device_id)
+        credentials.revoke_device(patient.id, device_id)
 
-
-@blp.route("/patient/activate")
-class Activate(MethodView):
-    @blp.doc(**PUBLIC)
-    @blp.arguments(ActivateIn)
-    @blp.response(201, ActivatedOut)
-    def post(self, args):
-        """Pair the patient app: activation code in, device token out (shown once)."""
-        token, patient = services.activate(args["activation_code"], args.get("device_label"))
-        return {"device_token": token, "patient": patient}
-
-
-@blp.route("/me")
-class Me(MethodView):
-    @patient_required(action="me.read")
-    @blp.response(200, MeOut)
-    def get(self):
-        """The patient's own record (patient app)."""
-        patient = current_patient().patient
-        audit.record("me.read", patient_id=patient.id)
-        return patient
-
-
-@blp.route("/me/device")
-class MyDevice(MethodView):
-    @patient_required(action="me.unpair")
-    @blp.response(204)
-    def delete(self):
-        """Unpair this phone: its token stops working."""
-        principal = current_patient()
-        services.revoke_device(principal.patient_id, principal.device_token_id)

@@ -39,24 +39,6 @@ class EnrollmentCreatedOut(ActivationOut):
     enrollment = fields.Nested(EnrollmentOut)
 
 
-class ActivateIn(Schema):
-    activation_code = fields.String(required=True, validate=validate.Length(min=6, max=32))
-    device_label = fields.String(validate=validate.Length(max=100))
-
-
-class MeOut(Schema):
-    id = fields.UUID()
-    given_name = fields.String()
-    family_name = fields.String()
-    language = fields.String()
-    timezone = fields.String()
-
-
-class ActivatedOut(Schema):
-    device_token = fields.String(metadata={"description": "Bearer token of the patient app"})
-    patient = fields.Nested(MeOut)
-
-
 class DeviceOut(Schema):
     id = fields.UUID()
     label = fields.String(allow_none=True)

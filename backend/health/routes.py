@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from backend import db
-from backend.redis_conn import get_redis
+from backend.wiring import wiring
 
 bp = Blueprint("health", __name__)
 
@@ -24,7 +24,7 @@ def readyz():
     except Exception:
         checks["database"] = "unavailable"
     try:
-        get_redis().ping()
+        wiring().redis.ping()
         checks["redis"] = "ok"
     except Exception:
         checks["redis"] = "unavailable"

@@ -14,13 +14,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
 from sqlalchemy import select, update
 
 from backend import db
-from backend.api import NUL, NUL_MESSAGE, abort, field_error
 from backend.clock import now
+from backend.errors import Invalid
 from backend.idempotency.models import IdempotencyRecord
+from backend.text import NUL, NUL_MESSAGE
 
 HEADER = "Idempotency-Key"
 
@@ -38,16 +38,16 @@ class Replay:
     body: dict[str, Any]
 
 
-def request_key() -> str:
-    key = (request.headers.get(HEADER) or "").strip()
+def checked_key(header: str | None) -> str:
+    """The key sent in the ``Idempotency-Key`` header (its value, or None when absent)."""
+    key = (header or "").strip()
     if not key:
-        field_error(HEADER, "this header is required (a random value, e.g. a UUID, "
-                            "reused when the same request is retried)", code=400,
-                    location="headers")
+        raise Invalid(HEADER, "this header is required (a random value, e.g. a UUID, "
+                              "reused when the same request is retried)", location="headers")
     if len(key) > 200:
-        field_error(HEADER, "at most 200 characters", code=400, location="headers")
+        raise Invalid(HEADER, "at most 200 characters", location="headers")
     if NUL in key:
-        field_error(HEADER, NUL_MESSAGE, code=400, location="headers")
+        raise Invalid(HEADER, NUL_MESSAGE, location="headers")
     return key
 
 
@@ -58,9 +58,11 @@ def body_hash(body: Any) -> str:
 
 def _replay(record: IdempotencyRecord, digest: str) -> Replay:
     if record.request_hash != digest:
-        abort(422, f"{HEADER}: this key was already used with a different request body; "
-                   "use a new key for a new request",
-              errors={"headers": {HEADER: ["already used with a different body"]}})
+        # The header is well formed (not a 400): it is the body that cannot be processed.
+        reused = Invalid(HEADER, "this key was already used with a different request body; "
+                                 "use a new key for a new request")
+        reused.errors = {"headers": {HEADER: ["already used with a different body"]}}
+        raise reused
     return Replay(record.status_code, record.response)
 
 

@@ -7,7 +7,9 @@ expiring token; this is why the console senders may log bodies but mask numbers.
 
 Idempotency lives in the caller (the message row, with its provider id and a
 deterministic job id), not here: a sender sends exactly once per call and reports
-whether a failure is worth retrying (``SendError.retryable``).
+whether a failure is worth retrying (``SendError.retryable``). The interfaces they
+implement (``SmsSender``, ``PushSender``) are declared with the app's other side effects
+in ``backend.wiring``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlencode
 
 import requests
@@ -38,21 +39,14 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client as TwilioClient
 
+from backend.wiring import PushSender, SentMessage, SmsSender
+
 log = logging.getLogger(__name__)
 
 SMS_BACKENDS = ("console", "failing", "twilio")
 PUSH_BACKENDS = ("console", "fcm")
 # A worker must not hang forever on a half-open connection; the job is retried instead.
 HTTP_TIMEOUT_SECONDS = 15.0
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    """What a provider accepted: its name, its message id and its first status."""
-
-    provider: str
-    provider_id: str
-    status: str
 
 
 class SendError(Exception):
@@ -62,26 +56,6 @@ class SendError(Exception):
         super().__init__(message)
         self.retryable = retryable
         self.code = code
-
-
-class SmsSender(Protocol):
-    name: str
-
-    def send(self, to: str, body: str, *, reference: str) -> SentMessage: ...
-
-
-class PushSender(Protocol):
-    name: str
-
-    def send(
-        self,
-        push_token: str,
-        title: str,
-        body: str,
-        *,
-        reference: str,
-        data: Mapping[str, str] | None = None,
-    ) -> SentMessage: ...
 
 
 def mask_phone(number: str) -> str:

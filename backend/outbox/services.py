@@ -1,9 +1,14 @@
 """The transactional outbox: intentions written with the change, relayed to RQ after commit.
 
-A request (or job) writes outbox rows in its own transaction; once that transaction has
-committed, ``relay`` enqueues one RQ job per row. If Redis is down the rows stay pending
-and the periodic ``sweep`` enqueues them later: nothing is lost and nothing runs before
-the data it needs is committed.
+A request (or job, or command) writes outbox rows in its own transaction; once that
+transaction has committed, ``relay`` enqueues one RQ job per row: a hook on every session
+(``relay_after_commit``), so whoever commits relays, and a rollback forgets the rows. If
+Redis is down the rows stay pending and the periodic ``sweep`` enqueues them later:
+nothing is lost and nothing runs before the data it needs is committed.
+
+Each entry's ``kind`` names its handler among those the features register with
+``create_app`` (``Wiring.outbox_handlers``); the delivery job (``backend.outbox.jobs``)
+calls it. The outbox itself knows no feature.
 """
 
 from __future__ import annotations
@@ -15,21 +20,45 @@ from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import or_, select, update
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from backend import db
 from backend.clock import now
 from backend.outbox.models import OutboxEntry
-from backend.redis_conn import get_redis
+from backend.wiring import wiring
 
 log = logging.getLogger(__name__)
 
 # An entry enqueued this long ago and still pending is enqueued again (lost job, dead worker).
 REENQUEUE_AFTER = timedelta(minutes=2)
 MARK_BATCH = 1000
+# session.info keys: entries written in the open transaction, then committed ones.
 SESSION_KEY = "suivi.outbox"
+COMMITTED_KEY = "suivi.outbox.committed"
+# Named, not imported: the outbox depends on no job module (the job depends on it).
+DELIVERY_JOB = "backend.outbox.jobs.deliver_outbox"
+
+
+class NotNow(Exception):
+    """A handler's entry must wait until ``until`` (the patient's quiet hours, the ward's
+    night): the job leaves it pending for the sweep to deliver then, still only if
+    relevant."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"not before {until.isoformat()}")
+        self.until = until
+
+
+class UnknownKind(LookupError):
+    """No handler is registered for an entry's kind (the error is kept on the entry)."""
+
+
+class InFlight(Exception):
+    """Another worker is carrying out this entry right now (sending its message): this
+    run of the job stops, and the entry is left to the worker that holds it (or to the
+    sweep, if that one dies)."""
 
 
 def add(kind: str, payload: dict[str, Any], dedupe_key: str, queue: str = "default",
@@ -75,16 +104,32 @@ def add_many(kind: str, items: list[tuple[dict[str, Any], str]],
     return len(entries)
 
 
-def commit(session: Session | None = None) -> None:
-    """Commit, then hand the new outbox entries to RQ (never before the commit)."""
-    session = session or db.session()
-    pending = session.info.pop(SESSION_KEY, [])
-    session.commit()
-    relay(pending)
+def relay_after_commit(sessions: sessionmaker[Session]) -> None:
+    """Relay the entries a session wrote once its transaction has committed; forget them
+    when it rolls back. Runs inside ``commit()``, after the connection went back to the
+    pool, and never raises there: the data is committed whatever happens to the relay."""
+    event.listen(sessions, "after_commit", _committed)
+    event.listen(sessions, "after_transaction_end", _ended)
 
 
-def discard(session: Session) -> None:
-    session.info.pop(SESSION_KEY, None)
+def _committed(session: Session) -> None:
+    # A savepoint released is not a commit: its entries wait for the outer transaction.
+    if session.get_nested_transaction() is None:
+        session.info.setdefault(COMMITTED_KEY, []).extend(session.info.pop(SESSION_KEY, []))
+
+
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return
+    session.info.pop(SESSION_KEY, None)  # rolled back (or closed): never written
+    committed = session.info.pop(COMMITTED_KEY, None)
+    if not committed:
+        return
+    try:
+        relay(committed)
+    except Exception as error:  # the database refused the marks: the sweep enqueues again
+        log.warning("outbox relay of %d entries stopped (%s); the sweep will retry",
+                    len(committed), type(error).__name__)
 
 
 def relay(entries: list[tuple[uuid.UUID, str]]) -> int:
@@ -113,14 +158,10 @@ def relay(entries: list[tuple[uuid.UUID, str]]) -> int:
 
 
 def enqueue(entry_id: uuid.UUID, queue: str) -> None:
-    from rq import Queue
-
-    from backend.jobs.tasks import deliver_outbox
-
     # A deterministic job id: enqueuing the same entry twice replaces the job instead of
     # adding one; the job itself is idempotent for the cases RQ still runs twice.
-    Queue(queue, connection=get_redis()).enqueue(
-        deliver_outbox, str(entry_id), job_id=f"outbox-{entry_id}", result_ttl=3600,
+    wiring().queue(queue).enqueue(
+        DELIVERY_JOB, str(entry_id), job_id=f"outbox-{entry_id}", result_ttl=3600,
         failure_ttl=7 * 24 * 3600, job_timeout=120)
 
 
@@ -140,6 +181,14 @@ def sweep() -> int:
         .order_by(OutboxEntry.available_at).limit(500)).all()
     db.session().rollback()
     return relay([(row.id, row.queue) for row in rows])
+
+
+def carry_out(entry: OutboxEntry) -> None:
+    """Run the handler registered for the entry's kind (``UnknownKind`` if none)."""
+    handler = wiring().outbox_handlers.get(entry.kind)
+    if handler is None:
+        raise UnknownKind(f"no handler for outbox entries of kind {entry.kind!r}")
+    handler(entry)
 
 
 def postpone(entry: OutboxEntry, until: datetime) -> None:

@@ -10,11 +10,11 @@ from zoneinfo import available_timezones
 from sqlalchemy import Select, or_, select
 
 from backend import db
-from backend.api import abort, field_error
 from backend.audit import services as audit
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import Enrollment
+from backend.errors import Invalid, NotFound
 from backend.patients.models import Patient
 from backend.teams import services as teams
 
@@ -33,16 +33,16 @@ def visible_patients(principal: StaffPrincipal) -> Select:
 
 
 def get_patient(principal: StaffPrincipal, patient_id: uuid.UUID, action: str) -> Patient:
-    """The patient if visible to the principal; otherwise a 404 and an audited refusal.
+    """The patient if visible to the principal; otherwise NotFound and an audited refusal.
 
-    A 404 rather than a 403: staff of another hospital team must not learn that the
+    Not found rather than forbidden: staff of another hospital team must not learn that the
     identifier exists.
     """
     patient = db.session().scalar(visible_patients(principal).where(Patient.id == patient_id))
     if patient is None:
         audit.record_refusal(action, patient_id=patient_id, object_type="patient",
                              object_id=patient_id, detail={"reason": "not in the caller's teams"})
-        abort(404, "No such patient.")
+        raise NotFound("No such patient.")
     return patient
 
 
@@ -68,9 +68,9 @@ def age_on(birth_date: date, day: date) -> int:
 
 def _check(fields: dict[str, Any]) -> None:
     if "timezone" in fields and fields["timezone"] not in _TIMEZONES:
-        field_error("timezone", f"unknown time zone '{fields['timezone']}' (e.g. Europe/Paris)")
+        raise Invalid("timezone", f"unknown time zone '{fields['timezone']}' (e.g. Europe/Paris)")
     if "birth_date" in fields and fields["birth_date"] > now().date():
-        field_error("birth_date", "is in the future")
+        raise Invalid("birth_date", "is in the future")
 
 
 def create_patient(principal: StaffPrincipal, fields: dict[str, Any]) -> Patient:
@@ -79,12 +79,12 @@ def create_patient(principal: StaffPrincipal, fields: dict[str, Any]) -> Patient
     if team_slug:
         team = teams.team_by_slug(team_slug, field="care_team")
         if principal.role != "admin" and team.id not in principal.team_ids:
-            field_error("care_team", "you are not a member of this care team")
+            raise Invalid("care_team", "you are not a member of this care team")
         team_id = team.id
     elif len(principal.team_ids) == 1:
         (team_id,) = principal.team_ids
     else:
-        field_error("care_team", "required when you belong to several care teams (or none)")
+        raise Invalid("care_team", "required when you belong to several care teams (or none)")
     current = now()
     patient = Patient(care_team_id=team_id, created_at=current, updated_at=current, **fields)
     session = db.session()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from backend.api import field_error
 from backend.audit import services as audit
 from backend.clock import now
+from backend.errors import Invalid
+from backend.intake.validation import CLOCK_SKEW, clean_answers, clean_readings
 from backend.protocols.content import protocol_of
 from backend.protocols.models import ProtocolVersion
-from backend.submissions.validation import CLOCK_SKEW, clean_answers, clean_readings
 from rules.advice import patient_advice
 from rules.evaluator import evaluate
 from rules.model import Override, PatientData, Submission
@@ -24,8 +24,8 @@ def dry_run(row: ProtocolVersion, args: dict[str, Any]) -> dict[str, Any]:
     for index, raw in enumerate(args["submissions"]):
         questionnaire = protocol.questionnaires.get(raw["questionnaire"])
         if questionnaire is None:
-            field_error(f"submissions.{index}.questionnaire",
-                        f"'{raw['questionnaire']}' is not used by {row.slug} v{row.version}")
+            raise Invalid(f"submissions.{index}.questionnaire",
+                          f"'{raw['questionnaire']}' is not used by {row.slug} v{row.version}")
         answers = clean_answers(questionnaire, raw["answers"], f"submissions.{index}.answers")
         # Sample data is all "being sent now": its findings show the advice it would give.
         submissions.append(Submission(questionnaire.slug, raw["submitted_at"], answers,
@@ -39,7 +39,7 @@ def dry_run(row: ProtocolVersion, args: dict[str, Any]) -> dict[str, Any]:
         findings = evaluate(protocol, PatientData(submissions, readings), at, overrides,
                             args.get("spo2_scale"))
     except ValueError as error:
-        field_error("overrides", str(error))
+        raise Invalid("overrides", str(error)) from None
     audit.record("protocol.dry_run", object_type="protocol", object_id=row.slug,
                  detail={"version": row.version})
     said = patient_advice(findings)

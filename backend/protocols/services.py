@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import select
 
 from backend import db
-from backend.api import abort, field_error
 from backend.audit import services as audit
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import Enrollment
 from backend.enrollments.services import active_enrollment
+from backend.errors import Conflict, Invalid, InvalidValues, NotFound
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of, snapshot
 from backend.protocols.models import ProtocolVersion, ThresholdOverride
@@ -66,7 +66,7 @@ def versions(slug: str) -> list[ProtocolVersion]:
                                      .where(ProtocolVersion.slug == slug)
                                      .order_by(ProtocolVersion.version)))
     if not rows:
-        abort(404, f"No protocol '{slug}'.")
+        raise NotFound(f"No protocol '{slug}'.")
     return rows
 
 
@@ -86,7 +86,7 @@ def get_version(slug: str, version: int | None) -> ProtocolVersion:
     for row in rows:
         if row.version == version:
             return row
-    abort(404, f"Protocol '{slug}' has no version {version}.")
+    raise NotFound(f"Protocol '{slug}' has no version {version}.")
 
 
 def content_errors(error: ContentError) -> dict[str, list[str]]:
@@ -99,25 +99,30 @@ def content_errors(error: ContentError) -> dict[str, list[str]]:
     return errors
 
 
+def invalid_protocol(error: ContentError) -> InvalidValues:
+    """A protocol document refused, every issue under the field it names."""
+    errors = content_errors(error)
+    return InvalidValues(errors, "The protocol is invalid: " + "; ".join(
+        f"{key}: {' '.join(messages)}" for key, messages in errors.items()))
+
+
 def publish(principal: StaffPrincipal, data: dict[str, Any]) -> ProtocolVersion:
     """Validate and store a new protocol version uploaded by a surgeon."""
     slug, version = data.get("slug"), data.get("version")
     try:
         protocol = parse_protocol(data, questionnaires.latest(), f"{slug}.v{version}")
     except ContentError as error:
-        abort(422, "The protocol is invalid: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in content_errors(error).items()),
-              errors={"json": content_errors(error)})
+        raise invalid_protocol(error) from None
     existing = db.session().scalar(select(ProtocolVersion).where(
         ProtocolVersion.slug == protocol.slug, ProtocolVersion.version == protocol.version))
     if existing is not None:
-        field_error("version", f"version {protocol.version} of {protocol.slug} is already "
-                               "published; published versions never change", code=409)
+        raise Conflict(f"version {protocol.version} of {protocol.slug} is already published; "
+                       "published versions never change", field="version")
     previous = db.session().scalar(select(ProtocolVersion.version)
                                    .where(ProtocolVersion.slug == protocol.slug)
                                    .order_by(ProtocolVersion.version.desc()).limit(1))
     if previous is not None and protocol.version < previous:
-        field_error("version", f"must be above the latest published version {previous}")
+        raise Invalid("version", f"must be above the latest published version {previous}")
     definition = snapshot(data, protocol, questionnaires.latest_raw())
     store_protocol_version(protocol.slug, protocol.version, protocol.title.to_dict(),
                            definition, published_by=principal.user.id)
@@ -155,20 +160,20 @@ def parse_override_value(protocol: Protocol, rule_id: str, threshold: str, value
 
     rule = protocol.rule(rule_id)
     if rule is None:
-        field_error("rule_id", f"protocol {protocol.slug} v{protocol.version} has no rule "
-                               f"'{rule_id}'")
+        raise Invalid("rule_id", f"protocol {protocol.slug} v{protocol.version} has no rule "
+                                 f"'{rule_id}'")
     infos = {info.name: info for info in protocol.thresholds() if info.rule_id == rule_id}
     if threshold not in infos:
-        field_error("threshold", f"rule {rule_id} has no threshold '{threshold}' "
-                                 f"(thresholds: {', '.join(infos) or 'none'})")
+        raise Invalid("threshold", f"rule {rule_id} has no threshold '{threshold}' "
+                                   f"(thresholds: {', '.join(infos) or 'none'})")
     try:
         parsed = resolve_overrides(protocol, [Override(rule_id, threshold, value)])
     except ValueError as error:
-        field_error("value", str(error))
+        raise Invalid("value", str(error)) from None
     leaf = next(leaf for leaf in rule.thresholds() if leaf.key == threshold)
     problem = override_problem(protocol, rule, leaf, parsed[rule_id][threshold])
     if problem is not None:
-        field_error("value", f"override of {rule_id}.{threshold}: {problem}")
+        raise Invalid("value", f"override of {rule_id}.{threshold}: {problem}")
     return infos[threshold].to_dict()["value"]
 
 
@@ -198,7 +203,7 @@ def remove_override(principal: StaffPrincipal, patient: Patient,
                     override_id: uuid.UUID) -> None:
     row = db.session().get(ThresholdOverride, override_id)
     if row is None or row.patient_id != patient.id or row.removed_at is not None:
-        abort(404, "No such threshold override.")
+        raise NotFound("No such threshold override.")
     row.removed_at, row.removed_by = now(), principal.user.id
     enrollment = db.session().get(Enrollment, row.enrollment_id)
     default = next((info.to_dict()["value"] for info in protocol_of(enrollment.protocol)

@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy import func, select
 
 from backend import db
-from backend.api import abort
 from backend.clock import now
+from backend.errors import NotFound
 from backend.protocols.content import questionnaires_from
 from backend.questionnaires.models import QuestionnaireVersion
 from rules.model import Questionnaire
@@ -63,5 +63,5 @@ def get(slug: str) -> Questionnaire:
                               .where(QuestionnaireVersion.slug == slug)
                               .order_by(QuestionnaireVersion.version.desc()).limit(1))
     if row is None:
-        abort(404, f"No questionnaire '{slug}'.")
+        raise NotFound(f"No questionnaire '{slug}'.")
     return parsed(row)

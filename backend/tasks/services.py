@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from backend import db
 from backend.clock import now
 from backend.enrollments.models import Enrollment
+from backend.intake.models import Reading
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
-from backend.submissions.models import Reading
 from backend.tasks.models import Task
 from rules.model import TaskRecord
 from rules.protocol import Protocol

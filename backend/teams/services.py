@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from backend import db
-from backend.api import abort, field_error
 from backend.audit import services as audit
 from backend.auth import services as auth_services
 from backend.auth.models import ROLES, StaffUser
 from backend.clock import now
+from backend.errors import Conflict, Invalid, NotFound
 from backend.security import hash_password
 from backend.teams.models import CareTeam, TeamMembership
 
@@ -24,16 +24,16 @@ DAY_START, DAY_END = time(8), time(18)
 
 def check_password_policy(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        field_error("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+        raise Invalid("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
 
 
 def team_by_slug(slug: str, field: str | None = None) -> CareTeam:
-    """The team named ``slug``: unknown is a 422 on ``field`` of a body, else a 404."""
+    """The team named ``slug``: unknown is Invalid on ``field`` of a body, else NotFound."""
     team = db.session().scalar(select(CareTeam).where(CareTeam.slug == slug))
     if team is None:
         if field:
-            field_error(field, f"unknown care team '{slug}'")
-        abort(404, f"No care team '{slug}'.")
+            raise Invalid(field, f"unknown care team '{slug}'")
+        raise NotFound(f"No care team '{slug}'.")
     return team
 
 
@@ -42,7 +42,7 @@ def create_team(slug: str, name: str, on_call_phone: str | None = None,
                 timezone: str = "Europe/Paris") -> CareTeam:
     session = db.session()
     if session.scalar(select(CareTeam).where(CareTeam.slug == slug)):
-        field_error("slug", f"a care team '{slug}' already exists", code=409)
+        raise Conflict(f"a care team '{slug}' already exists", field="slug")
     _check_day_hours(day_start, day_end)
     team = CareTeam(slug=slug, name=name, on_call_phone=on_call_phone, day_start=day_start,
                     day_end=day_end, timezone=timezone, created_at=now())
@@ -66,7 +66,7 @@ def _check_day_hours(start: time, end: time) -> None:
     # One stretch within a calendar day: a ward whose "day" crossed midnight would have
     # no night in which a low alert waits.
     if end <= start:
-        field_error("day_end", f"must be after day_start ({start:%H:%M})")
+        raise Invalid("day_end", f"must be after day_start ({start:%H:%M})")
 
 
 def day_hours(team: CareTeam, at: datetime) -> tuple[datetime, datetime]:
@@ -94,10 +94,10 @@ def create_staff(email: str, role: str, display_name: str, password: str,
     session = db.session()
     email = email.strip().lower()
     if role not in ROLES:
-        field_error("role", f"must be one of {', '.join(ROLES)}")
+        raise Invalid("role", f"must be one of {', '.join(ROLES)}")
     check_password_policy(password)
     if session.scalar(select(StaffUser).where(StaffUser.email == email)):
-        field_error("email", "an account with this e-mail already exists", code=409)
+        raise Conflict("an account with this e-mail already exists", field="email")
     team_rows = [team_by_slug(slug, field="teams") for slug in teams]
     user = StaffUser(email=email, role=role, display_name=display_name, phone=phone,
                      password_hash=hash_password(password), created_at=now())
@@ -113,13 +113,13 @@ def create_staff(email: str, role: str, display_name: str, password: str,
 def get_staff(staff_id: uuid.UUID) -> StaffUser:
     user = db.session().get(StaffUser, staff_id)
     if user is None:
-        abort(404, "No such staff account.")
+        raise NotFound("No such staff account.")
     return user
 
 
 def update_staff(user: StaffUser, changes: dict) -> StaffUser:
     if "role" in changes and changes["role"] not in ROLES:
-        field_error("role", f"must be one of {', '.join(ROLES)}")
+        raise Invalid("role", f"must be one of {', '.join(ROLES)}")
     if "password" in changes:
         check_password_policy(changes["password"])
         user.password_hash = hash_password(changes.pop("password"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,14 +9,15 @@ from flask import current_app
 from sqlalchemy import select
 
 from backend import db
-from backend.api import field_error
 from backend.audit import services as audit
 from backend.auth.models import StaffUser
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
+from backend.errors import Invalid
 from backend.outbox import services as outbox
 from backend.patients.models import Patient
 from backend.teleconsult.models import Teleconsultation
+from backend.wiring import wiring
 
 REMINDER_BEFORE = timedelta(minutes=15)
 
@@ -27,20 +27,20 @@ def book(principal: StaffPrincipal, patient: Patient, starts_at: datetime,
          ) -> Teleconsultation:
     current = now()
     if starts_at < current - timedelta(minutes=5):
-        field_error("starts_at", "is in the past")
+        raise Invalid("starts_at", "is in the past")
     if starts_at > current + timedelta(days=180):
-        field_error("starts_at", "must be within 6 months")
+        raise Invalid("starts_at", "must be within 6 months")
     clinician = db.session().get(StaffUser, clinician_id or principal.user.id)
     if clinician is None or not clinician.active:
-        field_error("clinician_id", "no such active staff member")
+        raise Invalid("clinician_id", "no such active staff member")
     if alert_id is not None:
         from backend.alerts.models import Alert
 
         alert = db.session().get(Alert, alert_id)
         if alert is None or alert.patient_id != patient.id:
-            field_error("alert_id", "no such alert for this patient")
+            raise Invalid("alert_id", "no such alert for this patient")
     # 192 random bits: the room name is the only secret guarding the video call.
-    room = secrets.token_urlsafe(24)
+    room = wiring().random.token_urlsafe(24)
     grace = timedelta(minutes=current_app.config["SUIVI_TELECONSULT_LINK_GRACE_MINUTES"])
     consultation = Teleconsultation(
         patient_id=patient.id, clinician_id=clinician.id, alert_id=alert_id,

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from backend import db
 from backend.alerts.models import Alert, AlertEvent
 from backend.alerts.services import delivery_of
+from backend.intake.models import Reading, Submission
 from backend.notifications.models import Message
 from backend.patients.models import Patient
-from backend.submissions.models import Reading, Submission
 from backend.teleconsult.models import Teleconsultation
 from backend.webhooks.models import InboundEvent
 

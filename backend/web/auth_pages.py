@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
-from werkzeug.exceptions import HTTPException
 
 from backend.auth import services as auth
+from backend.errors import DomainError
+from backend.http_errors import status_of
 from backend.web.blueprint import bp
 from backend.web.i18n import COOKIE, LANGUAGES
 from backend.web.session import attempt, local_path, login_required, message_of, principal
@@ -21,10 +22,11 @@ def login():
     if request.method == "GET":
         return render_template("login.html", step="password")
     try:
-        result = auth.login(request.form.get("email", ""), request.form.get("password", ""))
-    except HTTPException as error:
+        result = auth.login(request.form.get("email", ""), request.form.get("password", ""),
+                            request.remote_addr)
+    except DomainError as error:
         return render_template("login.html", step="password", error=message_of(error),
-                               email=request.form.get("email", "")), error.code
+                               email=request.form.get("email", "")), status_of(error)
     if result.mfa_token:
         return render_template("login.html", step="mfa", mfa_token=result.mfa_token)
     return _signed_in(result.access_token)
@@ -33,10 +35,11 @@ def login():
 @bp.post("/web/mfa")
 def mfa():
     try:
-        result = auth.verify_mfa(request.form.get("mfa_token", ""), request.form.get("code", ""))
-    except HTTPException as error:
+        result = auth.verify_mfa(request.form.get("mfa_token", ""), request.form.get("code", ""),
+                                 request.remote_addr)
+    except DomainError as error:
         return render_template("login.html", step="mfa", error=message_of(error),
-                               mfa_token=request.form.get("mfa_token", "")), error.code
+                               mfa_token=request.form.get("mfa_token", "")), status_of(error)
     return _signed_in(result.access_token)
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from backend import db
 from backend.clock import now
 from backend.enrollments.models import Enrollment
+from backend.intake.models import Reading, Submission
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
 from backend.protocols.services import overrides_for_engine
-from backend.submissions.models import Reading, Submission
 from backend.web import labels
 from backend.web.blueprint import display_zone
 from backend.web.charts import Band, Chart, Series, render

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from backend import db
 from backend.api import abort
+from backend.auth import patient_credentials as credentials
 from backend.enrollments import services as enrollments
 from backend.enrollments.schemas import EnrollmentIn
 from backend.patients import services as patients
@@ -95,7 +96,8 @@ def activation(patient_id: uuid.UUID):
             patient = patients.get_patient(principal(), patient_id,
                                            "enrollment.activation_code")
             enrollment = enrollments.active_enrollment(patient)
-            _remember(patient.id, enrollment.id, enrollments.issue_activation_code(enrollment))
+            _remember(patient.id, enrollment.id,
+                      credentials.issue_activation_code(enrollment.id, patient.id))
 
         attempt(issue)
         return redirect(url_for("web.activation", patient_id=patient_id))
@@ -103,7 +105,7 @@ def activation(patient_id: uuid.UUID):
     shown = session.pop("activation", None)
     if shown and shown["patient_id"] != str(patient.id):
         shown = None
-    issued = shown and enrollments.IssuedCode(shown["code"],
+    issued = shown and credentials.IssuedCode(shown["code"],
                                               datetime.fromisoformat(shown["expires_at"]))
     return render_template("activation.html", patient=patient, shown=shown, issued=issued)
 

@@ -7,13 +7,12 @@ import uuid
 from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
 
 from backend.alerts import services as alerts
 from backend.alerts.triage import active_enrollments, postop_day
-from backend.api import field_error
 from backend.audit import services as audit
 from backend.clock import now
+from backend.errors import DomainError, Invalid
 from backend.patients import services as patients
 from backend.teams.services import clinicians_of
 from backend.teleconsult import services as teleconsult
@@ -41,7 +40,7 @@ def patient_list():
 def patient_page(patient_id: uuid.UUID):
     try:
         patient = patients.get_patient(principal(), patient_id, "patient.read")
-    except HTTPException as error:
+    except DomainError as error:
         flash(message_of(error), "error")
         return redirect(url_for("web.patient_list"))
     audit.record("patient.read", patient_id=patient.id, object_type="patient",
@@ -69,7 +68,7 @@ def _local_datetime(day: str, clock: str) -> datetime:
     try:
         return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=display_zone())
     except ValueError:
-        field_error("starts_at", "Not a valid datetime.")
+        raise Invalid("starts_at", "Not a valid datetime.") from None
 
 
 @bp.post("/web/patients/<uuid:patient_id>/teleconsultations")
@@ -81,7 +80,7 @@ def book_teleconsultation(patient_id: uuid.UUID):
         patient = patients.get_patient(principal(), patient_id, "teleconsultation.create")
         reason = form.get("reason", "").strip()
         if len(reason) < 3:
-            field_error("reason", "Missing data for required field.")
+            raise Invalid("reason", "Missing data for required field.")
         teleconsult.book(principal(), patient, _local_datetime(form.get("date", ""),
                                                                form.get("time", "")),
                          number_in(form.get("duration"), DURATIONS, 20), reason,

@@ -73,7 +73,8 @@ def attempt(action: Callable[[], Any], success: str | None = None) -> bool:
     try:
         action()
     except (DomainError, HTTPException) as error:
-        db.session().rollback()  # nothing half-done is committed with the redirect
+        # Nothing half-done is committed with the redirect: only the refusal's trace.
+        db.session().rollback()
         flash(message_of(error), "error")
         return False
     if success:

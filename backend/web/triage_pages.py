@@ -9,8 +9,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from backend.alerts import services as alerts
 from backend.alerts import triage
-from backend.api import field_error
 from backend.clock import now
+from backend.errors import Invalid
 from backend.teams.services import clinicians_of
 from backend.web.blueprint import bp
 from backend.web.i18n import _
@@ -73,7 +73,7 @@ def _step_args(step: str) -> dict:
         staff = form.get("staff_id", "")
         staff_id = principal().user.id if staff == "me" else uuid_or_none(staff)
         if staff_id is None:
-            field_error("staff_id", "Missing data for required field.")
+            raise Invalid("staff_id", "Missing data for required field.")
         return {"staff_id": staff_id}
     return {}
 
@@ -109,7 +109,7 @@ def alert_step(alert_id: uuid.UUID, step: str):
         found["patient_id"] = alert.patient_id
         args = _step_args(step)
         if step == "note" and not args["note"]:
-            field_error("note", "Missing data for required field.")
+            raise Invalid("note", "Missing data for required field.")
         alerts.act(principal(), alert, step, **args)
 
     attempt(run, _(DONE[step]))

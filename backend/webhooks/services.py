@@ -7,15 +7,17 @@ load balancer). A replayed callback (same message id and event) is refused.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from collections.abc import Mapping
+
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
 from backend.alerts import messages
-from backend.api import abort
 from backend.audit import services as audit
 from backend.clock import now
+from backend.errors import Conflict, Forbidden, Invalid
 from backend.notifications.senders import twilio_signature_valid
 from backend.notifications.services import record_status
 from backend.patients.models import Patient
@@ -36,14 +38,15 @@ REPLIES = {
 }
 
 
-def verify_signature(action: str) -> None:
+def verify_signature(action: str, path: str, form: Mapping[str, str],
+                     signature: str | None) -> None:
+    """Refuse a callback whose ``signature`` does not sign ``form`` posted to ``path``
+    (with its query string) of the public URL."""
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
-    query = request.query_string.decode()
-    url = current_app.config["SUIVI_PUBLIC_URL"] + request.path + (f"?{query}" if query else "")
-    signature = request.headers.get("X-Twilio-Signature")
-    if not token or not twilio_signature_valid(token, url, request.form, signature):
+    url = current_app.config["SUIVI_PUBLIC_URL"] + path
+    if not token or not twilio_signature_valid(token, url, form, signature):
         audit.record_refusal(action, detail={"reason": "missing or invalid Twilio signature"})
-        abort(403, "Invalid or missing X-Twilio-Signature.")
+        raise Forbidden("Invalid or missing X-Twilio-Signature.")
 
 
 def _once(key: str, audit_action: str, **fields) -> InboundEvent:
@@ -54,11 +57,11 @@ def _once(key: str, audit_action: str, **fields) -> InboundEvent:
             session.add(event)
     except IntegrityError:
         audit.record_refusal(audit_action, detail={"reason": "replayed callback"})
-        abort(409, "This callback was already processed.")
+        raise Conflict("This callback was already processed.") from None
     return event
 
 
-def _field(form, name: str) -> str:
+def field(form, name: str) -> str:
     # Text from outside: a NUL character cannot be stored (PostgreSQL) and means nothing.
     return (form.get(name) or "").replace("\x00", "").strip()
 
@@ -68,11 +71,11 @@ def inbound_sms(form) -> str | None:
 
     The number may be shared (an elderly couple): STOP and START apply to every patient
     with it, and a message is filed on each of them as "to identify", never on one."""
-    sid = _field(form, "MessageSid") or _field(form, "SmsSid")
+    sid = field(form, "MessageSid") or field(form, "SmsSid")
     if not sid:
-        abort(422, "MessageSid: required", errors={"form": {"MessageSid": ["required"]}})
-    sender = _field(form, "From")
-    body = _field(form, "Body")
+        raise Invalid("MessageSid", "required", location="form")
+    sender = field(form, "From")
+    body = field(form, "Body")
     patients = list(db.session().scalars(select(Patient).where(Patient.phone == sender)
                                          .order_by(Patient.created_at, Patient.id))) \
         if sender else []
@@ -107,10 +110,7 @@ def _signed(text: str, lang: str) -> str:
 
 
 def delivery_status(form) -> None:
-    sid, status = _field(form, "MessageSid"), _field(form, "MessageStatus")
-    if not sid or not status:
-        abort(422, "MessageSid and MessageStatus are required",
-              errors={"form": {name: ["required"] for name in ("MessageSid", "MessageStatus")
-                               if not _field(form, name)}})
+    """A provider's delivery report; its route checked MessageSid and MessageStatus."""
+    sid, status = field(form, "MessageSid"), field(form, "MessageStatus")
     _once(f"status:{sid}:{status}", "webhook.status", kind="status")
     record_status(sid, status, now())

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from backend.jobs import tasks as jobs
-from backend.jobs.runtime import set_worker_app
+from backend.intake.jobs import check_missed_tasks
+from backend.job_runtime import set_worker_app
+from backend.tasks.jobs import plan_tasks
 from tests.helpers import daily, submit
 
 
@@ -86,9 +87,9 @@ def _missed_daily_check(world, clock):
     clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))  # 09:00 in Paris
     nurse = world.staff("nurse")
     patient, device = world.patient_device(nurse, surgery_date=date(2026, 11, 22))
-    assert jobs.plan_tasks() >= 1
+    assert plan_tasks() >= 1
     clock.set(datetime(2026, 11, 23, 11, 1, tzinfo=UTC))  # due 10:00 Paris + 2 h grace
-    assert jobs.check_missed_tasks() == 1
+    assert check_missed_tasks() == 1
     return nurse, patient, device
 
 
@@ -127,9 +128,9 @@ def test_a_missing_weight_closes_itself_when_the_weight_arrives(world, clock):
     nurse = world.staff("nurse")
     patient, device = world.patient_device(nurse, protocol="heart-failure",
                                            surgery_date=date(2026, 11, 22))
-    jobs.plan_tasks()
+    plan_tasks()
     clock.set(datetime(2026, 11, 23, 11, 1, tzinfo=UTC))  # due 08:00 Paris + 4 h
-    jobs.check_missed_tasks()
+    check_missed_tasks()
     missing = _alert(nurse, patient["id"], "weight-missing")
     assert "(23/11 à 08:00, heure de Paris)" in missing["explanation"]
     nurse.post(f"/api/v1/alerts/{missing['id']}/acknowledge")

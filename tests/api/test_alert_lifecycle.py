@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from backend import db
+from backend.alerts.jobs import escalate_alerts
 from backend.alerts.models import Alert
-from backend.jobs import tasks as jobs
-from backend.jobs.runtime import set_worker_app
+from backend.job_runtime import set_worker_app
 from backend.notifications.models import Message
+from backend.notifications.senders import FailingSmsSender
+from backend.outbox.jobs import sweep_outbox
 from tests.helpers import daily, run_worker, submit
 
 
@@ -144,7 +146,7 @@ def test_escalation_never_skips_an_unacknowledged_alert(world, app, clock):
     assert dvt["id"] in _ids(nurse.get("/api/v1/alerts"))
     assert _ids(nurse.get("/api/v1/alerts?snoozed=only")) == []
     clock.advance(minutes=16)
-    assert jobs.escalate_alerts() == 1
+    assert escalate_alerts() == 1
     assert nurse.get(f"/api/v1/alerts/{dvt['id']}").json["escalation_level"] == 1
 
 
@@ -165,10 +167,10 @@ def test_escalation_keeps_its_own_schedule_and_due_by_does_not_move(world, app, 
     assert _at(dvt["next_escalation_at"]) == due_by
 
     clock.advance(minutes=16)
-    assert jobs.escalate_alerts() == 1
+    assert escalate_alerts() == 1
     run_worker(app, redis)
     clock.advance(minutes=16)
-    assert jobs.escalate_alerts() == 1
+    assert escalate_alerts() == 1
     run_worker(app, redis)
     view = nurse.get(f"/api/v1/alerts/{dvt['id']}").json
     assert (_at(view["due_by"]), view["overdue"], view["escalation_level"]) == (due_by, True, 2)
@@ -197,7 +199,7 @@ def test_escalation_keeps_its_own_schedule_and_due_by_does_not_move(world, app, 
     assert (acknowledged["overdue"], acknowledged["next_escalation_at"]) == (False, None)
     assert _at(acknowledged["due_by"]) == due_by
     clock.advance(hours=1)
-    assert jobs.escalate_alerts() == 0
+    assert escalate_alerts() == 0
 
 
 def test_a_rise_in_severity_moves_due_by_earlier_never_later(world, clock):
@@ -247,10 +249,9 @@ def test_a_page_follows_its_message_sent_delivered_or_not(world, app, clock, red
     assert pages == {nurse.id: "delivered", colleague.id: "failed"}
 
     # A provider outage: the page is in the history, waiting to be sent again.
-    app.config["SUIVI_SMS_BACKEND"] = "failing"
-    app.extensions.pop("suivi.sms", None)
+    app.extensions["suivi"].sms = FailingSmsSender()
     clock.advance(minutes=16)
-    jobs.escalate_alerts()
+    escalate_alerts()
     run_worker(app, redis)
     retrying = [e["delivery"] for e in nurse.get(f"/api/v1/alerts/{dvt['id']}").json["events"]
                 if e["kind"] == "notified" and e["detail"]["reason"] == "escalated"]
@@ -258,7 +259,7 @@ def test_a_page_follows_its_message_sent_delivered_or_not(world, app, clock, red
     assert retrying[0]["status"] == "pending" and "outage" in retrying[0]["error"]
     # The sweep runs the job again: the same message, still one step in the history.
     clock.advance(minutes=3)
-    assert jobs.sweep_outbox() == 1
+    assert sweep_outbox() == 1
     run_worker(app, redis)
     events = nurse.get(f"/api/v1/alerts/{dvt['id']}").json["events"]
     assert [e["detail"]["reason"] for e in events if e["kind"] == "notified"] == [

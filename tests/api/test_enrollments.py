@@ -7,7 +7,8 @@ import uuid
 from sqlalchemy import select
 
 from backend import db
-from backend.enrollments.models import DeviceToken, Enrollment
+from backend.auth.models import DeviceToken
+from backend.enrollments.models import Enrollment
 from backend.notifications.models import Message
 from tests.helpers import Caller, count, run_worker
 
@@ -170,8 +171,9 @@ def test_a_patient_enrolled_after_ten_is_not_shown_a_missed_task(world, app, clo
     is neither shown as missed nor reminded, and tomorrow's is there tomorrow."""
     from datetime import UTC, datetime
 
-    from backend.jobs import tasks as jobs
-    from backend.jobs.runtime import set_worker_app
+    from backend.intake.jobs import check_missed_tasks
+    from backend.job_runtime import set_worker_app
+    from backend.tasks.jobs import plan_tasks, remind_tasks
     from backend.tasks.models import Task
 
     set_worker_app(app)
@@ -183,10 +185,10 @@ def test_a_patient_enrolled_after_ten_is_not_shown_a_missed_task(world, app, clo
     assert created.json["enrollment"]["discharge_at"] == "2026-11-23T13:00:00+00:00"
     tasks, device = _today(app, created.json["activation_code"])
     assert tasks == {}
-    jobs.plan_tasks()
-    assert jobs.remind_tasks() == 0
+    plan_tasks()
+    assert remind_tasks() == 0
     clock.set(datetime(2026, 11, 23, 21, 0, tzinfo=UTC))  # 22:00: nothing overnight either
-    assert jobs.check_missed_tasks() == 0 and jobs.remind_tasks() == 0
+    assert check_missed_tasks() == 0 and remind_tasks() == 0
     clock.set(datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
     tasks = {t["questionnaire"]: t for t in device.get("/api/v1/me/today").json["tasks"]}
     assert tasks["daily-postop"]["status"] == "pending"

@@ -7,10 +7,13 @@ from datetime import UTC, date, datetime
 import pytest
 
 from backend import db
+from backend.alerts.jobs import escalate_alerts
 from backend.alerts.models import Alert
-from backend.jobs import tasks as jobs
-from backend.jobs.runtime import set_worker_app
+from backend.intake.jobs import check_missed_tasks
+from backend.job_runtime import set_worker_app
 from backend.notifications.models import Message
+from backend.outbox.jobs import sweep_outbox
+from backend.tasks.jobs import plan_tasks, remind_tasks
 from tests.helpers import daily, run_worker, submit
 
 
@@ -30,17 +33,17 @@ def test_reminder_then_missed_task_raises_a_low_alert(world, app, clock, redis):
     nurse = world.staff("nurse")
     _, device = world.patient_device(nurse, surgery_date=date(2026, 11, 22),
                                      phone="+33633333333")
-    assert jobs.plan_tasks() >= 1
-    assert jobs.remind_tasks() == 0  # not due yet (10:00 local)
+    assert plan_tasks() >= 1
+    assert remind_tasks() == 0  # not due yet (10:00 local)
     clock.set(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
-    assert jobs.remind_tasks() == 1
-    assert jobs.remind_tasks() == 0  # once per task
+    assert remind_tasks() == 1
+    assert remind_tasks() == 0  # once per task
     run_worker(app, redis)
     reminders = _messages(app, "task.reminder")
     assert [m.address for m in reminders] == ["+33633333333"]
     assert "questionnaire" in reminders[0].body
     clock.set(datetime(2026, 11, 23, 11, 1, tzinfo=UTC))  # due + 2 h grace
-    assert jobs.check_missed_tasks() == 1
+    assert check_missed_tasks() == 1
     tasks = {t["questionnaire"]: t for t in device.get("/api/v1/me/today").json["tasks"]}
     assert tasks["daily-postop"]["status"] == "missed"
     missing = [a for a in nurse.get("/api/v1/alerts").json if a["severity"] == "low"]
@@ -58,12 +61,12 @@ def test_every_missed_task_is_handled_in_one_run_batch_after_batch(world, clock)
     nurse = world.staff("nurse")
     for _ in range(5):
         world.patient_device(nurse, surgery_date=date(2026, 11, 22))
-    assert jobs.plan_tasks() >= 5
+    assert plan_tasks() >= 5
     clock.set(datetime(2026, 11, 23, 11, 1, tzinfo=UTC))  # due + 2 h grace
-    assert jobs.check_missed_tasks(batch=2) >= 5
+    assert check_missed_tasks(batch=2) >= 5
     missing = [a for a in nurse.get("/api/v1/alerts").json if a["rule"] == "daily-check-missing"]
     assert len({a["patient"]["id"] for a in missing}) == 5
-    assert jobs.check_missed_tasks(batch=2) == 0
+    assert check_missed_tasks(batch=2) == 0
 
 
 def test_unacknowledged_alert_escalates_to_the_team_then_on_call(world, app, clock, redis):
@@ -77,21 +80,21 @@ def test_unacknowledged_alert_escalates_to_the_team_then_on_call(world, app, clo
     run_worker(app, redis)
     alert = nurse.get("/api/v1/alerts").json[0]
     assert alert["severity"] == "high"
-    assert jobs.escalate_alerts() == 0
+    assert escalate_alerts() == 0
     clock.advance(minutes=16)
-    assert jobs.escalate_alerts() == 1
+    assert escalate_alerts() == 1
     run_worker(app, redis)
     level1 = {m.address for m in _messages(app, "alert.escalated")}
     assert level1 == {"+33611111111", "+33655555555"}
-    assert jobs.escalate_alerts() == 0  # next step one deadline later
+    assert escalate_alerts() == 0  # next step one deadline later
     clock.advance(minutes=16)
-    assert jobs.escalate_alerts() == 1
+    assert escalate_alerts() == 1
     run_worker(app, redis)
     assert [m.address for m in _messages(app, "alert.on_call")] == ["+33140000000"]
     assert surgeon.get(f"/api/v1/alerts/{alert['id']}").json["escalation_level"] == 2
     nurse.post(f"/api/v1/alerts/{alert['id']}/acknowledge")
     clock.advance(hours=1)
-    assert jobs.escalate_alerts() == 0
+    assert escalate_alerts() == 0
 
 
 def test_escalation_goes_to_the_assignee_first(world, app, clock, redis):
@@ -102,7 +105,7 @@ def test_escalation_goes_to_the_assignee_first(world, app, clock, redis):
     alert = nurse.get("/api/v1/alerts").json[0]
     nurse.post(f"/api/v1/alerts/{alert['id']}/assign", json={"staff_id": colleague.id})
     clock.advance(minutes=16)
-    jobs.escalate_alerts()
+    escalate_alerts()
     run_worker(app, redis)
     assert [m.address for m in _messages(app, "alert.escalated")] == ["+33622222222"]
 
@@ -114,7 +117,7 @@ def test_sweep_is_idempotent_and_skips_done_entries(world, app, redis):
     run_worker(app, redis)
     sent = _messages(app, "alert")
     assert len(sent) == 1
-    jobs.sweep_outbox()
+    sweep_outbox()
     run_worker(app, redis)
     assert len(_messages(app, "alert")) == 1
     with app.app_context():

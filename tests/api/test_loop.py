@@ -9,8 +9,8 @@ import pytest
 from rq import Queue
 
 from backend.alerts.models import Alert
+from backend.intake.models import Reading, Submission
 from backend.notifications.models import Message
-from backend.submissions.models import Reading, Submission
 from tests.helpers import count, daily, run_worker, submit
 
 
@@ -71,7 +71,7 @@ def test_fever_and_pain_reach_the_nurse_queue_and_her_phone(world, app, clock, r
     # Running the worker again (a duplicated job) sends nothing more.
     for message in messages:
         Queue("high", connection=redis).enqueue(
-            "backend.jobs.tasks.deliver_outbox", str(message.outbox_id))
+            "backend.outbox.jobs.deliver_outbox", str(message.outbox_id))
     run_worker(app, redis)
     assert count(app, Message) == len(messages)
 

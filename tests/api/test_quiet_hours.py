@@ -11,10 +11,11 @@ import pytest
 import yaml
 
 from backend import db
-from backend.jobs import tasks as jobs
-from backend.jobs.runtime import set_worker_app
+from backend.job_runtime import set_worker_app
 from backend.notifications.models import Message
+from backend.outbox.jobs import sweep_outbox
 from backend.outbox.models import OutboxEntry
+from backend.tasks.jobs import plan_tasks, remind_tasks
 from tests.helpers import daily, run_worker, submit
 
 PROTOCOLS = Path(__file__).resolve().parents[2] / "questionnaires" / "protocols"
@@ -60,17 +61,17 @@ def evening_patient(world, quiet_hours=None):
 def test_a_reminder_due_at_night_waits_for_the_morning(world, app, clock, redis):
     evening_patient(world)
     clock.set(LATE)
-    jobs.plan_tasks()
-    assert jobs.remind_tasks() == 1
+    plan_tasks()
+    assert remind_tasks() == 1
     run_worker(app, redis)
     assert sent(app, "task.reminder") == []
     with app.app_context():
         [entry] = db.session().query(OutboxEntry).filter_by(kind="task.remind").all()
         assert (entry.status, entry.available_at) == ("pending", PARIS_8AM)
     clock.set(datetime(2026, 11, 24, 6, 59, tzinfo=UTC))
-    assert jobs.sweep_outbox() == 0  # still night in Paris
+    assert sweep_outbox() == 0  # still night in Paris
     clock.set(PARIS_8AM)
-    assert jobs.sweep_outbox() == 1
+    assert sweep_outbox() == 1
     run_worker(app, redis)
     assert [m.address for m in sent(app, "task.reminder")] == ["+33633333333"]
 
@@ -78,13 +79,13 @@ def test_a_reminder_due_at_night_waits_for_the_morning(world, app, clock, redis)
 def test_a_reminder_answered_before_the_morning_is_not_sent(world, app, clock, redis):
     _, device = evening_patient(world)
     clock.set(LATE)
-    jobs.plan_tasks()
-    jobs.remind_tasks()
+    plan_tasks()
+    remind_tasks()
     run_worker(app, redis)
     clock.set(datetime(2026, 11, 24, 6, 30, tzinfo=UTC))  # 07:30 in Paris
     assert submit(device, "daily-postop", daily()).status_code == 201
     clock.set(PARIS_8AM)
-    jobs.sweep_outbox()
+    sweep_outbox()
     run_worker(app, redis)
     assert sent(app, "task.reminder") == []
     with app.app_context():
@@ -94,8 +95,8 @@ def test_a_reminder_answered_before_the_morning_is_not_sent(world, app, clock, r
 def test_quiet_hours_come_from_the_protocol(world, app, clock, redis):
     evening_patient(world, quiet_hours={"from": "23:00", "to": "07:00"})
     clock.set(LATE)  # 22:44: not quiet for this protocol
-    jobs.plan_tasks()
-    jobs.remind_tasks()
+    plan_tasks()
+    remind_tasks()
     run_worker(app, redis)
     assert len(sent(app, "task.reminder")) == 1
 
@@ -116,7 +117,7 @@ def test_a_low_alert_at_night_pages_the_ward_in_the_morning(world, app, clock, r
     queue = nurse.get("/api/v1/alerts").json
     assert [a["rule"] for a in queue] == ["patient-message"]
     clock.set(datetime(2026, 11, 24, 7, 0, tzinfo=UTC))  # 08:00, the ward's day begins
-    jobs.sweep_outbox()
+    sweep_outbox()
     run_worker(app, redis)
     assert [m.address for m in sent(app, "alert")] == ["+33611111111"]
 
@@ -130,7 +131,7 @@ def test_a_low_alert_handled_overnight_pages_no_one(world, app, clock, redis):
     [item] = nurse.get("/api/v1/alerts").json
     nurse.post(f"/api/v1/alerts/{item['id']}/acknowledge")  # the night nurse read it
     clock.set(datetime(2026, 11, 24, 7, 0, tzinfo=UTC))
-    jobs.sweep_outbox()
+    sweep_outbox()
     run_worker(app, redis)
     assert sent(app, "alert") == []
 

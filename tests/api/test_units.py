@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from backend import db
+from backend.intake.models import Reading, Submission
 from backend.protocols.models import ProtocolVersion
-from backend.submissions.models import Reading, Submission
 from tests.helpers import count, daily, submit
 
 AT = "2026-11-23T07:30:00+01:00"

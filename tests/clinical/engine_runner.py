@@ -13,7 +13,7 @@ check the copy against the real thing):
   severity rises and never falls, evidence no newer than the alert's changes nothing, a
   resolved alert is reopened only by newer evidence; a missing-data alert whose rule no
   longer fires resolves itself once its task is answered;
-- advice as backend/submissions/services answers it: the cards of rules.advice, then
+- advice as backend/intake/services answers it: the cards of rules.advice, then
   "still missing", "the ward reads your message between 8 h and 18 h" (the default day
   hours), or "all clear" when nothing else; written words open the patient's "message
   to read" (backend/alerts/messages), one open item at a time.
@@ -28,7 +28,7 @@ from typing import Any
 
 from backend.alerts.messages import read_between
 from backend.alerts.models import MESSAGE_GROUP, MESSAGE_RULE
-from backend.submissions.services import ALL_CLEAR, INCOMPLETE, MESSAGE_READ
+from backend.intake.services import ALL_CLEAR, INCOMPLETE, MESSAGE_READ
 from backend.tasks.services import local_day_bounds
 from backend.teams.services import DAY_END, DAY_START
 from rules.advice import patient_advice
@@ -39,7 +39,7 @@ from rules.schedule import planned_tasks
 from rules.units import normalise_reading
 from tests.clinical.scenario import Card, Outcome, Scenario, Step, reading_value
 
-PLANNING_HORIZON = timedelta(hours=36)  # backend/jobs/tasks.py
+PLANNING_HORIZON = timedelta(hours=36)  # backend/tasks/jobs.py
 
 
 @dataclass

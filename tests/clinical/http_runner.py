@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from backend import db
 from backend.enrollments.models import Enrollment
-from backend.jobs.tasks import check_missed_tasks
+from backend.intake.jobs import check_missed_tasks
 from backend.patients.models import Patient
 from backend.tasks.models import Task
 from backend.tasks.services import plan

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.submissions.models import Submission
+from backend.intake.models import Submission
 from tests.helpers import count
 
 DRIVER = Path(__file__).with_name("gui_driver.py")
@@ -126,7 +126,7 @@ def test_glucose_is_entered_in_the_unit_of_the_patients_meter(
         from sqlalchemy import select
 
         from backend import db
-        from backend.submissions.models import Reading
+        from backend.intake.models import Reading
 
         stored = {r.type: (r.value, r.unit) for r in db.session().scalars(select(Reading))}
     assert stored == {"glucose": ("6.7", "mmol/L"), "weight": ("72.5", "kg")}

@@ -11,7 +11,7 @@ from suivi_app.core.api import ApiClient, AuthError, NetworkError, ValidationErr
 from suivi_app.core.service import PatientService
 
 from backend import db
-from backend.submissions.models import Reading, Submission
+from backend.intake.models import Reading, Submission
 from tests.helpers import count, daily
 
 

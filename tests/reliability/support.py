@@ -32,7 +32,7 @@ HIGH = daily(pain_now=8, pain_worst_24h=9, temperature=39.2, breathlessness="at_
 def sibling_app(app, app_config, **overrides):
     """Another app on the same database, sharing the test clock (a second web process)."""
     other = create_app({**app_config, **overrides})
-    other.extensions["suivi.clock"] = app.extensions["suivi.clock"]
+    other.extensions["suivi"].clock = app.extensions["suivi"].clock
     return other
 
 

@@ -195,7 +195,7 @@ def _build(world: World) -> Matrix:
 
 
 def _rows(app: Flask) -> dict[str, list[dict]]:
-    with app.extensions["suivi.engine"].connect() as connection:
+    with app.extensions["suivi"].engine.connect() as connection:
         return {table.name: [dict(row._mapping) for row in connection.execute(table.select())]
                 for table in Base.metadata.sorted_tables}
 
@@ -203,7 +203,7 @@ def _rows(app: Flask) -> dict[str, list[dict]]:
 def _restore(app: Flask, rows: dict[str, list[dict]]) -> None:
     """PostgreSQL: put back exactly ``rows`` (TRUNCATE skips the audit trail's triggers)."""
     tables = Base.metadata.sorted_tables
-    with app.extensions["suivi.engine"].begin() as connection:
+    with app.extensions["suivi"].engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(t.name for t in tables)} CASCADE"))
         for table in tables:
             if rows[table.name]:
@@ -211,7 +211,7 @@ def _restore(app: Flask, rows: dict[str, list[dict]]) -> None:
 
 
 def _sqlite_copy(app: Flask, source: str, target: str) -> None:
-    app.extensions["suivi.engine"].dispose()  # no connection left on the file replaced
+    app.extensions["suivi"].engine.dispose()  # no connection left on the file replaced
     with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
 
@@ -227,7 +227,7 @@ def built(template_db, redis_url, tmp_path_factory):
     app = create_app({"DATABASE_URL": url, "REDIS_URL": redis_url,
                       "SECRET_KEY": "test-secret-key", "SUIVI_DATA_DIR": str(directory),
                       "SUIVI_DEMO": False, "SUIVI_TESTING": True, "TESTING": True})
-    app.extensions["suivi.clock"] = clock = FrozenClock(START)
+    app.extensions["suivi"].clock = clock = FrozenClock(START)
     if is_postgres():
         _restore(app, {**{t.name: [] for t in Base.metadata.sorted_tables},
                        **template_db["content"]})
@@ -240,7 +240,7 @@ def built(template_db, redis_url, tmp_path_factory):
     else:
         _sqlite_copy(app, str(live), str(snapshot))
         yield app, world, lambda: _sqlite_copy(app, str(snapshot), str(live))
-    app.extensions["suivi.engine"].dispose()
+    app.extensions["suivi"].engine.dispose()
 
 
 @pytest.fixture
@@ -248,7 +248,7 @@ def matrix(built) -> Matrix:
     """The fixture world, fresh for this test: nothing a previous route changed remains."""
     app, world, reset = built
     reset()
-    app.extensions["suivi.clock"] = FrozenClock(START)
+    app.extensions["suivi"].clock = FrozenClock(START)
     return world
 
 
@@ -403,7 +403,7 @@ def _collected_routes() -> list[Route]:
     try:
         return sorted(served(app) | set(ACCESS), key=lambda r: (r[1], r[0]))
     finally:
-        app.extensions["suivi.engine"].dispose()
+        app.extensions["suivi"].engine.dispose()
 
 
 def test_every_route_has_an_access_matrix_entry(built):

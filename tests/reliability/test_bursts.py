@@ -34,12 +34,12 @@ from rq.job import Job
 from backend.alerts.models import Alert
 from backend.app import create_app
 from backend.idempotency.models import IdempotencyRecord
-from backend.jobs.runtime import QUEUES, set_worker_app
-from backend.jobs.tasks import sweep_outbox
+from backend.intake.models import Reading, Submission
+from backend.job_runtime import QUEUES, set_worker_app
 from backend.notifications.models import Message
+from backend.outbox.jobs import sweep_outbox
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import REENQUEUE_AFTER, relay
-from backend.submissions.models import Reading, Submission
 from tests.helpers import World, count, daily, run_worker
 from tests.reliability.support import (
     HIGH,
@@ -342,7 +342,7 @@ def test_redis_killed_mid_burst_loses_no_answer_and_pages_each_nurse_once(
         assert_paged_once(web)
     finally:
         jobs.close()
-        web.extensions["suivi.engine"].dispose()
+        web.extensions["suivi"].engine.dispose()
 
 
 # -- 2. PostgreSQL crashed and restarted in the middle of a burst -----------------------
@@ -355,7 +355,7 @@ def test_postgres_restarted_mid_burst_loses_and_duplicates_no_answer(
     are retried with the same key; in the end each answer is stored exactly once (none
     lost, none doubled), the alerts are those expected, and each nurse is paged once."""
     web = create_app({**app_config, "DATABASE_URL": own_postgres.url})
-    web.extensions["suivi.clock"] = clock
+    web.extensions["suivi"].clock = clock
     try:
         control, requests = burst_people(web, clock)
         with http_server(web) as port:
@@ -379,7 +379,7 @@ def test_postgres_restarted_mid_burst_loses_and_duplicates_no_answer(
         run_worker(web, redis)
         assert_paged_once(web)
     finally:
-        web.extensions["suivi.engine"].dispose()
+        web.extensions["suivi"].engine.dispose()
 
 
 # -- 3. Every request and every job twice -----------------------------------------------

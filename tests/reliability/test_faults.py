@@ -20,13 +20,13 @@ from backend import db
 from backend.alerts.models import Alert
 from backend.audit.models import AuditEvent
 from backend.idempotency.models import IdempotencyRecord
-from backend.jobs.runtime import set_worker_app
-from backend.jobs.tasks import sweep_outbox
+from backend.intake.models import Reading, Submission
+from backend.job_runtime import set_worker_app
 from backend.notifications.models import Message
 from backend.notifications.services import SENDING_LEASE
+from backend.outbox.jobs import sweep_outbox
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import REENQUEUE_AFTER
-from backend.submissions.models import Reading, Submission
 from tests.conftest import is_postgres
 from tests.helpers import Caller, count, run_worker, submit
 from tests.reliability.support import (
@@ -72,7 +72,7 @@ def test_redis_down_stores_the_alert_and_the_sweep_pages_the_nurses_later(
     try:
         response = submit(Caller(cut_off, device.token), "daily-postop", HIGH)
     finally:
-        cut_off.extensions["suivi.engine"].dispose()
+        cut_off.extensions["suivi"].engine.dispose()
     assert response.status_code == 201, response.json
     assert response.json["call_emergency"] is True and response.json["alerts_opened"]
     queue = nurse.get("/api/v1/alerts?status=open").json
@@ -224,6 +224,6 @@ def test_refused_commit_is_a_503_that_stores_nothing_and_can_be_retried(
         assert replayed.status_code == 201 and replayed.json == accepted.json
         assert replayed.headers["Idempotent-Replayed"] == "true"
     finally:
-        web.extensions["suivi.engine"].dispose()
+        web.extensions["suivi"].engine.dispose()
     assert [str(s.id) for s in rows(app, Submission)] == [accepted.json["id"]]
     assert count(app, IdempotencyRecord) == 1

@@ -56,7 +56,7 @@ def test_a_hung_redis_costs_one_timeout_and_loses_nothing(app, app_config, world
     try:
         response = submit(Caller(hung, device.token), "daily-postop", HIGH)
     finally:
-        hung.extensions["suivi.engine"].dispose()
+        hung.extensions["suivi"].engine.dispose()
     assert response.status_code == 201, response.json
     assert len(response.json["alerts_opened"]) >= 2  # several notifications to relay
     with app.app_context():

@@ -40,8 +40,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from backend.intake.models import Reading, Submission
 from backend.patients.models import Patient
-from backend.submissions.models import Reading, Submission
 from tests.helpers import Caller, World, count, daily, submit
 
 pytestmark = pytest.mark.reliability

@@ -12,8 +12,8 @@ from sqlalchemy import insert, select
 
 from backend import db
 from backend.enrollments.models import Enrollment
+from backend.intake.models import Reading
 from backend.patients.models import Patient
-from backend.submissions.models import Reading
 from backend.web.chart_data import patient_charts
 
 READINGS = 25_000

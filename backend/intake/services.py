@@ -1,4 +1,5 @@
-"""The submission path: store, score, evaluate and raise alerts in one transaction.
+"""The submission path: store, score, evaluate (``evaluation``) and raise alerts in one
+transaction.
 
 Nothing here sends anything: notifications are outbox rows relayed after the commit, so a
 patient's answer is stored (and its alert raised) even when Redis or every worker is down.
@@ -6,30 +7,23 @@ patient's answer is stored (and its alert raised) even when Redis or every worke
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
 from backend import db
 from backend.alerts import messages
-from backend.alerts.services import raise_findings
-from backend.api import field_error
 from backend.audit import services as audit
 from backend.clock import now
 from backend.enrollments.models import Enrollment
 from backend.enrollments.services import active_enrollment
+from backend.errors import Invalid
+from backend.intake.evaluation import evaluate_patient
+from backend.intake.models import Reading, Submission
+from backend.intake.validation import CLOCK_SKEW, clean_answers, clean_readings
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
-from backend.protocols.services import overrides_for_engine
-from backend.submissions.models import Reading, Submission
-from backend.submissions.validation import CLOCK_SKEW, clean_answers, clean_readings
 from backend.tasks import services as tasks
 from rules import model as rules_model
-from rules.advice import patient_advice
-from rules.evaluator import evaluate
 from rules.model import json_value
 from rules.protocol import Protocol
 from rules.questionnaire import readings_from_answers
@@ -52,18 +46,18 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[
     protocol = protocol_of(enrollment.protocol)
     questionnaire = protocol.questionnaires.get(body["questionnaire"])
     if questionnaire is None:
-        field_error("questionnaire", f"'{body['questionnaire']}' is not part of your "
-                                     f"follow-up ({', '.join(sorted(protocol.questionnaires))})")
+        raise Invalid("questionnaire", f"'{body['questionnaire']}' is not part of your "
+                                       f"follow-up ({', '.join(sorted(protocol.questionnaires))})")
     current = now()
     submitted_at = body.get("submitted_at") or current
     if submitted_at > current + CLOCK_SKEW:
-        field_error("submitted_at", "is in the future")
+        raise Invalid("submitted_at", "is in the future")
     answers = clean_answers(questionnaire, body["answers"])
     extra = clean_readings(body.get("readings", []), not_after=current + CLOCK_SKEW)
     task = tasks.match_questionnaire(enrollment, questionnaire.slug, body.get("task_id"),
                                      submitted_at)
     if body.get("task_id") is not None and task is None:
-        field_error("task_id", "no such task in your follow-up")
+        raise Invalid("task_id", "no such task in your follow-up")
     scores = score_submission(questionnaire, answers)
     session = db.session()
     submission = Submission(
@@ -165,64 +159,3 @@ def _store_readings(patient: Patient, enrollment: Enrollment,
                             measured_at=reading.measured_at, received_at=now(), source=source))
     db.session().add_all(rows)
     return rows
-
-
-def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
-                 new: set[uuid.UUID] = frozenset()) -> rules_model.PatientData:
-    """The patient's history over the protocol's evaluation window; the rows whose id is
-    in ``new`` are what the patient is sending now (their findings give advice)."""
-    session = db.session()
-    since = at - timedelta(days=protocol.window_days + 1)
-    # Columns, not ORM objects: this runs on every submission over the whole window.
-    submissions = [rules_model.Submission(row.questionnaire, row.submitted_at,
-                                          _answers(protocol, row), row.id in new)
-                   for row in session.execute(select(
-                       Submission.id, Submission.questionnaire, Submission.submitted_at,
-                       Submission.answers)
-                       .where(Submission.enrollment_id == enrollment.id,
-                              Submission.submitted_at >= since))]
-    readings = [rules_model.Reading(row.type, _reading_value(row), row.unit, row.measured_at,
-                                    row.id in new)
-                for row in session.execute(select(
-                    Reading.id, Reading.type, Reading.value, Reading.numeric_value, Reading.unit,
-                    Reading.measured_at).where(Reading.enrollment_id == enrollment.id,
-                                               Reading.measured_at >= since))]
-    return rules_model.PatientData(submissions, readings, tasks.records(enrollment, since))
-
-
-def _answers(protocol: Protocol, row: Any) -> dict[str, Any]:
-    # Stored answers are JSON; the engine wants them cleaned (Decimals, codes) again.
-    from rules.questionnaire import validate_answers
-
-    questionnaire = protocol.questionnaires.get(row.questionnaire)
-    if questionnaire is None:
-        return dict(row.answers)
-    try:
-        return validate_answers(questionnaire, row.answers)
-    except ValueError:
-        return dict(row.answers)
-
-
-def _reading_value(row: Any) -> Any:
-    if row.numeric_value is not None:
-        return Decimal(row.value)
-    if row.value in ("true", "false"):
-        return row.value == "true"
-    return row.value
-
-
-def evaluate_patient(patient: Patient, enrollment: Enrollment, protocol: Protocol,
-                     new: set[uuid.UUID] = frozenset()) -> dict[str, Any]:
-    """Run the rules over the window, raise alerts, and say what to tell the patient now
-    (only findings resting on the ``new`` rows speak to the patient)."""
-    at = now()
-    findings = evaluate(protocol, patient_data(enrollment, protocol, at, new), at,
-                        overrides_for_engine(enrollment.id), enrollment.spo2_scale,
-                        patient.timezone)
-    alerts = raise_findings(patient, enrollment, protocol, findings)
-    lang = patient.language
-    said = patient_advice(findings)
-    advice = [{"rule_id": f.rule_id, "severity": f.severity, "emergency": f.emergency,
-               "text": f.advice.get(lang)} for f in said.cards]
-    return {"advice": advice, "call_emergency": said.call_emergency,
-            "alerts_opened": [alert.id for alert in alerts]}

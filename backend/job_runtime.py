@@ -1,4 +1,9 @@
-"""The app a worker process runs its jobs in, and the queues it listens to."""
+"""The app a background job runs in and the queues jobs go to.
+
+``suivi worker`` (or a test, or the in-process demo) hands its app over; the job bodies
+of each feature (``backend/<feature>/jobs.py``) enter it with ``in_app_context``. This
+module sits below both, so the worker package (which lists the periodic jobs) and the
+features (whose jobs it runs) never import each other in a circle."""
 
 from __future__ import annotations
 
@@ -14,17 +19,14 @@ _app: Flask | None = None
 
 
 def worker_app() -> Flask:
-    """One app per worker process, built from the environment on first use."""
-    global _app
+    """The app this process runs jobs in, handed over by whoever started the worker."""
     if _app is None:
-        from backend.app import create_app
-
-        _app = create_app()
+        raise RuntimeError("no app to run jobs in: start workers with `suivi worker`")
     return _app
 
 
 def set_worker_app(app: Flask) -> None:
-    """Run jobs in ``app`` (tests and the in-process demo share their app)."""
+    """Run jobs in ``app`` (``suivi worker``; tests and the in-process demo share theirs)."""
     global _app
     _app = app
 

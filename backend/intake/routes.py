@@ -1,14 +1,19 @@
+"""The patient app's API: pairing, the patient's own record and device, today's tasks,
+answers and readings (all of ``/me``)."""
+
 from flask import jsonify, request
 from flask.views import MethodView
 
-from backend import db
-from backend.api import Blueprint
+from backend.api import PUBLIC, Blueprint
 from backend.audit import services as audit
+from backend.auth import patient_credentials as credentials
 from backend.auth.principal import current_patient, patient_required
-from backend.enrollments.models import DeviceToken
 from backend.idempotency import services as idempotency
-from backend.submissions import services, today
-from backend.submissions.schemas import (
+from backend.intake import pairing, services, today
+from backend.intake.schemas import (
+    ActivatedOut,
+    ActivateIn,
+    MeOut,
     PushTokenIn,
     ReadingsIn,
     ReadingsResultOut,
@@ -17,8 +22,12 @@ from backend.submissions.schemas import (
     TodayOut,
 )
 
-blp = Blueprint("patient-app", __name__, url_prefix="/me",
+blp = Blueprint("patient-app", __name__, url_prefix="",
                 description="The patient app: today's tasks, answers and readings.")
+
+# Pairing and the patient's own record were documented with enrolment before the patient
+# app's routes had one package: their tag stays, so the published API reads the same.
+ENROLLMENTS_TAG = ["enrollments"]
 
 IDEMPOTENCY_DOC = {"parameters": [{"in": "header", "name": idempotency.HEADER, "required": True,
                                    "schema": {"type": "string", "maxLength": 200}}]}
@@ -27,7 +36,7 @@ IDEMPOTENCY_DOC = {"parameters": [{"in": "header", "name": idempotency.HEADER, "
 def _idempotent(action: str, schema, work):
     """Run ``work`` once per Idempotency-Key: a retry gets the stored answer back."""
     patient_id = current_patient().patient_id
-    key = idempotency.request_key()
+    key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
     audit.throttle_patient(patient_id, ("submission.create", "reading.create"),
                            f"{action}.create")
     claimed = idempotency.claim(f"patient:{patient_id}:{action}", key, request.get_json(),
@@ -45,7 +54,51 @@ def _idempotent(action: str, schema, work):
     return response
 
 
-@blp.route("/today")
+@blp.route("/patient/activate", tags=ENROLLMENTS_TAG)
+class Activate(MethodView):
+    @blp.doc(**PUBLIC)
+    @blp.arguments(ActivateIn)
+    @blp.response(201, ActivatedOut)
+    def post(self, args):
+        """Pair the patient app: activation code in, device token out (shown once)."""
+        token, patient = pairing.activate(args["activation_code"], args.get("device_label"))
+        return {"device_token": token, "patient": patient}
+
+
+@blp.route("/me", tags=ENROLLMENTS_TAG)
+class Me(MethodView):
+    @patient_required(action="me.read")
+    @blp.response(200, MeOut)
+    def get(self):
+        """The patient's own record (patient app)."""
+        patient = current_patient().patient
+        audit.record("me.read", patient_id=patient.id)
+        return patient
+
+
+@blp.route("/me/device", tags=ENROLLMENTS_TAG)
+class MyDevice(MethodView):
+    @patient_required(action="me.unpair")
+    @blp.response(204)
+    def delete(self):
+        """Unpair this phone: its token stops working."""
+        principal = current_patient()
+        credentials.revoke_device(principal.patient_id, principal.device_token_id)
+
+
+@blp.route("/me/push-token")
+class PushToken(MethodView):
+    @patient_required(action="me.push_token")
+    @blp.arguments(PushTokenIn)
+    @blp.response(204)
+    def put(self, args):
+        """Register this phone's FCM token for reminders."""
+        principal = current_patient()
+        credentials.register_push_token(principal.patient_id, principal.device_token_id,
+                                        args["push_token"])
+
+
+@blp.route("/me/today")
 class Today(MethodView):
     @patient_required(action="me.today")
     @blp.response(200, TodayOut)
@@ -56,7 +109,7 @@ class Today(MethodView):
         return today.today_view(patient)
 
 
-@blp.route("/submissions")
+@blp.route("/me/submissions")
 class Submissions(MethodView):
     @patient_required(action="submission.create")
     @blp.doc(**IDEMPOTENCY_DOC)
@@ -68,7 +121,7 @@ class Submissions(MethodView):
                            lambda patient: services.submit(patient, args))
 
 
-@blp.route("/readings")
+@blp.route("/me/readings")
 class Readings(MethodView):
     @patient_required(action="reading.create")
     @blp.doc(**IDEMPOTENCY_DOC)
@@ -78,16 +131,3 @@ class Readings(MethodView):
         """Send a batch of home-device readings (converted to canonical units)."""
         return _idempotent("readings", ReadingsResultOut(),
                            lambda patient: services.submit_readings(patient, args["readings"]))
-
-
-@blp.route("/push-token")
-class PushToken(MethodView):
-    @patient_required(action="me.push_token")
-    @blp.arguments(PushTokenIn)
-    @blp.response(204)
-    def put(self, args):
-        """Register this phone's FCM token for reminders."""
-        principal = current_patient()
-        device = db.session().get(DeviceToken, principal.device_token_id)
-        device.push_token = args["push_token"]
-        audit.record("me.push_token", patient_id=principal.patient_id)

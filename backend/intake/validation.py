@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from backend.api import abort
+from backend.errors import InvalidValues
 from rules.model import Questionnaire, Reading
 from rules.questionnaire import AnswerError, validate_answers
 from rules.units import ReadingError, normalise_reading
@@ -19,25 +19,22 @@ from rules.units import ReadingError, normalise_reading
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def _refuse(errors: dict[str, Any], summary: str) -> None:
-    abort(422, summary, errors={"json": errors})
-
-
 def clean_answers(questionnaire: Questionnaire, answers: Mapping[str, Any],
                   field: str = "answers") -> dict[str, Any]:
-    """Validated answers, or a 422 naming every bad item (``answers.pain_now``)."""
+    """Validated answers, or ``InvalidValues`` naming every bad item (``answers.pain_now``)."""
     try:
         return validate_answers(questionnaire, answers)
     except AnswerError as error:
-        _refuse({field: {link_id: [message] for link_id, message in error.errors.items()}},
-                "; ".join(f"{field}.{link_id}: {message}"
-                          for link_id, message in error.errors.items()))
-    raise AssertionError("unreachable")
+        raise InvalidValues(
+            {field: {link_id: [message] for link_id, message in error.errors.items()}},
+            "; ".join(f"{field}.{link_id}: {message}"
+                      for link_id, message in error.errors.items())) from None
 
 
 def clean_readings(readings: Sequence[Mapping[str, Any]], field: str = "readings",
                    not_after: datetime | None = None) -> list[Reading]:
-    """Canonical, plausibility-checked readings, or a 422 naming ``readings.<i>.<field>``."""
+    """Canonical, plausibility-checked readings, or ``InvalidValues`` naming
+    ``readings.<i>.<field>``."""
     cleaned: list[Reading] = []
     errors: dict[str, dict[str, list[str]]] = {}
     for index, raw in enumerate(readings):
@@ -52,7 +49,7 @@ def clean_readings(readings: Sequence[Mapping[str, Any]], field: str = "readings
             continue
         cleaned.append(reading)
     if errors:
-        _refuse({field: errors}, "; ".join(
+        raise InvalidValues({field: errors}, "; ".join(
             f"{field}.{index}.{name}: {' '.join(messages)}"
             for index, fields in errors.items() for name, messages in fields.items()))
     return cleaned

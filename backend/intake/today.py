@@ -6,9 +6,9 @@ from typing import Any
 
 from backend.clock import now
 from backend.enrollments.services import active_enrollment
+from backend.intake.services import NOT_ENROLLED
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
-from backend.submissions.services import NOT_ENROLLED
 from backend.tasks import services as tasks
 from backend.teleconsult.services import upcoming_for
 from rules.schedule import education_for_day, post_op_day

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
-from backend.jobs.periodic import PERIODIC_JOBS
-from backend.redis_conn import get_redis
+from backend.wiring import wiring
+from backend.worker.periodic import PERIODIC_JOBS
 
 
 def build_scheduler() -> CronScheduler:
-    scheduler = CronScheduler(connection=get_redis(), name="suivi")
+    scheduler = CronScheduler(connection=wiring().redis, name="suivi")
     for job in PERIODIC_JOBS:
         scheduler.register(job.func, queue_name=job.queue, interval=job.interval_seconds,
                            name=job.name)

@@ -1,0 +1,1 @@
+"""Intake: what patients send (answers, readings, messages) and its evaluation."""

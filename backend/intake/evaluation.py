@@ -1,0 +1,88 @@
+"""The evaluation step: the protocol's rules over a patient's window of data, the alerts
+they raise, and what to tell the patient now.
+
+Run on every submission and batch of readings (in their transaction), and by the
+missed-data check when a task's deadline passes with nothing sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from backend import db
+from backend.alerts.services import raise_findings
+from backend.clock import now
+from backend.enrollments.models import Enrollment
+from backend.intake.models import Reading, Submission
+from backend.patients.models import Patient
+from backend.protocols.services import overrides_for_engine
+from backend.tasks import services as tasks
+from rules import model as rules_model
+from rules.advice import patient_advice
+from rules.evaluator import evaluate
+from rules.protocol import Protocol
+from rules.questionnaire import validate_answers
+
+
+def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
+                 new: set[uuid.UUID] = frozenset()) -> rules_model.PatientData:
+    """The patient's history over the protocol's evaluation window; the rows whose id is
+    in ``new`` are what the patient is sending now (their findings give advice)."""
+    session = db.session()
+    since = at - timedelta(days=protocol.window_days + 1)
+    # Columns, not ORM objects: this runs on every submission over the whole window.
+    submissions = [rules_model.Submission(row.questionnaire, row.submitted_at,
+                                          _answers(protocol, row), row.id in new)
+                   for row in session.execute(select(
+                       Submission.id, Submission.questionnaire, Submission.submitted_at,
+                       Submission.answers)
+                       .where(Submission.enrollment_id == enrollment.id,
+                              Submission.submitted_at >= since))]
+    readings = [rules_model.Reading(row.type, _reading_value(row), row.unit, row.measured_at,
+                                    row.id in new)
+                for row in session.execute(select(
+                    Reading.id, Reading.type, Reading.value, Reading.numeric_value, Reading.unit,
+                    Reading.measured_at).where(Reading.enrollment_id == enrollment.id,
+                                               Reading.measured_at >= since))]
+    return rules_model.PatientData(submissions, readings, tasks.records(enrollment, since))
+
+
+def _answers(protocol: Protocol, row: Any) -> dict[str, Any]:
+    # Stored answers are JSON; the engine wants them cleaned (Decimals, codes) again.
+    questionnaire = protocol.questionnaires.get(row.questionnaire)
+    if questionnaire is None:
+        return dict(row.answers)
+    try:
+        return validate_answers(questionnaire, row.answers)
+    except ValueError:
+        return dict(row.answers)
+
+
+def _reading_value(row: Any) -> Any:
+    if row.numeric_value is not None:
+        return Decimal(row.value)
+    if row.value in ("true", "false"):
+        return row.value == "true"
+    return row.value
+
+
+def evaluate_patient(patient: Patient, enrollment: Enrollment, protocol: Protocol,
+                     new: set[uuid.UUID] = frozenset()) -> dict[str, Any]:
+    """Run the rules over the window, raise alerts, and say what to tell the patient now
+    (only findings resting on the ``new`` rows speak to the patient)."""
+    at = now()
+    findings = evaluate(protocol, patient_data(enrollment, protocol, at, new), at,
+                        overrides_for_engine(enrollment.id), enrollment.spo2_scale,
+                        patient.timezone)
+    alerts = raise_findings(patient, enrollment, protocol, findings)
+    lang = patient.language
+    said = patient_advice(findings)
+    advice = [{"rule_id": f.rule_id, "severity": f.severity, "emergency": f.emergency,
+               "text": f.advice.get(lang)} for f in said.cards]
+    return {"advice": advice, "call_emergency": said.call_emergency,
+            "alerts_opened": [alert.id for alert in alerts]}

@@ -1,0 +1,56 @@
+"""The follow-up tasks' periodic jobs: plan them ahead, remind the patients they are due."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from backend import db
+from backend.clock import now
+from backend.enrollments.models import Enrollment
+from backend.job_runtime import in_app_context
+from backend.outbox import services as outbox
+from backend.patients.models import Patient
+from backend.tasks.services import REMINDER_BATCH, due_for_reminder, plan
+
+# Tasks are planned this far ahead so reminders can go out on time.
+PLANNING_HORIZON = timedelta(hours=36)
+
+
+@in_app_context
+def plan_tasks() -> int:
+    """Plan every active enrolment's tasks for the next hours."""
+    session = db.session()
+    start = now() - timedelta(hours=1)
+    created = 0
+    for enrollment in session.scalars(select(Enrollment).where(Enrollment.status == "active")):
+        created += plan(enrollment, session.get(Patient, enrollment.patient_id), start,
+                        start + PLANNING_HORIZON)
+    session.commit()
+    return created
+
+
+@in_app_context
+def remind_tasks() -> int:
+    """One reminder per patient and due time for the tasks not answered yet (a patient
+    with two questionnaires due at 10:00 gets one message, not two).
+
+    Every due task is handled, one batch (and transaction) at a time: when thousands of
+    patients are due at 10:00, the last must not wait for later runs of this job (by
+    then their task may be past its grace period, and never reminded)."""
+    session = db.session()
+    reminders = 0
+    while True:
+        batch = due_for_reminder()
+        groups: dict[tuple, list] = {}
+        for task in batch:
+            groups.setdefault((task.patient_id, task.due_at), []).append(task)
+            task.reminded_at = now()
+        reminders += outbox.add_many("task.remind", [
+            ({"task_ids": [str(task.id) for task in group]},
+             f"remind:{patient_id}:{due_at.isoformat()}")
+            for (patient_id, due_at), group in groups.items()])
+        session.commit()
+        if len(batch) < REMINDER_BATCH:
+            return reminders

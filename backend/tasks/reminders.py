@@ -1,0 +1,37 @@
+"""Reminding a patient of tasks due (outbox entry ``task.remind``), outside the quiet
+hours of the patient's protocol and only while the tasks still wait for an answer."""
+
+from __future__ import annotations
+
+import uuid
+
+from backend import db
+from backend.clock import now
+from backend.enrollments.models import Enrollment
+from backend.notifications.services import notify_patient
+from backend.outbox.models import OutboxEntry
+from backend.outbox.services import NotNow
+from backend.patients.models import Patient
+from backend.protocols.content import protocol_of
+from backend.tasks.models import Task
+from backend.tasks.texts import REMINDER
+
+
+def remind(entry: OutboxEntry) -> None:
+    session = db.session()
+    current = now()
+    tasks = [session.get(Task, uuid.UUID(task_id)) for task_id in entry.payload["task_ids"]]
+    # Still relevant: not answered, and not past its grace period (missed by now).
+    pending = [task for task in tasks if task.status == "pending" and task.missed_at > current]
+    if not pending:
+        return
+    patient = session.get(Patient, pending[0].patient_id)
+    enrollment = session.get(Enrollment, pending[0].enrollment_id)
+    quiet_until = protocol_of(enrollment.protocol).quiet_hours.ends_at(current,
+                                                                        patient.timezone)
+    if quiet_until is not None:
+        raise NotNow(quiet_until)
+    notify_patient(entry, patient, "task.reminder", REMINDER[patient.language])
+
+
+OUTBOX_HANDLERS = {"task.remind": remind}

@@ -1,0 +1,30 @@
+"""Periodic jobs, declared as data and run by RQ's cron scheduler (``suivi scheduler``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from backend.alerts.jobs import escalate_alerts
+from backend.intake.jobs import check_missed_tasks
+from backend.outbox.jobs import sweep_outbox
+from backend.tasks.jobs import plan_tasks, remind_tasks
+from backend.worker.heartbeat import heartbeat
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    func: Callable[[], object]
+    queue: str
+    interval_seconds: int
+
+
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("sweep-outbox", sweep_outbox, "high", 30),
+    PeriodicJob("escalate-alerts", escalate_alerts, "high", 60),
+    PeriodicJob("check-missed-tasks", check_missed_tasks, "default", 300),
+    PeriodicJob("remind-tasks", remind_tasks, "default", 300),
+    PeriodicJob("plan-tasks", plan_tasks, "low", 3600),
+    PeriodicJob("heartbeat", heartbeat, "low", 300),
+)
