@@ -112,4 +112,4 @@ def test_the_client_address_comes_from_the_proxy_only_when_configured(app_config
             headers={"X-Forwarded-For": "203.0.113.9"})
         events = audit_events(app, action="auth.login")
         assert events and events[-1].ip == expected, hops
-        app.extensions["suivi.engine"].dispose()
+        app.extensions["suivi"].engine.dispose()
