@@ -12,7 +12,7 @@ from flask_smorest import abort as smorest_abort
 from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser
 
-from backend.text import NUL, NUL_MESSAGE
+from backend.text import NUL, text_error
 
 PUBLIC: dict = {"security": []}  # for @blp.doc on operations that need no token
 
@@ -27,7 +27,7 @@ def _flatten(errors: Any, prefix: str = "") -> list[str]:
         return lines
     if isinstance(errors, list | tuple):
         if all(isinstance(item, str) for item in errors):
-            return [f"{prefix}: {' '.join(errors)}"]
+            return [f"{prefix}: {' '.join(errors)}" if prefix else " ".join(errors)]
         return [line for item in errors for line in _flatten(item, prefix)]
     return [f"{prefix}: {errors}"]
 
@@ -52,16 +52,40 @@ class Api(SmorestApi):
 
 api = Api()
 
+# The deepest body of this API, a protocol version, nests about 12 levels.
+MAX_DEPTH = 32
+DEPTH_MESSAGE = f"nested deeper than {MAX_DEPTH} levels"
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value`` nests lists or objects deeper than ``limit`` (iteratively: a
+    hostile body must not exhaust the stack)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def nul_errors(value: Any) -> Any:
-    """marshmallow-shaped errors for the strings of ``value`` holding a NUL character,
-    or None. PostgreSQL text cannot store one (SQLite can: the backends would differ)."""
+    """marshmallow-shaped errors for the strings of ``value`` holding a NUL character or
+    a lone surrogate, or None. PostgreSQL text cannot store a NUL (SQLite can: the
+    backends would differ), and no database stores a lone surrogate."""
     if isinstance(value, str):
-        return [NUL_MESSAGE] if NUL in value else None
+        return text_error(value)
     if isinstance(value, Mapping):
-        bad_keys = {key.replace(NUL, "\\u0000"): [NUL_MESSAGE]
-                    for key in value if isinstance(key, str) and NUL in key}
+        bad_keys = {key.replace(NUL, "\\u0000").encode("utf-8", "backslashreplace").decode():
+                    error
+                    for key in value
+                    if isinstance(key, str) and (error := text_error(key)) is not None}
         if bad_keys:
             return bad_keys
         items = list(value.items())
@@ -74,8 +98,16 @@ def nul_errors(value: Any) -> Any:
 
 
 class Parser(FlaskParser):
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:  # the JSON decoder itself gave up
+            raise ValidationError({"json": [DEPTH_MESSAGE]}) from None
+
     def pre_load(self, location_data, *, schema, req, location):
         """Refuse, naming the field, a body or query string the database cannot store."""
+        if too_deep(location_data):
+            raise ValidationError([DEPTH_MESSAGE])
         errors = nul_errors(location_data)
         if errors:
             raise ValidationError(errors)

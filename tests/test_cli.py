@@ -44,6 +44,8 @@ def test_db_upgrade_create_team_and_staff(tmp_path):
             "SELECT actor_type FROM audit_events WHERE action = 'staff.create'")).scalars().all()
     assert emails == ["nurse@h.test"]
     assert actors == ["system"]
+    # Health data on disk is readable by its owner only.
+    assert (tmp_path / "cli.db").stat().st_mode & 0o077 == 0
 
 
 def test_secret_key_is_required_outside_demo(tmp_path):

@@ -82,7 +82,9 @@ class ConsoleSmsSender:
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
         provider_id = f"console-{uuid.uuid4().hex}"
-        log.info("sms to %s ref=%s id=%s: %s", mask_phone(to), reference, provider_id, body)
+        # Never the body: it may carry an activation code or a consultation link.
+        log.info("sms to %s ref=%s id=%s: %d characters", mask_phone(to), reference,
+                 provider_id, len(body))
         self.sent.append(
             {"to": to, "body": body, "reference": reference, "provider_id": provider_id}
         )
@@ -110,9 +112,9 @@ class ConsolePushSender:
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
         provider_id = f"console-{uuid.uuid4().hex}"
-        log.info(
-            "push to %s ref=%s id=%s: %s: %s",
-            _mask_token(push_token), reference, provider_id, title, body,
+        log.info(  # never the body: it may carry a consultation link
+            "push to %s ref=%s id=%s: %s: %d characters",
+            _mask_token(push_token), reference, provider_id, title, len(body),
         )
         self.sent.append({
             "push_token": push_token, "title": title, "body": body, "reference": reference,

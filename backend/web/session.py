@@ -7,6 +7,7 @@ import functools
 import secrets
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, request, session, url_for
 from werkzeug.exceptions import HTTPException
@@ -82,6 +83,16 @@ def attempt(action: Callable[[], Any], success: str | None = None) -> bool:
 
 
 def local_path(target: str | None, default: str) -> str:
-    """Only a path of this site: never an open redirect."""
+    """Only a path of this site: never an open redirect.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as ``/``, so a
+    tab or a backslash between two slashes would leave the site: any control
+    character, space or backslash refuses the target, and so does anything but a path
+    starting with a single ``/`` (no scheme, no host)."""
     target = target or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    if any(char <= " " or char in "\\\x7f" for char in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target

@@ -37,12 +37,23 @@ def browser():
         browser.close()
 
 
+def _refused_by_policy(page) -> list[str]:
+    """What the pages' Content-Security-Policy blocked: a page relying on an inline
+    script or a foreign resource would break for real users."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return refused
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = context.new_page()
+    refused = _refused_by_policy(page)
     yield page
     context.close()
+    assert refused == []
 
 
 def screenshot(page, name: str) -> Path:
@@ -77,5 +88,7 @@ def phone(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR",
                                   device_scale_factor=1, is_mobile=True, has_touch=True)
     page = context.new_page()
+    refused = _refused_by_policy(page)
     yield page
     context.close()
+    assert refused == []
