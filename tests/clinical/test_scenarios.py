@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from backend.worker import runtime
+from backend import job_runtime as runtime
 from tests.clinical.engine_runner import EngineRun
 from tests.clinical.http_runner import HttpRun
 from tests.clinical.scenario import check, load, peek, scenario_name, scenario_paths
