@@ -41,8 +41,11 @@ def populate(stack: Stack, count: int) -> None:
     with stack.connect() as conn:
         team = conn.execute("SELECT id FROM care_teams WHERE slug = 'fanout'").fetchone()[0]
         staff = conn.execute("SELECT id FROM staff_users LIMIT 1").fetchone()[0]
+        # Version 1 has no quiet hours: reminders go out whatever the hour the benchmark
+        # runs (at night, version 2 would rightly postpone them all to the morning).
         protocol = conn.execute("SELECT id FROM protocol_versions"
-                                " WHERE slug = 'ambulatory-general'").fetchone()[0]
+                                " WHERE slug = 'ambulatory-general' AND version = 1"
+                                ).fetchone()[0]
         conn.execute(
             "INSERT INTO patients (id, care_team_id, given_name, family_name, birth_date, phone,"
             " language, timezone, sms_opt_out, created_at, updated_at)"
