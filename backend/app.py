@@ -12,7 +12,7 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import config as config_module
-from backend import db, http_errors, http_headers, redis_conn
+from backend import crypto, db, http_errors, http_headers, redis_conn
 from backend.api import api
 from backend.audit import services as audit
 from backend.clock import SystemClock
@@ -78,6 +78,8 @@ def build_wiring(config: Mapping[str, Any]) -> Wiring:
     """Every side effect the app uses, from its configuration; a bad setting raises a
     ValueError naming the variable, here rather than at the first SMS."""
     sms, push = sms_sender_from_config(config), push_sender_from_config(config)
+    crypto.install(crypto.keyring_from_settings(config["SUIVI_DATA_KEYS"],
+                                                config["SUIVI_INDEX_KEY"]))
     connect_redis = redis_conn.connector(config["REDIS_URL"])
     engine = db.make_engine(config["DATABASE_URL"], config["SUIVI_SQLITE_BUSY_TIMEOUT"])
     sessions = sessionmaker(bind=engine, expire_on_commit=False)

@@ -75,10 +75,40 @@ def db_group() -> None:
 @click.argument("revision", default="head")
 @with_appcontext
 def db_upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION (default: head)."""
+    """Apply migrations up to REVISION (default: head), then seal the sensitive values
+    stored before they were sealed."""
     from backend.migrate import upgrade
 
     upgrade(current_app.config["DATABASE_URL"], revision)
+    if revision == "head":
+        _seal(reindex=False)
+
+
+@main.command("rotate-keys")
+@click.option("--reindex", is_flag=True,
+              help="Compute every phone hash again (after SUIVI_INDEX_KEY changed).")
+@with_appcontext
+def rotate_keys(reindex: bool) -> None:
+    """Seal again, under the current (first) key of SUIVI_DATA_KEYS, every value sealed
+    under an older one; an older key can be removed afterwards."""
+    _seal(reindex)
+
+
+@main.command("new-key", with_appcontext=False)
+def new_key() -> None:
+    """Print a fresh random key for SUIVI_DATA_KEYS (as id:key) or SUIVI_INDEX_KEY."""
+    from backend.crypto import new_key as make
+
+    click.echo(make())
+
+
+def _seal(reindex: bool) -> None:
+    from backend.crypto import keyring
+    from backend.sealing import seal_stored
+
+    report = _run_as_system(lambda: seal_stored(db.session(), keyring(), reindex=reindex))
+    click.echo(f"{report.values} value(s) sealed under the current key, "
+               f"{report.indexes} phone hash(es) written")
 
 
 @db_group.command("downgrade")

@@ -32,12 +32,18 @@ def _demo_password(data_dir: Path) -> str:
 
 def _prepare(data_dir: Path, password: str) -> None:
     """Migrate, load the shipped content and seed the demo data (once)."""
+    from backend import db
     from backend.app import create_app
+    from backend.crypto import keyring
     from backend.migrate import upgrade
+    from backend.sealing import seal_stored
 
     app = create_app()
     upgrade(app.config["DATABASE_URL"])
     with app.app_context():
+        # A data directory from an earlier version holds values stored in the clear.
+        seal_stored(db.session(), keyring())
+        db.session().commit()
         seed(password)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.crypto import SealedText
 from backend.db import Base, UUIDPrimaryKey
 
 ROLES = ("admin", "surgeon", "nurse")
@@ -19,10 +20,10 @@ class StaffUser(UUIDPrimaryKey, Base):
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(SealedText())
     active: Mapped[bool] = mapped_column(default=True)
     # TOTP: a pending secret during enrolment, confirmed once a first code is checked.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(SealedText())  # sealed at rest
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]  # refuses replay of a code already used
     # The first enrolment needs more than the password: a single-use code an administrator

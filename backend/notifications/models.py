@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.crypto import SealedText
 from backend.db import Base, UUIDPrimaryKey
 
 
@@ -28,9 +29,9 @@ class Message(UUIDPrimaryKey, Base):
     staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
     alert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("alerts.id"), index=True)
     channel: Mapped[str] = mapped_column(String(8))  # sms | push
-    address: Mapped[str] = mapped_column(String(4096))
+    address: Mapped[str] = mapped_column(SealedText())  # a phone number or push token
     template: Mapped[str] = mapped_column(String(40))
-    body: Mapped[str] = mapped_column(String(640))
+    body: Mapped[str] = mapped_column(SealedText())
     status: Mapped[str] = mapped_column(String(16), default="pending")
     provider: Mapped[str | None] = mapped_column(String(16))
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)

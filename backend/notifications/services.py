@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select, update
 from backend import db
 from backend.auth.models import DeviceToken
 from backend.clock import now
+from backend.crypto import keyring
 from backend.notifications.models import Message
 from backend.notifications.senders import SendError
 from backend.outbox.models import OutboxEntry
@@ -73,7 +74,8 @@ def send_push(entry: OutboxEntry, push_token: str, template: str, title: str, bo
 def _send(entry: OutboxEntry, channel: str, address: str, template: str, body: str,
           links: dict, on_claim: OnClaim | None, call: Callable) -> Message:
     session = db.session()
-    key = f"{entry.id}:{channel}:{address}"[:200]
+    # The recipient by its keyed hash: the key is not sealed, a phone number must not show.
+    key = f"{entry.id}:{channel}:{keyring().index(address)}"
     current = now()
     db.insert_if_absent(Message, {
         "id": uuid.uuid4(), "dedupe_key": key, "outbox_id": entry.id, "channel": channel,

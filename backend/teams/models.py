@@ -6,6 +6,7 @@ from datetime import datetime, time
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.crypto import SealedText
 from backend.db import Base, UUIDPrimaryKey
 
 
@@ -16,7 +17,7 @@ class CareTeam(UUIDPrimaryKey, Base):
 
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    on_call_phone: Mapped[str | None] = mapped_column(String(32))
+    on_call_phone: Mapped[str | None] = mapped_column(SealedText())
     # The ward's day hours, on its own clock: when patients' messages and low alerts are
     # read (a low alert never pages anyone outside them), and what the SMS reply promises.
     day_start: Mapped[time] = mapped_column(default=time(8))

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.crypto import SealedText
 from backend.db import Base, UUIDPrimaryKey
 
 
@@ -22,9 +23,11 @@ class Teleconsultation(UUIDPrimaryKey, Base):
     alert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("alerts.id"))
     starts_at: Mapped[datetime] = mapped_column(index=True)
     duration_minutes: Mapped[int]
-    reason: Mapped[str] = mapped_column(String(500))
-    room: Mapped[str] = mapped_column(String(64), unique=True)
-    join_url: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(SealedText())
+    # Sealed: whoever reads the database must not be able to join. Random (24 bytes),
+    # so unique without a constraint a sealed value could not enforce.
+    room: Mapped[str] = mapped_column(SealedText())
+    join_url: Mapped[str] = mapped_column(SealedText())
     expires_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))

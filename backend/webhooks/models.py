@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.crypto import SealedText
 from backend.db import Base, UUIDPrimaryKey
 
 
@@ -19,6 +20,6 @@ class InboundEvent(UUIDPrimaryKey, Base):
     kind: Mapped[str] = mapped_column(String(16))  # sms | status
     patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("patients.id"), index=True)
     # What a patient wrote to the ward: shown to the nurses in the timeline.
-    body: Mapped[str | None] = mapped_column(String(1600))
+    body: Mapped[str | None] = mapped_column(SealedText())
     action: Mapped[str | None] = mapped_column(String(16))  # stop | start | help | message
     received_at: Mapped[datetime]

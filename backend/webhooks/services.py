@@ -20,7 +20,7 @@ from backend.clock import now
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.notifications.senders import twilio_signature_valid
 from backend.notifications.services import record_status
-from backend.patients.models import Patient
+from backend.patients.models import Patient, phone_index
 from backend.webhooks.models import InboundEvent
 
 STOP_WORDS = {"STOP", "ARRET", "ARRÊT", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
@@ -76,9 +76,9 @@ def inbound_sms(form) -> str | None:
         raise Invalid("MessageSid", "required", location="form")
     sender = field(form, "From")
     body = field(form, "Body")
-    patients = list(db.session().scalars(select(Patient).where(Patient.phone == sender)
-                                         .order_by(Patient.created_at, Patient.id))) \
-        if sender else []
+    patients = list(db.session().scalars(
+        select(Patient).where(Patient.phone_index == phone_index(sender))
+        .order_by(Patient.created_at, Patient.id))) if sender else []
     # A keyword is the whole message (as Twilio's own opt-out handling reads it): "oui
     # j'ai très mal" is words for the ward, not START.
     word = body.strip(" .!").upper() if len(body.split()) == 1 else ""

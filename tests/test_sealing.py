@@ -1,0 +1,81 @@
+"""Sensitive columns sealed at rest, found again by keyed hash, sealed again after a key
+rotation; values stored in the clear before encryption get sealed by `suivi db upgrade`."""
+
+from __future__ import annotations
+
+import pyotp
+from sqlalchemy import text
+
+from backend import crypto, db
+from backend.sealing import plain_values, seal_stored
+from tests.helpers import World
+
+
+def _raw(app, sql: str) -> list:
+    with app.app_context():
+        return list(db.session().execute(text(sql)).scalars())
+
+
+def test_what_identifies_a_patient_is_not_readable_in_the_database(app, clock):
+    world = World(app, clock)
+    nurse = world.staff("nurse", phone="+33699887766")
+    patient = world.patient(nurse, phone="+33611223344", email="jeanne@exemple.fr")
+    assert nurse.get(f"/api/v1/patients/{patient['id']}").json["phone"] == "+33611223344"
+    stored = " ".join(map(str, _raw(app, "SELECT phone FROM patients")
+                          + _raw(app, "SELECT email FROM patients")
+                          + _raw(app, "SELECT phone FROM staff_users")
+                          + _raw(app, "SELECT totp_secret FROM staff_users")))
+    for secret in ("33611223344", "jeanne@", "33699887766", nurse.info["totp_secret"]):
+        assert secret not in stored
+    with app.app_context():
+        assert plain_values(db.session()) == 0
+    # The second factor still works: the secret is opened to check a code.
+    code = pyotp.TOTP(nurse.info["totp_secret"]).at(clock.now())
+    assert code.isdigit()
+
+
+def test_an_inbound_sms_still_finds_its_patient_by_number(app, clock):
+    world = World(app, clock)
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, phone="+33611223344")
+    with app.app_context():
+        from sqlalchemy import select
+
+        from backend.patients.models import Patient, phone_index
+
+        found = db.session().scalars(select(Patient.id).where(
+            Patient.phone_index == phone_index("+33611223344"))).all()
+    assert [str(found_id) for found_id in found] == [patient["id"]]
+
+
+def test_rotation_seals_again_under_the_new_key_and_upgrade_seals_plain_rows(app, clock):
+    world = World(app, clock)
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, phone="+33611223344")
+    old = crypto.keyring()
+    with app.app_context():
+        # A row written before encryption: plain text, no hash.
+        db.session().execute(text("UPDATE patients SET phone = '+33655555555', "
+                                  "phone_index = NULL"))
+        db.session().commit()
+        assert plain_values(db.session()) == 1
+        report = seal_stored(db.session(), old)
+        db.session().commit()
+        assert (report.values, report.indexes) == (1, 1)
+        assert plain_values(db.session()) == 0
+
+    rotated = crypto.Keyring({"k2": bytes(range(32)), **old.keys}, "k2", old.index_key)
+    crypto.install(rotated)
+    try:
+        with app.app_context():
+            report = seal_stored(db.session(), rotated)
+            db.session().commit()
+            assert report.values >= 2  # the patient's phone, the nurse's TOTP secret...
+            assert all(value.startswith("enc1:k2:") for value in
+                       db.session().execute(text("SELECT phone FROM patients")).scalars())
+            assert seal_stored(db.session(), rotated).values == 0  # nothing left to do
+        # Readable with the old key gone.
+        crypto.install(crypto.Keyring({"k2": bytes(range(32))}, "k2", old.index_key))
+        assert nurse.get(f"/api/v1/patients/{patient['id']}").json["phone"] == "+33655555555"
+    finally:
+        crypto.install(old)
