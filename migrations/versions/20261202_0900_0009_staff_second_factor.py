@@ -8,8 +8,8 @@
 - ``login_failures``: failed sign-ins of e-mails without an account, counted like an
   account's own.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 import backend.db
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
