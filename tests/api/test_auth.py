@@ -303,6 +303,15 @@ def test_demo_mode_lets_staff_skip_totp(world, app):
     assert nurse.get("/api/v1/patients").status_code == 200
 
 
+def test_demo_staff_may_enrol_totp_without_an_enrolment_code(world, app, clock):
+    app.config["SUIVI_DEMO"] = True
+    nurse = world.staff("nurse", enrol_mfa=False)
+    secret = nurse.post("/api/v1/auth/totp").json["secret"]
+    confirmed = nurse.post("/api/v1/auth/totp/confirm",
+                           json={"code": pyotp.TOTP(secret).at(clock.now())})
+    assert confirmed.status_code == 200
+
+
 def test_passwords_are_stored_as_argon2_hashes(world, app):
     nurse = world.staff("nurse")
     with app.app_context():
