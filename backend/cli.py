@@ -148,9 +148,31 @@ def create_staff(email: str, role: str, teams: tuple[str, ...], display_name: st
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
-    user = _run_as_system(lambda: services.create_staff(email, role, display_name or email,
-                                                        password, teams))
-    click.echo(f"Staff account {user.email} ({role}) created.")
+    created = _run_as_system(lambda: services.create_staff(email, role, display_name or email,
+                                                           password, teams))
+    click.echo(f"Staff account {created.user.email} ({role}) created.")
+    _echo_enrolment_code(created.enrolment)
+
+
+@main.command("reset-mfa")
+@click.argument("email")
+@with_appcontext
+def reset_mfa(email: str) -> None:
+    """Remove the second factor of a staff account (e.g. the last administrator's, lost)
+    and print the code with which it enrols a new one."""
+    from backend.teams import services
+
+    enrolment = _run_as_system(lambda: services.reset_mfa(services.staff_by_email(email)))
+    click.echo(f"Second factor of {email} removed; its tokens are revoked.")
+    _echo_enrolment_code(enrolment)
+
+
+def _echo_enrolment_code(enrolment) -> None:
+    # Printed once and stored only as an HMAC: the account's owner needs it, with the
+    # password, to enrol the second factor without which no administration is possible.
+    click.echo(f"Second-factor enrolment code (single use, until "
+               f"{enrolment.expires_at:%Y-%m-%d %H:%M} UTC; hand it over in person): "
+               f"{enrolment.code}")
 
 
 @main.command("load-content")

@@ -47,6 +47,8 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "SUIVI_PUBLIC_URL": env.get("SUIVI_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SUIVI_ACCESS_TOKEN_TTL": int(env.get("SUIVI_ACCESS_TOKEN_TTL", "900")),
         "SUIVI_MFA_TOKEN_TTL": int(env.get("SUIVI_MFA_TOKEN_TTL", "300")),
+        "SUIVI_MFA_ENROLMENT_CODE_TTL": int(env.get("SUIVI_MFA_ENROLMENT_CODE_TTL",
+                                                    str(72 * 3600))),
         "SUIVI_ACTIVATION_CODE_TTL": int(env.get("SUIVI_ACTIVATION_CODE_TTL", str(72 * 3600))),
         "SUIVI_LOCKOUT_THRESHOLD": int(env.get("SUIVI_LOCKOUT_THRESHOLD", "10")),
         "SUIVI_LOCKOUT_SECONDS": int(env.get("SUIVI_LOCKOUT_SECONDS", "900")),

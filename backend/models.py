@@ -2,7 +2,14 @@
 
 from backend.alerts.models import Alert, AlertEvent
 from backend.audit.models import AuditEvent
-from backend.auth.models import AccessToken, ActivationCode, DeviceToken, RecoveryCode, StaffUser
+from backend.auth.models import (
+    AccessToken,
+    ActivationCode,
+    DeviceToken,
+    LoginFailure,
+    RecoveryCode,
+    StaffUser,
+)
 from backend.db import Base
 from backend.enrollments.models import Enrollment
 from backend.idempotency.models import IdempotencyRecord
@@ -21,6 +28,6 @@ __all__ = [
     "Alert", "AlertEvent", "Message", "OutboxEntry", "Reading", "Submission", "Task",
     "Teleconsultation", "InboundEvent",
     "AccessToken", "ActivationCode", "AuditEvent", "Base", "CareTeam", "DeviceToken",
-    "Enrollment", "IdempotencyRecord", "Patient", "ProtocolVersion", "RecoveryCode",
+    "Enrollment", "IdempotencyRecord", "LoginFailure", "Patient", "ProtocolVersion", "RecoveryCode",
     "QuestionnaireVersion", "StaffUser", "TeamMembership", "ThresholdOverride",
 ]

@@ -57,9 +57,14 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def code_digest(code: str) -> str:
+def keyed_digest(value: str) -> str:
+    """HMAC-SHA-256 of ``value`` keyed with SECRET_KEY: found again, never read back."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def code_digest(code: str) -> str:
+    return keyed_digest(normalise_code(code))
 
 
 def hash_password(password: str) -> str:

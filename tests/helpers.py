@@ -66,9 +66,10 @@ class World:
         if self._admin is None:
             email = f"admin{next(_counter)}@hospital.test"
             with self.app.app_context():
-                team_services.create_staff(email, "admin", "Admin", PASSWORD)
+                created = team_services.create_staff(email, "admin", "Admin", PASSWORD)
                 db.session().commit()
-            self._admin = self.sign_in(email, enrol_mfa=True)
+            self._admin = self.sign_in(email, enrol_mfa=True,
+                                       enrolment_code=created.enrolment.code)
         return self._admin
 
     def team(self, slug: str) -> str:
@@ -85,15 +86,21 @@ class World:
             "email": email, "display_name": role.title(), "role": role,
             "password": PASSWORD, "teams": list(teams), "phone": phone})
         assert response.status_code == 201, response.json
-        return self.sign_in(email, enrol_mfa=enrol_mfa)
+        return self.sign_in(email, enrol_mfa=enrol_mfa,
+                            enrolment_code=response.json["mfa_enrolment_code"])
 
-    def sign_in(self, email: str, enrol_mfa: bool) -> Caller:
+    def sign_in(self, email: str, enrol_mfa: bool, enrolment_code: str) -> Caller:
+        """Sign in with the password; ``enrol_mfa``: then enrol TOTP with the enrolment
+        code the administrator received (kept in ``info`` otherwise)."""
         anonymous = Caller(self.app)
         response = anonymous.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
         assert response.status_code == 200, response.json
         caller = Caller(self.app, response.json["access_token"], response.json["user"])
+        caller.info["mfa_enrolment_code"] = enrolment_code
         if enrol_mfa:
-            secret = caller.post("/api/v1/auth/totp").json["secret"]
+            started = caller.post("/api/v1/auth/totp", json={"mfa_enrolment_code": enrolment_code})
+            assert started.status_code == 201, started.json
+            secret = started.json["secret"]
             code = pyotp.TOTP(secret).at(self.clock.now())
             confirmed = caller.post("/api/v1/auth/totp/confirm", json={"code": code})
             assert confirmed.status_code == 200, confirmed.json

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from backend.app import create_app
+
 ROOT = Path(__file__).resolve().parent.parent
+ENROLMENT_CODE = re.compile(r"enrolment code .*: ([A-Z0-9]{5}-[A-Z0-9]{5})$", re.MULTILINE)
 
 
 def _suivi(args, env, stdin=""):
@@ -53,3 +57,36 @@ def test_secret_key_is_required_outside_demo(tmp_path):
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SUIVI_DATA_DIR=str(tmp_path))
     result = _suivi(["db", "upgrade"], env)
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_first_admin_gets_an_enrolment_code_and_reset_mfa_gives_a_new_one(tmp_path, monkeypatch):
+    """The first administrator exists only on the command line: the code for their second
+    factor (without which they administer nothing) is printed there, once."""
+    env = {**os.environ, "SUIVI_TESTING": "1", "SECRET_KEY": "k",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "SUIVI_DATA_DIR": str(tmp_path)}
+    assert _suivi(["db", "upgrade"], env).returncode == 0
+    created = _suivi(["create-staff", "boss@h.test", "--role", "admin"], env,
+                     stdin="a long enough password\n")
+    assert created.returncode == 0, created.stderr
+    first = ENROLMENT_CODE.search(created.stdout).group(1)
+    reset = _suivi(["reset-mfa", "Boss@H.test"], env)
+    assert reset.returncode == 0, reset.stderr
+    second = ENROLMENT_CODE.search(reset.stdout).group(1)
+    assert second != first
+    unknown = _suivi(["reset-mfa", "nobody@h.test"], env)
+    assert unknown.returncode != 0 and "nobody@h.test" in unknown.stderr
+
+    monkeypatch.setenv("SUIVI_TESTING", "1")
+    app = create_app({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": "k",
+                      "SUIVI_DATA_DIR": str(tmp_path), "SUIVI_TESTING": True})
+    try:
+        client = app.test_client()
+        token = client.post("/api/v1/auth/login", json={
+            "email": "boss@h.test", "password": "a long enough password"}).json["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for code, status in ((first, 422), (second, 201)):
+            started = client.post("/api/v1/auth/totp", json={"mfa_enrolment_code": code},
+                                  headers=headers)
+            assert started.status_code == status, started.json
+    finally:
+        app.extensions["suivi"].engine.dispose()

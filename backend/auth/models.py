@@ -26,6 +26,13 @@ class StaffUser(UUIDPrimaryKey, Base):
     totp_secret: Mapped[str | None] = mapped_column(SealedText())  # sealed at rest
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]  # refuses replay of a code already used
+    # The first enrolment needs more than the password: a single-use code an administrator
+    # issued (account created, second factor reset), handed over out of band; HMAC only.
+    mfa_enrolment_code_hash: Mapped[str | None] = mapped_column(String(64))
+    mfa_enrolment_expires_at: Mapped[datetime | None]
+    # An mfa_token carries the value this had when the password was checked; the second
+    # step, a password change and a reset move it on, so each token serves once.
+    mfa_token_serial: Mapped[int] = mapped_column(default=0)
     failed_logins: Mapped[int] = mapped_column(default=0)
     last_failed_login_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
@@ -34,6 +41,19 @@ class StaffUser(UUIDPrimaryKey, Base):
     @property
     def mfa_enabled(self) -> bool:
         return self.totp_confirmed_at is not None
+
+
+class LoginFailure(UUIDPrimaryKey, Base):
+    """Failed sign-ins with an e-mail that has no account, counted exactly as an account
+    counts its own (``StaffUser.failed_logins``...), so the back-off and the lockout do
+    not tell which e-mails have an account. Keyed by an HMAC of the e-mail."""
+
+    __tablename__ = "login_failures"
+
+    email_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    failed_logins: Mapped[int]
+    last_failed_login_at: Mapped[datetime] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None]
 
 
 class AccessToken(UUIDPrimaryKey, Base):

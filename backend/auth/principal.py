@@ -46,8 +46,19 @@ class StaffPrincipal:
         return self.user.role
 
     @property
-    def may_read_patient_data(self) -> bool:
+    def has_second_factor(self) -> bool:
+        """A confirmed second factor, or demo mode (where staff may skip it)."""
         return self.user.mfa_enabled or current_app.config["SUIVI_DEMO"]
+
+    @property
+    def may_read_patient_data(self) -> bool:
+        return self.has_second_factor
+
+    @property
+    def may_administer(self) -> bool:
+        # Accounts, second factors and teams lead to every patient's data: the password
+        # alone must not reach them either.
+        return self.role == "admin" and self.has_second_factor
 
 
 @dataclass(frozen=True)
@@ -128,11 +139,13 @@ def _unauthenticated(action: str) -> NoReturn:
     raise Unauthenticated("A valid bearer token is required (it may have expired).")
 
 
-def staff_required(*roles: str, action: str, patient_data: bool = True) -> Callable:
+def staff_required(*roles: str, action: str, patient_data: bool = True,
+                   administration: bool = False) -> Callable:
     """Guard a view for staff of ``roles`` (any staff when empty).
 
-    ``patient_data``: the view touches patient data, which outside demo mode needs a
-    confirmed second factor.
+    ``patient_data``: the view touches patient data; ``administration``: the view manages
+    accounts or teams (administrators only). Outside demo mode, both need a confirmed
+    second factor.
     """
 
     def decorator(view: Callable) -> Callable:
@@ -153,6 +166,10 @@ def staff_required(*roles: str, action: str, patient_data: bool = True) -> Calla
                 audit.record_refusal(action, detail={"reason": "second factor not enrolled"})
                 raise Forbidden("Enrol a second factor (POST /api/v1/auth/totp) before "
                                 "accessing patient data.")
+            if administration and not principal.may_administer:
+                audit.record_refusal(action, detail={"reason": "second factor not enrolled"})
+                raise Forbidden("Enrol a second factor (POST /api/v1/auth/totp) before "
+                                "managing accounts and teams.")
             return view(*args, **kwargs)
 
         return wrapper

@@ -11,6 +11,7 @@ from backend.auth.schemas import (
     RecoveryCodesOut,
     StaffUserOut,
     TokenOut,
+    TotpEnrolmentArgs,
     TotpEnrolmentOut,
 )
 
@@ -80,10 +81,13 @@ class Logout(MethodView):
 @blp.route("/totp")
 class TotpEnrolment(MethodView):
     @staff_required(action="auth.totp_enrolment", patient_data=False)
+    @blp.arguments(TotpEnrolmentArgs)
     @blp.response(201, TotpEnrolmentOut)
-    def post(self):
-        """Start TOTP enrolment: a secret and its QR code for an authenticator app."""
-        return services.begin_totp_enrolment(current_staff().user)
+    def post(self, args):
+        """Start TOTP enrolment with the enrolment code an administrator gave you: a secret
+        and its QR code for an authenticator app (again: a new secret)."""
+        return services.begin_totp_enrolment(current_staff().user,
+                                             args.get("mfa_enrolment_code"))
 
 
 @blp.route("/totp/confirm")
@@ -92,6 +96,7 @@ class TotpConfirm(MethodView):
     @blp.arguments(CodeArgs)
     @blp.response(200, RecoveryCodesOut)
     def post(self, args):
-        """Confirm enrolment with a first code; returns recovery codes, shown once."""
+        """Confirm enrolment with a first code (this spends the enrolment code); returns
+        recovery codes, shown once."""
         return {"recovery_codes": services.confirm_totp_enrolment(current_staff().user,
                                                                   args["code"])}

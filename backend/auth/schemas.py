@@ -17,6 +17,12 @@ class CodeArgs(Schema):
     code = fields.String(required=True, validate=validate.Length(min=6, max=8))
 
 
+class TotpEnrolmentArgs(Schema):
+    mfa_enrolment_code = fields.String(validate=validate.Length(min=6, max=32), metadata={
+        "description": "the single-use code an administrator gave you (required outside "
+                       "demo mode)"})
+
+
 class StaffUserOut(StaffSummary):
     email = fields.String()
     mfa_enabled = fields.Boolean()

@@ -4,7 +4,9 @@ from backend.api import Blueprint
 from backend.auth.principal import staff_required
 from backend.teams import services
 from backend.teams.schemas import (
+    EnrolmentCodeOut,
     MemberIn,
+    StaffCreatedOut,
     StaffIn,
     StaffOut,
     StaffPatch,
@@ -16,7 +18,7 @@ from backend.teams.schemas import (
 blp = Blueprint("administration", __name__, url_prefix="",
                 description="Staff accounts and care teams (administrators).")
 
-admin_only = staff_required("admin", action="admin", patient_data=False)
+admin_only = staff_required("admin", action="admin", patient_data=False, administration=True)
 
 
 @blp.route("/staff")
@@ -29,9 +31,10 @@ class StaffCollection(MethodView):
 
     @admin_only
     @blp.arguments(StaffIn)
-    @blp.response(201, StaffOut)
+    @blp.response(201, StaffCreatedOut)
     def post(self, args):
-        """Create a staff account (password of 12 characters or more)."""
+        """Create a staff account (password of 12 characters or more); the answer holds,
+        once, the code its owner needs to enrol a second factor."""
         return services.create_staff(**args)
 
 
@@ -41,17 +44,19 @@ class StaffItem(MethodView):
     @blp.arguments(StaffPatch)
     @blp.response(200, StaffOut)
     def patch(self, args, staff_id):
-        """Change a staff account (deactivating it revokes its tokens)."""
+        """Change a staff account (deactivating it or changing its password revokes its
+        tokens)."""
         return services.update_staff(services.get_staff(staff_id), args)
 
 
 @blp.route("/staff/<uuid:staff_id>/reset-mfa")
 class StaffResetMfa(MethodView):
     @admin_only
-    @blp.response(204)
+    @blp.response(200, EnrolmentCodeOut)
     def post(self, staff_id):
-        """Remove a lost second factor; the account must enrol again."""
-        services.reset_mfa(services.get_staff(staff_id))
+        """Remove a lost second factor (or renew an enrolment code that expired): the
+        account's tokens are revoked and it must enrol again, with the code returned once."""
+        return services.reset_mfa(services.get_staff(staff_id))
 
 
 @blp.route("/teams")

@@ -38,6 +38,31 @@ class StaffOut(StaffSummary):
         return [str(team_id) for team_id in team_ids_of(user)]
 
 
+ENROLMENT_CODE = ("shown once: hand it to the account's owner out of band (in person, by "
+                  "phone); with it, and only with it, they enrol their second factor")
+
+
+class EnrolmentCodeOut(Schema):
+    mfa_enrolment_code = fields.String(attribute="code", metadata={"description": ENROLMENT_CODE})
+    mfa_enrolment_expires_at = fields.DateTime(attribute="expires_at")
+
+
+class StaffCreatedOut(StaffOut):
+    """A ``NewStaff``: the account, and the code its owner needs to enrol a second factor."""
+
+    mfa_enrolment_code = fields.String(attribute="enrolment.code",
+                                       metadata={"description": ENROLMENT_CODE})
+    mfa_enrolment_expires_at = fields.DateTime(attribute="enrolment.expires_at")
+
+    def get_attribute(self, obj, attr, default):
+        # The account's own fields are read on the account.
+        return super().get_attribute(obj if attr.startswith("enrolment.") else obj.user,
+                                     attr, default)
+
+    def _team_ids(self, created):
+        return super()._team_ids(created.user)
+
+
 DAY_HOURS = ("the ward's day hours, on its own clock: patients' messages and low alerts "
              "are read then, and a low alert pages no one outside them")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,15 @@ from backend.teams.models import CareTeam, TeamMembership
 
 MIN_PASSWORD_LENGTH = 12
 DAY_START, DAY_END = time(8), time(18)
+
+
+@dataclass(frozen=True)
+class NewStaff:
+    """An account just created, and the code with which its owner enrols a second factor
+    (shown once to whoever created the account)."""
+
+    user: StaffUser
+    enrolment: auth_services.EnrolmentCode
 
 
 def check_password_policy(password: str) -> None:
@@ -90,7 +100,7 @@ def next_day_start(team: CareTeam, at: datetime) -> datetime | None:
 
 
 def create_staff(email: str, role: str, display_name: str, password: str,
-                 teams: Iterable[str] = (), phone: str | None = None) -> StaffUser:
+                 teams: Iterable[str] = (), phone: str | None = None) -> NewStaff:
     session = db.session()
     email = email.strip().lower()
     if role not in ROLES:
@@ -101,13 +111,14 @@ def create_staff(email: str, role: str, display_name: str, password: str,
     team_rows = [team_by_slug(slug, field="teams") for slug in teams]
     user = StaffUser(email=email, role=role, display_name=display_name, phone=phone,
                      password_hash=hash_password(password), created_at=now())
+    enrolment = auth_services.issue_mfa_enrolment_code(user)
     session.add(user)
     session.flush()
     for team in team_rows:
         session.add(TeamMembership(team_id=team.id, staff_id=user.id, created_at=now()))
     audit.record("staff.create", object_type="staff_user", object_id=user.id,
                  detail={"role": role, "teams": list(teams)})
-    return user
+    return NewStaff(user=user, enrolment=enrolment)
 
 
 def get_staff(staff_id: uuid.UUID) -> StaffUser:
@@ -117,24 +128,35 @@ def get_staff(staff_id: uuid.UUID) -> StaffUser:
     return user
 
 
+def staff_by_email(email: str) -> StaffUser:
+    user = db.session().scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No staff account with the e-mail {email}.")
+    return user
+
+
 def update_staff(user: StaffUser, changes: dict) -> StaffUser:
     if "role" in changes and changes["role"] not in ROLES:
         raise Invalid("role", f"must be one of {', '.join(ROLES)}")
-    if "password" in changes:
-        check_password_policy(changes["password"])
-        user.password_hash = hash_password(changes.pop("password"))
+    fields = sorted(changes)
+    password = changes.pop("password", None)
+    if password is not None:
+        check_password_policy(password)
+        auth_services.change_password(user, password)  # signs out the old password's holder
     for name, value in changes.items():
         setattr(user, name, value)
     if changes.get("active") is False:
         auth_services.revoke_tokens(user)
     audit.record("staff.update", object_type="staff_user", object_id=user.id,
-                 detail={"fields": sorted(changes)})
+                 detail={"fields": fields})
     return user
 
 
-def reset_mfa(user: StaffUser) -> None:
-    auth_services.reset_mfa(user)
+def reset_mfa(user: StaffUser) -> auth_services.EnrolmentCode:
+    """Remove the second factor of ``user``; returns the code for enrolling a new one."""
+    enrolment = auth_services.reset_mfa(user)
     audit.record("staff.reset_mfa", object_type="staff_user", object_id=user.id)
+    return enrolment
 
 
 def set_membership(team: CareTeam, staff_id: uuid.UUID, member: bool) -> None:

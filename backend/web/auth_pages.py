@@ -7,9 +7,21 @@ from flask import redirect, render_template, request, session, url_for
 from backend.auth import services as auth
 from backend.errors import DomainError
 from backend.http_errors import status_of
+from backend.security import token_hash
 from backend.web.blueprint import bp
-from backend.web.i18n import COOKIE, LANGUAGES
-from backend.web.session import attempt, local_path, login_required, message_of, principal
+from backend.web.i18n import COOKIE, LANGUAGES, error_text
+from backend.web.session import (
+    FORM_EXPIRED,
+    attempt,
+    csrf_valid,
+    local_path,
+    login_required,
+    message_of,
+    principal,
+)
+
+# The session's mark of the enrolment it started (a hash of the pending secret).
+PENDING_TOTP = "totp_pending"
 
 
 @bp.get("/")
@@ -21,6 +33,10 @@ def home():
 def login():
     if request.method == "GET":
         return render_template("login.html", step="password")
+    # Login CSRF: another site's form must not sign this browser into its own account.
+    if not csrf_valid():
+        return render_template("login.html", step="password", error=error_text(FORM_EXPIRED, 400),
+                               email=request.form.get("email", "")), 400
     try:
         result = auth.login(request.form.get("email", ""), request.form.get("password", ""),
                             request.remote_addr)
@@ -34,6 +50,9 @@ def login():
 
 @bp.post("/web/mfa")
 def mfa():
+    if not csrf_valid():
+        return render_template("login.html", step="password",
+                               error=error_text(FORM_EXPIRED, 400)), 400
     try:
         result = auth.verify_mfa(request.form.get("mfa_token", ""), request.form.get("code", ""),
                                  request.remote_addr)
@@ -59,13 +78,31 @@ def logout():
 @bp.route("/web/totp", methods=["GET", "POST"])
 @login_required(patient_data=False)
 def enrol_totp():
+    """Enrolment: the enrolment code an administrator gave, then the QR code, then a first
+    code from the app. Showing the page changes nothing: the pending secret stays until
+    confirmed, or replaced by starting again (with the code again)."""
     user = principal().user
+    if user.mfa_enabled:
+        return redirect(url_for("web.queue"))
+    if request.method == "POST" and request.form.get("step") == "start":
+        attempt(lambda: _started(auth.begin_totp_enrolment(
+            user, request.form.get("mfa_enrolment_code", "").strip() or None)))
+        return redirect(url_for("web.enrol_totp"))
     if request.method == "POST":
         if attempt(lambda: session.update(
                 recovery=auth.confirm_totp_enrolment(user, request.form.get("code", "")))):
+            session.pop(PENDING_TOTP, None)
             return render_template("totp.html", recovery=session.pop("recovery"))
         return redirect(url_for("web.enrol_totp"))
-    return render_template("totp.html", enrolment=auth.begin_totp_enrolment(user))
+    # Shown again only to the session that started it: another sign-in with the same
+    # password sees the form asking for the enrolment code.
+    pending = (user.totp_secret is not None
+               and session.get(PENDING_TOTP) == token_hash(user.totp_secret))
+    return render_template("totp.html", enrolment=auth.totp_enrolment(user) if pending else None)
+
+
+def _started(enrolment: dict) -> None:
+    session[PENDING_TOTP] = token_hash(enrolment["secret"])
 
 
 @bp.get("/web/language/<code>")

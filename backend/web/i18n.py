@@ -60,6 +60,10 @@ FR_ERRORS = {
     "No such alert.": "Alerte introuvable.",
     "No such enrolment for this patient.": "Inclusion introuvable pour ce patient.",
     "The form expired; please try again.": "Le formulaire a expiré : veuillez réessayer.",
+    "This enrolment is over (confirmed elsewhere, or its code expired); ask an administrator "
+    "for a new enrolment code.": "Cet enrôlement est terminé (confirmé ailleurs, ou son code "
+                                 "a expiré) : demandez un nouveau code d'enrôlement à un "
+                                 "administrateur.",
     "The patient has no active enrolment.": "Le patient n'a pas d'inclusion en cours.",
     "The patient has no alert to acknowledge.":
         "Ce patient n'a plus d'alerte à prendre en charge.",
@@ -86,6 +90,7 @@ FR_FIELDS = {
     "family_name": "Nom", "protocol": "Protocole", "outcome": "Issue", "note": "Note",
     "until": "Fin de la mise en attente", "reason": "Motif", "activation_code": "Code",
     "duration_minutes": "Durée", "clinician_id": "Soignant", "alert_id": "Alerte",
+    "mfa_enrolment_code": "Code d'enrôlement",
 }
 FR_FIELD_MESSAGES = {
     "is not a member of this patient's care team":
@@ -100,6 +105,10 @@ FR_FIELD_MESSAGES = {
     "Missing data for required field.": "à renseigner",
     "Not a valid date.": "date invalide", "Not a valid datetime.": "date et heure invalides",
     "Not a valid email address.": "adresse e-mail invalide",
+    "wrong, used or expired: ask an administrator for a new one":
+        "incorrect, déjà utilisé ou expiré : demandez-en un nouveau à un administrateur",
+    "required: the enrolment code an administrator gave you":
+        "à saisir : le code qu'un administrateur vous a remis",
 }
 FR_BY_STATUS = {
     400: "Requête refusée", 401: "Connexion requise", 403: "Action non autorisée",

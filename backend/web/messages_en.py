@@ -25,6 +25,16 @@ EN = {
         "an authenticator app (FreeOTP, Google Authenticator…), then type the code shown.",
     "QR code d'enrôlement": "Enrolment QR code", "Clé :": "Key:",
     "Code à 6 chiffres": "6-digit code", "Activer": "Turn on",
+    "Recommencer avec un nouveau QR code": "Start again with a new QR code",
+    "Les données de santé ne sont accessibles qu'après l'activation d'un second facteur. "
+    "Pour l'activer, saisissez le code d'enrôlement qu'un administrateur vous a remis en "
+    "main propre.":
+        "Health data is only available once a second factor is on. To turn it on, type the "
+        "enrolment code an administrator handed you.",
+    "Code d'enrôlement": "Enrolment code",
+    "Mode démonstration : le code d'enrôlement peut être laissé vide.":
+        "Demo mode: the enrolment code may be left empty.",
+    "Afficher le QR code": "Show the QR code",
     # the queue
     "File d'alertes": "Alert queue", "Patients à traiter": "Patients to see",
     "Filtrer par gravité": "Filter by severity", "Filtrer": "Filter",

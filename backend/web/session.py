@@ -29,10 +29,18 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
-def check_csrf() -> None:
+FORM_EXPIRED = "The form expired; please try again."
+
+
+def csrf_valid() -> bool:
+    """The form carries the token this browser's session was given with the page."""
     sent = request.form.get("csrf", "")
-    if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
-        abort(400, "The form expired; please try again.")
+    return bool(sent) and secrets.compare_digest(sent, session.get("csrf", ""))
+
+
+def check_csrf() -> None:
+    if not csrf_valid():
+        abort(400, FORM_EXPIRED)
 
 
 def login_required(patient_data: bool = True) -> Callable:

@@ -60,13 +60,76 @@ def test_totp_enrolment_then_two_step_login(world, anonymous, clock):
 
 def test_enrolment_returns_a_qr_code_and_refuses_a_wrong_first_code(world):
     nurse = world.staff("nurse", enrol_mfa=False)
-    started = nurse.post("/api/v1/auth/totp")
+    started = nurse.post("/api/v1/auth/totp",
+                         json={"mfa_enrolment_code": nurse.info["mfa_enrolment_code"]})
     assert started.status_code == 201
     assert started.json["otpauth_uri"].startswith("otpauth://totp/Suivi:")
     assert started.json["qr_svg"].startswith("data:image/svg+xml")
     wrong = nurse.post("/api/v1/auth/totp/confirm", json={"code": "123456"})
     assert wrong.status_code == 422
     assert "code" in wrong.json["errors"]["json"]
+    assert nurse.get("/api/v1/patients").status_code == 403
+
+
+def test_the_password_alone_does_not_enrol_a_second_factor(world, app, clock):
+    """Whoever has the password but not the code the administrator handed over cannot
+    make the account's second factor their own."""
+    nurse = world.staff("nurse", enrol_mfa=False)
+    missing = nurse.post("/api/v1/auth/totp")
+    assert missing.status_code == 422
+    assert "mfa_enrolment_code" in missing.json["errors"]["json"]
+    wrong = nurse.post("/api/v1/auth/totp", json={"mfa_enrolment_code": "AAAAA-BBBBB"})
+    assert wrong.status_code == 422
+    assert "mfa_enrolment_code" in wrong.json["errors"]["json"]
+    assert audit_events(app, action="auth.totp_enrolment", outcome="failure")
+    assert nurse.get("/api/v1/patients").status_code == 403
+    code = nurse.info["mfa_enrolment_code"]
+    secret = nurse.post("/api/v1/auth/totp", json={"mfa_enrolment_code": code}).json["secret"]
+    confirmed = nurse.post("/api/v1/auth/totp/confirm",
+                           json={"code": pyotp.TOTP(secret).at(clock.now())})
+    assert confirmed.status_code == 200
+    # Spent: the code enrols once.
+    again = nurse.post("/api/v1/auth/totp", json={"mfa_enrolment_code": code})
+    assert again.status_code == 409
+
+
+def test_wrong_enrolment_codes_back_off_like_wrong_passwords(world):
+    nurse = world.staff("nurse", enrol_mfa=False)
+    for _ in range(3):
+        wrong = nurse.post("/api/v1/auth/totp", json={"mfa_enrolment_code": "AAAAA-BBBBB"})
+        assert wrong.status_code == 422
+    refused = nurse.post("/api/v1/auth/totp",
+                         json={"mfa_enrolment_code": nurse.info["mfa_enrolment_code"]})
+    assert refused.status_code == 429
+    assert "retry in" in refused.json["message"]
+
+
+def test_an_enrolment_code_expires_and_a_reset_gives_a_new_one(world, clock):
+    nurse = world.staff("nurse", enrol_mfa=False)
+    clock.advance(hours=72, seconds=1)
+    nurse = world.renew(nurse)
+    expired = nurse.post("/api/v1/auth/totp",
+                         json={"mfa_enrolment_code": nurse.info["mfa_enrolment_code"]})
+    assert expired.status_code == 422
+    assert "expired" in expired.json["errors"]["json"]["mfa_enrolment_code"][0]
+    reset = world.renew(world.admin()).post(f"/api/v1/staff/{nurse.id}/reset-mfa")
+    assert reset.status_code == 200
+    nurse = world.renew(nurse)
+    started = nurse.post("/api/v1/auth/totp",
+                         json={"mfa_enrolment_code": reset.json["mfa_enrolment_code"]})
+    assert started.status_code == 201
+
+
+def test_an_enrolment_started_cannot_be_confirmed_after_its_code_expired(world, clock):
+    nurse = world.staff("nurse", enrol_mfa=False)
+    secret = nurse.post("/api/v1/auth/totp", json={
+        "mfa_enrolment_code": nurse.info["mfa_enrolment_code"]}).json["secret"]
+    clock.advance(hours=72, seconds=1)
+    nurse = world.renew(nurse)
+    late = nurse.post("/api/v1/auth/totp/confirm",
+                      json={"code": pyotp.TOTP(secret).at(clock.now())})
+    assert late.status_code == 409
+    assert "enrolment code" in late.json["message"]
     assert nurse.get("/api/v1/patients").status_code == 403
 
 
@@ -79,6 +142,37 @@ def test_recovery_code_works_once(world, anonymous, clock):
         response = anonymous.post("/api/v1/auth/mfa", json={"mfa_token": token,
                                                             "code": recovery})
         assert response.status_code == expected
+
+
+def test_an_mfa_token_serves_once(world, anonymous, clock):
+    nurse = world.staff("nurse")
+    clock.advance(seconds=40)
+    token = _login(anonymous, nurse.info["email"]).json["mfa_token"]
+    code = pyotp.TOTP(nurse.info["totp_secret"]).at(clock.now())
+    first = anonymous.post("/api/v1/auth/mfa", json={"mfa_token": token, "code": code})
+    assert first.status_code == 200
+    # A second valid factor with the same token (someone who saw it go by) gets nothing.
+    again = anonymous.post("/api/v1/auth/mfa", json={
+        "mfa_token": token, "code": nurse.info["recovery_codes"][0]})
+    assert again.status_code == 401
+    assert "expired" in again.json["message"]
+    # The recovery code was not spent by the refused attempt.
+    clock.advance(seconds=40)
+    fresh = _login(anonymous, nurse.info["email"]).json["mfa_token"]
+    ok = anonymous.post("/api/v1/auth/mfa", json={
+        "mfa_token": fresh, "code": nurse.info["recovery_codes"][0]})
+    assert ok.status_code == 200
+
+
+def test_a_wrong_code_leaves_the_mfa_token_usable(world, anonymous, clock):
+    nurse = world.staff("nurse")
+    clock.advance(seconds=40)
+    token = _login(anonymous, nurse.info["email"]).json["mfa_token"]
+    wrong = anonymous.post("/api/v1/auth/mfa", json={"mfa_token": token, "code": "000000"})
+    assert wrong.status_code == 401 and wrong.json["message"] == "Wrong code."
+    code = pyotp.TOTP(nurse.info["totp_secret"]).at(clock.now())
+    assert anonymous.post("/api/v1/auth/mfa", json={"mfa_token": token,
+                                                    "code": code}).status_code == 200
 
 
 def test_expired_mfa_token_is_refused(world, anonymous, clock):
@@ -131,6 +225,39 @@ def test_unknown_email_and_wrong_password_look_the_same(world, anonymous):
     assert unknown.json["message"] == wrong.json["message"]
 
 
+def test_unknown_email_backs_off_and_locks_like_an_account(world, anonymous, clock):
+    """The back-off and the lockout do not tell which e-mails have an account."""
+    nurse = world.staff("nurse")
+    emails = (nurse.info["email"], "nobody@hospital.test")
+
+    def answers(password="wrong password!"):
+        return [_login(anonymous, email, password) for email in emails]
+
+    for _ in range(3):
+        assert [a.status_code for a in answers()] == [401, 401]
+    known, unknown = answers()
+    assert known.status_code == unknown.status_code == 429
+    assert known.json == unknown.json
+    assert known.headers.get("Retry-After") == unknown.headers.get("Retry-After")
+    for _ in range(6):
+        clock.advance(seconds=61)
+        assert [a.status_code for a in answers()] == [401, 401]
+    clock.advance(seconds=61)
+    known, unknown = answers()  # the tenth failure locks
+    assert known.status_code == unknown.status_code == 401
+    clock.advance(seconds=61)
+    known, unknown = answers(PASSWORD)
+    assert known.status_code == unknown.status_code == 429
+    assert known.json == unknown.json
+    assert "locked" in known.json["message"]
+    # And a day later both are forgotten alike: three free attempts again.
+    clock.advance(days=1, minutes=20)
+    for _ in range(3):
+        assert [a.status_code for a in answers()] == [401, 401]
+    known, unknown = answers()
+    assert known.status_code == unknown.status_code == 429
+
+
 def test_address_throttled_after_many_failures(world, anonymous, app):
     app.config["SUIVI_IP_FAILURE_LIMIT"] = 5
     nurse = world.staff("nurse")
@@ -174,6 +301,15 @@ def test_demo_mode_lets_staff_skip_totp(world, app):
     app.config["SUIVI_DEMO"] = True
     nurse = world.staff("nurse", enrol_mfa=False)
     assert nurse.get("/api/v1/patients").status_code == 200
+
+
+def test_demo_staff_may_enrol_totp_without_an_enrolment_code(world, app, clock):
+    app.config["SUIVI_DEMO"] = True
+    nurse = world.staff("nurse", enrol_mfa=False)
+    secret = nurse.post("/api/v1/auth/totp").json["secret"]
+    confirmed = nurse.post("/api/v1/auth/totp/confirm",
+                           json={"code": pyotp.TOTP(secret).at(clock.now())})
+    assert confirmed.status_code == 200
 
 
 def test_passwords_are_stored_as_argon2_hashes(world, app):

@@ -147,8 +147,14 @@ class Matrix:
     family_name: str
     nurse_email: str
     recovery_codes: list[str]
-    mfa_token: str
     activation_code: str
+
+    def new_mfa_token(self) -> str:
+        """The nurse's password step, done again."""
+        login = Caller(self.app).post("/api/v1/auth/login", json={
+            "email": self.nurse_email, "password": PASSWORD})
+        assert login.json.get("mfa_token"), login.json
+        return login.json["mfa_token"]
 
     def secrets_of_patient(self) -> list[str]:
         """What another team or another patient must never read in a successful answer."""
@@ -177,9 +183,6 @@ def _build(world: World) -> Matrix:
     assert override.status_code == 201, override.json
     code = nurse.post(f"/api/v1/patients/{pid}/enrollments/{enrollment_id}/activation-code")
     assert code.status_code == 201, code.json
-    login = Caller(world.app).post("/api/v1/auth/login", json={
-        "email": nurse.info["email"], "password": PASSWORD})
-    assert login.json.get("mfa_token"), login.json
     return Matrix(
         app=world.app,
         tokens={"anonymous": None, "patient": device.token, "other_patient": other_device.token,
@@ -190,7 +193,7 @@ def _build(world: World) -> Matrix:
              "override_id": override.json["id"], "staff_id": nurse.id,
              "other_nurse_id": outsider.id, "other_surgeon_id": outside_surgeon.id},
         family_name=patient["family_name"], nurse_email=nurse.info["email"],
-        recovery_codes=list(nurse.info["recovery_codes"]), mfa_token=login.json["mfa_token"],
+        recovery_codes=list(nurse.info["recovery_codes"]),
         activation_code=code.json["activation_code"])
 
 
@@ -269,8 +272,9 @@ def _iso(delta: timedelta) -> str:
 BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
     ("POST", "/api/v1/auth/login"): lambda m, who: {"email": m.nurse_email,
                                                     "password": PASSWORD},
+    # An mfa_token serves once: each caller signs in anew.
     ("POST", "/api/v1/auth/mfa"): lambda m, who: {
-        "mfa_token": m.mfa_token, "code": m.recovery_codes[PRINCIPALS.index(who)]},
+        "mfa_token": m.new_mfa_token(), "code": m.recovery_codes[PRINCIPALS.index(who)]},
     ("POST", "/api/v1/auth/totp/confirm"): lambda m, who: {"code": "123456"},
     ("POST", "/api/v1/patient/activate"): lambda m, who: {"activation_code": m.activation_code},
     ("PUT", "/api/v1/me/push-token"): lambda m, who: {"push_token": "fcm-token-of-this-phone"},
