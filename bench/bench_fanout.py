@@ -22,6 +22,7 @@ import argparse
 import time
 import uuid
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from psycopg.types.json import Json
 from redis import Redis
@@ -36,13 +37,23 @@ SETTINGS = {False: {"patients": 100_000, "window": 30, "noops": 2000},
 BATCH = 1000
 
 
+def daytime_zone() -> str:
+    """A time zone where it is day now: reminders never reach a patient during the quiet
+    hours (21:00 to 08:00 by default), so patients living at night would be postponed
+    to their morning and the benchmark would measure nothing."""
+    now = datetime.now(UTC)
+    for zone in ("Europe/Paris", "America/New_York", "America/Los_Angeles",
+                 "Pacific/Auckland", "Asia/Tokyo", "Asia/Kolkata"):
+        if 10 <= now.astimezone(ZoneInfo(zone)).hour < 18:
+            return zone
+    return "Europe/Paris"
+
+
 def populate(stack: Stack, count: int) -> None:
     stack.cli("create-team", "fanout", "Fan-out ward")
     with stack.connect() as conn:
         team = conn.execute("SELECT id FROM care_teams WHERE slug = 'fanout'").fetchone()[0]
         staff = conn.execute("SELECT id FROM staff_users LIMIT 1").fetchone()[0]
-        # Version 1 has no quiet hours: reminders go out whatever the hour the benchmark
-        # runs (at night, version 2 would rightly postpone them all to the morning).
         protocol = conn.execute("SELECT id FROM protocol_versions"
                                 " WHERE slug = 'ambulatory-general' AND version = 1"
                                 ).fetchone()[0]
@@ -50,8 +61,8 @@ def populate(stack: Stack, count: int) -> None:
             "INSERT INTO patients (id, care_team_id, given_name, family_name, birth_date, phone,"
             " language, timezone, sms_opt_out, created_at, updated_at)"
             " SELECT gen_random_uuid(), %s, 'Jeanne', 'Fanout' || g, '1950-04-02',"
-            " '+33612345678', 'fr', 'Europe/Paris', false, now(), now()"
-            " FROM generate_series(1, %s) g", (team, count))
+            " '+33612345678', 'fr', %s, false, now(), now()"
+            " FROM generate_series(1, %s) g", (team, daytime_zone(), count))
         conn.execute(
             "INSERT INTO enrollments (id, patient_id, protocol_version_id, care_team_id,"
             " surgery_date, discharge_at, status, enrolled_by, created_at)"
