@@ -103,7 +103,7 @@ def issue_access_token(user: StaffUser) -> str:
 
 def login(email: str, password: str, address: str | None) -> LoginResult:
     """Check the password of ``email``, tried from ``address`` (throttled per address)."""
-    audit.throttle_address("auth.login", address)
+    audit.throttle_address("auth.login", address, account=email)
     session = db.session()
     user = session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
     if user is not None:
@@ -122,7 +122,7 @@ def login(email: str, password: str, address: str | None) -> LoginResult:
 
 
 def verify_mfa(mfa_token: str, code: str, address: str | None) -> LoginResult:
-    audit.throttle_address("auth.mfa", address)
+    audit.throttle_address("auth.mfa", address, account=mfa_token)
     try:
         payload = _serializer().loads(mfa_token)
     except BadSignature:

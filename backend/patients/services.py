@@ -56,7 +56,7 @@ def list_patients(principal: StaffPrincipal, search: str | None, limit: int,
                                 Patient.hospital_id.ilike(pattern)))
     query = query.order_by(Patient.family_name, Patient.given_name, Patient.id)
     patients = list(db.session().scalars(query.limit(limit).offset(offset)))
-    audit.record("patient.list", detail={"patient_ids": [str(p.id) for p in patients]})
+    audit.record_reads("patient.list", (p.id for p in patients))
     return patients
 
 

@@ -45,6 +45,7 @@ def verify_signature(action: str, path: str, form: Mapping[str, str],
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     url = current_app.config["SUIVI_PUBLIC_URL"] + path
     if not token or not twilio_signature_valid(token, url, form, signature):
+        audit.admit_anonymous()  # a forged signature counts as no credentials at all
         audit.record_refusal(action, detail={"reason": "missing or invalid Twilio signature"})
         raise Forbidden("Invalid or missing X-Twilio-Signature.")
 
