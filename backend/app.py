@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, request
+from flask import session as web_session
 from sqlalchemy.orm import sessionmaker
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -137,10 +139,15 @@ def _register_transaction_manager(app: Flask) -> None:
     # 503 the client can safely retry.
     @app.before_request
     def _origin() -> None:
-        audit.begin_request(request.remote_addr)
+        patient_id = (request.view_args or {}).get("patient_id")
+        audit.begin_request(request.remote_addr,
+                            patient_id if isinstance(patient_id, uuid.UUID) else None)
+        if _anonymous():
+            audit.admit_anonymous()  # a 429 beyond the address's rate, before any work
 
     @app.after_request
     def _commit(response: Response) -> Response:
+        audit.trace_refused_request(response.status_code)
         session = g.get("db_session")
         if session is None:
             return response
@@ -155,6 +162,21 @@ def _register_transaction_manager(app: Flask) -> None:
             logging.getLogger(__name__).error("commit failed: %s", type(error).__name__)
             return http_errors.unavailable_response()
         return response
+
+
+# Requests that are not counted as anonymous: the load balancer's health checks and
+# static files (a page's stylesheet is not another attempt).
+UNCOUNTED_BLUEPRINTS = frozenset({"health"})
+UNCOUNTED_ENDPOINTS = frozenset({"swagger_static", "web.static"})
+
+
+def _anonymous() -> bool:
+    """The request carries no credentials: no bearer token, no signed-in web session, no
+    provider signature (those are counted when they turn out invalid)."""
+    if request.blueprint in UNCOUNTED_BLUEPRINTS or request.endpoint in UNCOUNTED_ENDPOINTS:
+        return False
+    return not (request.headers.get("Authorization") or web_session.get("token")
+                or request.headers.get("X-Twilio-Signature"))
 
 
 def _register_swagger_static(app: Flask) -> None:

@@ -54,6 +54,8 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "SUIVI_LOCKOUT_SECONDS": int(env.get("SUIVI_LOCKOUT_SECONDS", "900")),
         "SUIVI_IP_FAILURE_LIMIT": int(env.get("SUIVI_IP_FAILURE_LIMIT", "30")),
         "SUIVI_SUBMISSION_RATE_LIMIT": int(env.get("SUIVI_SUBMISSION_RATE_LIMIT", "60")),
+        # Requests without valid credentials per address and minute (0: no limit).
+        "SUIVI_ANONYMOUS_RATE_LIMIT": int(env.get("SUIVI_ANONYMOUS_RATE_LIMIT", "300")),
         "SUIVI_SMS_BACKEND": env.get("SUIVI_SMS_BACKEND", "console"),
         "SUIVI_PUSH_BACKEND": env.get("SUIVI_PUSH_BACKEND", "console"),
         "SUIVI_LOG_LEVEL": env.get("SUIVI_LOG_LEVEL", "INFO"),

@@ -126,6 +126,8 @@ def app(app_config, clock, monkeypatch):
     monkeypatch.setenv("SUIVI_TESTING", "1")
     application = create_app(app_config)
     application.extensions["suivi"].clock = clock
+    # Counters of earlier tests (same addresses, same frozen clock) must not carry over.
+    application.extensions["suivi"].redis.flushdb()
     yield application
     application.extensions["suivi"].engine.dispose()
 

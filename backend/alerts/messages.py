@@ -11,6 +11,7 @@ each of them, marked "to identify", never on one of them arbitrarily.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
@@ -71,17 +72,38 @@ def from_sms(patients: Sequence[Patient], text: str, at: datetime) -> list[Alert
     """File an SMS on every patient with the sender's number; returns the items it is on.
 
     A patient never enrolled has no team queue: the message stays in their timeline and
-    the trail says it reached no queue (the SMS reply says so too)."""
+    the trail says it reached no queue (the SMS reply says so too). A shared number's
+    message names, on each item, the candidates the item's team follows (the nurse
+    calls to find out who wrote) and counts those of other teams without naming them."""
     filed = []
+    teams = _care_teams([patient.id for patient in patients]) if len(patients) > 1 else {}
     for patient in patients:
         enrollment = latest_enrollment(patient)
         if enrollment is None:
             audit.record("message.unfiled", patient_id=patient.id, actor=("system", None),
                          detail={"source": "sms", "reason": "never enrolled: no care team"})
             continue
-        extra = {"shared_by": len(patients), "to_identify": True} if len(patients) > 1 else {}
+        extra = {}
+        if len(patients) > 1:
+            named = sorted(({"patient_id": str(other.id),
+                             "name": f"{other.family_name.upper()} {other.given_name}"}
+                            for other in patients if enrollment.care_team_id in teams[other.id]),
+                           key=lambda candidate: candidate["name"])
+            extra = {"shared_by": len(patients), "to_identify": True, "candidates": named,
+                     "other_teams": len(patients) - len(named)}
         filed.append(receive(patient, enrollment, "sms", text, at, extra=extra)[0])
     return filed
+
+
+def _care_teams(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """The teams whose staff see each patient: the record's and the enrolments'."""
+    teams: dict[uuid.UUID, set[uuid.UUID]] = {pid: set() for pid in patient_ids}
+    for pid, team in db.session().execute(
+            select(Patient.id, Patient.care_team_id).where(Patient.id.in_(patient_ids))
+            .union(select(Enrollment.patient_id, Enrollment.care_team_id)
+                   .where(Enrollment.patient_id.in_(patient_ids)))):
+        teams[pid].add(team)
+    return teams
 
 
 def receive(patient: Patient, enrollment: Enrollment, source: str, text: str, at: datetime,

@@ -138,9 +138,10 @@ def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding:
     db.session().flush()
     _event(alert, "opened", severity=alert.severity)
     _notify(alert, "opened")
+    # The alert's id leads to its rule and severity, under the care team's access control:
+    # the trail itself says nothing of the patient's health.
     audit.record("alert.open", patient_id=patient.id, object_type="alert", object_id=alert.id,
-                 actor=("system", None), detail={"rule_id": alert.rule_id,
-                                                 "severity": alert.severity})
+                 actor=("system", None))
     return alert
 
 
@@ -181,8 +182,7 @@ def _resolve_by_system(alert: Alert, outcome: str, **detail: Any) -> None:
     alert.resolved_at = alert.updated_at = now()
     _event(alert, "resolve", outcome=outcome, **detail)
     audit.record("alert.resolve", patient_id=alert.patient_id, object_type="alert",
-                 object_id=alert.id, actor=("system", None),
-                 detail={"status": alert.status, "outcome": outcome})
+                 object_id=alert.id, actor=("system", None), detail={"status": alert.status})
 
 
 def _state(alert: Alert) -> lifecycle.AlertState:
@@ -293,8 +293,7 @@ def queue(principal: StaffPrincipal, filters: dict[str, Any], limit: int,
                                     Alert.snoozed_until.is_(None),
                                     Alert.snoozed_until <= current))
     alerts = list(db.session().scalars(query.order_by(*order).limit(limit).offset(offset)))
-    audit.record("alert.list", detail={"patient_ids": sorted({str(a.patient_id)
-                                                              for a in alerts})})
+    audit.record_reads("alert.list", (a.patient_id for a in alerts))
     return alerts
 
 

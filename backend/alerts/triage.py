@@ -99,7 +99,7 @@ def triage(principal: StaffPrincipal, filters: dict[str, Any]) -> list[TriageRow
     rows = sorted((TriageRow(patients[pid], enrollments.get(pid), rows, contacts.get(pid),
                              current) for pid, rows in by_patient.items()),
                   key=TriageRow.sort_key)
-    audit.record("triage.list", detail={"patient_ids": [str(row.patient.id) for row in rows]})
+    audit.record_reads("triage.list", (row.patient.id for row in rows))
     return rows
 
 

@@ -1,28 +1,38 @@
 """The audit trail: every access to patient data, every login and every refusal.
 
 Who acts and from where is the *origin* of the work in hand, told by the edge that took
-the request (``begin_request`` with the caller's address, ``identify`` once the caller
-is authenticated); a job or a command acts as ``system``, from nowhere.
+the request (``begin_request`` with the caller's address and the patient its path names,
+``identify`` once the caller is authenticated, ``acting`` once a guard knows the action);
+a job or a command acts as ``system``, from nowhere.
 
 A refusal is a trace that must outlive the attempt it refuses. In a request, the edge
 rolls back whatever a failed request changed and then writes the refusals it recorded
 (``refusals_pending``: the transaction manager commits them); elsewhere (a job, a
-command) the work in hand is given up and the refusal committed at once.
+command) the work in hand is given up and the refusal committed at once. A refusal on a
+patient's path names that patient; a request on one refused by no service (a body the
+schema refused, a conflict after a read) is traced by the edge (``trace_refused_request``).
+
+What nobody can be blamed for is counted rather than written row by row: refusals of
+anonymous callers naming no patient (``backend.audit.noise``). Limits count in Redis
+(``backend.audit.counters``), never by scanning this table.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
 from backend import db
+from backend.audit import counters, noise
 from backend.audit.models import AuditEvent
 from backend.clock import now
 from backend.errors import TooManyAttempts
@@ -30,22 +40,40 @@ from backend.errors import TooManyAttempts
 Actor = tuple[str, uuid.UUID | None]
 ORIGIN = "audit_origin"  # on ``g``: the Origin of the request, command or job
 REFUSALS = "audit.refusals"  # in ``Session.info``: the refusals not written yet
-ADDRESS_WINDOW = timedelta(minutes=15)
+# Failed sign-ins and activations are counted per address over fixed windows this long.
+FAILURE_WINDOW_SECONDS = 15 * 60
+# Failures an account may have had from a busy address before that address may no
+# longer try it (the account's own back-off starts at the same count).
+FAILING_ACCOUNT = 3
+# Anonymous requests are counted per address and minute (SUIVI_ANONYMOUS_RATE_LIMIT).
+ANONYMOUS_WINDOW_SECONDS = 60
+THROTTLED = "request.throttled"  # the action of a request refused by the anonymous rate
+# A list read names each listed patient once per reader and list in this long: a queue
+# that refreshes itself every 30 s does not write its rows again each time.
+LIST_READ_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True)
 class Origin:
     """Who acts and from where; ``deferred``: an edge writes the refusals once it has
-    rolled back the failed request."""
+    rolled back the failed request. In a request: ``patient_id``, the patient its path
+    names; ``action``, what the guard of its view calls it; ``traced``, a refusal of it
+    is recorded; ``counted``, it counts against the anonymous rate; ``attempt``, the
+    sign-in or activation a failure of which counts against the address."""
 
     actor: Actor = ("system", None)
     address: str | None = None
     deferred: bool = False
+    patient_id: uuid.UUID | None = None
+    action: str | None = None
+    traced: bool = False
+    counted: bool = False
+    attempt: tuple[str, str | None] | None = None  # (action, digest of the account)
 
 
 @dataclass(frozen=True)
 class _Refusal:
-    event: AuditEvent
+    event: AuditEvent | None  # None: counted with the anonymous noise, no row of its own
     # What the refused caller prepared to survive with the trace (a failed-login count):
     # applied after the rollback, in the transaction that writes the trace.
     keep: Callable[[Session], None] | None
@@ -55,15 +83,26 @@ def _origin() -> Origin:
     return g.get(ORIGIN) or Origin()
 
 
-def begin_request(address: str | None) -> None:
-    """The edge took a request from ``address``: an anonymous caller until identified,
-    whose refusals the edge writes after rolling the request back."""
-    setattr(g, ORIGIN, Origin(actor=("anonymous", None), address=address, deferred=True))
+def _update(**changes: Any) -> None:
+    setattr(g, ORIGIN, replace(_origin(), **changes))
+
+
+def begin_request(address: str | None, patient_id: uuid.UUID | None = None) -> None:
+    """The edge took a request from ``address`` (on the path of ``patient_id``, if it
+    names one): an anonymous caller until identified, whose refusals the edge writes
+    after rolling the request back."""
+    setattr(g, ORIGIN, Origin(actor=("anonymous", None), address=address, deferred=True,
+                              patient_id=patient_id))
 
 
 def identify(kind: str, actor_id: uuid.UUID) -> None:
     """The caller of the request is authenticated: the trail names them from now on."""
-    setattr(g, ORIGIN, replace(_origin(), actor=(kind, actor_id)))
+    _update(actor=(kind, actor_id))
+
+
+def acting(action: str) -> None:
+    """The guard of the request's view names its action (for the edge's own traces)."""
+    _update(action=action)
 
 
 def _event(action: str, outcome: str, patient_id: uuid.UUID | None, object_type: str | None,
@@ -87,6 +126,38 @@ def record(action: str, *, patient_id: uuid.UUID | None = None, object_type: str
         _event(action, "success", patient_id, object_type, object_id, detail, actor))
 
 
+def record_reads(action: str, patient_ids: Iterable[uuid.UUID]) -> None:
+    """Record a read of a list (patients, alerts, the queue): one row per listed patient,
+    so that the trail searched by patient finds it, in one INSERT bounded by the page.
+
+    A patient the same reader saw in the same list less than ``LIST_READ_SECONDS`` ago is
+    not written again (Redis remembers; without it every one is written)."""
+    ids = list(dict.fromkeys(patient_ids))
+    if not ids:
+        record(action)  # the list was read, and showed nobody
+        return
+    origin = _origin()
+    actor_type, actor_id = origin.actor
+    ids = _not_seen_lately(action, actor_id, ids) if actor_id else ids
+    if not ids:
+        return
+    at = now()
+    db.session().execute(insert(AuditEvent), [
+        {"id": uuid.uuid4(), "at": at, "actor_type": actor_type, "actor_id": actor_id,
+         "action": action, "patient_id": patient_id, "object_type": None, "object_id": None,
+         "outcome": "success", "ip": origin.address, "detail": {}}
+        for patient_id in ids])
+
+
+def _not_seen_lately(action: str, actor_id: uuid.UUID,
+                     ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    seen = counters.add_members("list-read", LIST_READ_SECONDS, (action, actor_id),
+                                [str(patient_id) for patient_id in ids])
+    if seen is None:
+        return ids
+    return [patient_id for patient_id, new in zip(ids, seen, strict=True) if new]
+
+
 def record_refusal(action: str, *, outcome: str = "denied", patient_id: uuid.UUID | None = None,
                    object_type: str | None = None, object_id: Any = None,
                    detail: dict[str, Any] | None = None, actor: Actor | None = None,
@@ -95,14 +166,31 @@ def record_refusal(action: str, *, outcome: str = "denied", patient_id: uuid.UUI
 
     Nothing the attempt changed is kept, only its trace (and ``keep``, applied after the
     rollback: what the caller must remember of the failure, e.g. a failed-login count).
+    On a patient's path, the refusal names that patient unless it names another.
     """
+    origin = _origin()
+    patient_id = patient_id or origin.patient_id
+    trace = _event(action, outcome, patient_id, object_type, object_id, detail, actor)
+    _update(traced=True)
+    if outcome == "failure" and origin.attempt and origin.attempt[0] == action:
+        _count_failure(action, origin.address, origin.attempt[1])
+    if _is_noise(trace) and not noise.admit(trace.ip, action, outcome, patient_id):
+        trace = None  # counted: the window's count row will hold it
+        if keep is None:
+            return
     session = db.session()
-    refusal = _Refusal(_event(action, outcome, patient_id, object_type, object_id, detail,
-                              actor), keep)
-    session.info.setdefault(REFUSALS, []).append(refusal)
-    if not _origin().deferred:  # a job or a command: no edge will write it later
+    session.info.setdefault(REFUSALS, []).append(_Refusal(trace, keep))
+    if not origin.deferred:  # a job or a command: no edge will write it later
         session.rollback()
         session.commit()
+
+
+def _is_noise(trace: AuditEvent) -> bool:
+    """A refusal nobody can be blamed for: an anonymous caller, and no patient named
+    (a refusal naming a patient is always written; a request refused by the anonymous
+    rate only counts, with its patient)."""
+    return (_origin().deferred and trace.actor_type == "anonymous"
+            and (trace.patient_id is None or trace.action == THROTTLED))
 
 
 def refusals_pending(session: Session) -> bool:
@@ -119,27 +207,81 @@ def _write_refusals(session: Session) -> None:
     if session.in_nested_transaction():
         return
     for refusal in session.info.pop(REFUSALS, []):
-        session.add(refusal.event)
+        if refusal.event is not None:
+            session.add(refusal.event)
         if refusal.keep is not None:
             refusal.keep(session)
 
 
-def throttle_address(action: str, address: str | None = None) -> None:
-    """Refuse an address that failed ``action`` too often lately, whatever account it tried
-    (``address``: the caller's, as the edge saw it; by default the request's origin).
+def trace_refused_request(status: int, action: str | None = None) -> None:
+    """The edge answers a request on a patient's path with a refusal (``status``) that no
+    service traced (a body the schema refused, a conflict after a read, a page sent back
+    to sign in): the trail gets it, naming the patient. Elsewhere, nothing."""
+    origin = _origin()
+    if origin.patient_id is None or origin.traced or status < 400:
+        return
+    record_refusal(action or origin.action or "request", patient_id=origin.patient_id,
+                   outcome="denied" if status in (401, 403, 404, 429) else "failure",
+                   detail={"status": status})
 
-    The audit trail already holds every failure, so it doubles as the rate-limit counter
-    shared by all web processes.
+
+def admit_anonymous() -> None:
+    """Count a request of a caller without valid credentials against its address's rate
+    (SUIVI_ANONYMOUS_RATE_LIMIT a minute); beyond it, refuse before any work. Once per
+    request."""
+    origin = _origin()
+    if origin.counted:
+        return
+    _update(counted=True)
+    limit = current_app.config["SUIVI_ANONYMOUS_RATE_LIMIT"]
+    if not limit:
+        return
+    seen = counters.hit("anonymous", ANONYMOUS_WINDOW_SECONDS, origin.address or "-")
+    if seen is not None and seen > limit:
+        record_refusal(THROTTLED, detail={"reason": "too many anonymous requests"})
+        wait = counters.seconds_left(ANONYMOUS_WINDOW_SECONDS)
+        raise TooManyAttempts(f"Too many requests from this address; retry in {wait} s.",
+                              retry_after=wait)
+
+
+def _account_digest(account: str) -> str:
+    # Counter keys never hold what was typed (an e-mail address).
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, account.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def throttle_address(action: str, address: str | None = None, *,
+                     account: str | None = None) -> None:
+    """Refuse an attempt at ``action`` (signing in, activating a phone) from an address
+    that failed it SUIVI_IP_FAILURE_LIMIT times in the current 15 minutes. ``address``:
+    the caller's, as the edge saw it (by default the request's origin).
+
+    ``account``: what the caller tries (the e-mail typed; the sign-in of the second step).
+    Then only accounts already failing from that address (``FAILING_ACCOUNT`` failures)
+    are refused: colleagues behind the same proxy still sign in with the right password
+    while someone there guesses. Without one (an activation code is its own secret) the
+    whole address is refused. The failures of this attempt are counted by
+    ``record_refusal`` (in Redis, shared by the web processes).
     """
-    since = now() - ADDRESS_WINDOW
-    failures = db.session().scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.ip == (address or _origin().address), AuditEvent.action == action,
-            AuditEvent.outcome == "failure", AuditEvent.at >= since))
-    if failures >= current_app.config["SUIVI_IP_FAILURE_LIMIT"]:
+    address = address or _origin().address
+    digest = _account_digest(account) if account is not None else None
+    _update(attempt=(action, digest))
+    parts = [(action, address)] + ([(action, address, digest)] if digest else [])
+    found = counters.values("failures", FAILURE_WINDOW_SECONDS, *parts)
+    if found is None:
+        return  # Redis down: the per-account back-off and lockout still hold
+    busy = found[0] >= current_app.config["SUIVI_IP_FAILURE_LIMIT"]
+    if busy and (digest is None or found[1] >= FAILING_ACCOUNT):
         record_refusal(action, detail={"reason": "too many failures from this address"})
-        raise TooManyAttempts("Too many failed attempts from this address; try again in "
-                              "15 minutes.", retry_after=int(ADDRESS_WINDOW.total_seconds()))
+        wait = counters.seconds_left(FAILURE_WINDOW_SECONDS)
+        raise TooManyAttempts(f"Too many failed attempts from this address; retry in "
+                              f"{wait} s.", retry_after=wait)
+
+
+def _count_failure(action: str, address: str | None, digest: str | None) -> None:
+    counters.hit("failures", FAILURE_WINDOW_SECONDS, action, address)
+    if digest is not None:
+        counters.hit("failures", FAILURE_WINDOW_SECONDS, action, address, digest)
 
 
 def throttle_patient(patient_id: uuid.UUID, actions: tuple[str, ...], action: str) -> None:

@@ -167,7 +167,7 @@ def login(email: str, password: str, address: str | None) -> LoginResult:
 
     An e-mail without an account backs off and locks exactly as an account does, so
     neither the answers nor their timing tell whether it has one."""
-    audit.throttle_address("auth.login", address)
+    audit.throttle_address("auth.login", address, account=email)
     session = db.session()
     email = email.strip().lower()
     user = session.scalar(select(StaffUser).where(StaffUser.email == email))
@@ -197,7 +197,7 @@ def _expired_sign_in(reason: str) -> NoReturn:
 
 def verify_mfa(mfa_token: str, code: str, address: str | None) -> LoginResult:
     """The second step: a TOTP or recovery code for ``mfa_token``, which then serves no more."""
-    audit.throttle_address("auth.mfa", address)
+    audit.throttle_address("auth.mfa", address, account=mfa_token)
     try:
         payload = _serializer().loads(mfa_token)
     except BadSignature:

@@ -64,9 +64,9 @@ def enrol(principal: StaffPrincipal, patient: Patient, protocol: str, version: i
                             created_at=current)
     session.add(enrollment)
     session.flush()
+    # Not the protocol: its name tells the operation or the illness.
     audit.record("enrollment.create", patient_id=patient.id, object_type="enrollment",
-                 object_id=enrollment.id, detail={"protocol": proto.slug,
-                                                  "version": proto.version})
+                 object_id=enrollment.id)
     return enrollment, credentials.issue_activation_code(enrollment.id, patient.id)
 
 

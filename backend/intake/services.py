@@ -75,8 +75,9 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[
         if not missing:
             tasks.complete(task, submitted_at, submission.id)
     _answer_reading_tasks(enrollment, protocol, readings)
+    # Not the questionnaire: its name alone is health information ("phq-9").
     audit.record("submission.create", patient_id=patient.id, object_type="submission",
-                 object_id=submission.id, detail={"questionnaire": questionnaire.slug})
+                 object_id=submission.id)
     result = evaluate_patient(patient, enrollment, protocol,
                               new={submission.id, *(row.id for row in stored)})
     lang = patient.language

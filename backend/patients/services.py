@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import available_timezones
@@ -15,7 +16,7 @@ from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import Enrollment
 from backend.errors import Invalid, NotFound
-from backend.patients.models import Patient
+from backend.patients.models import Patient, phone_index
 from backend.teams import services as teams
 
 _TIMEZONES = available_timezones()
@@ -56,7 +57,7 @@ def list_patients(principal: StaffPrincipal, search: str | None, limit: int,
                                 Patient.hospital_id.ilike(pattern)))
     query = query.order_by(Patient.family_name, Patient.given_name, Patient.id)
     patients = list(db.session().scalars(query.limit(limit).offset(offset)))
-    audit.record("patient.list", detail={"patient_ids": [str(p.id) for p in patients]})
+    audit.record_reads("patient.list", (p.id for p in patients))
     return patients
 
 
@@ -103,3 +104,35 @@ def update_patient(patient: Patient, changes: dict[str, Any]) -> Patient:
     audit.record("patient.update", patient_id=patient.id, object_type="patient",
                  object_id=patient.id, detail={"fields": sorted(changes)})
     return patient
+
+
+@dataclass(frozen=True)
+class PhoneMatch:
+    """The patients whose record holds a phone number. A number is not an identity (an
+    elderly couple shares one, a phone changes hands): whoever looks patients up by number
+    handles each case, ``none``, ``one`` or ``shared``; there is no "first"."""
+
+    patients: tuple[Patient, ...]
+
+    @property
+    def none(self) -> bool:
+        return not self.patients
+
+    @property
+    def one(self) -> Patient | None:
+        """The patient, when the number names exactly one."""
+        return self.patients[0] if len(self.patients) == 1 else None
+
+    @property
+    def shared(self) -> bool:
+        return len(self.patients) > 1
+
+
+def with_phone(phone: str | None) -> PhoneMatch:
+    """Every patient whose phone is ``phone`` (oldest record first: a stable order)."""
+    if not phone:
+        return PhoneMatch(())
+    # Numbers are sealed at rest: found by their keyed hash (backend/crypto.py).
+    return PhoneMatch(tuple(db.session().scalars(
+        select(Patient).where(Patient.phone_index == phone_index(phone))
+        .order_by(Patient.created_at, Patient.id))))

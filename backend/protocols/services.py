@@ -180,22 +180,24 @@ def parse_override_value(protocol: Protocol, rule_id: str, threshold: str, value
 def set_override(principal: StaffPrincipal, patient: Patient, rule_id: str, threshold: str,
                  value: Any, reason: str) -> ThresholdOverride:
     enrollment = active_enrollment(patient)
-    default = parse_override_value(protocol_of(enrollment.protocol), rule_id, threshold, value)
+    # Refuses a rule, threshold or value the protocol cannot take (a 422 naming the field).
+    parse_override_value(protocol_of(enrollment.protocol), rule_id, threshold, value)
     session = db.session()
-    old = default
+    replaced = None
     for previous in current_overrides(enrollment.id):
         if previous.rule_id == rule_id and previous.threshold == threshold:
             previous.removed_at, previous.removed_by = now(), principal.user.id
-            old = previous.value
+            replaced = previous.id
     row = ThresholdOverride(enrollment_id=enrollment.id, patient_id=patient.id,
                             rule_id=rule_id, threshold=threshold, value=value, reason=reason,
                             set_by=principal.user.id, created_at=now())
     session.add(row)
     session.flush()
+    # The rows keep the rule, the values and the reason (a replaced one stamped removed,
+    # never deleted): the trail points at them and holds no clinical content itself.
     audit.record("override.set", patient_id=patient.id, object_type="threshold_override",
-                 object_id=row.id, detail={"rule_id": rule_id, "threshold": threshold,
-                                           "from": old, "to": value, "reason": reason,
-                                           "protocol_value": default})
+                 object_id=row.id,
+                 detail={"replaces": str(replaced) if replaced else None})
     return row
 
 
@@ -205,13 +207,8 @@ def remove_override(principal: StaffPrincipal, patient: Patient,
     if row is None or row.patient_id != patient.id or row.removed_at is not None:
         raise NotFound("No such threshold override.")
     row.removed_at, row.removed_by = now(), principal.user.id
-    enrollment = db.session().get(Enrollment, row.enrollment_id)
-    default = next((info.to_dict()["value"] for info in protocol_of(enrollment.protocol)
-                    .thresholds() if info.rule_id == row.rule_id
-                    and info.name == row.threshold), None)
     audit.record("override.remove", patient_id=patient.id, object_type="threshold_override",
-                 object_id=row.id, detail={"rule_id": row.rule_id, "threshold": row.threshold,
-                                           "from": row.value, "to": default})
+                 object_id=row.id)
 
 
 def current_overrides(enrollment_id: uuid.UUID) -> list[ThresholdOverride]:

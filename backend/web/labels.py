@@ -269,7 +269,19 @@ def _message_line(item: dict) -> str:
                  "savoir qui a écrit" if lang() == "fr" else
                  f" — number shared by {item.get('shared_by')} patients: call to find out "
                  "who wrote")
+        line += _candidates(item)
     return line
+
+
+def _candidates(item: dict) -> str:
+    """Who may have written from a shared number: " (MARTIN Jeanne, et 1 patient d'une
+    autre équipe)"; another team's patients are counted, never named."""
+    names = [candidate.get("name", "") for candidate in item.get("candidates", [])]
+    others = item.get("other_teams", 0)
+    if others:
+        names.append(f"et {others} patient(s) d'une autre équipe" if lang() == "fr" else
+                     f"and {others} patient(s) of another team")
+    return f" ({', '.join(names)})" if names else ""
 
 
 def evidence_lines(evidence: list[dict]) -> list[str]:

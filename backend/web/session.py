@@ -13,6 +13,7 @@ from flask import abort, flash, g, redirect, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 from backend import db
+from backend.audit import services as audit
 from backend.auth.principal import StaffPrincipal, authenticate
 from backend.errors import DomainError
 from backend.http_errors import status_of
@@ -50,9 +51,13 @@ def login_required(patient_data: bool = True) -> Callable:
             principal = authenticate(session.get("token"),
                                      slide=request.args.get(AUTO) != "1")
             if not isinstance(principal, StaffPrincipal):
-                session.pop("token", None)
+                if session.pop("token", None):  # a session that ended: as good as none
+                    audit.admit_anonymous()
+                audit.record_refusal(request.endpoint, detail={"reason": "not signed in"})
                 return redirect(url_for("web.login", next=request.path))
             if patient_data and not principal.may_read_patient_data:
+                audit.record_refusal(request.endpoint,
+                                     detail={"reason": "second factor not enrolled"})
                 return redirect(url_for("web.enrol_totp"))
             if request.method == "POST":
                 check_csrf()
@@ -81,8 +86,12 @@ def attempt(action: Callable[[], Any], success: str | None = None) -> bool:
     try:
         action()
     except (DomainError, HTTPException) as error:
-        # Nothing half-done is committed with the redirect: only the refusal's trace.
+        # Nothing half-done is committed with the redirect: only the refusal's trace (on
+        # a patient's page, one naming the patient even if no service wrote one).
         db.session().rollback()
+        audit.trace_refused_request(
+            status_of(error) if isinstance(error, DomainError) else error.code or 400,
+            request.endpoint)
         flash(message_of(error), "error")
         return False
     if success:

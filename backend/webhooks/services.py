@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
@@ -20,7 +19,7 @@ from backend.clock import now
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.notifications.senders import twilio_signature_valid
 from backend.notifications.services import record_status
-from backend.patients.models import Patient, phone_index
+from backend.patients.services import with_phone
 from backend.webhooks.models import InboundEvent
 
 STOP_WORDS = {"STOP", "ARRET", "ARRÊT", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
@@ -45,6 +44,7 @@ def verify_signature(action: str, path: str, form: Mapping[str, str],
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     url = current_app.config["SUIVI_PUBLIC_URL"] + path
     if not token or not twilio_signature_valid(token, url, form, signature):
+        audit.admit_anonymous()  # a forged signature counts as no credentials at all
         audit.record_refusal(action, detail={"reason": "missing or invalid Twilio signature"})
         raise Forbidden("Invalid or missing X-Twilio-Signature.")
 
@@ -76,21 +76,22 @@ def inbound_sms(form) -> str | None:
         raise Invalid("MessageSid", "required", location="form")
     sender = field(form, "From")
     body = field(form, "Body")
-    patients = list(db.session().scalars(
-        select(Patient).where(Patient.phone_index == phone_index(sender))
-        .order_by(Patient.created_at, Patient.id))) if sender else []
+    match = with_phone(sender)
     # A keyword is the whole message (as Twilio's own opt-out handling reads it): "oui
     # j'ai très mal" is words for the ward, not START.
     word = body.strip(" .!").upper() if len(body.split()) == 1 else ""
     action = ("stop" if word in STOP_WORDS else "start" if word in START_WORDS
               else "help" if word in HELP_WORDS else "message")
-    # Attributed to a patient only when the number names one.
+    # Attributed to a patient only when the number names exactly one.
     _once(f"sms:{sid}", "webhook.sms", kind="sms",
-          patient_id=patients[0].id if len(patients) == 1 else None,
+          patient_id=match.one.id if match.one else None,
           body=body if action == "message" else None, action=action)
-    if not patients:
+    if match.none:
         audit.record("webhook.sms", detail={"matched": False, "action": action})
         return _signed(messages.NOT_FILED.fr, "fr") if action == "message" else None
+    # One patient or several (then STOP and START are theirs alike, and a message is a
+    # question for the ward: filed on each, naming the others, attributed to none).
+    patients = match.patients
     for patient in patients:
         if action in ("stop", "start"):
             patient.sms_opt_out = action == "stop"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.alerts.jobs import escalate_alerts
+from backend.audit.jobs import flush_audit_noise
 from backend.intake.jobs import check_missed_tasks
 from backend.outbox.jobs import sweep_outbox
 from backend.tasks.jobs import plan_tasks, remind_tasks
@@ -27,4 +28,5 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("remind-tasks", remind_tasks, "default", 300),
     PeriodicJob("plan-tasks", plan_tasks, "low", 3600),
     PeriodicJob("heartbeat", heartbeat, "low", 300),
+    PeriodicJob("flush-audit-noise", flush_audit_noise, "low", 60),
 )

@@ -258,14 +258,55 @@ def test_unknown_email_backs_off_and_locks_like_an_account(world, anonymous, clo
     assert known.status_code == unknown.status_code == 429
 
 
-def test_address_throttled_after_many_failures(world, anonymous, app):
+def test_a_busy_address_refuses_only_the_accounts_failing_there(world, anonymous, app, clock):
+    """Behind a hospital's proxy every nurse has one address: someone guessing passwords
+    there must not lock the others out. Once the address has failed often, only the
+    accounts failing from it are refused; a colleague's right password still works."""
     app.config["SUIVI_IP_FAILURE_LIMIT"] = 5
-    nurse = world.staff("nurse")
+    nurse, colleague, guessed = (world.staff("nurse") for _ in range(3))
     for index in range(5):
+        assert _login(anonymous, f"ghost{index}@hospital.test", "wrong password!"
+                      ).status_code == 401
+    assert _login(anonymous, nurse.info["email"]).status_code == 200
+    for _ in range(3):
+        assert _login(anonymous, guessed.info["email"], "wrong password!").status_code == 401
+    clock.advance(minutes=2)  # past the account's own back-off
+    refused = _login(anonymous, guessed.info["email"])
+    assert refused.status_code == 429
+    assert "address" in refused.json["message"] and int(refused.headers["Retry-After"]) > 0
+    # The same account from another address is not refused by this one's failures.
+    elsewhere = anonymous.post(LOGIN, json={"email": guessed.info["email"],
+                                            "password": PASSWORD},
+                               environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert elsewhere.status_code == 200
+    assert _login(anonymous, colleague.info["email"]).status_code == 200
+    clock.advance(minutes=15)  # the next window
+    assert _login(anonymous, guessed.info["email"]).status_code == 200
+
+
+def test_an_address_without_an_account_to_tell_apart_is_refused_whole(world, app):
+    """Activation codes are their own secret: guessing them from one address stops it."""
+    app.config["SUIVI_IP_FAILURE_LIMIT"] = 3
+    phone = Caller(app)
+    for _ in range(3):
+        assert phone.post("/api/v1/patient/activate", json={
+            "activation_code": "AAAAA-BBBBB"}).status_code == 422
+    refused = phone.post("/api/v1/patient/activate", json={"activation_code": "CCCCC-DDDDD"})
+    assert refused.status_code == 429 and "address" in refused.json["message"]
+
+
+def test_failures_are_counted_beside_the_trail_not_in_it(world, anonymous, app):
+    """The limit does not count rows of the audit trail: anonymous failures beyond the
+    first few of a minute are only counted there, and still weigh on the address."""
+    app.config["SUIVI_IP_FAILURE_LIMIT"] = 8
+    guessed = world.staff("nurse")
+    for index in range(8):
         _login(anonymous, f"ghost{index}@hospital.test", "wrong password!")
-    response = _login(anonymous, nurse.info["email"])
-    assert response.status_code == 429
-    assert "address" in response.json["message"]
+    assert len(audit_events(app, action="auth.login", outcome="failure")) < 8
+    for _ in range(3):
+        _login(anonymous, guessed.info["email"], "wrong password!")
+    world.clock.advance(minutes=2)
+    assert _login(anonymous, guessed.info["email"]).status_code == 429
 
 
 def test_token_expires_and_slides_while_used(world, clock):

@@ -168,6 +168,35 @@ def test_a_shared_number_files_the_message_on_every_patient_to_identify(
     assert event.patient_id is None  # attributed to no one by the number
 
 
+def test_a_shared_number_names_the_candidates_a_team_may_see(world, app, client):
+    """Three patients behind one number, two followed by ward A, one by ward B: each item
+    names the candidates its ward follows, so the nurse knows whom to ask for when she
+    calls, and only counts the other ward's patient (never named outside their team)."""
+    nurse = world.staff("nurse")
+    other_ward = world.staff("nurse", teams=("team-b",))
+    number = "+33611223344"
+    wife = world.patient(nurse, phone=number, given_name="Jeanne", family_name="Morel")
+    husband = world.patient(nurse, phone=number, given_name="Louis", family_name="Morel")
+    lodger = world.patient(other_ward, phone=number, given_name="Anne", family_name="Roux")
+    for staff, patient in ((nurse, wife), (nurse, husband), (other_ward, lodger)):
+        world.enrol(staff, patient["id"])
+    sms(client, FEVER, sender=number)
+    [item] = messages_of(nurse, wife["id"])
+    message = item["evidence"][0]
+    assert message["candidates"] == [
+        {"patient_id": wife["id"], "name": "MOREL Jeanne"},
+        {"patient_id": husband["id"], "name": "MOREL Louis"}]
+    assert (message["shared_by"], message["other_teams"]) == (3, 1)
+    [theirs] = messages_of(other_ward, lodger["id"])
+    assert theirs["evidence"][0]["candidates"] == [
+        {"patient_id": lodger["id"], "name": "ROUX Anne"}]
+    assert theirs["evidence"][0]["other_teams"] == 2
+    assert "MOREL" not in repr(theirs)
+    with app.app_context():
+        [event] = db.session().query(InboundEvent).all()
+    assert event.patient_id is None  # attributed to none of them
+
+
 def test_stop_and_start_apply_to_every_patient_with_the_number(world, app, client):
     nurse = world.staff("nurse")
     couple = [world.patient(nurse, phone="+33611223344") for _ in range(2)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from twilio.request_validator import RequestValidator
 
+from backend.audit import noise
 from backend.notifications.models import Message
 from backend.webhooks.models import InboundEvent
 from tests.helpers import audit_events, count
@@ -77,6 +78,16 @@ def test_forged_unsigned_and_replayed_webhooks_are_refused(world, client, app):
                                                         outcome="denied")]
     assert reasons.count("missing or invalid Twilio signature") == 3
     assert "replayed callback" in reasons
+
+
+def test_a_flood_of_forged_callbacks_is_counted_and_held_back(client, app):
+    """Forged callbacks count as requests without credentials: beyond the address's rate
+    they get 429, and the trail writes the first few of a minute, counting the rest."""
+    app.config["SUIVI_ANONYMOUS_RATE_LIMIT"] = 10
+    answers = [_post(client, "/webhooks/twilio/sms", _sms("STOP", f"SM{n}"),
+                     token="wrong").status_code for n in range(12)]
+    assert answers == [403] * 10 + [429] * 2
+    assert len(audit_events(app, action="webhook.sms", outcome="denied")) == noise.FIRST_ROWS
 
 
 def test_webhooks_refused_when_twilio_is_not_configured(client, app):

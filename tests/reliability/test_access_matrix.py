@@ -251,6 +251,7 @@ def matrix(built) -> Matrix:
     """The fixture world, fresh for this test: nothing a previous route changed remains."""
     app, world, reset = built
     reset()
+    app.extensions["suivi"].redis.flushdb()  # the counters of the previous route
     app.extensions["suivi"].clock = FrozenClock(START)
     return world
 
@@ -438,9 +439,16 @@ def test_access(route: Route, matrix: Matrix):
     if route in PREPARE:
         PREPARE[route](matrix)
 
+    refusals_before = _refusals_naming_the_patient(matrix)
     answers = {who: call(matrix, route, who) for who in PRINCIPALS}
     statuses = {who: answer.status_code for who, answer in answers.items()}
     seen = f"{name}: {statuses}"
+    if "patient_id" in parameters(route):  # every refusal found by searching the patient
+        refused = [who for who, status in statuses.items() if status >= 400]
+        traced = _refusals_naming_the_patient(matrix) - refusals_before
+        assert traced >= len(refused), (
+            f"{len(refused)} refusals ({', '.join(refused)}), {traced} in the trail naming "
+            f"the patient: {seen}")
 
     crashed = {who: s for who, s in statuses.items() if s >= 500}
     assert not crashed, f"server error: {seen}"
@@ -473,6 +481,11 @@ def test_access(route: Route, matrix: Matrix):
 
     if any(p in PATIENT_SCOPE for p in parameters(route)):
         _check_scoping(route, matrix, answers["other_nurse"], expected, seen)
+
+
+def _refusals_naming_the_patient(m: Matrix) -> int:
+    patient = uuid.UUID(m.ids["patient_id"])
+    return sum(event.outcome != "success" for event in audit_events(m.app, patient_id=patient))
 
 
 def _check_scoping(route: Route, m: Matrix, answer, expected: frozenset[str], seen: str) -> None:

@@ -26,3 +26,16 @@ def test_evidence_shows_the_words_the_patient_chose(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert evidence_lines([{"answer": "daily-postop.nausea", "value": "vomiting"}]) == \
             ["Nausea: I vomited"]
+
+
+def test_a_shared_numbers_message_names_whom_to_ask_for(app):
+    from backend.web.labels import evidence_lines
+
+    item = {"kind": "message", "source": "sms", "text": "j'ai mal", "shared_by": 3,
+            "to_identify": True, "other_teams": 1,
+            "candidates": [{"patient_id": "a", "name": "MOREL Jeanne"},
+                           {"patient_id": "b", "name": "MOREL Louis"}]}
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert evidence_lines([item]) == [
+            "« j'ai mal » (SMS) — numéro partagé par 3 patients : appelez pour savoir qui a "
+            "écrit (MOREL Jeanne, MOREL Louis, et 1 patient(s) d'une autre équipe)"]

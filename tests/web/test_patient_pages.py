@@ -14,7 +14,7 @@ from backend import db
 from backend.notifications.models import Message
 from backend.outbox.models import OutboxEntry
 from backend.teleconsult.models import Teleconsultation
-from tests.helpers import Caller, count, run_worker
+from tests.helpers import Caller, audit_events, count, run_worker
 from tests.web.support import accessible, fits, shoot, sign_in
 
 WEIGHTS = (80.0, 80.4, 81.2, 82.0, 82.6)  # +2.6 kg in 3 days: the weight-gain rule fires
@@ -198,3 +198,25 @@ def test_enrolment_page_on_a_phone(world, clock, live_server, phone, axe_source)
     expect(phone.locator("td", has_text="LEFEBVRE")).to_be_visible()
     fits(phone)
     accessible(phone, axe_source)
+
+
+def test_refusals_on_a_patients_pages_name_the_patient(heart, app, clock, live_server, page):
+    """The trail searched by patient finds every refused attempt on their pages: a
+    browser not signed in sent to sign in, a booking the form refused."""
+    patient_id = uuid.UUID(heart["patient"]["id"])
+    page.goto(f"{live_server}/web/patients/{patient_id}")
+    expect(page.get_by_label("Adresse e-mail")).to_be_visible()
+    [anonymous] = [e for e in audit_events(app, patient_id=patient_id)
+                   if e.actor_type == "anonymous"]
+    assert (anonymous.action, anonymous.outcome) == ("web.patient_page", "denied")
+    sign_in(page, live_server, clock, heart["nurse"])
+    page.goto(f"{live_server}/web/patients/{patient_id}")
+    booking = page.locator("#teleconsultations")
+    booking.get_by_label("Date").fill(f"{clock.now() - timedelta(days=2):%Y-%m-%d}")
+    booking.get_by_label("Heure").fill("10:00")
+    booking.get_by_label("Motif").fill("Trop tard")
+    booking.get_by_role("button", name="Réserver et envoyer le lien").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    failed = audit_events(app, patient_id=patient_id, outcome="failure")
+    assert [(e.action, e.actor_id, e.detail) for e in failed] == [
+        ("web.book_teleconsultation", uuid.UUID(heart["nurse"].id), {"status": 422})]
