@@ -17,18 +17,18 @@ from backend.text import NUL, text_error
 PUBLIC: dict = {"security": []}  # for @blp.doc on operations that need no token
 
 
-def _flatten(errors: Any, prefix: str = "") -> list[str]:
+def flatten_errors(errors: Any, prefix: str = "") -> list[str]:
     """``{"json": {"readings": {"0": {"unit": ["bad"]}}}}`` → ``["readings.0.unit: bad"]``."""
     if isinstance(errors, dict):
         lines: list[str] = []
         for key, value in errors.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            lines += _flatten(value, name)
+            lines += flatten_errors(value, name)
         return lines
     if isinstance(errors, list | tuple):
         if all(isinstance(item, str) for item in errors):
             return [f"{prefix}: {' '.join(errors)}" if prefix else " ".join(errors)]
-        return [line for item in errors for line in _flatten(item, prefix)]
+        return [line for item in errors for line in flatten_errors(item, prefix)]
     return [f"{prefix}: {errors}"]
 
 
@@ -44,7 +44,7 @@ class Api(SmorestApi):
             errors = payload.get("errors")
             if errors:
                 located = errors if len(errors) != 1 else next(iter(errors.values()))
-                payload["message"] = "; ".join(_flatten(located))
+                payload["message"] = "; ".join(flatten_errors(located))
             else:
                 payload["message"] = error.description or error.name
         return payload, code, headers

@@ -129,7 +129,9 @@ def db_downgrade(revision: str) -> None:
 def create_team(slug: str, name: str, on_call_phone: str | None) -> None:
     """Create a care team."""
     from backend.teams import services
+    from backend.teams.schemas import TeamIn
 
+    _checked(TeamIn(), {"slug": slug, "name": name, "on_call_phone": on_call_phone})
     _run_as_system(lambda: services.create_team(slug, name, on_call_phone))
     click.echo(f"Care team {slug} created.")
 
@@ -143,7 +145,11 @@ def create_team(slug: str, name: str, on_call_phone: str | None) -> None:
 def create_staff(email: str, role: str, teams: tuple[str, ...], display_name: str | None) -> None:
     """Create a staff account; the password is read from a prompt or from stdin."""
     from backend.teams import services
+    from backend.teams.schemas import StaffIn
 
+    _checked(StaffIn(partial=("password",)), {"email": email, "role": role,
+                                               "display_name": display_name or email,
+                                               "teams": list(teams)})
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
@@ -195,6 +201,19 @@ def demo(port: int, data_dir: str, host: str) -> None:
     from backend.demo import run_demo
 
     run_demo(host=host, port=port, data_dir=data_dir)
+
+
+def _checked(schema, data: dict) -> None:
+    """The values a command was given, checked as the API checks them."""
+    from marshmallow import ValidationError
+
+    from backend.api import flatten_errors
+
+    try:
+        schema.load({key: value for key, value in data.items() if value is not None})
+    except ValidationError as error:
+        raise click.ClickException(
+            "; ".join(flatten_errors(error.normalized_messages()))) from None
 
 
 def _run_as_system(action):

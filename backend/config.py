@@ -50,6 +50,9 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "SUIVI_MFA_ENROLMENT_CODE_TTL": int(env.get("SUIVI_MFA_ENROLMENT_CODE_TTL",
                                                     str(72 * 3600))),
         "SUIVI_ACTIVATION_CODE_TTL": int(env.get("SUIVI_ACTIVATION_CODE_TTL", str(72 * 3600))),
+        # A patient app keeps working this long after its follow-up ends, to send what it
+        # still holds offline.
+        "SUIVI_DEVICE_GRACE_DAYS": int(env.get("SUIVI_DEVICE_GRACE_DAYS", "7")),
         "SUIVI_LOCKOUT_THRESHOLD": int(env.get("SUIVI_LOCKOUT_THRESHOLD", "10")),
         "SUIVI_LOCKOUT_SECONDS": int(env.get("SUIVI_LOCKOUT_SECONDS", "900")),
         "SUIVI_IP_FAILURE_LIMIT": int(env.get("SUIVI_IP_FAILURE_LIMIT", "30")),

@@ -8,6 +8,9 @@ from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from backend.limits import NOTE_LENGTH, REASON_LENGTH
+from backend.text import shown_text_error
+
 
 class StrictSchema(Schema):
     """Unknown fields are refused (marshmallow's default), named in the 422."""
@@ -56,6 +59,35 @@ class LocalTime(fields.String):
 
 
 _TIME_ZONES = frozenset(available_timezones())
+
+
+class ShownText(validate.Validator):
+    """Text people read as it was typed: no control character, no bidirectional override
+    (``backend.text.shown_text_error``); ``multiline`` text keeps its line breaks."""
+
+    def __init__(self, multiline: bool) -> None:
+        self.multiline = multiline
+
+    def __call__(self, value: str) -> str:
+        error = shown_text_error(value, self.multiline)
+        if error is not None:
+            raise ValidationError(error)
+        return value
+
+
+# A name (a patient's, a staff member's, a team's): one line.
+OneLine = ShownText(multiline=False)
+# Written words (a note, a reason, a patient's message): line breaks allowed.
+FreeText = ShownText(multiline=True)
+
+
+def name_of(length: int) -> list[validate.Validator]:
+    """The validators of a name of at most ``length`` characters."""
+    return [validate.Length(min=1, max=length), OneLine]
+
+
+Note = [validate.Length(min=1, max=NOTE_LENGTH), FreeText]
+Reason = [validate.Length(min=3, max=REASON_LENGTH), FreeText]
 
 
 class TimeZoneName(validate.Validator):

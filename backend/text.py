@@ -1,11 +1,21 @@
-"""What text the database can store: shared by the API's parser and the services that read
-raw headers."""
+"""What text the database can store, and what text Suivi shows as it was typed: shared by
+the API's parser, the schemas, the web forms and the services that read raw input."""
 
 from __future__ import annotations
+
+import unicodedata
 
 NUL = "\x00"
 NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
 SURROGATE_MESSAGE = "must not contain a lone surrogate (\\ud800-\\udfff): not valid Unicode text"
+
+# Bidirectional embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI):
+# they reorder the text around them on screen, so "Martin" can display as another name
+# and a note can say the opposite of what is stored ("Trojan Source").
+BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# A name is one line: the bidi marks (ALM, LRM, RLM) have no use in it either.
+BIDI_MARKS = frozenset("\u061c\u200e\u200f")
+NEWLINES = frozenset("\n\r")
 
 
 def text_error(value: str) -> list[str] | None:
@@ -15,3 +25,32 @@ def text_error(value: str) -> list[str] | None:
     if any("\ud800" <= char <= "\udfff" for char in value):
         return [SURROGATE_MESSAGE]
     return None
+
+
+def _named(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def shown_text_error(value: str, multiline: bool) -> str | None:
+    """Why ``value`` cannot be shown as typed, or None: control characters (but line
+    breaks in ``multiline`` text: a note, a patient's message) and bidirectional
+    overrides; a single line (a name) refuses line and paragraph separators and bidi
+    marks too."""
+    for char in value:
+        if char in BIDI_OVERRIDES or (not multiline and char in BIDI_MARKS):
+            return (f"must not contain the bidirectional control character {_named(char)}: "
+                    "it changes how the text around it is displayed")
+        category = unicodedata.category(char)
+        if multiline and char in NEWLINES:
+            continue
+        if category == "Cc" or (not multiline and category in ("Zl", "Zp")):
+            allowed = "" if not multiline else " (line breaks are allowed)"
+            return f"must not contain the control character {_named(char)}{allowed}"
+    return None
+
+
+def shown_as_typed(value: str, multiline: bool = True) -> str:
+    """``value`` with what ``shown_text_error`` refuses replaced by U+FFFD: for text Suivi
+    cannot refuse (an SMS the provider has delivered), so that nothing of it is lost
+    unseen and nothing in it can disguise the rest."""
+    return "".join("\ufffd" if shown_text_error(char, multiline) else char for char in value)

@@ -225,6 +225,12 @@ class Protocol:
         return timedelta(hours=float(hours if hours is not None
                                      else DEFAULT_MAX_AGE_HOURS["default"]))
 
+    @property
+    def last_day(self) -> int:
+        """The last post-operative day the schedule plans a task on (0 if it plans none):
+        the end of the follow-up."""
+        return max((day for entry in self.schedule for day in entry.days), default=0)
+
     def collected_readings(self) -> set[str]:
         """Every reading type the schedule asks for, alone or as a questionnaire item."""
         out = {e.reading for e in self.schedule if e.reading}

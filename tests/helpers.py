@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -181,6 +183,26 @@ def count(app: Flask, model: type, **filters: Any) -> int:
         for name, value in filters.items():
             query = query.where(getattr(model, name) == value)
         return db.session().scalar(query)
+
+
+@contextmanager
+def rows_read() -> Iterator[list[int]]:
+    """The number of rows each statement of the app's sessions returned, in order."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    counts: list[int] = []
+
+    def counting(state):
+        frozen = state.invoke_statement().freeze()
+        counts.append(len(frozen.data))
+        return frozen()
+
+    event.listen(Session, "do_orm_execute", counting)
+    try:
+        yield counts
+    finally:
+        event.remove(Session, "do_orm_execute", counting)
 
 
 def audit_events(app: Flask, **filters: Any) -> list:

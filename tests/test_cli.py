@@ -41,6 +41,12 @@ def test_db_upgrade_create_team_and_staff(tmp_path):
     unknown_team = _suivi(["create-staff", "y@h.test", "--role", "nurse", "--team", "nope"],
                           env, stdin="a long enough password\n")
     assert unknown_team.returncode != 0 and "nope" in unknown_team.stderr
+    # Names are checked as the API checks them: no bidi override, no control character.
+    disguised = _suivi(["create-staff", "z@h.test", "--role", "nurse", "--name", "Dr \u202eX"],
+                       env, stdin="a long enough password\n")
+    assert disguised.returncode != 0 and "display_name" in disguised.stderr
+    coloured = _suivi(["create-team", "neuro", "Neuro\x1b[31m"], env)
+    assert coloured.returncode != 0 and "name: must not contain" in coloured.stderr
     engine = create_engine(env["DATABASE_URL"])
     with engine.connect() as connection:
         emails = connection.execute(text("SELECT email FROM staff_users")).scalars().all()

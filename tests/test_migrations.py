@@ -48,3 +48,55 @@ def test_upgrade_check_downgrade(empty_database_url):
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(empty_database_url)  # and back up again
     engine.dispose()
+
+
+def test_device_tokens_paired_before_0009_are_tied_to_their_enrolment(empty_database_url):
+    """A token paired before the link existed belongs to the enrolment whose code its
+    patient used last before pairing (else the patient's latest enrolment), so it stops
+    working when that follow-up ends."""
+    from datetime import UTC, date, datetime, time
+
+    upgrade(empty_database_url, "0008")
+    engine = create_engine(empty_database_url)
+    t = Base.metadata.tables  # the columns these rows fill were there at 0008
+    at = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    ids = {name: uuid.uuid4() for name in (
+        "team", "staff", "protocol", "patient", "loner", "first", "second", "late",
+        "code1", "code2", "device1", "device2", "device3")}
+    with engine.begin() as connection:
+        connection.execute(t["care_teams"].insert(), [{
+            "id": ids["team"], "slug": "ortho", "name": "Ortho", "created_at": at,
+            "day_start": time(8), "day_end": time(18), "timezone": "Europe/Paris"}])
+        connection.execute(t["staff_users"].insert(), [{
+            "id": ids["staff"], "email": "n@h.test", "display_name": "N", "role": "nurse",
+            "password_hash": "x", "active": True, "failed_logins": 0, "created_at": at}])
+        connection.execute(t["protocol_versions"].insert(), [{
+            "id": ids["protocol"], "slug": "p", "version": 1, "title_fr": "P",
+            "title_en": "P", "definition": {}, "created_at": at}])
+        connection.execute(t["patients"].insert(), [{
+            "id": ids[name], "care_team_id": ids["team"], "given_name": "J",
+            "family_name": name, "birth_date": date(1950, 1, 1), "language": "fr",
+            "timezone": "Europe/Paris", "sms_opt_out": False, "created_at": at,
+            "updated_at": at} for name in ("patient", "loner")])
+        connection.execute(t["enrollments"].insert(), [{
+            "id": ids[name], "patient_id": ids[patient], "protocol_version_id": ids["protocol"],
+            "care_team_id": ids["team"], "surgery_date": date(2026, 11, 1),
+            "discharge_at": at, "status": "active", "enrolled_by": ids["staff"],
+            "created_at": at.replace(day=day)} for name, patient, day in (
+                ("first", "patient", 1), ("second", "patient", 2), ("late", "loner", 3))])
+        connection.execute(t["activation_codes"].insert(), [{
+            "id": ids[code], "enrollment_id": ids[enrollment], "code_hash": code,
+            "created_at": at, "expires_at": at.replace(day=9),
+            "used_at": at.replace(day=day)} for code, enrollment, day in (
+                ("code1", "first", 4), ("code2", "second", 6))])
+        connection.execute(t["device_tokens"].insert(), [{
+            "id": ids[device], "patient_id": ids[patient], "token_hash": device,
+            "created_at": at.replace(day=day)} for device, patient, day in (
+                ("device1", "patient", 5), ("device2", "patient", 7), ("device3", "loner", 8))])
+    upgrade(empty_database_url)
+    with engine.connect() as connection:
+        linked = dict(connection.execute(text(
+            "SELECT token_hash, enrollment_id FROM device_tokens")).all())
+    engine.dispose()
+    assert {hash_: uuid.UUID(str(enrollment)) for hash_, enrollment in linked.items()} == {
+        "device1": ids["first"], "device2": ids["second"], "device3": ids["late"]}

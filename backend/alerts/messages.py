@@ -2,7 +2,9 @@
 the ward (other than STOP, START, HELP) is filed on the patient's "message to read" item,
 an alert of group ``message`` in the team's queue, read and closed like any other.
 
-One open item per patient: a new message is appended to its evidence. The item is
+One open item per patient: a new message is appended to its evidence, which keeps the
+first message and the latest ones (``MESSAGES_PER_ITEM`` in all); those in between are
+counted by one item of kind ``messages_omitted`` (the timeline keeps every one). The item is
 ``low`` (read during the ward's day hours), written in the transaction that stores the
 words, and announced through the outbox like every alert. An SMS from a number several
 patients share (an elderly couple) cannot be attributed by the number: it is filed on
@@ -25,11 +27,13 @@ from backend.alerts.models import MESSAGE_GROUP, MESSAGE_RULE, Alert
 from backend.audit import services as audit
 from backend.enrollments.models import Enrollment
 from backend.enrollments.services import latest_enrollment
+from backend.limits import MESSAGES_PER_ITEM
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
 from backend.teams.models import CareTeam
 from rules.model import Finding, Text
 
+OMITTED = "messages_omitted"  # the evidence item counting the messages set aside
 SEVERITY = "low"  # read during the ward's day hours; an emergency is the 15, said to the patient
 EXPLANATION = Text("Message du patient à lire", "Patient's message to read")
 TO_IDENTIFY = Text(
@@ -132,9 +136,12 @@ def receive(patient: Patient, enrollment: Enrollment, source: str, text: str, at
     if unread_again:
         alerts.reopen(alert, protocol_of(enrollment.protocol), patient.timezone)
     alerts.add_evidence(alert, finding, at, "message", source=source, reopened=unread_again)
+    alert.evidence = _bounded(alert.evidence)
+    if len(alert.series) > MESSAGES_PER_ITEM:
+        alert.series = [alert.series[0], *alert.series[1 - MESSAGES_PER_ITEM:]]
     alert.explanation = finding.explanation.to_dict()
     if unread_again:
-        alerts.notify(alert, "message", f"alert:{alert.id}:message:{len(alert.evidence)}")
+        alerts.notify(alert, "message", f"alert:{alert.id}:message:{_count(alert.evidence)}")
     return alert, False
 
 
@@ -169,6 +176,32 @@ def _finding(item: dict[str, Any], earlier: Sequence[dict[str, Any]]) -> Finding
                    group=MESSAGE_GROUP, new=True)
 
 
+def _bounded(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The item's messages, at most ``MESSAGES_PER_ITEM``: the first (what opened it) and
+    the latest, with the ones in between counted in one ``messages_omitted`` item (from,
+    to, and whether a shared number wrote them), so the item stays readable and bounded
+    while saying that more was written (every message stays in the timeline)."""
+    words = [item for item in evidence if item.get("kind") == "message"]
+    if len(words) <= MESSAGES_PER_ITEM:
+        return evidence
+    counted = next((item for item in evidence if item.get("kind") == OMITTED), None)
+    latest = words[1 - MESSAGES_PER_ITEM:]
+    aside = words[1:len(words) - len(latest)]
+    omitted = {"kind": OMITTED, "count": (counted["count"] if counted else 0) + len(aside),
+               "from": counted["from"] if counted else aside[0]["at"], "to": aside[-1]["at"]}
+    shared = max((item.get("shared_by", 1) for item in [*aside, counted or {}]
+                  if item.get("to_identify")), default=1)
+    if shared > 1:
+        omitted.update(shared_by=shared, to_identify=True)
+    return [words[0], omitted, *latest]
+
+
+def _count(evidence: Sequence[dict[str, Any]]) -> int:
+    """How many messages the item has received, those set aside included."""
+    return sum(item.get("count", 0) if item.get("kind") == OMITTED else 1
+               for item in evidence if item.get("kind") in ("message", OMITTED))
+
+
 def _open_item(patient: Patient) -> Alert | None:
     return db.session().scalar(select(Alert).where(
         Alert.patient_id == patient.id, Alert.rule_group == MESSAGE_GROUP,
@@ -177,7 +210,8 @@ def _open_item(patient: Patient) -> Alert | None:
 
 def _explanation(evidence: Sequence[dict[str, Any]]) -> Text:
     shared = max((item.get("shared_by", 1) for item in evidence
-                  if item.get("kind") == "message" and item.get("to_identify")), default=1)
+                  if item.get("kind") in ("message", OMITTED) and item.get("to_identify")),
+                 default=1)
     if shared > 1:
         return Text(TO_IDENTIFY.fr.format(count=shared), TO_IDENTIFY.en.format(count=shared))
     return EXPLANATION

@@ -3,7 +3,8 @@ from webargs.fields import DelimitedList
 
 from backend.alerts.models import OUTCOMES
 from backend.alerts.services import SNOOZED
-from backend.schemas import LangArgs, PageArgs, Timestamp
+from backend.limits import MESSAGES_PER_ITEM, NOTE_LENGTH, NOTES_PER_ALERT
+from backend.schemas import FreeText, LangArgs, Note, PageArgs, Reason, Timestamp
 from backend.teams.schemas import Slug
 
 SEVERITIES = ["low", "medium", "high"]
@@ -66,7 +67,11 @@ class AlertOut(Schema):
     advice = fields.String()
     evidence = fields.List(fields.Dict(), metadata={
         "description": "the values that fired `rule`, then the other findings of its group "
-                       "(`related_rule`, `severity`, `explanation`, `evidence`)"})
+                       "(`related_rule`, `severity`, `explanation`, `evidence`); a message "
+                       "item holds the patient's first and latest messages (`kind` "
+                       f"`message`, {MESSAGES_PER_ITEM} at most) and one `messages_omitted` "
+                       "item counting those in between (`count`, `from`, `to`), which are "
+                       "in the timeline"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     due_by = fields.DateTime(metadata={
@@ -101,7 +106,9 @@ class AssignIn(Schema):
 
 
 class NoteIn(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    note = fields.String(required=True, validate=Note, metadata={
+        "description": f"at most {NOTES_PER_ALERT} notes on one alert (a 422 on `note` "
+                       "beyond)"})
 
 
 class SnoozeIn(Schema):
@@ -109,12 +116,12 @@ class SnoozeIn(Schema):
         "description": "wake time: in the future, within the protocol's maximum for the "
                        "alert's severity (`alert_snooze_max`: by default 2 h high, 24 h "
                        "medium, 72 h low)"})
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    reason = fields.String(required=True, validate=Reason)
 
 
 class ResolveIn(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    note = fields.String(validate=validate.Length(max=2000))
+    note = fields.String(validate=[validate.Length(max=NOTE_LENGTH), FreeText])
 
 
 class EmptyIn(Schema):

@@ -19,6 +19,7 @@ from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.enrollments.models import Enrollment
 from backend.errors import Conflict, Invalid, NotFound
+from backend.limits import NOTES_PER_ALERT
 from backend.notifications.models import Message
 from backend.outbox import services as outbox
 from backend.patients.models import Patient
@@ -360,6 +361,8 @@ def act(principal: StaffPrincipal, alert: Alert, event: str, **args: Any) -> Ale
         raise Conflict(str(error)) from None
     if event == "snooze":
         _check_snooze_length(alert, args["until"], current)
+    if event == "note":
+        _check_room_for_a_note(alert)
     _store(alert, change.state)
     alert.updated_at = current
     if event == "acknowledge":
@@ -384,6 +387,16 @@ def _check_snooze_length(alert: Alert, until: datetime, current: datetime) -> No
         raise Invalid("until", f"a {alert.severity} alert may be snoozed for {length} at most "
                                f"(its protocol's maximum): until "
                                f"{(current + longest).isoformat()} at the latest")
+
+
+def _check_room_for_a_note(alert: Alert) -> None:
+    """An alert's history is read in one glance: its notes are bounded."""
+    notes = db.session().scalar(select(func.count()).select_from(AlertEvent).where(
+        AlertEvent.alert_id == alert.id, AlertEvent.kind == "note"))
+    if notes >= NOTES_PER_ALERT:
+        raise Invalid("note", f"this alert already has {NOTES_PER_ALERT} notes, the most one "
+                              "alert keeps: write in the patient's record, or resolve the "
+                              "alert with a closing note")
 
 
 def _protocol(alert: Alert) -> Protocol:

@@ -1,8 +1,7 @@
 from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
-from backend.alerts.models import OUTCOMES
-from backend.alerts.schemas import SEVERITIES, AlertOut
+from backend.alerts.schemas import SEVERITIES, AlertOut, ResolveIn
 from backend.schemas import LangArgs
 
 
@@ -53,9 +52,8 @@ class TriageRowOut(Schema):
     alerts = fields.List(fields.Nested(AlertOut))
 
 
-class BulkResolveIn(Schema):
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    note = fields.String(validate=validate.Length(max=2000))
+class BulkResolveIn(ResolveIn):
+    """The outcome and note of every alert it resolves, as one by one."""
 
 
 class BulkOut(Schema):

@@ -93,11 +93,18 @@ class ActivationCode(UUIDPrimaryKey, Base):
 
 
 class DeviceToken(UUIDPrimaryKey, Base):
-    """The patient app's bearer token (hash only), revocable by staff or the patient."""
+    """The patient app's bearer token (hash only), revocable by staff or the patient.
+
+    It works until the follow-up of the enrolment it was paired for ends, plus a grace
+    period for the app to send what it still holds (``backend.auth.principal``)."""
 
     __tablename__ = "device_tokens"
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    # None only for a token paired before this link existed whose enrolment was not found:
+    # such a token no longer works.
+    enrollment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enrollments.id"),
+                                                            index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str | None] = mapped_column(String(100))
     push_token: Mapped[str | None] = mapped_column(String(4096))

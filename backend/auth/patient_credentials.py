@@ -66,24 +66,35 @@ def live_activation_code(code: str,
 
 def redeem_activation_code(code: str) -> uuid.UUID:
     """Use up a live activation code: the enrolment it was issued for. A refused code is
-    audited (someone may be guessing)."""
-    row = live_activation_code(code)
-    if row is None:
+    audited (someone may be guessing).
+
+    One conditional UPDATE checks and marks the code: of two requests with the same code
+    at the same moment the database lets one through, and the other finds it used (a
+    read, then a write, would let both pair a phone)."""
+    current = now()
+    enrollment_id = db.session().scalar(
+        update(ActivationCode)
+        .where(ActivationCode.code_hash == code_digest(code), ActivationCode.used_at.is_(None),
+               ActivationCode.expires_at > current)
+        .values(used_at=current).returning(ActivationCode.enrollment_id),
+        execution_options={"synchronize_session": False})
+    if enrollment_id is None:
         audit.record_refusal("patient.activate", outcome="failure",
                              detail={"reason": "unknown, used or expired code"})
         raise InvalidValues({"activation_code": ["unknown, already used or expired"]},
                             "activation_code: this code is unknown, already used or expired; "
                             "ask your care team for a new one.")
-    row.used_at = now()
-    return row.enrollment_id
+    return enrollment_id
 
 
-def pair_device(patient_id: uuid.UUID, label: str | None) -> tuple[str, DeviceToken]:
-    """A new device token for the patient's phone: the token itself is returned once and
-    only its hash is kept."""
+def pair_device(patient_id: uuid.UUID, enrollment_id: uuid.UUID,
+                label: str | None) -> tuple[str, DeviceToken]:
+    """A new device token for the patient's phone, working as long as the follow-up of
+    ``enrollment_id`` (and its grace period): the token itself is returned once and only
+    its hash is kept."""
     token = new_token(DEVICE_TOKEN_PREFIX)
-    device = DeviceToken(patient_id=patient_id, token_hash=token_hash(token), label=label,
-                         created_at=now())
+    device = DeviceToken(patient_id=patient_id, enrollment_id=enrollment_id,
+                         token_hash=token_hash(token), label=label, created_at=now())
     session = db.session()
     session.add(device)
     session.flush()

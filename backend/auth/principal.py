@@ -10,7 +10,7 @@ import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from flask import current_app, g, request
@@ -20,6 +20,8 @@ from backend import db
 from backend.audit import services as audit
 from backend.auth.models import AccessToken, DeviceToken, StaffUser
 from backend.clock import now
+from backend.enrollments import follow_up
+from backend.enrollments.models import Enrollment
 from backend.errors import Forbidden, Unauthenticated
 from backend.patients.models import Patient
 from backend.security import token_hash
@@ -100,20 +102,48 @@ def _staff(token: str, slide: bool = True) -> StaffPrincipal | None:
     return StaffPrincipal(user=user, team_ids=frozenset(teams))
 
 
+# What the app shows when its token has outlived the follow-up (in the patient's language).
+FOLLOW_UP_OVER = {
+    "fr": "L'accès de ce téléphone à Suivi a pris fin avec votre suivi{on_day}. Si votre "
+          "équipe de soins vous suit encore, demandez-lui un nouveau code d'activation.",
+    "en": "This phone's access to Suivi ended with your follow-up{on_day}. If your care "
+          "team still follows you, ask them for a new activation code.",
+}
+ON_DAY = {"fr": ", le {day:%d/%m/%Y}", "en": ", on {day:%d/%m/%Y}"}
+
+
 def _patient(token: str) -> PatientPrincipal | None:
     session = db.session()
-    # The patient comes with the token: the views that follow find it in the session.
-    found = session.execute(select(DeviceToken, Patient).join(
-        Patient, Patient.id == DeviceToken.patient_id).where(
+    # The patient and the enrolment come with the token: the views that follow find the
+    # patient in the session.
+    found = session.execute(select(DeviceToken, Patient, Enrollment).join(
+        Patient, Patient.id == DeviceToken.patient_id).outerjoin(
+        Enrollment, Enrollment.id == DeviceToken.enrollment_id).where(
         DeviceToken.token_hash == token_hash(token))).first()
     if found is None or found.DeviceToken.revoked_at is not None:
         return None
-    row = found.DeviceToken
+    row, patient = found.DeviceToken, found.Patient
     current = now()
+    if _past_follow_up(found.Enrollment, patient, current):
+        return None
     if row.last_seen_at is None or current - row.last_seen_at > timedelta(hours=1):
         row.last_seen_at = current
     return PatientPrincipal(patient_id=row.patient_id, device_token_id=row.id,
-                            patient=found.Patient)
+                            patient=patient)
+
+
+def _past_follow_up(enrollment: Enrollment | None, patient: Patient,
+                    current: datetime) -> bool:
+    """A device token works until its enrolment's follow-up ends, plus a grace period
+    for the app to send what it still holds; after that, the refusal says why."""
+    lang = patient.language if patient.language in FOLLOW_UP_OVER else "fr"
+    on_day = ""
+    if enrollment is not None:  # (None: paired before tokens named their enrolment)
+        if current < follow_up.app_access_ends_at(enrollment, patient.timezone):
+            return False
+        on_day = ON_DAY[lang].format(day=follow_up.last_day(enrollment, patient.timezone))
+    g.refused_credential = (patient.id, FOLLOW_UP_OVER[lang].format(on_day=on_day))
+    return True
 
 
 def authenticate(token: str | None = None, slide: bool = True) -> Principal | None:
@@ -135,6 +165,12 @@ def authenticate(token: str | None = None, slide: bool = True) -> Principal | No
 
 
 def _unauthenticated(action: str) -> NoReturn:
+    refused = g.get("refused_credential")
+    if refused is not None:  # a device token past its follow-up: the app shows why
+        patient_id, message = refused
+        audit.record_refusal(action, patient_id=patient_id,
+                             detail={"reason": "device token past its follow-up"})
+        raise Unauthenticated(message)
     # A token that turned out invalid counts against the address like no token at all.
     audit.admit_anonymous()
     audit.record_refusal(action, detail={"reason": "no valid token"})

@@ -5,7 +5,10 @@ from __future__ import annotations
 from backend import db
 from backend.audit import services as audit
 from backend.auth import patient_credentials as credentials
+from backend.clock import now
+from backend.enrollments import follow_up
 from backend.enrollments.models import Enrollment
+from backend.errors import Invalid
 from backend.patients.models import Patient
 
 
@@ -14,8 +17,16 @@ def activate(code: str, label: str | None) -> tuple[str, Patient]:
     audit.throttle_address("patient.activate")
     session = db.session()
     enrollment = session.get(Enrollment, credentials.redeem_activation_code(code))
-    token, device = credentials.pair_device(enrollment.patient_id, label)
+    patient = session.get(Patient, enrollment.patient_id)
+    if now() >= follow_up.app_access_ends_at(enrollment, patient.timezone):
+        # The phone would be refused at once: the code is not used up (nothing is stored).
+        audit.record_refusal("patient.activate", patient_id=patient.id,
+                             detail={"reason": "follow-up ended"})
+        raise Invalid("activation_code", "this code's follow-up has ended (on "
+                      f"{follow_up.last_day(enrollment, patient.timezone):%d/%m/%Y}); ask "
+                      "your care team for a new one if you are still followed")
+    token, device = credentials.pair_device(enrollment.patient_id, enrollment.id, label)
     audit.record("patient.activate", actor=("patient", enrollment.patient_id),
                  patient_id=enrollment.patient_id, object_type="device_token",
                  object_id=device.id)
-    return token, session.get(Patient, enrollment.patient_id)
+    return token, patient

@@ -1,7 +1,8 @@
 from marshmallow import Schema, fields, validate
 
+from backend.limits import ANSWERS_PER_SUBMISSION, READINGS_PER_BATCH
 from backend.protocols.schemas import ReadingIn
-from backend.schemas import Timestamp
+from backend.schemas import OneLine, Timestamp
 from backend.teams.schemas import Slug
 
 ANSWERS_DOC = (
@@ -20,15 +21,17 @@ class SubmissionIn(Schema):
     questionnaire = fields.String(required=True, validate=Slug)
     task_id = fields.UUID(allow_none=True)
     submitted_at = Timestamp(metadata={"description": "default: when received"})
-    answers = fields.Dict(keys=fields.String(), required=True, metadata={
+    answers = fields.Dict(keys=fields.String(), required=True,
+                          validate=validate.Length(max=ANSWERS_PER_SUBMISSION), metadata={
         "description": ANSWERS_DOC,
         "example": {"glucose": {"value": 1.2, "unit": "g/L"}, "weight": "72,5"}})
-    readings = fields.List(fields.Nested(ReadingIn), load_default=list)
+    readings = fields.List(fields.Nested(ReadingIn), load_default=list,
+                           validate=validate.Length(max=READINGS_PER_BATCH))
 
 
 class ReadingsIn(Schema):
     readings = fields.List(fields.Nested(ReadingIn), required=True,
-                           validate=validate.Length(min=1, max=500))
+                           validate=validate.Length(min=1, max=READINGS_PER_BATCH))
 
 
 class AdviceOut(Schema):
@@ -100,7 +103,7 @@ class PushTokenIn(Schema):
 
 class ActivateIn(Schema):
     activation_code = fields.String(required=True, validate=validate.Length(min=6, max=32))
-    device_label = fields.String(validate=validate.Length(max=100))
+    device_label = fields.String(validate=[validate.Length(max=100), OneLine])
 
 
 class MeOut(Schema):

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from backend.errors import InvalidValues
+from backend.text import shown_text_error
 from rules.model import Questionnaire, Reading
 from rules.questionnaire import AnswerError, validate_answers
 from rules.units import ReadingError, normalise_reading
@@ -21,20 +22,29 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 def clean_answers(questionnaire: Questionnaire, answers: Mapping[str, Any],
                   field: str = "answers") -> dict[str, Any]:
-    """Validated answers, or ``InvalidValues`` naming every bad item (``answers.pain_now``)."""
+    """Validated answers, or ``InvalidValues`` naming every bad item (``answers.pain_now``).
+    Written words are shown to a nurse as typed: no control character but line breaks,
+    no bidirectional override."""
     try:
-        return validate_answers(questionnaire, answers)
+        cleaned = validate_answers(questionnaire, answers)
+        errors = {item.link_id: error for item in questionnaire.items
+                  if item.type == "text" and isinstance(cleaned.get(item.link_id), str)
+                  and (error := shown_text_error(cleaned[item.link_id], multiline=True))}
     except AnswerError as error:
+        errors = error.errors
+    if errors:
         raise InvalidValues(
-            {field: {link_id: [message] for link_id, message in error.errors.items()}},
-            "; ".join(f"{field}.{link_id}: {message}"
-                      for link_id, message in error.errors.items())) from None
+            {field: {link_id: [message] for link_id, message in errors.items()}},
+            "; ".join(f"{field}.{link_id}: {message}" for link_id, message in errors.items()))
+    return cleaned
 
 
 def clean_readings(readings: Sequence[Mapping[str, Any]], field: str = "readings",
-                   not_after: datetime | None = None) -> list[Reading]:
+                   not_after: datetime | None = None,
+                   not_before: tuple[datetime, str] | None = None) -> list[Reading]:
     """Canonical, plausibility-checked readings, or ``InvalidValues`` naming
-    ``readings.<i>.<field>``."""
+    ``readings.<i>.<field>``; ``not_before`` is the earliest time accepted and the
+    message for an earlier one."""
     cleaned: list[Reading] = []
     errors: dict[str, dict[str, list[str]]] = {}
     for index, raw in enumerate(readings):
@@ -46,6 +56,9 @@ def clean_readings(readings: Sequence[Mapping[str, Any]], field: str = "readings
             continue
         if not_after is not None and reading.measured_at > not_after:
             errors[str(index)] = {"measured_at": ["is in the future"]}
+            continue
+        if not_before is not None and reading.measured_at < not_before[0]:
+            errors[str(index)] = {"measured_at": [not_before[1]]}
             continue
         cleaned.append(reading)
     if errors:

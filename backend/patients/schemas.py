@@ -1,9 +1,10 @@
 from marshmallow import Schema, fields, validate
 
-from backend.schemas import PageArgs
+from backend.schemas import OneLine, PageArgs, name_of
 from backend.teams.schemas import Phone, Slug
 
-Name = validate.Length(min=1, max=100)
+Name = name_of(100)
+HospitalId = [validate.Length(min=1, max=64), OneLine]
 
 
 class PatientIn(Schema):
@@ -15,7 +16,7 @@ class PatientIn(Schema):
     email = fields.Email(allow_none=True)
     language = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
     timezone = fields.String(load_default="Europe/Paris", validate=validate.Length(max=64))
-    hospital_id = fields.String(validate=validate.Length(min=1, max=64), allow_none=True)
+    hospital_id = fields.String(validate=HospitalId, allow_none=True)
     care_team = fields.String(validate=Slug, metadata={
         "description": "slug of the following team; defaults to the caller's only team"})
 
@@ -29,7 +30,7 @@ class PatientPatch(Schema):
     email = fields.Email(allow_none=True)
     language = fields.String(validate=validate.OneOf(["fr", "en"]))
     timezone = fields.String(validate=validate.Length(max=64))
-    hospital_id = fields.String(validate=validate.Length(min=1, max=64), allow_none=True)
+    hospital_id = fields.String(validate=HospitalId, allow_none=True)
 
 
 class PatientOut(Schema):

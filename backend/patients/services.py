@@ -33,6 +33,14 @@ def visible_patients(principal: StaffPrincipal) -> Select:
                            Patient.id.in_(enrolled_in_my_teams)))
 
 
+def care_team_ids(patient: Patient) -> set[uuid.UUID]:
+    """The patient's care teams: the one that follows the record and those of their
+    enrolments (the teams whose staff see the patient)."""
+    enrolled = db.session().scalars(select(Enrollment.care_team_id).where(
+        Enrollment.patient_id == patient.id))
+    return {patient.care_team_id, *enrolled}
+
+
 def get_patient(principal: StaffPrincipal, patient_id: uuid.UUID, action: str) -> Patient:
     """The patient if visible to the principal; otherwise NotFound and an audited refusal.
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from backend.audit import services as audit
 from backend.clock import now
 from backend.errors import Invalid
 from backend.intake.validation import CLOCK_SKEW, clean_answers, clean_readings
+from backend.limits import DRY_RUN_DAYS
 from backend.protocols.content import protocol_of
 from backend.protocols.models import ProtocolVersion
 from rules.advice import patient_advice
@@ -20,8 +22,17 @@ from rules.scores import score_submission
 def dry_run(row: ProtocolVersion, args: dict[str, Any]) -> dict[str, Any]:
     protocol = protocol_of(row)
     at = args.get("now") or now()
+    # The sample is a patient's recent days: older data would only cost time, since no
+    # rule reads that far back.
+    earliest = at - timedelta(days=DRY_RUN_DAYS)
+    too_old = f"is more than {DRY_RUN_DAYS} days before the dry run's now ({at.isoformat()})"
     submissions, scores = [], []
     for index, raw in enumerate(args["submissions"]):
+        if raw["submitted_at"] < earliest:
+            raise Invalid(f"submissions.{index}.submitted_at", too_old)
+        if raw["submitted_at"] > at + CLOCK_SKEW:
+            raise Invalid(f"submissions.{index}.submitted_at",
+                          f"is after the dry run's now ({at.isoformat()})")
         questionnaire = protocol.questionnaires.get(raw["questionnaire"])
         if questionnaire is None:
             raise Invalid(f"submissions.{index}.questionnaire",
@@ -33,7 +44,8 @@ def dry_run(row: ProtocolVersion, args: dict[str, Any]) -> dict[str, Any]:
         scores += [dict(score.to_dict(), questionnaire=questionnaire.slug)
                    for score in score_submission(questionnaire, answers).values()]
     readings = [replace(r, new=True)
-                for r in clean_readings(args["readings"], not_after=at + CLOCK_SKEW)]
+                for r in clean_readings(args["readings"], not_after=at + CLOCK_SKEW,
+                                        not_before=(earliest, too_old))]
     overrides = [Override(o["rule_id"], o["threshold"], o["value"]) for o in args["overrides"]]
     try:
         findings = evaluate(protocol, PatientData(submissions, readings), at, overrides,

@@ -1,6 +1,12 @@
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from backend.schemas import LangArgs, Timestamp, VersionNumber
+from backend.limits import (
+    ANSWERS_PER_SUBMISSION,
+    DRY_RUN_OVERRIDES,
+    DRY_RUN_SUBMISSIONS,
+    READINGS_PER_BATCH,
+)
+from backend.schemas import LangArgs, Reason, Timestamp, VersionNumber
 from backend.teams.schemas import Slug
 from rules.units import READING_TYPES
 
@@ -49,7 +55,7 @@ class OverrideIn(Schema):
     rule_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     threshold = fields.String(load_default="value", validate=validate.Length(min=1, max=64))
     value = fields.Raw(required=True, allow_none=False)
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    reason = fields.String(required=True, validate=Reason)
 
 
 class OverrideOut(Schema):
@@ -72,13 +78,14 @@ class Spo2ScaleIn(Schema):
                                 metadata={"description": "NEWS2 SpO2 scale: 2 for a patient "
                                           "with a prescribed 88-92 % target (hypercapnic "
                                           "respiratory failure); null for the protocol's"})
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    reason = fields.String(required=True, validate=Reason)
 
 
 class DryRunSubmission(Schema):
     questionnaire = fields.String(required=True, validate=Slug)
     submitted_at = Timestamp(required=True)
     answers = fields.Dict(keys=fields.String(), required=True,
+                          validate=validate.Length(max=ANSWERS_PER_SUBMISSION),
                           metadata={"description": "as in POST /api/v1/me/submissions"})
 
 
@@ -102,17 +109,22 @@ class ReadingIn(Schema):
 
 
 class DryRunOverride(Schema):
-    rule_id = fields.String(required=True)
-    threshold = fields.String(load_default="value")
+    rule_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    threshold = fields.String(load_default="value", validate=validate.Length(min=1, max=64))
     value = fields.Raw(required=True)
 
 
 class DryRunIn(Schema):
     version = fields.Integer(validate=VersionNumber)
     now = Timestamp(metadata={"description": "evaluation time (default: now)"})
-    submissions = fields.List(fields.Nested(DryRunSubmission), load_default=list)
-    readings = fields.List(fields.Nested(ReadingIn), load_default=list)
-    overrides = fields.List(fields.Nested(DryRunOverride), load_default=list)
+    submissions = fields.List(fields.Nested(DryRunSubmission), load_default=list,
+                              validate=validate.Length(max=DRY_RUN_SUBMISSIONS), metadata={
+                                  "description": "each within DRY_RUN_DAYS before `now` "
+                                                 "(README, Limits)"})
+    readings = fields.List(fields.Nested(ReadingIn), load_default=list,
+                           validate=validate.Length(max=READINGS_PER_BATCH))
+    overrides = fields.List(fields.Nested(DryRunOverride), load_default=list,
+                            validate=validate.Length(max=DRY_RUN_OVERRIDES))
     spo2_scale = fields.Integer(validate=validate.OneOf([1, 2]))
 
 

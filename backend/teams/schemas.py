@@ -1,15 +1,16 @@
 from marshmallow import Schema, fields, validate
 
 from backend.auth.models import ROLES
-from backend.schemas import LocalTime, NonEmpty, StaffSummary, TimeZoneName
+from backend.schemas import LocalTime, NonEmpty, StaffSummary, TimeZoneName, name_of
 
 Slug = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$", error="lowercase letters, digits and '-'")
 Phone = validate.Regexp(r"^\+[1-9][0-9]{6,14}$", error="an international number like +33612345678")
+DisplayName = name_of(200)
 
 
 class StaffIn(Schema):
     email = fields.Email(required=True)
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    display_name = fields.String(required=True, validate=DisplayName)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     password = fields.String(required=True, load_only=True, validate=NonEmpty)
     phone = fields.String(validate=Phone, allow_none=True)
@@ -17,7 +18,7 @@ class StaffIn(Schema):
 
 
 class StaffPatch(Schema):
-    display_name = fields.String(validate=validate.Length(min=1, max=200))
+    display_name = fields.String(validate=DisplayName)
     role = fields.String(validate=validate.OneOf(ROLES))
     password = fields.String(load_only=True, validate=NonEmpty)
     phone = fields.String(validate=Phone, allow_none=True)
@@ -68,7 +69,7 @@ DAY_HOURS = ("the ward's day hours, on its own clock: patients' messages and low
 
 
 class TeamPatch(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    name = fields.String(validate=DisplayName)
     on_call_phone = fields.String(validate=Phone, allow_none=True)
     day_start = LocalTime(metadata={"description": f"default 08:00; {DAY_HOURS}"})
     day_end = LocalTime(metadata={"description": "default 18:00 (after day_start)"})
@@ -78,7 +79,7 @@ class TeamPatch(Schema):
 
 class TeamIn(TeamPatch):
     slug = fields.String(required=True, validate=Slug)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=DisplayName)
 
 
 class TeamOut(Schema):

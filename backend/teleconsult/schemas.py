@@ -1,13 +1,15 @@
 from marshmallow import Schema, fields, validate
 
-from backend.schemas import Timestamp
+from backend.schemas import Reason, Timestamp
 
 
 class TeleconsultationIn(Schema):
     starts_at = Timestamp(required=True)
     duration_minutes = fields.Integer(load_default=20, validate=validate.Range(min=5, max=120))
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
-    clinician_id = fields.UUID(metadata={"description": "default: the caller"})
+    reason = fields.String(required=True, validate=Reason)
+    clinician_id = fields.UUID(metadata={
+        "description": "default: the caller; an active nurse or surgeon of one of the "
+                       "patient's care teams"})
     alert_id = fields.UUID(allow_none=True)
 
 

@@ -16,6 +16,8 @@ from backend.clock import now
 from backend.errors import Invalid
 from backend.outbox import services as outbox
 from backend.patients.models import Patient
+from backend.patients.services import care_team_ids
+from backend.teams.services import clinicians_of
 from backend.teleconsult.models import Teleconsultation
 from backend.wiring import wiring
 
@@ -33,6 +35,11 @@ def book(principal: StaffPrincipal, patient: Patient, starts_at: datetime,
     clinician = db.session().get(StaffUser, clinician_id or principal.user.id)
     if clinician is None or not clinician.active:
         raise Invalid("clinician_id", "no such active staff member")
+    # The patient meets someone of their own care team, who can open their record.
+    if not any(member.id == clinician.id
+               for members in clinicians_of(care_team_ids(patient)).values()
+               for member in members):
+        raise Invalid("clinician_id", "is not a nurse or surgeon of this patient's care team")
     if alert_id is not None:
         from backend.alerts.models import Alert
 

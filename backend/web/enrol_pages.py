@@ -8,11 +8,9 @@ import uuid
 from datetime import datetime
 
 from flask import flash, redirect, render_template, request, session, url_for
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from backend import db
-from backend.api import abort
 from backend.auth import patient_credentials as credentials
 from backend.enrollments import services as enrollments
 from backend.enrollments.schemas import EnrollmentIn
@@ -21,8 +19,8 @@ from backend.patients.schemas import PatientIn
 from backend.protocols.services import latest_versions
 from backend.teams.models import CareTeam
 from backend.web.blueprint import bp, display_zone
-from backend.web.i18n import _, error_text
-from backend.web.session import attempt, login_required, principal
+from backend.web.i18n import _
+from backend.web.session import attempt, form_args, login_required, principal
 
 PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "language",
                   "hospital_id", "care_team")
@@ -33,14 +31,6 @@ HAS_DISCHARGE = "discharge_at" in EnrollmentIn().fields
 def _teams() -> list[CareTeam]:
     return list(db.session().scalars(select(CareTeam).where(
         CareTeam.id.in_(principal().team_ids)).order_by(CareTeam.name)))
-
-
-def _form_errors(error: ValidationError) -> str:
-    lines = []
-    for name, messages in error.normalized_messages().items():
-        text = "; ".join(messages) if isinstance(messages, list) else str(messages)
-        lines.append(f"{name}: {text}")
-    return error_text("; ".join(lines), 422)
 
 
 def _create(form: dict) -> tuple:
@@ -55,11 +45,8 @@ def _create(form: dict) -> tuple:
         with contextlib.suppress(ValueError):
             typed = datetime.fromisoformat(typed).replace(tzinfo=display_zone()).isoformat()
         follow["discharge_at"] = typed
-    try:
-        patient_args = PatientIn().load(fields)
-        follow_args = EnrollmentIn().load(follow)
-    except ValidationError as error:
-        abort(422, _form_errors(error))
+    patient_args = form_args(PatientIn(), fields)
+    follow_args = form_args(EnrollmentIn(), follow)
     patient = patients.create_patient(principal(), patient_args)
     extra = {"discharge_at": follow_args["discharge_at"]} if "discharge_at" in follow_args else {}
     enrollment, issued = enrollments.enrol(principal(), patient, follow_args["protocol"], None,

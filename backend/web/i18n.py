@@ -91,11 +91,14 @@ FR_FIELDS = {
     "until": "Fin de la mise en attente", "reason": "Motif", "activation_code": "Code",
     "duration_minutes": "Durée", "clinician_id": "Soignant", "alert_id": "Alerte",
     "mfa_enrolment_code": "Code d'enrôlement",
+    "minutes": "Durée de la mise en attente", "hospital_id": "Identifiant hospitalier",
 }
 FR_FIELD_MESSAGES = {
     "is not a member of this patient's care team":
         "ne fait pas partie de l'équipe soignante de ce patient",
     "no such active staff member": "compte inconnu ou désactivé",
+    "is not a nurse or surgeon of this patient's care team":
+        "n'est ni infirmier(ère) ni chirurgien(ne) de l'équipe soignante de ce patient",
     "is in the past": "est dans le passé", "is in the future": "est dans le futur",
     "must be within 6 months": "doit être dans les 6 mois",
     "must be within a year of today": "doit être à moins d'un an d'aujourd'hui",
@@ -118,6 +121,23 @@ FR_BY_STATUS = {
 _WAIT = re.compile(r"retry in (\d+) s")
 _SNOOZE_MAX = re.compile(r"^an? (high|medium|low) alert may be snoozed for (\S+ \S+) at most")
 _SEVERITY_FR = {"high": "urgente", "medium": "à traiter dans l'heure", "low": "du jour"}
+# Messages with a value in them: (pattern, French with the pattern's groups).
+FR_PATTERNS = (
+    (re.compile(r"^choose a duration from the list: (.+)$"),
+     "choisissez une durée de la liste : {0}"),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "{0} caractères au plus"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "{0} caractères au moins"),
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "entre {0} et {1} caractères"),
+    (re.compile(r"^must not contain the bidirectional control character (U\+[0-9A-F]+): .*$"),
+     "ne doit pas contenir le caractère de contrôle bidirectionnel {0}, qui change "
+     "l'affichage du texte qui l'entoure"),
+    (re.compile(r"^must not contain the control character (U\+[0-9A-F]+)( \(line breaks "
+                r"are allowed\))?$"),
+     "ne doit pas contenir le caractère de contrôle {0}"),
+    (re.compile(r"^this alert already has (\d+) notes, the most one alert keeps: .*$"),
+     "cette alerte a déjà {0} notes, le maximum : écrivez dans le dossier du patient, ou "
+     "clôturez l'alerte avec une note de synthèse"),
+)
 
 
 def _field_message(detail: str) -> str:
@@ -125,6 +145,10 @@ def _field_message(detail: str) -> str:
     if longest:
         return (f"une alerte {_SEVERITY_FR[longest.group(1)]} peut être mise en attente "
                 f"{longest.group(2)} au plus (maximum du protocole)")
+    for pattern, french in FR_PATTERNS:
+        found = pattern.match(detail)
+        if found:
+            return french.format(*found.groups())
     return FR_FIELD_MESSAGES.get(detail, detail)
 
 

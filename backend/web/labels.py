@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from backend.alerts.messages import OMITTED
 from backend.patients.services import age_on
 from backend.web.i18n import lang, number
 
@@ -284,6 +285,14 @@ def _candidates(item: dict) -> str:
     return f" ({', '.join(names)})" if names else ""
 
 
+def _omitted_line(item: dict) -> str:
+    """The messages an item set aside (backend/alerts/messages): where to read them."""
+    count = item.get("count", 0)
+    return (f"… et {count} autre(s) message(s) entre-temps, à lire dans la chronologie du "
+            "patient" if lang() == "fr" else
+            f"… and {count} more message(s) in between: read them in the patient's timeline")
+
+
 def evidence_lines(evidence: list[dict]) -> list[str]:
     """The values behind an alert, one readable line each ("Température 39,2 °C (seuil
     ≥ 39,1)"); the other findings of its group follow under their own title."""
@@ -295,6 +304,9 @@ def evidence_lines(evidence: list[dict]) -> list[str]:
             continue
         if item.get("kind") == "message":  # a patient's own words (backend/alerts/messages)
             lines.append(_message_line(item))
+            continue
+        if item.get("kind") == OMITTED:
+            lines.append(_omitted_line(item))
             continue
         if "task" in item:
             lines.append(f"Pas de réponse {number(item.get('hours'))} h après l'heure prévue"

@@ -86,6 +86,12 @@ EN = {
     "{title} : dernière valeur {value} le {time}": "{title}: last value {value} on {time}",
     " ({n} mesures, une barre par jour du minimum au maximum)":
         " ({n} values, one bar a day from the lowest to the highest)",
+    "{n} mesures : une barre par jour, de la plus basse à la plus haute.":
+        "{n} values: one bar a day, from the lowest to the highest.",
+    " Dont {n} au-delà d'un seuil (jours au point rouge).":
+        " {n} of them beyond a threshold (days with a red dot).",
+    " ; {n} valeur(s) sur {count} au-delà d'un seuil":
+        "; {n} of {count} value(s) beyond a threshold",
     " (seuil propre à ce patient)": " (this patient's own threshold)",
     " : limite du jour": ": the day's limit",
     # teleconsultations

@@ -16,11 +16,13 @@ from backend.errors import DomainError, Invalid
 from backend.patients import services as patients
 from backend.teams.services import clinicians_of
 from backend.teleconsult import services as teleconsult
+from backend.teleconsult.schemas import TeleconsultationIn
 from backend.timeline.services import timeline
+from backend.web import labels
 from backend.web.blueprint import bp, display_zone
 from backend.web.chart_data import patient_charts
 from backend.web.i18n import _
-from backend.web.session import attempt, login_required, message_of, principal
+from backend.web.session import attempt, form_args, login_required, message_of, principal
 from backend.web.timeline_view import readable
 from backend.web.triage_pages import SNOOZE_MINUTES, number_in, uuid_or_none
 
@@ -63,12 +65,13 @@ def patient_page(patient_id: uuid.UUID):
         lines=readable(entries), back=request.path)
 
 
-def _local_datetime(day: str, clock: str) -> datetime:
-    """A date and time typed on the ward's clock, as an aware datetime."""
+def _local_datetime(day: str, clock: str) -> str:
+    """A date and time typed on the ward's clock, as ISO 8601 with its offset."""
     try:
-        return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=display_zone())
+        return datetime.fromisoformat(f"{day}T{clock}").replace(
+            tzinfo=display_zone()).isoformat()
     except ValueError:
-        raise Invalid("starts_at", "Not a valid datetime.") from None
+        raise Invalid("starts_at", "Not a valid datetime.", location="form") from None
 
 
 @bp.post("/web/patients/<uuid:patient_id>/teleconsultations")
@@ -78,13 +81,17 @@ def book_teleconsultation(patient_id: uuid.UUID):
 
     def run() -> None:
         patient = patients.get_patient(principal(), patient_id, "teleconsultation.create")
+        duration = number_in(form.get("duration") or "20", DURATIONS)
+        if duration is None:
+            raise Invalid("duration_minutes", "choose a duration from the list: " + ", ".join(
+                labels.duration(choice) for choice in DURATIONS), location="form")
+        alert_id = uuid_or_none(form.get("alert_id") or "")
         reason = form.get("reason", "").strip()
-        if len(reason) < 3:
-            raise Invalid("reason", "Missing data for required field.")
-        teleconsult.book(principal(), patient, _local_datetime(form.get("date", ""),
-                                                               form.get("time", "")),
-                         number_in(form.get("duration"), DURATIONS, 20), reason,
-                         alert_id=uuid_or_none(form.get("alert_id") or ""))
+        args = form_args(TeleconsultationIn(), {
+            "starts_at": _local_datetime(form.get("date", ""), form.get("time", "")),
+            "duration_minutes": duration, **({"reason": reason} if reason else {}),
+            **({"alert_id": str(alert_id)} if alert_id else {})})
+        teleconsult.book(principal(), patient, **args)
 
     attempt(run, _("Téléconsultation réservée : le lien est envoyé au patient."))
     return redirect(url_for("web.patient_page", patient_id=patient_id,

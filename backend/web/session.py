@@ -10,12 +10,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, request, session, url_for
+from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from backend import db
+from backend.api import flatten_errors
 from backend.audit import services as audit
 from backend.auth.principal import StaffPrincipal, authenticate
-from backend.errors import DomainError
+from backend.errors import DomainError, InvalidValues
 from backend.http_errors import status_of
 from backend.web.i18n import error_text
 
@@ -97,6 +99,16 @@ def attempt(action: Callable[[], Any], success: str | None = None) -> bool:
     if success:
         flash(success, "ok")
     return True
+
+
+def form_args(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """What a form typed, loaded by the API's schema for the same step: the pages refuse
+    what the API refuses (limits, characters), with the same message naming the field."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        errors = error.normalized_messages()
+        raise InvalidValues(errors, "; ".join(flatten_errors(errors)), location="form") from None
 
 
 def local_path(target: str | None, default: str) -> str:

@@ -9,12 +9,14 @@ from flask import flash, redirect, render_template, request, url_for
 
 from backend.alerts import services as alerts
 from backend.alerts import triage
+from backend.alerts.schemas import NoteIn, ResolveIn, SnoozeIn
 from backend.clock import now
 from backend.errors import Invalid
 from backend.teams.services import clinicians_of
+from backend.web import labels
 from backend.web.blueprint import bp
 from backend.web.i18n import _
-from backend.web.session import attempt, local_path, login_required, principal
+from backend.web.session import attempt, form_args, local_path, login_required, principal
 
 SNOOZE_MINUTES = (15, 30, 60, 120, 240)
 STEPS = ("acknowledge", "assign", "note", "snooze", "resolve")
@@ -58,17 +60,23 @@ def _back(patient_id: uuid.UUID | None = None) -> str:
 
 
 def _step_args(step: str) -> dict:
+    """The form of ``step`` as the API's body of the same step, loaded by its schema."""
     form = request.form
     if step == "resolve":
-        return {"outcome": form.get("outcome", ""), "note": form.get("note", "").strip() or None}
+        note = form.get("note", "").strip()
+        return form_args(ResolveIn(), {"outcome": form.get("outcome", ""),
+                                       **({"note": note} if note else {})})
     if step == "snooze":
-        minutes = number_in(form.get("minutes"), SNOOZE_MINUTES, 0)
-        # 0 (not one of the choices) is refused by the lifecycle: "a snooze needs a time
-        # in the future".
-        return {"until": now() + timedelta(minutes=minutes),
-                "reason": form.get("reason", "").strip() or _("Rappel prévu")}
+        minutes = number_in(form.get("minutes"), SNOOZE_MINUTES)
+        if minutes is None:
+            raise Invalid("minutes", "choose a duration from the list: " + ", ".join(
+                labels.duration(choice) for choice in SNOOZE_MINUTES), location="form")
+        return form_args(SnoozeIn(), {
+            "until": (now() + timedelta(minutes=minutes)).isoformat(),
+            "reason": form.get("reason", "").strip() or _("Rappel prévu")})
     if step == "note":
-        return {"note": form.get("note", "").strip()}
+        note = form.get("note", "").strip()
+        return form_args(NoteIn(), {"note": note} if note else {})
     if step == "assign":
         staff = form.get("staff_id", "")
         staff_id = principal().user.id if staff == "me" else uuid_or_none(staff)
@@ -78,13 +86,13 @@ def _step_args(step: str) -> dict:
     return {}
 
 
-def number_in(value: str | None, choices: tuple[int, ...], default: int) -> int:
-    """A number chosen in a form's list; anything else is ``default``."""
+def number_in(value: str | None, choices: tuple[int, ...]) -> int | None:
+    """A number chosen in a form's list; None for anything else (typed by hand)."""
     try:
         number = int(value or "")
     except ValueError:
-        return default
-    return number if number in choices else default
+        return None
+    return number if number in choices else None
 
 
 def uuid_or_none(value: str) -> uuid.UUID | None:
@@ -108,8 +116,6 @@ def alert_step(alert_id: uuid.UUID, step: str):
         alert = alerts.get_alert(principal(), alert_id, f"alert.{step}")
         found["patient_id"] = alert.patient_id
         args = _step_args(step)
-        if step == "note" and not args["note"]:
-            raise Invalid("note", "Missing data for required field.")
         alerts.act(principal(), alert, step, **args)
 
     attempt(run, _(DONE[step]))

@@ -20,6 +20,7 @@ from backend.errors import Conflict, Forbidden, Invalid
 from backend.notifications.senders import twilio_signature_valid
 from backend.notifications.services import record_status
 from backend.patients.services import with_phone
+from backend.text import shown_as_typed
 from backend.webhooks.models import InboundEvent
 
 STOP_WORDS = {"STOP", "ARRET", "ARRÊT", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
@@ -75,7 +76,9 @@ def inbound_sms(form) -> str | None:
     if not sid:
         raise Invalid("MessageSid", "required", location="form")
     sender = field(form, "From")
-    body = field(form, "Body")
+    # Words the provider delivered cannot be refused: what could disguise them on a
+    # nurse's screen (control characters, bidi overrides) is shown as U+FFFD instead.
+    body = shown_as_typed(field(form, "Body"))
     match = with_phone(sender)
     # A keyword is the whole message (as Twilio's own opt-out handling reads it): "oui
     # j'ai très mal" is words for the ward, not START.

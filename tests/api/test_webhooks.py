@@ -60,6 +60,20 @@ def test_a_free_message_reaches_the_timeline(world, client):
     assert inbound[0]["data"]["body"] == "J'ai mal au ventre depuis ce matin"
 
 
+def test_an_sms_cannot_disguise_itself_on_the_nurses_screen(world, client):
+    """An SMS cannot be refused: its bidi overrides and control characters are shown as
+    U+FFFD, its line breaks kept, nothing else changed."""
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, phone="+33612345678")
+    world.enrol(nurse, patient["id"])
+    _post(client, "/webhooks/twilio/sms", _sms("j'ai \u202etrès mal\x07\nau ventre"))
+    (item,) = nurse.get("/api/v1/alerts").json
+    assert item["evidence"][0]["text"] == "j'ai \ufffdtrès mal\ufffd\nau ventre"
+    timeline = nurse.get(f"/api/v1/patients/{patient['id']}/timeline").json
+    inbound = [e for e in timeline if e["kind"] == "sms.inbound"]
+    assert inbound[0]["data"]["body"] == "j'ai \ufffdtrès mal\ufffd\nau ventre"
+
+
 def test_forged_unsigned_and_replayed_webhooks_are_refused(world, client, app):
     world.patient(world.staff("nurse"), phone="+33612345678")
     params = _sms("STOP", "SM9")

@@ -249,3 +249,13 @@ def test_schema_knows_the_new_keys_and_refuses_their_misuse():
     assert errors(lambda d: d["max_age_hours"].update(weight=0))
     assert errors(lambda d: d["shown_only"].update(weight=""))
     assert errors(lambda d: d["schedule"][1].update(requires=[]))
+
+
+@pytest.mark.parametrize("slug", sorted(INSTRUMENTS))
+def test_a_questionnaire_fits_in_one_submission(slug):
+    """The API takes at most ANSWERS_PER_SUBMISSION answers: one per item of any
+    shipped questionnaire."""
+    from backend.limits import ANSWERS_PER_SUBMISSION
+
+    items = yaml.safe_load(INSTRUMENTS[slug].read_text(encoding="utf-8"))["items"]
+    assert len(items) <= ANSWERS_PER_SUBMISSION

@@ -1,0 +1,33 @@
+"""When an enrolment's follow-up ends: what the patient app's access is tied to."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from backend.enrollments.models import Enrollment
+from backend.protocols.content import protocol_of
+
+
+def ends_at(enrollment: Enrollment, timezone: str) -> datetime:
+    """When the follow-up ends: when the enrolment was ended, else at midnight after the
+    last post-operative day its protocol plans a task on, in the patient's time zone."""
+    if enrollment.status == "ended" and enrollment.ended_at is not None:
+        return enrollment.ended_at
+    last = enrollment.surgery_date + timedelta(days=protocol_of(enrollment.protocol).last_day)
+    return datetime.combine(last + timedelta(days=1), time(0), ZoneInfo(timezone))
+
+
+def last_day(enrollment: Enrollment, timezone: str) -> date:
+    """The follow-up's last day on the patient's calendar."""
+    end = ends_at(enrollment, timezone) - timedelta(microseconds=1)
+    return end.astimezone(ZoneInfo(timezone)).date()
+
+
+def app_access_ends_at(enrollment: Enrollment, timezone: str) -> datetime:
+    """Until when the patient app paired for this enrolment works: the follow-up's end
+    plus ``SUIVI_DEVICE_GRACE_DAYS``, for the app to send what it still holds."""
+    grace = timedelta(days=current_app.config["SUIVI_DEVICE_GRACE_DAYS"])
+    return ends_at(enrollment, timezone) + grace

@@ -1,0 +1,27 @@
+"""How much one request may carry: one constant per concept, read by the API's schemas,
+the web forms and the services alike, so every edge refuses the same input (a 4xx naming
+the field, nothing stored). README's "Limits" lists them."""
+
+from __future__ import annotations
+
+# Readings in one submission, one batch (POST /me/readings) or one protocol dry run.
+READINGS_PER_BATCH = 500
+# Answers in one submission: one per item of the questionnaire (the longest shipped one
+# has 16; tests/content keeps every shipped questionnaire within this).
+ANSWERS_PER_SUBMISSION = 100
+# A protocol dry run: its sample submissions, its per-rule overrides, and how far before
+# the run's `now` its samples may lie (the longest look-back of a shipped rule is days).
+DRY_RUN_SUBMISSIONS = 100
+DRY_RUN_OVERRIDES = 100
+DRY_RUN_DAYS = 31
+# Nurses' notes on one alert, and the length of a note (also the note that resolves it).
+NOTES_PER_ALERT = 20
+NOTE_LENGTH = 2000
+# The reason given for a snooze, an override, an SpO2 scale or a teleconsultation.
+REASON_LENGTH = 500
+# A patient's messages kept on one "message to read" item: beyond, the earliest after the
+# first are counted (and stay in the timeline), never dropped unseen.
+MESSAGES_PER_ITEM = 20
+# Points of one chart series: beyond, one bar a day from the lowest to the highest value,
+# computed by the database, so no abnormal value is hidden and no page loads every row.
+CHART_POINTS = 60

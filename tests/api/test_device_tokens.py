@@ -1,0 +1,76 @@
+"""The patient app's credentials: a device token works as long as the follow-up it was
+paired for (and a grace period), and an activation code pairs one phone, however many
+ask at once."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from backend import db
+from backend.auth.models import DeviceToken
+from backend.enrollments.models import Enrollment
+from tests.helpers import Caller, audit_events, count
+
+# -- a device token lives as long as its follow-up ---------------------------------------
+
+def test_a_device_token_stops_working_a_week_after_the_follow_up_ends(app, clock, world):
+    patient, device = world.patient_device(world.staff("nurse"))
+    # ambulatory-general plans its last task on day 30: the follow-up of a surgery on
+    # 23/11 ends with 23/12 (Paris), and the app works 7 days more.
+    clock.set(clock.now().replace(year=2026, month=12, day=30, hour=22, minute=59))
+    assert device.get("/api/v1/me").status_code == 200
+    clock.advance(minutes=2)
+    refused = device.get("/api/v1/me")
+    assert refused.status_code == 401
+    assert refused.json["message"] == (
+        "L'accès de ce téléphone à Suivi a pris fin avec votre suivi, le 23/12/2026. Si "
+        "votre équipe de soins vous suit encore, demandez-lui un nouveau code d'activation.")
+    refusals = [e for e in audit_events(app, action="me.read") if e.outcome != "success"]
+    assert refusals and str(refusals[-1].patient_id) == patient["id"]
+
+
+def test_a_code_whose_follow_up_is_over_pairs_no_phone(app, clock, world):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    code = world.enrol(nurse, patient["id"], surgery_date=clock.now().date()
+                       - timedelta(days=60))["activation_code"]
+    refused = Caller(app).post("/api/v1/patient/activate", json={"activation_code": code})
+    assert refused.status_code == 422
+    assert list(refused.json["errors"]["json"]) == ["activation_code"]
+    assert "follow-up has ended (on 24/10/2026)" in refused.json["message"]
+    assert count(app, DeviceToken) == 0
+
+
+def test_a_token_is_tied_to_the_enrolment_it_was_paired_for(app, world):
+    world.patient_device(world.staff("nurse"))
+    with app.app_context():
+        device = db.session().scalar(select(DeviceToken))
+        enrollment = db.session().scalar(select(Enrollment))
+        assert device.enrollment_id == enrollment.id
+
+
+# -- one activation code, one phone -----------------------------------------------------
+
+def test_one_activation_code_pairs_one_phone_however_many_ask_at_once(app, world):
+    """Eight phones send the same code at the same moment: the code is checked and used
+    up by one statement, so one of them is paired (on PostgreSQL, a read then a write let
+    several through)."""
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    code = world.enrol(nurse, patient["id"])["activation_code"]
+    together = threading.Barrier(8)
+
+    def activate(_: int) -> int:
+        client = app.test_client()
+        together.wait(10)
+        return client.post("/api/v1/patient/activate",
+                           json={"activation_code": code}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(activate, range(8)))
+    assert statuses == [201] + [422] * 7, statuses
+    assert count(app, DeviceToken) == 1
