@@ -50,15 +50,15 @@ def test_upgrade_check_downgrade(empty_database_url):
     engine.dispose()
 
 
-def test_device_tokens_paired_before_0009_are_tied_to_their_enrolment(empty_database_url):
+def test_device_tokens_paired_before_0010_are_tied_to_their_enrolment(empty_database_url):
     """A token paired before the link existed belongs to the enrolment whose code its
     patient used last before pairing (else the patient's latest enrolment), so it stops
     working when that follow-up ends."""
     from datetime import UTC, date, datetime, time
 
-    upgrade(empty_database_url, "0008")
+    upgrade(empty_database_url, "0009")
     engine = create_engine(empty_database_url)
-    t = Base.metadata.tables  # the columns these rows fill were there at 0008
+    t = Base.metadata.tables  # the columns these rows fill were there at 0009
     at = datetime(2026, 11, 1, 9, tzinfo=UTC)
     ids = {name: uuid.uuid4() for name in (
         "team", "staff", "protocol", "patient", "loner", "first", "second", "late",

@@ -3,7 +3,7 @@ follow-up ends (plus a grace period).
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-12-01 03:10:00
+Create Date: 2026-12-02 09:10:00
 """
 
 from collections.abc import Sequence
