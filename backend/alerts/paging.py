@@ -21,6 +21,7 @@ from backend.outbox.models import OutboxEntry
 from backend.outbox.services import NotNow
 from backend.teams.models import CareTeam, TeamMembership
 from backend.teams.services import next_day_start
+from backend.text import masked_phone
 
 
 def _team_staff(team_id: uuid.UUID, roles: tuple[str, ...]) -> list[StaffUser]:
@@ -93,11 +94,6 @@ def _on_call(entry: OutboxEntry, alert: Alert, body: str) -> None:
 
 
 OUTBOX_HANDLERS = {"alert.notify": notify, "alert.escalate": escalate}
-
-
-def masked_phone(phone: str) -> str:
-    """``+33*******00``: enough to tell which phone, not enough to call it."""
-    return phone[:3] + "*" * max(len(phone) - 5, 0) + phone[-2:]
 
 
 def _why(entry: OutboxEntry) -> dict[str, Any]:
