@@ -15,14 +15,20 @@ from sqlalchemy.orm import Session
 
 from backend.crypto import Keyring, SealedText, is_sealed
 from backend.db import Base
+from backend.notifications.models import dedupe_key
 
 BATCH = 500
+# Columns derived from a sealed value by the index key: computed again here. A message's
+# dedupe key names its recipient by that hash; one written before the hash (a plain
+# number) or under an older index key would no longer match when its job is retried, and
+# the SMS would go out twice.
+KEYED = {"patients": ("phone_index",), "messages": ("outbox_id", "channel", "dedupe_key")}
 
 
 @dataclass
 class SealReport:
     values: int = 0  # values sealed again (plain before, or under an older key)
-    indexes: int = 0  # phone hashes written
+    indexes: int = 0  # phone hashes and message dedupe keys written
 
 
 def sealed_columns() -> dict[str, list[str]]:
@@ -43,7 +49,7 @@ def seal_stored(session: Session, ring: Keyring, reindex: bool = False) -> SealR
     for table_name, columns in sealed_columns().items():
         # Untyped columns: the stored text as it is, not opened by SealedText.
         raw = sa.table(table_name, sa.column("id"), *(sa.column(name) for name in columns),
-                       *([sa.column("phone_index")] if table_name == "patients" else []))
+                       *(sa.column(name) for name in KEYED.get(table_name, ())))
         last = None
         while True:
             query = sa.select(raw).order_by(raw.c.id).limit(BATCH)
@@ -59,6 +65,12 @@ def seal_stored(session: Session, ring: Keyring, reindex: bool = False) -> SealR
                         reindex or values["phone_index"] is None):
                     changes["phone_index"] = ring.index(ring.open(values["phone"]))
                     report.indexes += 1
+                if table_name == "messages":
+                    key = dedupe_key(values["outbox_id"], values["channel"],
+                                     ring.index(ring.open(values["address"])))
+                    if key != values["dedupe_key"]:
+                        changes["dedupe_key"] = key
+                        report.indexes += 1
                 if changes:
                     session.execute(sa.update(raw).where(raw.c.id == row.id).values(changes))
             if len(rows) < BATCH:

@@ -7,8 +7,12 @@ import pyotp
 from sqlalchemy import text
 
 from backend import crypto, db
+from backend.job_runtime import set_worker_app
+from backend.notifications.models import Message
+from backend.notifications.senders import ConsoleSmsSender, FailingSmsSender
+from backend.outbox.jobs import sweep_outbox
 from backend.sealing import plain_values, seal_stored
-from tests.helpers import World
+from tests.helpers import World, daily, run_worker, submit
 
 
 def _raw(app, sql: str) -> list:
@@ -79,3 +83,32 @@ def test_rotation_seals_again_under_the_new_key_and_upgrade_seals_plain_rows(app
         assert nurse.get(f"/api/v1/patients/{patient['id']}").json["phone"] == "+33655555555"
     finally:
         crypto.install(old)
+
+
+def test_a_page_waiting_since_before_sealing_is_not_sent_twice(world, app, clock, redis):
+    """A message claimed before the upgrade names its recipient in clear in its dedupe
+    key; the upgrade gives it the hashed key, so the retried job finds it again."""
+    set_worker_app(app)
+    nurse = world.staff("nurse", phone="+33611111111")
+    _, device = world.patient_device(nurse)
+    app.extensions["suivi"].sms = FailingSmsSender()  # the page waits to be sent again
+    submit(device, "daily-postop", daily(calf_pain=True))
+    run_worker(app, redis)
+    with app.app_context():
+        # As stored before encryption: the number in clear, in the row and in its key.
+        db.session().execute(text(
+            "UPDATE messages SET address = '+33611111111', "
+            "dedupe_key = CAST(outbox_id AS TEXT) || ':sms:+33611111111'"))
+        db.session().commit()
+        assert seal_stored(db.session(), crypto.keyring()).indexes == 1
+        db.session().commit()
+    console = ConsoleSmsSender()
+    app.extensions["suivi"].sms = console
+    clock.advance(minutes=3)
+    assert sweep_outbox() == 1
+    run_worker(app, redis)
+    with app.app_context():
+        rows = db.session().query(Message).all()
+        assert [(row.address, row.status) for row in rows] == [("+33611111111", "sent")]
+    assert len(console.sent) == 1
+
