@@ -3,6 +3,8 @@ rotation; values stored in the clear before encryption get sealed by `suivi db u
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
 from sqlalchemy import text
 
@@ -112,3 +114,41 @@ def test_a_page_waiting_since_before_sealing_is_not_sent_twice(world, app, clock
         assert [(row.address, row.status) for row in rows] == [("+33611111111", "sent")]
     assert len(console.sent) == 1
 
+
+
+def test_words_written_by_patients_and_nurses_are_not_readable_in_the_database(world, app,
+                                                                              clock):
+    """A free-text answer, the message item it opens, a nurse's note, a snooze reason, a
+    surgeon's override reason and a staff e-mail: sealed at rest, shown as written."""
+    nurse = world.staff("nurse")
+    surgeon = world.staff("surgeon")
+    patient, device = world.patient_device(nurse)
+    words = {"answer": "douleur thoracique la nuit", "note": "rappel du patient à 14h",
+             "snooze": "attend la visite du soir", "override": "fièvre habituelle chez elle"}
+    assert submit(device, "daily-postop", daily(free_text=words["answer"])).status_code == 201
+    [item] = nurse.get(f"/api/v1/alerts?patient_id={patient['id']}").json
+    path = f"/api/v1/alerts/{item['id']}"
+    assert nurse.post(f"{path}/notes", json={"note": words["note"]}).status_code == 200
+    assert nurse.post(f"{path}/acknowledge").status_code == 200
+    wake = (clock.now() + timedelta(hours=1)).isoformat()
+    snoozed = nurse.post(f"{path}/snooze", json={"until": wake, "reason": words["snooze"]})
+    assert snoozed.status_code == 200, snoozed.json
+    override = surgeon.post(f"/api/v1/patients/{patient['id']}/threshold-overrides", json={
+        "rule_id": "fever", "threshold": "value", "value": 38.0, "reason": words["override"]})
+    assert override.status_code == 201, override.json
+    stored = " ".join(map(str, _raw(app, "SELECT answers FROM submissions")
+                          + _raw(app, "SELECT evidence FROM alerts")
+                          + _raw(app, "SELECT series FROM alerts")
+                          + _raw(app, "SELECT snooze_reason FROM alerts")
+                          + _raw(app, "SELECT detail FROM alert_events")
+                          + _raw(app, "SELECT reason FROM threshold_overrides")
+                          + _raw(app, "SELECT email FROM staff_users")))
+    for written in (*words.values(), nurse.info["email"].split("@")[0]):
+        assert written not in stored
+    with app.app_context():
+        assert plain_values(db.session()) == 0
+    shown = nurse.get(path).json
+    assert words["answer"] in str(shown["evidence"])
+    assert [e["detail"].get("note") for e in shown["events"] if e["kind"] == "note"] == [
+        words["note"]]
+    assert shown["snooze_reason"] == words["snooze"]
