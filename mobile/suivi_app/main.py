@@ -142,11 +142,18 @@ class SuiviApp(App):
     def _synced(self, report: SyncReport, then) -> None:
         self._count()
         if report.unauthorised:
-            self.show("activation").message = report.message or self.tr("error.revoked")
+            self.unlinked(report.message)
         elif report.sent and self.root.current == "today":
             self.root.current_screen.refresh()  # the tasks just answered now read "done"
         if then is not None:
             then(report)
+
+    def unlinked(self, message: str | None) -> None:
+        """The server no longer accepts this phone: back to the activation screen, saying
+        why (the server's own words when the follow-up has ended). Answers kept on the
+        phone wait for the next activation."""
+        self.service.forget_device()
+        self.show("activation").message = message or self.tr("error.revoked")
 
     def _count(self) -> None:
         items = self.service.waiting()
