@@ -4,7 +4,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, UUIDPrimaryKey
@@ -15,6 +25,10 @@ MESSAGE_GROUP = "message"
 MESSAGE_RULE = "patient-message"
 
 # ``data_received``: a missing-data alert closed by the answer it was waiting for.
+# The queue's order, high first: computed by the database from ``severity``, so it can
+# never disagree with it, and indexed with the rest of the queue's ORDER BY.
+SEVERITY_RANK_SQL = "CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
+
 OUTCOMES = ("advice_given", "called_patient", "teleconsultation", "sent_to_emergency",
             "readmitted", "false_alarm", "data_received", "other")
 
@@ -38,7 +52,12 @@ class Alert(UUIDPrimaryKey, Base):
         Index("uq_alerts_one_open_per_group", "patient_id", "rule_group", unique=True,
               postgresql_where=text("status <> 'resolved'"),
               sqlite_where=text("status <> 'resolved'")),
-        Index("ix_alerts_queue", "status", "severity", "created_at"),
+        # The queue (status open or acknowledged) in its order, read from the top by a
+        # hospital's administrator; a nurse's team reads its own alerts by patient.
+        Index("ix_alerts_queue", text("severity_rank DESC"),
+              func.coalesce(text("snoozed_until"), text("created_at")), "id",
+              postgresql_where=text("status IN ('open', 'acknowledged')"),
+              sqlite_where=text("status IN ('open', 'acknowledged')")),
         Index("ix_alerts_escalation", "status", "next_escalation_at"),
     )
 
@@ -48,6 +67,7 @@ class Alert(UUIDPrimaryKey, Base):
     rule_id: Mapped[str] = mapped_column(String(64))
     rule_group: Mapped[str] = mapped_column(String(64))
     severity: Mapped[str] = mapped_column(String(8))
+    severity_rank: Mapped[int] = mapped_column(Computed(SEVERITY_RANK_SQL, persisted=True))
     status: Mapped[str] = mapped_column(String(16), default="open")
     explanation: Mapped[dict[str, str]] = mapped_column(JSON)
     advice: Mapped[dict[str, str]] = mapped_column(JSON)

@@ -85,7 +85,7 @@ def triage(principal: StaffPrincipal, filters: dict[str, Any]) -> list[TriageRow
         query = query.where((Alert.snoozed_until.is_(None)) | (Alert.snoozed_until <= current))
     session = db.session()
     by_patient: dict[uuid.UUID, list[Alert]] = {}
-    for alert in session.scalars(query.order_by(alerts.SEVERITY_ORDER.desc(), Alert.created_at,
+    for alert in session.scalars(query.order_by(Alert.severity_rank.desc(), Alert.created_at,
                                                 Alert.id)):
         by_patient.setdefault(alert.patient_id, []).append(alert)
     if filters.get("severity"):
@@ -136,7 +136,7 @@ def act_on_patient(principal: StaffPrincipal, patient_id: uuid.UUID, event: str,
     targets = list(db.session().scalars(
         alerts.visible_alerts(principal).where(Alert.patient_id == patient.id,
                                                Alert.status.in_(BULK_STATUSES[event]))
-        .order_by(alerts.SEVERITY_ORDER.desc(), Alert.created_at, Alert.id)))
+        .order_by(Alert.severity_rank.desc(), Alert.created_at, Alert.id)))
     if not targets:
         raise Conflict("The patient has no alert to acknowledge." if event == "acknowledge"
                        else "The patient has no open alert.")
