@@ -24,11 +24,11 @@ from backend.db import Base, UUIDPrimaryKey
 MESSAGE_GROUP = "message"
 MESSAGE_RULE = "patient-message"
 
-# ``data_received``: a missing-data alert closed by the answer it was waiting for.
 # The queue's order, high first: computed by the database from ``severity``, so it can
 # never disagree with it, and indexed with the rest of the queue's ORDER BY.
 SEVERITY_RANK_SQL = "CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
 
+# ``data_received``: a missing-data alert closed by the answer it was waiting for.
 OUTCOMES = ("advice_given", "called_patient", "teleconsultation", "sent_to_emergency",
             "readmitted", "false_alarm", "data_received", "other")
 

@@ -249,6 +249,17 @@ def visible_alerts(principal: StaffPrincipal) -> Select:
         Alert.patient_id.in_(patients))
 
 
+def team_alerts(principal: StaffPrincipal) -> Select:
+    """``visible_alerts`` for a list: the ids of the teams' patients are read first (a
+    team follows a few thousand at most), then their alerts by the patient's index. In
+    one statement, the database cannot tell how few patients a team has and reads every
+    open alert of the hospital to keep theirs."""
+    patients = visible_patient_ids(principal)
+    if patients is None:
+        return select(Alert)
+    return select(Alert).where(Alert.patient_id.in_(list(db.session().scalars(patients))))
+
+
 def asleep(current: datetime):
     """Snoozed right now: only an acknowledged alert sleeps, until its wake time."""
     return and_(Alert.status == "acknowledged", Alert.snoozed_until > current)
@@ -268,7 +279,7 @@ def queue(principal: StaffPrincipal, filters: dict[str, Any], limit: int,
     ``snoozed``: ``exclude`` (the queue, by default), ``include``, or ``only`` (the
     sleeping alerts, the soonest to wake first)."""
     current = now()
-    query = visible_alerts(principal)
+    query = team_alerts(principal)
     statuses = filters.get("status") or ["open", "acknowledged"]
     query = query.where(Alert.status.in_(statuses))
     if filters.get("severity"):

@@ -79,7 +79,7 @@ def postop_day(surgery_date: date, timezone: str, at: datetime) -> int:
 def triage(principal: StaffPrincipal, filters: dict[str, Any]) -> list[TriageRow]:
     """One row per visible patient with open or acknowledged alerts, the most urgent
     first: highest severity, then most overdue alerts, then earliest deadline."""
-    query = alerts.visible_alerts(principal).where(Alert.status.in_(["open", "acknowledged"]))
+    query = alerts.team_alerts(principal).where(Alert.status.in_(["open", "acknowledged"]))
     current = now()
     if not filters.get("include_snoozed"):
         query = query.where((Alert.snoozed_until.is_(None)) | (Alert.snoozed_until <= current))

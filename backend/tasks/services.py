@@ -192,8 +192,12 @@ def mark_missed(limit: int = MISSED_BATCH) -> list[Task]:
     """At most ``limit`` pending tasks past their grace period become ``missed``;
     returns them."""
     current = now()
+    # Ordered as the index of pending tasks is: without the order, PostgreSQL guesses
+    # that many pending tasks are past (it cannot know they are all to come) and reads
+    # the whole table to find none.
     missed = list(db.session().scalars(select(Task).where(
-        Task.status == "pending", Task.missed_at <= current).limit(limit)))
+        Task.status == "pending", Task.missed_at <= current)
+        .order_by(Task.missed_at).limit(limit)))
     for task in missed:
         task.status = "missed"
     return missed
@@ -204,4 +208,4 @@ def due_for_reminder() -> list[Task]:
     current = now()
     return list(db.session().scalars(select(Task).where(
         Task.status == "pending", Task.reminded_at.is_(None), Task.due_at <= current,
-        Task.missed_at > current).limit(REMINDER_BATCH)))
+        Task.missed_at > current).order_by(Task.due_at).limit(REMINDER_BATCH)))

@@ -1,6 +1,6 @@
 """Indexes for a hospital of 100,000 patients: the alert queue's order (a stored
-severity rank), the pending tasks the periodic jobs look for, a patient's readings,
-answers and audit rows newest first.
+severity rank), the pending tasks the periodic jobs look for, the active enrolments by
+surgery date (planning), a patient's readings, answers and audit rows newest first.
 
 Revision ID: 0011
 Revises: 0010
@@ -21,6 +21,7 @@ RANK = "CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
 QUEUED = "status IN ('open', 'acknowledged')"
 PENDING_DUE = "status = 'pending' AND reminded_at IS NULL"
 PENDING = "status = 'pending'"
+ACTIVE = "status = 'active'"
 
 
 def _partial(predicate: str) -> dict[str, sa.TextClause]:
@@ -43,6 +44,8 @@ def upgrade() -> None:
         batch_op.drop_index("ix_tasks_missed_at")
         batch_op.create_index("ix_tasks_pending_due", ["due_at"], **_partial(PENDING_DUE))
         batch_op.create_index("ix_tasks_pending_missed", ["missed_at"], **_partial(PENDING))
+    op.create_index("ix_enrollments_active_surgery", "enrollments", ["surgery_date"],
+                    **_partial(ACTIVE))
     for table, old, new, column in (
             ("readings", "ix_readings_patient_id", "ix_readings_patient_measured",
              "measured_at"),
@@ -76,6 +79,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_tasks_pending_due")
         batch_op.create_index("ix_tasks_missed_at", ["missed_at"])
         batch_op.create_index("ix_tasks_due_at", ["due_at"])
+    op.drop_index("ix_enrollments_active_surgery", table_name="enrollments")
     op.drop_index("ix_alerts_queue", table_name="alerts")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.drop_column("severity_rank")

@@ -28,6 +28,7 @@ import yaml
 from flask import Flask
 from sqlalchemy import text
 
+from backend import cursor as cursors
 from backend.app import create_app
 from backend.clock import FrozenClock
 from backend.models import Base
@@ -339,7 +340,13 @@ QUERIES: dict[Route, Callable[[Matrix], dict]] = {
     ("GET", "/api/v1/alerts"): lambda m: {"patient_id": m.ids["patient_id"],
                                           "status": "open,acknowledged,resolved"},
     ("GET", "/api/v1/patients"): lambda m: {"q": m.family_name},
-    ("GET", "/api/v1/audit"): lambda m: {"patient_id": m.ids["patient_id"]},
+    ("GET", "/api/v1/audit"): lambda m: {"patient_id": m.ids["patient_id"],
+                                         "cursor": cursors.encode(START + timedelta(days=30),
+                                                                  str(uuid.uuid4()))},
+    # A page after a cursor opens nothing more than the first page.
+    ("GET", "/api/v1/patients/<patient_id>/timeline"): lambda m: {
+        "limit": 1, "cursor": cursors.encode(START + timedelta(days=30), 0, "submission",
+                                             m.ids["patient_id"], "")},
 }
 
 SLUGS = {"/api/v1/protocols/": "ambulatory-general", "/api/v1/questionnaires/": "daily-postop",
