@@ -3,12 +3,14 @@
     python -m bench.bench_growth [--quick] [--sizes 1000,100000] [--runs 7]
 
 Two databases, each with a month of history (``bench.growth_data``, bulk-inserted and
-analysed, not measured); the same nurse, whose team holds the same 1,000 patients in
-both. Each staff read is timed through ``suivi serve`` (median of ``--runs`` after one
-warm-up); each periodic job of ``backend/worker/periodic.py`` is run in this process,
-once with nothing to do and once with a normal amount (``JOB_LOAD`` items made due
-first, not measured). A read or job that does not depend on how many patients the
-hospital has keeps its time: the target is at most 1.2x from the small to the large one.
+analysed, not measured), each served by its own ``suivi serve``; the same nurse, whose
+team holds the same 1,000 patients in both. Each staff read is timed through HTTP
+(median of ``--runs`` after one warm-up); each periodic job of
+``backend/worker/periodic.py`` is run in this process, with nothing to do and with a
+normal amount (``JOB_LOAD`` items made due first, not timed). The two databases are
+timed in alternation, so that other work on the machine slows both alike. A read or
+job that does not depend on how many patients the hospital has keeps its time: the
+target is at most 1.2x from the small to the large one.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from bench.stack import PASSWORD, Client, Stack, expect, interruptible
 SIZES = {False: (1_000, 100_000), True: (1_000, 20_000)}
 RUNS = 7
 JOB_LOAD = 100
-JOB_RUNS = 3  # a job that walks every patient takes a minute at 100,000
+JOB_RUNS = 5  # fewer: a job walking every patient takes minutes at 100,000
 DEEP_ROW = 5_000  # the timeline page that starts this far back
 TARGET = 1.2
 
@@ -53,9 +55,7 @@ _DUE = {
 }
 
 
-def median_seconds(action: Callable[[], float], runs: int) -> float:
-    action()  # warm-up: caches, the first connection
-    return statistics.median(action() for _ in range(runs))
+Probe = tuple[str, Callable[[], float], str]  # name, one timed run (seconds), a note
 
 
 def _get_seconds(client: Client, path: str) -> float:
@@ -90,31 +90,28 @@ def _deep_page_path(client: Client, base: str) -> str:
     return f"{base}&limit=100&cursor={cursor}"
 
 
-def reads(stack: Stack, ids: dict[str, str], runs: int) -> dict[str, tuple[float, str]]:
-    """Median seconds of each staff read (and a note: the page's size)."""
+def reads(stack: Stack, ids: dict[str, str]) -> list[Probe]:
+    """Each staff read, as a probe through ``suivi serve``."""
     nurse = population.sign_in(stack, "nurse@bench.test")
     admin = population.sign_in(stack, "admin@bench.test")
     patient = ids["device_patient"]
     timeline = f"/api/v1/patients/{patient}/timeline?order=desc"
-    deep = _deep_page_path(nurse, timeline)
-    out: dict[str, tuple[float, str]] = {}
-    for name, client, path in (
+    if ids["stranger"]:  # another team's patient: still refused
+        expect(nurse.get(f"/api/v1/patients/{ids['stranger']}/timeline"), 404, "stranger")
+    probes: list[Probe] = [
+        (name, lambda c=client, p=path: _get_seconds(c, p), "") for name, client, path in (
             ("nurse's queue GET /api/v1/alerts", nurse, "/api/v1/alerts"),
             ("admin's queue GET /api/v1/alerts", admin, "/api/v1/alerts"),
             ("nurse's triage GET /api/v1/triage", nurse, "/api/v1/triage"),
             ("timeline, limit=1 (25,000 readings)", nurse, f"{timeline}&limit=1"),
             ("timeline, first page of 100", nurse, f"{timeline}&limit=100"),
-            (f"timeline, page of 100 at row {DEEP_ROW:,}", nurse, deep),
+            (f"timeline, page of 100 at row {DEEP_ROW:,}", nurse,
+             _deep_page_path(nurse, timeline)),
             ("audit search, newest 50", admin, "/api/v1/audit?limit=50"),
             ("audit search, one patient", admin, f"/api/v1/audit?patient_id={patient}"),
-            ("audit search, one action", admin, "/api/v1/audit?action=alert.read")):
-        progress(f"  {name}")
-        out[name] = (median_seconds(lambda c=client, p=path: _get_seconds(c, p), runs), "")
-    if ids["stranger"]:  # another team's patient: still refused
-        expect(nurse.get(f"/api/v1/patients/{ids['stranger']}/timeline"), 404, "stranger")
+            ("audit search, one action", admin, "/api/v1/audit?action=alert.read"))]
     browser = _web_session(stack, "nurse@bench.test")
     page = f"{stack.url}/web/patients/{patient}"
-    size = len(browser.get(page).content)
 
     def web() -> float:
         start = time.perf_counter()
@@ -123,69 +120,79 @@ def reads(stack: Stack, ids: dict[str, str], runs: int) -> dict[str, tuple[float
             raise RuntimeError(f"{page}: HTTP {reply.status_code}")
         return time.perf_counter() - start
 
-    progress("  patient page")
-    out["patient page /web/patients/<id>"] = (median_seconds(web, runs), f"{size:,} bytes")
-    return out
+    size = len(browser.get(page).content)
+    return [*probes, ("patient page /web/patients/<id>", web, f"{size:,} bytes")]
 
 
-def jobs(stack: Stack) -> dict[str, tuple[float, str]]:
-    """Median seconds of each periodic job with nothing to do, then with JOB_LOAD due."""
+def jobs(stack: Stack) -> list[Probe]:
+    """Each periodic job, run in this process in an app on ``stack``: with nothing to do,
+    and, for those that have work, with a normal load made due first (not timed)."""
     from backend.job_runtime import set_worker_app
     from backend.worker.periodic import PERIODIC_JOBS
 
-    set_worker_app(stack.app())
-    out: dict[str, tuple[float, str]] = {}
+    app = stack.app()
+
+    def timed(func: Callable[[], object], due: str | None = None) -> float:
+        if due is not None:
+            with stack.connect() as conn:
+                conn.execute(due, (JOB_LOAD,))
+        set_worker_app(app)
+        start = time.perf_counter()
+        handled = func()
+        seconds = time.perf_counter() - start
+        if due is not None and not handled:
+            raise RuntimeError(f"{func.__name__} found nothing of its load")
+        return seconds
+
+    probes: list[Probe] = []
     for job in PERIODIC_JOBS:
-        progress(f"  {job.name}")
-
-        def idle(func=job.func) -> float:
-            start = time.perf_counter()
-            func()
-            return time.perf_counter() - start
-
-        out[f"job {job.name}, nothing to do"] = (median_seconds(idle, JOB_RUNS), "")
+        probes.append((f"job {job.name}, nothing to do", lambda f=job.func: timed(f), "job"))
         if job.name in _DUE:
-            handled: list[int] = []
-
-            def loaded(func=job.func, due=_DUE[job.name], handled=handled) -> float:
-                with stack.connect() as conn:
-                    conn.execute(due, (JOB_LOAD,))
-                start = time.perf_counter()
-                handled.append(func())
-                return time.perf_counter() - start
-
-            seconds = median_seconds(loaded, JOB_RUNS)
-            out[f"job {job.name}, a normal load"] = (seconds, f"{min(handled)} handled")
-    return out
+            probes.append((f"job {job.name}, a normal load",
+                           lambda f=job.func, d=_DUE[job.name]: timed(f, d), "job"))
+    return probes
 
 
-def measure(count: int, runs: int) -> dict[str, tuple[float, str]]:
-    with Stack(f"growth{count}") as stack:
-        stack.serve(2)
-        population.nurse(stack)
-        progress(f"growth {count}: inserting a month of history")
-        ids = populate(stack, count)
-        progress(f"growth {count}: staff reads, median of {runs}")
-        figures = reads(stack, ids, runs)
-        progress(f"growth {count}: periodic jobs, median of {JOB_RUNS}")
-        figures.update(jobs(stack))
-        stack.flush_redis()
-    return figures
+def setup(stack: Stack, count: int) -> dict[str, str]:
+    stack.serve(2)
+    population.nurse(stack)
+    progress(f"growth {count}: inserting a month of history")
+    return populate(stack, count)
+
+
+def interleaved(small: Callable[[], float], large: Callable[[], float],
+                runs: int) -> tuple[float, float]:
+    """Medians of ``runs`` timings of each, taken in alternation after one warm-up each:
+    a machine busy with other work slows both alike."""
+    small(), large()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        times[0].append(small())
+        times[1].append(large())
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def run(quick: bool = False, sizes: tuple[int, int] | None = None,
         runs: int = RUNS) -> list[Row]:
     small, large = sizes or SIZES[quick]
-    before, after = measure(small, runs), measure(large, runs)
     rows = []
-    for name, (seconds, note) in before.items():
-        grown, grown_note = after[name]
-        ratio = grown / seconds
-        flag = "" if ratio <= TARGET else " (over target)"
-        rows.append(Row(f"growth: {name}",
-                        f"{ms(grown)} at {large:,}{f', {grown_note}' if grown_note else ''}",
-                        f"{ms(seconds)} at {small:,}{f', {note}' if note else ''}",
-                        f"{ratio:.2f}x{flag}"))
+    with Stack(f"growth{small}") as first, Stack(f"growth{large}") as second:
+        ids = (setup(first, small), setup(second, large))
+        progress(f"growth: staff reads and periodic jobs, {small:,} and {large:,} in turn")
+        pairs = zip([*reads(first, ids[0]), *jobs(first)],
+                    [*reads(second, ids[1]), *jobs(second)], strict=True)
+        for (name, at_small, note), (_, at_large, large_note) in pairs:
+            progress(f"  {name}")
+            seconds, grown = interleaved(at_small, at_large,
+                                         JOB_RUNS if note == "job" else runs)
+            ratio = grown / seconds
+            flag = "" if ratio <= TARGET else " (over target)"
+            notes = ("", "") if note == "job" else (note, large_note)
+            rows.append(Row(f"growth: {name}",
+                            f"{ms(grown)} at {large:,}{f', {notes[1]}' if notes[1] else ''}",
+                            f"{ms(seconds)} at {small:,}{f', {notes[0]}' if notes[0] else ''}",
+                            f"{ratio:.2f}x{flag}"))
+        first.flush_redis()
     return rows
 
 
