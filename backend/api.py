@@ -3,7 +3,7 @@ error helpers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from flask_smorest import Api as SmorestApi
@@ -12,6 +12,7 @@ from flask_smorest import abort as smorest_abort
 from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser
 
+from backend.cursor import NEXT_CURSOR_HEADER
 from backend.text import NUL, text_error
 
 PUBLIC: dict = {"security": []}  # for @blp.doc on operations that need no token
@@ -51,6 +52,14 @@ class Api(SmorestApi):
 
 
 api = Api()
+
+
+def page_response(rows: list, limit: int, cursor_of: Callable[[Any], str]) -> Any:
+    """A page of a list read with ``CursorPageArgs``: when it is full, the cursor of its
+    last row in the ``X-Next-Cursor`` header (the next page may then be empty)."""
+    if len(rows) < limit:
+        return rows
+    return rows, 200, {NEXT_CURSOR_HEADER: cursor_of(rows[-1])}
 
 # The deepest body of this API, a protocol version, nests about 12 levels.
 MAX_DEPTH = 32

@@ -104,6 +104,22 @@ class PageArgs(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=SQL_INT_MAX))
 
 
+class CursorPageArgs(PageArgs):
+    """A page of a long list: ``limit`` rows after ``cursor``, the value of the
+    ``X-Next-Cursor`` header of the previous page (``offset`` still skips rows, but reads
+    every one it skips)."""
+
+    cursor = fields.String(validate=validate.Length(min=1, max=500), metadata={
+        "description": "The X-Next-Cursor header of the previous page: this page starts "
+                       "right after it."})
+
+
+# Documents the header of a page read with CursorPageArgs.
+NEXT_CURSOR_DOC = {"X-Next-Cursor": {
+    "description": "Present when the page is full: pass it as `cursor` for the next page.",
+    "schema": {"type": "string"}}}
+
+
 class LangArgs(Schema):
     lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
 

@@ -1,12 +1,13 @@
 """Every benchmark, against PostgreSQL and Redis on this machine, in one table.
 
-    python -m bench [--quick] [--only http,alerts,memory,fanout,rules]
+    python -m bench [--quick] [--only http,alerts,memory,fanout,rules,growth]
 
 Each figure is printed beside its baseline, measured in the same run on the same
 machine (so a busy machine slows both). The HTTP, alert-latency and memory benchmarks
 share one stack (a fresh database, ``suivi serve`` and ``suivi worker``); the fan-out
-gets its own database. Every process and database is removed at the end, also on
-Ctrl-C or failure. See bench/README.md for what each figure means.
+gets its own database, the growth benchmark two (a small and a large hospital). Every
+process and database is removed at the end, also on Ctrl-C or failure. See
+bench/README.md for what each figure means.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from bench import (
     bench_alert_latency,
     bench_fanout,
+    bench_growth,
     bench_http,
     bench_memory,
     bench_rules,
@@ -29,7 +31,7 @@ from bench import (
 from bench.report import Row, progress, table
 from bench.stack import Stack, interruptible
 
-ALL = ("rules", "http", "alerts", "memory", "fanout")
+ALL = ("rules", "http", "alerts", "memory", "fanout", "growth")
 WEB_WORKERS = 3
 CLIENTS = 8
 
@@ -81,6 +83,8 @@ def main(argv: list[str] | None = None) -> None:
             rows += stack_rows(args.quick, only)
         if "fanout" in only:
             rows += bench_fanout.run(args.quick)
+        if "growth" in only:
+            rows += bench_growth.run(args.quick)
     print(f"\nSuivi benchmarks{' (--quick)' if args.quick else ''}, "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}: "
           f"{os.cpu_count()} cores, Python {platform.python_version()}, "

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
@@ -286,6 +286,7 @@ class Response:
     status: int
     body: Any
     seconds: float
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 _threads = threading.local()
@@ -341,7 +342,7 @@ class Client:
                 self._drop()
             parsed = json.loads(data) if data and reply.getheader(
                 "Content-Type", "").startswith("application/json") else data
-            return Response(reply.status, parsed, elapsed)
+            return Response(reply.status, parsed, elapsed, dict(reply.getheaders()))
         raise AssertionError("unreachable")
 
     def get(self, path: str, **kwargs: Any) -> Response:

@@ -4,7 +4,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.crypto import SealedJSON, SealedText
@@ -14,6 +24,10 @@ from backend.db import Base, UUIDPrimaryKey
 # item per patient: an alert of this group and rule, read and closed like the others.
 MESSAGE_GROUP = "message"
 MESSAGE_RULE = "patient-message"
+
+# The queue's order, high first: computed by the database from ``severity``, so it can
+# never disagree with it, and indexed with the rest of the queue's ORDER BY.
+SEVERITY_RANK_SQL = "CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
 
 # ``data_received``: a missing-data alert closed by the answer it was waiting for.
 OUTCOMES = ("advice_given", "called_patient", "teleconsultation", "sent_to_emergency",
@@ -39,7 +53,12 @@ class Alert(UUIDPrimaryKey, Base):
         Index("uq_alerts_one_open_per_group", "patient_id", "rule_group", unique=True,
               postgresql_where=text("status <> 'resolved'"),
               sqlite_where=text("status <> 'resolved'")),
-        Index("ix_alerts_queue", "status", "severity", "created_at"),
+        # The queue (status open or acknowledged) in its order, read from the top by a
+        # hospital's administrator; a nurse's team reads its own alerts by patient.
+        Index("ix_alerts_queue", text("severity_rank DESC"),
+              func.coalesce(text("snoozed_until"), text("created_at")), "id",
+              postgresql_where=text("status IN ('open', 'acknowledged')"),
+              sqlite_where=text("status IN ('open', 'acknowledged')")),
         Index("ix_alerts_escalation", "status", "next_escalation_at"),
     )
 
@@ -49,6 +68,7 @@ class Alert(UUIDPrimaryKey, Base):
     rule_id: Mapped[str] = mapped_column(String(64))
     rule_group: Mapped[str] = mapped_column(String(64))
     severity: Mapped[str] = mapped_column(String(8))
+    severity_rank: Mapped[int] = mapped_column(Computed(SEVERITY_RANK_SQL, persisted=True))
     status: Mapped[str] = mapped_column(String(16), default="open")
     explanation: Mapped[dict[str, str]] = mapped_column(JSON)
     advice: Mapped[dict[str, str]] = mapped_column(JSON)

@@ -79,13 +79,13 @@ def postop_day(surgery_date: date, timezone: str, at: datetime) -> int:
 def triage(principal: StaffPrincipal, filters: dict[str, Any]) -> list[TriageRow]:
     """One row per visible patient with open or acknowledged alerts, the most urgent
     first: highest severity, then most overdue alerts, then earliest deadline."""
-    query = alerts.visible_alerts(principal).where(Alert.status.in_(["open", "acknowledged"]))
+    query = alerts.team_alerts(principal).where(Alert.status.in_(["open", "acknowledged"]))
     current = now()
     if not filters.get("include_snoozed"):
         query = query.where((Alert.snoozed_until.is_(None)) | (Alert.snoozed_until <= current))
     session = db.session()
     by_patient: dict[uuid.UUID, list[Alert]] = {}
-    for alert in session.scalars(query.order_by(alerts.SEVERITY_ORDER.desc(), Alert.created_at,
+    for alert in session.scalars(query.order_by(Alert.severity_rank.desc(), Alert.created_at,
                                                 Alert.id)):
         by_patient.setdefault(alert.patient_id, []).append(alert)
     if filters.get("severity"):
@@ -136,7 +136,7 @@ def act_on_patient(principal: StaffPrincipal, patient_id: uuid.UUID, event: str,
     targets = list(db.session().scalars(
         alerts.visible_alerts(principal).where(Alert.patient_id == patient.id,
                                                Alert.status.in_(BULK_STATUSES[event]))
-        .order_by(alerts.SEVERITY_ORDER.desc(), Alert.created_at, Alert.id)))
+        .order_by(Alert.severity_rank.desc(), Alert.created_at, Alert.id)))
     if not targets:
         raise Conflict("The patient has no alert to acknowledge." if event == "acknowledge"
                        else "The patient has no open alert.")

@@ -1,10 +1,10 @@
 from marshmallow import Schema, fields, validate
 
 from backend.audit.models import OUTCOMES
-from backend.schemas import PageArgs, Timestamp
+from backend.schemas import CursorPageArgs, Timestamp
 
 
-class AuditQuery(PageArgs):
+class AuditQuery(CursorPageArgs):
     patient_id = fields.UUID()
     actor_id = fields.UUID()
     action = fields.String(validate=validate.Length(min=1, max=64))

@@ -28,9 +28,10 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import and_, event, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from backend import cursor as cursors
 from backend import db
 from backend.audit import counters, noise
 from backend.audit.models import AuditEvent
@@ -298,9 +299,15 @@ def throttle_patient(patient_id: uuid.UUID, actions: tuple[str, ...], action: st
                               "few minutes.")
 
 
-def search(filters: dict[str, Any], limit: int, offset: int) -> list[AuditEvent]:
-    """Audit events, newest first; the search itself is audited."""
+def search(filters: dict[str, Any], limit: int, offset: int,
+           cursor: str | None = None) -> list[AuditEvent]:
+    """Audit events, newest first, after ``cursor`` (``cursor_of`` the previous page's
+    last event); the search itself is audited."""
     query = select(AuditEvent)
+    if cursor:
+        at, event_id = cursors.decode(cursor, (uuid.UUID,))
+        query = query.where(or_(AuditEvent.at < at,
+                                and_(AuditEvent.at == at, AuditEvent.id > event_id)))
     for name in ("patient_id", "actor_id", "action", "outcome"):
         if filters.get(name) is not None:
             query = query.where(getattr(AuditEvent, name) == filters[name])
@@ -313,3 +320,8 @@ def search(filters: dict[str, Any], limit: int, offset: int) -> list[AuditEvent]
     record("audit.search", patient_id=filters.get("patient_id"),
            detail={k: str(v) for k, v in filters.items() if v is not None})
     return events
+
+
+def cursor_of(event: AuditEvent) -> str:
+    """The cursor of the page of the search that ends with ``event``."""
+    return cursors.encode(event.at, str(event.id))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.crypto import SealedText
@@ -16,6 +16,10 @@ class Enrollment(UUIDPrimaryKey, Base):
 
     __tablename__ = "enrollments"
     __table_args__ = (CheckConstraint("status IN ('active', 'ended')", name="status"),
+                      # Planning finds the enrolments of a surgery date.
+                      Index("ix_enrollments_active_surgery", "surgery_date",
+                            postgresql_where=text("status = 'active'"),
+                            sqlite_where=text("status = 'active'")),
                       CheckConstraint("spo2_scale IN (1, 2)", name="spo2_scale"))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.crypto import SealedJSON
@@ -16,8 +16,11 @@ class Submission(UUIDPrimaryKey, Base):
     """A patient's answers to one questionnaire, as validated and scored when received."""
 
     __tablename__ = "submissions"
+    # A patient's answers newest first (timeline, charts) without sorting all of them.
+    __table_args__ = (Index("ix_submissions_patient_submitted", "patient_id", "submitted_at",
+                            "id"),)
 
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
     enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), index=True)
     task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tasks.id"))
     questionnaire: Mapped[str] = mapped_column(String(64))
@@ -34,8 +37,10 @@ class Reading(UUIDPrimaryKey, Base):
     """One home-device reading in its canonical UCUM unit."""
 
     __tablename__ = "readings"
+    # A device sends thousands: one page of a patient's readings is read from this index.
+    __table_args__ = (Index("ix_readings_patient_measured", "patient_id", "measured_at", "id"),)
 
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
     enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), index=True)
     submission_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("submissions.id"))
     type: Mapped[str] = mapped_column(String(40))

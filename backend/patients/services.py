@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, union
 
 from backend import db
 from backend.audit import services as audit
@@ -22,15 +22,23 @@ from backend.teams import services as teams
 _TIMEZONES = available_timezones()
 
 
+def visible_patient_ids(principal: StaffPrincipal) -> Select | None:
+    """The ids of the patients the principal may see: those their teams follow and those
+    enrolled with their teams; None for administrators (all, audited).
+
+    Two indexed lookups joined by a UNION: written as one ``OR`` of the two, the
+    database reads every patient of the hospital to find a team's."""
+    if principal.role == "admin":
+        return None
+    return union(
+        select(Patient.id).where(Patient.care_team_id.in_(principal.team_ids)),
+        select(Enrollment.patient_id).where(Enrollment.care_team_id.in_(principal.team_ids)))
+
+
 def visible_patients(principal: StaffPrincipal) -> Select:
     """Patients the principal may see: those of their teams (administrators: all, audited)."""
-    query = select(Patient)
-    if principal.role == "admin":
-        return query
-    enrolled_in_my_teams = select(Enrollment.patient_id).where(
-        Enrollment.care_team_id.in_(principal.team_ids))
-    return query.where(or_(Patient.care_team_id.in_(principal.team_ids),
-                           Patient.id.in_(enrolled_in_my_teams)))
+    ids = visible_patient_ids(principal)
+    return select(Patient) if ids is None else select(Patient).where(Patient.id.in_(ids))
 
 
 def care_team_ids(patient: Patient) -> set[uuid.UUID]:

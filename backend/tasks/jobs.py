@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from backend import db
 from backend.clock import now
-from backend.enrollments.models import Enrollment
 from backend.job_runtime import in_app_context
 from backend.outbox import services as outbox
-from backend.patients.models import Patient
-from backend.tasks.services import REMINDER_BATCH, due_for_reminder, plan
+from backend.tasks.services import REMINDER_BATCH, due_for_reminder, plan, to_plan
 
 # Tasks are planned this far ahead so reminders can go out on time.
 PLANNING_HORIZON = timedelta(hours=36)
@@ -24,9 +20,8 @@ def plan_tasks() -> int:
     session = db.session()
     start = now() - timedelta(hours=1)
     created = 0
-    for enrollment in session.scalars(select(Enrollment).where(Enrollment.status == "active")):
-        created += plan(enrollment, session.get(Patient, enrollment.patient_id), start,
-                        start + PLANNING_HORIZON)
+    for enrollment, patient in to_plan(start, start + PLANNING_HORIZON):
+        created += plan(enrollment, patient, start, start + PLANNING_HORIZON)
     session.commit()
     return created
 

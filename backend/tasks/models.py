@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, UUIDPrimaryKey
@@ -23,6 +23,14 @@ class Task(UUIDPrimaryKey, Base):
     __table_args__ = (
         UniqueConstraint("enrollment_id", "key"),
         CheckConstraint("status IN ('pending', 'done', 'missed')", name="status"),
+        # The periodic jobs look only at pending tasks: the months of answered ones must
+        # not be walked every five minutes to find that nothing is due.
+        Index("ix_tasks_pending_due", "due_at",
+              postgresql_where=text("status = 'pending' AND reminded_at IS NULL"),
+              sqlite_where=text("status = 'pending' AND reminded_at IS NULL")),
+        Index("ix_tasks_pending_missed", "missed_at",
+              postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
     )
 
     enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), index=True)
@@ -32,8 +40,8 @@ class Task(UUIDPrimaryKey, Base):
     questionnaire: Mapped[str | None] = mapped_column(String(64))
     reading: Mapped[str | None] = mapped_column(String(40))
     day: Mapped[int]
-    due_at: Mapped[datetime] = mapped_column(index=True)
-    missed_at: Mapped[datetime] = mapped_column(index=True)
+    due_at: Mapped[datetime]
+    missed_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     answered_at: Mapped[datetime | None]
     submission_id: Mapped[uuid.UUID | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
@@ -14,6 +14,7 @@ from backend.enrollments.models import Enrollment
 from backend.intake.models import Reading
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
+from backend.protocols.models import ProtocolVersion
 from backend.tasks.models import Task
 from rules.model import TaskRecord
 from rules.protocol import Protocol
@@ -62,6 +63,34 @@ def plan(enrollment: Enrollment, patient: Patient, start: datetime, end: datetim
             continue
         created += 1
     return created
+
+
+def to_plan(start: datetime, end: datetime) -> list[tuple[Enrollment, Patient]]:
+    """The active enrolments that may lack a task due in [start, end), with their patient.
+
+    The schedule depends only on the protocol version, the surgery date and the time
+    zone: it is computed once for each such group of enrolments, and the database
+    returns only the enrolments of a group that miss one of its tasks. On a day when
+    everything is planned, that is none, whatever the number of patients."""
+    session = db.session()
+    active = (Enrollment.status == "active", Patient.id == Enrollment.patient_id)
+    out: list[tuple[Enrollment, Patient]] = []
+    for version_id, surgery_date, timezone in session.execute(
+            select(Enrollment.protocol_version_id, Enrollment.surgery_date, Patient.timezone)
+            .where(*active).distinct()):
+        protocol = protocol_of(session.get(ProtocolVersion, version_id))
+        keys = [p.key for p in planned_tasks(protocol, surgery_date, timezone, start, end)]
+        if not keys:
+            continue
+        planned = (select(func.count()).select_from(Task)
+                   .where(Task.enrollment_id == Enrollment.id, Task.key.in_(keys))
+                   .scalar_subquery())
+        out += [(enrollment, patient) for enrollment, patient in session.execute(
+            select(Enrollment, Patient).where(
+                *active, Enrollment.protocol_version_id == version_id,
+                Enrollment.surgery_date == surgery_date, Patient.timezone == timezone,
+                planned < len(keys)))]
+    return out
 
 
 def today(enrollment: Enrollment, patient: Patient) -> list[Task]:
@@ -163,8 +192,12 @@ def mark_missed(limit: int = MISSED_BATCH) -> list[Task]:
     """At most ``limit`` pending tasks past their grace period become ``missed``;
     returns them."""
     current = now()
+    # Ordered as the index of pending tasks is: without the order, PostgreSQL guesses
+    # that many pending tasks are past (it cannot know they are all to come) and reads
+    # the whole table to find none.
     missed = list(db.session().scalars(select(Task).where(
-        Task.status == "pending", Task.missed_at <= current).limit(limit)))
+        Task.status == "pending", Task.missed_at <= current)
+        .order_by(Task.missed_at).limit(limit)))
     for task in missed:
         task.status = "missed"
     return missed
@@ -175,4 +208,4 @@ def due_for_reminder() -> list[Task]:
     current = now()
     return list(db.session().scalars(select(Task).where(
         Task.status == "pending", Task.reminded_at.is_(None), Task.due_at <= current,
-        Task.missed_at > current).limit(REMINDER_BATCH)))
+        Task.missed_at > current).order_by(Task.due_at).limit(REMINDER_BATCH)))

@@ -26,8 +26,9 @@ from unittest import mock
 import pytest
 import yaml
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from backend import cursor as cursors
 from backend.app import create_app
 from backend.clock import FrozenClock
 from backend.models import Base
@@ -198,8 +199,10 @@ def _build(world: World) -> Matrix:
 
 
 def _rows(app: Flask) -> dict[str, list[dict]]:
+    """Every row, without the generated columns (the database computes them again)."""
     with app.extensions["suivi"].engine.connect() as connection:
-        return {table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+        return {table.name: [dict(row._mapping) for row in connection.execute(
+                    select(*(c for c in table.columns if c.computed is None)))]
                 for table in Base.metadata.sorted_tables}
 
 
@@ -339,7 +342,13 @@ QUERIES: dict[Route, Callable[[Matrix], dict]] = {
     ("GET", "/api/v1/alerts"): lambda m: {"patient_id": m.ids["patient_id"],
                                           "status": "open,acknowledged,resolved"},
     ("GET", "/api/v1/patients"): lambda m: {"q": m.family_name},
-    ("GET", "/api/v1/audit"): lambda m: {"patient_id": m.ids["patient_id"]},
+    ("GET", "/api/v1/audit"): lambda m: {"patient_id": m.ids["patient_id"],
+                                         "cursor": cursors.encode(START + timedelta(days=30),
+                                                                  str(uuid.uuid4()))},
+    # A page after a cursor opens nothing more than the first page.
+    ("GET", "/api/v1/patients/<patient_id>/timeline"): lambda m: {
+        "limit": 1, "cursor": cursors.encode(START + timedelta(days=30), 0, "submission",
+                                             m.ids["patient_id"], "")},
 }
 
 SLUGS = {"/api/v1/protocols/": "ambulatory-general", "/api/v1/questionnaires/": "daily-postop",
