@@ -122,7 +122,7 @@ def keyring():
 
 
 def test_the_spo2_reason_leaves_the_audit_trail_for_the_enrolment(empty_database_url, keyring):
-    """Before 0013 the reason for a patient's SpO2 scale (their condition) was written in
+    """Before 0011 the reason for a patient's SpO2 scale (their condition) was written in
     the audit row; the enrolment now holds the last one (sealed by `suivi db upgrade`)."""
     from datetime import UTC, date, datetime
 

@@ -2,9 +2,9 @@
 severity rank), the pending tasks the periodic jobs look for, the active enrolments by
 surgery date (planning), a patient's readings, answers and audit rows newest first.
 
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-12-02 10:00:00
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-02 11:00:00
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,9 +9,9 @@ are: the trail is append-only (a trigger refuses any change), and they age out w
 The index on (ip, action, at) goes: nothing reads audit rows by address any more (the
 per-address limit lives in Redis).
 
-Revision ID: 0013
-Revises: 0011
-Create Date: 2026-12-02 11:00:00
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-02 10:00:00
 """
 
 import json
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0011"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
