@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
@@ -39,13 +39,16 @@ ESCALATION_GAP = timedelta(minutes=5)
 
 
 def _event(alert: Alert | uuid.UUID, kind: str, actor: uuid.UUID | None = None,
-           message_id: uuid.UUID | None = None, **detail: Any) -> None:
+           message_id: uuid.UUID | None = None, seq: int | None = None, **detail: Any) -> None:
+    """One step of the alert's life, numbered after its last one in the same INSERT (a
+    new alert's first step is given ``seq=1``)."""
     alert_id = alert if isinstance(alert, uuid.UUID) else alert.id
-    session = db.session()
-    session.flush()
-    last = session.scalar(select(func.max(AlertEvent.seq)).where(AlertEvent.alert_id == alert_id))
-    session.add(AlertEvent(alert_id=alert_id, seq=(last or 0) + 1, at=now(), kind=kind,
-                           actor_id=actor, detail=detail, message_id=message_id))
+    following = seq if seq is not None else select(
+        func.coalesce(func.max(AlertEvent.seq), 0) + 1).where(
+        AlertEvent.alert_id == alert_id).scalar_subquery()
+    db.session().execute(insert(AlertEvent).values(
+        id=uuid.uuid4(), alert_id=alert_id, seq=following, at=now(), kind=kind,
+        actor_id=actor, detail=detail, message_id=message_id))
 
 
 def system_event(alert_id: uuid.UUID, kind: str, message_id: uuid.UUID | None = None,
@@ -79,15 +82,14 @@ def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
     ``due_by`` earlier (never later) and brings the next escalation forward. A
     missing-data alert whose task is now answered resolves itself.
     """
-    session = db.session()
     current = now()
     touched: list[Alert] = []
+    fired = {finding.group or finding.rule_id for finding in findings}
+    latest, waiting = _alerts_in_play(patient, protocol, fired)
     for finding in findings:
         group = finding.group or finding.rule_id
         evidence_at = evidence.evidence_time(finding, current)
-        alert = session.scalar(select(Alert).where(
-            Alert.patient_id == patient.id, Alert.rule_group == group)
-            .order_by(Alert.created_at.desc()).limit(1))
+        alert = latest.get(group)
         if alert is not None and alert.last_evidence_at and evidence_at <= alert.last_evidence_at \
                 and (alert.status == "resolved"
                      or SEVERITY_RANK[finding.severity] <= SEVERITY_RANK[alert.severity]):
@@ -116,9 +118,32 @@ def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
             touched.append(alert)
         else:
             _event(alert, "updated", rule_id=finding.rule_id, severity=finding.severity)
-    _close_answered_missing_data(patient, protocol,
-                                 {finding.group or finding.rule_id for finding in findings})
+    _close_answered_missing_data(patient, waiting)
     return touched
+
+
+def _alerts_in_play(patient: Patient, protocol: Protocol,
+                    fired: set[str]) -> tuple[dict[str, Alert], list[Alert]]:
+    """In one query: the latest alert of each group that fired, and the missing-data
+    alerts still open in the groups that did not (they may close now)."""
+    rules = _missing_data_rules(protocol)
+    conditions = []
+    if fired:
+        conditions.append(Alert.rule_group.in_(fired))
+    if rules:
+        conditions.append(and_(Alert.status != "resolved", Alert.rule_id.in_(rules)))
+    if not conditions:
+        return {}, []
+    latest: dict[str, Alert] = {}
+    waiting: list[Alert] = []
+    for alert in db.session().scalars(select(Alert).where(
+            Alert.patient_id == patient.id, or_(*conditions))
+            .order_by(Alert.created_at.desc())):
+        if alert.rule_group in fired:
+            latest.setdefault(alert.rule_group, alert)
+        elif alert.status != "resolved" and alert.rule_id in rules:
+            waiting.append(alert)
+    return latest, waiting
 
 
 def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding: Finding,
@@ -136,8 +161,7 @@ def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding:
                   last_evidence_at=evidence_at, created_at=current, updated_at=current,
                   due_by=due_by, next_escalation_at=due_by)
     db.session().add(alert)
-    db.session().flush()
-    _event(alert, "opened", severity=alert.severity)
+    _event(alert, "opened", seq=1, severity=alert.severity)
     _notify(alert, "opened")
     # The alert's id leads to its rule and severity, under the care team's access control:
     # the trail itself says nothing of the patient's health.
@@ -151,24 +175,16 @@ def _missing_data_rules(protocol: Protocol) -> list[str]:
             if any(isinstance(leaf, Missing) for leaf in rule.leaves())]
 
 
-def _close_answered_missing_data(patient: Patient, protocol: Protocol,
-                                 fired: set[str]) -> None:
+def _close_answered_missing_data(patient: Patient, waiting: list[Alert]) -> None:
     """A missing-data alert whose rule no longer fires and whose task is now answered
     resolves itself with the outcome ``data_received``: there is nothing left to chase.
     (Runs in the submission's transaction: the answer and the closing commit together.)"""
-    rules = _missing_data_rules(protocol)
-    if not rules:
-        return
-    session = db.session()
-    waiting = [alert for alert in session.scalars(select(Alert).where(
-        Alert.patient_id == patient.id, Alert.status != "resolved", Alert.rule_id.in_(rules)))
-        if alert.rule_group not in fired]
     tasks = {alert.id: {item["task"] for item in alert.evidence if "task" in item}
              for alert in waiting}
     keys = set().union(*tasks.values())
     if not keys:
         return
-    answered = {(row.enrollment_id, row.key) for row in session.execute(
+    answered = {(row.enrollment_id, row.key) for row in db.session().execute(
         select(Task.enrollment_id, Task.key).where(
             Task.patient_id == patient.id, Task.key.in_(keys), Task.status == "done"))}
     for alert in waiting:

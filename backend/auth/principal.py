@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from flask import current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import aliased
 
 from backend import db
 from backend.audit import services as audit
@@ -67,8 +68,11 @@ class StaffPrincipal:
 class PatientPrincipal:
     patient_id: uuid.UUID
     device_token_id: uuid.UUID
-    # Loaded with the token, in the request's session: the views use it as it is.
+    # Loaded with the token, in the request's session: the views use them as they are.
     patient: Patient = field(repr=False, compare=False)
+    # The patient's active enrolment (None: not followed now), not necessarily the one
+    # the phone was paired for.
+    enrollment: Enrollment | None = field(default=None, repr=False, compare=False)
     kind: str = "patient"
 
     @property
@@ -112,14 +116,22 @@ FOLLOW_UP_OVER = {
 ON_DAY = {"fr": ", le {day:%d/%m/%Y}", "en": ", on {day:%d/%m/%Y}"}
 
 
+# One query: the token, its patient, the enrolment it was paired for and the patient's
+# active enrolment (the newest, should there be two), which the views then use. Built once:
+# building it costs more CPU than PostgreSQL takes to answer it.
+_ACTIVE = aliased(Enrollment, name="active_enrollment")
+_DEVICE_QUERY = (
+    select(DeviceToken, Patient, Enrollment, _ACTIVE)
+    .join(Patient, Patient.id == DeviceToken.patient_id)
+    .outerjoin(Enrollment, Enrollment.id == DeviceToken.enrollment_id)
+    .outerjoin(_ACTIVE, and_(_ACTIVE.patient_id == DeviceToken.patient_id,
+                             _ACTIVE.status == "active"))
+    .where(DeviceToken.token_hash == bindparam("token_hash"))
+    .order_by(_ACTIVE.created_at.desc()).limit(1))
+
+
 def _patient(token: str) -> PatientPrincipal | None:
-    session = db.session()
-    # The patient and the enrolment come with the token: the views that follow find the
-    # patient in the session.
-    found = session.execute(select(DeviceToken, Patient, Enrollment).join(
-        Patient, Patient.id == DeviceToken.patient_id).outerjoin(
-        Enrollment, Enrollment.id == DeviceToken.enrollment_id).where(
-        DeviceToken.token_hash == token_hash(token))).first()
+    found = db.session().execute(_DEVICE_QUERY, {"token_hash": token_hash(token)}).first()
     if found is None or found.DeviceToken.revoked_at is not None:
         return None
     row, patient = found.DeviceToken, found.Patient
@@ -129,7 +141,7 @@ def _patient(token: str) -> PatientPrincipal | None:
     if row.last_seen_at is None or current - row.last_seen_at > timedelta(hours=1):
         row.last_seen_at = current
     return PatientPrincipal(patient_id=row.patient_id, device_token_id=row.id,
-                            patient=patient)
+                            patient=patient, enrollment=found[3])
 
 
 def _past_follow_up(enrollment: Enrollment | None, patient: Patient,

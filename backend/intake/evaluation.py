@@ -26,7 +26,7 @@ from rules import model as rules_model
 from rules.advice import patient_advice
 from rules.evaluator import evaluate
 from rules.protocol import Protocol
-from rules.questionnaire import validate_answers
+from rules.questionnaire import stored_answers
 
 
 def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
@@ -53,14 +53,11 @@ def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
 
 
 def _answers(protocol: Protocol, row: Any) -> dict[str, Any]:
-    # Stored answers are JSON; the engine wants them cleaned (Decimals, codes) again.
+    # Stored answers are JSON; the engine wants them as cleaned (Decimals, dates) again.
     questionnaire = protocol.questionnaires.get(row.questionnaire)
     if questionnaire is None:
         return dict(row.answers)
-    try:
-        return validate_answers(questionnaire, row.answers)
-    except ValueError:
-        return dict(row.answers)
+    return stored_answers(questionnaire, row.answers)
 
 
 def _reading_value(row: Any) -> Any:

@@ -37,8 +37,7 @@ def _idempotent(action: str, schema, work):
     """Run ``work`` once per Idempotency-Key: a retry gets the stored answer back."""
     patient_id = current_patient().patient_id
     key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
-    audit.throttle_patient(patient_id, ("submission.create", "reading.create"),
-                           f"{action}.create")
+    audit.throttle_patient(patient_id, f"{action}.create")
     claimed = idempotency.claim(f"patient:{patient_id}:{action}", key, request.get_json(),
                                 patient_id)
     if isinstance(claimed, idempotency.Replay):
@@ -47,7 +46,7 @@ def _idempotent(action: str, schema, work):
         response.status_code = claimed.status_code
         response.headers["Idempotent-Replayed"] = "true"
         return response
-    body = schema.dump(work(current_patient().patient))
+    body = schema.dump(work(current_patient()))
     idempotency.complete(claimed, 201, body)
     response = jsonify(body)
     response.status_code = 201
@@ -118,7 +117,8 @@ class Submissions(MethodView):
     def post(self, args):
         """Answer a questionnaire; the response carries scores and advice to show now."""
         return _idempotent("submission", SubmissionResultOut(),
-                           lambda patient: services.submit(patient, args))
+                           lambda principal: services.submit(
+                               principal.patient, args, enrollment=principal.enrollment))
 
 
 @blp.route("/me/readings")
@@ -130,4 +130,6 @@ class Readings(MethodView):
     def post(self, args):
         """Send a batch of home-device readings (converted to canonical units)."""
         return _idempotent("readings", ReadingsResultOut(),
-                           lambda patient: services.submit_readings(patient, args["readings"]))
+                           lambda principal: services.submit_readings(
+                               principal.patient, args["readings"],
+                               enrollment=principal.enrollment))

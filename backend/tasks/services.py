@@ -152,9 +152,11 @@ def complete(task: Task, at: datetime, submission_id=None) -> None:
 
 
 def records(enrollment: Enrollment, since: datetime) -> list[TaskRecord]:
-    """Tasks of the evaluation window, as the rules engine sees them."""
-    rows = db.session().scalars(select(Task).where(Task.enrollment_id == enrollment.id,
-                                                   Task.due_at >= since))
+    """Tasks of the evaluation window, as the rules engine sees them (columns, not ORM
+    objects: read on every submission)."""
+    rows = db.session().execute(select(
+        Task.key, Task.questionnaire, Task.reading, Task.due_at, Task.answered_at).where(
+        Task.enrollment_id == enrollment.id, Task.due_at >= since))
     return [TaskRecord(key=t.key, questionnaire=t.questionnaire, reading=t.reading,
                        due_at=t.due_at, answered_at=t.answered_at) for t in rows]
 
