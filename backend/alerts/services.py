@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
@@ -43,12 +43,19 @@ def _event(alert: Alert | uuid.UUID, kind: str, actor: uuid.UUID | None = None,
     """One step of the alert's life, numbered after its last one in the same INSERT (a
     new alert's first step is given ``seq=1``)."""
     alert_id = alert if isinstance(alert, uuid.UUID) else alert.id
-    following = seq if seq is not None else select(
-        func.coalesce(func.max(AlertEvent.seq), 0) + 1).where(
-        AlertEvent.alert_id == alert_id).scalar_subquery()
-    db.session().execute(insert(AlertEvent).values(
-        id=uuid.uuid4(), alert_id=alert_id, seq=following, at=now(), kind=kind,
-        actor_id=actor, detail=detail, message_id=message_id))
+    values = {"id": uuid.uuid4(), "alert_id": alert_id, "at": now(), "kind": kind,
+              "actor_id": actor, "detail": detail, "message_id": message_id}
+    if seq is None:
+        db.session().execute(_NEXT_EVENT, {**values, "of_alert": alert_id})
+    else:
+        db.session().execute(_FIRST_EVENT, {**values, "seq": seq})
+
+
+# ORM INSERTs (the session flushes the alert first), built once.
+_FIRST_EVENT = insert(AlertEvent)
+_NEXT_EVENT = insert(AlertEvent).values(seq=select(
+    func.coalesce(func.max(AlertEvent.seq), 0) + 1).where(
+    AlertEvent.alert_id == bindparam("of_alert")).scalar_subquery())
 
 
 def system_event(alert_id: uuid.UUID, kind: str, message_id: uuid.UUID | None = None,
@@ -127,18 +134,12 @@ def _alerts_in_play(patient: Patient, protocol: Protocol,
     """In one query: the latest alert of each group that fired, and the missing-data
     alerts still open in the groups that did not (they may close now)."""
     rules = _missing_data_rules(protocol)
-    conditions = []
-    if fired:
-        conditions.append(Alert.rule_group.in_(fired))
-    if rules:
-        conditions.append(and_(Alert.status != "resolved", Alert.rule_id.in_(rules)))
-    if not conditions:
+    if not fired and not rules:
         return {}, []
     latest: dict[str, Alert] = {}
     waiting: list[Alert] = []
-    for alert in db.session().scalars(select(Alert).where(
-            Alert.patient_id == patient.id, or_(*conditions))
-            .order_by(Alert.created_at.desc())):
+    for alert in db.session().scalars(_IN_PLAY, {"patient_id": patient.id,
+                                                  "groups": list(fired), "rules": rules}):
         if alert.rule_group in fired:
             latest.setdefault(alert.rule_group, alert)
         elif alert.status != "resolved" and alert.rule_id in rules:
@@ -173,6 +174,13 @@ def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding:
 def _missing_data_rules(protocol: Protocol) -> list[str]:
     return [rule.id for rule in protocol.all_rules()
             if any(isinstance(leaf, Missing) for leaf in rule.leaves())]
+
+
+_IN_PLAY = select(Alert).where(
+    Alert.patient_id == bindparam("patient_id"),
+    or_(Alert.rule_group.in_(bindparam("groups", expanding=True)),
+        and_(Alert.status != "resolved", Alert.rule_id.in_(bindparam("rules", expanding=True))))
+).order_by(Alert.created_at.desc())
 
 
 def _close_answered_missing_data(patient: Patient, waiting: list[Alert]) -> None:

@@ -129,8 +129,8 @@ def record(action: str, *, patient_id: uuid.UUID | None = None, object_type: str
            actor: Actor | None = None, session: Session | None = None) -> None:
     """Record a successful action in the current transaction: it commits with the action.
     One INSERT now, not an object left for the next flush (every request writes one)."""
-    (session or db.session()).execute(insert(AuditEvent).values(
-        _values(action, "success", patient_id, object_type, object_id, detail, actor)))
+    (session or db.session()).execute(AuditEvent.__table__.insert(), _values(
+        action, "success", patient_id, object_type, object_id, detail, actor))
 
 
 def record_reads(action: str, patient_ids: Iterable[uuid.UUID]) -> None:

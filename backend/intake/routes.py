@@ -33,6 +33,11 @@ IDEMPOTENCY_DOC = {"parameters": [{"in": "header", "name": idempotency.HEADER, "
                                    "schema": {"type": "string", "maxLength": 200}}]}
 
 
+# The answers' schemas, built once (a schema instance costs more than dumping one answer).
+SUBMISSION_RESULT = SubmissionResultOut()
+READINGS_RESULT = ReadingsResultOut()
+
+
 def _idempotent(action: str, schema, work):
     """Run ``work`` once per Idempotency-Key: a retry gets the stored answer back."""
     patient_id = current_patient().patient_id
@@ -116,7 +121,7 @@ class Submissions(MethodView):
     @blp.response(201, SubmissionResultOut)
     def post(self, args):
         """Answer a questionnaire; the response carries scores and advice to show now."""
-        return _idempotent("submission", SubmissionResultOut(),
+        return _idempotent("submission", SUBMISSION_RESULT,
                            lambda principal: services.submit(
                                principal.patient, args, enrollment=principal.enrollment))
 
@@ -129,7 +134,7 @@ class Readings(MethodView):
     @blp.response(201, ReadingsResultOut)
     def post(self, args):
         """Send a batch of home-device readings (converted to canonical units)."""
-        return _idempotent("readings", ReadingsResultOut(),
+        return _idempotent("readings", READINGS_RESULT,
                            lambda principal: services.submit_readings(
                                principal.patient, args["readings"],
                                enrollment=principal.enrollment))

@@ -11,8 +11,6 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
-
 from backend import db
 from backend.alerts import messages
 from backend.audit import services as audit
@@ -67,11 +65,12 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
     submission_id = uuid.uuid4()
     stored_scores = [s.to_dict() for s in scores.values()]
     # Core INSERTs, each sent at once in order: no unit-of-work flush on the hot path.
-    db.session().execute(insert(Submission).values(
-        id=submission_id, patient_id=patient.id, enrollment_id=enrollment.id,
-        task_id=task.id if task else None, questionnaire=questionnaire.slug,
-        questionnaire_version=questionnaire.version, answers=json_value(answers),
-        scores=stored_scores, source=source, submitted_at=submitted_at, received_at=current))
+    db.insert_rows(Submission, {
+        "id": submission_id, "patient_id": patient.id, "enrollment_id": enrollment.id,
+        "task_id": task.id if task else None, "questionnaire": questionnaire.slug,
+        "questionnaire_version": questionnaire.version, "answers": json_value(answers),
+        "scores": stored_scores, "source": source, "submitted_at": submitted_at,
+        "received_at": current})
     readings = readings_from_answers(questionnaire, answers, submitted_at) + extra
     stored = _store_readings(patient, enrollment, readings, submission_id, source)
     missing: list[str] = []
@@ -166,5 +165,5 @@ def _store_readings(patient: Patient, enrollment: Enrollment,
                      "unit": reading.unit, "measured_at": reading.measured_at,
                      "received_at": now(), "source": source})
     if rows:
-        db.session().execute(insert(Reading).values(rows))
+        db.insert_rows(Reading, rows)
     return [row["id"] for row in rows]
