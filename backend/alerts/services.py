@@ -136,10 +136,15 @@ def _alerts_in_play(patient: Patient, protocol: Protocol,
     rules = _missing_data_rules(protocol)
     if not fired and not rules:
         return {}, []
+    # Ids first (Core): most evaluations find none, and load no ORM object at all.
+    ids = list(db.session().scalars(_IN_PLAY, {"patient_id": patient.id,
+                                                "groups": list(fired), "rules": rules}))
+    if not ids:
+        return {}, []
     latest: dict[str, Alert] = {}
     waiting: list[Alert] = []
-    for alert in db.session().scalars(_IN_PLAY, {"patient_id": patient.id,
-                                                  "groups": list(fired), "rules": rules}):
+    for alert in db.session().scalars(select(Alert).where(Alert.id.in_(ids))
+                                      .order_by(Alert.created_at.desc())):
         if alert.rule_group in fired:
             latest.setdefault(alert.rule_group, alert)
         elif alert.status != "resolved" and alert.rule_id in rules:
@@ -176,11 +181,12 @@ def _missing_data_rules(protocol: Protocol) -> list[str]:
             if any(isinstance(leaf, Missing) for leaf in rule.leaves())]
 
 
-_IN_PLAY = select(Alert).where(
-    Alert.patient_id == bindparam("patient_id"),
-    or_(Alert.rule_group.in_(bindparam("groups", expanding=True)),
-        and_(Alert.status != "resolved", Alert.rule_id.in_(bindparam("rules", expanding=True))))
-).order_by(Alert.created_at.desc())
+_alert_columns = Alert.__table__.c
+_IN_PLAY = select(_alert_columns.id).where(
+    _alert_columns.patient_id == bindparam("patient_id"),
+    or_(_alert_columns.rule_group.in_(bindparam("groups", expanding=True)),
+        and_(_alert_columns.status != "resolved",
+             _alert_columns.rule_id.in_(bindparam("rules", expanding=True)))))
 
 
 def _close_answered_missing_data(patient: Patient, waiting: list[Alert]) -> None:

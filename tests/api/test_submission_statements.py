@@ -18,7 +18,8 @@ from tests.helpers import daily, submit
 #  4-6 the submission, its reading, its audit row (one INSERT each)
 #  7-9 the window: answers, readings, tasks
 # 10 the surgeon's overrides
-# 11 the patient's alerts of the groups that fired and the open missing-data ones
+# 11 the ids of the patient's alerts in the groups that fired and of the open missing-data
+#    ones (none here; a patient who has some adds the query that loads them)
 # 12-15 the alert, its first event, its outbox row (ON CONFLICT DO NOTHING), its audit row
 # 16 the answer stored on the idempotency record
 # 17 after the commit, the outbox row marked as enqueued
