@@ -26,7 +26,6 @@ from backend.patients.models import Patient
 from backend.patients.services import visible_patients
 from backend.tasks.models import Task
 from backend.teams.models import TeamMembership
-from rules.conditions import Missing
 from rules.model import SEVERITY_RANK, Finding
 from rules.protocol import Protocol
 
@@ -133,7 +132,7 @@ def _alerts_in_play(patient: Patient, protocol: Protocol,
                     fired: set[str]) -> tuple[dict[str, Alert], list[Alert]]:
     """In one query: the latest alert of each group that fired, and the missing-data
     alerts still open in the groups that did not (they may close now)."""
-    rules = _missing_data_rules(protocol)
+    rules = list(protocol.missing_data_rules)
     if not fired and not rules:
         return {}, []
     # Ids first (Core): most evaluations find none, and load no ORM object at all.
@@ -174,11 +173,6 @@ def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding:
     audit.record("alert.open", patient_id=patient.id, object_type="alert", object_id=alert.id,
                  actor=("system", None))
     return alert
-
-
-def _missing_data_rules(protocol: Protocol) -> list[str]:
-    return [rule.id for rule in protocol.all_rules()
-            if any(isinstance(leaf, Missing) for leaf in rule.leaves())]
 
 
 _alert_columns = Alert.__table__.c
