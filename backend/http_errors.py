@@ -31,10 +31,13 @@ from backend.errors import (
 log = logging.getLogger(__name__)
 
 
-def error_body(code: int, status: str, message: str, errors: dict | None = None) -> dict:
+def error_body(code: int, status: str, message: str, errors: dict | None = None,
+               kind: str | None = None) -> dict:
     body: dict = {"code": code, "status": status, "message": message}
     if errors:
         body["errors"] = errors
+    if kind:
+        body["kind"] = kind
     return body
 
 
@@ -65,7 +68,7 @@ def status_of(error: DomainError) -> int:
 def domain_error_response(error: DomainError) -> Response:
     status = status_of(error)
     response = jsonify(error_body(status, HTTP_STATUS_CODES[status], error.message,
-                                  error.errors))
+                                  error.errors, getattr(error, "kind", None)))
     response.status_code = status
     if isinstance(error, TooManyAttempts) and error.retry_after:
         response.headers["Retry-After"] = str(error.retry_after)

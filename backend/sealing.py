@@ -13,23 +13,33 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from backend.crypto import Keyring, SealedText, is_sealed
+from backend.crypto import Keyring, SealedJSON, SealedText, is_sealed
 from backend.db import Base
+from backend.notifications.models import dedupe_key
 
 BATCH = 500
+# Columns derived from a sealed value by the index key, computed again here: a lookup
+# hash beside its value (table → (hash column, sealed column, how the value is compared)),
+# and a message's dedupe key, which names its recipient by that hash: one written before
+# the hash (a plain number) or under an older index key would no longer match when its job
+# is retried, and the SMS would go out twice.
+LOOKUPS = {"patients": ("phone_index", "phone", str),
+           "staff_users": ("email_index", "email", lambda email: email.strip().lower())}
+MESSAGE_KEY = ("outbox_id", "channel", "dedupe_key")
 
 
 @dataclass
 class SealReport:
     values: int = 0  # values sealed again (plain before, or under an older key)
-    indexes: int = 0  # phone hashes written
+    indexes: int = 0  # lookup hashes and message dedupe keys written
 
 
 def sealed_columns() -> dict[str, list[str]]:
     """Table name → its sealed columns, from the models."""
     found: dict[str, list[str]] = {}
     for table in Base.metadata.sorted_tables:
-        names = [column.name for column in table.columns if isinstance(column.type, SealedText)]
+        names = [column.name for column in table.columns
+                 if isinstance(column.type, SealedText | SealedJSON)]
         if names:
             found[table.name] = names
     return found
@@ -37,13 +47,15 @@ def sealed_columns() -> dict[str, list[str]]:
 
 def seal_stored(session: Session, ring: Keyring, reindex: bool = False) -> SealReport:
     """Seal under the current key every value that is plain or under an older key, and
-    compute the missing phone hashes (all of them with ``reindex``, after the index key
+    compute the missing lookup hashes (all of them with ``reindex``, after the index key
     changed)."""
     report = SealReport()
     for table_name, columns in sealed_columns().items():
         # Untyped columns: the stored text as it is, not opened by SealedText.
+        derived = ((LOOKUPS[table_name][0],) if table_name in LOOKUPS
+                   else MESSAGE_KEY if table_name == "messages" else ())
         raw = sa.table(table_name, sa.column("id"), *(sa.column(name) for name in columns),
-                       *([sa.column("phone_index")] if table_name == "patients" else []))
+                       *(sa.column(name) for name in derived))
         last = None
         while True:
             query = sa.select(raw).order_by(raw.c.id).limit(BATCH)
@@ -55,10 +67,17 @@ def seal_stored(session: Session, ring: Keyring, reindex: bool = False) -> SealR
                 changes = {name: ring.seal(ring.open(values[name])) for name in columns
                            if values[name] is not None and not ring.is_current(values[name])}
                 report.values += len(changes)
-                if table_name == "patients" and values["phone"] is not None and (
-                        reindex or values["phone_index"] is None):
-                    changes["phone_index"] = ring.index(ring.open(values["phone"]))
-                    report.indexes += 1
+                if table_name in LOOKUPS:
+                    index, column, compared = LOOKUPS[table_name]
+                    if values[column] is not None and (reindex or values[index] is None):
+                        changes[index] = ring.index(compared(ring.open(values[column])))
+                        report.indexes += 1
+                if table_name == "messages":
+                    key = dedupe_key(values["outbox_id"], values["channel"],
+                                     ring.index(ring.open(values["address"])))
+                    if key != values["dedupe_key"]:
+                        changes["dedupe_key"] = key
+                        report.indexes += 1
                 if changes:
                     session.execute(sa.update(raw).where(raw.c.id == row.id).values(changes))
             if len(rows) < BATCH:

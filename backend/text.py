@@ -54,3 +54,10 @@ def shown_as_typed(value: str, multiline: bool = True) -> str:
     cannot refuse (an SMS the provider has delivered), so that nothing of it is lost
     unseen and nothing in it can disguise the rest."""
     return "".join("\ufffd" if shown_text_error(char, multiline) else char for char in value)
+
+
+def masked_phone(number: str) -> str:
+    """``+33612345678`` → ``+33******78``: enough to tell numbers apart (in a log, on the
+    nurse's screen), not to call. A fixed number of stars also hides the number's length."""
+    number = number.strip()
+    return f"{number[:3]}******{number[-2:]}" if len(number) >= 8 else "******"

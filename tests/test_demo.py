@@ -99,3 +99,17 @@ def test_demo_runs_and_the_nurse_lists_patients(tmp_path):
         assert len(_call(f"{base}/api/v1/patients", token=login["access_token"])) == 5
     finally:
         assert _stop(process) == 0
+
+
+def test_a_busy_port_is_refused_at_once_with_the_reason_on_screen(tmp_path):
+    """Before anything is migrated, seeded or started: nothing to clean up afterwards."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = _start(port, tmp_path / "data")
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert f"127.0.0.1:{port} is not available" in output and "--port" in output
+    assert "running" not in output and "Traceback" not in output
+    assert not (tmp_path / "data").exists()

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
+from backend import crypto
 from backend.migrate import alembic_config, downgrade, upgrade
 from backend.models import Base
 from tests.conftest import DATABASE_URL, is_postgres
@@ -50,11 +51,12 @@ def test_upgrade_check_downgrade(empty_database_url):
     engine.dispose()
 
 
-def test_device_tokens_paired_before_0010_are_tied_to_their_enrolment(empty_database_url):
+def test_device_tokens_paired_before_0010_are_tied_to_their_enrolment(empty_database_url,
+                                                                       keyring):
     """A token paired before the link existed belongs to the enrolment whose code its
     patient used last before pairing (else the patient's latest enrolment), so it stops
     working when that follow-up ends."""
-    from datetime import UTC, date, datetime, time
+    from datetime import UTC, date, datetime
 
     upgrade(empty_database_url, "0009")
     engine = create_engine(empty_database_url)
@@ -64,20 +66,7 @@ def test_device_tokens_paired_before_0010_are_tied_to_their_enrolment(empty_data
         "team", "staff", "protocol", "patient", "loner", "first", "second", "late",
         "code1", "code2", "device1", "device2", "device3")}
     with engine.begin() as connection:
-        connection.execute(t["care_teams"].insert(), [{
-            "id": ids["team"], "slug": "ortho", "name": "Ortho", "created_at": at,
-            "day_start": time(8), "day_end": time(18), "timezone": "Europe/Paris"}])
-        connection.execute(t["staff_users"].insert(), [{
-            "id": ids["staff"], "email": "n@h.test", "display_name": "N", "role": "nurse",
-            "password_hash": "x", "active": True, "failed_logins": 0, "created_at": at}])
-        connection.execute(t["protocol_versions"].insert(), [{
-            "id": ids["protocol"], "slug": "p", "version": 1, "title_fr": "P",
-            "title_en": "P", "definition": {}, "created_at": at}])
-        connection.execute(t["patients"].insert(), [{
-            "id": ids[name], "care_team_id": ids["team"], "given_name": "J",
-            "family_name": name, "birth_date": date(1950, 1, 1), "language": "fr",
-            "timezone": "Europe/Paris", "sms_opt_out": False, "created_at": at,
-            "updated_at": at} for name in ("patient", "loner")])
+        _team_with_patients(connection, ids, at, ("patient", "loner"))
         connection.execute(t["enrollments"].insert(), [{
             "id": ids[name], "patient_id": ids[patient], "protocol_version_id": ids["protocol"],
             "care_team_id": ids["team"], "surgery_date": date(2026, 11, 1),
@@ -100,3 +89,63 @@ def test_device_tokens_paired_before_0010_are_tied_to_their_enrolment(empty_data
     engine.dispose()
     assert {hash_: uuid.UUID(str(enrollment)) for hash_, enrollment in linked.items()} == {
         "device1": ids["first"], "device2": ids["second"], "device3": ids["late"]}
+
+
+def _team_with_patients(connection, ids: dict, at, patients: tuple[str, ...]) -> None:
+    """A team, its nurse, a protocol and ``patients``, as rows (ids taken from ``ids``)."""
+    from datetime import date, time
+
+    t = Base.metadata.tables
+    connection.execute(t["care_teams"].insert(), [{
+        "id": ids["team"], "slug": "ortho", "name": "Ortho", "created_at": at,
+        "day_start": time(8), "day_end": time(18), "timezone": "Europe/Paris"}])
+    connection.execute(t["staff_users"].insert(), [{
+        "id": ids["staff"], "email": "n@h.test", "display_name": "N", "role": "nurse",
+        "password_hash": "x", "active": True, "failed_logins": 0, "created_at": at}])
+    connection.execute(t["protocol_versions"].insert(), [{
+        "id": ids["protocol"], "slug": "p", "version": 1, "title_fr": "P",
+        "title_en": "P", "definition": {}, "created_at": at}])
+    connection.execute(t["patients"].insert(), [{
+        "id": ids[name], "care_team_id": ids["team"], "given_name": "J",
+        "family_name": name, "birth_date": date(1950, 1, 1), "language": "fr",
+        "timezone": "Europe/Paris", "sms_opt_out": False, "created_at": at,
+        "updated_at": at} for name in patients])
+
+
+@pytest.fixture
+def keyring():
+    """The models' sealed columns need a keyring, as in the app."""
+    previous = crypto._installed
+    crypto.install(crypto.Keyring({"k1": bytes(32)}, "k1", bytes(32)))
+    yield
+    crypto._installed = previous
+
+
+def test_the_spo2_reason_leaves_the_audit_trail_for_the_enrolment(empty_database_url, keyring):
+    """Before 0013 the reason for a patient's SpO2 scale (their condition) was written in
+    the audit row; the enrolment now holds the last one (sealed by `suivi db upgrade`)."""
+    from datetime import UTC, date, datetime
+
+    upgrade(empty_database_url, "0010")
+    engine = create_engine(empty_database_url)
+    t = Base.metadata.tables
+    at = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    ids = {name: uuid.uuid4() for name in ("team", "staff", "protocol", "patient", "enrolment")}
+    with engine.begin() as connection:
+        _team_with_patients(connection, ids, at, ("patient",))
+        connection.execute(t["enrollments"].insert(), [{
+            "id": ids["enrolment"], "patient_id": ids["patient"],
+            "protocol_version_id": ids["protocol"], "care_team_id": ids["team"],
+            "surgery_date": date(2026, 11, 1), "discharge_at": at, "status": "active",
+            "enrolled_by": ids["staff"], "created_at": at, "spo2_scale": 2}])
+        connection.execute(t["audit_events"].insert(), [{
+            "id": uuid.uuid4(), "at": at.replace(hour=hour), "actor_type": "staff",
+            "action": "enrollment.spo2_scale", "patient_id": ids["patient"],
+            "object_type": "enrollment", "object_id": str(ids["enrolment"]),
+            "outcome": "success", "detail": {"from": None, "to": 2, "reason": why}}
+            for hour, why in ((9, "BPCO"), (10, "BPCO hypercapnique, cible 88-92 %"))])
+    upgrade(empty_database_url)
+    with engine.connect() as connection:
+        reason = connection.execute(text("SELECT spo2_scale_reason FROM enrollments")).scalar()
+    engine.dispose()
+    assert reason == "BPCO hypercapnique, cible 88-92 %"

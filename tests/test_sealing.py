@@ -3,12 +3,18 @@ rotation; values stored in the clear before encryption get sealed by `suivi db u
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
 from sqlalchemy import text
 
 from backend import crypto, db
+from backend.job_runtime import set_worker_app
+from backend.notifications.models import Message
+from backend.notifications.senders import ConsoleSmsSender, FailingSmsSender
+from backend.outbox.jobs import sweep_outbox
 from backend.sealing import plain_values, seal_stored
-from tests.helpers import World
+from tests.helpers import World, daily, run_worker, submit
 
 
 def _raw(app, sql: str) -> list:
@@ -79,3 +85,70 @@ def test_rotation_seals_again_under_the_new_key_and_upgrade_seals_plain_rows(app
         assert nurse.get(f"/api/v1/patients/{patient['id']}").json["phone"] == "+33655555555"
     finally:
         crypto.install(old)
+
+
+def test_a_page_waiting_since_before_sealing_is_not_sent_twice(world, app, clock, redis):
+    """A message claimed before the upgrade names its recipient in clear in its dedupe
+    key; the upgrade gives it the hashed key, so the retried job finds it again."""
+    set_worker_app(app)
+    nurse = world.staff("nurse", phone="+33611111111")
+    _, device = world.patient_device(nurse)
+    app.extensions["suivi"].sms = FailingSmsSender()  # the page waits to be sent again
+    submit(device, "daily-postop", daily(calf_pain=True))
+    run_worker(app, redis)
+    with app.app_context():
+        # As stored before encryption: the number in clear, in the row and in its key.
+        db.session().execute(text(
+            "UPDATE messages SET address = '+33611111111', "
+            "dedupe_key = CAST(outbox_id AS TEXT) || ':sms:+33611111111'"))
+        db.session().commit()
+        assert seal_stored(db.session(), crypto.keyring()).indexes == 1
+        db.session().commit()
+    console = ConsoleSmsSender()
+    app.extensions["suivi"].sms = console
+    clock.advance(minutes=3)
+    assert sweep_outbox() == 1
+    run_worker(app, redis)
+    with app.app_context():
+        rows = db.session().query(Message).all()
+        assert [(row.address, row.status) for row in rows] == [("+33611111111", "sent")]
+    assert len(console.sent) == 1
+
+
+
+def test_words_written_by_patients_and_nurses_are_not_readable_in_the_database(world, app,
+                                                                              clock):
+    """A free-text answer, the message item it opens, a nurse's note, a snooze reason, a
+    surgeon's override reason and a staff e-mail: sealed at rest, shown as written."""
+    nurse = world.staff("nurse")
+    surgeon = world.staff("surgeon")
+    patient, device = world.patient_device(nurse)
+    words = {"answer": "douleur thoracique la nuit", "note": "rappel du patient à 14h",
+             "snooze": "attend la visite du soir", "override": "fièvre habituelle chez elle"}
+    assert submit(device, "daily-postop", daily(free_text=words["answer"])).status_code == 201
+    [item] = nurse.get(f"/api/v1/alerts?patient_id={patient['id']}").json
+    path = f"/api/v1/alerts/{item['id']}"
+    assert nurse.post(f"{path}/notes", json={"note": words["note"]}).status_code == 200
+    assert nurse.post(f"{path}/acknowledge").status_code == 200
+    wake = (clock.now() + timedelta(hours=1)).isoformat()
+    snoozed = nurse.post(f"{path}/snooze", json={"until": wake, "reason": words["snooze"]})
+    assert snoozed.status_code == 200, snoozed.json
+    override = surgeon.post(f"/api/v1/patients/{patient['id']}/threshold-overrides", json={
+        "rule_id": "fever", "threshold": "value", "value": 38.0, "reason": words["override"]})
+    assert override.status_code == 201, override.json
+    stored = " ".join(map(str, _raw(app, "SELECT answers FROM submissions")
+                          + _raw(app, "SELECT evidence FROM alerts")
+                          + _raw(app, "SELECT series FROM alerts")
+                          + _raw(app, "SELECT snooze_reason FROM alerts")
+                          + _raw(app, "SELECT detail FROM alert_events")
+                          + _raw(app, "SELECT reason FROM threshold_overrides")
+                          + _raw(app, "SELECT email FROM staff_users")))
+    for written in (*words.values(), nurse.info["email"].split("@")[0]):
+        assert written not in stored
+    with app.app_context():
+        assert plain_values(db.session()) == 0
+    shown = nurse.get(path).json
+    assert words["answer"] in str(shown["evidence"])
+    assert [e["detail"].get("note") for e in shown["events"] if e["kind"] == "note"] == [
+        words["note"]]
+    assert shown["snooze_reason"] == words["snooze"]

@@ -13,7 +13,6 @@ each of them, marked "to identify", never on one of them arbitrarily.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
@@ -29,6 +28,7 @@ from backend.enrollments.models import Enrollment
 from backend.enrollments.services import latest_enrollment
 from backend.limits import MESSAGES_PER_ITEM
 from backend.patients.models import Patient
+from backend.patients.services import care_teams_of
 from backend.protocols.content import protocol_of
 from backend.teams.models import CareTeam
 from rules.model import Finding, Text
@@ -80,7 +80,7 @@ def from_sms(patients: Sequence[Patient], text: str, at: datetime) -> list[Alert
     message names, on each item, the candidates the item's team follows (the nurse
     calls to find out who wrote) and counts those of other teams without naming them."""
     filed = []
-    teams = _care_teams([patient.id for patient in patients]) if len(patients) > 1 else {}
+    teams = care_teams_of([patient.id for patient in patients]) if len(patients) > 1 else {}
     for patient in patients:
         enrollment = latest_enrollment(patient)
         if enrollment is None:
@@ -97,17 +97,6 @@ def from_sms(patients: Sequence[Patient], text: str, at: datetime) -> list[Alert
                      "other_teams": len(patients) - len(named)}
         filed.append(receive(patient, enrollment, "sms", text, at, extra=extra)[0])
     return filed
-
-
-def _care_teams(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """The teams whose staff see each patient: the record's and the enrolments'."""
-    teams: dict[uuid.UUID, set[uuid.UUID]] = {pid: set() for pid in patient_ids}
-    for pid, team in db.session().execute(
-            select(Patient.id, Patient.care_team_id).where(Patient.id.in_(patient_ids))
-            .union(select(Enrollment.patient_id, Enrollment.care_team_id)
-                   .where(Enrollment.patient_id.in_(patient_ids)))):
-        teams[pid].add(team)
-    return teams
 
 
 def receive(patient: Patient, enrollment: Enrollment, source: str, text: str, at: datetime,

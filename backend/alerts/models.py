@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.crypto import SealedJSON, SealedText
 from backend.db import Base, UUIDPrimaryKey
 
 # A patient's own words (a free-text answer, an SMS to the ward) wait in the queue as one
@@ -51,8 +52,10 @@ class Alert(UUIDPrimaryKey, Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     explanation: Mapped[dict[str, str]] = mapped_column(JSON)
     advice: Mapped[dict[str, str]] = mapped_column(JSON)
-    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    series: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # Sealed at rest: a message item's evidence is the patient's own words, and values
+    # with their context are health data (backend/crypto.py).
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(SealedJSON())
+    series: Mapped[list[dict[str, Any]]] = mapped_column(SealedJSON())
     last_evidence_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -61,7 +64,7 @@ class Alert(UUIDPrimaryKey, Base):
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
     snoozed_until: Mapped[datetime | None]
-    snooze_reason: Mapped[str | None] = mapped_column(String(500))
+    snooze_reason: Mapped[str | None] = mapped_column(SealedText())
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
     outcome: Mapped[str | None] = mapped_column(String(32))
@@ -87,5 +90,6 @@ class AlertEvent(UUIDPrimaryKey, Base):
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(24))
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A nurse's note, a resolution's words: sealed at rest.
+    detail: Mapped[dict[str, Any]] = mapped_column(SealedJSON(), default=dict)
     message_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id"), unique=True)

@@ -21,13 +21,15 @@ from backend.outbox.models import OutboxEntry
 from backend.outbox.services import NotNow
 from backend.teams.models import CareTeam, TeamMembership
 from backend.teams.services import next_day_start
+from backend.text import masked_phone
 
 
 def _team_staff(team_id: uuid.UUID, roles: tuple[str, ...]) -> list[StaffUser]:
-    return list(db.session().scalars(select(StaffUser).join(
+    # By e-mail, in Python: the column is sealed, the database cannot sort it.
+    return sorted(db.session().scalars(select(StaffUser).join(
         TeamMembership, TeamMembership.staff_id == StaffUser.id).where(
         TeamMembership.team_id == team_id, StaffUser.active.is_(True),
-        StaffUser.role.in_(roles), StaffUser.phone.is_not(None)).order_by(StaffUser.email)))
+        StaffUser.role.in_(roles), StaffUser.phone.is_not(None))), key=lambda user: user.email)
 
 
 def _page_now_or_wait(alert: Alert) -> bool:
@@ -93,11 +95,6 @@ def _on_call(entry: OutboxEntry, alert: Alert, body: str) -> None:
 
 
 OUTBOX_HANDLERS = {"alert.notify": notify, "alert.escalate": escalate}
-
-
-def masked_phone(phone: str) -> str:
-    """``+33*******00``: enough to tell which phone, not enough to call it."""
-    return phone[:3] + "*" * max(len(phone) - 5, 0) + phone[-2:]
 
 
 def _why(entry: OutboxEntry) -> dict[str, Any]:

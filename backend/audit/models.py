@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, String
+from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, UUIDPrimaryKey
@@ -24,8 +24,6 @@ class AuditEvent(UUIDPrimaryKey, Base):
         CheckConstraint("outcome IN ('success', 'denied', 'failure')", name="outcome"),
         CheckConstraint("actor_type IN ('staff', 'patient', 'system', 'anonymous')",
                         name="actor_type"),
-        # Per-address failure counts (login and activation throttling).
-        Index("ix_audit_events_ip_action_at", "ip", "action", "at"),
     )
 
     at: Mapped[datetime] = mapped_column(index=True)

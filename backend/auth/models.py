@@ -4,9 +4,9 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from backend.crypto import SealedText
+from backend.crypto import SealedText, keyring
 from backend.db import Base, UUIDPrimaryKey
 
 ROLES = ("admin", "surgeon", "nurse")
@@ -16,7 +16,10 @@ class StaffUser(UUIDPrimaryKey, Base):
     __tablename__ = "staff_users"
     __table_args__ = (CheckConstraint("role IN ('admin', 'surgeon', 'nurse')", name="role"),)
 
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Sealed at rest; found by the keyed hash of the lower-cased address (``email_index``,
+    # kept in step by ``_index_email``), which carries the uniqueness.
+    email: Mapped[str] = mapped_column(SealedText())
+    email_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -41,6 +44,16 @@ class StaffUser(UUIDPrimaryKey, Base):
     @property
     def mfa_enabled(self) -> bool:
         return self.totp_confirmed_at is not None
+
+    @validates("email")
+    def _index_email(self, _key: str, email: str) -> str:
+        self.email_index = email_index(email)
+        return email
+
+
+def email_index(email: str) -> str:
+    """The keyed hash a staff account is found by (e-mails compared lower-cased)."""
+    return keyring().index(email.strip().lower())
 
 
 class LoginFailure(UUIDPrimaryKey, Base):

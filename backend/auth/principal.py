@@ -114,6 +114,8 @@ FOLLOW_UP_OVER = {
     "en": "This phone's access to Suivi ended with your follow-up{on_day}. If your care "
           "team still follows you, ask them for a new activation code.",
 }
+# The error ``kind`` the patient app shows the message of, in the patient's language.
+FOLLOW_UP_ENDED = "follow_up_ended"
 ON_DAY = {"fr": ", le {day:%d/%m/%Y}", "en": ", on {day:%d/%m/%Y}"}
 
 
@@ -193,7 +195,7 @@ def _unauthenticated(action: str) -> NoReturn:
         patient_id, message = refused
         audit.record_refusal(action, patient_id=patient_id,
                              detail={"reason": "device token past its follow-up"})
-        raise Unauthenticated(message)
+        raise Unauthenticated(message, kind=FOLLOW_UP_ENDED)
     # A token that turned out invalid counts against the address like no token at all.
     audit.admit_anonymous()
     audit.record_refusal(action, detail={"reason": "no valid token"})

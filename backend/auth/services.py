@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from backend import db
 from backend.audit import services as audit
-from backend.auth.models import AccessToken, LoginFailure, RecoveryCode, StaffUser
+from backend.auth.models import (
+    AccessToken,
+    LoginFailure,
+    RecoveryCode,
+    StaffUser,
+    email_index,
+)
 from backend.auth.principal import STAFF_TOKEN_PREFIX
 from backend.clock import now
 from backend.errors import Conflict, Invalid, TooManyAttempts, Unauthenticated
@@ -170,7 +176,7 @@ def login(email: str, password: str, address: str | None) -> LoginResult:
     audit.throttle_address("auth.login", address, account=email)
     session = db.session()
     email = email.strip().lower()
-    user = session.scalar(select(StaffUser).where(StaffUser.email == email))
+    user = session.scalar(select(StaffUser).where(StaffUser.email_index == email_index(email)))
     if user is not None:
         _check_backoff(user, "auth.login", ("staff", user.id))
     else:

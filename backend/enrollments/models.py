@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.crypto import SealedText
 from backend.db import Base, UUIDPrimaryKey
 from backend.protocols.models import ProtocolVersion
 
@@ -26,6 +27,8 @@ class Enrollment(UUIDPrimaryKey, Base):
     # NEWS2 SpO2 scale chosen by the surgeon for this patient (2: hypercapnic respiratory
     # failure, target 88-92 %); None means the protocol's.
     spo2_scale: Mapped[int | None]
+    # Why (the patient's condition, in the surgeon's words): sealed, not in the audit trail.
+    spo2_scale_reason: Mapped[str | None] = mapped_column(SealedText())
     status: Mapped[str] = mapped_column(String(16), default="active")
     enrolled_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime]

@@ -15,6 +15,7 @@ from backend.enrollments.schemas import (
     EnrollmentOut,
 )
 from backend.patients.services import get_patient
+from backend.text import masked_phone
 
 blp = Blueprint("enrollments", __name__, url_prefix="",
                 description="Enrolment in a protocol and pairing of the patient app.")
@@ -73,7 +74,7 @@ class ActivationCodeBySms(MethodView):
         patient = get_patient(current_staff(), patient_id, "enrollment.activation_sms")
         row = services.send_activation_sms(patient, services.get_enrollment(
             patient, enrollment_id), args["activation_code"])
-        return {"sent_to": services.masked_phone(patient.phone),
+        return {"sent_to": masked_phone(patient.phone),
                 "activation_expires_at": row.expires_at}
 
 

@@ -25,6 +25,8 @@ class EnrollmentOut(Schema):
     discharge_at = fields.DateTime()
     spo2_scale = fields.Integer(allow_none=True, metadata={
         "description": "NEWS2 SpO2 scale chosen for this patient; null: the protocol's"})
+    spo2_scale_reason = fields.String(allow_none=True, metadata={
+        "description": "why the surgeon chose it (null when never chosen)"})
     status = fields.String()
     created_at = fields.DateTime()
 

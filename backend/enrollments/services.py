@@ -120,11 +120,6 @@ def enrollments_of(patient: Patient) -> list[Enrollment]:
                                      .order_by(Enrollment.created_at)))
 
 
-def masked_phone(phone: str) -> str:
-    """"+33 6 •• •• •• 78": enough for the nurse to check the number with the patient."""
-    return f"{phone[:-8]} •• •• •• {phone[-2:]}" if len(phone) > 8 else "••"
-
-
 def send_activation_sms(patient: Patient, enrollment: Enrollment, code: str) -> ActivationCode:
     """Send a live activation code of this enrolment to the patient's phone, once.
 

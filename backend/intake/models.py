@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.crypto import SealedJSON
 from backend.db import Base, UUIDPrimaryKey
 
 
@@ -21,7 +22,8 @@ class Submission(UUIDPrimaryKey, Base):
     task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tasks.id"))
     questionnaire: Mapped[str] = mapped_column(String(64))
     questionnaire_version: Mapped[int]
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Sealed at rest: free-text answers are the patient's own words (backend/crypto.py).
+    answers: Mapped[dict[str, Any]] = mapped_column(SealedJSON())
     scores: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(16), default="app")  # app | sms | web
     submitted_at: Mapped[datetime] = mapped_column(index=True)

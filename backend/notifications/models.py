@@ -40,3 +40,10 @@ class Message(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+def dedupe_key(outbox_id: uuid.UUID | str, channel: str, address_index: str) -> str:
+    """A message's ``dedupe_key``: the recipient by its keyed hash (``Keyring.index``),
+    since the key is not sealed and a phone number must not show."""
+    # As text, the same however the database hands the id over (SQLite: hex, no dashes).
+    return f"{uuid.UUID(str(outbox_id))}:{channel}:{address_index}"

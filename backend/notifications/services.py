@@ -24,7 +24,7 @@ from backend import db
 from backend.auth.models import DeviceToken
 from backend.clock import now
 from backend.crypto import keyring
-from backend.notifications.models import Message
+from backend.notifications.models import Message, dedupe_key
 from backend.notifications.senders import SendError
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import InFlight
@@ -74,8 +74,7 @@ def send_push(entry: OutboxEntry, push_token: str, template: str, title: str, bo
 def _send(entry: OutboxEntry, channel: str, address: str, template: str, body: str,
           links: dict, on_claim: OnClaim | None, call: Callable) -> Message:
     session = db.session()
-    # The recipient by its keyed hash: the key is not sealed, a phone number must not show.
-    key = f"{entry.id}:{channel}:{keyring().index(address)}"
+    key = dedupe_key(entry.id, channel, keyring().index(address))
     current = now()
     db.insert_if_absent(Message, {
         "id": uuid.uuid4(), "dedupe_key": key, "outbox_id": entry.id, "channel": channel,

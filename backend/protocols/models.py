@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.crypto import SealedText
 from backend.db import Base, UUIDPrimaryKey
 
 
@@ -45,7 +46,7 @@ class ThresholdOverride(UUIDPrimaryKey, Base):
     rule_id: Mapped[str] = mapped_column(String(64))
     threshold: Mapped[str] = mapped_column(String(64))
     value: Mapped[Any] = mapped_column(JSON)
-    reason: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(SealedText())  # why this patient differs: sealed
     set_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime]
     removed_at: Mapped[datetime | None]

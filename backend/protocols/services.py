@@ -232,12 +232,13 @@ def overrides_for_engine(enrollment_id: uuid.UUID) -> list[Override]:
 
 def set_spo2_scale(patient: Patient, enrollment: Enrollment, scale: int | None,
                    reason: str) -> Enrollment:
-    """The NEWS2 SpO2 scale of one patient (None: the protocol's), with the reason."""
-    previous = enrollment.spo2_scale
-    enrollment.spo2_scale = scale
+    """The NEWS2 SpO2 scale of one patient (None: the protocol's), with the reason.
+
+    The scale and its reason say what the patient suffers from: they stay on the
+    enrolment (the reason sealed), and the audit row says only who changed it, when."""
+    enrollment.spo2_scale, enrollment.spo2_scale_reason = scale, reason
     audit.record("enrollment.spo2_scale", patient_id=patient.id, object_type="enrollment",
-                 object_id=enrollment.id,
-                 detail={"from": previous, "to": scale, "reason": reason})
+                 object_id=enrollment.id)
     return enrollment
 
 

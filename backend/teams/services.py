@@ -13,7 +13,7 @@ from sqlalchemy import select
 from backend import db
 from backend.audit import services as audit
 from backend.auth import services as auth_services
-from backend.auth.models import ROLES, StaffUser
+from backend.auth.models import ROLES, StaffUser, email_index
 from backend.clock import now
 from backend.errors import Conflict, Invalid, NotFound
 from backend.security import hash_password
@@ -106,7 +106,7 @@ def create_staff(email: str, role: str, display_name: str, password: str,
     if role not in ROLES:
         raise Invalid("role", f"must be one of {', '.join(ROLES)}")
     check_password_policy(password)
-    if session.scalar(select(StaffUser).where(StaffUser.email == email)):
+    if session.scalar(select(StaffUser).where(StaffUser.email_index == email_index(email))):
         raise Conflict("an account with this e-mail already exists", field="email")
     team_rows = [team_by_slug(slug, field="teams") for slug in teams]
     user = StaffUser(email=email, role=role, display_name=display_name, phone=phone,
@@ -129,7 +129,8 @@ def get_staff(staff_id: uuid.UUID) -> StaffUser:
 
 
 def staff_by_email(email: str) -> StaffUser:
-    user = db.session().scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    user = db.session().scalar(select(StaffUser).where(
+        StaffUser.email_index == email_index(email)))
     if user is None:
         raise NotFound(f"No staff account with the e-mail {email}.")
     return user
@@ -173,7 +174,8 @@ def set_membership(team: CareTeam, staff_id: uuid.UUID, member: bool) -> None:
 
 
 def list_staff() -> list[StaffUser]:
-    return list(db.session().scalars(select(StaffUser).order_by(StaffUser.email)))
+    # By e-mail, in Python: the column is sealed, the database cannot sort it.
+    return sorted(db.session().scalars(select(StaffUser)), key=lambda user: user.email)
 
 
 def list_teams() -> list[CareTeam]:
@@ -193,6 +195,6 @@ def clinicians_of(team_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[StaffUs
                 StaffUser, StaffUser.id == TeamMembership.staff_id)
             .where(TeamMembership.team_id.in_(list(team_ids)), StaffUser.active.is_(True),
                    StaffUser.role.in_(("nurse", "surgeon")))
-            .order_by(StaffUser.display_name, StaffUser.email)):
+            .order_by(StaffUser.display_name, StaffUser.id)):
         out.setdefault(team_id, []).append(user)
     return out

@@ -18,6 +18,7 @@ from backend.patients import services as patients
 from backend.patients.schemas import PatientIn
 from backend.protocols.services import latest_versions
 from backend.teams.models import CareTeam
+from backend.text import masked_phone
 from backend.web.blueprint import bp, display_zone
 from backend.web.i18n import _
 from backend.web.session import attempt, form_args, login_required, principal
@@ -105,7 +106,7 @@ def activation_sms(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
         enrollment = enrollments.get_enrollment(patient, enrollment_id)
         enrollments.send_activation_sms(patient, enrollment, request.form.get("code", ""))
         flash(_("Code envoyé par SMS au {phone}.",
-                phone=enrollments.masked_phone(patient.phone)), "ok")
+                phone=masked_phone(patient.phone)), "ok")
 
     attempt(send)
     return redirect(url_for("web.patient_page", patient_id=patient_id))

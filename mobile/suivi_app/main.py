@@ -86,7 +86,7 @@ class SuiviApp(App):
         if isinstance(error, ServerError):
             return self.tr("error.busy")
         if isinstance(error, AuthError):
-            return self.tr("error.revoked")
+            return error.for_patient or self.tr("error.revoked")
         return self.tr(refused_key) if refused_key else str(getattr(error, "message", error))
 
     # -- the flows -----------------------------------------------------------------------
@@ -142,11 +142,18 @@ class SuiviApp(App):
     def _synced(self, report: SyncReport, then) -> None:
         self._count()
         if report.unauthorised:
-            self.show("activation").message = self.tr("error.revoked")
+            self.unlinked(report.message)
         elif report.sent and self.root.current == "today":
             self.root.current_screen.refresh()  # the tasks just answered now read "done"
         if then is not None:
             then(report)
+
+    def unlinked(self, message: str | None) -> None:
+        """The server no longer accepts this phone: back to the activation screen, saying
+        why (the server's own words when the follow-up has ended). Answers kept on the
+        phone wait for the next activation."""
+        self.service.forget_device()
+        self.show("activation").message = message or self.tr("error.revoked")
 
     def _count(self) -> None:
         items = self.service.waiting()

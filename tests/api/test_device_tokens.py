@@ -26,6 +26,7 @@ def test_a_device_token_stops_working_a_week_after_the_follow_up_ends(app, clock
     clock.advance(minutes=2)
     refused = device.get("/api/v1/me")
     assert refused.status_code == 401
+    assert refused.json["kind"] == "follow_up_ended"  # the app shows the message as it is
     assert refused.json["message"] == (
         "L'accès de ce téléphone à Suivi a pris fin avec votre suivi, le 23/12/2026. Si "
         "votre équipe de soins vous suit encore, demandez-lui un nouveau code d'activation.")

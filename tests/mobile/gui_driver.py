@@ -300,7 +300,23 @@ def glucose_script(driver: Driver, app: SuiviApp):
     driver.result["waiting"] = app.waiting
 
 
-SCRIPTS = {"daily": script, "glucose": glucose_script}
+def ended_script(driver: Driver, app: SuiviApp):
+    """The follow-up ends while the phone is paired: the next sync brings the patient back
+    to the activation screen with the server's own sentence (why, since when)."""
+    yield from activate(driver, app, sys.argv[3], shots=False)
+    yield until(lambda: app.root.current == "today" and app.worker.pending == 0, "today")
+    moved = driver.result_path.with_name("clock-moved")
+    driver.result_path.with_name("paired").touch()  # the test moves the server's clock
+    yield until(moved.exists, "the server's clock to move past the follow-up")
+    app.root.get_screen("today").refresh()  # as when the app comes back to the front
+    activation = app.root.get_screen("activation")
+    yield until(lambda: app.root.current == "activation" and activation.message,
+                "the activation screen with a message")
+    driver.result["activation_message"] = activation.message
+    yield from driver.shot("follow-up-ended")
+
+
+SCRIPTS = {"daily": script, "glucose": glucose_script, "ended": ended_script}
 
 
 def main() -> None:

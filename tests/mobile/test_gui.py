@@ -8,6 +8,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -132,3 +134,30 @@ def test_glucose_is_entered_in_the_unit_of_the_patients_meter(
     assert stored == {"glucose": ("6.7", "mmol/L"), "weight": ("72.5", "kg")}
     assert {"mobile-questionnaire-glucose.png", "mobile-questionnaire-glucose-units.png",
             "mobile-questionnaire-glucose-error.png"} <= set(seen["screenshots"])
+
+
+@pytest.mark.slow
+def test_a_phone_whose_follow_up_ended_says_why_on_the_activation_screen(
+        world, live_server, closed_url, display, tmp_path, clock, monkeypatch):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, given_name="Lucie", family_name="Perrin")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    code = world.enrol(nurse, patient["id"], surgery_date=yesterday)["activation_code"]
+    offset = [timedelta(0)]
+    monkeypatch.setattr(clock, "now", lambda: datetime.now(UTC) + offset[0])
+
+    def move_the_clock_once_paired() -> None:  # 60 days on: past the follow-up's last week
+        deadline = time.monotonic() + 70
+        while not (tmp_path / "paired").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        offset[0] = timedelta(days=60)
+        (tmp_path / "clock-moved").touch()
+
+    mover = threading.Thread(target=move_the_clock_once_paired, daemon=True)
+    mover.start()
+    seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="ended")
+    mover.join(timeout=5)
+
+    assert seen["activation_message"].startswith(
+        "L'accès de ce téléphone à Suivi a pris fin avec votre suivi, le ")
+    assert "mobile-follow-up-ended.png" in seen["screenshots"]

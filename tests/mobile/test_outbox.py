@@ -112,6 +112,23 @@ def test_a_revoked_phone_keeps_its_answers_for_the_next_activation(
     assert count(app, Submission) == 1
 
 
+def test_a_phone_whose_follow_up_ended_says_so_in_the_patients_words(
+        world, app, nurse, live_server, tmp_path, clock, monkeypatch):
+    """Not "this phone is no longer linked" but the server's sentence, with the date."""
+    phone = _phone(world, nurse, live_server, tmp_path)
+    phone.outbox.add_submission("daily-postop", daily())
+    later = datetime.now(UTC) + timedelta(days=60)  # past the follow-up and its grace week
+    monkeypatch.setattr(clock, "now", lambda: later)
+    token = phone.api.token
+    report = phone.sync()
+    assert report.unauthorised and report.message.startswith(
+        "L'accès de ce téléphone à Suivi a pris fin avec votre suivi, le ")
+    with pytest.raises(AuthError) as refused:
+        ApiClient(live_server, token=token).today()
+    assert refused.value.for_patient == report.message
+    assert count(app, Submission) == 0 and report.waiting == 1  # kept on the phone
+
+
 def test_api_errors_are_typed_and_carry_the_server_message(live_server, closed_url):
     with pytest.raises(NetworkError):
         ApiClient(closed_url, timeout=2).today()

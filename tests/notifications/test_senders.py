@@ -15,7 +15,9 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
+from backend.notifications import configured, fcm_push, twilio_sms
 from backend.notifications import senders as s
+from backend.text import masked_phone
 
 SID = "AC" + "0" * 32
 TOKEN = "secret-auth-token"
@@ -42,9 +44,9 @@ class FakeTwilioHttp(HttpClient):
         return Response(self.status, text)
 
 
-def twilio(http: HttpClient, **kwargs) -> s.TwilioSmsSender:
+def twilio(http: HttpClient, **kwargs) -> twilio_sms.TwilioSmsSender:
     kwargs.setdefault("messaging_service_sid", SERVICE)
-    return s.TwilioSmsSender(SID, TOKEN, http_client=http, **kwargs)
+    return twilio_sms.TwilioSmsSender(SID, TOKEN, http_client=http, **kwargs)
 
 
 CREATED = {"sid": "SM" + "a" * 32, "account_sid": SID, "status": "queued", "to": PHONE}
@@ -81,7 +83,7 @@ def test_twilio_callback_keeps_an_existing_query():
 
 def test_twilio_needs_a_sender():
     with pytest.raises(ValueError, match="messaging service SID or a sender number"):
-        s.TwilioSmsSender(SID, TOKEN, http_client=FakeTwilioHttp())
+        twilio_sms.TwilioSmsSender(SID, TOKEN, http_client=FakeTwilioHttp())
 
 
 def rfc9457(status: int, code: int) -> dict:
@@ -132,12 +134,12 @@ def test_twilio_network_error_is_retryable():
     ],
 )
 def test_fcm_errors_are_classified(exc, retryable, code):
-    error = s.fcm_error(exc)
+    error = fcm_push.fcm_error(exc)
     assert (error.retryable, error.code) == (retryable, code)
 
 
 def test_fcm_sender_wraps_pyfcm(tmp_path, monkeypatch):
-    sender = s.FcmPushSender(str(tmp_path / "sa.json"), "suivi-test")
+    sender = fcm_push.FcmPushSender(str(tmp_path / "sa.json"), "suivi-test")
     calls = []
 
     def notify(**kwargs):
@@ -163,8 +165,8 @@ def test_fcm_sender_wraps_pyfcm(tmp_path, monkeypatch):
     ("number", "masked"),
     [(PHONE, "+33******78"), (" +12025550143 ", "+12******43"), ("112", "******")],
 )
-def test_mask_phone(number, masked):
-    assert s.mask_phone(number) == masked
+def test_masked_phone(number, masked):
+    assert masked_phone(number) == masked
 
 
 def test_console_sms_logs_masked_number_and_keeps_what_was_sent(caplog):
@@ -216,15 +218,15 @@ TWILIO_CONFIG = {
 
 
 def test_sms_backends_from_config():
-    assert isinstance(s.sms_sender_from_config({}), s.ConsoleSmsSender)
-    console = s.sms_sender_from_config(
+    assert isinstance(configured.sms_sender_from_config({}), s.ConsoleSmsSender)
+    console = configured.sms_sender_from_config(
         {"SUIVI_SMS_BACKEND": "console", "SUIVI_CONSOLE_DELAY_SECONDS": "1.5"}
     )
     assert isinstance(console, s.ConsoleSmsSender) and console.delay_seconds == 1.5
-    failing = s.sms_sender_from_config({"SUIVI_SMS_BACKEND": "failing"})
+    failing = configured.sms_sender_from_config({"SUIVI_SMS_BACKEND": "failing"})
     assert isinstance(failing, s.FailingSmsSender)
-    sender = s.sms_sender_from_config(TWILIO_CONFIG)
-    assert isinstance(sender, s.TwilioSmsSender)
+    sender = configured.sms_sender_from_config(TWILIO_CONFIG)
+    assert isinstance(sender, twilio_sms.TwilioSmsSender)
     assert (sender.messaging_service_sid, sender.status_callback_url) == (SERVICE, CALLBACK)
 
 
@@ -239,17 +241,17 @@ def test_sms_backends_from_config():
 def test_twilio_config_names_the_missing_variable(missing, named):
     config = {k: v for k, v in TWILIO_CONFIG.items() if k not in missing}
     with pytest.raises(ValueError, match=named):
-        s.sms_sender_from_config(config)
+        configured.sms_sender_from_config(config)
     # An empty environment variable is as good as none.
     with pytest.raises(ValueError, match=named):
-        s.sms_sender_from_config({**TWILIO_CONFIG, **dict.fromkeys(missing, "")})
+        configured.sms_sender_from_config({**TWILIO_CONFIG, **dict.fromkeys(missing, "")})
 
 
 def test_unknown_backends_are_rejected_with_the_valid_ones():
     with pytest.raises(ValueError, match="'sendgrid'.*console, failing, twilio"):
-        s.sms_sender_from_config({"SUIVI_SMS_BACKEND": "sendgrid"})
+        configured.sms_sender_from_config({"SUIVI_SMS_BACKEND": "sendgrid"})
     with pytest.raises(ValueError, match="'apns'.*console, fcm"):
-        s.push_sender_from_config({"SUIVI_PUSH_BACKEND": "apns"})
+        configured.push_sender_from_config({"SUIVI_PUSH_BACKEND": "apns"})
 
 
 def test_push_backends_from_config(tmp_path):
@@ -257,13 +259,14 @@ def test_push_backends_from_config(tmp_path):
     account.write_text("{}")
     config = {"SUIVI_PUSH_BACKEND": "fcm", "FCM_SERVICE_ACCOUNT_FILE": str(account),
               "FCM_PROJECT_ID": "suivi-prod"}
-    assert isinstance(s.push_sender_from_config({}), s.ConsolePushSender)
-    assert isinstance(s.push_sender_from_config(config), s.FcmPushSender)
+    assert isinstance(configured.push_sender_from_config({}), s.ConsolePushSender)
+    assert isinstance(configured.push_sender_from_config(config), fcm_push.FcmPushSender)
     for name in ("FCM_SERVICE_ACCOUNT_FILE", "FCM_PROJECT_ID"):
         with pytest.raises(ValueError, match=name):
-            s.push_sender_from_config({k: v for k, v in config.items() if k != name})
+            configured.push_sender_from_config({k: v for k, v in config.items() if k != name})
     with pytest.raises(ValueError, match="not a readable file"):
-        s.push_sender_from_config({**config, "FCM_SERVICE_ACCOUNT_FILE": str(tmp_path / "none")})
+        configured.push_sender_from_config(
+            {**config, "FCM_SERVICE_ACCOUNT_FILE": str(tmp_path / "none")})
 
 
 STATUS_URL = f"{CALLBACK}?reference=msg-1"

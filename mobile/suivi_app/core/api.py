@@ -16,17 +16,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_TIMEOUT = 15.0
+FOLLOW_UP_ENDED = "follow_up_ended"  # the server's error ``kind``
 
 
 class ApiError(Exception):
     """A refused or failed request; ``message`` is the API's (or a network) explanation."""
 
     def __init__(self, message: str, status: int | None = None,
-                 errors: dict | None = None) -> None:
+                 errors: dict | None = None, kind: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.errors = errors or {}
+        self.kind = kind
 
 
 class NetworkError(ApiError):
@@ -38,7 +40,13 @@ class ServerError(ApiError):
 
 
 class AuthError(ApiError):
-    """401/403: the device token is unknown or revoked; the phone must be activated again."""
+    """401/403: the device token is unknown or revoked; the phone must be activated again.
+    When the follow-up has ended (``kind``), ``message`` says so to the patient, in their
+    language, with the date."""
+
+    @property
+    def for_patient(self) -> str | None:
+        return self.message if self.kind == FOLLOW_UP_ENDED else None
 
 
 class ValidationError(ApiError):
@@ -71,7 +79,8 @@ def _error_for(status: int, body: Any) -> ApiError:
     errors = body.get("errors") if isinstance(body, dict) else None
     message = message or f"HTTP {status}"
     if status in (401, 403):
-        return AuthError(message, status, errors)
+        kind = body.get("kind") if isinstance(body, dict) else None
+        return AuthError(message, status, errors, kind if isinstance(kind, str) else None)
     if status >= 500 or status in (408, 409, 425, 429):
         return ServerError(message, status, errors)
     return ValidationError(message, status, errors)

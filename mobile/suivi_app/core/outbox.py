@@ -68,6 +68,8 @@ class SyncReport:
     waiting: int = 0  # still queued after this sync (refused ones included)
     offline: bool = False  # stopped on a network error or a busy server
     unauthorised: bool = False  # the device token no longer works
+    # offline: why (a network error); unauthorised: what to tell the patient, when the
+    # server said it for them (their follow-up has ended), else None.
     message: str | None = None
 
 
@@ -153,7 +155,7 @@ class Outbox:
                     report.offline, report.message = True, exc.message
                     break
                 except AuthError as exc:
-                    report.unauthorised, report.message = True, exc.message
+                    report.unauthorised, report.message = True, exc.for_patient
                     break
                 except ValidationError as exc:
                     report.refused.append(self._flag(item, exc))

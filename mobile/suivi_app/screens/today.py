@@ -6,6 +6,7 @@ from kivy.uix.screenmanager import Screen
 
 from suivi_app import theme
 from suivi_app.core import i18n
+from suivi_app.core.api import AuthError
 from suivi_app.core.service import TodayView
 from suivi_app.kvload import load_kv
 from suivi_app.widgets import Body, Card, TaskButton, Title
@@ -64,7 +65,11 @@ class TodayScreen(Screen):
             box.add_widget(card)
 
     def _failed(self, error: Exception) -> None:
-        self.message = App.get_running_app().error_text(error)
+        app = App.get_running_app()
+        if isinstance(error, AuthError):
+            app.unlinked(error.for_patient)
+        else:
+            self.message = app.error_text(error)
 
     def join(self) -> None:
         App.get_running_app().open_url(self.teleconsultation["join_url"])
