@@ -9,7 +9,9 @@ another body is 422); the submission and its temperature reading, the audit row;
 patient's window of answers and readings read back; ONE rule, ``fever`` of the protocol
 file (the temperature threshold read from it, not a cut-off of its own); on a fever, the
 alert, its first event and its outbox row (and the alert's audit row); the answer stored
-on the idempotency record; one transaction. What it leaves out (said so in
+on the idempotency record; one transaction. Answers, alert evidence and event details are
+sealed with the project's keys (``backend.crypto``), as the project stores them. What it
+leaves out (said so in
 bench/README.md): the other rules, questionnaire validation beyond the temperature, task
 matching, the follow-up end of the token, advice texts, relaying the outbox to RQ.
 
@@ -33,6 +35,9 @@ import yaml
 from flask import Flask, jsonify, request
 from psycopg.types.json import Json
 
+from backend.config import from_env
+from backend.crypto import keyring_from_settings
+
 PROTOCOL = Path(__file__).resolve().parent.parent / "questionnaires" / "protocols" / \
     "ambulatory-general.v2.yaml"
 WINDOW_SECONDS = 600
@@ -52,6 +57,14 @@ def _fever_rule() -> tuple[Decimal, str, str, int]:
 
 
 THRESHOLD, GROUP, SEVERITY, DUE_MINUTES = _fever_rule()
+# The project's keys (the same settings): answers, alert evidence and event details are
+# sealed at rest as the project seals them (AES-256-GCM, backend/crypto.py).
+_settings = from_env()
+KEYRING = keyring_from_settings(_settings["SUIVI_DATA_KEYS"], _settings["SUIVI_INDEX_KEY"])
+
+
+def _sealed(document: object) -> str:
+    return KEYRING.seal(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
 app = Flask(__name__)
 _local = threading.local()
 _redis = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"))
@@ -139,7 +152,7 @@ def submit():
             "INSERT INTO submissions (id, patient_id, enrollment_id, task_id, questionnaire,"
             " questionnaire_version, answers, scores, source, submitted_at, received_at)"
             " VALUES (%s, %s, %s, NULL, 'daily-postop', 1, %s, '[]', 'app', %s, %s)",
-            (submission_id, patient_id, enrollment_id, Json(answers), now, now))
+            (submission_id, patient_id, enrollment_id, _sealed(answers), now, now))
         if temperature is not None:
             value = Decimal(repr(temperature)).quantize(Decimal("0.1"))
             conn.execute(
@@ -150,9 +163,10 @@ def submit():
                  now, now))
         _audit(conn, now, patient_id, "submission.create", "submission", submission_id)
         since = now - timedelta(days=WINDOW_DAYS + 1)
-        conn.execute("SELECT id, questionnaire, submitted_at, answers FROM submissions"
-                     " WHERE enrollment_id = %s AND submitted_at >= %s",
-                     (enrollment_id, since)).fetchall()
+        for _, _, _, sealed in conn.execute(
+                "SELECT id, questionnaire, submitted_at, answers FROM submissions"
+                " WHERE enrollment_id = %s AND submitted_at >= %s", (enrollment_id, since)):
+            json.loads(KEYRING.open(sealed))  # read back as the rules would read them
         readings = conn.execute(
             "SELECT type, numeric_value, measured_at FROM readings"
             " WHERE enrollment_id = %s AND measured_at >= %s", (enrollment_id, since)).fetchall()
@@ -190,11 +204,11 @@ def _raise_fever(conn: psycopg.Connection, now: datetime, patient_id: uuid.UUID,
         " VALUES (%s, %s, %s, %s, 'fever', %s, %s, 'open', %s, %s, %s, %s, %s, %s, %s, %s,"
         " 0, %s)",
         (alert_id, patient_id, enrollment_id, team_id, GROUP, SEVERITY, Json(text),
-         Json(text), Json(evidence), Json([{"at": now.isoformat(), "value": str(value)}]),
+         Json(text), _sealed(evidence), _sealed([{"at": now.isoformat(), "value": str(value)}]),
          now, now, now, due, due))
     conn.execute("INSERT INTO alert_events (id, alert_id, seq, at, kind, detail)"
                  " VALUES (%s, %s, 1, %s, 'opened', %s)",
-                 (uuid.uuid4(), alert_id, now, Json({"severity": SEVERITY})))
+                 (uuid.uuid4(), alert_id, now, _sealed({"severity": SEVERITY})))
     conn.execute(
         "INSERT INTO outbox (id, kind, payload, dedupe_key, queue, status, attempts,"
         " created_at, available_at) VALUES (%s, 'alert.notify', %s, %s, 'default',"
