@@ -295,9 +295,9 @@ def throttle_patient(patient_id: uuid.UUID, action: str) -> None:
     """Refuse a patient device that sends far more than any follow-up needs (a loop in a
     broken app, a stolen token): at most SUIVI_SUBMISSION_RATE_LIMIT per 10 minutes.
 
-    Counted in Redis, one counter per patient per window, each attempt counted. Redis
-    unreachable: the submission goes through unlimited (an answer is never lost to the
-    limit)."""
+    Counted in Redis, one counter per patient per window, each call counted (the intake
+    calls it for new requests, not for replays). Redis unreachable: the submission goes
+    through unlimited (an answer is never lost to the limit)."""
     sent = counters.hit("patient-sends", PATIENT_WINDOW_SECONDS, patient_id)
     if sent is not None and sent > current_app.config["SUIVI_SUBMISSION_RATE_LIMIT"]:
         record_refusal(action, patient_id=patient_id, detail={"reason": "rate limit"})

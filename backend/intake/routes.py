@@ -42,7 +42,6 @@ def _idempotent(action: str, schema, work):
     """Run ``work`` once per Idempotency-Key: a retry gets the stored answer back."""
     patient_id = current_patient().patient_id
     key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
-    audit.throttle_patient(patient_id, f"{action}.create")
     claimed = idempotency.claim(f"patient:{patient_id}:{action}", key, request.get_json(),
                                 patient_id)
     if isinstance(claimed, idempotency.Replay):
@@ -51,6 +50,9 @@ def _idempotent(action: str, schema, work):
         response.status_code = claimed.status_code
         response.headers["Idempotent-Replayed"] = "true"
         return response
+    # Only new requests count against the patient's rate (a retry replays, storing
+    # nothing); a refusal rolls the claim back with the rest.
+    audit.throttle_patient(patient_id, f"{action}.create")
     body = schema.dump(work(current_patient()))
     idempotency.complete(claimed, 201, body)
     response = jsonify(body)
