@@ -7,12 +7,13 @@ manager in ``backend.app`` when the request succeeded.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, bindparam, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -105,11 +106,24 @@ def insert_if_absent(model: type[Base], values: dict[str, Any],
     the new row's id, or None when a row with the same ``unique`` columns exists. One
     round trip, no savepoint, no exception. On PostgreSQL an insert racing an uncommitted
     one with the same key waits for that transaction to end."""
-    table = model.__table__
-    dialect = postgresql if session().get_bind().dialect.name == "postgresql" else sqlite
-    return session().scalar(dialect.insert(table).values(values)
-                            .on_conflict_do_nothing(index_elements=unique)
-                            .returning(table.c.id))
+    dialect = session().get_bind().dialect.name
+    statement = _insert_if_absent(model.__table__, dialect, tuple(unique), tuple(values))
+    return session().scalar(statement, values)
+
+
+@functools.cache
+def _insert_if_absent(table: Any, dialect: str, unique: tuple[str, ...],
+                      columns: tuple[str, ...]) -> Any:
+    # Built once per table and set of columns: the values are bound at execution.
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    return (insert(table).values({name: bindparam(name) for name in columns})
+            .on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id))
+
+
+def insert_rows(model: type[Base], rows: dict[str, Any] | list[dict[str, Any]]) -> None:
+    """A Core INSERT of one row or many (one statement), sent now: no ORM object, no
+    unit-of-work flush, for the rows a request writes and never reads back."""
+    session().execute(model.__table__.insert(), rows)
 
 
 def init_app(app: Flask) -> None:

@@ -26,6 +26,7 @@ from bench import (
     bench_http,
     bench_memory,
     bench_rules,
+    bench_twin,
     population,
 )
 from bench.report import Row, progress, table
@@ -56,6 +57,9 @@ def stack_rows(quick: bool, only: set[str]) -> list[Row]:
         if "http" in only:
             progress(f"HTTP submissions, {CLIENTS} clients, then the INSERT ceiling")
             rows += bench_http.run(quick, stack, clients=CLIENTS,
+                                   patients=patients[:http_patients])
+            progress("HTTP submissions, the project vs its hand-written twin")
+            rows += bench_twin.run(quick, stack, workers=WEB_WORKERS,
                                    patients=patients[:http_patients])
         if only & {"alerts", "memory"}:
             rows += bench_alert_latency.run(quick, stack, nurse, patients)

@@ -24,18 +24,22 @@ from psycopg.types.json import Json
 
 from bench import population
 from bench.report import Load, Row, closed_loop, latency_pair, share, table
-from bench.stack import Stack, cpu_seconds, idempotency_key, interruptible
+from bench.stack import Client, Stack, cpu_seconds, idempotency_key, interruptible
 
 SETTINGS = {False: {"seconds": 20, "patients": 400}, True: {"seconds": 5, "patients": 80}}
 
 
-def http_load(patients: list[population.Patient], clients: int, seconds: float) -> Load:
+def http_load(patients: list[population.Patient], clients: int, seconds: float,
+              url: str | None = None) -> Load:
+    """Submissions back to back from ``clients`` threads, to the project or, given its
+    ``url``, to another server of the same contract (bench.twin)."""
     turn = itertools.count()
+    apps = [p.app if url is None else Client(url, p.app.token) for p in patients]
 
     def submit() -> bool:
-        patient = patients[next(turn) % len(patients)]
-        response = patient.app.post("/api/v1/me/submissions", population.daily(),
-                                    headers=idempotency_key())
+        app = apps[next(turn) % len(apps)]
+        response = app.post("/api/v1/me/submissions", population.daily(),
+                            headers=idempotency_key())
         return response.status == 201
 
     return closed_loop(clients, seconds, submit)
@@ -163,16 +167,22 @@ def run(quick: bool = False, stack: Stack | None = None, clients: int = 8, worke
     return measure(stack, patients, clients, seconds)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def command_line(description: str, run, clients: int, argv: list[str] | None = None) -> None:
+    """``python -m bench.<module> [--quick] [--clients N] [--workers W] [--seconds S]``
+    for a benchmark of the HTTP submissions (this one, bench_twin)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="shorter run")
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=clients)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--seconds", type=float, default=None)
     args = parser.parse_args(argv)
     with interruptible():
         print(table(run(args.quick, clients=args.clients, workers=args.workers,
                         seconds=args.seconds)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    command_line(__doc__.splitlines()[0], run, 8, argv)
 
 
 if __name__ == "__main__":

@@ -104,6 +104,7 @@ class Stack:
         }
         self.url = ""
         self.web: subprocess.Popen | None = None
+        self.twin: subprocess.Popen | None = None  # bench.twin, when started
         self.workers: list[subprocess.Popen] = []
         self._started = itertools.count()
         self._created = False
@@ -128,9 +129,10 @@ class Stack:
     def __exit__(self, exc_type, exc, tb) -> None:
         self._failed = self._failed or exc_type is not None
         self.stop_workers()
-        if self.web is not None:
-            _stop(self.web)
-            self.web = None
+        for process in (self.web, self.twin):
+            if process is not None:
+                _stop(process)
+        self.web = self.twin = None
         with contextlib.suppress(Exception):
             self.flush_redis()
         if self._created:
@@ -159,12 +161,12 @@ class Stack:
             raise RuntimeError(f"suivi {' '.join(args)} failed:\n{done.stderr[-3000:]}")
         return done.stdout
 
-    def _spawn(self, name: str, *args: str) -> subprocess.Popen:
+    def _spawn(self, name: str, *args: str, command: list[str] | None = None) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
         # A session of its own: the terminal's Ctrl-C reaches only the bench, which then
         # stops the whole group (gunicorn's workers, RQ's work horses) itself.
-        process = subprocess.Popen([*suivi_command(), *args], env=self.env, cwd=ROOT,
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+        process = subprocess.Popen([*(command or suivi_command()), *args], env=self.env,
+                                   cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                    start_new_session=True)
         log.close()
         return process
@@ -174,22 +176,36 @@ class Stack:
         self.web = self._spawn("web", "serve", "--host", "127.0.0.1", "--port", str(port),
                                "--workers", str(workers))
         self.url = f"http://127.0.0.1:{port}"
-        self._wait_ready(workers)
+        self._wait_ready(self.web, self.url, workers)
         return self.url
 
-    def _wait_ready(self, workers: int, timeout: float = 60) -> None:
+    def serve_twin(self, workers: int, threads: int = 4) -> str:
+        """``bench.twin`` under gunicorn, configured as ``suivi serve`` runs the project
+        (backend/server.py), on this stack's database and Redis; its URL."""
+        port = free_port()
+        self.twin = self._spawn(
+            "twin", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--threads", str(threads), "--worker-class", "gthread", "--access-logfile", "-",
+            "--graceful-timeout", "10", "bench.twin:app",
+            command=[sys.executable, "-m", "gunicorn"])
+        url = f"http://127.0.0.1:{port}"
+        self._wait_ready(self.twin, url, workers)
+        return url
+
+    def _wait_ready(self, process: subprocess.Popen, url: str, workers: int,
+                    timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
-        client = Client(self.url)
+        client = Client(url)
         while time.monotonic() < deadline:
-            if self.web.poll() is not None:
+            if process.poll() is not None:
                 self._failed = True
-                raise RuntimeError(f"suivi serve stopped; see {self.logs / 'web.log'}")
+                raise RuntimeError(f"{url} stopped; see the logs in {self.logs}")
             with contextlib.suppress(OSError):
-                if client.get("/readyz").status == 200 and len(self.web_pids()) >= workers:
+                if client.get("/readyz").status == 200 and len(_children(process.pid)) >= workers:
                     return
             time.sleep(0.2)
         self._failed = True
-        raise RuntimeError(f"suivi serve not ready within {timeout:.0f} s")
+        raise RuntimeError(f"{url} not ready within {timeout:.0f} s")
 
     def start_workers(self, count: int, timeout: float = 60) -> None:
         """Start ``count`` ``suivi worker`` processes and wait until they listen."""
@@ -214,6 +230,10 @@ class Stack:
     def web_pids(self) -> list[int]:
         """The gunicorn worker processes (children of the master)."""
         return _children(self.web.pid) if self.web is not None else []
+
+    def twin_pids(self) -> list[int]:
+        """The twin's gunicorn worker processes."""
+        return _children(self.twin.pid) if self.twin is not None else []
 
     # -- data ----------------------------------------------------------------------------
     def connect(self, **kwargs: Any) -> psycopg.Connection:

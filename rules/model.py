@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Literal
 
 Severity = Literal["low", "medium", "high"]
@@ -177,6 +178,11 @@ class Questionnaire:
     @property
     def link_ids(self) -> tuple[str, ...]:
         return tuple(i.link_id for i in self.items)
+
+    @cached_property
+    def items_by_link_id(self) -> dict[str, Item]:
+        """The items by link_id (computed once: answers are looked up on every read)."""
+        return {i.link_id: i for i in self.items}
 
     def to_dict(self, lang: str) -> dict[str, Any]:
         """JSON-serialisable definition in one language (GET /api/v1/questionnaires/{slug})."""

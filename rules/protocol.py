@@ -198,6 +198,13 @@ class Protocol:
         """Protocol rules then questionnaire-level rules, each id unique."""
         return self._rules
 
+    @cached_property
+    def missing_data_rules(self) -> tuple[str, ...]:
+        """Ids of the rules that fire on missing data (a task not done in time), computed
+        once: every evaluation looks for the alerts they raised."""
+        return tuple(rule.id for rule in self.all_rules()
+                     if any(isinstance(leaf, Missing) for leaf in rule.leaves()))
+
     def item(self, questionnaire: str, link_id: str) -> Item | None:
         """An item of one of the protocol's questionnaires."""
         return self._items.get((questionnaire, link_id))

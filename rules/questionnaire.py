@@ -207,6 +207,31 @@ def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -
     return cleaned
 
 
+def stored_answers(questionnaire: Questionnaire, stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers as :func:`validate_answers` cleaned them, from the JSON they were stored as
+    (``rules.model.json_value``), without checking them again: they were checked when
+    received. Numbers become Decimals again (whole for integer items), readings are
+    rounded to their resolution as when received (38 is 38.0 °C), dates become ``date``;
+    other values were stored as cleaned. A value that no longer converts, or a link_id the
+    questionnaire does not know, is kept as stored."""
+    items = questionnaire.items_by_link_id
+    cleaned: dict[str, Any] = {}
+    for link_id, value in stored.items():
+        item = items.get(link_id)
+        if item is None or item.type not in _RESTORED or value is None:
+            cleaned[link_id] = value
+            continue
+        try:
+            cleaned[link_id] = _clean(item, value)
+        except ValueError:
+            cleaned[link_id] = value
+    return cleaned
+
+
+# The item types whose cleaned value JSON does not keep as it is.
+_RESTORED = frozenset({"integer", "decimal", "reading", "date"})
+
+
 def readings_from_answers(questionnaire: Questionnaire, answers: Mapping[str, Any],
                           measured_at: datetime | str) -> list[Reading]:
     """The readings a submission carries: one per answered ``reading`` item, in item order.

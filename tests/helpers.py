@@ -187,13 +187,16 @@ def count(app: Flask, model: type, **filters: Any) -> int:
 
 @contextmanager
 def rows_read() -> Iterator[list[int]]:
-    """The number of rows each statement of the app's sessions returned, in order."""
+    """The number of rows each query of the app's sessions returned, in order (writes
+    without RETURNING return none and are left out)."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
     counts: list[int] = []
 
     def counting(state):
+        if not state.is_select:
+            return None
         frozen = state.invoke_statement().freeze()
         counts.append(len(frozen.data))
         return frozen()

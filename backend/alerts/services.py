@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
@@ -26,7 +26,6 @@ from backend.patients.models import Patient
 from backend.patients.services import visible_patient_ids
 from backend.tasks.models import Task
 from backend.teams.models import TeamMembership
-from rules.conditions import Missing
 from rules.model import SEVERITY_RANK, Finding
 from rules.protocol import Protocol
 
@@ -38,13 +37,23 @@ ESCALATION_GAP = timedelta(minutes=5)
 
 
 def _event(alert: Alert | uuid.UUID, kind: str, actor: uuid.UUID | None = None,
-           message_id: uuid.UUID | None = None, **detail: Any) -> None:
+           message_id: uuid.UUID | None = None, seq: int | None = None, **detail: Any) -> None:
+    """One step of the alert's life, numbered after its last one in the same INSERT (a
+    new alert's first step is given ``seq=1``)."""
     alert_id = alert if isinstance(alert, uuid.UUID) else alert.id
-    session = db.session()
-    session.flush()
-    last = session.scalar(select(func.max(AlertEvent.seq)).where(AlertEvent.alert_id == alert_id))
-    session.add(AlertEvent(alert_id=alert_id, seq=(last or 0) + 1, at=now(), kind=kind,
-                           actor_id=actor, detail=detail, message_id=message_id))
+    values = {"id": uuid.uuid4(), "alert_id": alert_id, "at": now(), "kind": kind,
+              "actor_id": actor, "detail": detail, "message_id": message_id}
+    if seq is None:
+        db.session().execute(_NEXT_EVENT, {**values, "of_alert": alert_id})
+    else:
+        db.session().execute(_FIRST_EVENT, {**values, "seq": seq})
+
+
+# ORM INSERTs (the session flushes the alert first), built once.
+_FIRST_EVENT = insert(AlertEvent)
+_NEXT_EVENT = insert(AlertEvent).values(seq=select(
+    func.coalesce(func.max(AlertEvent.seq), 0) + 1).where(
+    AlertEvent.alert_id == bindparam("of_alert")).scalar_subquery())
 
 
 def system_event(alert_id: uuid.UUID, kind: str, message_id: uuid.UUID | None = None,
@@ -78,15 +87,14 @@ def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
     ``due_by`` earlier (never later) and brings the next escalation forward. A
     missing-data alert whose task is now answered resolves itself.
     """
-    session = db.session()
     current = now()
     touched: list[Alert] = []
+    fired = {finding.group or finding.rule_id for finding in findings}
+    latest, waiting = _alerts_in_play(patient, protocol, fired)
     for finding in findings:
         group = finding.group or finding.rule_id
         evidence_at = evidence.evidence_time(finding, current)
-        alert = session.scalar(select(Alert).where(
-            Alert.patient_id == patient.id, Alert.rule_group == group)
-            .order_by(Alert.created_at.desc()).limit(1))
+        alert = latest.get(group)
         if alert is not None and alert.last_evidence_at and evidence_at <= alert.last_evidence_at \
                 and (alert.status == "resolved"
                      or SEVERITY_RANK[finding.severity] <= SEVERITY_RANK[alert.severity]):
@@ -115,9 +123,31 @@ def raise_findings(patient: Patient, enrollment: Enrollment, protocol: Protocol,
             touched.append(alert)
         else:
             _event(alert, "updated", rule_id=finding.rule_id, severity=finding.severity)
-    _close_answered_missing_data(patient, protocol,
-                                 {finding.group or finding.rule_id for finding in findings})
+    _close_answered_missing_data(patient, waiting)
     return touched
+
+
+def _alerts_in_play(patient: Patient, protocol: Protocol,
+                    fired: set[str]) -> tuple[dict[str, Alert], list[Alert]]:
+    """In one query: the latest alert of each group that fired, and the missing-data
+    alerts still open in the groups that did not (they may close now)."""
+    rules = list(protocol.missing_data_rules)
+    if not fired and not rules:
+        return {}, []
+    # Ids first (Core): most evaluations find none, and load no ORM object at all.
+    ids = list(db.session().scalars(_IN_PLAY, {"patient_id": patient.id,
+                                                "groups": list(fired), "rules": rules}))
+    if not ids:
+        return {}, []
+    latest: dict[str, Alert] = {}
+    waiting: list[Alert] = []
+    for alert in db.session().scalars(select(Alert).where(Alert.id.in_(ids))
+                                      .order_by(Alert.created_at.desc())):
+        if alert.rule_group in fired:
+            latest.setdefault(alert.rule_group, alert)
+        elif alert.status != "resolved" and alert.rule_id in rules:
+            waiting.append(alert)
+    return latest, waiting
 
 
 def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding: Finding,
@@ -135,8 +165,7 @@ def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding:
                   last_evidence_at=evidence_at, created_at=current, updated_at=current,
                   due_by=due_by, next_escalation_at=due_by)
     db.session().add(alert)
-    db.session().flush()
-    _event(alert, "opened", severity=alert.severity)
+    _event(alert, "opened", seq=1, severity=alert.severity)
     _notify(alert, "opened")
     # The alert's id leads to its rule and severity, under the care team's access control:
     # the trail itself says nothing of the patient's health.
@@ -145,29 +174,24 @@ def _open(patient: Patient, enrollment: Enrollment, protocol: Protocol, finding:
     return alert
 
 
-def _missing_data_rules(protocol: Protocol) -> list[str]:
-    return [rule.id for rule in protocol.all_rules()
-            if any(isinstance(leaf, Missing) for leaf in rule.leaves())]
+_alert_columns = Alert.__table__.c
+_IN_PLAY = select(_alert_columns.id).where(
+    _alert_columns.patient_id == bindparam("patient_id"),
+    or_(_alert_columns.rule_group.in_(bindparam("groups", expanding=True)),
+        and_(_alert_columns.status != "resolved",
+             _alert_columns.rule_id.in_(bindparam("rules", expanding=True)))))
 
 
-def _close_answered_missing_data(patient: Patient, protocol: Protocol,
-                                 fired: set[str]) -> None:
+def _close_answered_missing_data(patient: Patient, waiting: list[Alert]) -> None:
     """A missing-data alert whose rule no longer fires and whose task is now answered
     resolves itself with the outcome ``data_received``: there is nothing left to chase.
     (Runs in the submission's transaction: the answer and the closing commit together.)"""
-    rules = _missing_data_rules(protocol)
-    if not rules:
-        return
-    session = db.session()
-    waiting = [alert for alert in session.scalars(select(Alert).where(
-        Alert.patient_id == patient.id, Alert.status != "resolved", Alert.rule_id.in_(rules)))
-        if alert.rule_group not in fired]
     tasks = {alert.id: {item["task"] for item in alert.evidence if "task" in item}
              for alert in waiting}
     keys = set().union(*tasks.values())
     if not keys:
         return
-    answered = {(row.enrollment_id, row.key) for row in session.execute(
+    answered = {(row.enrollment_id, row.key) for row in db.session().execute(
         select(Task.enrollment_id, Task.key).where(
             Task.patient_id == patient.id, Task.key.in_(keys), Task.status == "done"))}
     for alert in waiting:

@@ -24,11 +24,10 @@ import hmac
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import and_, event, func, insert, or_, select
+from sqlalchemy import and_, event, insert, or_, select
 from sqlalchemy.orm import Session
 
 from backend import cursor as cursors
@@ -46,6 +45,8 @@ FAILURE_WINDOW_SECONDS = 15 * 60
 # Failures an account may have had from a busy address before that address may no
 # longer try it (the account's own back-off starts at the same count).
 FAILING_ACCOUNT = 3
+# A patient's device may send SUIVI_SUBMISSION_RATE_LIMIT answers and batches per window.
+PATIENT_WINDOW_SECONDS = 10 * 60
 # Anonymous requests are counted per address and minute (SUIVI_ANONYMOUS_RATE_LIMIT).
 ANONYMOUS_WINDOW_SECONDS = 60
 THROTTLED = "request.throttled"  # the action of a request refused by the anonymous rate
@@ -106,25 +107,31 @@ def acting(action: str) -> None:
     _update(action=action)
 
 
+def _values(action: str, outcome: str, patient_id: uuid.UUID | None,
+            object_type: str | None, object_id: Any, detail: dict[str, Any] | None,
+            actor: Actor | None) -> dict[str, Any]:
+    origin = _origin()
+    actor_type, actor_id = actor or origin.actor
+    return {"id": uuid.uuid4(), "at": now(), "actor_type": actor_type, "actor_id": actor_id,
+            "action": action, "patient_id": patient_id, "object_type": object_type,
+            "object_id": str(object_id) if object_id is not None else None,
+            "outcome": outcome, "ip": origin.address, "detail": detail or {}}
+
+
 def _event(action: str, outcome: str, patient_id: uuid.UUID | None, object_type: str | None,
            object_id: Any, detail: dict[str, Any] | None,
            actor: Actor | None) -> AuditEvent:
-    origin = _origin()
-    actor_type, actor_id = actor or origin.actor
-    return AuditEvent(
-        at=now(), actor_type=actor_type, actor_id=actor_id, action=action,
-        patient_id=patient_id, object_type=object_type,
-        object_id=str(object_id) if object_id is not None else None,
-        outcome=outcome, ip=origin.address, detail=detail or {},
-    )
+    return AuditEvent(**_values(action, outcome, patient_id, object_type, object_id, detail,
+                                actor))
 
 
 def record(action: str, *, patient_id: uuid.UUID | None = None, object_type: str | None = None,
            object_id: Any = None, detail: dict[str, Any] | None = None,
            actor: Actor | None = None, session: Session | None = None) -> None:
-    """Record a successful action in the current transaction: it commits with the action."""
-    (session or db.session()).add(
-        _event(action, "success", patient_id, object_type, object_id, detail, actor))
+    """Record a successful action in the current transaction: it commits with the action.
+    One INSERT now, not an object left for the next flush (every request writes one)."""
+    (session or db.session()).execute(AuditEvent.__table__.insert(), _values(
+        action, "success", patient_id, object_type, object_id, detail, actor))
 
 
 def record_reads(action: str, patient_ids: Iterable[uuid.UUID]) -> None:
@@ -285,18 +292,19 @@ def _count_failure(action: str, address: str | None, digest: str | None) -> None
         counters.hit("failures", FAILURE_WINDOW_SECONDS, action, address, digest)
 
 
-def throttle_patient(patient_id: uuid.UUID, actions: tuple[str, ...], action: str) -> None:
+def throttle_patient(patient_id: uuid.UUID, action: str) -> None:
     """Refuse a patient device that sends far more than any follow-up needs (a loop in a
-    broken app, a stolen token): at most SUIVI_SUBMISSION_RATE_LIMIT per 10 minutes."""
-    since = now() - timedelta(minutes=10)
-    sent = db.session().scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.actor_id == patient_id, AuditEvent.action.in_(actions),
-            AuditEvent.outcome == "success", AuditEvent.at >= since))
-    if sent >= current_app.config["SUIVI_SUBMISSION_RATE_LIMIT"]:
+    broken app, a stolen token): at most SUIVI_SUBMISSION_RATE_LIMIT per 10 minutes.
+
+    Counted in Redis, one counter per patient per window, each call counted (the intake
+    calls it for new requests, not for replays). Redis unreachable: the submission goes
+    through unlimited (an answer is never lost to the limit)."""
+    sent = counters.hit("patient-sends", PATIENT_WINDOW_SECONDS, patient_id)
+    if sent is not None and sent > current_app.config["SUIVI_SUBMISSION_RATE_LIMIT"]:
         record_refusal(action, patient_id=patient_id, detail={"reason": "rate limit"})
+        wait = counters.seconds_left(PATIENT_WINDOW_SECONDS)
         raise TooManyAttempts("Too many submissions in a short time; please try again in a "
-                              "few minutes.")
+                              "few minutes.", retry_after=wait)
 
 
 def search(filters: dict[str, Any], limit: int, offset: int,

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from flask import current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy.orm import aliased, defaultload
 
 from backend import db
 from backend.audit import services as audit
@@ -24,6 +25,7 @@ from backend.enrollments import follow_up
 from backend.enrollments.models import Enrollment
 from backend.errors import Forbidden, Unauthenticated
 from backend.patients.models import Patient
+from backend.protocols.models import ProtocolVersion
 from backend.security import token_hash
 from backend.teams.models import TeamMembership
 
@@ -67,8 +69,11 @@ class StaffPrincipal:
 class PatientPrincipal:
     patient_id: uuid.UUID
     device_token_id: uuid.UUID
-    # Loaded with the token, in the request's session: the views use it as it is.
+    # Loaded with the token, in the request's session: the views use them as they are.
     patient: Patient = field(repr=False, compare=False)
+    # The patient's active enrolment (None: not followed now), not necessarily the one
+    # the phone was paired for.
+    enrollment: Enrollment | None = field(default=None, repr=False, compare=False)
     kind: str = "patient"
 
     @property
@@ -114,24 +119,42 @@ FOLLOW_UP_ENDED = "follow_up_ended"
 ON_DAY = {"fr": ", le {day:%d/%m/%Y}", "en": ", on {day:%d/%m/%Y}"}
 
 
+# One query: the patient and their active enrolment (the newest, should there be two),
+# which the views then use, with the few columns of the token that authenticating reads.
+# Built once: building it costs more CPU than PostgreSQL takes to answer it.
+_ACTIVE = aliased(Enrollment, name="active_enrollment")
+_DEVICE_QUERY = (
+    select(Patient, _ACTIVE, DeviceToken.id.label("device_id"),
+           DeviceToken.enrollment_id.label("paired_id"), DeviceToken.revoked_at,
+           DeviceToken.last_seen_at)
+    .join(Patient, Patient.id == DeviceToken.patient_id)
+    .outerjoin(_ACTIVE, and_(_ACTIVE.patient_id == DeviceToken.patient_id,
+                             _ACTIVE.status == "active"))
+    .where(DeviceToken.token_hash == bindparam("token_hash"))
+    .order_by(_ACTIVE.created_at.desc()).limit(1)
+    # Its protocol is parsed once per process (protocols/content.py): the id finds it,
+    # the rest of the row is loaded only on a cache miss.
+    .options(defaultload(_ACTIVE.protocol).load_only(ProtocolVersion.slug,
+                                                     ProtocolVersion.version)))
+
+
 def _patient(token: str) -> PatientPrincipal | None:
     session = db.session()
-    # The patient and the enrolment come with the token: the views that follow find the
-    # patient in the session.
-    found = session.execute(select(DeviceToken, Patient, Enrollment).join(
-        Patient, Patient.id == DeviceToken.patient_id).outerjoin(
-        Enrollment, Enrollment.id == DeviceToken.enrollment_id).where(
-        DeviceToken.token_hash == token_hash(token))).first()
-    if found is None or found.DeviceToken.revoked_at is not None:
+    found = session.execute(_DEVICE_QUERY, {"token_hash": token_hash(token)}).first()
+    if found is None or found.revoked_at is not None:
         return None
-    row, patient = found.DeviceToken, found.Patient
+    patient, active = found.Patient, found.active_enrollment
+    # The enrolment the phone was paired for is almost always the active one.
+    paired = (active if active is not None and found.paired_id == active.id
+              else found.paired_id and session.get(Enrollment, found.paired_id))
     current = now()
-    if _past_follow_up(found.Enrollment, patient, current):
+    if _past_follow_up(paired, patient, current):
         return None
-    if row.last_seen_at is None or current - row.last_seen_at > timedelta(hours=1):
-        row.last_seen_at = current
-    return PatientPrincipal(patient_id=row.patient_id, device_token_id=row.id,
-                            patient=patient)
+    if found.last_seen_at is None or current - found.last_seen_at > timedelta(hours=1):
+        session.execute(update(DeviceToken).where(DeviceToken.id == found.device_id)
+                        .values(last_seen_at=current))
+    return PatientPrincipal(patient_id=patient.id, device_token_id=found.device_id,
+                            patient=patient, enrollment=active)
 
 
 def _past_follow_up(enrollment: Enrollment | None, patient: Patient,

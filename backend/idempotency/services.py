@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select
 
 from backend import db
 from backend.clock import now
@@ -84,6 +84,12 @@ def claim(scope: str, key: str, body: Any, patient_id: uuid.UUID | None) -> Repl
     return _replay(existing, digest)
 
 
+# Built once: every request with a key stores its answer.
+_COMPLETE = (IdempotencyRecord.__table__.update()
+             .where(IdempotencyRecord.id == bindparam("claim_id"))
+             .values(status_code=bindparam("status_code"), response=bindparam("response")))
+
+
 def complete(claim: Claim, status_code: int, body: dict[str, Any]) -> None:
-    db.session().execute(update(IdempotencyRecord).where(IdempotencyRecord.id == claim.id)
-                         .values(status_code=status_code, response=body))
+    db.session().execute(_COMPLETE, {"claim_id": claim.id, "status_code": status_code,
+                                     "response": body})

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from backend import db
 from backend.alerts.services import raise_findings
@@ -26,7 +26,21 @@ from rules import model as rules_model
 from rules.advice import patient_advice
 from rules.evaluator import evaluate
 from rules.protocol import Protocol
-from rules.questionnaire import validate_answers
+from rules.questionnaire import stored_answers
+
+# The window's rows as columns of the tables (Core, not ORM: no entity, no ORM context),
+# in statements built once: this runs on every submission over the whole window.
+_answers_table, _readings_table = Submission.__table__.c, Reading.__table__.c
+_WINDOW_ANSWERS = select(
+    _answers_table.id, _answers_table.questionnaire, _answers_table.submitted_at,
+    _answers_table.answers
+).where(_answers_table.enrollment_id == bindparam("enrollment_id"),
+        _answers_table.submitted_at >= bindparam("since"))
+_WINDOW_READINGS = select(
+    _readings_table.id, _readings_table.type, _readings_table.value,
+    _readings_table.numeric_value, _readings_table.unit, _readings_table.measured_at
+).where(_readings_table.enrollment_id == bindparam("enrollment_id"),
+        _readings_table.measured_at >= bindparam("since"))
 
 
 def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
@@ -35,32 +49,22 @@ def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
     in ``new`` are what the patient is sending now (their findings give advice)."""
     session = db.session()
     since = at - timedelta(days=protocol.window_days + 1)
-    # Columns, not ORM objects: this runs on every submission over the whole window.
+    window = {"enrollment_id": enrollment.id, "since": since}
     submissions = [rules_model.Submission(row.questionnaire, row.submitted_at,
                                           _answers(protocol, row), row.id in new)
-                   for row in session.execute(select(
-                       Submission.id, Submission.questionnaire, Submission.submitted_at,
-                       Submission.answers)
-                       .where(Submission.enrollment_id == enrollment.id,
-                              Submission.submitted_at >= since))]
+                   for row in session.execute(_WINDOW_ANSWERS, window)]
     readings = [rules_model.Reading(row.type, _reading_value(row), row.unit, row.measured_at,
                                     row.id in new)
-                for row in session.execute(select(
-                    Reading.id, Reading.type, Reading.value, Reading.numeric_value, Reading.unit,
-                    Reading.measured_at).where(Reading.enrollment_id == enrollment.id,
-                                               Reading.measured_at >= since))]
+                for row in session.execute(_WINDOW_READINGS, window)]
     return rules_model.PatientData(submissions, readings, tasks.records(enrollment, since))
 
 
 def _answers(protocol: Protocol, row: Any) -> dict[str, Any]:
-    # Stored answers are JSON; the engine wants them cleaned (Decimals, codes) again.
+    # Stored answers are JSON; the engine wants them as cleaned (Decimals, dates) again.
     questionnaire = protocol.questionnaires.get(row.questionnaire)
     if questionnaire is None:
         return dict(row.answers)
-    try:
-        return validate_answers(questionnaire, row.answers)
-    except ValueError:
-        return dict(row.answers)
+    return stored_answers(questionnaire, row.answers)
 
 
 def _reading_value(row: Any) -> Any:

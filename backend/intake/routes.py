@@ -33,12 +33,15 @@ IDEMPOTENCY_DOC = {"parameters": [{"in": "header", "name": idempotency.HEADER, "
                                    "schema": {"type": "string", "maxLength": 200}}]}
 
 
+# The answers' schemas, built once (a schema instance costs more than dumping one answer).
+SUBMISSION_RESULT = SubmissionResultOut()
+READINGS_RESULT = ReadingsResultOut()
+
+
 def _idempotent(action: str, schema, work):
     """Run ``work`` once per Idempotency-Key: a retry gets the stored answer back."""
     patient_id = current_patient().patient_id
     key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
-    audit.throttle_patient(patient_id, ("submission.create", "reading.create"),
-                           f"{action}.create")
     claimed = idempotency.claim(f"patient:{patient_id}:{action}", key, request.get_json(),
                                 patient_id)
     if isinstance(claimed, idempotency.Replay):
@@ -47,7 +50,10 @@ def _idempotent(action: str, schema, work):
         response.status_code = claimed.status_code
         response.headers["Idempotent-Replayed"] = "true"
         return response
-    body = schema.dump(work(current_patient().patient))
+    # Only new requests count against the patient's rate (a retry replays, storing
+    # nothing); a refusal rolls the claim back with the rest.
+    audit.throttle_patient(patient_id, f"{action}.create")
+    body = schema.dump(work(current_patient()))
     idempotency.complete(claimed, 201, body)
     response = jsonify(body)
     response.status_code = 201
@@ -117,8 +123,9 @@ class Submissions(MethodView):
     @blp.response(201, SubmissionResultOut)
     def post(self, args):
         """Answer a questionnaire; the response carries scores and advice to show now."""
-        return _idempotent("submission", SubmissionResultOut(),
-                           lambda patient: services.submit(patient, args))
+        return _idempotent("submission", SUBMISSION_RESULT,
+                           lambda principal: services.submit(
+                               principal.patient, args, enrollment=principal.enrollment))
 
 
 @blp.route("/me/readings")
@@ -129,5 +136,7 @@ class Readings(MethodView):
     @blp.response(201, ReadingsResultOut)
     def post(self, args):
         """Send a batch of home-device readings (converted to canonical units)."""
-        return _idempotent("readings", ReadingsResultOut(),
-                           lambda patient: services.submit_readings(patient, args["readings"]))
+        return _idempotent("readings", READINGS_RESULT,
+                           lambda principal: services.submit_readings(
+                               principal.patient, args["readings"],
+                               enrollment=principal.enrollment))

@@ -7,6 +7,7 @@ patient's answer is stored (and its alert raised) even when Redis or every worke
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -40,9 +41,11 @@ INCOMPLETE = {"fr": "Merci. Il manque encore : {missing}. Ajoutez ces mesures dÃ
                     "soon as you can so the team can assess how you are."}
 
 
-def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[str, Any]:
-    """Store a questionnaire answer (and its readings), evaluate, raise alerts."""
-    enrollment = active_enrollment(patient, NOT_ENROLLED)
+def submit(patient: Patient, body: dict[str, Any], source: str = "app",
+           enrollment: Enrollment | None = None) -> dict[str, Any]:
+    """Store a questionnaire answer (and its readings), evaluate, raise alerts.
+    ``enrollment``: the patient's active enrolment, when the caller has it already."""
+    enrollment = enrollment or active_enrollment(patient, NOT_ENROLLED)
     protocol = protocol_of(enrollment.protocol)
     questionnaire = protocol.questionnaires.get(body["questionnaire"])
     if questionnaire is None:
@@ -59,27 +62,27 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[
     if body.get("task_id") is not None and task is None:
         raise Invalid("task_id", "no such task in your follow-up")
     scores = score_submission(questionnaire, answers)
-    session = db.session()
-    submission = Submission(
-        patient_id=patient.id, enrollment_id=enrollment.id, task_id=task.id if task else None,
-        questionnaire=questionnaire.slug, questionnaire_version=questionnaire.version,
-        answers=json_value(answers), scores=[s.to_dict() for s in scores.values()],
-        source=source, submitted_at=submitted_at, received_at=current)
-    session.add(submission)
-    session.flush()  # before the rows that refer to it (no relationship orders them)
+    submission_id = uuid.uuid4()
+    stored_scores = [s.to_dict() for s in scores.values()]
+    # Core INSERTs, each sent at once in order: no unit-of-work flush on the hot path.
+    db.insert_rows(Submission, {
+        "id": submission_id, "patient_id": patient.id, "enrollment_id": enrollment.id,
+        "task_id": task.id if task else None, "questionnaire": questionnaire.slug,
+        "questionnaire_version": questionnaire.version, "answers": json_value(answers),
+        "scores": stored_scores, "source": source, "submitted_at": submitted_at,
+        "received_at": current})
     readings = readings_from_answers(questionnaire, answers, submitted_at) + extra
-    stored = _store_readings(patient, enrollment, readings, submission.id, source)
+    stored = _store_readings(patient, enrollment, readings, submission_id, source)
     missing: list[str] = []
     if task is not None:
         missing = tasks.missing_readings(task, protocol, patient.timezone)
         if not missing:
-            tasks.complete(task, submitted_at, submission.id)
+            tasks.complete(task, submitted_at, submission_id)
     _answer_reading_tasks(enrollment, protocol, readings)
     # Not the questionnaire: its name alone is health information ("phq-9").
     audit.record("submission.create", patient_id=patient.id, object_type="submission",
-                 object_id=submission.id)
-    result = evaluate_patient(patient, enrollment, protocol,
-                              new={submission.id, *(row.id for row in stored)})
+                 object_id=submission_id)
+    result = evaluate_patient(patient, enrollment, protocol, new={submission_id, *stored})
     lang = patient.language
     if missing and not result["call_emergency"]:
         labels = ", ".join(_reading_label(questionnaire, rtype, lang) for rtype in missing)
@@ -95,10 +98,10 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app") -> dict[
         result["advice"].append(_card(MESSAGE_READ[lang].format(
             when=messages.when_read([item], lang))))
     _all_clear_if_nothing_said(result, lang)
-    return {"id": submission.id, "questionnaire": questionnaire.slug,
+    return {"id": submission_id, "questionnaire": questionnaire.slug,
             "submitted_at": submitted_at, "task_id": task.id if task else None,
             "task_done": task is not None and not missing, "missing_readings": missing,
-            "scores": submission.scores, **result}
+            "scores": stored_scores, **result}
 
 
 def _reading_label(questionnaire: Any, reading_type: str, lang: str) -> str:
@@ -131,9 +134,9 @@ def _card(text: str) -> dict[str, Any]:
 
 
 def submit_readings(patient: Patient, raw_readings: list[dict[str, Any]],
-                    source: str = "app") -> dict[str, Any]:
+                    source: str = "app", enrollment: Enrollment | None = None) -> dict[str, Any]:
     """Store a batch of readings (app or device gateway), evaluate, raise alerts."""
-    enrollment = active_enrollment(patient, NOT_ENROLLED)
+    enrollment = enrollment or active_enrollment(patient, NOT_ENROLLED)
     protocol = protocol_of(enrollment.protocol)
     readings = clean_readings(raw_readings, not_after=now() + CLOCK_SKEW)
     stored = _store_readings(patient, enrollment, readings, None, source)
@@ -142,21 +145,25 @@ def submit_readings(patient: Patient, raw_readings: list[dict[str, Any]],
                                        {r.type for r in readings})
     audit.record("reading.create", patient_id=patient.id, object_type="reading",
                  detail={"count": len(stored)})
-    result = evaluate_patient(patient, enrollment, protocol, new={row.id for row in stored})
+    result = evaluate_patient(patient, enrollment, protocol, new=set(stored))
     _all_clear_if_nothing_said(result, patient.language)
-    return {"ids": [row.id for row in stored], **result}
+    return {"ids": stored, **result}
 
 
 def _store_readings(patient: Patient, enrollment: Enrollment,
-                    readings: list[rules_model.Reading], submission_id, source: str) -> list:
+                    readings: list[rules_model.Reading], submission_id: uuid.UUID | None,
+                    source: str) -> list[uuid.UUID]:
+    """One INSERT of every reading; their ids, in order."""
     rows = []
     for reading in readings:
         value = reading.value
         numeric = value if isinstance(value, Decimal) else None
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        rows.append(Reading(patient_id=patient.id, enrollment_id=enrollment.id,
-                            submission_id=submission_id, type=reading.type, value=text,
-                            numeric_value=numeric, unit=reading.unit,
-                            measured_at=reading.measured_at, received_at=now(), source=source))
-    db.session().add_all(rows)
-    return rows
+        rows.append({"id": uuid.uuid4(), "patient_id": patient.id,
+                     "enrollment_id": enrollment.id, "submission_id": submission_id,
+                     "type": reading.type, "value": text, "numeric_value": numeric,
+                     "unit": reading.unit, "measured_at": reading.measured_at,
+                     "received_at": now(), "source": source})
+    if rows:
+        db.insert_rows(Reading, rows)
+    return [row["id"] for row in rows]

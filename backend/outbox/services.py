@@ -62,23 +62,19 @@ class InFlight(Exception):
 
 
 def add(kind: str, payload: dict[str, Any], dedupe_key: str, queue: str = "default",
-        available_at: datetime | None = None) -> OutboxEntry | None:
-    """Write an intention once; None if one with the same ``dedupe_key`` exists."""
-    session = db.session()
-    if session.scalar(select(OutboxEntry.id).where(OutboxEntry.dedupe_key == dedupe_key)):
-        return None
+        available_at: datetime | None = None) -> uuid.UUID | None:
+    """Write an intention once: the new entry's id, or None if one with the same
+    ``dedupe_key`` exists (written earlier, or by a concurrent transaction, which this one
+    waits for). One ``INSERT … ON CONFLICT DO NOTHING``: no query first, no savepoint."""
     current = now()
-    entry = OutboxEntry(kind=kind, payload=payload, dedupe_key=dedupe_key, queue=queue,
-                        status="pending", attempts=0, created_at=current,
-                        available_at=available_at or current)
-    try:
-        with session.begin_nested():
-            session.add(entry)
-    except IntegrityError:  # a concurrent transaction wrote the same intention first
-        return None
-    if entry.available_at <= current:
-        session.info.setdefault(SESSION_KEY, []).append((entry.id, queue))
-    return entry
+    available_at = available_at or current
+    entry_id = db.insert_if_absent(OutboxEntry, {
+        "id": uuid.uuid4(), "kind": kind, "payload": payload, "dedupe_key": dedupe_key,
+        "queue": queue, "status": "pending", "attempts": 0, "created_at": current,
+        "available_at": available_at}, unique=["dedupe_key"])
+    if entry_id is not None and available_at <= current:
+        db.session().info.setdefault(SESSION_KEY, []).append((entry_id, queue))
+    return entry_id
 
 
 def add_many(kind: str, items: list[tuple[dict[str, Any], str]],

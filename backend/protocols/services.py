@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from backend import db
 from backend.audit import services as audit
@@ -217,9 +217,17 @@ def current_overrides(enrollment_id: uuid.UUID) -> list[ThresholdOverride]:
         .order_by(ThresholdOverride.created_at)))
 
 
+# Built once, columns of the table (Core, not ORM): every evaluation reads them.
+_override_columns = ThresholdOverride.__table__.c
+_ENGINE_OVERRIDES = select(
+    _override_columns.rule_id, _override_columns.threshold, _override_columns.value
+).where(_override_columns.enrollment_id == bindparam("enrollment_id"),
+        _override_columns.removed_at.is_(None)).order_by(_override_columns.created_at)
+
+
 def overrides_for_engine(enrollment_id: uuid.UUID) -> list[Override]:
-    return [Override(row.rule_id, row.threshold, row.value)
-            for row in current_overrides(enrollment_id)]
+    return [Override(row.rule_id, row.threshold, row.value) for row in
+            db.session().execute(_ENGINE_OVERRIDES, {"enrollment_id": enrollment_id})]
 
 
 def set_spo2_scale(patient: Patient, enrollment: Enrollment, scale: int | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
@@ -123,11 +123,17 @@ def match_questionnaire(enrollment: Enrollment, questionnaire: str, task_id,
         if task is None or task.enrollment_id != enrollment.id:
             return None
         return task
-    candidates = list(session.scalars(select(Task).where(
-        Task.enrollment_id == enrollment.id, Task.questionnaire == questionnaire,
-        Task.status != "done", Task.due_at > at - timedelta(days=2),
-        Task.due_at < at + timedelta(hours=24)).order_by(Task.due_at)))
+    candidates = list(session.scalars(_OPEN_QUESTIONNAIRE_TASKS, {
+        "enrollment_id": enrollment.id, "questionnaire": questionnaire,
+        "after": at - timedelta(days=2), "before": at + timedelta(hours=24)}))
     return _nearest(candidates, at)
+
+
+# Built once: every submission looks its task up.
+_OPEN_QUESTIONNAIRE_TASKS = select(Task).where(
+    Task.enrollment_id == bindparam("enrollment_id"),
+    Task.questionnaire == bindparam("questionnaire"), Task.status != "done",
+    Task.due_at > bindparam("after"), Task.due_at < bindparam("before")).order_by(Task.due_at)
 
 
 def match_reading(enrollment: Enrollment, reading_type: str, at: datetime) -> Task | None:
@@ -180,10 +186,18 @@ def complete(task: Task, at: datetime, submission_id=None) -> None:
         task.submission_id = submission_id
 
 
+# Columns of the table (Core, not ORM), in a statement built once: read on every
+# submission.
+_task_columns = Task.__table__.c
+_RECORDS = select(_task_columns.key, _task_columns.questionnaire, _task_columns.reading,
+                  _task_columns.due_at, _task_columns.answered_at
+                  ).where(_task_columns.enrollment_id == bindparam("enrollment_id"),
+                          _task_columns.due_at >= bindparam("since"))
+
+
 def records(enrollment: Enrollment, since: datetime) -> list[TaskRecord]:
     """Tasks of the evaluation window, as the rules engine sees them."""
-    rows = db.session().scalars(select(Task).where(Task.enrollment_id == enrollment.id,
-                                                   Task.due_at >= since))
+    rows = db.session().execute(_RECORDS, {"enrollment_id": enrollment.id, "since": since})
     return [TaskRecord(key=t.key, questionnaire=t.questionnaire, reading=t.reading,
                        due_at=t.due_at, answered_at=t.answered_at) for t in rows]
 

@@ -268,7 +268,7 @@ def test_teleconsultation_link_in_today_and_by_sms(world, app, clock, redis):
     assert "teleconsultation" in {e["kind"] for e in timeline}
 
 
-def test_a_runaway_device_is_rate_limited(world, app):
+def test_a_runaway_device_is_rate_limited(world, app, clock):
     app.config["SUIVI_SUBMISSION_RATE_LIMIT"] = 3
     nurse = world.staff("nurse")
     _, device = world.patient_device(nurse)
@@ -276,4 +276,7 @@ def test_a_runaway_device_is_rate_limited(world, app):
         assert submit(device, "daily-postop", daily()).status_code == 201
     limited = submit(device, "daily-postop", daily())
     assert limited.status_code == 429 and "Too many" in limited.json["message"]
+    assert 0 < int(limited.headers["Retry-After"]) <= 600
     assert count(app, Submission) == 3
+    clock.advance(minutes=10)  # the next window
+    assert submit(device, "daily-postop", daily()).status_code == 201

@@ -31,12 +31,11 @@ def _entry(app, entry_id) -> OutboxEntry:
 
 def test_a_commit_outside_any_request_relays_what_it_wrote(app, redis):
     with app.app_context():
-        entry = outbox.add("test.kind", {}, dedupe_key="relay-1", queue="low")
-        db.session().flush()
-        assert not _queued(redis, entry.id)  # not before the commit
+        entry_id = outbox.add("test.kind", {}, dedupe_key="relay-1", queue="low")
+        assert not _queued(redis, entry_id)  # not before the commit
         db.session().commit()
-    assert _queued(redis, entry.id)
-    assert _entry(app, entry.id).enqueued_at is not None
+    assert _queued(redis, entry_id)
+    assert _entry(app, entry_id).enqueued_at is not None
 
 
 def test_a_rollback_forgets_the_entries_and_the_next_commit_relays_none_of_them(app, redis):
@@ -46,19 +45,19 @@ def test_a_rollback_forgets_the_entries_and_the_next_commit_relays_none_of_them(
         session.rollback()
         kept = outbox.add("test.kind", {}, dedupe_key="relay-3")
         session.commit()
-    assert not _queued(redis, forgotten.id) and count(app, OutboxEntry, id=forgotten.id) == 0
-    assert _queued(redis, kept.id)
+    assert not _queued(redis, forgotten) and count(app, OutboxEntry, id=forgotten) == 0
+    assert _queued(redis, kept)
 
 
 def test_a_savepoint_released_is_not_a_commit(app, redis):
     with app.app_context():
         session = db.session()
-        entry = outbox.add("test.kind", {}, dedupe_key="relay-4")
+        entry_id = outbox.add("test.kind", {}, dedupe_key="relay-4")
         with session.begin_nested():
             outbox.add("test.kind", {}, dedupe_key="relay-5")
-        assert not _queued(redis, entry.id)
+        assert not _queued(redis, entry_id)
         session.commit()
-    assert _queued(redis, entry.id)
+    assert _queued(redis, entry_id)
 
 
 def test_redis_down_at_commit_leaves_the_entries_to_the_sweep_without_failing(
@@ -66,11 +65,11 @@ def test_redis_down_at_commit_leaves_the_entries_to_the_sweep_without_failing(
     cut_off = create_app({**app_config, "REDIS_URL": "redis://127.0.0.1:1/0"})
     try:
         with cut_off.app_context(), caplog.at_level(logging.WARNING):
-            entry = outbox.add("test.kind", {}, dedupe_key="relay-6")
+            entry_id = outbox.add("test.kind", {}, dedupe_key="relay-6")
             db.session().commit()
     finally:
         wiring(cut_off).engine.dispose()
-    stored = _entry(app, entry.id)
+    stored = _entry(app, entry_id)
     assert (stored.status, stored.enqueued_at) == ("pending", None)
     assert "left to the sweep" in caplog.text
 
@@ -78,11 +77,11 @@ def test_redis_down_at_commit_leaves_the_entries_to_the_sweep_without_failing(
 def test_an_entry_of_a_kind_no_feature_handles_keeps_the_error(app, redis):
     set_worker_app(app)
     with app.app_context():
-        entry = outbox.add("nobody.handles", {}, dedupe_key="relay-7")
+        entry_id = outbox.add("nobody.handles", {}, dedupe_key="relay-7")
         db.session().commit()
     with pytest.raises(UnknownKind):
-        deliver_outbox(str(entry.id))
-    failed = _entry(app, entry.id)
+        deliver_outbox(str(entry_id))
+    failed = _entry(app, entry_id)
     assert failed.status == "pending" and failed.attempts == 1
     assert "nobody.handles" in failed.last_error
 
