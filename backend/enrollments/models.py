@@ -16,8 +16,8 @@ class Enrollment(UUIDPrimaryKey, Base):
 
     __tablename__ = "enrollments"
     __table_args__ = (CheckConstraint("status IN ('active', 'ended')", name="status"),
-                      # Planning finds the enrolments of a surgery date.
-                      Index("ix_enrollments_active_surgery", "surgery_date",
+                      # Planning finds the enrolments not planned far enough ahead.
+                      Index("ix_enrollments_active_planned_until", "planned_until",
                             postgresql_where=text("status = 'active'"),
                             sqlite_where=text("status = 'active'")),
                       CheckConstraint("spo2_scale IN (1, 2)", name="spo2_scale"))
@@ -34,6 +34,9 @@ class Enrollment(UUIDPrimaryKey, Base):
     # Why (the patient's condition, in the surgeon's words): sealed, not in the audit trail.
     spo2_scale_reason: Mapped[str | None] = mapped_column(SealedText())
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # ``plan-tasks`` has planned every task due before this (None: nothing yet, or the
+    # schedule changed): an hour with nothing to plan reads no enrolment at all.
+    planned_until: Mapped[datetime | None]
     enrolled_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]

@@ -259,6 +259,7 @@ def move_enrollment(patient: Patient, enrollment: Enrollment, version: int) -> E
     previous = enrollment.protocol.version
     enrollment.protocol_version_id = row.id
     enrollment.protocol = row
+    enrollment.planned_until = None  # another schedule: plan-tasks plans it again
     audit.record("enrollment.move", patient_id=patient.id, object_type="enrollment",
                  object_id=enrollment.id, detail={"from": previous, "to": version,
                                                   "overrides_ended": dropped})

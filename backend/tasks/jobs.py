@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from backend import db
 from backend.clock import now
@@ -16,12 +16,19 @@ PLANNING_HORIZON = timedelta(hours=36)
 
 @in_app_context
 def plan_tasks() -> int:
-    """Plan every active enrolment's tasks for the next hours."""
+    """Plan every active enrolment's tasks at least ``PLANNING_HORIZON`` ahead.
+
+    Each enrolment is planned up to the next UTC midnight past the horizon and remembers
+    it (``planned_until``): the runs of the rest of the day find nothing to plan without
+    reading any enrolment, and one run a day plans the next day of every follow-up."""
     session = db.session()
     start = now() - timedelta(hours=1)
+    horizon = start + PLANNING_HORIZON
+    end = datetime.combine(horizon.date() + timedelta(days=1), time(), UTC)
     created = 0
-    for enrollment, patient in to_plan(start, start + PLANNING_HORIZON):
-        created += plan(enrollment, patient, start, start + PLANNING_HORIZON)
+    for enrollment, patient in to_plan(horizon):
+        created += plan(enrollment, patient, max(start, enrollment.planned_until or start), end)
+        enrollment.planned_until = end
     session.commit()
     return created
 

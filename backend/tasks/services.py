@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
@@ -14,7 +14,6 @@ from backend.enrollments.models import Enrollment
 from backend.intake.models import Reading
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
-from backend.protocols.models import ProtocolVersion
 from backend.tasks.models import Task
 from rules.model import TaskRecord
 from rules.protocol import Protocol
@@ -65,32 +64,14 @@ def plan(enrollment: Enrollment, patient: Patient, start: datetime, end: datetim
     return created
 
 
-def to_plan(start: datetime, end: datetime) -> list[tuple[Enrollment, Patient]]:
-    """The active enrolments that may lack a task due in [start, end), with their patient.
-
-    The schedule depends only on the protocol version, the surgery date and the time
-    zone: it is computed once for each such group of enrolments, and the database
-    returns only the enrolments of a group that miss one of its tasks. On a day when
-    everything is planned, that is none, whatever the number of patients."""
-    session = db.session()
-    active = (Enrollment.status == "active", Patient.id == Enrollment.patient_id)
-    out: list[tuple[Enrollment, Patient]] = []
-    for version_id, surgery_date, timezone in session.execute(
-            select(Enrollment.protocol_version_id, Enrollment.surgery_date, Patient.timezone)
-            .where(*active).distinct()):
-        protocol = protocol_of(session.get(ProtocolVersion, version_id))
-        keys = [p.key for p in planned_tasks(protocol, surgery_date, timezone, start, end)]
-        if not keys:
-            continue
-        planned = (select(func.count()).select_from(Task)
-                   .where(Task.enrollment_id == Enrollment.id, Task.key.in_(keys))
-                   .scalar_subquery())
-        out += [(enrollment, patient) for enrollment, patient in session.execute(
-            select(Enrollment, Patient).where(
-                *active, Enrollment.protocol_version_id == version_id,
-                Enrollment.surgery_date == surgery_date, Patient.timezone == timezone,
-                planned < len(keys)))]
-    return out
+def to_plan(end: datetime) -> list[tuple[Enrollment, Patient]]:
+    """The active enrolments whose tasks are not planned until ``end``, with their patient
+    (read from a partial index: none in an hour with nothing to plan, whatever the number
+    of patients)."""
+    return list(db.session().execute(
+        select(Enrollment, Patient).join(Patient, Patient.id == Enrollment.patient_id)
+        .where(Enrollment.status == "active",
+               or_(Enrollment.planned_until.is_(None), Enrollment.planned_until < end))).tuples())
 
 
 def today(enrollment: Enrollment, patient: Patient) -> list[Task]:

@@ -1,6 +1,7 @@
 """Indexes for a hospital of 100,000 patients: the alert queue's order (a stored
 severity rank), the pending tasks the periodic jobs look for, the active enrolments by
-surgery date (planning), a patient's readings, answers and audit rows newest first.
+the time their tasks are planned until (a new column), a patient's readings, answers and
+audit rows newest first.
 
 Revision ID: 0012
 Revises: 0011
@@ -44,7 +45,10 @@ def upgrade() -> None:
         batch_op.drop_index("ix_tasks_missed_at")
         batch_op.create_index("ix_tasks_pending_due", ["due_at"], **_partial(PENDING_DUE))
         batch_op.create_index("ix_tasks_pending_missed", ["missed_at"], **_partial(PENDING))
-    op.create_index("ix_enrollments_active_surgery", "enrollments", ["surgery_date"],
+    with op.batch_alter_table("enrollments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("planned_until", sa.DateTime(timezone=True),
+                                      nullable=True))
+    op.create_index("ix_enrollments_active_planned_until", "enrollments", ["planned_until"],
                     **_partial(ACTIVE))
     for table, old, new, column in (
             ("readings", "ix_readings_patient_id", "ix_readings_patient_measured",
@@ -79,7 +83,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_tasks_pending_due")
         batch_op.create_index("ix_tasks_missed_at", ["missed_at"])
         batch_op.create_index("ix_tasks_due_at", ["due_at"])
-    op.drop_index("ix_enrollments_active_surgery", table_name="enrollments")
+    op.drop_index("ix_enrollments_active_planned_until", table_name="enrollments")
+    with op.batch_alter_table("enrollments", schema=None) as batch_op:
+        batch_op.drop_column("planned_until")
     op.drop_index("ix_alerts_queue", table_name="alerts")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.drop_column("severity_rank")

@@ -69,6 +69,37 @@ def test_every_missed_task_is_handled_in_one_run_batch_after_batch(world, clock)
     assert check_missed_tasks(batch=2) == 0
 
 
+def test_an_hour_with_nothing_to_plan_reads_no_enrolment(world, app, clock):
+    """Planned up to the next midnight past the horizon: the hourly runs after the first
+    read nothing; the day after, the next day is planned."""
+    from datetime import timedelta
+
+    from backend.tasks.models import Task
+    from tests.helpers import count, rows_read
+
+    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    nurse = world.staff("nurse")
+    patients = [world.patient_device(nurse, surgery_date=date(2026, 11, 22))[0]
+                for _ in range(3)]
+    assert plan_tasks() >= 3
+    planned = count(app, Task)
+    for _ in range(5):
+        clock.advance(hours=1)
+        with app.app_context(), rows_read() as rows:
+            assert plan_tasks() == 0
+        assert sum(rows) == 0
+    clock.advance(days=1)
+    assert plan_tasks() > 0 and count(app, Task) > planned
+    with app.app_context():
+        from sqlalchemy import select
+
+        from backend.enrollments.models import Enrollment
+
+        ends = db.session().scalars(select(Enrollment.planned_until)).all()
+    assert len(ends) == len(patients)
+    assert all(end >= clock.now() + timedelta(hours=35) for end in ends)
+
+
 def test_unacknowledged_alert_escalates_to_the_team_then_on_call(world, app, clock, redis):
     admin = world.admin()
     admin.post("/api/v1/teams", json={"slug": "team-a", "name": "A",
