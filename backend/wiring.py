@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from redis import Redis
 from rq import Queue
 from sqlalchemy.engine import Engine
@@ -106,6 +106,19 @@ class Wiring:
     def queue(self, name: str) -> Queue:
         """The RQ queue ``name`` on this app's Redis."""
         return Queue(name, connection=self.redis)
+
+
+_REDIS_FAILED = "suivi_redis_failed"  # on ``g``
+
+
+def redis_failed() -> bool:
+    """Redis could not be reached (or timed out) earlier in this request or job: what
+    follows does without it at once instead of waiting for it again."""
+    return g.get(_REDIS_FAILED, False)
+
+
+def note_redis_failure() -> None:
+    setattr(g, _REDIS_FAILED, True)
 
 
 def wiring(app: Flask | None = None) -> Wiring:

@@ -8,7 +8,7 @@ so a limit lifts when the clock says so, in tests too.
 
 Redis unreachable: a counter answers None and its caller goes on without the limit (the
 database's own limits, such as the per-account lockout, still hold); a hung Redis costs
-one timeout per call.
+one timeout per request or job (``wiring.redis_failed``: what follows does without it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from redis.exceptions import RedisError
 
 from backend.clock import now
-from backend.wiring import wiring
+from backend.wiring import note_redis_failure, redis_failed, wiring
 
 log = logging.getLogger(__name__)
 UNREACHABLE = (RedisError, OSError)
@@ -49,12 +49,15 @@ def hit(name: str, seconds: int, *parts: object) -> int | None:
     """Add one to the counter ``name`` of ``parts`` in the current window; its new value,
     or None when Redis cannot be reached."""
     counter = key(name, seconds, parts)
+    if redis_failed():
+        return None
     try:
         pipe = wiring().redis.pipeline()
         pipe.incr(counter)
         pipe.expire(counter, 2 * seconds)
         value, _ = pipe.execute()
     except UNREACHABLE as error:
+        note_redis_failure()
         log.warning("Redis unreachable (%s): counter %s not kept", type(error).__name__, name)
         return None
     return int(value)
@@ -63,9 +66,12 @@ def hit(name: str, seconds: int, *parts: object) -> int | None:
 def values(name: str, seconds: int, *keys: tuple[object, ...]) -> list[int] | None:
     """The current window's counters ``name`` of each tuple of parts in ``keys`` (0 when
     absent), in one round trip; None when Redis cannot be reached."""
+    if redis_failed():
+        return None
     try:
         found = wiring().redis.mget([key(name, seconds, parts) for parts in keys])
     except UNREACHABLE as error:
+        note_redis_failure()
         log.warning("Redis unreachable (%s): counter %s not read", type(error).__name__, name)
         return None
     return [int(value or 0) for value in found]
@@ -76,6 +82,8 @@ def add_members(name: str, seconds: int, parts: Iterable[object],
     """Add ``members`` to the set ``name`` of ``parts`` in the current window; for each,
     whether it was new there (one round trip); None when Redis cannot be reached."""
     members_key = key(name, seconds, parts)
+    if redis_failed():
+        return None
     try:
         pipe = wiring().redis.pipeline()
         for member in members:
@@ -83,6 +91,7 @@ def add_members(name: str, seconds: int, parts: Iterable[object],
         pipe.expire(members_key, 2 * seconds)
         added = pipe.execute()[:-1]
     except UNREACHABLE as error:
+        note_redis_failure()
         log.warning("Redis unreachable (%s): set %s not kept", type(error).__name__, name)
         return None
     return [bool(count) for count in added]

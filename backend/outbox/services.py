@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from backend import db
 from backend.clock import now
 from backend.outbox.models import OutboxEntry
-from backend.wiring import wiring
+from backend.wiring import note_redis_failure, redis_failed, wiring
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +132,16 @@ def relay(entries: list[tuple[uuid.UUID, str]]) -> int:
     """Enqueue the delivery job of each entry; failures are left to the sweep."""
     sent: list[uuid.UUID] = []
     for index, (entry_id, queue) in enumerate(entries):
+        if redis_failed():  # earlier in this request or job: not worth waiting again
+            log.warning("Redis unreachable: %d outbox entries left to the sweep",
+                        len(entries) - index)
+            break
         try:
             enqueue(entry_id, queue)
         except (RedisConnectionError, RedisTimeoutError) as error:
             # Redis down or hanging: the others would wait as long each, so they are all
             # left to the sweep now (this runs after the commit, while a client waits).
+            note_redis_failure()
             log.warning("Redis unreachable (%s): %d outbox entries left to the sweep",
                         type(error).__name__, len(entries) - index)
             break
