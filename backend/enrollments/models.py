@@ -16,7 +16,8 @@ class Enrollment(UUIDPrimaryKey, Base):
 
     __tablename__ = "enrollments"
     __table_args__ = (CheckConstraint("status IN ('active', 'ended')", name="status"),
-                      CheckConstraint("spo2_scale IN (1, 2)", name="spo2_scale"))
+                      CheckConstraint("spo2_scale IN (1, 2)", name="spo2_scale"),
+                      CheckConstraint("channel IN ('app', 'sms', 'web')", name="channel"))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     protocol_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protocol_versions.id"))
@@ -30,6 +31,8 @@ class Enrollment(UUIDPrimaryKey, Base):
     # Why (the patient's condition, in the surgeon's words): sealed, not in the audit trail.
     spo2_scale_reason: Mapped[str | None] = mapped_column(SealedText())
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # How the patient answers: the app, SMS, or a web form opened from an SMS link.
+    channel: Mapped[str] = mapped_column(String(8), server_default="app")
     enrolled_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
