@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from backend import db
+from backend.notifications.models import Message
 from tests.formlinks.support import sent_tokens, web_patient
+from tests.helpers import run_worker
 from tests.web.support import accessible, fits, shoot, sign_in
 
 # A normal recovery but for the pain and the fever (radio values as the page has them).
@@ -109,3 +113,38 @@ def test_the_form_and_advice_pages_pass_axe(world, app, clock, redis, live_serve
     accessible(phone, axe_source)
     phone.goto(f"{live_server}/f/f_unknown")
     accessible(phone, axe_source)
+
+
+def test_the_nurse_enrols_on_the_web_form_and_changes_the_channel(world, app, clock, redis,
+                                                                  live_server, page,
+                                                                  axe_source):
+    nurse = world.staff("nurse")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, live_server, clock, nurse)
+    page.goto(f"{live_server}/web/enrol")
+    page.get_by_label("Nom", exact=True).fill("Garnier")
+    page.get_by_label("Prénom").fill("Rose")
+    page.get_by_label("Date de naissance").fill("1948-06-30")
+    page.get_by_label("Téléphone mobile").fill("+33140000000")  # a landline
+    page.get_by_label("Protocole").select_option("ambulatory-general")
+    page.get_by_label("Date de l'opération").fill(f"{clock.now():%Y-%m-%d}")
+    page.get_by_label("Le patient répond par").select_option("web")
+    page.get_by_role("button", name="Inclure et créer le code d'activation").click()
+    expect(page.get_by_role("alert")).to_contain_text("not a mobile")
+    page.get_by_label("Téléphone mobile").fill("+33698765432")
+    page.get_by_role("button", name="Inclure et créer le code d'activation").click()
+    expect(page.get_by_role("heading", name="Code d'activation")).to_be_visible()
+    run_worker(app, redis)
+    with app.app_context():
+        welcomes = db.session().scalars(select(Message).where(
+            Message.template == "enrollment.welcome")).all()
+        assert [m.address for m in welcomes] == ["+33698765432"]
+    page.get_by_role("link", name="Patients").click()
+    page.get_by_role("link", name="GARNIER").first.click()
+    channel = page.locator("#channel")
+    expect(channel).to_contain_text("Formulaire web par lien SMS")
+    accessible(page, axe_source)
+    channel.get_by_label("Nouveau canal").select_option("app")
+    channel.get_by_role("button", name="Changer").click()
+    expect(page.get_by_text("Canal de réponse modifié.")).to_be_visible()
+    expect(page.locator("#channel")).to_contain_text("Application")
