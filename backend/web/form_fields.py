@@ -89,7 +89,15 @@ def _canonical_unit(item: Item) -> str:
 
 
 def _text(value: Any) -> str | None:
-    return value.get(lang()) if value is not None else None
+    return _typeset(value.get(lang())) if value is not None else None
+
+
+def _typeset(text: str) -> str:
+    """French puts a space before ? ! : ; which must not break the line: a "?" alone on
+    the next line reads as another question."""
+    for mark in "?!:;":
+        text = text.replace(f" {mark}", f"\u00a0{mark}")
+    return text
 
 
 def fields_of(questionnaire: Questionnaire) -> list[Field]:
@@ -101,7 +109,7 @@ def fields_of(questionnaire: Questionnaire) -> list[Field]:
         if kind == "choice" and not options and item.reading in READING_TYPES:
             options = [(code, code) for code in READING_TYPES[item.reading].codes]
         out.append(Field(
-            item=item, kind=kind, label=item.text.get(lang()), help=_text(item.help),
+            item=item, kind=kind, label=_text(item.text), help=_text(item.help),
             unit="" if item.units else unit_of(_canonical_unit(item)).strip(),
             units=[(code, unit_of(code)) for code in item.units], options=options,
             min_label=_text(item.min_label), max_label=_text(item.max_label),
