@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -21,10 +22,14 @@ from sqlalchemy import select, update
 from backend import db
 from backend.audit import services as audit
 from backend.clock import now
+from backend.enrollments.models import Enrollment
 from backend.formlinks.models import FormLink
+from backend.intake.services import submit
 from backend.patients.models import Patient
+from backend.protocols.content import protocol_of
 from backend.security import new_token, token_hash
 from backend.tasks.models import Task
+from rules.model import Questionnaire
 
 TOKEN_PREFIX = "f"  # noqa: S105 (a prefix, not a secret)
 
@@ -82,12 +87,29 @@ def refuse(opened: Opened, action: str) -> None:
                          detail={"reason": opened.refused})
 
 
-def spend(link: FormLink) -> bool:
-    """Use the link up: one conditional UPDATE, so of two posts of the same form (a
+def questionnaire_of(task: Task) -> Questionnaire:
+    """The questionnaire the task asks, in the protocol version of its enrolment."""
+    enrollment = db.session().get(Enrollment, task.enrollment_id)
+    return protocol_of(enrollment.protocol).questionnaires[task.questionnaire]
+
+
+def answer(opened: Opened, answers: dict[str, Any]) -> dict[str, Any] | None:
+    """Spend the link and submit ``answers`` to its task as the app would (``source``
+    web), in the caller's one transaction: a refused answer rolls the spending back with
+    it. None when the link was spent meanwhile (posted twice: the first one went through).
+
+    The link is spent by one conditional UPDATE, so of two posts of the same form (a
     double tap, two tabs) one goes through and the other finds it used."""
     current = now()
     spent = db.session().execute(
-        update(FormLink).where(FormLink.id == link.id, FormLink.used_at.is_(None),
+        update(FormLink).where(FormLink.id == opened.link.id, FormLink.used_at.is_(None),
                                FormLink.expires_at > current)
         .values(used_at=current), execution_options={"synchronize_session": False}).rowcount
-    return spent == 1
+    if spent != 1:
+        return None
+    result = submit(opened.patient, {"questionnaire": opened.task.questionnaire,
+                                     "answers": answers, "task_id": opened.task.id},
+                    source="web")
+    audit.record("form_link.submit", patient_id=opened.patient.id, object_type="form_link",
+                 object_id=opened.link.id)
+    return result

@@ -11,14 +11,10 @@ from __future__ import annotations
 from flask import g, make_response, render_template, request
 from werkzeug.wrappers import Response
 
-from backend import db
 from backend.audit import services as audit
-from backend.enrollments.models import Enrollment
 from backend.errors import DomainError, InvalidValues
 from backend.formlinks import services as links
 from backend.http_errors import status_of
-from backend.intake.services import submit
-from backend.protocols.content import protocol_of
 from backend.web.blueprint import bp
 from backend.web.form_fields import answers_from, fields_of, problem_text
 from backend.web.i18n import _
@@ -41,11 +37,6 @@ def _refused(opened: links.Opened, action: str) -> Response:
     return _page("form_refused.html", REFUSED_STATUS[opened.refused], reason=opened.refused)
 
 
-def _questionnaire(opened: links.Opened):
-    enrollment = db.session().get(Enrollment, opened.task.enrollment_id)
-    return protocol_of(enrollment.protocol).questionnaires[opened.task.questionnaire]
-
-
 @bp.route("/f/<token>", methods=["GET", "POST"])
 def form_link(token: str):
     opened = links.find(token)
@@ -54,30 +45,26 @@ def form_link(token: str):
     action = "form_link.open" if request.method == "GET" else "form_link.submit"
     if opened.refused:
         return _refused(opened, action)
-    questionnaire = _questionnaire(opened)
+    questionnaire = links.questionnaire_of(opened.task)
     fields = fields_of(questionnaire)
     if request.method == "GET":
         audit.record(action, patient_id=opened.patient.id, object_type="form_link",
                      object_id=opened.link.id)
         return _page("form.html", questionnaire=questionnaire, fields=fields, values={},
                      errors={}, token=token)
-    if not links.spend(opened.link):  # posted twice: the first one went through
-        return _refused(links.Opened(opened.link, opened.patient, opened.task, "used"), action)
     # Every question is on the page: an answer to one whose condition the other answers
     # do not meet is dropped, as the app would have hidden the question.
     answers = asked_answers(questionnaire, answers_from(fields, request.form))
     try:
-        result = submit(opened.patient, {"questionnaire": questionnaire.slug,
-                                         "answers": answers, "task_id": opened.task.id},
-                        source="web")
+        result = links.answer(opened, answers)
     except InvalidValues as error:
         return _page("form.html", 422, questionnaire=questionnaire, fields=fields,
                      values=request.form, errors=_problems(fields, error), token=token)
     except DomainError as error:
         return _page("form_refused.html", status_of(error), reason="failed",
                      message=message_of(error))
-    audit.record(action, patient_id=opened.patient.id, object_type="form_link",
-                 object_id=opened.link.id)
+    if result is None:  # posted twice: the first one went through
+        return _refused(links.Opened(opened.link, opened.patient, opened.task, "used"), action)
     return _page("form_advice.html", result=result)
 
 
