@@ -27,7 +27,8 @@ def link_messages(app) -> list[Message]:
         return [m for m in db.session().query(Message) if m.template == "task.form_link"]
 
 
-def web_patient(world, app, clock, redis, **fields) -> tuple[dict, object]:
+def web_patient(world, app, clock, redis, channel: str = "web",
+                **fields) -> tuple[dict, object]:
     """The patient's record and the nurse; the reminder is sent."""
     set_worker_app(app)
     app.config["SUIVI_ACCESS_TOKEN_TTL"] = 12 * 3600
@@ -36,7 +37,7 @@ def web_patient(world, app, clock, redis, **fields) -> tuple[dict, object]:
     patient = world.patient(nurse, phone="+33655555555", **fields)
     created = nurse.post(f"/api/v1/patients/{patient['id']}/enrollments", json={
         "protocol": "ambulatory-general", "surgery_date": date(2026, 11, 22).isoformat(),
-        "channel": "web"})
+        "channel": channel})
     assert created.status_code == 201, created.json
     plan_tasks()
     clock.set(DUE)

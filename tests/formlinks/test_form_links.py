@@ -46,6 +46,18 @@ def test_the_reminder_carries_a_single_use_link_stored_as_a_hash(world, app, clo
         assert all(token not in str(outbox) for token in tokens.values())  # forgotten
 
 
+def test_an_sms_patient_gets_the_same_link_until_sms_questionnaires_exist(world, app, clock,
+                                                                          redis, client):
+    web_patient(world, app, clock, redis, channel="sms")
+    assert len(link_messages(app)) == 1
+    assert client.get(f"/f/{sent_token(app)}").status_code == 200
+
+
+def test_an_app_patient_is_reminded_in_the_app_not_by_link(world, app, clock, redis):
+    web_patient(world, app, clock, redis, channel="app")
+    assert link_messages(app) == []
+
+
 def test_the_form_is_scored_like_the_app_and_refused_the_second_time(world, app, clock,
                                                                         redis, client):
     patient, nurse = web_patient(world, app, clock, redis)
