@@ -50,6 +50,9 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "SUIVI_MFA_ENROLMENT_CODE_TTL": int(env.get("SUIVI_MFA_ENROLMENT_CODE_TTL",
                                                     str(72 * 3600))),
         "SUIVI_ACTIVATION_CODE_TTL": int(env.get("SUIVI_ACTIVATION_CODE_TTL", str(72 * 3600))),
+        # A web form link sent by SMS works this long at most (and never after its task
+        # is missed: see backend/formlinks/services.py).
+        "SUIVI_FORM_LINK_TTL": int(env.get("SUIVI_FORM_LINK_TTL", str(24 * 3600))),
         # A patient app keeps working this long after its follow-up ends, to send what it
         # still holds offline.
         "SUIVI_DEVICE_GRACE_DAYS": int(env.get("SUIVI_DEVICE_GRACE_DAYS", "7")),

@@ -17,7 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from backend.demo_data import DEMO_ACCOUNTS, seed
+from backend.demo_data import DEMO_ACCOUNTS, seed, web_form_link
 
 
 def _demo_password(data_dir: Path) -> str:
@@ -31,8 +31,9 @@ def _demo_password(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def _prepare(data_dir: Path, password: str) -> None:
-    """Migrate, load the shipped content and seed the demo data (once)."""
+def _prepare(data_dir: Path, password: str) -> tuple[str, str] | None:
+    """Migrate, load the shipped content and seed the demo data (once); a new link to the
+    web form of the patient who answers by SMS link."""
     from backend import db
     from backend.app import create_app
     from backend.crypto import keyring
@@ -46,6 +47,7 @@ def _prepare(data_dir: Path, password: str) -> None:
         seal_stored(db.session(), keyring())
         db.session().commit()
         seed(password)
+        return web_form_link()
 
 
 def _port_free(host: str, port: int) -> None:
@@ -91,7 +93,8 @@ def _step(text: str) -> None:
     print(f"suivi demo: {text}...", flush=True)
 
 
-def _banner(url: str, password: str, data_dir: Path) -> str:
+def _banner(url: str, password: str, data_dir: Path,
+            form: tuple[str, str] | None = None) -> str:
     lines = [
         "",
         "Suivi demo is running (embedded SQLite + Redis, notifications logged, not sent).",
@@ -107,7 +110,11 @@ def _banner(url: str, password: str, data_dir: Path) -> str:
         "second factor; outside demo mode every staff account must enrol TOTP first.",
     ]
     lines += [f"  {role:<8} {email}" for email, role, _ in DEMO_ACCOUNTS]
-    lines += [f"  password {password}", "", "Press Ctrl-C to stop.", ""]
+    lines += [f"  password {password}", ""]
+    if form is not None:
+        lines += [f"Web form of {form[0]} (answers by SMS link; works once, a new one at each",
+                  f"start; open it on a phone or a narrow window): {form[1]}", ""]
+    lines += ["Press Ctrl-C to stop.", ""]
     return "\n".join(lines)
 
 
@@ -141,7 +148,7 @@ def run_demo(host: str, port: int, data_dir: str) -> None:
     }
     os.environ.update(env)
     password = _demo_password(directory)
-    _prepare(directory, password)
+    form = _prepare(directory, password)
 
     command = [sys.executable, "-m", "backend.cli"]
     # The processes' logs (requests, jobs, the SMS the console sender "sends") go to a
@@ -164,7 +171,7 @@ def run_demo(host: str, port: int, data_dir: str) -> None:
     _step("Starting the web server, the worker and the scheduler")
     try:
         _wait_ready(url, children, log_path)
-        print(_banner(url, password, directory), flush=True)
+        print(_banner(url, password, directory, form), flush=True)
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.5)
         if not stopping:

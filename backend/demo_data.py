@@ -15,6 +15,7 @@ from backend.auth.models import StaffUser, email_index
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.demo_history import seed_history
+from backend.enrollments.models import Enrollment
 from backend.security import hash_password
 from backend.teams import services as teams
 
@@ -32,7 +33,11 @@ PATIENTS = (
     ("Marie", "Dubois", date(1955, 1, 4), "female", "fr", "hip-knee-arthroplasty", 9),
     ("Paul", "Lefèvre", date(1942, 11, 21), "male", "fr", "heart-failure", 12),
     ("Emily", "Carter", date(1979, 5, 17), "female", "en", "ambulatory-general", 1),
+    ("Odette", "Roux", date(1949, 6, 8), "female", "fr", "ambulatory-general", 2),
 )
+# How each patient answers when not by the app; the web patient's questionnaire of today
+# is left unanswered (demo_history), for the demo user to answer through her link.
+CHANNELS = {"Roux": "web"}
 
 
 def seed(password: str) -> None:
@@ -85,4 +90,33 @@ def _seed_patients(principal: StaffPrincipal) -> None:
         surgery = today - timedelta(days=days)
         # Home the evening of the operation: the follow-up (day 1 on) is all after it.
         enrollments.enrol(principal, patient, protocol, None, surgery, None,
-                          datetime.combine(surgery, time(18), ZoneInfo("Europe/Paris")))
+                          datetime.combine(surgery, time(18), ZoneInfo("Europe/Paris")),
+                          channel=CHANNELS.get(family, "app"))
+
+
+def web_form_link() -> tuple[str, str] | None:
+    """A fresh link to the web patient's open questionnaire (each start of the demo makes
+    a new one: links are single use and only their hash is kept): her name and the URL."""
+    from backend.formlinks import services as links
+    from backend.patients.models import Patient
+    from backend.tasks import services as tasks
+    from backend.tasks.models import Task
+
+    session = db.session()
+    family = next(iter(CHANNELS))
+    patient = session.scalar(select(Patient).where(Patient.family_name == family))
+    enrollment = session.scalar(select(Enrollment).where(
+        Enrollment.patient_id == patient.id, Enrollment.status == "active"))
+    if enrollment is None:
+        return None
+    current = now()
+    tasks.plan(enrollment, patient, current - timedelta(days=1), current + timedelta(days=2))
+    task = session.scalar(select(Task).where(
+        Task.enrollment_id == enrollment.id, Task.kind == "questionnaire",
+        Task.status != "done", Task.due_at > current - timedelta(hours=20))
+        .order_by(Task.due_at).limit(1))
+    if task is None:
+        return None
+    token = links.issue(task)
+    session.commit()
+    return f"{patient.given_name} {patient.family_name}", links.url(token)

@@ -47,6 +47,8 @@ PROFILES: dict[str, dict[str, Any]] = {
                 "symptoms": {0: {"ankle_swelling": "more_than_usual"}}},
     # Has not answered yet: the missing-data rule will show it.
     "Carter": {"skip_days": {1}},
+    # Answers by the web form: today's questionnaire waits for the demo user.
+    "Roux": {"skip_days": {2}},
 }
 
 

@@ -12,6 +12,7 @@ from backend.auth.models import (
 )
 from backend.db import Base
 from backend.enrollments.models import Enrollment
+from backend.formlinks.models import FormLink
 from backend.idempotency.models import IdempotencyRecord
 from backend.intake.models import Reading, Submission
 from backend.notifications.models import Message
@@ -28,6 +29,7 @@ __all__ = [
     "Alert", "AlertEvent", "Message", "OutboxEntry", "Reading", "Submission", "Task",
     "Teleconsultation", "InboundEvent",
     "AccessToken", "ActivationCode", "AuditEvent", "Base", "CareTeam", "DeviceToken",
-    "Enrollment", "IdempotencyRecord", "LoginFailure", "Patient", "ProtocolVersion", "RecoveryCode",
+    "Enrollment", "FormLink", "IdempotencyRecord", "LoginFailure", "Patient", "ProtocolVersion",
+    "RecoveryCode",
     "QuestionnaireVersion", "StaffUser", "TeamMembership", "ThresholdOverride",
 ]

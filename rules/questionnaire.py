@@ -7,6 +7,7 @@ every bad field at once, so the app can highlight them all in one round trip.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -230,6 +231,31 @@ def stored_answers(questionnaire: Questionnaire, stored: Mapping[str, Any]) -> d
 
 # The item types whose cleaned value JSON does not keep as it is.
 _RESTORED = frozenset({"integer", "decimal", "reading", "date"})
+
+
+def asked_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """``answers`` without the answers to items that these same answers leave hidden.
+
+    For a form that shows every item at once (a web page without script, each
+    conditional question with its condition in words): a patient may answer "where does
+    it hurt?" and then pain 0. ``validate_answers`` refuses such an answer (the app never
+    sends one); this drops it, in item order, as the app would have hidden the item. An
+    answer that cannot be read decides no condition (``validate_answers`` then names it).
+    Answers to unknown link_ids are kept, for ``validate_answers`` to refuse.
+    """
+    known = set(questionnaire.link_ids)
+    kept = {key: value for key, value in answers.items() if key not in known}
+    cleaned: dict[str, Any] = {}
+    for item in questionnaire.items:
+        if item.link_id not in answers:
+            continue
+        if item.enable_when is not None and not condition_met(item.enable_when, cleaned):
+            continue
+        value = kept[item.link_id] = answers[item.link_id]
+        if not _is_blank(value):
+            with contextlib.suppress(ValueError):
+                cleaned[item.link_id] = _clean(item, value)
+    return kept
 
 
 def readings_from_answers(questionnaire: Questionnaire, answers: Mapping[str, Any],

@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from backend.app import create_app
+from backend.config import TEST_DATA_KEYS, TEST_INDEX_KEY
+from backend.crypto import keyring_from_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ENROLMENT_CODE = re.compile(r"enrolment code .*: ([A-Z0-9]{5}-[A-Z0-9]{5})$", re.MULTILINE)
@@ -52,7 +54,9 @@ def test_db_upgrade_create_team_and_staff(tmp_path):
         emails = connection.execute(text("SELECT email FROM staff_users")).scalars().all()
         actors = connection.execute(text(
             "SELECT actor_type FROM audit_events WHERE action = 'staff.create'")).scalars().all()
-    assert emails == ["nurse@h.test"]
+    # Sealed at rest (the test keys: SUIVI_TESTING), in lower case once opened.
+    keys = keyring_from_settings(TEST_DATA_KEYS, TEST_INDEX_KEY)
+    assert [keys.open(email) for email in emails] == ["nurse@h.test"]
     assert actors == ["system"]
     # Health data on disk is readable by its owner only.
     assert (tmp_path / "cli.db").stat().st_mode & 0o077 == 0

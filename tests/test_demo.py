@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -93,10 +94,14 @@ def test_demo_runs_and_the_nurse_lists_patients(tmp_path):
     # A second start reuses the data: no duplicate patients.
     process = _start(port, tmp_path / "data")
     try:
-        _wait_for_banner(process)
+        banner = _wait_for_banner(process)
         login = _call(f"{base}/api/v1/auth/login", {"email": "nurse@demo.suivi.fr",
                                                      "password": "demo-password-for-tests"})
-        assert len(_call(f"{base}/api/v1/patients", token=login["access_token"])) == 5
+        assert len(_call(f"{base}/api/v1/patients", token=login["access_token"])) == 6
+        # A new web form link at each start, that opens the web patient's questionnaire.
+        link = re.search(r"Web form of Odette Roux .*?: (http\S+)", banner, re.S).group(1)
+        with urllib.request.urlopen(link, timeout=10) as page:
+            assert "Envoyer mes réponses" in page.read().decode()
     finally:
         assert _stop(process) == 0
 

@@ -20,7 +20,8 @@ class Enrollment(UUIDPrimaryKey, Base):
                       Index("ix_enrollments_active_planned_until", "planned_until",
                             postgresql_where=text("status = 'active'"),
                             sqlite_where=text("status = 'active'")),
-                      CheckConstraint("spo2_scale IN (1, 2)", name="spo2_scale"))
+                      CheckConstraint("spo2_scale IN (1, 2)", name="spo2_scale"),
+                      CheckConstraint("channel IN ('app', 'sms', 'web')", name="channel"))
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     protocol_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protocol_versions.id"))
@@ -37,6 +38,8 @@ class Enrollment(UUIDPrimaryKey, Base):
     # ``plan-tasks`` has planned every task due before this (None: nothing yet, or the
     # schedule changed): an hour with nothing to plan reads no enrolment at all.
     planned_until: Mapped[datetime | None]
+    # How the patient answers: the app, SMS, or a web form opened from an SMS link.
+    channel: Mapped[str] = mapped_column(String(8), server_default="app")
     enrolled_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]

@@ -4,11 +4,12 @@ from backend.api import Blueprint
 from backend.audit import services as audit
 from backend.auth import patient_credentials as credentials
 from backend.auth.principal import current_staff, staff_required
-from backend.enrollments import services
+from backend.enrollments import channels, services
 from backend.enrollments.schemas import (
     ActivationOut,
     ActivationSmsIn,
     ActivationSmsOut,
+    ChannelIn,
     DeviceOut,
     EnrollmentCreatedOut,
     EnrollmentIn,
@@ -48,8 +49,22 @@ class Enrollments(MethodView):
         patient = get_patient(current_staff(), patient_id, "enrollment.create")
         enrollment, issued = services.enrol(
             current_staff(), patient, args["protocol"], args.get("protocol_version"),
-            args["surgery_date"], args.get("care_team"), args.get("discharge_at"))
+            args["surgery_date"], args.get("care_team"), args.get("discharge_at"),
+            args["channel"])
         return {"enrollment": enrollment, **_activation(issued)}
+
+
+@blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/channel")
+class Channel(MethodView):
+    @staff_required(*enrolling_staff, action="enrollment.channel")
+    @blp.arguments(ChannelIn)
+    @blp.response(200, EnrollmentOut)
+    def put(self, args, patient_id, enrollment_id):
+        """How the patient answers from now on; moving to sms or web sends the welcome
+        SMS (a 422 naming ``channel`` when no SMS can reach the patient)."""
+        patient = get_patient(current_staff(), patient_id, "enrollment.channel")
+        return channels.change_channel(patient, services.get_enrollment(
+            patient, enrollment_id), args["channel"])
 
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code")

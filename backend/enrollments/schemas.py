@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from backend.enrollments.channels import CHANNELS
 from backend.schemas import Timestamp, VersionNumber
 from backend.teams.schemas import Slug
 
@@ -13,6 +14,14 @@ class EnrollmentIn(Schema):
         "description": "when the patient goes (or went) home, with its offset; the follow-up "
                        "starts then: no task is due before it. Default: now"})
     care_team = fields.String(validate=Slug)
+    channel = fields.String(load_default="app", validate=validate.OneOf(CHANNELS), metadata={
+        "description": "how the patient answers: app, sms or web (a web form opened from an "
+                       "SMS link; sms gets the same link until SMS questionnaires exist). "
+                       "sms and web need a mobile phone number and no SMS opt-out"})
+
+
+class ChannelIn(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
 
 
 class EnrollmentOut(Schema):
@@ -28,6 +37,7 @@ class EnrollmentOut(Schema):
     spo2_scale_reason = fields.String(allow_none=True, metadata={
         "description": "why the surgeon chose it (null when never chosen)"})
     status = fields.String()
+    channel = fields.String(metadata={"description": "app, sms or web"})
     created_at = fields.DateTime()
 
 

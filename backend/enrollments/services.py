@@ -15,6 +15,7 @@ from backend.auth import patient_credentials as credentials
 from backend.auth.models import ActivationCode
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
+from backend.enrollments import channels
 from backend.enrollments.models import Enrollment
 from backend.errors import Conflict, Invalid, NotFound
 from backend.outbox import services as outbox
@@ -39,8 +40,10 @@ def protocol_version(slug: str, version: int | None) -> ProtocolVersion:
 
 def enrol(principal: StaffPrincipal, patient: Patient, protocol: str, version: int | None,
           surgery_date: date, care_team: str | None,
-          discharge_at: datetime | None = None) -> tuple[Enrollment, credentials.IssuedCode]:
+          discharge_at: datetime | None = None,
+          channel: str = "app") -> tuple[Enrollment, credentials.IssuedCode]:
     current = now()
+    channels.check_channel(patient, channel)
     if abs(surgery_date - current.date()) > MAX_SURGERY_DISTANCE:
         raise Invalid("surgery_date", "must be within a year of today")
     discharge_at = (discharge_at or current).astimezone(UTC)
@@ -61,12 +64,13 @@ def enrol(principal: StaffPrincipal, patient: Patient, protocol: str, version: i
     enrollment = Enrollment(patient_id=patient.id, protocol_version_id=proto.id,
                             care_team_id=team_id, surgery_date=surgery_date,
                             discharge_at=discharge_at, enrolled_by=principal.user.id,
-                            created_at=current)
+                            created_at=current, channel=channel)
     session.add(enrollment)
     session.flush()
     # Not the protocol: its name tells the operation or the illness.
     audit.record("enrollment.create", patient_id=patient.id, object_type="enrollment",
-                 object_id=enrollment.id)
+                 object_id=enrollment.id, detail={"channel": channel})
+    channels.welcome(enrollment)
     return enrollment, credentials.issue_activation_code(enrollment.id, patient.id)
 
 

@@ -7,7 +7,9 @@ import uuid
 
 from backend import db
 from backend.clock import now
+from backend.enrollments.channels import BY_SMS
 from backend.enrollments.models import Enrollment
+from backend.formlinks.reminders import send_form_links
 from backend.notifications.services import notify_patient
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import NotNow
@@ -31,7 +33,10 @@ def remind(entry: OutboxEntry) -> None:
                                                                         patient.timezone)
     if quiet_until is not None:
         raise NotNow(quiet_until)
-    notify_patient(entry, patient, "task.reminder", REMINDER[patient.language])
+    if enrollment.channel in BY_SMS:
+        send_form_links(entry, patient, pending)
+    else:
+        notify_patient(entry, patient, "task.reminder", REMINDER[patient.language])
 
 
 OUTBOX_HANDLERS = {"task.remind": remind}

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from backend import db
 from backend.auth import patient_credentials as credentials
+from backend.enrollments import channels
 from backend.enrollments import services as enrollments
-from backend.enrollments.schemas import EnrollmentIn
+from backend.enrollments.schemas import ChannelIn, EnrollmentIn
 from backend.patients import services as patients
 from backend.patients.schemas import PatientIn
 from backend.protocols.services import latest_versions
@@ -38,7 +39,8 @@ def _create(form: dict) -> tuple:
     """Patient and enrolment in the request's one transaction: a refused enrolment
     leaves no patient behind."""
     fields = {name: form[name].strip() for name in PATIENT_FIELDS if form.get(name, "").strip()}
-    follow = {"protocol": form.get("protocol", ""), "surgery_date": form.get("surgery_date", "")}
+    follow = {"protocol": form.get("protocol", ""), "surgery_date": form.get("surgery_date", ""),
+              "channel": form.get("channel") or "app"}
     if HAS_DISCHARGE and form.get("discharge_date"):
         typed = f"{form['discharge_date']}T{form.get('discharge_time') or '12:00'}"
         # On the ward's clock; a malformed value goes on as typed, and the schema refuses
@@ -52,7 +54,8 @@ def _create(form: dict) -> tuple:
     extra = {"discharge_at": follow_args["discharge_at"]} if "discharge_at" in follow_args else {}
     enrollment, issued = enrollments.enrol(principal(), patient, follow_args["protocol"], None,
                                            follow_args["surgery_date"],
-                                           patient_args.get("care_team"), **extra)
+                                           patient_args.get("care_team"),
+                                           channel=follow_args["channel"], **extra)
     return patient, enrollment, issued
 
 
@@ -112,3 +115,17 @@ def activation_sms(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
     return redirect(url_for("web.patient_page", patient_id=patient_id))
 
 
+
+
+@bp.post("/web/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/channel")
+@login_required()
+def change_channel(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
+    def change() -> None:
+        patient = patients.get_patient(principal(), patient_id, "enrollment.channel")
+        enrollment = enrollments.get_enrollment(patient, enrollment_id)
+        channels.change_channel(patient, enrollment,
+                                form_args(ChannelIn(), {"channel": request.form.get(
+                                    "channel", "")})["channel"])
+
+    attempt(change, _("Canal de réponse modifié."))
+    return redirect(url_for("web.patient_page", patient_id=patient_id, _anchor="channel"))

@@ -57,6 +57,8 @@ FR_ERRORS = {
     "code: wrong code; check the time on your phone.":
         "Code incorrect : vérifiez l'heure de votre téléphone.",
     "No such patient.": "Patient introuvable.",
+    "You are not enrolled in a follow-up at the moment.":
+        "Votre suivi est terminé : ce questionnaire n'est plus attendu.",
     "No such alert.": "Alerte introuvable.",
     "No such enrolment for this patient.": "Inclusion introuvable pour ce patient.",
     "The form expired; please try again.": "Le formulaire a expiré : veuillez réessayer.",

@@ -142,7 +142,14 @@ MESSAGES = {"alert": ("alerte à l'équipe", "alert to the team"),
             "teleconsult.invite": ("invitation à la téléconsultation",
                                    "teleconsultation invitation"),
             "teleconsult.remind": ("rappel de téléconsultation", "teleconsultation reminder"),
-            "enrollment.activation_sms": ("code d'activation", "activation code")}
+            "enrollment.activation_sms": ("code d'activation", "activation code"),
+            "enrollment.welcome": ("SMS de bienvenue", "welcome SMS"),
+            "task.form_link": ("lien du questionnaire web", "web questionnaire link")}
+# How the patient answers (the enrolment's channel).
+CHANNELS = {"app": ("Application", "App"),
+            "sms": ("SMS (lien vers le formulaire web en attendant les questionnaires par SMS)",
+                    "SMS (web form link until SMS questionnaires exist)"),
+            "web": ("Formulaire web par lien SMS", "Web form by SMS link")}
 MESSAGE_STATUSES = {"pending": ("en attente", "pending"), "sending": ("en cours", "sending"),
                     "sent": ("envoyé", "sent"), "delivered": ("reçu", "delivered"),
                     "failed": ("échec", "failed")}

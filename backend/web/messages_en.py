@@ -124,4 +124,64 @@ EN = {
         "down (the old one then stops working).",
     "Nouveau code": "New code", "Ouvrir le dossier": "Open the record",
     "Code envoyé par SMS au {phone}.": "Code sent by SMS to {phone}.",
+    # the patients' web form (backend/web/form_pages.py)
+    "facultatif": "optional", "Oui": "Yes", "Non": "No", "Unité": "Unit",
+    "Vos réponses ne sont pas encore envoyées : corrigez ce qui est signalé en rouge.":
+        "Your answers are not sent yet: correct what is marked in red.",
+    "Répondez aux questions puis appuyez sur « Envoyer mes réponses » en bas de la page.":
+        "Answer the questions, then press “Send my answers” at the bottom of the page.",
+    "Envoyer mes réponses": "Send my answers",
+    "Pour écrire à l'équipe soignante, répondez au SMS qui vous a donné ce lien.":
+        "To write to the care team, reply to the text message that gave you this link.",
+    "Réponses envoyées": "Answers sent", "Vos réponses sont envoyées": "Your answers are sent",
+    "Appelez le 15 maintenant": "Call 15 now",
+    "Touchez ici pour appeler le SAMU (15)": "Tap here to call the emergency service (15)",
+    "Vous pouvez fermer cette page.": "You can close this page.",
+    "Lien non valable": "Link not valid", "Réponses non envoyées": "Answers not sent",
+    "Ce lien a déjà servi": "This link has already been used",
+    "Les réponses envoyées avec ce lien ont bien été reçues. Chaque lien ne sert qu'une fois.":
+        "The answers sent with this link were received. Each link works only once.",
+    "Ce questionnaire est déjà rempli": "This questionnaire is already answered",
+    "L'équipe a déjà reçu vos réponses à ce questionnaire.":
+        "The team already has your answers to this questionnaire.",
+    "Ce lien a expiré": "This link has expired",
+    "Ce lien n'est plus valable. Vous recevrez un nouveau lien par SMS pour le prochain "
+    "questionnaire.":
+        "This link no longer works. You will get a new link by text message for the next "
+        "questionnaire.",
+    "Vos réponses n'ont pas pu être envoyées": "Your answers could not be sent",
+    "Ce lien n'est pas valable": "This link is not valid",
+    "Vérifiez que l'adresse est complète, telle qu'elle figure dans le SMS.":
+        "Check that the address is complete, as it is in the text message.",
+    "Pour joindre l'équipe soignante, répondez au SMS qui vous a donné ce lien : votre "
+    "message sera lu par une infirmière.":
+        "To reach the care team, reply to the text message that gave you this link: a nurse "
+        "will read your message.",
+    "En cas d'urgence, appelez le 15.": "In an emergency, call 15.",
+    "Appeler le 15": "Call 15",
+    "À remplir seulement si {what}.": "Only if {what}.",
+    " et ": " and ", " ou ": " or ",
+    "ce n'est pas le cas que {what}": "it is not the case that {what}",
+    "entre {low} et {high}": "between {low} and {high}",
+    "autre chose que ": "something other than ", "plus de ": "more than ",
+    "au moins ": "at least ", "moins de ": "less than ", "au plus ": "at most ",
+    "vous avez répondu {answer} à « {question} »":
+        "you answered {answer} to “{question}”",
+    "Merci de répondre à cette question.": "Please answer this question.",
+    "Indiquez un nombre entre {low} et {high}{unit}.":
+        "Enter a number between {low} and {high}{unit}.",
+    "Indiquez un nombre, par exemple {example}.": "Enter a number, for example {example}.",
+    "Choisissez Oui ou Non.": "Choose Yes or No.",
+    "Choisissez une des réponses proposées.": "Choose one of the answers offered.",
+    "Indiquez une date.": "Enter a date.",
+    "Ce texte est trop long : {n} caractères au plus.":
+        "This text is too long: {n} characters at most.",
+    "Ce texte contient des caractères qui ne peuvent pas être enregistrés.":
+        "This text contains characters that cannot be saved.",
+    "Répondez à au moins une question.": "Answer at least one question.",
+    "Vos réponses n'ont pas pu être enregistrées : vérifiez-les.":
+        "Your answers could not be saved: please check them.",
+    "Répond par": "Answers by", "Nouveau canal": "New channel", "Changer": "Change",
+    "Le patient répond par": "The patient answers by",
+    "Canal de réponse modifié.": "Answer channel changed.",
 }

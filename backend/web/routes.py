@@ -4,7 +4,13 @@ One module per page family registers its views on the blueprint; the app registe
 ``bp`` from here.
 """
 
-from backend.web import auth_pages, enrol_pages, patient_pages, triage_pages  # noqa: F401
+from backend.web import (  # noqa: F401
+    auth_pages,
+    enrol_pages,
+    form_pages,
+    patient_pages,
+    triage_pages,
+)
 from backend.web.blueprint import bp
 
 __all__ = ["bp"]

@@ -11,7 +11,12 @@ import yaml
 from questionnaires import CONTENT_DIR
 from rules.loader_questionnaire import load_questionnaire, load_questionnaires
 from rules.model import ContentError, Text
-from rules.questionnaire import AnswerError, readings_from_answers, validate_answers
+from rules.questionnaire import (
+    AnswerError,
+    asked_answers,
+    readings_from_answers,
+    validate_answers,
+)
 
 SLUGS = {"daily-postop", "hf-symptoms", "pain-nrs", "qor-15", "phq-9", "vitals"}
 
@@ -318,6 +323,23 @@ def test_hidden_item_is_not_required_and_refused(questionnaires):
     del no_pain["pain_location"]
     assert "pain_location" not in validate_answers(daily_q, no_pain)
     assert "pain_location" not in validate_answers(daily_q, {**no_pain, "pain_location": ""})
+
+
+def test_a_form_showing_every_item_drops_the_answers_its_conditions_hide(questionnaires):
+    daily_q = questionnaires["daily-postop"]
+    no_pain = {**DAILY_OK, "pain_now": "0", "pain_location": "au mollet", "extra": 1}
+    kept = asked_answers(daily_q, no_pain)
+    assert "pain_location" not in kept and kept["extra"] == 1  # unknown: left to refuse
+    assert kept["pain_now"] == "0"  # as given, not cleaned
+    with_pain = asked_answers(daily_q, {**no_pain, "pain_now": "3"})
+    assert with_pain["pain_location"] == "au mollet"
+    # An answer that cannot be read decides nothing: validate_answers names it.
+    unread = asked_answers(daily_q, {**no_pain, "pain_now": "beaucoup"})
+    assert "pain_location" not in unread
+    del unread["extra"]
+    with pytest.raises(AnswerError) as exc:
+        validate_answers(daily_q, unread)
+    assert set(exc.value.errors) == {"pain_now"}
 
 
 def test_dependent_of_a_refused_answer_is_not_demanded(questionnaires):

@@ -1,0 +1,173 @@
+"""The web form by SMS link: the link in the reminder, single use, expiring, stored as a
+hash; the form posted through the submission service and scored by the same rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from backend import db
+from backend.formlinks.models import FormLink
+from backend.intake.models import Submission
+from backend.outbox.models import OutboxEntry
+from backend.security import token_hash
+from backend.server import masked
+from tests.formlinks.support import link_messages, sent_token, sent_tokens, web_patient
+from tests.helpers import audit_events, count, daily, submit
+
+PAIN_AND_FEVER = {**{k: v for k, v in daily(pain_now=8, pain_worst_24h=8).items()},
+                  "temperature": "39,2"}
+
+
+def form(answers: dict) -> dict:
+    """The answers as the page posts them (radio values, typed text)."""
+    out = {}
+    for name, value in answers.items():
+        out[name] = {True: "yes", False: "no"}.get(value, str(value)) \
+            if isinstance(value, bool) else str(value)
+    return out
+
+
+def test_the_reminder_carries_a_single_use_link_stored_as_a_hash(world, app, clock, redis):
+    patient, _ = web_patient(world, app, clock, redis)
+    [message] = link_messages(app)  # one SMS for the two questionnaires due at 10:00
+    tokens = sent_tokens(app)
+    assert set(tokens) == {"daily-postop", "qor-15"}
+    assert message.address == "+33655555555"
+    assert message.body.count("/f/••••••••") == 2  # the stored copy masks the tokens
+    assert all(token not in message.body for token in tokens.values())
+    assert "valable jusqu'au 24/11 à 10:00" in message.body  # 24 h after due
+    with app.app_context():
+        links = db.session().scalars(select(FormLink)).all()
+        assert {link.token_hash for link in links} == {token_hash(t) for t in tokens.values()}
+        assert {str(link.patient_id) for link in links} == {patient["id"]}
+        outbox = db.session().execute(select(OutboxEntry.payload)).scalars().all()
+        assert all(token not in str(outbox) for token in tokens.values())  # forgotten
+
+
+def test_an_sms_patient_gets_the_same_link_until_sms_questionnaires_exist(world, app, clock,
+                                                                          redis, client):
+    web_patient(world, app, clock, redis, channel="sms")
+    assert len(link_messages(app)) == 1
+    assert client.get(f"/f/{sent_token(app)}").status_code == 200
+
+
+def test_an_app_patient_is_reminded_in_the_app_not_by_link(world, app, clock, redis):
+    web_patient(world, app, clock, redis, channel="app")
+    assert link_messages(app) == []
+
+
+def test_the_form_is_scored_like_the_app_and_refused_the_second_time(world, app, clock,
+                                                                        redis, client):
+    patient, nurse = web_patient(world, app, clock, redis)
+    token = sent_token(app)
+    page = client.get(f"/f/{token}")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    html = page.get_data(as_text=True)
+    assert 'name="pain_now" value="10"' in html and "À remplir seulement si" in html
+    done = client.post(f"/f/{token}", data=form(PAIN_AND_FEVER))
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert 'href="tel:15"' not in done.get_data(as_text=True)  # not an emergency
+    # The same answers from the app raise the same alerts.
+    app_patient, device = world.patient_device(
+        nurse, surgery_date=clock.now().date() - timedelta(days=1))
+    assert submit(device, "daily-postop", {**PAIN_AND_FEVER, "temperature": 39.2}
+                  ).status_code == 201
+    alerts = nurse.get("/api/v1/alerts").json
+    by_patient = {}
+    for alert in alerts:
+        by_patient.setdefault(alert["patient"]["id"], set()).add(
+            (alert["rule"], alert["severity"]))
+    assert by_patient[patient["id"]] == {("fever-high", "high"), ("pain-severe", "medium")}
+    assert by_patient[app_patient["id"]] == by_patient[patient["id"]]
+    with app.app_context():
+        [submission] = db.session().scalars(select(Submission).where(
+            Submission.source == "web")).all()
+        assert str(submission.patient_id) == patient["id"] and submission.task_id
+    again = client.post(f"/f/{token}", data=form(PAIN_AND_FEVER))
+    assert again.status_code == 410 and "déjà servi" in again.get_data(as_text=True)
+    assert client.get(f"/f/{token}").status_code == 410
+    assert count(app, Submission, source="web") == 1
+    actions = [(e.action, e.outcome, str(e.patient_id)) for e in audit_events(app)
+               if e.action.startswith("form_link.")]
+    assert actions == [("form_link.open", "success", patient["id"]),
+                       ("form_link.submit", "success", patient["id"]),
+                       ("form_link.submit", "denied", patient["id"]),
+                       ("form_link.open", "denied", patient["id"])]
+
+
+def test_a_link_expires_24_hours_after_the_task_was_due(world, app, clock, redis, client):
+    web_patient(world, app, clock, redis)
+    token = sent_token(app)
+    clock.advance(hours=23)
+    assert client.get(f"/f/{token}").status_code == 200
+    clock.advance(hours=1)
+    expired = client.get(f"/f/{token}")
+    assert expired.status_code == 410 and "expiré" in expired.get_data(as_text=True)
+    assert client.post(f"/f/{token}", data=form(daily())).status_code == 410
+    assert count(app, Submission) == 0
+
+
+def test_an_unknown_link_names_no_one_and_tells_how_to_reach_the_ward(client, app):
+    page = client.get("/f/f_not-a-real-token")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 404 and "répondez au SMS" in text
+    [event] = [e for e in audit_events(app) if e.action == "form_link.open"]
+    assert (event.outcome, event.patient_id, event.detail) == ("denied", None,
+                                                               {"reason": "unknown"})
+
+
+def test_bad_values_come_back_with_the_field_named_and_the_values_kept(world, app, clock,
+                                                                        redis, client):
+    web_patient(world, app, clock, redis, language="en")
+    token = sent_token(app)
+    for bad in ({"temperature": "hot"}, {"temperature": "385"}, {"pain_now": "11"},
+                {"wound_redness": "perhaps"}, {"nausea": "<script>"}, {"pain_now": ""},
+                {"free_text": "\u202eevil"}):
+        posted = {**form(daily()), **bad}
+        page = client.post(f"/f/{token}", data=posted)
+        text = page.get_data(as_text=True)
+        assert page.status_code == 422, (bad, text[:300])
+        assert "correct what is marked in red" in text
+        assert f'id="e-{next(iter(bad))}"' in text, bad
+    assert count(app, Submission) == 0
+    # The values typed are kept, the link still works.
+    page = client.post(f"/f/{token}", data={**form(daily()), "temperature": "hot"})
+    assert 'value="hot"' in page.get_data(as_text=True)
+    assert 'value="2" checked' in page.get_data(as_text=True)
+    assert client.post(f"/f/{token}", data=form(daily())).status_code == 200
+
+
+def test_an_answer_to_a_question_whose_condition_is_not_met_is_dropped(world, app, clock,
+                                                                         redis, client):
+    web_patient(world, app, clock, redis)
+    token = sent_token(app)
+    posted = {**form(daily(pain_now=0)), "pain_location": "au mollet"}
+    assert client.post(f"/f/{token}", data=posted).status_code == 200
+    with app.app_context():
+        [submission] = db.session().scalars(select(Submission)).all()
+        assert "pain_location" not in submission.answers
+
+
+def test_a_double_post_stores_one_submission(world, app, clock, redis):
+    from concurrent.futures import ThreadPoolExecutor
+
+    web_patient(world, app, clock, redis)
+    token = sent_token(app)
+
+    def post(_):
+        return app.test_client().post(f"/f/{token}", data=form(daily())).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(post, range(2)))
+    assert statuses == [200, 410]
+    assert count(app, Submission) == 1
+
+
+def test_the_access_log_masks_the_token():
+    assert masked("/f/f_AbC-123_xyz") == "/f/…"
+    assert masked("POST /f/f_AbC-123_xyz HTTP/1.1") == "POST /f/… HTTP/1.1"
+    assert masked("/web/patients") == "/web/patients"
