@@ -61,12 +61,13 @@ NOT_FILED = Text(
 
 
 def from_answers(patient: Patient, enrollment: Enrollment, questionnaire: str,
-                 texts: Sequence[tuple[str, str]], at: datetime) -> tuple[Alert, bool]:
-    """File the free-text answers ``(link_id, text)`` of one submission; returns the item
-    and whether this opened it."""
+                 texts: Sequence[tuple[str, str]], at: datetime,
+                 source: str = "app") -> tuple[Alert, bool]:
+    """File the free-text answers ``(link_id, text)`` of one submission (sent from
+    ``source``: the app, the web form); returns the item and whether this opened it."""
     opened = False
     for link_id, text in texts:
-        alert, new = receive(patient, enrollment, "app", text, at,
+        alert, new = receive(patient, enrollment, source, text, at,
                              extra={"questionnaire": questionnaire, "link_id": link_id})
         opened = opened or new
     return alert, opened

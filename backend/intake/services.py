@@ -92,7 +92,7 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
              and answers[item.link_id].strip()]
     if texts:
         item, opened = messages.from_answers(patient, enrollment, questionnaire.slug, texts,
-                                             submitted_at)
+                                             submitted_at, source)
         if opened:
             result["alerts_opened"].append(item.id)
         result["advice"].append(_card(MESSAGE_READ[lang].format(

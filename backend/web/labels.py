@@ -270,7 +270,8 @@ def answer_text(link_id: str, value: object, info: Kind | None = None,
 
 def _message_line(item: dict) -> str:
     """« j'ai très mal » (SMS), and who to call when the number is shared."""
-    source = "SMS" if item.get("source") == "sms" else ("appli" if lang() == "fr" else "app")
+    source = {"sms": "SMS", "web": ("formulaire web" if lang() == "fr" else "web form")}.get(
+        item.get("source"), "appli" if lang() == "fr" else "app")
     line = f"« {item.get('text', '')} » ({source})"
     if item.get("to_identify"):
         line += (f" — numéro partagé par {item.get('shared_by')} patients : appelez pour "

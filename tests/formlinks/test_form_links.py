@@ -99,6 +99,17 @@ def test_the_form_is_scored_like_the_app_and_refused_the_second_time(world, app,
                        ("form_link.open", "denied", patient["id"])]
 
 
+def test_words_written_in_the_form_reach_the_nurse_as_from_the_web_form(
+        world, app, clock, redis, client):
+    patient, nurse = web_patient(world, app, clock, redis)
+    written = form(daily(free_text="je dors mal depuis deux nuits"))
+    assert client.post(f"/f/{sent_token(app)}", data=written).status_code == 200
+    [item] = [a for a in nurse.get(f"/api/v1/alerts?patient_id={patient['id']}").json
+              if a["rule_group"] == "message"]
+    assert [(e["source"], e["text"]) for e in item["evidence"] if e.get("kind") == "message"
+            ] == [("web", "je dors mal depuis deux nuits")]
+
+
 def test_a_link_expires_24_hours_after_the_task_was_due(world, app, clock, redis, client):
     web_patient(world, app, clock, redis)
     token = sent_token(app)
