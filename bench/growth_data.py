@@ -133,8 +133,10 @@ def populate(stack: Stack, count: int) -> dict[str, str]:
     the nurse's team, the patient with the device, a patient of another team."""
     with stack.connect() as conn:
         team = conn.execute("SELECT id FROM care_teams WHERE slug = 'bench'").fetchone()[0]
-        staff = conn.execute("SELECT id FROM staff_users WHERE email = 'nurse@bench.test'"
-                             ).fetchone()[0]
+        # The bench's nurse (e-mail addresses are sealed: found by her team instead).
+        staff = conn.execute("SELECT s.id FROM staff_users s JOIN team_memberships m ON "
+                             "m.staff_id = s.id WHERE m.team_id = %s AND s.role = 'nurse'",
+                             (team,)).fetchone()[0]
         protocol = conn.execute("SELECT id FROM protocol_versions WHERE slug = %s"
                                 " AND version = 1", (PROTOCOL,)).fetchone()[0]
         params = {"count": count, "team_size": min(TEAM_SIZE, count), "team": team,

@@ -71,7 +71,7 @@ def to_plan(end: datetime) -> list[tuple[Enrollment, Patient]]:
     return list(db.session().execute(
         select(Enrollment, Patient).join(Patient, Patient.id == Enrollment.patient_id)
         .where(Enrollment.status == "active",
-               or_(Enrollment.planned_until.is_(None), Enrollment.planned_until < end))).tuples())
+               or_(Enrollment.planned_until.is_(None), Enrollment.planned_until < end))))
 
 
 def today(enrollment: Enrollment, patient: Patient) -> list[Task]:
