@@ -41,6 +41,12 @@ def display():
     xvfb.wait(timeout=10)
 
 
+def home_since(day) -> datetime:
+    """Discharged at noon that day: today's tasks are all planned whatever the time of day
+    the test runs (a patient discharged now is not asked what was due before)."""
+    return datetime.combine(day, datetime.min.time(), UTC).replace(hour=12)
+
+
 def run_app(display: str, tmp_path: Path, *args: str, scenario: str = "daily") -> dict:
     result = tmp_path / "result.json"
     (tmp_path / "phone").mkdir()
@@ -68,7 +74,8 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
     nurse = world.staff("nurse")
     patient = world.patient(nurse, given_name="Jeanne", family_name="Moreau")
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    code = world.enrol(nurse, patient["id"], surgery_date=yesterday)["activation_code"]
+    code = world.enrol(nurse, patient["id"], surgery_date=yesterday,
+                       discharge_at=home_since(yesterday))["activation_code"]
     visit = nurse.post(f"/api/v1/patients/{patient['id']}/teleconsultations", json={
         "starts_at": (datetime.now(UTC) + timedelta(minutes=30)).isoformat(),
         "reason": "Contrôle de la cicatrice"}).json
@@ -101,7 +108,8 @@ def test_glucose_is_entered_in_the_unit_of_the_patients_meter(
     nurse = world.staff("nurse")
     patient = world.patient(nurse, given_name="Paul", family_name="Girard")
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    code = world.enrol(nurse, patient["id"], "heart-failure", yesterday)["activation_code"]
+    code = world.enrol(nurse, patient["id"], "heart-failure", yesterday,
+                       discharge_at=home_since(yesterday))["activation_code"]
 
     seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="glucose")
 
@@ -142,7 +150,8 @@ def test_a_phone_whose_follow_up_ended_says_why_on_the_activation_screen(
     nurse = world.staff("nurse")
     patient = world.patient(nurse, given_name="Lucie", family_name="Perrin")
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    code = world.enrol(nurse, patient["id"], surgery_date=yesterday)["activation_code"]
+    code = world.enrol(nurse, patient["id"], surgery_date=yesterday,
+                       discharge_at=home_since(yesterday))["activation_code"]
     offset = [timedelta(0)]
     monkeypatch.setattr(clock, "now", lambda: datetime.now(UTC) + offset[0])
 

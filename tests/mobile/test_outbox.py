@@ -20,12 +20,19 @@ def nurse(world):
     return world.staff("nurse")
 
 
+def _home_since(day) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC).replace(hour=12)
+
+
 def _phone(world, nurse, live_server, tmp_path,
            protocol: str = "ambulatory-general") -> PatientService:
     """A phone paired with a newly enrolled patient through the real activation."""
     patient = world.patient(nurse)
     yesterday = world.clock.now().date() - timedelta(days=1)
-    code = world.enrol(nurse, patient["id"], protocol, yesterday)["activation_code"]
+    # Home since yesterday: today's tasks are all planned, whatever the time of day (a
+    # patient discharged now is not asked what was due before).
+    code = world.enrol(nurse, patient["id"], protocol, yesterday,
+                       discharge_at=_home_since(yesterday))["activation_code"]
     phone = PatientService(tmp_path / "phone", live_server)
     phone.activate(code.lower())  # typed in lower case, with its dash: still accepted
     return phone
