@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from backend.auth.models import normal_email
 from backend.crypto import Keyring, SealedJSON, SealedText, is_sealed
 from backend.db import Base
 from backend.notifications.models import dedupe_key
@@ -24,7 +25,7 @@ BATCH = 500
 # the hash (a plain number) or under an older index key would no longer match when its job
 # is retried, and the SMS would go out twice.
 LOOKUPS = {"patients": ("phone_index", "phone", str),
-           "staff_users": ("email_index", "email", lambda email: email.strip().lower())}
+           "staff_users": ("email_index", "email", normal_email)}
 MESSAGE_KEY = ("outbox_id", "channel", "dedupe_key")
 
 

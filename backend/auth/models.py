@@ -51,9 +51,14 @@ class StaffUser(UUIDPrimaryKey, Base):
         return email
 
 
+def normal_email(email: str) -> str:
+    """A staff e-mail as it is stored and compared: trimmed, lower-cased."""
+    return email.strip().lower()
+
+
 def email_index(email: str) -> str:
-    """The keyed hash a staff account is found by (e-mails compared lower-cased)."""
-    return keyring().index(email.strip().lower())
+    """The keyed hash a staff account is found by."""
+    return keyring().index(normal_email(email))
 
 
 class LoginFailure(UUIDPrimaryKey, Base):

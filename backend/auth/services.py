@@ -29,6 +29,7 @@ from backend.auth.models import (
     RecoveryCode,
     StaffUser,
     email_index,
+    normal_email,
 )
 from backend.auth.principal import STAFF_TOKEN_PREFIX
 from backend.clock import now
@@ -132,7 +133,7 @@ def _count_failure(session: Session, user_id: uuid.UUID, at: datetime) -> None:
 
 
 def _email_digest(email: str) -> str:
-    return keyed_digest(email.strip().lower())
+    return keyed_digest(normal_email(email))
 
 
 def _failures_of_unknown(email: str) -> LoginFailure | None:
@@ -175,7 +176,7 @@ def login(email: str, password: str, address: str | None) -> LoginResult:
     neither the answers nor their timing tell whether it has one."""
     audit.throttle_address("auth.login", address, account=email)
     session = db.session()
-    email = email.strip().lower()
+    email = normal_email(email)
     user = session.scalar(select(StaffUser).where(StaffUser.email_index == email_index(email)))
     if user is not None:
         _check_backoff(user, "auth.login", ("staff", user.id))

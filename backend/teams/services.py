@@ -13,7 +13,7 @@ from sqlalchemy import select
 from backend import db
 from backend.audit import services as audit
 from backend.auth import services as auth_services
-from backend.auth.models import ROLES, StaffUser, email_index
+from backend.auth.models import ROLES, StaffUser, email_index, normal_email
 from backend.clock import now
 from backend.errors import Conflict, Invalid, NotFound
 from backend.security import hash_password
@@ -102,7 +102,7 @@ def next_day_start(team: CareTeam, at: datetime) -> datetime | None:
 def create_staff(email: str, role: str, display_name: str, password: str,
                  teams: Iterable[str] = (), phone: str | None = None) -> NewStaff:
     session = db.session()
-    email = email.strip().lower()
+    email = normal_email(email)
     if role not in ROLES:
         raise Invalid("role", f"must be one of {', '.join(ROLES)}")
     check_password_policy(password)
