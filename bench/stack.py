@@ -235,6 +235,14 @@ class Stack:
         """The twin's gunicorn worker processes."""
         return _children(self.twin.pid) if self.twin is not None else []
 
+    def database_pids(self) -> list[int]:
+        """The PostgreSQL backends serving this stack's database (both servers' pools;
+        the server not under load leaves its own idle), this query's own aside."""
+        with self.connect(autocommit=True) as conn:
+            return [pid for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()")]
+
     # -- data ----------------------------------------------------------------------------
     def connect(self, **kwargs: Any) -> psycopg.Connection:
         return psycopg.connect(self.dsn, **kwargs)
@@ -281,13 +289,19 @@ def _stop(process: subprocess.Popen, timeout: float = 15) -> None:
 
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time the processes have used so far, from /proc/PID/stat."""
+    return sum(cpu_by_pid(pids).values())
+
+
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """Each process's user + system CPU seconds so far (a process gone meanwhile: none)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    found = {}
     for pid in pids:
-        # Fields after the command name (which may hold spaces): utime, stime are 12, 13.
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+        with contextlib.suppress(OSError):
+            # Fields after the command name (which may hold spaces): utime, stime: 12, 13.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
 
 
 def rss_kib(pid: int) -> int:

@@ -84,9 +84,10 @@ def claim(scope: str, key: str, body: Any, patient_id: uuid.UUID | None) -> Repl
     return _replay(existing, digest)
 
 
-# Built once: every request with a key stores its answer.
-_COMPLETE = (IdempotencyRecord.__table__.update()
-             .where(IdempotencyRecord.id == bindparam("claim_id"))
+# Built once: every request with a key stores its answer. On the table's own columns: a
+# criterion on the mapped class would send it through the ORM's bulk UPDATE machinery.
+_records = IdempotencyRecord.__table__
+_COMPLETE = (_records.update().where(_records.c.id == bindparam("claim_id"))
              .values(status_code=bindparam("status_code"), response=bindparam("response")))
 
 
