@@ -178,6 +178,16 @@ def list_staff() -> list[StaffUser]:
     return sorted(db.session().scalars(select(StaffUser)), key=lambda user: user.email)
 
 
+def staff_names(staff_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each account's name with its role, as an audit row's reader needs it."""
+    ids = list(staff_ids)
+    if not ids:
+        return {}
+    return {row.id: f"{row.display_name} ({row.role})" for row in db.session().execute(
+        select(StaffUser.id, StaffUser.display_name, StaffUser.role)
+        .where(StaffUser.id.in_(ids)))}
+
+
 def list_teams() -> list[CareTeam]:
     return list(db.session().scalars(select(CareTeam).order_by(CareTeam.slug)))
 

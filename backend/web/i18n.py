@@ -94,6 +94,7 @@ FR_FIELDS = {
     "duration_minutes": "Durée", "clinician_id": "Soignant", "alert_id": "Alerte",
     "mfa_enrolment_code": "Code d'enrôlement",
     "minutes": "Durée de la mise en attente", "hospital_id": "Identifiant hospitalier",
+    "patient": "Patient", "actor": "Compte", "from": "Du", "to": "Au", "cursor": "Page",
 }
 FR_FIELD_MESSAGES = {
     "is not a member of this patient's care team":
@@ -114,6 +115,10 @@ FR_FIELD_MESSAGES = {
         "incorrect, déjà utilisé ou expiré : demandez-en un nouveau à un administrateur",
     "required: the enrolment code an administrator gave you":
         "à saisir : le code qu'un administrateur vous a remis",
+    "no patient matches this name or IPP": "aucun patient ne correspond à ce nom ou IPP",
+    "choose an account from the list": "choisissez un compte de la liste",
+    "choose an outcome from the list": "choisissez un résultat de la liste",
+    "several patients match: choose one": "plusieurs patients correspondent : choisissez-en un",
 }
 FR_BY_STATUS = {
     400: "Requête refusée", 401: "Connexion requise", 403: "Action non autorisée",

@@ -333,3 +333,23 @@ def evidence_lines(evidence: list[dict]) -> list[str]:
         if text:
             lines.append(text)
     return lines
+
+
+def detail_text(detail: dict | None) -> str:
+    """An audit row's detail as one line ("reason: rate limit; count: 3")."""
+    return "; ".join(f"{key}: {value}" for key, value in (detail or {}).items())
+
+
+AUDIT_OUTCOMES = {"success": ("réussi", "success"), "denied": ("refusé", "denied"),
+                  "failure": ("échec", "failure")}
+AUDIT_ACTORS = {"system": ("Suivi (tâche automatique)", "Suivi (automatic job)"),
+                "anonymous": ("Anonyme (sans identifiants valides)",
+                              "Anonymous (no valid credentials)")}
+
+
+def audit_outcome(outcome: str) -> str:
+    return pick(AUDIT_OUTCOMES, outcome)
+
+
+def audit_actor(actor_type: str) -> str:
+    return pick(AUDIT_ACTORS, actor_type)

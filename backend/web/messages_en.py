@@ -184,4 +184,25 @@ EN = {
     "Répond par": "Answers by", "Nouveau canal": "New channel", "Changer": "Change",
     "Le patient répond par": "The patient answers by",
     "Canal de réponse modifié.": "Answer channel changed.",
+    # the audit viewer (administrators)
+    "Journal d'audit": "Audit trail", "Exporter en CSV": "Export as CSV",
+    "Qui a fait quoi, sur quel patient, quand, d'où, et avec quel résultat ; les refus sont "
+    "là aussi. Le plus récent d'abord. Chaque recherche et chaque export sont eux-mêmes "
+    "inscrits au journal.":
+        "Who did what, to which patient, when, from where, and how it ended; refusals too. "
+        "Newest first. Every search and every export is itself written to the trail.",
+    "Filtrer le journal": "Filter the trail", "Nom, IPP ou identifiant": "Name, IPP or id",
+    "Compte": "Account", "Tous": "All", "Action": "Action", "Résultat": "Outcome",
+    "Du": "From", "Au": "To", "Effacer": "Clear",
+    "Plusieurs patients correspondent : lequel ?": "Several patients match: which one?",
+    "Événements du journal, le plus récent d'abord": "Trail events, newest first",
+    "Quand": "When", "Qui": "Who", "Adresse IP": "IP address", "Détail": "Detail",
+    "Tout le journal de ce patient": "This patient's whole trail",
+    "Aucun événement ne correspond.": "No event matches.",
+    "Pages du journal": "Trail pages", "‹ Les plus récents": "‹ Newest",
+    "Plus anciens ›": "Older ›", "Action non autorisée": "Not allowed",
+    "Cette page est réservée aux administrateurs. Votre tentative a été inscrite au journal "
+    "d'audit.": "This page is for administrators. Your attempt has been written to the audit "
+                "trail.",
+    "Retour à la file d'alertes": "Back to the alert queue",
 }
