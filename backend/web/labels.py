@@ -353,3 +353,11 @@ def audit_outcome(outcome: str) -> str:
 
 def audit_actor(actor_type: str) -> str:
     return pick(AUDIT_ACTORS, actor_type)
+
+
+ROLES = {"nurse": ("infirmier(ère)", "nurse"), "surgeon": ("chirurgien(ne)", "surgeon"),
+         "admin": ("administrateur(rice)", "administrator")}
+
+
+def role(name: str) -> str:
+    return pick(ROLES, name)

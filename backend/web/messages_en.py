@@ -205,4 +205,39 @@ EN = {
     "d'audit.": "This page is for administrators. Your attempt has been written to the audit "
                 "trail.",
     "Retour à la file d'alertes": "Back to the alert queue",
+    # staff accounts and care teams (administrators)
+    "Comptes": "Accounts", "Équipes": "Teams", "Comptes du personnel": "Staff accounts",
+    "Tous les comptes": "All accounts", "Sans second facteur : {n}": "Without a second factor: {n}",
+    "Code d'enrôlement de {name}": "Enrolment code of {name}",
+    "Affiché une seule fois. Remettez-le en main propre ou par téléphone, jamais par e-mail : "
+    "avec ce code, et seulement avec lui, la personne active son second facteur à sa première "
+    "connexion. Il expire le {at}.":
+        "Shown once. Hand it over in person or by phone, never by e-mail: with this code, and "
+        "only with it, the person turns on their second factor when they first sign in. It "
+        "expires on {at}.",
+    "Rôle": "Role", "Second facteur": "Second factor", "Actions": "Actions",
+    "désactivé": "deactivated", "Rôle de {name}": "Role of {name}",
+    "activé": "on", "pas encore activé": "not yet on",
+    "code valable jusqu'au {at}": "code valid until {at}",
+    "Nouveau code d'enrôlement": "New enrolment code",
+    "Réinitialiser le second facteur": "Reset the second factor",
+    "Désactiver": "Deactivate", "Réactiver": "Reactivate", "Aucun compte.": "No account.",
+    "Créer un compte": "Create an account", "Nom affiché": "Display name",
+    "Téléphone (alertes par SMS)": "Phone (alerts by SMS)",
+    "Mot de passe initial (12 caractères au moins)": "Initial password (12 characters or more)",
+    "Créer le compte": "Create the account",
+    "Compte réactivé.": "Account reactivated.",
+    "Compte désactivé : ses connexions en cours sont révoquées.":
+        "Account deactivated: its current sign-ins are revoked.",
+    "Rôle modifié.": "Role changed.",
+    "Équipes de soins": "Care teams", "Téléphone de garde": "On-call phone",
+    "Début de journée": "Day starts", "Fin de journée": "Day ends", "Enregistrer": "Save",
+    "Membres": "Members", "Retirer {name} de {team}": "Remove {name} from {team}",
+    "Retirer": "Remove", "Aucun membre.": "No member.", "Ajouter": "Add",
+    "Ajouter à l'équipe": "Add to the team", "Aucune équipe.": "No team.",
+    "Créer une équipe": "Create a team",
+    "Identifiant (lettres minuscules, chiffres, -)": "Identifier (lowercase letters, digits, -)",
+    "Créer l'équipe": "Create the team", "Équipe créée.": "Team created.",
+    "Équipe modifiée.": "Team changed.", "Membre ajouté.": "Member added.",
+    "Membre retiré.": "Member removed.",
 }

@@ -5,6 +5,7 @@ One module per page family registers its views on the blueprint; the app registe
 """
 
 from backend.web import (  # noqa: F401
+    admin_pages,
     audit_pages,
     auth_pages,
     enrol_pages,
