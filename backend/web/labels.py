@@ -233,13 +233,13 @@ def choice_text(slug: str, link_id: str, code: object) -> str | None:
     """The words the patient tapped ("J'ai vomi") for a choice code ("vomiting")."""
     if not isinstance(code, str):
         return None
-    questionnaire = _questionnaires().get(slug)
+    questionnaire = questionnaires_shown().get(slug)
     item = questionnaire.item(link_id) if questionnaire is not None else None
     choice = item.choice(code) if item is not None else None
     return choice.text.get(lang()) if choice is not None else None
 
 
-def _questionnaires() -> dict:
+def questionnaires_shown() -> dict:
     from flask import g, has_request_context
 
     from backend.questionnaires.services import latest

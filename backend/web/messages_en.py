@@ -240,4 +240,28 @@ EN = {
     "Créer l'équipe": "Create the team", "Équipe créée.": "Team created.",
     "Équipe modifiée.": "Team changed.", "Membre ajouté.": "Member added.",
     "Membre retiré.": "Member removed.",
+    # protocols as a surgeon reads them
+    "Protocoles": "Protocols", "Protocoles de suivi": "Follow-up protocols",
+    "Protocoles de suivi, dernière version": "Follow-up protocols, latest version",
+    "Dernière version": "Latest version", "Publiée le": "Published",
+    "Patients suivis (par version)": "Patients followed (by version)",
+    "Aucun protocole.": "No protocol.", "‹ Protocoles": "‹ Protocols", "Versions": "Versions",
+    "{n} patient(s) suivi(s)": "{n} patient(s) followed", "Publiée le {at}": "Published {at}",
+    "Sources du protocole": "The protocol's sources",
+    "Calendrier par jour post-opératoire": "Schedule by post-operative day", "Jour": "Day",
+    "À faire (heure du patient, délai avant « manqué »)":
+        "To do (patient's time, grace before \u201cmissed\u201d)",
+    "À faire": "To do", "exige": "requires",
+    "Délais de prise en compte des alertes": "Deadlines to acknowledge alerts",
+    "avant {t}": "by {t}", "Pas de rappel au patient de {start} à {end}.":
+        "No reminder to the patient from {start} to {end}.",
+    "Règles d'alerte": "Alert rules",
+    "Les règles d'une même cause ouvrent une seule alerte, de la sévérité de sa règle la plus "
+    "haute.": "The rules of one cause open a single alert, as severe as its highest rule.",
+    "Cause": "Cause", "appel du 15": "call 15", "règle du questionnaire {q}":
+        "rule of the questionnaire {q}",
+    "Seuils modifiables pour un patient": "Thresholds a surgeon may change for one patient",
+    "Pour l'équipe": "For the team", "Conseil au patient": "Advice to the patient",
+    "Source": "Source", "Éducation du patient": "Patient education", "Jours": "Days",
+    "Titre": "Title", "Texte": "Text",
 }
