@@ -184,4 +184,11 @@ EN = {
     "Répond par": "Answers by", "Nouveau canal": "New channel", "Changer": "Change",
     "Le patient répond par": "The patient answers by",
     "Canal de réponse modifié.": "Answer channel changed.",
+    "Sens": "Direction", "Canal": "Channel", "État": "Status", "Envoi": "Sending",
+    "Envoyé": "Sent", "Reçu du patient": "Received from the patient",
+    "erreur {code}": "error {code}", "essai {n} sur {total}": "attempt {n} of {total}",
+    "Aucun message pour l'instant.": "No message yet.",
+    "Messages plus anciens": "Older messages",
+    "SMS refusés par le patient (STOP)": "The patient opted out of SMS (STOP)",
+    "Messages": "Messages", "Message": "Message",
 }

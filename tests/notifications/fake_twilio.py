@@ -90,3 +90,13 @@ def report(client, sent: dict[str, str], status: str, error_code: str | None = N
     parts = urlsplit(url)
     return client.post(f"{parts.path}?{parts.query}", data=params,
                        headers={"X-Twilio-Signature": signature})
+
+
+def install(app) -> FakeTwilio:
+    """A fake Twilio behind the app's real Twilio sender, the app configured to check
+    its callbacks' signatures (close it when done)."""
+    fake = FakeTwilio()
+    app.config["TWILIO_AUTH_TOKEN"] = TOKEN
+    app.config["SUIVI_PUBLIC_URL"] = PUBLIC_URL
+    app.extensions["suivi"].sms = fake.sender()
+    return fake

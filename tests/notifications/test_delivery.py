@@ -16,17 +16,14 @@ from backend.outbox.jobs import deliver_outbox, sweep_outbox
 from backend.outbox.models import OutboxEntry
 from tests.formlinks.support import web_patient
 from tests.helpers import audit_events, run_worker
-from tests.notifications.fake_twilio import PUBLIC_URL, TOKEN, FakeTwilio, report
+from tests.notifications.fake_twilio import PUBLIC_URL, FakeTwilio, install, report
 
 PHONE = "+33655555555"
 
 
 @pytest.fixture
 def twilio(app):
-    fake = FakeTwilio()
-    app.config["TWILIO_AUTH_TOKEN"] = TOKEN
-    app.config["SUIVI_PUBLIC_URL"] = PUBLIC_URL
-    app.extensions["suivi"].sms = fake.sender()
+    fake = install(app)
     yield fake
     fake.close()
 
