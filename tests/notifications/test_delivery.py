@@ -210,3 +210,29 @@ def test_a_report_on_no_message_of_ours_is_harmless_and_audited(app, client, twi
     assert report(client, sent, "delivered").status_code == 204
     [row] = audit_events(app, action="webhook.status")
     assert row.detail == {"matched": False} and row.patient_id is None
+
+
+def test_attempts_and_delays_are_configuration(world, app, clock, redis, client, twilio):
+    app.config.update(SUIVI_SMS_ATTEMPTS=2, SUIVI_SMS_RETRY_DELAYS=(60,))
+    patient, nurse = web_patient(world, app, clock, redis)
+    assert report(client, links(twilio)[0], "failed", "30008").status_code == 204
+    run_worker(app, redis)
+    clock.advance(minutes=1)
+    sweep_outbox()
+    run_worker(app, redis)
+    assert report(client, links(twilio)[1], "failed", "30008").status_code == 204
+    run_worker(app, redis)
+    [item] = unreachable_items(nurse, patient)
+    assert [(e["attempts"], e["reason"]) for e in item["evidence"]] == [(2, "attempts")]
+
+
+def test_retry_settings_are_checked_at_start_up():
+    from backend.config import from_env
+
+    base = {"SUIVI_TESTING": "1"}
+    assert from_env(base)["SUIVI_SMS_RETRY_DELAYS"] == (300, 1800)
+    assert from_env(base)["SUIVI_SMS_ATTEMPTS"] == 3
+    with pytest.raises(ValueError, match="SUIVI_SMS_RETRY_DELAYS"):
+        from_env({**base, "SUIVI_SMS_RETRY_DELAYS": "5m,30m"})
+    with pytest.raises(ValueError, match="SUIVI_SMS_ATTEMPTS"):
+        from_env({**base, "SUIVI_SMS_ATTEMPTS": "0"})
