@@ -236,3 +236,25 @@ def test_retry_settings_are_checked_at_start_up():
         from_env({**base, "SUIVI_SMS_RETRY_DELAYS": "5m,30m"})
     with pytest.raises(ValueError, match="SUIVI_SMS_ATTEMPTS"):
         from_env({**base, "SUIVI_SMS_ATTEMPTS": "0"})
+
+
+def test_a_report_that_comes_before_twilios_answer_is_kept(world, app, clock, redis, client,
+                                                           twilio):
+    """Twilio may call back before the worker has stored the SID it answered: the report
+    finds the message by the reference in its URL, and the worker's "sent" does not
+    overwrite "delivered"."""
+    sender = app.extensions["suivi"].sms
+
+    class ReportedAtOnce:
+        name = sender.name
+
+        def send(self, to, body, *, reference):
+            sent = sender.send(to, body, reference=reference)
+            assert report(client, twilio.received[-1], "delivered").status_code == 204
+            return sent
+
+    app.extensions["suivi"].sms = ReportedAtOnce()
+    web_patient(world, app, clock, redis)
+    [link] = messages(app)
+    assert (link.status, link.provider_status) == ("delivered", "delivered")
+    assert link.provider_id == links(twilio)[0]["sid"] and link.sent_at is not None
