@@ -60,7 +60,8 @@ def _sent(message: Message, attempts: int) -> dict[str, Any]:
             "status": message.status, "provider_status": message.provider_status,
             "error_code": message.error_code, "status_at": message.status_at,
             "sent_at": message.sent_at, "attempt": message.attempt,
-            "max_attempts": attempts if message.channel == "sms" else 1,
+            # A push is not retried (unless it carries on a failed SMS's chain).
+            "max_attempts": attempts if message.channel == "sms" or message.retry_of else 1,
             "retry_of": message.retry_of}
 
 
