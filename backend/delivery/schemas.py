@@ -10,6 +10,11 @@ class MessagesArgs(Schema):
                        "right after it."})
 
 
+class DeliveryReport(Schema):
+    status = fields.String()
+    at = fields.DateTime()
+
+
 class PatientMessage(Schema):
     direction = fields.String(metadata={"description": "sent (to the patient) or received"})
     id = fields.UUID()
@@ -28,6 +33,8 @@ class PatientMessage(Schema):
     error_code = fields.String(allow_none=True, metadata={
         "description": "the provider's error code (Twilio ErrorCode)"})
     status_at = fields.DateTime(allow_none=True)
+    reports = fields.List(fields.Nested(DeliveryReport), metadata={
+        "description": "every delivery report received, oldest first"})
     sent_at = fields.DateTime(allow_none=True)
     attempt = fields.Integer(metadata={"description": "1 for the first send, 2 for the first "
                                                       "retry of a failed SMS..."})

@@ -19,6 +19,7 @@ from backend import cursor as cursors
 from backend import db
 from backend.audit import services as audit
 from backend.notifications.models import Message
+from backend.notifications.services import STATUS_RANK
 from backend.patients.models import Patient
 from backend.webhooks.models import InboundEvent
 
@@ -38,9 +39,11 @@ def patient_messages(patient: Patient, limit: int,
         return session.scalars(query.order_by(at.desc(), key.desc()).limit(limit))
 
     attempts = current_app.config["SUIVI_SMS_ATTEMPTS"]
-    rows = [_sent(message, attempts) for message in page(
-        select(Message).where(Message.patient_id == patient.id), Message.created_at,
-        Message.id)]
+    sent = list(page(select(Message).where(Message.patient_id == patient.id),
+                     Message.created_at, Message.id))
+    reports = _reports([message.provider_id for message in sent if message.provider_id])
+    rows = [{**_sent(message, attempts), "reports": reports.get(message.provider_id, [])}
+            for message in sent]
     rows += [_received(event) for event in page(
         select(InboundEvent).where(InboundEvent.patient_id == patient.id,
                                    InboundEvent.kind == "sms"),
@@ -52,6 +55,21 @@ def patient_messages(patient: Patient, limit: int,
 
 def cursor_of(row: dict[str, Any]) -> str:
     return cursors.encode(row["at"], str(row["id"]))
+
+
+def _reports(provider_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every delivery report received for these messages, in order: the webhook keeps
+    one row per message and status (its replay guard), found here by its exact key."""
+    keys = [f"status:{sid}:{status}" for sid in provider_ids for status in STATUS_RANK]
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not keys:
+        return out
+    for key, at in db.session().execute(select(InboundEvent.key, InboundEvent.received_at)
+                                        .where(InboundEvent.key.in_(keys))
+                                        .order_by(InboundEvent.received_at)):
+        _, sid, status = key.split(":", 2)
+        out.setdefault(sid, []).append({"status": status, "at": at})
+    return out
 
 
 def _sent(message: Message, attempts: int) -> dict[str, Any]:

@@ -155,6 +155,12 @@ CHANNELS = {"app": ("Application", "App"),
 MESSAGE_STATUSES = {"pending": ("en attente", "pending"), "sending": ("en cours", "sending"),
                     "sent": ("envoyé", "sent"), "delivered": ("reçu", "delivered"),
                     "failed": ("échec", "failed")}
+# Twilio's delivery reports (backend/notifications/services.STATUS_RANK).
+PROVIDER_STATUSES = {"accepted": ("accepté", "accepted"), "scheduled": ("programmé", "scheduled"),
+                     "queued": ("en file", "queued"), "sending": ("en cours", "sending"),
+                     "sent": ("parti", "sent"), "delivered": ("reçu", "delivered"),
+                     "undelivered": ("non remis", "undelivered"), "failed": ("échec", "failed"),
+                     "canceled": ("annulé", "canceled"), "read": ("lu", "read")}
 # Why a failed SMS was not sent again (backend/delivery/retries.py).
 UNDELIVERED_BECAUSE = {
     "permanent_error": ("le numéro ne peut pas recevoir ce SMS", "the number cannot receive it"),

@@ -64,6 +64,7 @@ def test_the_nurse_sees_every_message_and_its_delivery(history, app, clock, live
     failed = rows.filter(has_text="échec")
     expect(failed).to_contain_text("lien du questionnaire web")
     expect(failed).to_contain_text("erreur 30003")
+    expect(failed).to_contain_text("échec 10:30")  # Twilio's reports, in order
     expect(failed).to_contain_text("essai 1 sur 3")
     expect(failed).to_contain_text("/f/••••••••")  # the link's token is never shown
     expect(rows.filter(has_text="SMS de bienvenue")).to_contain_text("reçu")
@@ -94,6 +95,8 @@ def test_older_messages_are_a_page_further(history):
     by_template = {(m["template"], m["attempt"]): m for m in rest.json}
     assert set(by_template) == {("enrollment.welcome", 1), ("task.form_link", 1)}
     assert by_template["task.form_link", 1]["error_code"] == "30003"
+    assert [r["status"] for r in by_template["task.form_link", 1]["reports"]] == ["failed"]
+    assert [r["status"] for r in first.json[1]["reports"]] == ["sent"]
     assert first.json[1]["retry_of"] == by_template["task.form_link", 1]["id"]
     bad = nurse.get(f"/api/v1/patients/{patient['id']}/messages?cursor=nonsense")
     assert bad.status_code == 422 and "cursor" in bad.json["errors"]["query"]
