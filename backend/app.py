@@ -94,12 +94,13 @@ def build_wiring(config: Mapping[str, Any]) -> Wiring:
 def _outbox_handlers() -> dict[str, OutboxHandler]:
     # Each feature carries out the outbox entries it writes.
     from backend.alerts import paging
+    from backend.delivery import retries
     from backend.enrollments import activation_sms, channels
     from backend.tasks import reminders
     from backend.teleconsult import invitations
 
     handlers: dict[str, OutboxHandler] = {}
-    for feature in (paging, reminders, invitations, activation_sms, channels):
+    for feature in (paging, reminders, invitations, activation_sms, channels, retries):
         for kind, handler in feature.OUTBOX_HANDLERS.items():
             if kind in handlers:
                 raise ValueError(f"two handlers for outbox entries of kind {kind!r}")
@@ -112,6 +113,7 @@ def _register_features(app: Flask) -> None:
     from backend.alerts.triage_routes import blp as triage_blp
     from backend.audit.routes import blp as audit_blp
     from backend.auth.routes import blp as auth_blp
+    from backend.delivery.routes import blp as delivery_blp
     from backend.enrollments.routes import blp as enrollments_blp
     from backend.health.routes import bp as health_bp
     from backend.intake.routes import blp as intake_blp
@@ -126,7 +128,7 @@ def _register_features(app: Flask) -> None:
 
     for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
                       protocols_blp, intake_blp, alerts_blp, triage_blp, timeline_blp,
-                      teleconsult_blp, audit_blp):
+                      teleconsult_blp, audit_blp, delivery_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)

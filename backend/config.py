@@ -14,6 +14,23 @@ def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     return default if value is None else value.strip().lower() in TRUE
 
 
+def _positive(env: Mapping[str, str], name: str, default: str) -> int:
+    value = env.get(name) or default
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of 1 or more, not {value!r}")
+    return int(value)
+
+
+def _delays(env: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:
+    """Seconds, separated by commas: ``300,1800``."""
+    value = env.get(name) or default
+    parts = [part.strip() for part in value.split(",")]
+    if not all(part.isdigit() for part in parts):
+        raise ValueError(f"{name} must be seconds separated by commas (e.g. 300,1800), "
+                         f"not {value!r}")
+    return tuple(int(part) for part in parts)
+
+
 def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
     """Flask config mapping built from ``env`` (the process environment by default)."""
     env = os.environ if env is None else env
@@ -63,6 +80,11 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         # Requests without valid credentials per address and minute (0: no limit).
         "SUIVI_ANONYMOUS_RATE_LIMIT": int(env.get("SUIVI_ANONYMOUS_RATE_LIMIT", "300")),
         "SUIVI_SMS_BACKEND": env.get("SUIVI_SMS_BACKEND", "console"),
+        # A patient SMS reported failed or undelivered is sent again after these delays
+        # (the last one repeats), until SUIVI_SMS_ATTEMPTS sends in all; see
+        # backend/delivery/retries.py.
+        "SUIVI_SMS_ATTEMPTS": _positive(env, "SUIVI_SMS_ATTEMPTS", "3"),
+        "SUIVI_SMS_RETRY_DELAYS": _delays(env, "SUIVI_SMS_RETRY_DELAYS", "300,1800"),
         "SUIVI_PUSH_BACKEND": env.get("SUIVI_PUSH_BACKEND", "console"),
         "SUIVI_LOG_LEVEL": env.get("SUIVI_LOG_LEVEL", "INFO"),
         "SUIVI_DISPLAY_TIMEZONE": env.get("SUIVI_DISPLAY_TIMEZONE", "Europe/Paris"),

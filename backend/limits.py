@@ -25,3 +25,8 @@ MESSAGES_PER_ITEM = 20
 # Points of one chart series: beyond, one bar a day from the lowest to the highest value,
 # computed by the database, so no abnormal value is hidden and no page loads every row.
 CHART_POINTS = 60
+# Failed deliveries kept on one "patient unreachable" item (the latest; every message,
+# with its status, stays on the patient's page).
+FAILURES_PER_ITEM = 10
+# Messages on one page of a patient's messages (the web page and the API's default).
+MESSAGES_PER_PAGE = 20

@@ -24,6 +24,10 @@ from backend.db import Base, UUIDPrimaryKey
 # item per patient: an alert of this group and rule, read and closed like the others.
 MESSAGE_GROUP = "message"
 MESSAGE_RULE = "patient-message"
+# SMS that could not be delivered to a patient (backend/alerts/unreachable.py): one item
+# per patient too.
+UNREACHABLE_GROUP = "unreachable"
+UNREACHABLE_RULE = "patient-unreachable"
 
 # The queue's order, high first: computed by the database from ``severity``, so it can
 # never disagree with it, and indexed with the rest of the queue's ORDER BY.

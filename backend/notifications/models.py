@@ -15,6 +15,12 @@ class Message(UUIDPrimaryKey, Base):
 
     ``dedupe_key`` (outbox entry + channel + recipient) is unique: a retried or
     duplicated job finds the row and never sends a second message.
+
+    ``provider_status`` is the provider's latest delivery report (Twilio: queued,
+    sending, sent, delivered, undelivered, failed...), with its ``error_code`` and when
+    it came (``status_at``); it only ever moves forward (``STATUS_RANK``). A patient SMS
+    that failed is sent again as a new message of the same intention: ``retry_of`` is
+    the first message of the chain and ``attempt`` its number (1 for the first).
     """
 
     __tablename__ = "messages"
@@ -37,6 +43,11 @@ class Message(UUIDPrimaryKey, Base):
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
     error: Mapped[str | None] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(default=0)
+    provider_status: Mapped[str | None] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    status_at: Mapped[datetime | None]
+    retry_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    attempt: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]

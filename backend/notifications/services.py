@@ -26,6 +26,7 @@ from backend.clock import now
 from backend.crypto import keyring
 from backend.notifications.models import Message, dedupe_key
 from backend.notifications.senders import SendError
+from backend.outbox import services as outbox
 from backend.outbox.models import OutboxEntry
 from backend.outbox.services import InFlight
 from backend.patients.models import Patient
@@ -79,7 +80,8 @@ def _send(entry: OutboxEntry, channel: str, address: str, template: str, body: s
     db.insert_if_absent(Message, {
         "id": uuid.uuid4(), "dedupe_key": key, "outbox_id": entry.id, "channel": channel,
         "address": address, "template": template, "body": body, "status": "pending",
-        "attempts": 0, "created_at": current, "updated_at": current, **links},
+        "attempts": 0, "created_at": current, "updated_at": current, **_chain(entry),
+        **links},
         unique=["dedupe_key"])
     # Claim the message: one conditional UPDATE, so that of two workers running the same
     # job at once (a sweep re-enqueued it while it was still running) only one sends.
@@ -103,23 +105,83 @@ def _send(entry: OutboxEntry, channel: str, address: str, template: str, body: s
         message.error = str(error)[:500]
         message.status = "pending" if error.retryable else "failed"
         message.updated_at = now()
+        if not error.retryable:
+            message.error_code = error.code
+            _failed(message)
         session.commit()
         if error.retryable:
             raise
         return message
-    message.status, message.provider = "sent", result.provider
-    message.provider_id, message.sent_at = result.provider_id, now()
-    message.updated_at = message.sent_at
+    sent_at = now()
+    session.execute(update(Message).where(Message.id == message.id).values(
+        provider=result.provider, provider_id=result.provider_id, sent_at=sent_at,
+        updated_at=sent_at))
+    # A delivery report may have come before the provider's answer (found by the
+    # reference in its callback URL): it is newer than "sent" and stays.
+    session.execute(update(Message).where(Message.id == message.id,
+                                          Message.status == "sending").values(status="sent"))
+    session.refresh(message)
     session.commit()
     return message
 
 
-def record_status(provider_id: str, status: str, at: datetime) -> bool:
-    """A provider's delivery report (Twilio status callback)."""
-    message = db.session().scalar(select(Message).where(Message.provider_id == provider_id))
+def _chain(entry: OutboxEntry) -> dict[str, object]:
+    """A message sent by an entry that retries a failed one belongs to its chain."""
+    retry = entry.payload.get("retry")
+    if not retry:
+        return {}
+    return {"retry_of": uuid.UUID(retry["of"]), "attempt": int(retry["attempt"])}
+
+
+# Twilio's message statuses in the order a message goes through them; a report never
+# moves a message back (a late "sent" after "delivered" changes nothing), and of two
+# final reports the first stays. https://www.twilio.com/docs/messaging/api/message-resource
+STATUS_RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3,
+               "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "read": 5}
+# What each report means for the message's own ``status``.
+STATUS_OF = {"delivered": "delivered", "read": "delivered", "undelivered": "failed",
+             "failed": "failed", "canceled": "failed"}
+# The outbox entry a patient SMS that failed leaves for ``backend.delivery.retries``.
+FAILED_KIND = "message.failed"
+
+
+def record_status(provider_id: str, status: str, at: datetime, error_code: str | None = None,
+                  reference: str | None = None) -> Message | None:
+    """A provider's delivery report (Twilio status callback), on the message it names:
+    by the provider's id, or by ``reference`` (the message's own id, in the callback's
+    URL) when the report came before the worker stored that id. None if no message
+    matches. An unknown status or one older than what the message has is ignored."""
+    session = db.session()
+    message = session.scalar(select(Message).where(Message.provider_id == provider_id))
+    if message is None and reference:
+        try:
+            message = session.get(Message, uuid.UUID(reference))
+        except ValueError:
+            message = None
+        if message is not None and message.provider_id not in (None, provider_id):
+            message = None  # another message's reference: not this report's
     if message is None:
-        return False
-    if status in ("delivered", "failed", "undelivered"):
-        message.status = "delivered" if status == "delivered" else "failed"
-        message.updated_at = at
-    return True
+        return None
+    rank = STATUS_RANK.get(status)
+    if rank is None or rank <= STATUS_RANK.get(message.provider_status or "", -1):
+        return message
+    message.provider_status, message.status_at, message.updated_at = status, at, at
+    message.provider_id = message.provider_id or provider_id
+    if error_code:
+        message.error_code = error_code[:16]
+    if status in STATUS_OF:
+        message.status = STATUS_OF[status]
+    elif message.status in ("pending", "sending"):
+        message.status = "sent"  # the provider has it
+    if message.status == "failed":
+        _failed(message)
+    return message
+
+
+def _failed(message: Message) -> None:
+    """A patient's SMS is not delivered: ``backend.delivery.retries`` sends it again or
+    tells the care team the patient is unreachable (staff pages have their own
+    escalation)."""
+    if message.patient_id is not None and message.channel == "sms":
+        outbox.add(FAILED_KIND, {"message_id": str(message.id)},
+                   dedupe_key=f"message-failed:{message.id}", queue="default")

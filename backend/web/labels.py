@@ -102,6 +102,7 @@ RULES = {
     "pain-severe": ("Douleur forte", "Severe pain"),
     "pain-severe-persistent": ("Douleur forte persistante", "Persistent severe pain"),
     "patient-message": ("Message du patient à lire", "Patient's message to read"),
+    "patient-unreachable": ("Patient injoignable par SMS", "Patient unreachable by SMS"),
     "pe-suspected": ("Suspicion d'embolie pulmonaire", "Suspected pulmonary embolism"),
     "phq9-item9-positive": ("Idées suicidaires (PHQ-9 item 9)", "Suicidal thoughts (PHQ-9 item 9)"),
     "phq9-moderate": ("Dépression modérée possible", "Possible moderate depression"),
@@ -136,7 +137,8 @@ EVENTS = {"opened": ("ouverte", "opened"), "updated": ("mise à jour", "updated"
           "assign": ("assignée", "assigned"), "note": ("note", "note"),
           "snooze": ("mise en attente", "snoozed"), "resolve": ("clôturée", "resolved"),
           "escalated": ("relancée", "escalated"), "notified": ("signalée", "paged"),
-          "message": ("nouveau message", "new message")}
+          "message": ("nouveau message", "new message"),
+          "undelivered": ("nouvel SMS non remis", "another SMS not delivered")}
 MESSAGES = {"alert": ("alerte à l'équipe", "alert to the team"),
             "task.reminder": ("rappel du questionnaire", "questionnaire reminder"),
             "teleconsult.invite": ("invitation à la téléconsultation",
@@ -153,6 +155,23 @@ CHANNELS = {"app": ("Application", "App"),
 MESSAGE_STATUSES = {"pending": ("en attente", "pending"), "sending": ("en cours", "sending"),
                     "sent": ("envoyé", "sent"), "delivered": ("reçu", "delivered"),
                     "failed": ("échec", "failed")}
+# Twilio's delivery reports (backend/notifications/services.STATUS_RANK).
+PROVIDER_STATUSES = {"accepted": ("accepté", "accepted"), "scheduled": ("programmé", "scheduled"),
+                     "queued": ("en file", "queued"), "sending": ("en cours", "sending"),
+                     "sent": ("parti", "sent"), "delivered": ("reçu", "delivered"),
+                     "undelivered": ("non remis", "undelivered"), "failed": ("échec", "failed"),
+                     "canceled": ("annulé", "canceled"), "read": ("lu", "read")}
+# Why a failed SMS was not sent again (backend/delivery/retries.py).
+UNDELIVERED_BECAUSE = {
+    "permanent_error": ("le numéro ne peut pas recevoir ce SMS", "the number cannot receive it"),
+    "opted_out": ("le patient a refusé les SMS (STOP)", "the patient opted out (STOP)"),
+    "not_resendable": ("il ne peut être renvoyé : donnez un nouveau code",
+                       "it cannot be sent again: give a new code"),
+    "attempts": ("tous les essais ont échoué", "every attempt failed")}
+# What the patient sent instead of words.
+SMS_KEYWORDS = {"stop": ("STOP : ne plus recevoir de SMS", "STOP: no more text messages"),
+                "start": ("START : SMS réactivés", "START: text messages on again"),
+                "help": ("AIDE", "HELP")}
 
 
 OPERATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
@@ -282,6 +301,22 @@ def _message_line(item: dict) -> str:
     return line
 
 
+def _undelivered_line(item: dict) -> str:
+    """« rappel du questionnaire » non remis après 3 envois (erreur 30003) : tous les
+    essais ont échoué."""
+    what = pick(MESSAGES, item.get("template"))
+    code = item.get("error_code")
+    if lang() == "fr":
+        line = f"« {what} » non remis après {item.get('attempts')} envoi(s)"
+        line += f" (erreur {code})" if code else ""
+    else:
+        line = f"“{what}” not delivered after {item.get('attempts')} attempt(s)"
+        line += f" (error {code})" if code else ""
+    if item.get("reason") in UNDELIVERED_BECAUSE:
+        line += (" : " if lang() == "fr" else ": ") + pick(UNDELIVERED_BECAUSE, item["reason"])
+    return line
+
+
 def _candidates(item: dict) -> str:
     """Who may have written from a shared number: " (MARTIN Jeanne, et 1 patient d'une
     autre équipe)"; another team's patients are counted, never named."""
@@ -312,6 +347,9 @@ def evidence_lines(evidence: list[dict]) -> list[str]:
             continue
         if item.get("kind") == "message":  # a patient's own words (backend/alerts/messages)
             lines.append(_message_line(item))
+            continue
+        if item.get("kind") == "undelivered":  # backend/alerts/unreachable
+            lines.append(_undelivered_line(item))
             continue
         if item.get("kind") == OMITTED:
             lines.append(_omitted_line(item))

@@ -98,6 +98,14 @@ EN = {
     "Téléconsultations": "Teleconsultations", "Rejoindre la visio": "Join the video call",
     "lien envoyé au patient": "link sent to the patient", "terminée": "over",
     "Date": "Date", "Heure": "Time", "Durée": "Duration",
+    # a patient's messages (the patient page)
+    "Sens": "Direction", "Canal": "Channel", "État": "Status", "Envoi": "Sending",
+    "Envoyé": "Sent", "Reçu du patient": "Received from the patient",
+    "erreur {code}": "error {code}", "essai {n} sur {total}": "attempt {n} of {total}",
+    "Aucun message pour l'instant.": "No message yet.",
+    "Messages plus anciens": "Older messages",
+    "SMS refusés par le patient (STOP)": "The patient opted out of SMS (STOP)",
+    "Messages": "Messages", "Message": "Message",
     "À propos de l'alerte": "About the alert",
     "Réserver et envoyer le lien": "Book and send the link",
     "Téléconsultation réservée : le lien est envoyé au patient.":

@@ -12,7 +12,9 @@ from backend.alerts import services as alerts
 from backend.alerts.triage import active_enrollments, postop_day
 from backend.audit import services as audit
 from backend.clock import now
+from backend.delivery import services as delivery
 from backend.errors import DomainError, Invalid
+from backend.limits import MESSAGES_PER_PAGE
 from backend.patients import services as patients
 from backend.teams.services import clinicians_of
 from backend.teleconsult import services as teleconsult
@@ -52,6 +54,7 @@ def patient_page(patient_id: uuid.UUID):
     open_alerts = alerts.queue(principal(), {"patient_id": patient.id, "include_snoozed": True},
                                50, 0)
     entries = timeline(patient, None, None, 200, 0, newest_first=True)
+    sent_and_received, more = _messages(patient)
     teams = {a.care_team_id for a in open_alerts}
     colleagues = clinicians_of(teams)
     return render_template(
@@ -62,7 +65,19 @@ def patient_page(patient_id: uuid.UUID):
                     if enrollment else None),
         consultations=teleconsult.of_patient(patient), durations=DURATIONS,
         charts=patient_charts(patient, enrollment) if enrollment else [],
-        lines=readable(entries), back=request.path)
+        lines=readable(entries), back=request.path, messages=sent_and_received,
+        messages_more=more)
+
+
+def _messages(patient) -> tuple[list[dict], str | None]:
+    """A page of the patient's messages (after ``messages_after``, the cursor of the
+    "older messages" link), and the cursor of the next page if there may be one."""
+    try:
+        rows = delivery.patient_messages(patient, MESSAGES_PER_PAGE,
+                                         request.args.get("messages_after") or None)
+    except Invalid:  # an edited link: the newest messages instead
+        rows = delivery.patient_messages(patient, MESSAGES_PER_PAGE)
+    return rows, (delivery.cursor_of(rows[-1]) if len(rows) == MESSAGES_PER_PAGE else None)
 
 
 def _local_datetime(day: str, clock: str) -> str:

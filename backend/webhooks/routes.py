@@ -34,5 +34,5 @@ def twilio_status():
     if missing:
         abort(422, "MessageSid and MessageStatus are required",
               errors={"form": {name: ["required"] for name in missing}})
-    services.delivery_status(request.form)
+    services.delivery_status(request.form, request.args.get("reference"))
     return Response(status=204)

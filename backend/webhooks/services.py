@@ -113,8 +113,16 @@ def _signed(text: str, lang: str) -> str:
     return ("Suivi : " if lang == "fr" else "Suivi: ") + text[0].lower() + text[1:]
 
 
-def delivery_status(form) -> None:
-    """A provider's delivery report; its route checked MessageSid and MessageStatus."""
-    sid, status = field(form, "MessageSid"), field(form, "MessageStatus")
+def delivery_status(form, reference: str | None = None) -> None:
+    """A provider's delivery report; its route checked MessageSid and MessageStatus.
+
+    ``reference``: the message's own id, which the sender put in the callback's URL. A
+    report on no message of ours (sent before a database restore, or another system's
+    on the same account) changes nothing and is audited as such; it is still answered
+    204, or Twilio would keep calling."""
+    sid, status = field(form, "MessageSid"), field(form, "MessageStatus").lower()
     _once(f"status:{sid}:{status}", "webhook.status", kind="status")
-    record_status(sid, status, now())
+    message = record_status(sid, status, now(), error_code=field(form, "ErrorCode") or None,
+                            reference=reference)
+    if message is None:
+        audit.record("webhook.status", detail={"matched": False})

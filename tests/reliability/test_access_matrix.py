@@ -107,6 +107,7 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("POST", "/api/v1/patients/<patient_id>/threshold-overrides"): SURGEON,
     ("DELETE", "/api/v1/patients/<patient_id>/threshold-overrides/<override_id>"): SURGEON,
     ("GET", "/api/v1/patients/<patient_id>/timeline"): CARE_TEAM,
+    ("GET", "/api/v1/patients/<patient_id>/messages"): CARE_TEAM,
     ("GET", "/api/v1/protocols"): STAFF,
     ("POST", "/api/v1/protocols"): SURGEON,
     ("GET", "/api/v1/protocols/<slug>"): STAFF,
@@ -352,6 +353,8 @@ QUERIES: dict[Route, Callable[[Matrix], dict]] = {
     ("GET", "/api/v1/patients/<patient_id>/timeline"): lambda m: {
         "limit": 1, "cursor": cursors.encode(START + timedelta(days=30), 0, "submission",
                                              m.ids["patient_id"], "")},
+    ("GET", "/api/v1/patients/<patient_id>/messages"): lambda m: {
+        "limit": 1, "cursor": cursors.encode(START + timedelta(days=30), str(uuid.uuid4()))},
 }
 
 SLUGS = {"/api/v1/protocols/": "ambulatory-general", "/api/v1/questionnaires/": "daily-postop",

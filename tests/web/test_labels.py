@@ -39,3 +39,18 @@ def test_a_shared_numbers_message_names_whom_to_ask_for(app):
         assert evidence_lines([item]) == [
             "« j'ai mal » (SMS) — numéro partagé par 3 patients : appelez pour savoir qui a "
             "écrit (MOREL Jeanne, MOREL Louis, et 1 patient(s) d'une autre équipe)"]
+
+
+def test_an_sms_not_delivered_says_what_how_often_and_why(app):
+    from backend.web.labels import evidence_lines
+
+    item = {"kind": "undelivered", "template": "task.form_link", "attempts": 3,
+            "error_code": "30003", "reason": "attempts", "channel": "sms"}
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert evidence_lines([item]) == [
+            "« lien du questionnaire web » non remis après 3 envoi(s) (erreur 30003) : tous "
+            "les essais ont échoué"]
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert evidence_lines([{**item, "reason": "opted_out", "error_code": None}]) == [
+            "“web questionnaire link” not delivered after 3 attempt(s): the patient opted "
+            "out (STOP)"]
