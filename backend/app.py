@@ -95,11 +95,12 @@ def _outbox_handlers() -> dict[str, OutboxHandler]:
     # Each feature carries out the outbox entries it writes.
     from backend.alerts import paging
     from backend.enrollments import activation_sms, channels
+    from backend.smsforms import services as smsforms
     from backend.tasks import reminders
     from backend.teleconsult import invitations
 
     handlers: dict[str, OutboxHandler] = {}
-    for feature in (paging, reminders, invitations, activation_sms, channels):
+    for feature in (paging, reminders, invitations, activation_sms, channels, smsforms):
         for kind, handler in feature.OUTBOX_HANDLERS.items():
             if kind in handlers:
                 raise ValueError(f"two handlers for outbox entries of kind {kind!r}")

@@ -19,6 +19,7 @@ import jsonschema
 import yaml
 
 from questionnaires import CONTENT_DIR
+from rules.loader_sms import build_sms_form, sms_issues
 from rules.model import (
     Choice,
     ContentError,
@@ -28,7 +29,6 @@ from rules.model import (
     Questionnaire,
     Text,
 )
-from rules.loader_sms import build_sms_form, sms_issues
 from rules.units import READING_TYPES
 
 SCHEMA_PATH = CONTENT_DIR / "schemas" / "questionnaire.schema.json"

@@ -44,11 +44,13 @@ INCOMPLETE = {"fr": "Merci. Il manque encore : {missing}. Ajoutez ces mesures dÃ
 
 def submit(patient: Patient, body: dict[str, Any], source: str = "app",
            enrollment: Enrollment | None = None,
-           asked: Collection[str] | None = None) -> dict[str, Any]:
+           asked: Collection[str] | None = None, partial: bool = False) -> dict[str, Any]:
     """Store a questionnaire answer (and its readings), evaluate, raise alerts.
     ``enrollment``: the patient's active enrolment, when the caller has it already;
     ``asked``: the items the patient was asked, when not all (an SMS form: the others
-    stay unanswered, not required)."""
+    stay unanswered, not required); ``partial``: a set the patient left unfinished (an
+    SMS conversation without its last replies), stored and scored but answering no
+    task, so the questionnaire still counts as missing."""
     enrollment = enrollment or active_enrollment(patient, NOT_ENROLLED)
     protocol = protocol_of(enrollment.protocol)
     questionnaire = protocol.questionnaires.get(body["questionnaire"])
@@ -61,8 +63,8 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
         raise Invalid("submitted_at", "is in the future")
     answers = clean_answers(questionnaire, body["answers"], asked=asked)
     extra = clean_readings(body.get("readings", []), not_after=current + CLOCK_SKEW)
-    task = tasks.match_questionnaire(enrollment, questionnaire.slug, body.get("task_id"),
-                                     submitted_at)
+    task = None if partial else tasks.match_questionnaire(
+        enrollment, questionnaire.slug, body.get("task_id"), submitted_at)
     if body.get("task_id") is not None and task is None:
         raise Invalid("task_id", "no such task in your follow-up")
     scores = score_submission(questionnaire, answers)

@@ -1,4 +1,5 @@
-"""Twilio webhooks: inbound SMS (STOP/START/HELP, messages to the ward) and delivery reports.
+"""Twilio webhooks: inbound SMS (STOP/START/HELP, answers to an SMS questionnaire,
+messages to the ward) and delivery reports.
 
 Every request must carry a valid ``X-Twilio-Signature`` computed over the public URL
 Twilio called (``SUIVI_PUBLIC_URL`` + path and query, not what the app sees behind the
@@ -20,12 +21,17 @@ from backend.errors import Conflict, Forbidden, Invalid
 from backend.notifications.senders import twilio_signature_valid
 from backend.notifications.services import record_status
 from backend.patients.services import with_phone
+from backend.smsforms import services as smsforms
 from backend.text import shown_as_typed
 from backend.webhooks.models import InboundEvent
 
 STOP_WORDS = {"STOP", "ARRET", "ARRÊT", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 START_WORDS = {"START", "UNSTOP", "YES", "OUI"}
 HELP_WORDS = {"HELP", "AIDE", "INFO"}
+# Opt-in keywords that are also an answer to a yes/no question of an SMS questionnaire.
+ANSWER_WORDS = {"YES", "OUI"}
+# The actions whose text is kept (sealed) and shown in the timeline.
+KEPT_BODIES = ("message", "answer", "thanks")
 REPLIES = {
     "stop": {"fr": "Suivi : vous ne recevrez plus de SMS. Envoyez START pour les réactiver.",
              "en": "Suivi: you will no longer receive text messages. Send START to resume."},
@@ -85,10 +91,17 @@ def inbound_sms(form) -> str | None:
     word = body.strip(" .!").upper() if len(body.split()) == 1 else ""
     action = ("stop" if word in STOP_WORDS else "start" if word in START_WORDS
               else "help" if word in HELP_WORDS else "message")
+    # A patient in the middle of an SMS questionnaire answers it: "oui" is an answer
+    # there (START itself still wins, as STOP and HELP do), "OK merci" after it is thanks.
+    conversation = smsforms.open_conversation(match.one) if match.one else None
+    if conversation is not None and (action == "message" or word in ANSWER_WORDS):
+        action = "answer"
+    elif action == "message" and match.one and smsforms.just_thanked(match.one, body):
+        action = "thanks"
     # Attributed to a patient only when the number names exactly one.
     _once(f"sms:{sid}", "webhook.sms", kind="sms",
           patient_id=match.one.id if match.one else None,
-          body=body if action == "message" else None, action=action)
+          body=body if action in KEPT_BODIES else None, action=action)
     if match.none:
         audit.record("webhook.sms", detail={"matched": False, "action": action})
         return _signed(messages.NOT_FILED.fr, "fr") if action == "message" else None
@@ -102,6 +115,14 @@ def inbound_sms(form) -> str | None:
                      detail={"action": action, "patients_with_this_number": len(patients)})
     languages = {patient.language for patient in patients}
     lang = languages.pop() if len(languages) == 1 else "fr"
+    if action == "answer":
+        return smsforms.reply(conversation, patients[0], body)
+    if action == "thanks":
+        return None
+    if action == "stop":
+        for patient in patients:
+            if (stopped := smsforms.open_conversation(patient)) is not None:
+                smsforms.close(stopped, "stopped")
     if action == "message":
         filed = messages.from_sms(patients, body, now())
         return _signed(messages.when_read(filed, lang), lang)

@@ -89,4 +89,5 @@ def test_an_entry_of_a_kind_no_feature_handles_keeps_the_error(app, redis):
 def test_every_kind_written_has_a_handler(app):
     assert set(wiring(app).outbox_handlers) == {
         "alert.notify", "alert.escalate", "task.remind", "teleconsult.invite",
-        "teleconsult.remind", "enrollment.activation_sms", "enrollment.welcome_sms"}
+        "teleconsult.remind", "enrollment.activation_sms", "enrollment.welcome_sms",
+        "smsform.ask", "smsform.emergency"}

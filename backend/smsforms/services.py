@@ -1,0 +1,288 @@
+"""Questionnaires by SMS (channel ``sms``): the questionnaire's SMS form asked one
+question at a time, each reply read (``rules.sms_replies``), the set submitted through
+the same submission service as the app (``source: "sms"``) and scored by the same rules.
+
+Decisions (clinical safety first):
+
+* A conversation opens at the task's reminder, one per task (a job run twice opens one
+  and sends one SMS: outbox entry ``smsform.ask`` keyed by the conversation). A patient
+  has one open conversation at a time; another questionnaire due at once waits (``queued``)
+  and is asked after it. A number shared by several patients gets the web form link
+  instead: a reply could not be attributed.
+* Each reply understood is kept in the conversation (sealed) and answered by the next
+  question, in the TwiML reply. A reply not understood is asked again once, with an
+  example; not understood twice, both texts are filed as a "message to read" for the
+  nurse and the conversation goes on with the next question (the item stays unanswered:
+  stopping would lose the answers still to come). Courtesy words ("OK merci") are no
+  answer and no alarm: the question is asked again, nothing is filed.
+* After the last question the answers are submitted (only the items answered are
+  required) and the patient gets the advice of the rules (written for patients, no
+  diagnosis), led by "call 15 (or 112) now" when a rule says so.
+* A conversation without a reply for ``IDLE`` (an hour: the deadline of a ``medium``
+  alert), stopped by STOP, or overtaken by the next questionnaire is closed and what was
+  answered is submitted as a partial set: a pain of 9 is never lost. A partial set does
+  not answer the task, so the missing-data alert stays as honest as for an unanswered
+  questionnaire; a "call 15" finding still reaches the patient by SMS.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from backend import db
+from backend.alerts import messages
+from backend.audit import services as audit
+from backend.clock import now
+from backend.enrollments.models import Enrollment
+from backend.intake.services import submit
+from backend.notifications.services import send_sms
+from backend.outbox import services as outbox
+from backend.outbox.models import OutboxEntry
+from backend.patients.models import Patient
+from backend.patients.services import with_phone
+from backend.protocols.content import protocol_of
+from backend.smsforms.models import SmsConversation
+from backend.smsforms.texts import (
+    AGAIN,
+    EMERGENCY,
+    GOING_ON,
+    NOTHING_READ,
+    OR_NO,
+    SIGNATURE,
+    SMS_MAX,
+)
+from backend.tasks.models import Task
+from rules.model import Questionnaire, SmsForm, SmsItem, json_value
+from rules.questionnaire import AnswerError, validate_answers
+from rules.sms_replies import UNCLEAR, is_courtesy, parse_reply
+
+IDLE = timedelta(hours=1)
+# After a conversation ends, "OK merci" is still thanks for it, not a message to read.
+THANKS_WINDOW = timedelta(hours=12)
+UNCLEAR_KEY = "_unclear"  # the first reply not understood, kept until the second
+
+
+def questionnaire_of(conversation: SmsConversation) -> Questionnaire:
+    enrollment = db.session().get(Enrollment, conversation.enrollment_id)
+    return protocol_of(enrollment.protocol).questionnaires[conversation.questionnaire]
+
+
+def _form(conversation: SmsConversation) -> SmsForm:
+    form = questionnaire_of(conversation).sms
+    assert form is not None  # a conversation opens only for a questionnaire with a form
+    return form
+
+
+# --- opening -----------------------------------------------------------------------------
+
+def ask(patient: Patient, enrollment: Enrollment, tasks: Sequence[Task]) -> list[Task]:
+    """Open a conversation for each questionnaire task whose questionnaire has an SMS
+    form; the tasks left to the web form link."""
+    protocol = protocol_of(enrollment.protocol)
+    by_sms = [task for task in tasks if task.kind == "questionnaire"
+              and getattr(protocol.questionnaires.get(task.questionnaire), "sms", None)]
+    if not by_sms or with_phone(patient.phone).one is None:
+        return list(tasks)
+    current = now()
+    for task in by_sms:
+        db.insert_if_absent(SmsConversation, {
+            "id": uuid.uuid4(), "task_id": task.id, "patient_id": patient.id,
+            "enrollment_id": enrollment.id, "questionnaire": task.questionnaire,
+            "status": "queued", "position": 0, "strikes": 0, "answers": {},
+            "created_at": current}, unique=["task_id"])
+    asked = {task.id for task in by_sms}
+    for older in _conversations(patient.id, "open"):
+        if older.task_id not in asked:
+            close(older, "expired")  # overtaken by the next questionnaire
+    _open_next(patient.id)
+    return [task for task in tasks if task.id not in asked]
+
+
+def _conversations(patient_id: uuid.UUID, status: str) -> list[SmsConversation]:
+    return list(db.session().scalars(
+        select(SmsConversation).where(SmsConversation.patient_id == patient_id,
+                                      SmsConversation.status == status)
+        .order_by(SmsConversation.created_at, SmsConversation.id).with_for_update()))
+
+
+def _open_next(patient_id: uuid.UUID, in_reply: bool = False) -> SmsConversation | None:
+    """Open the patient's oldest queued conversation when none is open; the SMS of its
+    first question goes through the outbox, unless ``in_reply`` (the caller's reply to
+    the patient asks it)."""
+    if _conversations(patient_id, "open"):
+        return None
+    queued = _conversations(patient_id, "queued")
+    if not queued:
+        return None
+    conversation = queued[0]
+    conversation.status, conversation.idle_until = "open", now() + IDLE
+    if not in_reply:
+        outbox.add("smsform.ask", {"conversation_id": str(conversation.id)},
+                   dedupe_key=f"smsform-ask:{conversation.id}", queue="high")
+    audit.record("smsform.open", patient_id=patient_id, actor=("system", None),
+                 object_type="sms_conversation", object_id=conversation.id)
+    return conversation
+
+
+def send_first_question(entry: OutboxEntry) -> None:
+    session = db.session()
+    conversation = session.get(SmsConversation, uuid.UUID(entry.payload["conversation_id"]))
+    patient = session.get(Patient, conversation.patient_id)
+    if conversation.status != "open" or not patient.phone or patient.sms_opt_out:
+        return
+    conversation.idle_until = now() + IDLE  # the patient has an hour from the SMS itself
+    item = _form(conversation).items[conversation.position]
+    text = item.text.get(patient.language)
+    send_sms(entry, patient.phone, "smsform.question", text, patient_id=patient.id)
+
+
+def send_emergency(entry: OutboxEntry) -> None:
+    """A partial set whose finding says "call 15": the patient is told by SMS."""
+    patient = db.session().get(Patient, uuid.UUID(entry.payload["patient_id"]))
+    if patient.phone and not patient.sms_opt_out:
+        send_sms(entry, patient.phone, "smsform.emergency",
+                 SIGNATURE[patient.language] + EMERGENCY[patient.language],
+                 patient_id=patient.id)
+
+
+OUTBOX_HANDLERS = {"smsform.ask": send_first_question, "smsform.emergency": send_emergency}
+
+
+# --- replies -----------------------------------------------------------------------------
+
+def open_conversation(patient: Patient) -> SmsConversation | None:
+    """The patient's conversation waiting for a reply (locked until the commit)."""
+    found = _conversations(patient.id, "open")
+    return found[0] if found else None
+
+
+def just_thanked(patient: Patient, text: str) -> bool:
+    """Courtesy words ("OK merci") just after a conversation: nothing for the ward."""
+    if not is_courtesy(text):
+        return False
+    ended = db.session().scalar(select(SmsConversation.finished_at).where(
+        SmsConversation.patient_id == patient.id, SmsConversation.finished_at.is_not(None))
+        .order_by(SmsConversation.finished_at.desc()).limit(1))
+    return ended is not None and ended > now() - THANKS_WINDOW
+
+
+def reply(conversation: SmsConversation, patient: Patient, text: str) -> str:
+    """Read ``text`` as the reply to the current question; the SMS to send back."""
+    lang = patient.language
+    questionnaire = questionnaire_of(conversation)
+    form = _form(conversation)
+    item = form.items[conversation.position]
+    conversation.idle_until = now() + IDLE
+    if is_courtesy(text):
+        return item.text.get(lang)
+    answer = _read(questionnaire, item, text)
+    said = ""
+    if answer is UNCLEAR:
+        conversation.strikes += 1
+        if conversation.strikes == 1:
+            conversation.answers = {**conversation.answers, UNCLEAR_KEY: text}
+            return AGAIN[lang].format(question=item.text.get(lang), example=_example(item, lang))
+        first = conversation.answers.get(UNCLEAR_KEY)
+        filed = messages.from_sms([patient], f"{first}\n{text}" if first else text, now())
+        said = messages.when_read(filed, lang) + " "
+    elif not answer.skip:
+        conversation.answers = {**conversation.answers, item.link_id: answer.value}
+    conversation.answers = {k: v for k, v in conversation.answers.items() if k != UNCLEAR_KEY}
+    conversation.position += 1
+    conversation.strikes = 0
+    if conversation.position < len(form.items):
+        question = form.items[conversation.position].text.get(lang)
+        return said + (GOING_ON[lang].format(question=question) if said else question)
+    return _short(said + _finish(conversation, patient, "done"))
+
+
+def _read(questionnaire: Questionnaire, item: SmsItem, text: str) -> Any:
+    """The reply as the item's answer (a JSON value), checked by the questionnaire's own
+    validation (a pain of 11 is not understood either); ``UNCLEAR`` when it is not one."""
+    parsed = parse_reply(item.reply, text, item.choice_codes, item.skip)
+    if parsed.unclear or parsed.skip:
+        return parsed
+    try:
+        cleaned = validate_answers(questionnaire, {item.link_id: parsed.value},
+                                   asked={item.link_id})
+    except AnswerError:
+        return UNCLEAR
+    return type(parsed)(json_value(cleaned[item.link_id]))
+
+
+def _example(item: SmsItem, lang: str) -> str:
+    return item.example.get(lang) + (OR_NO[lang] if item.skip else "")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SMS_MAX else text[:SMS_MAX - 1] + "…"
+
+
+# --- closing -----------------------------------------------------------------------------
+
+def close(conversation: SmsConversation, status: str) -> dict[str, Any] | None:
+    """End a conversation before its last question (``expired``, ``stopped``): what was
+    answered is submitted as a partial set; the result, or None when nothing was."""
+    patient = db.session().get(Patient, conversation.patient_id)
+    result = _submit(conversation, patient, status)
+    if result is not None and result["call_emergency"]:
+        outbox.add("smsform.emergency", {"patient_id": str(patient.id)},
+                   dedupe_key=f"smsform-emergency:{conversation.id}", queue="high")
+    if status == "expired":  # stopped: the patient wants no more SMS
+        _open_next(patient.id)
+    return result
+
+
+def _finish(conversation: SmsConversation, patient: Patient, status: str) -> str:
+    result = _submit(conversation, patient, status)
+    nxt = _open_next(patient.id, in_reply=True)
+    lang = patient.language
+    if result is None:
+        text = NOTHING_READ[lang]
+    else:
+        texts = [card["text"] for card in result["advice"]]
+        if result["call_emergency"]:
+            texts.insert(0, EMERGENCY[lang])
+        text = " ".join(texts)
+    text = SIGNATURE[lang] + text
+    if nxt is not None:  # asked at once, not by another SMS
+        text += "\n" + _form(nxt).items[0].text.get(lang)
+    return text
+
+
+def _submit(conversation: SmsConversation, patient: Patient,
+            status: str) -> dict[str, Any] | None:
+    answers = {k: v for k, v in conversation.answers.items() if k != UNCLEAR_KEY}
+    conversation.status, conversation.finished_at = status, now()
+    conversation.idle_until = None
+    audit.record("smsform.close", patient_id=patient.id, object_type="sms_conversation",
+                 object_id=conversation.id, detail={"status": status})
+    if not answers:
+        return None  # nothing to store: the task stays unanswered
+    enrollment = db.session().get(Enrollment, conversation.enrollment_id)
+    if enrollment.status != "active":
+        return None  # the follow-up ended meanwhile: the answers stay in the conversation
+    partial = status != "done"
+    body = {"questionnaire": conversation.questionnaire, "answers": answers}
+    if not partial:
+        body["task_id"] = conversation.task_id
+    result = submit(patient, body, source="sms", enrollment=enrollment, asked=set(answers),
+                    partial=partial)
+    conversation.submission_id = result["id"]
+    return result
+
+
+def close_idle(at: datetime | None = None) -> int:
+    """Close the conversations left without a reply (periodic job); how many."""
+    at = at or now()
+    idle = list(db.session().scalars(select(SmsConversation).where(
+        SmsConversation.status == "open", SmsConversation.idle_until < at)
+        .with_for_update(skip_locked=True)))
+    for conversation in idle:
+        close(conversation, "expired")
+    return len(idle)

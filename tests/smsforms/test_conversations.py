@@ -1,0 +1,186 @@
+"""Questionnaires by SMS: asked one question at a time at the due time, replies read in
+French and English, the set submitted and scored as from the app (source "sms"), replies
+not understood twice filed for the nurse, idempotent on MessageSid, STOP still wins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from backend import db
+from backend.alerts.models import MESSAGE_RULE, Alert
+from backend.intake.models import Submission
+from backend.smsforms.jobs import close_idle_conversations
+from backend.smsforms.models import SmsConversation
+from backend.tasks.jobs import remind_tasks
+from backend.tasks.models import Task
+from tests.formlinks.support import link_messages
+from tests.helpers import run_worker
+from tests.smsforms.support import reply, said, sms_patient, texted
+
+PAIN = "Suivi : votre douleur en ce moment"
+REDNESS = "La peau autour de la cicatrice"
+TEMPERATURE = "Votre température en °C"
+CALF = "d'un mollet"
+BREATH = "Êtes-vous essoufflé(e)"
+
+
+def submissions(app) -> list[Submission]:
+    with app.app_context():
+        return list(db.session().scalars(select(Submission).order_by(Submission.received_at)))
+
+
+def alerts(app) -> list[Alert]:
+    with app.app_context():
+        return list(db.session().scalars(select(Alert)))
+
+
+def conversation(app) -> SmsConversation:
+    with app.app_context():
+        return db.session().scalars(select(SmsConversation)).one()
+
+
+def test_the_first_question_is_sent_at_due_time_once(world, app, clock, redis):
+    sms_patient(world, app, clock, redis)
+    questions = [body for body in texted(app) if body.startswith(PAIN)]
+    assert len(questions) == 1
+    # The questionnaire without an SMS form (QoR-15) still goes by web form link.
+    [link] = link_messages(app)
+    assert link.body.count("/f/") == 1
+    # The reminder job and its outbox run again: no second conversation, no second SMS.
+    with app.app_context():
+        db.session().execute(Task.__table__.update().values(reminded_at=None))
+        db.session().commit()
+    remind_tasks()
+    run_worker(app, redis)
+    assert len([body for body in texted(app) if body.startswith(PAIN)]) == 1
+    assert conversation(app).status == "open"
+
+
+def test_eight_then_yes_gives_the_same_alerts_as_the_app(world, app, clock, redis, client):
+    patient, nurse = sms_patient(world, app, clock, redis)
+    assert said(reply(client, "8")).startswith(REDNESS)
+    assert said(reply(client, "oui")).startswith(TEMPERATURE)
+    assert said(reply(client, "non")).startswith("Avez-vous une douleur")
+    assert said(reply(client, "Non.")).startswith(BREATH)
+    final = said(reply(client, "1"))
+    assert final.startswith("Suivi : ")
+    [submission] = submissions(app)
+    assert submission.source == "sms"
+    assert submission.answers == {"pain_now": 8, "wound_redness": True, "calf_pain": False,
+                                  "breathlessness": "none"}
+    assert submission.task_id is not None  # the task is answered
+    sms_rules = sorted(a.rule_id for a in alerts(app))
+    assert sms_rules  # pain 8 and a red wound raise their alerts
+    # The same answers from the app raise the same alerts.
+    from tests.helpers import submit
+
+    _, device = world.patient_device(nurse)
+    response = submit(device, "daily-postop", {
+        "pain_now": 8, "pain_worst_24h": 0, "wound_redness": True, "wound_discharge": "none",
+        "wound_bleeding": False, "wound_opening": False, "nausea": "none",
+        "eating_drinking": "normal", "urination": "normal", "stools": "normal",
+        "walking": "as_usual", "breathlessness": "none", "calf_pain": False})
+    assert response.status_code == 201, response.json
+    app_rules = sorted(a.rule_id for a in alerts(app) if str(a.patient_id) != patient["id"])
+    assert app_rules == sms_rules
+    # The advice the patient read is that of the rules, in French.
+    assert all(card["text"] in final for card in response.json["advice"])
+    timeline = nurse.get(f"/api/v1/patients/{patient['id']}/timeline").json
+    inbound = [e["data"] for e in timeline if e["kind"] == "sms.inbound"]
+    assert sorted(e["body"] for e in inbound) == ["1", "8", "Non.", "non", "oui"]
+    assert {e["action"] for e in inbound} == {"answer"}
+
+
+def test_ok_merci_is_no_answer_and_no_alarm(world, app, clock, redis, client):
+    sms_patient(world, app, clock, redis)
+    assert said(reply(client, "OK merci")).startswith(PAIN)  # asked again, nothing filed
+    assert conversation(app).strikes == 0
+    for text in ("2", "non", "37,2", "non", "1"):
+        reply(client, text)
+    assert alerts(app) == []
+    assert said(reply(client, "OK merci !")) == ""  # thanks for the conversation
+    assert alerts(app) == []
+    assert len(submissions(app)) == 1
+
+
+def test_gibberish_twice_becomes_a_message_to_read(world, app, clock, redis, client):
+    sms_patient(world, app, clock, redis)
+    again = said(reply(client, "bof"))
+    assert again.startswith("Je n'ai pas compris.") and "Par exemple : 4" in again
+    assert alerts(app) == []
+    going_on = said(reply(client, "ça tire un peu"))
+    assert "sera lu par l'équipe" in going_on and REDNESS in going_on
+    [item] = alerts(app)
+    assert item.rule_id == MESSAGE_RULE
+    with app.app_context():
+        texts = [e["text"] for e in db.session().get(Alert, item.id).evidence]
+    assert texts == ["bof\nça tire un peu"]
+    for text in ("non", "non", "non", "1"):
+        reply(client, text)
+    [submission] = submissions(app)
+    assert "pain_now" not in submission.answers  # unanswered, not guessed
+
+
+def test_a_reply_out_of_range_is_asked_again(world, app, clock, redis, client):
+    sms_patient(world, app, clock, redis)
+    assert said(reply(client, "12")).startswith("Je n'ai pas compris.")
+    assert said(reply(client, "huit/10")).startswith(REDNESS)
+    assert conversation(app).answers == {"pain_now": 8}
+
+
+def test_a_replayed_reply_is_refused_and_counted_once(world, app, clock, redis, client):
+    sms_patient(world, app, clock, redis)
+    assert reply(client, "8", sid="SMsame").status_code == 200
+    assert reply(client, "8", sid="SMsame").status_code == 409
+    assert conversation(app).position == 1
+
+
+def test_stop_wins_and_keeps_what_was_answered(world, app, clock, redis, client):
+    sms_patient(world, app, clock, redis)
+    reply(client, "9")
+    assert "START" in said(reply(client, "STOP"))
+    assert conversation(app).status == "stopped"
+    [submission] = submissions(app)
+    assert submission.answers == {"pain_now": 9} and submission.task_id is None
+    assert any(a.rule_id != MESSAGE_RULE for a in alerts(app))  # pain 9 is not lost
+    assert "l'équipe" in said(reply(client, "8"))  # no conversation: a message to read
+
+
+def test_help_still_answers_in_a_conversation(world, app, clock, redis, client):
+    sms_patient(world, app, clock, redis)
+    assert "15" in said(reply(client, "AIDE"))
+    assert conversation(app).position == 0
+
+
+def test_a_conversation_left_unfinished_is_submitted_after_an_hour(world, app, clock, redis,
+                                                                    client):
+    sms_patient(world, app, clock, redis)
+    reply(client, "10")
+    with app.app_context():
+        assert close_idle_conversations() == 0
+    clock.advance(minutes=61)
+    with app.app_context():
+        assert close_idle_conversations() == 1
+    assert conversation(app).status == "expired"
+    [submission] = submissions(app)
+    assert submission.answers == {"pain_now": 10}
+    with app.app_context():
+        task = db.session().get(Task, conversation(app).task_id)
+        assert task.status == "pending"  # a partial set does not answer the questionnaire
+    assert "l'équipe" in said(reply(client, "non"))  # too late: a message to read
+
+
+def test_a_number_shared_by_two_patients_gets_the_link(world, app, clock, redis):
+    from tests.formlinks.support import DUE
+    from tests.helpers import run_worker as worker
+
+    nurse = world.staff("nurse")
+    world.patient(nurse, phone="+33655555555")
+    clock.set(DUE - timedelta(hours=2))
+    sms_patient(world, app, clock, redis)
+    worker(app, redis)
+    assert not [body for body in texted(app) if body.startswith(PAIN)]
+    [link] = link_messages(app)
+    assert link.body.count("/f/") == 2
