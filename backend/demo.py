@@ -31,7 +31,7 @@ def _demo_password(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def _prepare(data_dir: Path, password: str) -> tuple[tuple[str, str] | None, ...]:
+def _prepare(data_dir: Path, password: str) -> tuple[tuple[str, ...] | None, ...]:
     """Migrate, load the shipped content and seed the demo data (once); a new link to the
     web form of the patient who answers by SMS link, and the SMS patient's questionnaire
     asked (his name and number)."""
@@ -95,7 +95,8 @@ def _step(text: str) -> None:
 
 
 def _banner(url: str, password: str, data_dir: Path,
-            form: tuple[str, str] | None = None, sms: tuple[str, str] | None = None) -> str:
+            form: tuple[str, str] | None = None,
+            sms: tuple[str, str, str] | None = None) -> str:
     lines = [
         "",
         "Suivi demo is running (embedded SQLite + Redis, notifications logged, not sent).",
@@ -116,10 +117,12 @@ def _banner(url: str, password: str, data_dir: Path,
         lines += [f"Web form of {form[0]} (answers by SMS link; works once, a new one at each",
                   f"start; open it on a phone or a narrow window): {form[1]}", ""]
     if sms is not None:
-        lines += [f"SMS questionnaire of {sms[0]} (answers by SMS; the questions are in the "
-                  "log): reply as he would,",
-                  f"  in another terminal: SUIVI_DEMO=1 SUIVI_DATA_DIR={data_dir} "
-                  f"SUIVI_PUBLIC_URL={url} suivi sms-reply {sms[1]} 8", ""]
+        lines += [f"SMS questionnaire of {sms[0]} (answers by SMS), the question waiting:",
+                  f"  {sms[2]}",
+                  "  Reply as he would, in another terminal (each reply prints the next "
+                  "question):",
+                  f"  SUIVI_DEMO=1 SUIVI_DATA_DIR={data_dir} SUIVI_PUBLIC_URL={url} "
+                  f"suivi sms-reply {sms[1]} 8", ""]
     lines += ["Press Ctrl-C to stop.", ""]
     return "\n".join(lines)
 

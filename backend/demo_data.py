@@ -135,10 +135,11 @@ def _open_questionnaire(family: str):
     return None if task is None else (patient, enrollment, task)
 
 
-def sms_conversation() -> tuple[str, str] | None:
+def sms_conversation() -> tuple[str, str, str] | None:
     """The SMS patient's questionnaire of the day asked now (its first question goes out
-    through the outbox, once: a conversation already open is left as it is): his name
-    and number, or None when he has nothing left to answer."""
+    through the outbox, once: a conversation already open is left as it is): his name,
+    his number and the question waiting for his reply, or None when he has nothing left
+    to answer."""
     from backend.smsforms import services as smsforms
 
     found = _open_questionnaire(SMS_PATIENT)
@@ -146,5 +147,9 @@ def sms_conversation() -> tuple[str, str] | None:
         return None
     patient, enrollment, task = found
     smsforms.ask(patient, enrollment, [task])
+    conversation = smsforms.open_conversation(patient)
     db.session().commit()
-    return f"{patient.given_name} {patient.family_name}", patient.phone
+    if conversation is None:
+        return None
+    question = smsforms.current_question(conversation, patient.language)
+    return f"{patient.given_name} {patient.family_name}", patient.phone, question

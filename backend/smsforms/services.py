@@ -161,6 +161,10 @@ def open_conversation(patient: Patient) -> SmsConversation | None:
     return found[0] if found else None
 
 
+def current_question(conversation: SmsConversation, lang: str) -> str:
+    return _form(conversation).items[conversation.position].text.get(lang)
+
+
 def just_thanked(patient: Patient, text: str) -> bool:
     """Courtesy words ("OK merci") just after a conversation: nothing for the ward."""
     if not is_courtesy(text):
