@@ -184,3 +184,36 @@ def test_a_number_shared_by_two_patients_gets_the_link(world, app, clock, redis)
     assert not [body for body in texted(app) if body.startswith(PAIN)]
     [link] = link_messages(app)
     assert link.body.count("/f/") == 2
+
+
+def test_a_partial_set_calling_for_15_is_told_to_the_patient(world, app, clock, redis):
+    sms_patient(world, app, clock, redis)
+    with app.app_context():
+        row = db.session().scalars(select(SmsConversation)).one()
+        row.answers = {"breathlessness": "at_rest"}  # as if asked first and then silence
+        db.session().commit()
+    clock.advance(minutes=61)
+    with app.app_context():
+        assert close_idle_conversations() == 1
+    run_worker(app, redis)
+    assert texted(app)[-1] == "Suivi : Appelez le 15 (ou le 112) maintenant."
+    assert {a.severity for a in alerts(app)} == {"high"}
+
+
+def test_the_next_questionnaire_overtakes_an_unfinished_one(world, app, clock, redis, client):
+    from backend.tasks.jobs import plan_tasks
+
+    sms_patient(world, app, clock, redis)
+    reply(client, "9")
+    clock.advance(hours=24)  # the idle sweep did not run: the next day's reminder closes it
+    plan_tasks()
+    remind_tasks()
+    run_worker(app, redis)
+    with app.app_context():
+        rows = db.session().scalars(select(SmsConversation)
+                                    .order_by(SmsConversation.created_at)).all()
+        assert [row.status for row in rows] == ["expired", "open"]
+        assert rows[0].submission_id is not None
+    assert [s.answers for s in submissions(app)] == [{"pain_now": 9}]
+    assert len([body for body in texted(app) if body.startswith(PAIN)]) == 2  # one a day
+    assert said(reply(client, "3")).startswith(REDNESS)  # today's questions go on
