@@ -156,9 +156,16 @@ OUTBOX_HANDLERS = {"smsform.ask": send_first_question, "smsform.emergency": send
 # --- replies -----------------------------------------------------------------------------
 
 def open_conversation(patient: Patient) -> SmsConversation | None:
-    """The patient's conversation waiting for a reply (locked until the commit)."""
+    """The patient's conversation waiting for a reply (locked until the commit). One whose
+    follow-up has ended is closed (nothing can be submitted to it any more: what was
+    answered stays in it) and a reply is then a message to read."""
     found = _conversations(patient.id, "open")
-    return found[0] if found else None
+    if not found:
+        return None
+    if db.session().get(Enrollment, found[0].enrollment_id).status != "active":
+        close(found[0], "stopped")
+        return None
+    return found[0]
 
 
 def current_question(conversation: SmsConversation, lang: str) -> str:

@@ -217,3 +217,18 @@ def test_the_next_questionnaire_overtakes_an_unfinished_one(world, app, clock, r
     assert [s.answers for s in submissions(app)] == [{"pain_now": 9}]
     assert len([body for body in texted(app) if body.startswith(PAIN)]) == 2  # one a day
     assert said(reply(client, "3")).startswith(REDNESS)  # today's questions go on
+
+
+def test_after_the_follow_up_ends_a_reply_is_a_message_to_read(world, app, clock, redis,
+                                                                client):
+    from backend.enrollments.models import Enrollment
+
+    sms_patient(world, app, clock, redis)
+    reply(client, "5")
+    with app.app_context():
+        db.session().execute(Enrollment.__table__.update().values(status="ended"))
+        db.session().commit()
+    assert "l'équipe" in said(reply(client, "7"))
+    assert conversation(app).status == "stopped"
+    assert submissions(app) == []  # nothing can be submitted to an ended follow-up
+    assert conversation(app).answers == {"pain_now": 5}  # but it is kept
