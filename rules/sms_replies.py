@@ -100,12 +100,13 @@ def parse_yes_no(text: str) -> bool | None:
 
 def parse_choice(text: str, choices: Mapping[str, str]) -> str | None:
     """The code of the reply among ``choices`` (what the patient types → code): "2",
-    "2." or a word of the question ("repos")."""
+    "2.", "deux" or "two" for "2"."""
     words = _words(text)
     if len(words) != 1:
         return None
     keys = {normalise(key): code for key, code in choices.items()}
-    return keys.get(words[0])
+    word = words[0]
+    return keys.get(str(NUMBER_WORDS[word]) if word in NUMBER_WORDS else word)
 
 
 def parse_reply(kind: str, text: str, choices: Mapping[str, str] | None = None,

@@ -73,6 +73,7 @@ def test_choices_are_read_by_what_the_question_says_to_type():
     choices = {"1": "none", "2": "on_exertion", "3": "at_rest"}
     assert parse_choice("2", choices) == "on_exertion"
     assert parse_choice(" 3. ", choices) == "at_rest"
+    assert parse_choice("Trois", choices) == parse_choice("three", choices) == "at_rest"
     assert parse_choice("4", choices) is None
     assert parse_choice("2 3", choices) is None
 
