@@ -43,6 +43,7 @@ from backend.intake.services import submit
 from backend.notifications.services import send_sms
 from backend.outbox import services as outbox
 from backend.outbox.models import OutboxEntry
+from backend.outbox.services import NotNow
 from backend.patients.models import Patient
 from backend.patients.services import with_phone
 from backend.protocols.content import protocol_of
@@ -120,7 +121,11 @@ def _open_next(patient_id: uuid.UUID, in_reply: bool = False) -> SmsConversation
     if not queued:
         return None
     conversation = queued[0]
-    conversation.status, conversation.idle_until = "open", now() + IDLE
+    # Its first SMS waits for the end of the quiet hours, and the patient's hour with it.
+    enrollment = db.session().get(Enrollment, conversation.enrollment_id)
+    patient = db.session().get(Patient, patient_id)
+    quiet_until = protocol_of(enrollment.protocol).quiet_hours.ends_at(now(), patient.timezone)
+    conversation.status, conversation.idle_until = "open", (quiet_until or now()) + IDLE
     if not in_reply:
         outbox.add("smsform.ask", {"conversation_id": str(conversation.id)},
                    dedupe_key=f"smsform-ask:{conversation.id}", queue="high")
@@ -135,6 +140,10 @@ def send_first_question(entry: OutboxEntry) -> None:
     patient = session.get(Patient, conversation.patient_id)
     if conversation.status != "open" or not patient.phone or patient.sms_opt_out:
         return
+    enrollment = session.get(Enrollment, conversation.enrollment_id)
+    quiet_until = protocol_of(enrollment.protocol).quiet_hours.ends_at(now(), patient.timezone)
+    if quiet_until is not None:  # a questionnaire that waited for another one
+        raise NotNow(quiet_until)
     conversation.idle_until = now() + IDLE  # the patient has an hour from the SMS itself
     item = _form(conversation).items[conversation.position]
     text = item.text.get(patient.language)
