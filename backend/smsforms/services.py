@@ -1,6 +1,7 @@
 """Questionnaires by SMS (channel ``sms``): the questionnaire's SMS form asked one
-question at a time, each reply read (``rules.sms_replies``), the set submitted through
-the same submission service as the app (``source: "sms"``) and scored by the same rules.
+question at a time, each reply read (``rules.sms_replies``, ``backend.smsforms.replies``),
+the set submitted through the same submission service as the app (``source: "sms"``)
+and scored by the same rules. This module opens and closes the conversations.
 
 Decisions (clinical safety first):
 
@@ -35,7 +36,6 @@ from typing import Any
 from sqlalchemy import select
 
 from backend import db
-from backend.alerts import messages
 from backend.audit import services as audit
 from backend.clock import now
 from backend.enrollments.models import Enrollment
@@ -49,22 +49,13 @@ from backend.patients.services import with_phone
 from backend.protocols.content import protocol_of
 from backend.smsforms.models import SmsConversation
 from backend.smsforms.texts import (
-    AGAIN,
     EMERGENCY,
-    GOING_ON,
-    NOTHING_READ,
-    OR_NO,
     SIGNATURE,
-    SMS_MAX,
 )
 from backend.tasks.models import Task
-from rules.model import Questionnaire, SmsForm, SmsItem, json_value
-from rules.questionnaire import AnswerError, validate_answers
-from rules.sms_replies import UNCLEAR, is_courtesy, parse_reply
+from rules.model import Questionnaire, SmsForm
 
 IDLE = timedelta(hours=1)
-# After a conversation ends, "OK merci" is still thanks for it, not a message to read.
-THANKS_WINDOW = timedelta(hours=12)
 UNCLEAR_KEY = "_unclear"  # the first reply not understood, kept until the second
 
 
@@ -73,7 +64,7 @@ def questionnaire_of(conversation: SmsConversation) -> Questionnaire:
     return protocol_of(enrollment.protocol).questionnaires[conversation.questionnaire]
 
 
-def _form(conversation: SmsConversation) -> SmsForm:
+def form_of(conversation: SmsConversation) -> SmsForm:
     form = questionnaire_of(conversation).sms
     assert form is not None  # a conversation opens only for a questionnaire with a form
     return form
@@ -100,7 +91,7 @@ def ask(patient: Patient, enrollment: Enrollment, tasks: Sequence[Task]) -> list
     for older in _conversations(patient.id, "open"):
         if older.task_id not in asked:
             close(older, "expired")  # overtaken by the next questionnaire
-    _open_next(patient.id)
+    open_next(patient.id)
     return [task for task in tasks if task.id not in asked]
 
 
@@ -111,7 +102,7 @@ def _conversations(patient_id: uuid.UUID, status: str) -> list[SmsConversation]:
         .order_by(SmsConversation.created_at, SmsConversation.id).with_for_update()))
 
 
-def _open_next(patient_id: uuid.UUID, in_reply: bool = False) -> SmsConversation | None:
+def open_next(patient_id: uuid.UUID, in_reply: bool = False) -> SmsConversation | None:
     """Open the patient's oldest queued conversation when none is open; the SMS of its
     first question goes through the outbox, unless ``in_reply`` (the caller's reply to
     the patient asks it)."""
@@ -145,7 +136,7 @@ def send_first_question(entry: OutboxEntry) -> None:
     if quiet_until is not None:  # a questionnaire that waited for another one
         raise NotNow(quiet_until)
     conversation.idle_until = now() + IDLE  # the patient has an hour from the SMS itself
-    item = _form(conversation).items[conversation.position]
+    item = form_of(conversation).items[conversation.position]
     text = item.text.get(patient.language)
     send_sms(entry, patient.phone, "smsform.question", text, patient_id=patient.id)
 
@@ -162,7 +153,7 @@ def send_emergency(entry: OutboxEntry) -> None:
 OUTBOX_HANDLERS = {"smsform.ask": send_first_question, "smsform.emergency": send_emergency}
 
 
-# --- replies -----------------------------------------------------------------------------
+# --- the conversation waiting (its replies: backend.smsforms.replies) -------------------
 
 def open_conversation(patient: Patient) -> SmsConversation | None:
     """The patient's conversation waiting for a reply (locked until the commit). One whose
@@ -178,69 +169,17 @@ def open_conversation(patient: Patient) -> SmsConversation | None:
 
 
 def current_question(conversation: SmsConversation, lang: str) -> str:
-    return _form(conversation).items[conversation.position].text.get(lang)
+    return form_of(conversation).items[conversation.position].text.get(lang)
 
 
-def just_thanked(patient: Patient, text: str) -> bool:
-    """Courtesy words ("OK merci") just after a conversation: nothing for the ward."""
-    if not is_courtesy(text):
-        return False
-    ended = db.session().scalar(select(SmsConversation.finished_at).where(
-        SmsConversation.patient_id == patient.id, SmsConversation.finished_at.is_not(None))
-        .order_by(SmsConversation.finished_at.desc()).limit(1))
-    return ended is not None and ended > now() - THANKS_WINDOW
 
 
-def reply(conversation: SmsConversation, patient: Patient, text: str) -> str:
-    """Read ``text`` as the reply to the current question; the SMS to send back."""
-    lang = patient.language
-    questionnaire = questionnaire_of(conversation)
-    form = _form(conversation)
-    item = form.items[conversation.position]
-    conversation.idle_until = now() + IDLE
-    if is_courtesy(text):
-        return item.text.get(lang)
-    answer = _read(questionnaire, item, text)
-    said = ""
-    if answer is UNCLEAR:
-        conversation.strikes += 1
-        if conversation.strikes == 1:
-            conversation.answers = {**conversation.answers, UNCLEAR_KEY: text}
-            return AGAIN[lang].format(question=item.text.get(lang), example=_example(item, lang))
-        first = conversation.answers.get(UNCLEAR_KEY)
-        filed = messages.from_sms([patient], f"{first}\n{text}" if first else text, now())
-        said = messages.when_read(filed, lang) + " "
-    elif not answer.skip:
-        conversation.answers = {**conversation.answers, item.link_id: answer.value}
-    conversation.answers = {k: v for k, v in conversation.answers.items() if k != UNCLEAR_KEY}
-    conversation.position += 1
-    conversation.strikes = 0
-    if conversation.position < len(form.items):
-        question = form.items[conversation.position].text.get(lang)
-        return said + (GOING_ON[lang].format(question=question) if said else question)
-    return _short(said + _finish(conversation, patient, "done"))
 
 
-def _read(questionnaire: Questionnaire, item: SmsItem, text: str) -> Any:
-    """The reply as the item's answer (a JSON value), checked by the questionnaire's own
-    validation (a pain of 11 is not understood either); ``UNCLEAR`` when it is not one."""
-    parsed = parse_reply(item.reply, text, item.choice_codes, item.skip)
-    if parsed.unclear or parsed.skip:
-        return parsed
-    try:
-        cleaned = validate_answers(questionnaire, {item.link_id: parsed.value},
-                                   asked={item.link_id})
-    except AnswerError:
-        return UNCLEAR
-    return type(parsed)(json_value(cleaned[item.link_id]))
 
 
-def _example(item: SmsItem, lang: str) -> str:
-    return item.example.get(lang) + (OR_NO[lang] if item.skip else "")
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= SMS_MAX else text[:SMS_MAX - 1] + "…"
 
 
 # --- closing -----------------------------------------------------------------------------
@@ -249,33 +188,18 @@ def close(conversation: SmsConversation, status: str) -> dict[str, Any] | None:
     """End a conversation before its last question (``expired``, ``stopped``): what was
     answered is submitted as a partial set; the result, or None when nothing was."""
     patient = db.session().get(Patient, conversation.patient_id)
-    result = _submit(conversation, patient, status)
+    result = submit_answers(conversation, patient, status)
     if result is not None and result["call_emergency"]:
         outbox.add("smsform.emergency", {"patient_id": str(patient.id)},
                    dedupe_key=f"smsform-emergency:{conversation.id}", queue="high")
     if status == "expired":  # stopped: the patient wants no more SMS
-        _open_next(patient.id)
+        open_next(patient.id)
     return result
 
 
-def _finish(conversation: SmsConversation, patient: Patient, status: str) -> str:
-    result = _submit(conversation, patient, status)
-    nxt = _open_next(patient.id, in_reply=True)
-    lang = patient.language
-    if result is None:
-        text = NOTHING_READ[lang]
-    else:
-        texts = [card["text"] for card in result["advice"]]
-        if result["call_emergency"]:
-            texts.insert(0, EMERGENCY[lang])
-        text = " ".join(texts)
-    text = SIGNATURE[lang] + text
-    if nxt is not None:  # asked at once, not by another SMS
-        text += "\n" + _form(nxt).items[0].text.get(lang)
-    return text
 
 
-def _submit(conversation: SmsConversation, patient: Patient,
+def submit_answers(conversation: SmsConversation, patient: Patient,
             status: str) -> dict[str, Any] | None:
     answers = {k: v for k, v in conversation.answers.items() if k != UNCLEAR_KEY}
     conversation.status, conversation.finished_at = status, now()

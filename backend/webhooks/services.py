@@ -21,6 +21,7 @@ from backend.errors import Conflict, Forbidden, Invalid
 from backend.notifications.senders import twilio_signature_valid
 from backend.notifications.services import record_status
 from backend.patients.services import with_phone
+from backend.smsforms import replies as sms_replies
 from backend.smsforms import services as smsforms
 from backend.text import shown_as_typed
 from backend.webhooks.models import InboundEvent
@@ -96,7 +97,7 @@ def inbound_sms(form) -> str | None:
     conversation = smsforms.open_conversation(match.one) if match.one else None
     if conversation is not None and (action == "message" or word in ANSWER_WORDS):
         action = "answer"
-    elif action == "message" and match.one and smsforms.just_thanked(match.one, body):
+    elif action == "message" and match.one and sms_replies.just_thanked(match.one, body):
         action = "thanks"
     # Attributed to a patient only when the number names exactly one.
     _once(f"sms:{sid}", "webhook.sms", kind="sms",
@@ -116,7 +117,7 @@ def inbound_sms(form) -> str | None:
     languages = {patient.language for patient in patients}
     lang = languages.pop() if len(languages) == 1 else "fr"
     if action == "answer":
-        return smsforms.reply(conversation, patients[0], body)
+        return sms_replies.reply(conversation, patients[0], body)
     if action == "thanks":
         return None
     if action == "stop":
