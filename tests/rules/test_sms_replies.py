@@ -101,3 +101,9 @@ def test_no_to_an_optional_number_question_skips_it():
 
 def test_every_number_word_is_0_to_10():
     assert set(NUMBER_WORDS.values()) == set(range(11))
+
+
+@given(st.text(max_size=200), st.sampled_from(["number", "yes_no", "choice"]), st.booleans())
+def test_any_text_is_read_or_unclear_never_an_error(text, kind, skip):
+    reply = parse_reply(kind, text, {"1": "none", "2": "some"}, skip)
+    assert reply.unclear or reply.skip or reply.value is not None

@@ -138,7 +138,7 @@ def test_a_replayed_reply_is_refused_and_counted_once(world, app, clock, redis, 
 
 
 def test_stop_wins_and_keeps_what_was_answered(world, app, clock, redis, client):
-    sms_patient(world, app, clock, redis)
+    patient, _ = sms_patient(world, app, clock, redis)
     reply(client, "9")
     assert "START" in said(reply(client, "STOP"))
     assert conversation(app).status == "stopped"
@@ -146,6 +146,10 @@ def test_stop_wins_and_keeps_what_was_answered(world, app, clock, redis, client)
     assert submission.answers == {"pain_now": 9} and submission.task_id is None
     assert any(a.rule_id != MESSAGE_RULE for a in alerts(app))  # pain 9 is not lost
     assert "l'équipe" in said(reply(client, "8"))  # no conversation: a message to read
+    from tests.helpers import audit_events
+
+    [closed] = audit_events(app, action="smsform.close")
+    assert str(closed.patient_id) == patient["id"] and closed.detail == {"status": "stopped"}
 
 
 def test_help_still_answers_in_a_conversation(world, app, clock, redis, client):
