@@ -78,7 +78,7 @@ def ask(patient: Patient, enrollment: Enrollment, tasks: Sequence[Task]) -> list
     protocol = protocol_of(enrollment.protocol)
     by_sms = [task for task in tasks if task.kind == "questionnaire"
               and getattr(protocol.questionnaires.get(task.questionnaire), "sms", None)]
-    if not by_sms or with_phone(patient.phone).one is None:
+    if not by_sms or patient.sms_opt_out or with_phone(patient.phone).one is None:
         return list(tasks)
     current = now()
     for task in by_sms:
