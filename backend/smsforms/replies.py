@@ -12,7 +12,10 @@ from sqlalchemy import select
 from backend import db
 from backend.alerts import messages
 from backend.clock import now
+from backend.enrollments.models import Enrollment
+from backend.intake.evaluation import calls_for_15
 from backend.patients.models import Patient
+from backend.protocols.content import protocol_of
 from backend.smsforms.models import SmsConversation
 from backend.smsforms.services import (
     IDLE,
@@ -73,11 +76,22 @@ def reply(conversation: SmsConversation, patient: Patient, text: str) -> str:
     conversation.answers = {k: v for k, v in conversation.answers.items() if k != UNCLEAR_KEY}
     conversation.position += 1
     conversation.strikes = 0
-    if conversation.position < len(form.items):
+    if conversation.position < len(form.items) and not _calls_for_15(conversation, patient):
         question = form.items[conversation.position].text.get(lang)
         return said + (GOING_ON[lang].format(question=question) if said else question)
     # The advice first: "call 15" must lead, and be what a long reply never cuts.
     return _short(_finish(conversation, patient) + (f"\n{said.strip()}" if said else ""))
+
+
+def _calls_for_15(conversation: SmsConversation, patient: Patient) -> bool:
+    """The answers so far already call for 15: the set is submitted now, the questions
+    left are not asked (the patient has better to do)."""
+    answers = {k: v for k, v in conversation.answers.items() if k != UNCLEAR_KEY}
+    if not answers:
+        return False
+    enrollment = db.session().get(Enrollment, conversation.enrollment_id)
+    return calls_for_15(patient, enrollment, protocol_of(enrollment.protocol),
+                        conversation.questionnaire, answers)
 
 
 def _read(questionnaire: Questionnaire, item: SmsItem, text: str) -> Any:

@@ -18,7 +18,9 @@ Decisions (clinical safety first):
   answer and no alarm: the question is asked again, nothing is filed.
 * After the last question the answers are submitted (only the items answered are
   required) and the patient gets the advice of the rules (written for patients, no
-  diagnosis), led by "call 15 (or 112) now" when a rule says so.
+  diagnosis), led by "call 15 (or 112) now" when a rule says so. "Call 15" never waits
+  for the questions left: after each reply the answers so far are evaluated (nothing
+  stored), and when they already call for 15 the set is submitted at once.
 * A conversation without a reply for ``IDLE`` (an hour: the deadline of a ``medium``
   alert), stopped by STOP, or overtaken by the next questionnaire is closed and what was
   answered is submitted as a partial set: a pain of 9 is never lost. A partial set does

@@ -294,14 +294,15 @@ def _step(protocol: Protocol, raw: Any, where: str, fail) -> Step:
 
 def read_sms(questionnaire: Questionnaire, replies: tuple[str, ...]) -> dict[str, Any]:
     """The answers SMS ``replies`` give, each read as the conversation reads it
-    (backend/smsforms): one understood reply per question of the form, in order."""
+    (backend/smsforms): one understood reply per question of the form, in order (fewer
+    when the answers call for 15 before the last question: the conversation ends then)."""
     form = questionnaire.sms
     if form is None:
         raise ValueError(f"{questionnaire.slug} has no SMS form")
-    if len(replies) != len(form.items):
+    if not 0 < len(replies) <= len(form.items):
         raise ValueError(f"one reply per question of the SMS form ({len(form.items)})")
     answers = {}
-    for item, text in zip(form.items, replies, strict=True):
+    for item, text in zip(form.items, replies, strict=False):
         reply = parse_reply(item.reply, text, item.choice_codes, item.skip)
         if reply.unclear:
             raise ValueError(f"{text!r} does not answer {item.link_id}")

@@ -83,3 +83,4 @@ def test_items_not_asked_are_not_required(questionnaires):
         validate_answers(q, {"pain_now": 11}, asked=q.sms.link_ids)
     assert set(refused.value.errors) == {"pain_now", "wound_redness", "calf_pain",
                                          "breathlessness"}
+

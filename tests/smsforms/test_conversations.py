@@ -236,3 +236,26 @@ def test_after_the_follow_up_ends_a_reply_is_a_message_to_read(world, app, clock
     assert conversation(app).status == "stopped"
     assert submissions(app) == []  # nothing can be submitted to an ended follow-up
     assert conversation(app).answers == {"pain_now": 5}  # but it is kept
+
+
+def test_call_15_does_not_wait_for_the_questions_left(world, app, clock, redis, client):
+    """After colorectal surgery, pain 8 with a fever is a possible anastomotic leak: the
+    patient is told to call 15 at the third reply, not after two more questions."""
+    sms_patient(world, app, clock, redis, protocol="colorectal-eras")
+    reply(client, "8")
+    assert said(reply(client, "non")).startswith(TEMPERATURE)
+    answer = said(reply(client, "38,9"))
+    assert answer.startswith("Suivi : Appelez le 15 (ou le 112) maintenant.")
+    assert CALF not in answer
+    assert conversation(app).status == "done"
+    [submission] = submissions(app)
+    assert submission.answers == {"pain_now": 8, "wound_redness": False, "temperature": 38.9}
+    assert "high" in {a.severity for a in alerts(app)}
+
+
+def test_nothing_is_stored_or_raised_while_the_answers_are_only_checked(world, app, clock,
+                                                                        redis, client):
+    sms_patient(world, app, clock, redis, protocol="colorectal-eras")
+    reply(client, "8")
+    reply(client, "non")
+    assert submissions(app) == [] and alerts(app) == []
