@@ -17,6 +17,8 @@ from backend import db
 from backend.alerts import messages
 from backend.audit import services as audit
 from backend.clock import now
+from backend.enrollments.channels import BY_SMS
+from backend.enrollments.services import latest_enrollment
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.notifications.senders import twilio_signature_valid
 from backend.notifications.services import record_status
@@ -42,6 +44,13 @@ REPLIES = {
                    "ou le 112. STOP pour ne plus recevoir de SMS.",
              "en": "Suivi: please answer in the app. In an emergency call 15 or 112. "
                    "STOP to stop text messages."},
+    # HELP from a patient who answers by SMS or by the link an SMS carries.
+    "help_by_sms": {"fr": "Suivi : répondez aux questions par SMS, ou par le lien reçu. En "
+                          "cas d'urgence, appelez le 15 ou le 112. STOP pour ne plus "
+                          "recevoir de SMS.",
+                    "en": "Suivi: answer the questions by text, or through the link you "
+                          "received. In an emergency call 15 or 112. STOP to stop text "
+                          "messages."},
 }
 
 
@@ -127,6 +136,9 @@ def inbound_sms(form) -> str | None:
     if action == "message":
         filed = messages.from_sms(patients, body, now())
         return _signed(messages.when_read(filed, lang), lang)
+    if action == "help" and any(getattr(latest_enrollment(patient), "channel", "app") in BY_SMS
+                                for patient in patients):
+        action = "help_by_sms"
     return REPLIES[action][lang]
 
 

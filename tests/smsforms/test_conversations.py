@@ -154,7 +154,8 @@ def test_stop_wins_and_keeps_what_was_answered(world, app, clock, redis, client)
 
 def test_help_still_answers_in_a_conversation(world, app, clock, redis, client):
     sms_patient(world, app, clock, redis)
-    assert "15" in said(reply(client, "AIDE"))
+    help_text = said(reply(client, "AIDE"))
+    assert "15" in help_text and "par SMS" in help_text and "application" not in help_text
     assert conversation(app).position == 0
 
 
