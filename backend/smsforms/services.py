@@ -174,16 +174,6 @@ def current_question(conversation: SmsConversation, lang: str) -> str:
     return form_of(conversation).items[conversation.position].text.get(lang)
 
 
-
-
-
-
-
-
-
-
-
-
 # --- closing -----------------------------------------------------------------------------
 
 def close(conversation: SmsConversation, status: str) -> dict[str, Any] | None:
@@ -199,10 +189,11 @@ def close(conversation: SmsConversation, status: str) -> dict[str, Any] | None:
     return result
 
 
-
-
 def submit_answers(conversation: SmsConversation, patient: Patient,
-            status: str) -> dict[str, Any] | None:
+                   status: str) -> dict[str, Any] | None:
+    """End ``conversation`` (``status``) and submit what it holds: the whole set
+    (``done``: it answers the task) or a partial one; the submission's result, or None
+    when nothing was answered or the follow-up has ended."""
     answers = {k: v for k, v in conversation.answers.items() if k != UNCLEAR_KEY}
     conversation.status, conversation.finished_at = status, now()
     conversation.idle_until = None
