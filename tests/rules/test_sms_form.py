@@ -18,10 +18,18 @@ def test_the_daily_check_has_a_short_sms_form(questionnaires):
     form = questionnaires["daily-postop"].sms
     assert [i.link_id for i in form.items] == ["pain_now", "wound_redness", "temperature",
                                                "calf_pain", "breathlessness"]
-    assert len(form.items) <= SMS_ITEMS_MAX
+    assert questionnaires["qor-15"].sms is None
+
+
+@pytest.mark.parametrize("slug", ["daily-postop", "hf-symptoms"])
+def test_every_sms_question_is_in_french_and_english(questionnaires, slug):
+    form = questionnaires[slug].sms
+    assert 0 < len(form.items) <= SMS_ITEMS_MAX
     for item in form.items:
         assert item.text.fr.strip() and item.text.en.strip()
-    assert questionnaires["qor-15"].sms is None
+        assert item.example.fr.strip() and item.example.en.strip()
+        # A patient answers the question as written: its choices are in its words.
+        assert all(key in item.text.fr and key in item.text.en for key, _ in item.choices)
 
 
 @pytest.mark.parametrize("change, expected", [
