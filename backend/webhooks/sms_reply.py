@@ -24,8 +24,8 @@ TO = "+33700000000"
 
 def inbound_form(phone: str, text: str) -> dict[str, str]:
     """The fields Twilio posts for an inbound SMS (a new MessageSid each time)."""
-    return {"MessageSid": "SM" + secrets.token_hex(16), "SmsSid": "", "AccountSid": "AC" +
-            "0" * 32, "From": phone, "To": TO, "Body": text, "NumMedia": "0"}
+    return {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": "AC" + "0" * 32,
+            "From": phone, "To": TO, "Body": text, "NumMedia": "0"}
 
 
 def post_reply(public_url: str, token: str, phone: str, text: str,
@@ -35,7 +35,6 @@ def post_reply(public_url: str, token: str, phone: str, text: str,
     The signature covers ``public_url`` + the path, as Twilio signs the URL it was given;
     ``server_url`` is where to post when it differs (the server behind a proxy)."""
     form = inbound_form(phone, text)
-    form.pop("SmsSid")
     signature = RequestValidator(token).compute_signature(public_url + PATH, form)
     request = urllib.request.Request(  # noqa: S310 (an http(s) URL from the configuration)
         (server_url or public_url).rstrip("/") + PATH,
