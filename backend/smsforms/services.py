@@ -101,7 +101,9 @@ def _conversations(patient_id: uuid.UUID, status: str) -> list[SmsConversation]:
     return list(db.session().scalars(
         select(SmsConversation).where(SmsConversation.patient_id == patient_id,
                                       SmsConversation.status == status)
-        .order_by(SmsConversation.created_at, SmsConversation.id).with_for_update()))
+        # Opened together (one reminder), asked in a stable order: by questionnaire.
+        .order_by(SmsConversation.created_at, SmsConversation.questionnaire,
+                  SmsConversation.id).with_for_update()))
 
 
 def open_next(patient_id: uuid.UUID, in_reply: bool = False) -> SmsConversation | None:
