@@ -96,11 +96,13 @@ def _outbox_handlers() -> dict[str, OutboxHandler]:
     from backend.alerts import paging
     from backend.delivery import retries
     from backend.enrollments import activation_sms, channels
+    from backend.smsforms import services as smsforms
     from backend.tasks import reminders
     from backend.teleconsult import invitations
 
     handlers: dict[str, OutboxHandler] = {}
-    for feature in (paging, reminders, invitations, activation_sms, channels, retries):
+    for feature in (paging, reminders, invitations, activation_sms, channels, retries,
+                    smsforms):
         for kind, handler in feature.OUTBOX_HANDLERS.items():
             if kind in handlers:
                 raise ValueError(f"two handlers for outbox entries of kind {kind!r}")

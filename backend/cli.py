@@ -203,6 +203,31 @@ def demo(port: int, data_dir: str, host: str) -> None:
     run_demo(host=host, port=port, data_dir=data_dir)
 
 
+@main.command("sms-reply")
+@click.argument("phone")
+@click.argument("text")
+@click.option("--server", default=None,
+              help="Where the server listens, when not at SUIVI_PUBLIC_URL.")
+@with_appcontext
+def sms_reply(phone: str, text: str, server: str | None) -> None:
+    """Send TEXT as an SMS from PHONE through the signed Twilio webhook of the running
+    server, and print its reply (e.g. a demo patient answering an SMS questionnaire)."""
+    from backend.webhooks.sms_reply import post_reply
+
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        raise click.ClickException("TWILIO_AUTH_TOKEN is not set (the demo sets its own: run "
+                                   "with SUIVI_DEMO=1 and the demo's SUIVI_DATA_DIR)")
+    try:
+        status, replies = post_reply(current_app.config["SUIVI_PUBLIC_URL"], token, phone,
+                                     text, server)
+    except OSError as error:
+        raise click.ClickException(f"the server did not answer: {error}") from None
+    if status != 200:
+        raise click.ClickException(f"the server refused the SMS ({status}): {' '.join(replies)}")
+    click.echo("\n".join(replies) if replies else "(no reply)")
+
+
 def _checked(schema, data: dict) -> None:
     """The values a command was given, checked as the API checks them."""
     from marshmallow import ValidationError

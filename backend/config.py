@@ -95,7 +95,10 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
             env.get("SUIVI_TELECONSULT_LINK_GRACE_MINUTES", "30")),
         "SUIVI_CONSOLE_DELAY_SECONDS": float(env.get("SUIVI_CONSOLE_DELAY_SECONDS", "0")),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID"),
-        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN"),
+        # The demo signs and checks its own webhooks (`suivi sms-reply`) with a token of its
+        # own, kept in its data directory.
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or (
+            _persistent_demo_secret(data_dir, "twilio_demo_token") if demo else None),
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID"),
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER"),
         "TWILIO_STATUS_CALLBACK_URL": env.get("TWILIO_STATUS_CALLBACK_URL"),
@@ -132,13 +135,13 @@ def _persistent_demo_keys(data_dir: Path) -> tuple[str, str]:
     return keys[0], keys[1]
 
 
-def _persistent_demo_secret(data_dir: Path) -> str:
+def _persistent_demo_secret(data_dir: Path, name: str = "secret_key") -> str:
     # The demo's web, worker and scheduler processes must share one key, and tokens
     # should survive a restart of the demo: keep it in the data directory.
     import secrets
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "secret_key"
+    path = data_dir / name
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)

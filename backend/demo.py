@@ -17,7 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from backend.demo_data import DEMO_ACCOUNTS, seed, web_form_link
+from backend.demo_data import DEMO_ACCOUNTS, seed, sms_conversation, web_form_link
 
 
 def _demo_password(data_dir: Path) -> str:
@@ -31,9 +31,10 @@ def _demo_password(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def _prepare(data_dir: Path, password: str) -> tuple[str, str] | None:
+def _prepare(data_dir: Path, password: str) -> tuple[tuple[str, ...] | None, ...]:
     """Migrate, load the shipped content and seed the demo data (once); a new link to the
-    web form of the patient who answers by SMS link."""
+    web form of the patient who answers by SMS link, and the SMS patient's questionnaire
+    asked (his name and number)."""
     from backend import db
     from backend.app import create_app
     from backend.crypto import keyring
@@ -47,7 +48,7 @@ def _prepare(data_dir: Path, password: str) -> tuple[str, str] | None:
         seal_stored(db.session(), keyring())
         db.session().commit()
         seed(password)
-        return web_form_link()
+        return web_form_link(), sms_conversation()
 
 
 def _port_free(host: str, port: int) -> None:
@@ -94,7 +95,8 @@ def _step(text: str) -> None:
 
 
 def _banner(url: str, password: str, data_dir: Path,
-            form: tuple[str, str] | None = None) -> str:
+            form: tuple[str, str] | None = None,
+            sms: tuple[str, str, str] | None = None) -> str:
     lines = [
         "",
         "Suivi demo is running (embedded SQLite + Redis, notifications logged, not sent).",
@@ -114,6 +116,13 @@ def _banner(url: str, password: str, data_dir: Path,
     if form is not None:
         lines += [f"Web form of {form[0]} (answers by SMS link; works once, a new one at each",
                   f"start; open it on a phone or a narrow window): {form[1]}", ""]
+    if sms is not None:
+        lines += [f"SMS questionnaire of {sms[0]} (answers by SMS), the question waiting:",
+                  f"  {sms[2]}",
+                  "  Reply as he would, in another terminal (each reply prints the next "
+                  "question):",
+                  f"  SUIVI_DEMO=1 SUIVI_DATA_DIR={data_dir} SUIVI_PUBLIC_URL={url} "
+                  f"suivi sms-reply {sms[1]} 8", ""]
     lines += ["Press Ctrl-C to stop.", ""]
     return "\n".join(lines)
 
@@ -148,7 +157,7 @@ def run_demo(host: str, port: int, data_dir: str) -> None:
     }
     os.environ.update(env)
     password = _demo_password(directory)
-    form = _prepare(directory, password)
+    form, sms = _prepare(directory, password)
 
     command = [sys.executable, "-m", "backend.cli"]
     # The processes' logs (requests, jobs, the SMS the console sender "sends") go to a
@@ -171,7 +180,7 @@ def run_demo(host: str, port: int, data_dir: str) -> None:
     _step("Starting the web server, the worker and the scheduler")
     try:
         _wait_ready(url, children, log_path)
-        print(_banner(url, password, directory, form), flush=True)
+        print(_banner(url, password, directory, form, sms), flush=True)
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.5)
         if not stopping:

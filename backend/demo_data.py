@@ -34,10 +34,13 @@ PATIENTS = (
     ("Paul", "Lefèvre", date(1942, 11, 21), "male", "fr", "heart-failure", 12),
     ("Emily", "Carter", date(1979, 5, 17), "female", "en", "ambulatory-general", 1),
     ("Odette", "Roux", date(1949, 6, 8), "female", "fr", "ambulatory-general", 2),
+    ("Lucien", "Garnier", date(1944, 2, 2), "male", "fr", "ambulatory-general", 3),
 )
-# How each patient answers when not by the app; the web patient's questionnaire of today
-# is left unanswered (demo_history), for the demo user to answer through her link.
-CHANNELS = {"Roux": "web"}
+# How each patient answers when not by the app; today's questionnaire of the web and SMS
+# patients is left unanswered (demo_history), for the demo user to answer: through her
+# link, and by `suivi sms-reply` for him.
+CHANNELS = {"Roux": "web", "Garnier": "sms"}
+WEB_PATIENT, SMS_PATIENT = "Roux", "Garnier"
 
 
 def seed(password: str) -> None:
@@ -98,12 +101,24 @@ def web_form_link() -> tuple[str, str] | None:
     """A fresh link to the web patient's open questionnaire (each start of the demo makes
     a new one: links are single use and only their hash is kept): her name and the URL."""
     from backend.formlinks import services as links
+
+    found = _open_questionnaire(WEB_PATIENT)
+    if found is None:
+        return None
+    patient, _, task = found
+    token = links.issue(task)
+    db.session().commit()
+    return f"{patient.given_name} {patient.family_name}", links.url(token)
+
+
+def _open_questionnaire(family: str):
+    """(patient, enrolment, task) of the demo patient's questionnaire still open today,
+    or None."""
     from backend.patients.models import Patient
     from backend.tasks import services as tasks
     from backend.tasks.models import Task
 
     session = db.session()
-    family = next(iter(CHANNELS))
     patient = session.scalar(select(Patient).where(Patient.family_name == family))
     enrollment = session.scalar(select(Enrollment).where(
         Enrollment.patient_id == patient.id, Enrollment.status == "active"))
@@ -111,12 +126,30 @@ def web_form_link() -> tuple[str, str] | None:
         return None
     current = now()
     tasks.plan(enrollment, patient, current - timedelta(days=1), current + timedelta(days=2))
-    task = session.scalar(select(Task).where(
+    query = select(Task).where(
         Task.enrollment_id == enrollment.id, Task.kind == "questionnaire",
         Task.status != "done", Task.due_at > current - timedelta(hours=20))
-        .order_by(Task.due_at).limit(1))
-    if task is None:
+    if family == SMS_PATIENT:  # the questionnaire with an SMS form
+        query = query.where(Task.questionnaire == "daily-postop")
+    task = session.scalar(query.order_by(Task.due_at).limit(1))
+    return None if task is None else (patient, enrollment, task)
+
+
+def sms_conversation() -> tuple[str, str, str] | None:
+    """The SMS patient's questionnaire of the day asked now (its first question goes out
+    through the outbox, once: a conversation already open is left as it is): his name,
+    his number and the question waiting for his reply, or None when he has nothing left
+    to answer."""
+    from backend.smsforms import services as smsforms
+
+    found = _open_questionnaire(SMS_PATIENT)
+    if found is None:
         return None
-    token = links.issue(task)
-    session.commit()
-    return f"{patient.given_name} {patient.family_name}", links.url(token)
+    patient, enrollment, task = found
+    smsforms.ask(patient, enrollment, [task])
+    conversation = smsforms.open_conversation(patient)
+    db.session().commit()
+    if conversation is None:
+        return None
+    question = smsforms.current_question(conversation, patient.language)
+    return f"{patient.given_name} {patient.family_name}", patient.phone, question

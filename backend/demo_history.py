@@ -23,6 +23,7 @@ from backend.clock import FrozenClock
 from backend.enrollments.models import Enrollment
 from backend.intake import services as intake
 from backend.patients.models import Patient
+from backend.protocols.content import protocol_of
 from backend.tasks import services as tasks
 from backend.tasks.models import Task
 from backend.wiring import wiring
@@ -49,6 +50,10 @@ PROFILES: dict[str, dict[str, Any]] = {
     "Carter": {"skip_days": {1}},
     # Answers by the web form: today's questionnaire waits for the demo user.
     "Roux": {"skip_days": {2}},
+    # Answers by SMS (the few items of the SMS form); today's questions wait for the demo
+    # user (`suivi sms-reply`); a sore, red wound yesterday.
+    "Garnier": {"skip_days": {3}, "source": "sms",
+                "recent": {-1: {"pain_now": 6, "wound_redness": True}}},
 }
 
 
@@ -94,11 +99,27 @@ def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: Froze
                 answers.update(profile.get("recent", {}).get(offset, {}))
             if task.questionnaire == "hf-symptoms":
                 answers.update(profile.get("symptoms", {}).get(offset, {}))
-            intake.submit(patient, {"questionnaire": task.questionnaire,
-                                         "answers": answers, "task_id": task.id,
-                                         "submitted_at": answered_at})
+            _submit(patient, profile, task, answers, answered_at)
         _handle(patient, profile, nurse, clock)
     session.flush()
+
+
+def _submit(patient: Patient, profile: dict, task: Task, answers: dict[str, Any],
+            answered_at: datetime) -> None:
+    """As the patient would have sent it: an SMS patient answers the daily check's SMS
+    form (its few items) and the other questionnaires by web form link."""
+    source, asked = profile.get("source", "app"), None
+    if source == "sms":
+        form = protocol_of(db.session().get(Enrollment, task.enrollment_id).protocol) \
+            .questionnaires[task.questionnaire].sms
+        if form is None:
+            source = "web"
+        else:
+            asked = form.link_ids
+            answers = {key: value for key, value in answers.items() if key in asked}
+    intake.submit(patient, {"questionnaire": task.questionnaire, "answers": answers,
+                            "task_id": task.id, "submitted_at": answered_at},
+                  source=source, asked=asked)
 
 
 def _handle(patient: Patient, profile: dict, nurse: StaffPrincipal, clock: FrozenClock) -> None:

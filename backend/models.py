@@ -20,6 +20,7 @@ from backend.outbox.models import OutboxEntry
 from backend.patients.models import Patient
 from backend.protocols.models import ProtocolVersion, ThresholdOverride
 from backend.questionnaires.models import QuestionnaireVersion
+from backend.smsforms.models import SmsConversation
 from backend.tasks.models import Task
 from backend.teams.models import CareTeam, TeamMembership
 from backend.teleconsult.models import Teleconsultation
@@ -30,6 +31,6 @@ __all__ = [
     "Teleconsultation", "InboundEvent",
     "AccessToken", "ActivationCode", "AuditEvent", "Base", "CareTeam", "DeviceToken",
     "Enrollment", "FormLink", "IdempotencyRecord", "LoginFailure", "Patient", "ProtocolVersion",
-    "RecoveryCode",
+    "RecoveryCode", "SmsConversation",
     "QuestionnaireVersion", "StaffUser", "TeamMembership", "ThresholdOverride",
 ]

@@ -19,6 +19,7 @@ import jsonschema
 import yaml
 
 from questionnaires import CONTENT_DIR
+from rules.loader_sms import build_sms_form, sms_issues
 from rules.model import (
     Choice,
     ContentError,
@@ -379,7 +380,9 @@ def load_questionnaire(path_or_dict: Path | str | Mapping[str, Any],
         data = read_yaml(path)
     if not isinstance(data, dict):
         raise ContentError([ContentIssue(source, None, "(top level)", "expected a mapping")])
-    issues = schema_issues(data, source) + _Checker(data, source).run()
+    issues = (schema_issues(data, source) + _Checker(data, source).run()
+              + [ContentIssue(source, None, field, message, item=link_id)
+                 for field, message, link_id in sms_issues(data)])
     if issues:
         raise ContentError(issues)
     rules, rule_issues = _parse_rules(data.get("rules") or [], source, data["slug"])
@@ -395,6 +398,7 @@ def load_questionnaire(path_or_dict: Path | str | Mapping[str, Any],
         rules=rules,
         description=_text(data.get("description")),
         min_answers=data.get("min_answers", 0),
+        sms=build_sms_form(data),
     )
 
 

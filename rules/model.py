@@ -154,6 +154,36 @@ class Item:
 
 
 @dataclass(frozen=True)
+class SmsItem:
+    """One question of a questionnaire's SMS form: the item it answers, its SMS wording,
+    how a reply is read (``number``, ``yes_no``, ``choice``: ``choices`` pairs what the
+    patient types with the item's codes), an example of a good reply, and ``skip``: "non"
+    means the optional item does not apply (no thermometer)."""
+
+    link_id: str
+    reply: str
+    text: Text
+    example: Text
+    choices: tuple[tuple[str, str], ...] = ()
+    skip: bool = False
+
+    @property
+    def choice_codes(self) -> dict[str, str]:
+        return dict(self.choices)
+
+
+@dataclass(frozen=True)
+class SmsForm:
+    """The few items a patient without the app is asked by SMS, one at a time, in order."""
+
+    items: tuple[SmsItem, ...]
+
+    @property
+    def link_ids(self) -> frozenset[str]:
+        return frozenset(i.link_id for i in self.items)
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     """A questionnaire definition loaded from ``questionnaires/instruments/<slug>.yaml``.
 
@@ -171,6 +201,7 @@ class Questionnaire:
     rules: tuple[Any, ...] = ()
     description: Text | None = None
     min_answers: int = 0
+    sms: SmsForm | None = None
 
     def item(self, link_id: str) -> Item | None:
         return next((i for i in self.items if i.link_id == link_id), None)

@@ -8,7 +8,7 @@ every bad field at once, so the app can highlight them all in one round trip.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -159,8 +159,12 @@ def _reading_value(item: Item, value: Any) -> Decimal | bool | str:
     return canonical
 
 
-def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
+def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any],
+                     asked: Collection[str] | None = None) -> dict[str, Any]:
     """Cleaned answers of one submission, or :class:`AnswerError` listing every bad field.
+
+    ``asked``: the items the patient was asked (an SMS form asks a few), when not all of
+    them; an item not asked is not required, it stays unanswered.
 
     Checks unknown link_ids, types, bounds, choices and required items. ``enable_when``
     is respected: a hidden item is not required and an answer to it is refused. Blank
@@ -193,7 +197,7 @@ def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -
                                         "(its condition is not met); leave it out")
             continue
         if _is_blank(value):
-            if item.required:
+            if item.required and (asked is None or item.link_id in asked):
                 errors[item.link_id] = f"{item.link_id}: required"
             continue
         try:

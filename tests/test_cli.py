@@ -101,3 +101,15 @@ def test_first_admin_gets_an_enrolment_code_and_reset_mfa_gives_a_new_one(tmp_pa
             assert started.status_code == status, started.json
     finally:
         app.extensions["suivi"].engine.dispose()
+
+
+def test_sms_reply_says_what_is_missing(tmp_path):
+    """The command itself is played against a running demo in tests/test_demo.py."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_AUTH_TOKEN", "SUIVI_DEMO")}
+    env.update(SUIVI_TESTING="1", SECRET_KEY="k", SUIVI_DATA_DIR=str(tmp_path),
+               DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
+    no_token = _suivi(["sms-reply", "+33612345678", "8"], env)
+    assert no_token.returncode != 0 and "TWILIO_AUTH_TOKEN" in no_token.stderr
+    env.update(TWILIO_AUTH_TOKEN="t", SUIVI_PUBLIC_URL="http://127.0.0.1:9")  # nobody there
+    no_server = _suivi(["sms-reply", "+33612345678", "8"], env)
+    assert no_server.returncode != 0 and "did not answer" in no_server.stderr

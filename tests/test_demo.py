@@ -97,11 +97,21 @@ def test_demo_runs_and_the_nurse_lists_patients(tmp_path):
         banner = _wait_for_banner(process)
         login = _call(f"{base}/api/v1/auth/login", {"email": "nurse@demo.suivi.fr",
                                                      "password": "demo-password-for-tests"})
-        assert len(_call(f"{base}/api/v1/patients", token=login["access_token"])) == 6
+        assert len(_call(f"{base}/api/v1/patients", token=login["access_token"])) == 7
         # A new web form link at each start, that opens the web patient's questionnaire.
         link = re.search(r"Web form of Odette Roux .*?: (http\S+)", banner, re.S).group(1)
         with urllib.request.urlopen(link, timeout=10) as page:
             assert "Envoyer mes réponses" in page.read().decode()
+        # The SMS patient answers his questions through the signed webhook, as the
+        # banner says.
+        command = re.search(r"(SUIVI_DEMO=1 .*? sms-reply \S+) 8", banner).group(1).split()
+        env = {**os.environ, **dict(part.split("=", 1) for part in command[:3])}
+        env.pop("SUIVI_TESTING", None)
+        replies = [subprocess.run([sys.executable, "-m", "backend.cli", *command[4:], text],
+                                  cwd=ROOT, env=env, capture_output=True, text=True,
+                                  timeout=60) for text in ("8", "oui")]
+        assert [r.returncode for r in replies] == [0, 0], replies
+        assert "cicatrice" in replies[0].stdout and "température" in replies[1].stdout
     finally:
         assert _stop(process) == 0
 

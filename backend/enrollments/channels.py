@@ -2,8 +2,8 @@
 enrolment's ``channel``), and the welcome SMS a patient gets on starting by SMS or web
 form (outbox entry ``enrollment.welcome_sms``).
 
-SMS questionnaires are not built yet: an "sms" patient gets the same link SMS as a
-"web" one (see backend.formlinks)."""
+An "sms" patient is asked by SMS the questionnaires with an SMS form (backend.smsforms)
+and gets the web form link of the others (backend.formlinks)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ class EnrollmentIn(Schema):
     care_team = fields.String(validate=Slug)
     channel = fields.String(load_default="app", validate=validate.OneOf(CHANNELS), metadata={
         "description": "how the patient answers: app, sms or web (a web form opened from an "
-                       "SMS link; sms gets the same link until SMS questionnaires exist). "
+                       "SMS link; sms asks by SMS the questionnaires with an SMS form, the others "
+                       "by that link). "
                        "sms and web need a mobile phone number and no SMS opt-out"})
 
 

@@ -1,5 +1,5 @@
 """Links to answer a questionnaire task in the browser, sent by SMS to patients on the
-"web" (or, until SMS questionnaires exist, "sms") channel.
+"web" channel, and on the "sms" channel for a questionnaire without an SMS form.
 
 A link is a 256-bit token in the address ``/f/<token>``: only its SHA-256 is kept (as
 device tokens are), so the table alone opens nothing. It works once, for one task, and

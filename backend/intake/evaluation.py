@@ -8,6 +8,7 @@ missed-data check when a task's deadline passes with nothing sent.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,7 +27,7 @@ from rules import model as rules_model
 from rules.advice import patient_advice
 from rules.evaluator import evaluate
 from rules.protocol import Protocol
-from rules.questionnaire import stored_answers
+from rules.questionnaire import readings_from_answers, stored_answers
 
 # The window's rows as columns of the tables (Core, not ORM: no entity, no ORM context),
 # in statements built once: this runs on every submission over the whole window.
@@ -90,3 +91,22 @@ def evaluate_patient(patient: Patient, enrollment: Enrollment, protocol: Protoco
                "text": f.advice.get(lang)} for f in said.cards]
     return {"advice": advice, "call_emergency": said.call_emergency,
             "alerts_opened": [alert.id for alert in alerts]}
+
+
+def calls_for_15(patient: Patient, enrollment: Enrollment, protocol: Protocol, slug: str,
+                 answers: dict[str, Any]) -> bool:
+    """Whether ``answers`` to questionnaire ``slug``, were they sent now, would tell the
+    patient to call the emergency number. Nothing is stored or raised: an SMS
+    conversation asks this after each reply, so that "call 15" never waits for the
+    questions left (backend/smsforms/replies.py)."""
+    at = now()
+    data = patient_data(enrollment, protocol, at)
+    questionnaire = protocol.questionnaires[slug]
+    cleaned = stored_answers(questionnaire, answers)
+    sent = [replace(r, new=True) for r in readings_from_answers(questionnaire, cleaned, at)]
+    data = rules_model.PatientData(
+        [*data.submissions, rules_model.Submission(slug, at, cleaned, new=True)],
+        [*data.readings, *sent], data.tasks)
+    findings = evaluate(protocol, data, at, overrides_for_engine(enrollment.id),
+                        enrollment.spo2_scale, patient.timezone)
+    return patient_advice(findings).call_emergency

@@ -8,6 +8,7 @@ patient's answer is stored (and its alert raised) even when Redis or every worke
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -42,9 +43,14 @@ INCOMPLETE = {"fr": "Merci. Il manque encore : {missing}. Ajoutez ces mesures dÃ
 
 
 def submit(patient: Patient, body: dict[str, Any], source: str = "app",
-           enrollment: Enrollment | None = None) -> dict[str, Any]:
+           enrollment: Enrollment | None = None,
+           asked: Collection[str] | None = None, partial: bool = False) -> dict[str, Any]:
     """Store a questionnaire answer (and its readings), evaluate, raise alerts.
-    ``enrollment``: the patient's active enrolment, when the caller has it already."""
+    ``enrollment``: the patient's active enrolment, when the caller has it already;
+    ``asked``: the items the patient was asked, when not all (an SMS form: the others
+    stay unanswered, not required); ``partial``: a set the patient left unfinished (an
+    SMS conversation without its last replies), stored and scored but answering no
+    task, so the questionnaire still counts as missing."""
     enrollment = enrollment or active_enrollment(patient, NOT_ENROLLED)
     protocol = protocol_of(enrollment.protocol)
     questionnaire = protocol.questionnaires.get(body["questionnaire"])
@@ -55,10 +61,10 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
     submitted_at = body.get("submitted_at") or current
     if submitted_at > current + CLOCK_SKEW:
         raise Invalid("submitted_at", "is in the future")
-    answers = clean_answers(questionnaire, body["answers"])
+    answers = clean_answers(questionnaire, body["answers"], asked=asked)
     extra = clean_readings(body.get("readings", []), not_after=current + CLOCK_SKEW)
-    task = tasks.match_questionnaire(enrollment, questionnaire.slug, body.get("task_id"),
-                                     submitted_at)
+    task = None if partial else tasks.match_questionnaire(
+        enrollment, questionnaire.slug, body.get("task_id"), submitted_at)
     if body.get("task_id") is not None and task is None:
         raise Invalid("task_id", "no such task in your follow-up")
     scores = score_submission(questionnaire, answers)

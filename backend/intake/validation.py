@@ -6,7 +6,7 @@ with the same field-by-field messages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,12 +21,14 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def clean_answers(questionnaire: Questionnaire, answers: Mapping[str, Any],
-                  field: str = "answers") -> dict[str, Any]:
-    """Validated answers, or ``InvalidValues`` naming every bad item (``answers.pain_now``).
+                  field: str = "answers", asked: Collection[str] | None = None
+                  ) -> dict[str, Any]:
+    """Validated answers, or ``InvalidValues`` naming every bad item (``answers.pain_now``);
+    ``asked``: the items asked when not all (an SMS form).
     Written words are shown to a nurse as typed: no control character but line breaks,
     no bidirectional override."""
     try:
-        cleaned = validate_answers(questionnaire, answers)
+        cleaned = validate_answers(questionnaire, answers, asked)
         errors = {item.link_id: error for item in questionnaire.items
                   if item.type == "text" and isinstance(cleaned.get(item.link_id), str)
                   and (error := shown_text_error(cleaned[item.link_id], multiline=True))}

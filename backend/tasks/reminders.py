@@ -1,5 +1,7 @@
 """Reminding a patient of tasks due (outbox entry ``task.remind``), outside the quiet
-hours of the patient's protocol and only while the tasks still wait for an answer."""
+hours of the patient's protocol and only while the tasks still wait for an answer: a
+push for the app, the questions by SMS for a questionnaire with an SMS form on the
+``sms`` channel (backend.smsforms), else an SMS with a web form link."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from backend.outbox.models import OutboxEntry
 from backend.outbox.services import NotNow
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
+from backend.smsforms import services as smsforms
 from backend.tasks.models import Task
 from backend.tasks.texts import REMINDER
 
@@ -33,6 +36,9 @@ def remind(entry: OutboxEntry) -> None:
                                                                         patient.timezone)
     if quiet_until is not None:
         raise NotNow(quiet_until)
+    if enrollment.channel == "sms":
+        # Questionnaires with an SMS form are asked by SMS; the others by web form link.
+        pending = smsforms.ask(patient, enrollment, pending)
     if enrollment.channel in BY_SMS:
         send_form_links(entry, patient, pending)
     else:

@@ -146,11 +146,15 @@ MESSAGES = {"alert": ("alerte à l'équipe", "alert to the team"),
             "teleconsult.remind": ("rappel de téléconsultation", "teleconsultation reminder"),
             "enrollment.activation_sms": ("code d'activation", "activation code"),
             "enrollment.welcome": ("SMS de bienvenue", "welcome SMS"),
-            "task.form_link": ("lien du questionnaire web", "web questionnaire link")}
+            "task.form_link": ("lien du questionnaire web", "web questionnaire link"),
+            "smsform.question": ("question du questionnaire par SMS",
+                                 "SMS questionnaire question"),
+            "smsform.emergency": ("consigne d'appeler le 15", "advice to call 15")}
 # How the patient answers (the enrolment's channel).
 CHANNELS = {"app": ("Application", "App"),
-            "sms": ("SMS (lien vers le formulaire web en attendant les questionnaires par SMS)",
-                    "SMS (web form link until SMS questionnaires exist)"),
+            "sms": ("SMS (questions par SMS ; lien vers le formulaire web pour les autres "
+                    "questionnaires)",
+                    "SMS (questions by SMS; a web form link for the other questionnaires)"),
             "web": ("Formulaire web par lien SMS", "Web form by SMS link")}
 MESSAGE_STATUSES = {"pending": ("en attente", "pending"), "sending": ("en cours", "sending"),
                     "sent": ("envoyé", "sent"), "delivered": ("reçu", "delivered"),

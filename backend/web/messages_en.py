@@ -80,6 +80,7 @@ EN = {
     "Alerte « {rule} » {step}": "Alert “{rule}” {step}",
     "Message ({channel}) : {what}": "Message ({channel}): {what}",
     "SMS reçu du patient": "SMS from the patient",
+    "Réponse SMS au questionnaire": "SMS reply to the questionnaire",
     "Téléconsultation ({n} min)": "Teleconsultation ({n} min)",
     "{day} : de {low} à {high}, dernière valeur {last}":
         "{day}: from {low} to {high}, last value {last}",

@@ -81,7 +81,9 @@ def readable(entries: list[dict]) -> list[Line]:
                                                                     data["template"])),
                               [labels.pick(labels.MESSAGE_STATUSES, data["status"])]))
         elif kind == "sms.inbound":
-            lines.append(Line(entry["at"], "message", _("SMS reçu du patient"),
+            title = (_("Réponse SMS au questionnaire") if data.get("action") == "answer"
+                     else _("SMS reçu du patient"))
+            lines.append(Line(entry["at"], "message", title,
                               [data.get("body") or data.get("action") or ""]))
         elif kind == "teleconsultation":
             lines.append(Line(entry["at"], kind, _("Téléconsultation ({n} min)",

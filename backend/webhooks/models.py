@@ -19,7 +19,9 @@ class InboundEvent(UUIDPrimaryKey, Base):
     key: Mapped[str] = mapped_column(String(120), unique=True)
     kind: Mapped[str] = mapped_column(String(16))  # sms | status
     patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("patients.id"), index=True)
-    # What a patient wrote to the ward: shown to the nurses in the timeline.
+    # What a patient wrote to the ward or replied to an SMS questionnaire: shown to the
+    # nurses in the timeline.
     body: Mapped[str | None] = mapped_column(SealedText())
-    action: Mapped[str | None] = mapped_column(String(16))  # stop | start | help | message
+    # stop | start | help | message | answer (an SMS questionnaire) | thanks (after one)
+    action: Mapped[str | None] = mapped_column(String(16))
     received_at: Mapped[datetime]

@@ -1,4 +1,5 @@
-"""Twilio webhooks: inbound SMS (STOP/START/HELP, messages to the ward) and delivery reports.
+"""Twilio webhooks: inbound SMS (STOP/START/HELP, answers to an SMS questionnaire,
+messages to the ward) and delivery reports.
 
 Every request must carry a valid ``X-Twilio-Signature`` computed over the public URL
 Twilio called (``SUIVI_PUBLIC_URL`` + path and query, not what the app sees behind the
@@ -16,16 +17,24 @@ from backend import db
 from backend.alerts import messages
 from backend.audit import services as audit
 from backend.clock import now
+from backend.enrollments.channels import BY_SMS
+from backend.enrollments.services import latest_enrollment
 from backend.errors import Conflict, Forbidden, Invalid
 from backend.notifications.senders import twilio_signature_valid
 from backend.notifications.services import record_status
 from backend.patients.services import with_phone
+from backend.smsforms import replies as sms_replies
+from backend.smsforms import services as smsforms
 from backend.text import shown_as_typed
 from backend.webhooks.models import InboundEvent
 
 STOP_WORDS = {"STOP", "ARRET", "ARRÊT", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 START_WORDS = {"START", "UNSTOP", "YES", "OUI"}
 HELP_WORDS = {"HELP", "AIDE", "INFO"}
+# Opt-in keywords that are also an answer to a yes/no question of an SMS questionnaire.
+ANSWER_WORDS = {"YES", "OUI"}
+# The actions whose text is kept (sealed) and shown in the timeline.
+KEPT_BODIES = ("message", "answer", "thanks")
 REPLIES = {
     "stop": {"fr": "Suivi : vous ne recevrez plus de SMS. Envoyez START pour les réactiver.",
              "en": "Suivi: you will no longer receive text messages. Send START to resume."},
@@ -35,6 +44,13 @@ REPLIES = {
                    "ou le 112. STOP pour ne plus recevoir de SMS.",
              "en": "Suivi: please answer in the app. In an emergency call 15 or 112. "
                    "STOP to stop text messages."},
+    # HELP from a patient who answers by SMS or by the link an SMS carries.
+    "help_by_sms": {"fr": "Suivi : répondez aux questions par SMS, ou par le lien reçu. En "
+                          "cas d'urgence, appelez le 15 ou le 112. STOP pour ne plus "
+                          "recevoir de SMS.",
+                    "en": "Suivi: answer the questions by text, or through the link you "
+                          "received. In an emergency call 15 or 112. STOP to stop text "
+                          "messages."},
 }
 
 
@@ -85,10 +101,17 @@ def inbound_sms(form) -> str | None:
     word = body.strip(" .!").upper() if len(body.split()) == 1 else ""
     action = ("stop" if word in STOP_WORDS else "start" if word in START_WORDS
               else "help" if word in HELP_WORDS else "message")
+    # A patient in the middle of an SMS questionnaire answers it: "oui" is an answer
+    # there (START itself still wins, as STOP and HELP do), "OK merci" after it is thanks.
+    conversation = smsforms.open_conversation(match.one) if match.one else None
+    if conversation is not None and (action == "message" or word in ANSWER_WORDS):
+        action = "answer"
+    elif action == "message" and match.one and sms_replies.just_thanked(match.one, body):
+        action = "thanks"
     # Attributed to a patient only when the number names exactly one.
     _once(f"sms:{sid}", "webhook.sms", kind="sms",
           patient_id=match.one.id if match.one else None,
-          body=body if action == "message" else None, action=action)
+          body=body if action in KEPT_BODIES else None, action=action)
     if match.none:
         audit.record("webhook.sms", detail={"matched": False, "action": action})
         return _signed(messages.NOT_FILED.fr, "fr") if action == "message" else None
@@ -102,9 +125,20 @@ def inbound_sms(form) -> str | None:
                      detail={"action": action, "patients_with_this_number": len(patients)})
     languages = {patient.language for patient in patients}
     lang = languages.pop() if len(languages) == 1 else "fr"
+    if action == "answer":
+        return sms_replies.reply(conversation, patients[0], body)
+    if action == "thanks":
+        return None
+    if action == "stop":
+        for patient in patients:
+            if (stopped := smsforms.open_conversation(patient)) is not None:
+                smsforms.close(stopped, "stopped")
     if action == "message":
         filed = messages.from_sms(patients, body, now())
         return _signed(messages.when_read(filed, lang), lang)
+    if action == "help" and any(getattr(latest_enrollment(patient), "channel", "app") in BY_SMS
+                                for patient in patients):
+        action = "help_by_sms"
     return REPLIES[action][lang]
 
 

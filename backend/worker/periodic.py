@@ -9,6 +9,7 @@ from backend.alerts.jobs import escalate_alerts
 from backend.audit.jobs import flush_audit_noise
 from backend.intake.jobs import check_missed_tasks
 from backend.outbox.jobs import sweep_outbox
+from backend.smsforms.jobs import close_idle_conversations
 from backend.tasks.jobs import plan_tasks, remind_tasks
 from backend.worker.heartbeat import heartbeat
 
@@ -26,6 +27,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("escalate-alerts", escalate_alerts, "high", 60),
     PeriodicJob("check-missed-tasks", check_missed_tasks, "default", 300),
     PeriodicJob("remind-tasks", remind_tasks, "default", 300),
+    PeriodicJob("close-idle-sms-conversations", close_idle_conversations, "default", 300),
     PeriodicJob("plan-tasks", plan_tasks, "low", 3600),
     PeriodicJob("heartbeat", heartbeat, "low", 300),
     PeriodicJob("flush-audit-noise", flush_audit_noise, "low", 60),

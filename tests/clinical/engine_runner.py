@@ -115,7 +115,7 @@ class EngineRun:
             self._complete_if_requirements_met(now, {r.type for r in sent})
             return None, None, None
         questionnaire = self.protocol.questionnaires[step.questionnaire]
-        answers = validate_answers(questionnaire, step.sent_answers())
+        answers = validate_answers(questionnaire, step.sent_answers(), step.asked)
         sent = readings_from_answers(questionnaire, answers, now) + sent
         self.submissions.append(Submission(step.questionnaire, now, answers, new=True))
         self.readings += [replace(r, new=True) for r in sent]

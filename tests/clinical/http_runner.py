@@ -23,11 +23,16 @@ from backend import db
 from backend.enrollments.models import Enrollment
 from backend.intake.jobs import check_missed_tasks
 from backend.patients.models import Patient
+from backend.smsforms import services as smsforms
+from backend.smsforms.texts import EMERGENCY
 from backend.tasks.models import Task
-from backend.tasks.services import plan
+from backend.tasks.services import match_questionnaire, plan
 from tests.clinical.engine_runner import PLANNING_HORIZON
 from tests.clinical.scenario import Card, Outcome, Scenario, Step, reading_value
 from tests.helpers import World, submit
+from tests.smsforms import support as sms
+
+PHONE = "+33612345678"  # World.patient's
 
 REASON = "Scénario clinique de test"
 
@@ -46,6 +51,16 @@ class HttpRun:
         self.enrollment_id = enrollment["id"]
         if scenario.overrides or scenario.spo2_scale:
             self._surgeon_settings(world.staff("surgeon"))
+        if any(step.sms for step in scenario.steps):
+            self._by_sms()
+
+    def _by_sms(self) -> None:
+        """The patient answers by SMS: the enrolment's channel, and Twilio's signatures."""
+        response = self.nurse.request(
+            "PUT", f"/api/v1/patients/{self.patient_id}/enrollments/{self.enrollment_id}"
+            "/channel", json={"channel": "sms"})
+        assert response.status_code == 200, response.json
+        self.world.app.config.update(TWILIO_AUTH_TOKEN=sms.TOKEN, SUIVI_PUBLIC_URL=sms.PUBLIC)
 
     def _surgeon_settings(self, surgeon) -> None:
         for override in self.scenario.overrides:
@@ -79,6 +94,8 @@ class HttpRun:
                                        json={"outcome": "called_patient"})
             assert response.status_code == 200, response.json
             return Outcome(self._open())
+        if step.sms:
+            return self._replies(step)
         readings = [{"type": rtype, "value": value, "unit": unit,
                      "measured_at": now.isoformat()}
                     for rtype, raw in step.readings.items()
@@ -98,6 +115,27 @@ class HttpRun:
             cards=[Card(c["rule_id"], c["emergency"], c["text"]) for c in said["advice"]],
             opened={groups[alert_id] for alert_id in said["alerts_opened"]},
             task_done=said.get("task_done"), missing_readings=said.get("missing_readings"))
+
+    def _replies(self, step: Step) -> Outcome:
+        """The questionnaire asked by SMS (as its reminder asks it), each reply posted
+        through the signed webhook; the last reply's text is the patient's one card."""
+        app = self.world.app
+        with app.app_context():
+            session = db.session()
+            enrollment = session.get(Enrollment, uuid.UUID(self.enrollment_id))
+            patient = session.get(Patient, uuid.UUID(self.patient_id))
+            task = match_questionnaire(enrollment, step.questionnaire, None,
+                                       self.world.clock.now())
+            smsforms.ask(patient, enrollment, [task])
+            session.commit()
+        for text in step.sms:
+            response = sms.reply(app.test_client(), text, sender=PHONE)
+            assert response.status_code == 200, response.get_data(as_text=True)
+        said = sms.said(response)
+        with app.app_context():
+            done = db.session().get(Task, task.id).status == "done"
+        return Outcome(alerts=self._open(), call_emergency=EMERGENCY["fr"] in said,
+                       cards=[Card(None, False, said)], task_done=done)
 
     def _plan(self, now: datetime) -> None:
         app = self.world.app

@@ -26,9 +26,10 @@ import yaml
 from backend.alerts.models import MESSAGE_GROUP, MESSAGE_RULE
 from rules.evaluator import resolve_overrides
 from rules.loader import load_content
-from rules.model import Override
+from rules.model import Override, Questionnaire
 from rules.protocol import Protocol
 from rules.questionnaire import validate_answers
+from rules.sms_replies import parse_reply
 from rules.units import normalise_value
 from tests.helpers import NORMAL_DAILY
 
@@ -46,7 +47,7 @@ QUIET_DAY = {
 
 TOP_KEYS = {"why", "protocol", "version", "timezone", "surgery_date", "spo2_scale",
             "overrides", "http", "xfail", "steps"}
-STEP_KEYS = {"day", "at", "questionnaire", "answers", "readings", "resolve", "expect"}
+STEP_KEYS = {"day", "at", "questionnaire", "answers", "sms", "readings", "resolve", "expect"}
 EXPECT_KEYS = {"alerts", "call_emergency", "advice", "no_advice", "advice_rules", "opened",
                "task_done", "missing_readings"}
 ADVICE_KEYS = {"advice", "no_advice", "advice_rules"}
@@ -90,17 +91,29 @@ class Step:
     # reading type -> value, or {value, unit} in another accepted unit
     readings: Mapping[str, Any] = field(default_factory=dict)
     resolve: str | None = None  # the nurse resolves the open alert of this group
+    # The patient's SMS replies to the questionnaire's SMS form, one per question in order
+    # (``answers`` then holds what they say: the items asked, nothing of a quiet day).
+    sms: tuple[str, ...] = ()
 
     def sent_answers(self) -> dict[str, Any]:
         """What the app sends: the step's answers over a quiet day for the daily checks."""
+        if self.sms:
+            return dict(self.answers)
         return {**QUIET_DAY.get(self.questionnaire or "", {}), **self.answers}
+
+    @property
+    def asked(self) -> set[str] | None:
+        """The items the patient was asked, when not all (an SMS form)."""
+        return set(self.answers) if self.sms else None
 
     def describe(self) -> str:
         when = f"day {self.day} {self.at:%H:%M}"
         if self.resolve:
             return f"{when} nurse resolves the {self.resolve} alert"
         parts = []
-        if self.questionnaire:
+        if self.sms:
+            parts.append(f"{self.questionnaire} by SMS {_flat(list(self.sms))}")
+        elif self.questionnaire:
             parts.append(f"{self.questionnaire} {_flat(self.answers)}")
         if self.readings:
             parts.append(f"readings {_flat(self.readings)}")
@@ -258,17 +271,44 @@ def _step(protocol: Protocol, raw: Any, where: str, fail) -> Step:
     if "alerts" not in expect or (not raw.get("resolve") and "call_emergency" not in expect):
         raise fail(f"{where} expect", "alerts (the exact open alerts, {} for none) and "
                                       "call_emergency are required")
-    step = Step(day=raw["day"], at=at, questionnaire=slug, answers=raw.get("answers") or {},
+    replies = tuple(str(text) for text in raw.get("sms") or ())
+    if replies and (raw.get("answers") or not slug):
+        raise fail(where, "sms: the replies to a questionnaire's SMS form, instead of answers")
+    try:
+        answers = (read_sms(protocol.questionnaires[slug], replies) if replies
+                   else raw.get("answers") or {})
+    except ValueError as error:
+        raise fail(where, f"sms: {error}") from None
+    step = Step(day=raw["day"], at=at, questionnaire=slug, answers=answers, sms=replies,
                 readings=raw.get("readings") or {}, resolve=raw.get("resolve"),
                 expect=_expect(protocol, expect, f"{where} expect", fail))
     try:  # the app would have refused it: a typo in the file, not a finding
         if slug:
-            validate_answers(protocol.questionnaires[slug], step.sent_answers())
+            validate_answers(protocol.questionnaires[slug], step.sent_answers(), step.asked)
         for rtype, value in step.readings.items():
             normalise_value(rtype, *reading_value(value))
     except ValueError as error:
         raise fail(where, f"refused input: {error}") from None
     return step
+
+
+def read_sms(questionnaire: Questionnaire, replies: tuple[str, ...]) -> dict[str, Any]:
+    """The answers SMS ``replies`` give, each read as the conversation reads it
+    (backend/smsforms): one understood reply per question of the form, in order (fewer
+    when the answers call for 15 before the last question: the conversation ends then)."""
+    form = questionnaire.sms
+    if form is None:
+        raise ValueError(f"{questionnaire.slug} has no SMS form")
+    if not 0 < len(replies) <= len(form.items):
+        raise ValueError(f"one reply per question of the SMS form ({len(form.items)})")
+    answers = {}
+    for item, text in zip(form.items, replies, strict=False):
+        reply = parse_reply(item.reply, text, item.choice_codes, item.skip)
+        if reply.unclear:
+            raise ValueError(f"{text!r} does not answer {item.link_id}")
+        if not reply.skip:
+            answers[item.link_id] = reply.value
+    return answers
 
 
 def reading_value(value: Any) -> tuple[Any, str | None]:

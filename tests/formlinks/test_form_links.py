@@ -46,11 +46,13 @@ def test_the_reminder_carries_a_single_use_link_stored_as_a_hash(world, app, clo
         assert all(token not in str(outbox) for token in tokens.values())  # forgotten
 
 
-def test_an_sms_patient_gets_the_same_link_until_sms_questionnaires_exist(world, app, clock,
-                                                                          redis, client):
+def test_an_sms_patient_gets_a_link_to_what_has_no_sms_form(world, app, clock, redis,
+                                                            client):
+    """The daily check is asked by SMS (tests/smsforms); QoR-15 has no SMS form."""
     web_patient(world, app, clock, redis, channel="sms")
     assert len(link_messages(app)) == 1
-    assert client.get(f"/f/{sent_token(app)}").status_code == 200
+    assert set(sent_tokens(app)) == {"qor-15"}
+    assert client.get(f"/f/{sent_tokens(app)['qor-15']}").status_code == 200
 
 
 def test_an_app_patient_is_reminded_in_the_app_not_by_link(world, app, clock, redis):

@@ -90,4 +90,4 @@ def test_every_kind_written_has_a_handler(app):
     assert set(wiring(app).outbox_handlers) == {
         "alert.notify", "alert.escalate", "task.remind", "teleconsult.invite",
         "teleconsult.remind", "enrollment.activation_sms", "enrollment.welcome_sms",
-        "message.failed"}
+        "message.failed", "smsform.ask", "smsform.emergency"}
