@@ -273,9 +273,15 @@ def set_spo2_scale(patient: Patient, enrollment: Enrollment, scale: int | None,
 
 
 def move_enrollment(patient: Patient, enrollment: Enrollment, version: int) -> Enrollment:
+    move(patient, enrollment, version)
+    return enrollment
+
+
+def move(patient: Patient, enrollment: Enrollment, version: int) -> list[str]:
     """Explicitly move an enrolment to another version of its protocol.
 
-    Overrides the new version cannot apply are ended (and listed in the audit trail).
+    Overrides the new version cannot apply are ended (and listed in the audit trail);
+    returns them ("rule.threshold").
     """
     row = get_version(enrollment.protocol.slug, version)
     protocol = protocol_of(row)
@@ -293,4 +299,4 @@ def move_enrollment(patient: Patient, enrollment: Enrollment, version: int) -> E
     audit.record("enrollment.move", patient_id=patient.id, object_type="enrollment",
                  object_id=enrollment.id, detail={"from": previous, "to": version,
                                                   "overrides_ended": dropped})
-    return enrollment
+    return dropped

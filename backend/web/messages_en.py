@@ -305,4 +305,13 @@ EN = {
     "Écrire une nouvelle version": "Write a new version",
     "Cette page est réservée aux chirurgiens. Votre tentative a été inscrite au journal "
     "d'audit.": "This page is for surgeons. Your attempt has been written to the audit trail.",
+    "Vos patients suivis avec ce protocole": "Your patients followed with this protocol",
+    "Un patient reste sur sa version tant qu'on ne l'en change pas. En passant à la v{v}, ses "
+    "seuils propres que cette version ne peut pas appliquer sont arrêtés (et listés).":
+        "A patient stays on their version until moved. Moving to v{v} ends the patient's own "
+        "thresholds this version cannot apply (they are listed).",
+    "Passer {name} à la v{v}": "Move {name} to v{v}", "Passer à la v{v}": "Move to v{v}",
+    "Passer les {n} autres à la v{v}": "Move the other {n} to v{v}",
+    "{n} patient(s) passé(s) à la version {v}.": "{n} patient(s) moved to version {v}.",
+    "Seuils propres au patient arrêtés : {list}.": "Patients' own thresholds ended: {list}.",
 }

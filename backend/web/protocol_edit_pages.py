@@ -17,7 +17,7 @@ from backend.protocols.content import protocol_of
 from backend.web.blueprint import bp
 from backend.web.i18n import _
 from backend.web.rule_words import words
-from backend.web.session import login_required, message_of, principal, role_required
+from backend.web.session import attempt, login_required, message_of, principal, role_required
 
 surgeons_only = role_required(("surgeon",), "protocol.publish")
 
@@ -152,3 +152,32 @@ def protocol_publish(slug: str):
     flash(_("Version {v} publiée : les patients suivis gardent la leur.", v=row.version), "ok")
     return redirect(url_for("web.protocol_page", slug=slug, version=row.version))
 
+
+
+@bp.post("/web/protocols/<slug>/move")
+@login_required()
+@role_required(("surgeon",), "enrollment.move")
+def protocol_move(slug: str):
+    """Move one patient, or every patient of the surgeon's teams on an older version, to
+    the version shown (overrides the new version cannot apply are ended and listed)."""
+    version = request.form.get("version", "")
+    wanted = request.form.get("patient_id", "")
+    moved, ended = 0, []
+
+    def run() -> None:
+        nonlocal moved
+        target = services.get_version(slug, int(version) if version.isdigit() else -1)
+        for patient, enrollment in services.enrolled_patients(principal(), slug):
+            if enrollment.protocol_version_id == target.id or (
+                    wanted and str(patient.id) != wanted):
+                continue
+            ended.extend(f"{patient.family_name.upper()} {item}"
+                         for item in services.move(patient, enrollment, target.version))
+            moved += 1
+
+    if attempt(run):
+        flash(_("{n} patient(s) passé(s) à la version {v}.", n=moved, v=version) + (
+            " " + _("Seuils propres au patient arrêtés : {list}.", list=", ".join(ended))
+            if ended else ""), "ok")
+    return redirect(url_for("web.protocol_page", slug=slug, version=version,
+                            _anchor="patients"))

@@ -106,3 +106,35 @@ def test_a_surgeon_edits_a_threshold_sees_an_error_replays_and_publishes(
     expect(page.get_by_role("status")).to_contain_text("Version 3 publiée")
     expect(page.locator(".versions")).to_contain_text("v3")
     page.screenshot(path=str(ARTIFACTS / "protocol-published.png"))
+
+
+def test_patients_are_moved_to_a_new_version_only_when_asked(world, app, clock):
+    nurse = world.staff("nurse")
+    surgeon = world.staff("surgeon")
+    patient, _device = world.patient_device(nurse, family_name="Roussel")
+    web = _web(app, surgeon)
+    document = drafts_yaml(app, version=3)
+    assert web.post("/web/protocols/ambulatory-general/publish",
+                    data={"csrf": _csrf(web), "yaml": document}).status_code == 302
+    page = web.get("/web/protocols/ambulatory-general").get_data(as_text=True)
+    assert "ROUSSEL Jeanne — v2" in page and "Passer à la v3" in page
+    moved = web.post("/web/protocols/ambulatory-general/move", data={
+        "csrf": _csrf(web), "version": "3", "patient_id": patient["id"]},
+        follow_redirects=True).get_data(as_text=True)
+    assert "1 patient(s) passé(s) à la version 3." in moved
+    assert "ROUSSEL Jeanne — v3" in moved
+    assert audit_events(app, action="enrollment.move", patient_id=uuid.UUID(patient["id"]))
+    # A nurse may read the page, not move anyone.
+    refused = _web(app, nurse)
+    with refused.session_transaction() as session:
+        session["csrf"] = "x"
+    assert refused.post("/web/protocols/ambulatory-general/move", data={
+        "csrf": "x", "version": "3"}).status_code == 403
+
+
+def drafts_yaml(app, version: int) -> str:
+    from backend.protocols import drafts, services
+
+    with app.app_context():
+        row = services.get_version("ambulatory-general", None)
+        return drafts.to_yaml(drafts.next_version_of(row, version - 1))
