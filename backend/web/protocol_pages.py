@@ -12,7 +12,7 @@ from backend.protocols import services
 from backend.protocols.content import protocol_of
 from backend.web.blueprint import bp
 from backend.web.rule_words import questionnaire_title, reading_label, template_text, words
-from backend.web.session import login_required, message_of
+from backend.web.session import login_required, message_of, principal
 from rules.conditions import SEVERITY_RANK
 
 
@@ -65,8 +65,11 @@ def protocol_page(slug: str):
     thresholds: dict[str, list] = {}
     for info in protocol.thresholds():
         thresholds.setdefault(info.rule_id, []).append(info)
+    caller = principal()
+    followed = (services.enrolled_patients(caller, slug)
+                if caller.role == "surgeon" and caller.may_read_patient_data else [])
     return render_template(
-        "protocol.html", row=row, protocol=protocol, versions=all_versions,
+        "protocol.html", row=row, protocol=protocol, versions=all_versions, followed=followed,
         schedule=_schedule_by_day(protocol), groups=_rule_groups(protocol), words=words,
         questionnaire_title=questionnaire_title, reading_label=reading_label,
         template_text=template_text,
