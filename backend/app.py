@@ -120,6 +120,7 @@ def _register_features(app: Flask) -> None:
     from backend.health.routes import bp as health_bp
     from backend.intake.routes import blp as intake_blp
     from backend.patients.routes import blp as patients_blp
+    from backend.protocols import openapi as protocol_document
     from backend.protocols.routes import blp as protocols_blp
     from backend.questionnaires.routes import blp as questionnaires_blp
     from backend.teams.routes import blp as teams_blp
@@ -132,6 +133,7 @@ def _register_features(app: Flask) -> None:
                       protocols_blp, intake_blp, alerts_blp, triage_blp, timeline_blp,
                       teleconsult_blp, audit_blp, delivery_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
+    protocol_document.register(api.spec)  # the upload's body, as protocol files are written
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(web_bp)

@@ -8,6 +8,7 @@ from backend.enrollments.services import active_enrollment, get_enrollment
 from backend.patients.services import get_patient
 from backend.protocols import services
 from backend.protocols.dry_run import dry_run
+from backend.protocols.openapi import REQUEST_BODY
 from backend.protocols.schemas import (
     DryRunIn,
     DryRunOut,
@@ -35,9 +36,12 @@ class Protocols(MethodView):
 
     @staff_required("surgeon", action="protocol.publish", patient_data=False)
     @blp.arguments(ProtocolUpload)
+    @blp.doc(requestBody=REQUEST_BODY)
     @blp.response(201, ProtocolOut)
     def post(self, args):
-        """Publish a new protocol version (errors come back field by field)."""
+        """Publish a new protocol version: a protocol file (the YAML of
+        questionnaires/protocols as JSON; its schema: questionnaires/schemas/
+        protocol.schema.json). Errors come back field by field."""
         row = services.publish(current_staff(), args)
         return {**services.describe(row, "fr"), "versions": [
             v.version for v in services.versions(row.slug)]}

@@ -174,3 +174,17 @@ def test_load_content_is_idempotent(app):
         summary = load_shipped_content()
         db.session().commit()
     assert summary.startswith("0 questionnaire version(s) and 0 protocol version(s)")
+
+
+def test_the_upload_body_is_documented_as_a_protocol_file(client):
+    spec = client.get("/api/v1/openapi.json").json
+    body = spec["paths"]["/api/v1/protocols"]["post"]["requestBody"]["content"]
+    assert body["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ProtocolDocument"}
+    document = spec["components"]["schemas"]["ProtocolDocument"]
+    assert {"slug", "version", "schedule", "rules"} <= set(document["required"])
+    rule = spec["components"]["schemas"]["ProtocolDocumentRule"]
+    assert rule["properties"]["when"] == {"$ref": "#/components/schemas/ProtocolDocumentCondition"}
+    # OpenAPI 3.0's dialect: no JSON Schema 2020-12 keyword is left in the document.
+    text = str(spec["components"]["schemas"])
+    assert "'const'" not in text and "'$defs'" not in text and "'if'" not in text
