@@ -114,6 +114,7 @@ def _register_features(app: Flask) -> None:
     from backend.auth.routes import blp as auth_blp
     from backend.enrollments.routes import blp as enrollments_blp
     from backend.health.routes import bp as health_bp
+    from backend.indicators.routes import blp as indicators_blp
     from backend.intake.routes import blp as intake_blp
     from backend.patients.routes import blp as patients_blp
     from backend.protocols.routes import blp as protocols_blp
@@ -126,7 +127,7 @@ def _register_features(app: Flask) -> None:
 
     for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
                       protocols_blp, intake_blp, alerts_blp, triage_blp, timeline_blp,
-                      teleconsult_blp, audit_blp):
+                      teleconsult_blp, audit_blp, indicators_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)

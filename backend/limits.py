@@ -25,3 +25,5 @@ MESSAGES_PER_ITEM = 20
 # Points of one chart series: beyond, one bar a day from the lowest to the highest value,
 # computed by the database, so no abnormal value is hidden and no page loads every row.
 CHART_POINTS = 60
+# Weeks of indicators in one request, one page or one CSV export (a year).
+INDICATOR_WEEKS = 53
