@@ -136,3 +136,17 @@ def _flagged(scope: figures.Scope, weeks: Period, total: dict[str, Any]) -> list
     cases = figures.false_alarm_cases(scope, [(weeks.starts_at, weeks.ends_at)],
                                       [row["rule"] for row in flagged], CASES_PER_RULE)
     return [{**row, "cases": cases[row["rule"]]} for row in flagged]
+
+
+def filter_choices(principal: StaffPrincipal) -> tuple[list[CareTeam], list[ProtocolVersion]]:
+    """The teams whose figures ``principal`` may read and the protocols (latest version
+    of each): what the page's filters offer."""
+    session = db.session()
+    teams = select(CareTeam).order_by(CareTeam.name)
+    if principal.role != "admin":
+        teams = teams.where(CareTeam.id.in_(principal.team_ids))
+    latest = {}
+    for row in session.scalars(select(ProtocolVersion).order_by(ProtocolVersion.slug,
+                                                                ProtocolVersion.version)):
+        latest[row.slug] = row
+    return list(session.scalars(teams)), list(latest.values())

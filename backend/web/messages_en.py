@@ -1,5 +1,7 @@
 """English text of the web pages, keyed by their French text (see i18n._)."""
 
+from backend.web.messages_en_indicators import INDICATORS_EN
+
 EN = {
     # frame, sign-in
     "Aller au contenu": "Skip to content",
@@ -185,3 +187,4 @@ EN = {
     "Le patient répond par": "The patient answers by",
     "Canal de réponse modifié.": "Answer channel changed.",
 }
+EN.update(INDICATORS_EN)

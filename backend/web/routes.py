@@ -8,6 +8,7 @@ from backend.web import (  # noqa: F401
     auth_pages,
     enrol_pages,
     form_pages,
+    indicator_pages,
     patient_pages,
     triage_pages,
 )
