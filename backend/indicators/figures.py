@@ -121,6 +121,14 @@ def enrolment_figures(scope: Scope, bounds: Bounds, current: datetime) -> dict[i
     return out
 
 
+def first_follow_up(scope: Scope) -> datetime | None:
+    """When the first follow-up of the scope started (None: no enrolment yet)."""
+    return db.session().scalar(
+        select(func.min(Enrollment.discharge_at))
+        .join(ProtocolVersion, ProtocolVersion.id == Enrollment.protocol_version_id)
+        .where(*scope.where()))
+
+
 # -- tasks: answer rates ------------------------------------------------------------------
 def answer_figures(scope: Scope, bounds: Bounds, current: datetime) -> dict[int, dict]:
     key = bucket(Task.due_at, bounds)

@@ -57,11 +57,18 @@ def parse_week(value: str, field: str) -> date:
                       location="query") from None
 
 
-def period(first: str | None, last: str | None, today: datetime, zone: ZoneInfo) -> Period:
-    """The weeks from ``first`` to ``last`` included (default: the 12 weeks up to this
-    one); at most ``INDICATOR_WEEKS``."""
+def period(first: str | None, last: str | None, today: datetime, zone: ZoneInfo,
+           earliest: datetime | None = None) -> Period:
+    """The weeks from ``first`` to ``last`` included; at most ``INDICATOR_WEEKS``. By
+    default up to this week, from 11 weeks before it or from the week of ``earliest``
+    (the first follow-up counted) if that is later: no run of empty weeks."""
     end = parse_week(last, "to") if last else monday(today.astimezone(zone).date())
-    start = parse_week(first, "from") if first else end - timedelta(weeks=DEFAULT_WEEKS - 1)
+    if first:
+        start = parse_week(first, "from")
+    else:
+        start = end - timedelta(weeks=DEFAULT_WEEKS - 1)
+        if earliest is not None:
+            start = min(max(start, monday(earliest.astimezone(zone).date())), end)
     if start > end:
         raise Invalid("from", "is after 'to'", location="query")
     count = (end - start).days // 7 + 1

@@ -67,8 +67,9 @@ def indicators(principal: StaffPrincipal, team: str | None = None,
                protocol: str | None = None, first: str | None = None,
                last: str | None = None) -> dict[str, Any]:
     current = now()
-    weeks = period(first, last, current, ZoneInfo(current_app.config["SUIVI_DISPLAY_TIMEZONE"]))
     scope, teams = scope_of(principal, team, protocol)
+    weeks = period(first, last, current, ZoneInfo(current_app.config["SUIVI_DISPLAY_TIMEZONE"]),
+                   None if first else figures.first_follow_up(scope))
     config = current_app.config
     minimum = config["SUIVI_INDICATORS_MIN_PATIENTS"]
     weekly = _rows(scope, weeks.bounds, current, minimum)
@@ -108,7 +109,7 @@ def _rows(scope: figures.Scope, bounds: figures.Bounds, current: datetime,
         closing = resolved[index]
         sent = messages[index]
         rows.append({
-            "small_count": base["patients_active"] < minimum,
+            "small_count": 0 < base["patients_active"] < minimum,
             "patients_enrolled": base["patients_enrolled"],
             "patients_active": base["patients_active"], "patient_days": days,
             "answer_rate": answers.get(index) or figures.empty_answers(),

@@ -14,6 +14,7 @@ BAR_AREA = 150  # height of the bars' area of a weekly chart
 TOP, BOTTOM, LEFT = 18, 34, 8
 ROW = 26  # one rule of a share chart
 LABEL_W = 118  # the rules' names
+VALUE_LABELS = 8  # weeks up to which each bar shows its value
 
 
 def _svg(height: int, title: str, body: list[str]) -> str:
@@ -36,16 +37,20 @@ def weekly_bars(title: str, values: list[tuple[str, float | None]], text_of,
     for index, (label, value) in enumerate(values):
         x = LEFT + index * slot + (slot - bar) / 2
         middle = x + bar / 2
+        shown = text_of(value) if value is not None else "—"
+        y = base - 4
         if value is not None:
             height = BAR_AREA * min(value / top, 1)
             body.append(f'<rect class="bar" x="{x:.1f}" y="{base - height:.1f}" '
-                        f'width="{bar:.1f}" height="{height:.1f}"/>')
-            shown, y = text_of(value), base - height - 4
-        else:
-            shown, y = "—", base - 4
-        if count <= 13 or index % 2 == 0:  # a year of weeks: every other label
+                        f'width="{bar:.1f}" height="{height:.1f}">'
+                        f'<title>{escape(label)} : {escape(shown)}</title></rect>')
+            y = base - height - 4
+        # Values over the bars while they fit (the table under the charts has them all);
+        # the weeks' names every other one, or one in four, beyond.
+        if count <= VALUE_LABELS:
             body.append(f'<text x="{middle:.1f}" y="{y:.1f}" text-anchor="middle">'
                         f'{escape(shown)}</text>')
+        if index % (1 if count <= VALUE_LABELS else 2 if count <= 16 else 4) == 0:
             body.append(f'<text x="{middle:.1f}" y="{base + 16}" text-anchor="middle" '
                         f'class="axis">{escape(label[-3:])}</text>')
     return _svg(base + BOTTOM - 10, title, body)

@@ -4,6 +4,7 @@ keyed by their French text (merged into messages_en.EN)."""
 INDICATORS_EN = {
     "Indicateurs": "Indicators", "Indicateurs du service": "Service indicators",
     "Filtrer les indicateurs": "Filter the indicators", "Toutes mes équipes": "All my teams",
+    "Toutes les équipes": "All teams",
     "Tous les protocoles": "All protocols", "De la semaine": "From week",
     "À la semaine": "To week", "Afficher": "Show", "Exporter en CSV": "Export as CSV",
     "Du {start} au {end}, équipes : {teams}.": "From {start} to {end}, teams: {teams}.",
