@@ -84,6 +84,8 @@ def enrolment_figures(scope: Scope, bounds: Bounds, current: datetime) -> dict[i
                or_(Enrollment.ended_at.is_(None), Enrollment.ended_at > start),
                # No follow-up lasts longer than the longest protocol: older ones are over.
                Enrollment.surgery_date >= (start - longest_follow_up()).date())).all()
+    ends = {enrollment.id: follow_up.ends_at(enrollment, timezone)
+            for enrollment, timezone, _kind in rows}
     out: dict[int, dict] = {}
     for index, (low, high) in enumerate(bounds):
         enrolled, active = set(), set()
@@ -91,11 +93,11 @@ def enrolment_figures(scope: Scope, bounds: Bounds, current: datetime) -> dict[i
         channels: dict[str, int] = defaultdict(int)
         outcomes: dict[str, int] = defaultdict(int)
         discharged = 0
-        for enrollment, timezone, kind in rows:
-            ends = follow_up.ends_at(enrollment, timezone)
+        for enrollment, _timezone, kind in rows:
+            end_of = ends[enrollment.id]
             if low <= enrollment.created_at < high:
                 enrolled.add(enrollment.patient_id)
-            overlap = (min(ends, high) - max(enrollment.discharge_at, low)).total_seconds()
+            overlap = (min(end_of, high) - max(enrollment.discharge_at, low)).total_seconds()
             if overlap > 0:
                 active.add(enrollment.patient_id)
                 days += overlap / SECONDS_A_DAY
@@ -104,7 +106,7 @@ def enrolment_figures(scope: Scope, bounds: Bounds, current: datetime) -> dict[i
                 discharged += 1
                 if kind is not None:
                     outcomes[kind] += 1
-                elif ends <= current:
+                elif end_of <= current:
                     outcomes["not_recorded"] += 1
         recorded = sum(n for k, n in outcomes.items() if k != "not_recorded")
         out[index] = {
