@@ -51,12 +51,14 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "en charge (ouverture → prise en charge) et de clôture par un soignant "
         "(ouverture → clôture), médiane (p50) et 90e centile (p90) au rang le plus "
         "proche, en minutes ; part en retard : alertes dont l'échéance est passée et qui "
-        "n'ont été ni prises en charge ni clôturées avant elle.",
+        "n'ont été ni prises en charge ni clôturées avant elle (messages des patients à lire "
+        "compris : ils ont une échéance aussi).",
         "Response times: for the alerts opened in the period, per severity, time to "
         "acknowledge (opened → acknowledged) and to resolve by a clinician (opened → "
         "resolved), median (p50) and 90th percentile (p90) by nearest rank, in minutes; "
         "share past deadline: alerts whose deadline has passed that were neither "
-        "acknowledged nor resolved before it."),
+        "acknowledged nor resolved before it (patients' messages to read included: they "
+        "have a deadline too)."),
     "alert_outcomes": (
         "Issues : alertes clôturées dans la période, par issue (conseil, appel, "
         "téléconsultation, urgences, réhospitalisation, fausse alerte, données reçues, "
