@@ -10,8 +10,9 @@ What each figure means: backend/indicators/definitions.py.
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -64,18 +65,50 @@ def _ratio(part: float, whole: float, digits: int = 3) -> float | None:
 
 
 # -- enrolments: patients, patient-days, channels, 30-day outcomes ------------------------
-def longest_follow_up() -> timedelta:
-    """From surgery to the end of the longest follow-up any stored protocol plans (with a
-    day either side for time zones)."""
-    versions = db.session().scalars(select(ProtocolVersion)).all()
-    return timedelta(days=max((protocol_of(v).last_day for v in versions), default=0) + 2)
+def last_days() -> dict[uuid.UUID, int]:
+    """Each stored protocol version's last post-operative day (parsed once per process)."""
+    return {v.id: protocol_of(v).last_day
+            for v in db.session().scalars(select(ProtocolVersion))}
 
 
-def enrolment_figures(scope: Scope, bounds: Bounds, current: datetime) -> dict[int, dict]:
+@dataclass
+class _Tally:
+    enrolled: set = field(default_factory=set)
+    active: set = field(default_factory=set)
+    days: float = 0.0
+    channels: dict = field(default_factory=lambda: defaultdict(int))
+    outcomes: dict = field(default_factory=lambda: defaultdict(int))
+    discharged: int = 0
+
+    def figures(self) -> dict:
+        outcomes = self.outcomes
+        recorded = sum(n for k, n in outcomes.items() if k != "not_recorded")
+        return {
+            "patients_enrolled": len(self.enrolled), "patients_active": len(self.active),
+            "patient_days": round(self.days, 1),
+            "channels": {name: self.channels.get(name, 0) for name in ("app", "sms", "web")},
+            "follow_up_outcomes": {
+                "discharged": self.discharged, "recorded": recorded,
+                **{k: outcomes.get(k, 0) for k in ("readmission", "emergency_visit",
+                                                    "unplanned_consultation", "none",
+                                                    "not_recorded")},
+                "readmission_rate": _ratio(outcomes.get("readmission", 0), recorded)},
+        }
+
+
+def enrolment_figures(scope: Scope, bounds: Bounds,
+                      current: datetime) -> tuple[dict[int, dict], dict]:
+    """Each enrolment of the period, read once as a row (columns, not entities), counted
+    in the buckets its enrolment, follow-up and discharge fall in, and over the whole
+    period (the weeks' distinct patients do not add up)."""
     start, end = bounds[0][0], bounds[-1][1]
-    session = db.session()
-    rows = session.execute(
-        select(Enrollment, Patient.timezone, FollowUpOutcome.kind)
+    last_day = last_days()
+    longest = timedelta(days=max(last_day.values(), default=0) + 2)
+    rows = db.session().execute(
+        select(Enrollment.patient_id, Enrollment.protocol_version_id, Enrollment.status,
+               Enrollment.ended_at, Enrollment.surgery_date, Enrollment.discharge_at,
+               Enrollment.created_at, Enrollment.channel, Patient.timezone,
+               FollowUpOutcome.kind)
         .join(Patient, Patient.id == Enrollment.patient_id)
         .join(ProtocolVersion, ProtocolVersion.id == Enrollment.protocol_version_id)
         .outerjoin(FollowUpOutcome, FollowUpOutcome.enrollment_id == Enrollment.id)
@@ -83,44 +116,46 @@ def enrolment_figures(scope: Scope, bounds: Bounds, current: datetime) -> dict[i
                or_(Enrollment.discharge_at < end, Enrollment.created_at.between(start, end)),
                or_(Enrollment.ended_at.is_(None), Enrollment.ended_at > start),
                # No follow-up lasts longer than the longest protocol: older ones are over.
-               Enrollment.surgery_date >= (start - longest_follow_up()).date())).all()
-    ends = {enrollment.id: follow_up.ends_at(enrollment, timezone)
-            for enrollment, timezone, _kind in rows}
-    out: dict[int, dict] = {}
-    for index, (low, high) in enumerate(bounds):
-        enrolled, active = set(), set()
-        days = 0.0
-        channels: dict[str, int] = defaultdict(int)
-        outcomes: dict[str, int] = defaultdict(int)
-        discharged = 0
-        for enrollment, _timezone, kind in rows:
-            end_of = ends[enrollment.id]
-            if low <= enrollment.created_at < high:
-                enrolled.add(enrollment.patient_id)
-            overlap = (min(end_of, high) - max(enrollment.discharge_at, low)).total_seconds()
+               Enrollment.surgery_date >= (start - longest).date())).all()
+    starts = [low for low, _ in bounds]
+    tallies = [_Tally() for _ in bounds]
+    whole = _Tally()
+
+    def index_of(at: datetime) -> int | None:
+        index = bisect_right(starts, at) - 1
+        return index if index >= 0 and at < bounds[index][1] else None
+
+    for (patient, version, status, ended, surgery, discharge, created, channel, timezone,
+         kind) in rows:
+        ends = follow_up.end_of(status, ended, surgery, last_day[version], timezone)
+        created_in = index_of(created)
+        if created_in is not None:
+            for tally in (tallies[created_in], whole):
+                tally.enrolled.add(patient)
+        first = max(bisect_right(starts, discharge) - 1, 0)
+        for index in range(first, len(bounds)):
+            low, high = bounds[index]
+            if low >= ends:
+                break
+            overlap = (min(ends, high) - max(discharge, low)).total_seconds()
             if overlap > 0:
-                active.add(enrollment.patient_id)
-                days += overlap / SECONDS_A_DAY
-                channels[enrollment.channel] += 1
-            if low <= enrollment.discharge_at < high:
-                discharged += 1
+                tally = tallies[index]
+                tally.active.add(patient)
+                tally.days += overlap / SECONDS_A_DAY
+                tally.channels[channel] += 1
+        if min(ends, end) > max(discharge, start):
+            whole.active.add(patient)
+            whole.days += (min(ends, end) - max(discharge, start)).total_seconds() / SECONDS_A_DAY
+            whole.channels[channel] += 1
+        discharged_in = index_of(discharge)
+        if discharged_in is not None:
+            for tally in (tallies[discharged_in], whole):
+                tally.discharged += 1
                 if kind is not None:
-                    outcomes[kind] += 1
-                elif end_of <= current:
-                    outcomes["not_recorded"] += 1
-        recorded = sum(n for k, n in outcomes.items() if k != "not_recorded")
-        out[index] = {
-            "patients_enrolled": len(enrolled), "patients_active": len(active),
-            "patient_days": round(days, 1),
-            "channels": {name: channels.get(name, 0) for name in ("app", "sms", "web")},
-            "follow_up_outcomes": {
-                "discharged": discharged, "recorded": recorded,
-                **{k: outcomes.get(k, 0) for k in ("readmission", "emergency_visit",
-                                                    "unplanned_consultation", "none",
-                                                    "not_recorded")},
-                "readmission_rate": _ratio(outcomes.get("readmission", 0), recorded)},
-        }
-    return out
+                    tally.outcomes[kind] += 1
+                elif ends <= current:
+                    tally.outcomes["not_recorded"] += 1
+    return {index: tally.figures() for index, tally in enumerate(tallies)}, whole.figures()
 
 
 def first_follow_up(scope: Scope) -> datetime | None:
@@ -278,7 +313,9 @@ def message_figures(scope: Scope, bounds: Bounds) -> dict[int, dict]:
     in_scope = exists(select(Enrollment.id)
                       .join(ProtocolVersion, ProtocolVersion.id == Enrollment.protocol_version_id)
                       .where(Enrollment.patient_id == Message.patient_id, *scope.where()))
-    where = [Message.patient_id.is_not(None), within(Message.created_at, bounds), in_scope]
+    where = [Message.patient_id.is_not(None), within(Message.created_at, bounds)]
+    if scope.where():  # every team and protocol: every patient's messages
+        where.append(in_scope)
     session = db.session()
     statuses = session.execute(select(key, Message.status, func.count()).where(*where)
                                .group_by(key, Message.status)).all()

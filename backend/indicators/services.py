@@ -72,8 +72,10 @@ def indicators(principal: StaffPrincipal, team: str | None = None,
                    None if first else figures.first_follow_up(scope))
     config = current_app.config
     minimum = config["SUIVI_INDICATORS_MIN_PATIENTS"]
-    weekly = _rows(scope, weeks.bounds, current, minimum)
-    total = _rows(scope, [(weeks.starts_at, weeks.ends_at)], current, minimum)[0]
+    per_week, over_period = figures.enrolment_figures(scope, weeks.bounds, current)
+    weekly = _rows(scope, weeks.bounds, current, minimum, per_week)
+    total = _rows(scope, [(weeks.starts_at, weeks.ends_at)], current, minimum,
+                  {0: over_period})[0]
     audit.record("indicators.read", detail={"weeks": len(weeks.weeks)})
     return {
         "from": weeks.weeks[0].label, "to": weeks.weeks[-1].label,
@@ -88,9 +90,8 @@ def indicators(principal: StaffPrincipal, team: str | None = None,
     }
 
 
-def _rows(scope: figures.Scope, bounds: figures.Bounds, current: datetime,
-          minimum: int) -> list[dict[str, Any]]:
-    enrolments = figures.enrolment_figures(scope, bounds, current)
+def _rows(scope: figures.Scope, bounds: figures.Bounds, current: datetime, minimum: int,
+          enrolments: dict[int, dict]) -> list[dict[str, Any]]:
     answers = figures.answer_figures(scope, bounds, current)
     opened = figures.alert_counts(scope, bounds)
     times = figures.response_times(scope, bounds, current)
