@@ -83,9 +83,9 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "status (pending, sending, sent, delivered, failed)."),
     "patients_unreachable": (
         "Patients injoignables : patients dont au moins un message de la période a échoué "
-        "et aucun n'a été envoyé ni délivré.",
-        "Patients unreachable: patients with at least one failed message in the period "
-        "and none sent or delivered."),
+        "(ou n'a pas été délivré) et aucun n'a été envoyé ni délivré.",
+        "Patients unreachable: patients with at least one failed (or undelivered) message "
+        "in the period and none sent or delivered."),
     "follow_up_outcomes": (
         "Devenir à 30 jours : inclusions dont la sortie tombe dans la période, par devenir "
         "enregistré (réhospitalisation, passage aux urgences, consultation non prévue, "
