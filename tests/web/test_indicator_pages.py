@@ -105,3 +105,10 @@ def test_the_page_with_the_demo_like_figures_for_the_readme(live_server, page, c
     page.goto(f"{live_server}/web/indicators?{PERIOD}")
     expect(page.locator("svg.ind-chart").first).to_be_visible()
     shoot(page, "indicators")
+
+
+def test_on_a_phone_nothing_scrolls_sideways(live_server, phone, clock, history):
+    sign_in(phone, live_server, clock, history.nurse)
+    phone.goto(f"{live_server}/web/indicators?{PERIOD}")
+    expect(phone.locator("svg.ind-chart").first).to_be_visible()
+    fits(phone)
