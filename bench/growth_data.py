@@ -10,6 +10,9 @@ open alerts escalate tomorrow, the outbox is empty.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from backend.tasks.jobs import planned_until
 from bench.report import progress
 from bench.stack import Stack
 
@@ -65,6 +68,9 @@ CROSS JOIN LATERAL (
     SELECT ((e.surgery_date + d) + time '10:00') AT TIME ZONE 'Europe/Paris' AS due) t
 WHERE ((q.slug = 'daily-postop' AND d <= 14) OR (q.slug = 'qor-15' AND d IN (1, 3, 7, 30)))
   AND e.surgery_date + d <= current_date + 4"""),
+    # As plan-tasks leaves them on a live system (its tasks above reach further).
+    ("planned until", """
+UPDATE enrollments SET planned_until = %(planned_until)s WHERE status = 'active'"""),
     ("submissions", """
 INSERT INTO submissions (id, patient_id, enrollment_id, task_id, questionnaire,
     questionnaire_version, answers, scores, source, submitted_at, received_at)
@@ -139,7 +145,8 @@ def populate(stack: Stack, count: int) -> dict[str, str]:
                              (team,)).fetchone()[0]
         protocol = conn.execute("SELECT id FROM protocol_versions WHERE slug = %s"
                                 " AND version = 1", (PROTOCOL,)).fetchone()[0]
-        params = {"count": count, "team_size": min(TEAM_SIZE, count), "team": team,
+        params = {"planned_until": planned_until(datetime.now(UTC) - timedelta(hours=1)),
+                  "count": count, "team_size": min(TEAM_SIZE, count), "team": team,
                   "other_teams": OTHER_TEAMS, "staff": staff, "protocol": protocol,
                   "device_readings": DEVICE_READINGS,
                   "answers": '{"pain_now": 2, "pain_worst_24h": 3, "temperature": 37.1}'}

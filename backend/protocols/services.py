@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from backend import db
 from backend.audit import services as audit
@@ -77,6 +77,18 @@ def latest_versions() -> list[ProtocolVersion]:
     for row in rows:
         latest[row.slug] = row
     return list(latest.values())
+
+
+def patients_following(slug: str | None = None) -> dict[tuple[str, int], int]:
+    """How many active enrolments follow each (protocol, version): what moving patients
+    to a new version would concern."""
+    query = (select(ProtocolVersion.slug, ProtocolVersion.version, func.count(Enrollment.id))
+             .join(Enrollment, Enrollment.protocol_version_id == ProtocolVersion.id)
+             .where(Enrollment.status == "active")
+             .group_by(ProtocolVersion.slug, ProtocolVersion.version))
+    if slug is not None:
+        query = query.where(ProtocolVersion.slug == slug)
+    return {(row[0], row[1]): row[2] for row in db.session().execute(query)}
 
 
 def get_version(slug: str, version: int | None) -> ProtocolVersion:

@@ -23,14 +23,20 @@ def plan_tasks() -> int:
     reading any enrolment, and one run a day plans the next day of every follow-up."""
     session = db.session()
     start = now() - timedelta(hours=1)
-    horizon = start + PLANNING_HORIZON
-    end = datetime.combine(horizon.date() + timedelta(days=1), time(), UTC)
+    horizon, end = start + PLANNING_HORIZON, planned_until(start)
     created = 0
     for enrollment, patient in to_plan(horizon):
         created += plan(enrollment, patient, max(start, enrollment.planned_until or start), end)
         enrollment.planned_until = end
     session.commit()
     return created
+
+
+def planned_until(start: datetime) -> datetime:
+    """Until when a run starting at ``start`` plans each enrolment: the next UTC midnight
+    past the horizon."""
+    horizon = start + PLANNING_HORIZON
+    return datetime.combine(horizon.date() + timedelta(days=1), time(), UTC)
 
 
 @in_app_context

@@ -178,8 +178,40 @@ def list_staff() -> list[StaffUser]:
     return sorted(db.session().scalars(select(StaffUser)), key=lambda user: user.email)
 
 
+def staff_names(staff_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each account's name with its role, as an audit row's reader needs it."""
+    ids = list(staff_ids)
+    if not ids:
+        return {}
+    return {row.id: f"{row.display_name} ({row.role})" for row in db.session().execute(
+        select(StaffUser.id, StaffUser.display_name, StaffUser.role)
+        .where(StaffUser.id.in_(ids)))}
+
+
 def list_teams() -> list[CareTeam]:
     return list(db.session().scalars(select(CareTeam).order_by(CareTeam.slug)))
+
+
+def memberships() -> dict[uuid.UUID, list[CareTeam]]:
+    """Every account's teams, in one query (the staff page lists them all)."""
+    out: dict[uuid.UUID, list[CareTeam]] = {}
+    for staff_id, team in db.session().execute(
+            select(TeamMembership.staff_id, CareTeam).join(
+                CareTeam, CareTeam.id == TeamMembership.team_id).order_by(CareTeam.slug)):
+        out.setdefault(staff_id, []).append(team)
+    return out
+
+
+def members_of(team_rows: Iterable[CareTeam]) -> dict[uuid.UUID, list[StaffUser]]:
+    """Each team's members, by name."""
+    out: dict[uuid.UUID, list[StaffUser]] = {team.id: [] for team in team_rows}
+    for team_id, user in db.session().execute(
+            select(TeamMembership.team_id, StaffUser).join(
+                StaffUser, StaffUser.id == TeamMembership.staff_id)
+            .where(TeamMembership.team_id.in_(list(out)))
+            .order_by(StaffUser.display_name, StaffUser.id)):
+        out[team_id].append(user)
+    return out
 
 
 def team_ids_of(user: StaffUser) -> list[uuid.UUID]:

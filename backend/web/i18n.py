@@ -95,7 +95,10 @@ FR_FIELDS = {
     "mfa_enrolment_code": "Code d'enrôlement",
     "minutes": "Durée de la mise en attente", "hospital_id": "Identifiant hospitalier",
     "kind": "Événement", "date": "Date de l'événement", "team": "Équipe",
-    "from": "De la semaine", "to": "À la semaine",
+    "patient": "Patient", "actor": "Compte", "from": "Du", "to": "Au", "cursor": "Page",
+    "active": "Compte", "role": "Rôle", "display_name": "Nom affiché", "password": "Mot de passe",
+    "teams": "Équipes", "slug": "Identifiant", "name": "Nom", "on_call_phone": "Téléphone de garde",
+    "day_start": "Début de journée", "day_end": "Fin de journée",
 }
 FR_FIELD_MESSAGES = {
     "is not a member of this patient's care team":
@@ -121,6 +124,14 @@ FR_FIELD_MESSAGES = {
     "is after 'to'": "est après la semaine de fin",
     "an ISO week (2026-W48) or a day (2026-11-26) of the week":
         "une semaine (2026-W48) ou un jour de la semaine (2026-11-26)",
+    "no patient matches this name or IPP": "aucun patient ne correspond à ce nom ou IPP",
+    "choose an account from the list": "choisissez un compte de la liste",
+    "choose an outcome from the list": "choisissez un résultat de la liste",
+    "several patients match: choose one": "plusieurs patients correspondent : choisissez-en un",
+    "you cannot deactivate your own account": "vous ne pouvez pas désactiver votre propre compte",
+    "you cannot take the administrator role from yourself":
+        "vous ne pouvez pas vous retirer le rôle d'administrateur",
+    "choose a role from the list": "choisissez un rôle de la liste",
 }
 FR_BY_STATUS = {
     400: "Requête refusée", 401: "Connexion requise", 403: "Action non autorisée",

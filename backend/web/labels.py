@@ -238,13 +238,13 @@ def choice_text(slug: str, link_id: str, code: object) -> str | None:
     """The words the patient tapped ("J'ai vomi") for a choice code ("vomiting")."""
     if not isinstance(code, str):
         return None
-    questionnaire = _questionnaires().get(slug)
+    questionnaire = questionnaires_shown().get(slug)
     item = questionnaire.item(link_id) if questionnaire is not None else None
     choice = item.choice(code) if item is not None else None
     return choice.text.get(lang()) if choice is not None else None
 
 
-def _questionnaires() -> dict:
+def questionnaires_shown() -> dict:
     from flask import g, has_request_context
 
     from backend.questionnaires.services import latest
@@ -338,3 +338,31 @@ def evidence_lines(evidence: list[dict]) -> list[str]:
         if text:
             lines.append(text)
     return lines
+
+
+def detail_text(detail: dict | None) -> str:
+    """An audit row's detail as one line ("reason: rate limit; count: 3")."""
+    return "; ".join(f"{key}: {value}" for key, value in (detail or {}).items())
+
+
+AUDIT_OUTCOMES = {"success": ("réussi", "success"), "denied": ("refusé", "denied"),
+                  "failure": ("échec", "failure")}
+AUDIT_ACTORS = {"system": ("Suivi (tâche automatique)", "Suivi (automatic job)"),
+                "anonymous": ("Anonyme (sans identifiants valides)",
+                              "Anonymous (no valid credentials)")}
+
+
+def audit_outcome(outcome: str) -> str:
+    return pick(AUDIT_OUTCOMES, outcome)
+
+
+def audit_actor(actor_type: str) -> str:
+    return pick(AUDIT_ACTORS, actor_type)
+
+
+ROLES = {"nurse": ("infirmier(ère)", "nurse"), "surgeon": ("chirurgien(ne)", "surgeon"),
+         "admin": ("administrateur(rice)", "administrator")}
+
+
+def role(name: str) -> str:
+    return pick(ROLES, name)

@@ -186,5 +186,85 @@ EN = {
     "Répond par": "Answers by", "Nouveau canal": "New channel", "Changer": "Change",
     "Le patient répond par": "The patient answers by",
     "Canal de réponse modifié.": "Answer channel changed.",
+    # the audit viewer (administrators)
+    "Journal d'audit": "Audit trail", "Exporter en CSV": "Export as CSV",
+    "Qui a fait quoi, sur quel patient, quand, d'où, et avec quel résultat ; les refus sont "
+    "là aussi. Le plus récent d'abord. Chaque recherche et chaque export sont eux-mêmes "
+    "inscrits au journal.":
+        "Who did what, to which patient, when, from where, and how it ended; refusals too. "
+        "Newest first. Every search and every export is itself written to the trail.",
+    "Filtrer le journal": "Filter the trail", "Nom, IPP ou identifiant": "Name, IPP or id",
+    "Compte": "Account", "Tous": "All", "Action": "Action", "Résultat": "Outcome",
+    "Du": "From", "Au": "To", "Effacer": "Clear",
+    "Plusieurs patients correspondent : lequel ?": "Several patients match: which one?",
+    "Événements du journal, le plus récent d'abord": "Trail events, newest first",
+    "Quand": "When", "Qui": "Who", "Adresse IP": "IP address", "Détail": "Detail",
+    "Tout le journal de ce patient": "This patient's whole trail",
+    "Aucun événement ne correspond.": "No event matches.",
+    "Pages du journal": "Trail pages", "‹ Les plus récents": "‹ Newest",
+    "Plus anciens ›": "Older ›", "Action non autorisée": "Not allowed",
+    "Cette page est réservée aux administrateurs. Votre tentative a été inscrite au journal "
+    "d'audit.": "This page is for administrators. Your attempt has been written to the audit "
+                "trail.",
+    "Retour à la file d'alertes": "Back to the alert queue",
+    # staff accounts and care teams (administrators)
+    "Comptes": "Accounts", "Équipes": "Teams", "Comptes du personnel": "Staff accounts",
+    "Tous les comptes": "All accounts", "Sans second facteur : {n}": "Without a second factor: {n}",
+    "Code d'enrôlement de {name}": "Enrolment code of {name}",
+    "Affiché une seule fois. Remettez-le en main propre ou par téléphone, jamais par e-mail : "
+    "avec ce code, et seulement avec lui, la personne active son second facteur à sa première "
+    "connexion. Il expire le {at}.":
+        "Shown once. Hand it over in person or by phone, never by e-mail: with this code, and "
+        "only with it, the person turns on their second factor when they first sign in. It "
+        "expires on {at}.",
+    "Rôle": "Role", "Second facteur": "Second factor", "Actions": "Actions",
+    "désactivé": "deactivated", "Rôle de {name}": "Role of {name}",
+    "activé": "on", "pas encore activé": "not yet on",
+    "code valable jusqu'au {at}": "code valid until {at}",
+    "Nouveau code d'enrôlement": "New enrolment code",
+    "Réinitialiser le second facteur": "Reset the second factor",
+    "Désactiver": "Deactivate", "Réactiver": "Reactivate", "Aucun compte.": "No account.",
+    "Créer un compte": "Create an account", "Nom affiché": "Display name",
+    "Téléphone (alertes par SMS)": "Phone (alerts by SMS)",
+    "Mot de passe initial (12 caractères au moins)": "Initial password (12 characters or more)",
+    "Créer le compte": "Create the account",
+    "Compte réactivé.": "Account reactivated.",
+    "Compte désactivé : ses connexions en cours sont révoquées.":
+        "Account deactivated: its current sign-ins are revoked.",
+    "Rôle modifié.": "Role changed.",
+    "Équipes de soins": "Care teams", "Téléphone de garde": "On-call phone",
+    "Début de journée": "Day starts", "Fin de journée": "Day ends", "Enregistrer": "Save",
+    "Membres": "Members", "Retirer {name} de {team}": "Remove {name} from {team}",
+    "Retirer": "Remove", "Aucun membre.": "No member.", "Ajouter": "Add",
+    "Ajouter à l'équipe": "Add to the team", "Aucune équipe.": "No team.",
+    "Créer une équipe": "Create a team",
+    "Identifiant (lettres minuscules, chiffres, -)": "Identifier (lowercase letters, digits, -)",
+    "Créer l'équipe": "Create the team", "Équipe créée.": "Team created.",
+    "Équipe modifiée.": "Team changed.", "Membre ajouté.": "Member added.",
+    "Membre retiré.": "Member removed.",
+    # protocols as a surgeon reads them
+    "Protocoles": "Protocols", "Protocoles de suivi": "Follow-up protocols",
+    "Protocoles de suivi, dernière version": "Follow-up protocols, latest version",
+    "Dernière version": "Latest version", "Publiée le": "Published",
+    "Patients suivis (par version)": "Patients followed (by version)",
+    "Aucun protocole.": "No protocol.", "‹ Protocoles": "‹ Protocols", "Versions": "Versions",
+    "{n} patient(s) suivi(s)": "{n} patient(s) followed", "Publiée le {at}": "Published {at}",
+    "Sources du protocole": "The protocol's sources",
+    "Calendrier par jour post-opératoire": "Schedule by post-operative day", "Jour": "Day",
+    "À faire (heure du patient, délai avant « manqué »)":
+        "To do (patient's time, grace before \u201cmissed\u201d)",
+    "À faire": "To do", "exige": "requires",
+    "Délais de prise en compte des alertes": "Deadlines to acknowledge alerts",
+    "avant {t}": "by {t}", "Pas de rappel au patient de {start} à {end}.":
+        "No reminder to the patient from {start} to {end}.",
+    "Règles d'alerte": "Alert rules",
+    "Les règles d'une même cause ouvrent une seule alerte, de la sévérité de sa règle la plus "
+    "haute.": "The rules of one cause open a single alert, as severe as its highest rule.",
+    "Cause": "Cause", "appel du 15": "call 15", "règle du questionnaire {q}":
+        "rule of the questionnaire {q}",
+    "Seuils modifiables pour un patient": "Thresholds a surgeon may change for one patient",
+    "Pour l'équipe": "For the team", "Conseil au patient": "Advice to the patient",
+    "Source": "Source", "Éducation du patient": "Patient education", "Jours": "Days",
+    "Titre": "Title", "Texte": "Text",
 }
 EN.update(INDICATORS_EN)

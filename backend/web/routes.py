@@ -5,11 +5,14 @@ One module per page family registers its views on the blueprint; the app registe
 """
 
 from backend.web import (  # noqa: F401
+    admin_pages,
+    audit_pages,
     auth_pages,
     enrol_pages,
     form_pages,
     indicator_pages,
     patient_pages,
+    protocol_pages,
     triage_pages,
 )
 from backend.web.blueprint import bp

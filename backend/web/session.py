@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, redirect, request, session, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -63,6 +63,23 @@ def login_required(patient_data: bool = True) -> Callable:
                 return redirect(url_for("web.enrol_totp"))
             if request.method == "POST":
                 check_csrf()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def admin_required(action: str) -> Callable:
+    """Under ``login_required``: staff who are not administrators get a refusal page
+    (403), and the refusal is in the trail."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if principal().role != "admin":
+                audit.record_refusal(action, detail={"reason": f"role {principal().role}"})
+                return Response(render_template("forbidden.html"), status=403)
             return view(*args, **kwargs)
 
         return wrapper

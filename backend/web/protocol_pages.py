@@ -1,0 +1,73 @@
+"""The protocols as a surgeon reads them: every protocol with its versions and the
+patients following each, and one version in full: the schedule by post-operative day,
+each rule in words with its thresholds, severity, advice and source, grouped by cause,
+the deadlines and the education shown to the patient day by day."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from backend.errors import DomainError
+from backend.protocols import services
+from backend.protocols.content import protocol_of
+from backend.web.blueprint import bp
+from backend.web.rule_words import questionnaire_title, reading_label, template_text, words
+from backend.web.session import login_required, message_of
+from rules.conditions import SEVERITY_RANK
+
+
+@bp.get("/web/protocols")
+@login_required(patient_data=False)
+def protocol_list():
+    rows = services.latest_versions()
+    return render_template("protocols.html", protocols=rows,
+                           following=services.patients_following())
+
+
+def _schedule_by_day(protocol) -> list[tuple[int, int, list]]:
+    """The post-operative days with tasks, consecutive days with the same tasks as one
+    range (first day, last day, the tasks by time)."""
+    days: dict[int, list] = {}
+    for entry in protocol.schedule:
+        for day in entry.days:
+            days.setdefault(day, []).append(entry)
+    ranges: list[tuple[int, int, list]] = []
+    for day, entries in sorted(days.items()):
+        entries = sorted(entries, key=lambda e: (e.at, e.task))
+        if ranges and ranges[-1][1] == day - 1 and ranges[-1][2] == entries:
+            ranges[-1] = (ranges[-1][0], day, entries)
+        else:
+            ranges.append((day, day, entries))
+    return ranges
+
+
+def _rule_groups(protocol) -> list[tuple[str, list]]:
+    """The rules by cause (group), the most severe first within each, the groups in the
+    protocol's order."""
+    groups: dict[str, list] = {}
+    for rule in protocol.all_rules():
+        groups.setdefault(rule.group or rule.id, []).append(rule)
+    return [(group, sorted(rules, key=lambda r: -SEVERITY_RANK[r.severity]))
+            for group, rules in groups.items()]
+
+
+@bp.get("/web/protocols/<slug>")
+@login_required(patient_data=False)
+def protocol_page(slug: str):
+    version = request.args.get("version", "")
+    try:
+        row = services.get_version(slug, int(version) if version.isdigit() else None)
+        all_versions = services.versions(slug)
+    except DomainError as error:
+        flash(message_of(error), "error")
+        return redirect(url_for("web.protocol_list"))
+    protocol = protocol_of(row)
+    thresholds: dict[str, list] = {}
+    for info in protocol.thresholds():
+        thresholds.setdefault(info.rule_id, []).append(info)
+    return render_template(
+        "protocol.html", row=row, protocol=protocol, versions=all_versions,
+        schedule=_schedule_by_day(protocol), groups=_rule_groups(protocol), words=words,
+        questionnaire_title=questionnaire_title, reading_label=reading_label,
+        template_text=template_text,
+        thresholds=thresholds, following=services.patients_following(slug))
