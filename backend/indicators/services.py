@@ -3,8 +3,8 @@ alarms, how fast alerts are taken on, what happens to patients after discharge.
 
 ``indicators`` gives one row per week and one for the whole period, each with every
 figure of ``backend.indicators.definitions``, plus the rules whose false-alarm share is
-above ``SUIVI_FALSE_ALARM_FLAG_SHARE`` with their cases (the surgeon's protocol page is
-to show them; until it exists they are in this answer and on the indicators page).
+above ``SUIVI_FALSE_ALARM_FLAG_SHARE`` with their cases (also beside each rule on the
+surgeon's protocol page: ``flagged_rules``).
 
 Scoped like every staff read: a nurse or a surgeon counts the enrolments of their own
 teams only (another team's patients are never in their figures), an administrator every
@@ -125,6 +125,19 @@ def _rows(scope: figures.Scope, bounds: figures.Bounds, current: datetime, minim
             "follow_up_outcomes": base["follow_up_outcomes"],
         })
     return rows
+
+
+def flagged_rules(principal: StaffPrincipal, protocol: str) -> dict[str, dict]:
+    """The rules of ``protocol`` flagged for their false alarms over the default period
+    (the 12 weeks up to this one) on the caller's teams, by rule id, with their cases:
+    what the surgeon's protocol page shows beside each rule."""
+    current = now()
+    scope, _teams = scope_of(principal, None, protocol)
+    weeks = period(None, None, current, ZoneInfo(current_app.config["SUIVI_DISPLAY_TIMEZONE"]))
+    resolved = figures.resolutions(scope, [(weeks.starts_at, weeks.ends_at)])[0]
+    audit.record("indicators.read", detail={"weeks": len(weeks.weeks)})
+    return {row["rule"]: {**row, "from": weeks.weeks[0].label}
+            for row in _flagged(scope, weeks, {"false_alarms": resolved["false_alarms"]})}
 
 
 def _per_100(count: int, patient_days: float) -> float | None:

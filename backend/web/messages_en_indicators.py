@@ -54,4 +54,9 @@ INDICATORS_EN = {
     "Date de l'événement (sauf « aucun »)": "Day of the event (unless \"none\")",
     "Enregistrer le devenir": "Record the outcome",
     "Devenir à 30 jours enregistré.": "30-day outcome recorded.",
+    "Beaucoup de fausses alertes": "Many false alarms",
+    "{false} fausses alertes sur {judged} ({share}) depuis la semaine {week}, dans vos "
+    "équipes.": "{false} false alarms out of {judged} ({share}) since week {week}, in your "
+                "teams.",
+    "Voir les indicateurs": "See the indicators", "Les cas ({n})": "The cases ({n})",
 }

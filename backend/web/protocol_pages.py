@@ -8,11 +8,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from backend.errors import DomainError
+from backend.indicators import services as indicators
 from backend.protocols import services
 from backend.protocols.content import protocol_of
 from backend.web.blueprint import bp
 from backend.web.rule_words import questionnaire_title, reading_label, template_text, words
-from backend.web.session import login_required, message_of
+from backend.web.session import login_required, message_of, principal
 from rules.conditions import SEVERITY_RANK
 
 
@@ -65,8 +66,12 @@ def protocol_page(slug: str):
     thresholds: dict[str, list] = {}
     for info in protocol.thresholds():
         thresholds.setdefault(info.rule_id, []).append(info)
+    # Rules that raise mostly false alarms on the caller's teams, with their cases (alerts,
+    # which only a second factor opens).
+    flagged = (indicators.flagged_rules(principal(), slug)
+               if principal().may_read_patient_data else {})
     return render_template(
-        "protocol.html", row=row, protocol=protocol, versions=all_versions,
+        "protocol.html", row=row, protocol=protocol, versions=all_versions, flagged=flagged,
         schedule=_schedule_by_day(protocol), groups=_rule_groups(protocol), words=words,
         questionnaire_title=questionnaire_title, reading_label=reading_label,
         template_text=template_text,

@@ -112,3 +112,23 @@ def test_on_a_phone_nothing_scrolls_sideways(live_server, phone, clock, history)
     phone.goto(f"{live_server}/web/indicators?{PERIOD}")
     expect(phone.locator("svg.ind-chart").first).to_be_visible()
     fits(phone)
+
+
+def test_the_surgeon_sees_the_rule_flagged_on_the_protocol_page(live_server, page, clock,
+                                                                history, axe_source,
+                                                                monkeypatch):
+    from backend.indicators import services
+
+    monkeypatch.setattr(services, "FLAG_MIN_JUDGED", 3)
+    sign_in(page, live_server, clock, history.surgeon)
+    page.goto(f"{live_server}/web/protocols/ambulatory-general")
+    fever = page.locator("#rule-fever")
+    # Team A's fever alerts: a1 and a5 false alarms, a2 a call (b1 is team B's).
+    expect(fever.locator(".false-alarms")).to_contain_text(
+        "2 fausses alertes sur 3 (67 %) depuis la semaine 2026-W38, dans vos équipes.")
+    fever.get_by_text("Les cas (2)").click()
+    expect(fever.locator(".false-alarms li")).to_have_count(2)
+    expect(page.locator("#rule-pain .false-alarms")).to_have_count(0)  # 1 judged only
+    accessible(page, axe_source)
+    fever.get_by_role("link", name="Voir les indicateurs").click()
+    expect(page.get_by_role("heading", name="Indicateurs du service")).to_be_visible()
