@@ -46,7 +46,7 @@ def to_csv(result: dict[str, Any]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
     teams, protocol = " ".join(result["teams"]), result["protocol"] or ""
-    periods = [("total", result["from"], result["total"])] + [
+    periods = [("total", str(result["weeks"][0]["start"]), result["total"])] + [
         (week["week"], str(week["start"]), week) for week in result["weeks"]]
     for label, start, row in periods:
         figures = {k: v for k, v in row.items() if k not in ("week", "start")}

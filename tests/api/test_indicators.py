@@ -202,6 +202,7 @@ def test_csv_export_leaves_small_counts_out(history):
     lines = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
     value = {(line["week"], line["indicator"]): line["value"] for line in lines}
     assert value[("total", "patient_days")] == "25.0"
+    assert {line["week_start"] for line in lines if line["week"] == "total"} == {"2026-11-23"}
     assert value[("total", "answer_rate.rate")] == "0.714"
     assert value[("total", "alerts.by_rule.fever.high.opened")] == "3"
     assert value[("2026-W49", "response_times.high.past_deadline")] == "1"
