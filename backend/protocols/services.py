@@ -15,6 +15,7 @@ from backend.enrollments.models import Enrollment
 from backend.enrollments.services import active_enrollment
 from backend.errors import Conflict, Invalid, InvalidValues, NotFound
 from backend.patients.models import Patient
+from backend.patients.services import visible_patient_ids
 from backend.protocols.content import protocol_of, snapshot
 from backend.protocols.models import ProtocolVersion, ThresholdOverride
 from backend.questionnaires import services as questionnaires
@@ -77,6 +78,23 @@ def latest_versions() -> list[ProtocolVersion]:
     for row in rows:
         latest[row.slug] = row
     return list(latest.values())
+
+
+def enrolled_patients(principal: StaffPrincipal, slug: str,
+                      limit: int = 200) -> list[tuple[Patient, Enrollment]]:
+    """The caller's patients actively followed on a version of protocol ``slug``, by
+    name: whom a draft can be replayed on (the list is recorded as read)."""
+    query = (select(Patient, Enrollment)
+             .join(Enrollment, Enrollment.patient_id == Patient.id)
+             .join(ProtocolVersion, ProtocolVersion.id == Enrollment.protocol_version_id)
+             .where(Enrollment.status == "active", ProtocolVersion.slug == slug)
+             .order_by(Patient.family_name, Patient.given_name, Patient.id).limit(limit))
+    visible = visible_patient_ids(principal)
+    if visible is not None:
+        query = query.where(Patient.id.in_(visible))
+    rows = [(row[0], row[1]) for row in db.session().execute(query)]
+    audit.record_reads("protocol.patients", (patient.id for patient, _ in rows))
+    return rows
 
 
 def patients_following(slug: str | None = None) -> dict[tuple[str, int], int]:
@@ -255,9 +273,15 @@ def set_spo2_scale(patient: Patient, enrollment: Enrollment, scale: int | None,
 
 
 def move_enrollment(patient: Patient, enrollment: Enrollment, version: int) -> Enrollment:
+    move(patient, enrollment, version)
+    return enrollment
+
+
+def move(patient: Patient, enrollment: Enrollment, version: int) -> list[str]:
     """Explicitly move an enrolment to another version of its protocol.
 
-    Overrides the new version cannot apply are ended (and listed in the audit trail).
+    Overrides the new version cannot apply are ended (and listed in the audit trail);
+    returns them ("rule.threshold").
     """
     row = get_version(enrollment.protocol.slug, version)
     protocol = protocol_of(row)
@@ -275,4 +299,4 @@ def move_enrollment(patient: Patient, enrollment: Enrollment, version: int) -> E
     audit.record("enrollment.move", patient_id=patient.id, object_type="enrollment",
                  object_id=enrollment.id, detail={"from": previous, "to": version,
                                                   "overrides_ended": dropped})
-    return enrollment
+    return dropped

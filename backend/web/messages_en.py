@@ -266,5 +266,55 @@ EN = {
     "Pour l'équipe": "For the team", "Conseil au patient": "Advice to the patient",
     "Source": "Source", "Éducation du patient": "Patient education", "Jours": "Days",
     "Titre": "Title", "Texte": "Text",
+    # a new protocol version (surgeons)
+    "Nouvelle version": "New version", "‹ Version en cours": "‹ Current version",
+    "version {v}": "version {v}",
+    "Écrite à partir de la version {v}. Rien n'est enregistré avant « Publier » ; les "
+    "patients suivis restent sur leur version tant qu'on ne les y passe pas.":
+        "Written from version {v}. Nothing is stored before \u201cPublish\u201d; the patients "
+        "followed stay on their version until they are moved to it.",
+    "Le protocole est refusé :": "The protocol is refused:",
+    "Changer des seuils": "Change thresholds", "Règle": "Rule", "Seuil": "Threshold",
+    "Seuil {name} de {rule}": "Threshold {name} of {rule}",
+    "Vérifier cette version": "Check this version",
+    "Ou modifier le fichier du protocole": "Or edit the protocol's file",
+    "YAML (le format des fichiers de questionnaires/protocols)":
+        "YAML (the format of the files in questionnaires/protocols)",
+    "ou téléverser un fichier .yaml (remplace le texte)":
+        "or upload a .yaml file (replaces the text)",
+    "Vérifier ce fichier": "Check this file", "Vérifier la version {v}": "Check version {v}",
+    "‹ Reprendre la saisie": "‹ Back to editing", "version {v} vérifiée": "version {v} checked",
+    "Le chargeur de règles accepte cette version. Rejouez-la sur un patient avant de la "
+    "publier.": "The rules loader accepts this version. Replay it on a patient before "
+                "publishing it.",
+    "Seuils changés par rapport à la version {v}": "Thresholds changed from version {v}",
+    "Aucun seuil changé (d'autres parties du fichier ont pu l'être).":
+        "No threshold changed (other parts of the file may have been).",
+    "Rejouer sur les 14 derniers jours d'un patient": "Replay a patient's last 14 days",
+    "Patient suivi avec ce protocole": "Patient followed with this protocol",
+    "aucun patient de vos équipes": "no patient of your teams", "Rejouer": "Replay",
+    "Version en cours ({v})": "Current version ({v})",
+    "Nouvelle version ({v})": "New version ({v})",
+    "{n} fois, d'abord le {at}": "{n} time(s), first on {at}", "Aucune alerte.": "No alert.",
+    "Publier": "Publish",
+    "Une version publiée ne change plus. Les nouveaux patients la suivront ; ceux déjà "
+    "suivis restent sur la leur tant qu'on ne les y passe pas.":
+        "A published version never changes. New patients will follow it; those already "
+        "followed stay on theirs until they are moved.",
+    "Publier la version {v}": "Publish version {v}",
+    "Version {v} publiée : les patients suivis gardent la leur.":
+        "Version {v} published: the patients followed keep theirs.",
+    "Écrire une nouvelle version": "Write a new version",
+    "Cette page est réservée aux chirurgiens. Votre tentative a été inscrite au journal "
+    "d'audit.": "This page is for surgeons. Your attempt has been written to the audit trail.",
+    "Vos patients suivis avec ce protocole": "Your patients followed with this protocol",
+    "Un patient reste sur sa version tant qu'on ne l'en change pas. En passant à la v{v}, ses "
+    "seuils propres que cette version ne peut pas appliquer sont arrêtés (et listés).":
+        "A patient stays on their version until moved. Moving to v{v} ends the patient's own "
+        "thresholds this version cannot apply (they are listed).",
+    "Passer {name} à la v{v}": "Move {name} to v{v}", "Passer à la v{v}": "Move to v{v}",
+    "Passer les {n} autres à la v{v}": "Move the other {n} to v{v}",
+    "{n} patient(s) passé(s) à la version {v}.": "{n} patient(s) moved to version {v}.",
+    "Seuils propres au patient arrêtés : {list}.": "Patients' own thresholds ended: {list}.",
 }
 EN.update(INDICATORS_EN)

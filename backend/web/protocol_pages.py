@@ -66,12 +66,16 @@ def protocol_page(slug: str):
     thresholds: dict[str, list] = {}
     for info in protocol.thresholds():
         thresholds.setdefault(info.rule_id, []).append(info)
+    caller = principal()
+    followed = (services.enrolled_patients(caller, slug)
+                if caller.role == "surgeon" and caller.may_read_patient_data else [])
     # Rules that raise mostly false alarms on the caller's teams, with their cases (alerts,
     # which only a second factor opens).
-    flagged = (indicators.flagged_rules(principal(), slug)
-               if principal().may_read_patient_data else {})
+    flagged = (indicators.flagged_rules(caller, slug) if caller.may_read_patient_data
+               else {})
     return render_template(
-        "protocol.html", row=row, protocol=protocol, versions=all_versions, flagged=flagged,
+        "protocol.html", row=row, protocol=protocol, versions=all_versions, followed=followed,
+        flagged=flagged,
         schedule=_schedule_by_day(protocol), groups=_rule_groups(protocol), words=words,
         questionnaire_title=questionnaire_title, reading_label=reading_label,
         template_text=template_text,

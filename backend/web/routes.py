@@ -12,6 +12,7 @@ from backend.web import (  # noqa: F401
     form_pages,
     indicator_pages,
     patient_pages,
+    protocol_edit_pages,
     protocol_pages,
     triage_pages,
 )

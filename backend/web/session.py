@@ -70,21 +70,25 @@ def login_required(patient_data: bool = True) -> Callable:
     return decorator
 
 
-def admin_required(action: str) -> Callable:
-    """Under ``login_required``: staff who are not administrators get a refusal page
-    (403), and the refusal is in the trail."""
+def role_required(roles: tuple[str, ...], action: str) -> Callable:
+    """Under ``login_required``: staff of other roles get a refusal page (403), and the
+    refusal is in the trail."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if principal().role != "admin":
+            if principal().role not in roles:
                 audit.record_refusal(action, detail={"reason": f"role {principal().role}"})
-                return Response(render_template("forbidden.html"), status=403)
+                return Response(render_template("forbidden.html", roles=roles), status=403)
             return view(*args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+def admin_required(action: str) -> Callable:
+    return role_required(("admin",), action)
 
 
 def principal() -> StaffPrincipal:

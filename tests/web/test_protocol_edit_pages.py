@@ -1,0 +1,140 @@
+"""A surgeon writes, checks, replays and publishes the next version of a protocol."""
+
+from __future__ import annotations
+
+import html as entities
+import re
+import uuid
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from backend.protocols.models import ProtocolVersion
+from tests.helpers import audit_events, count, daily, submit
+from tests.web.conftest import ARTIFACTS
+from tests.web.support import accessible, fits, shoot, sign_in
+from tests.web.test_audit_pages import _web
+
+
+def _csrf(client, slug="ambulatory-general") -> str:
+    client.get(f"/web/protocols/{slug}/new")
+    with client.session_transaction() as session:
+        return session["csrf"]
+
+
+def _feverish_patient(world, clock, nurse):
+    """Three days of 38.2 °C: below the fever rule's 38.5 °C, above 38.0 °C."""
+    patient, device = world.patient_device(
+        nurse, family_name="Berger", surgery_date=clock.now().date() - timedelta(days=4))
+    for _ in range(3):
+        clock.advance(hours=24)
+        assert submit(device, "daily-postop", daily(temperature=38.2)).status_code == 201
+    return patient
+
+
+def test_only_surgeons_write_a_version(world, app):
+    nurse = _web(app, world.staff("nurse"))
+    assert nurse.get("/web/protocols/ambulatory-general/new").status_code == 403
+    with nurse.session_transaction() as session:
+        session["csrf"] = "x"
+    assert nurse.post("/web/protocols/ambulatory-general/publish",
+                      data={"csrf": "x", "yaml": "slug: x"}).status_code == 403
+    assert audit_events(app, action="protocol.publish", outcome="denied")
+
+
+def test_a_threshold_is_checked_replayed_on_a_patient_and_published(world, app, clock):
+    surgeon = world.staff("surgeon")
+    patient = _feverish_patient(world, clock, world.staff("nurse"))
+    web = _web(app, world.renew(surgeon))  # signed in again after those days
+    review = web.post("/web/protocols/ambulatory-general/draft", data={
+        "csrf": _csrf(web), "mode": "thresholds", "t.fever.value": "38,0",
+        "patient_id": patient["id"]})
+    html = review.get_data(as_text=True)
+    assert review.status_code == 200, html[:500]
+    assert "version 3 vérifiée" in html
+    assert re.search(r"<code>value</code> : 38.5 → <strong>38.0</strong>", html)
+    # Replayed: the current version raised nothing on 38.2 °C; the draft raises fever.
+    current, draft = html.split("Version en cours (2)")[1].split("Nouvelle version (3)")
+    assert "Aucune alerte." in current and "3 fois" in draft
+    assert audit_events(app, action="protocol.dry_run", patient_id=uuid.UUID(patient["id"]))
+    yaml_text = re.search(r'<textarea name="yaml" hidden aria-hidden="true">(.*?)</textarea>',
+                          html, re.S).group(1)
+    published = web.post("/web/protocols/ambulatory-general/publish", data={
+        "csrf": _csrf(web), "yaml": entities.unescape(yaml_text)})
+    assert published.status_code == 302
+    assert count(app, ProtocolVersion, slug="ambulatory-general") == 3
+    versions = web.get(published.headers["Location"]).get_data(as_text=True)
+    assert "Version 3 publiée" in versions and "Température ≥ 38 °C" in versions
+
+
+def test_refusals_name_the_field_and_publish_nothing(world, app):
+    web = _web(app, world.staff("surgeon"))
+    for data, words in (
+            ({"mode": "thresholds", "t.fever.value": "trente-huit"}, "rules.fever"),
+            ({"mode": "yaml", "yaml": "slug: [unclosed"}, "line 1"),
+            ({"mode": "yaml", "yaml": "a: &x [1]\nb: *x"}, "aliases"),
+            ({"mode": "yaml", "yaml": "slug: other-protocol\nversion: 9"}, "slug"),
+            ({"mode": "yaml", "yaml": "- just\n- a list"}, "mapping")):
+        page = web.post("/web/protocols/ambulatory-general/draft",
+                        data={"csrf": _csrf(web), **data})
+        assert page.status_code == 422, data
+        assert words in page.get_data(as_text=True), data
+    assert count(app, ProtocolVersion, slug="ambulatory-general") == 2
+
+
+def test_a_surgeon_edits_a_threshold_sees_an_error_replays_and_publishes(
+        world, app, clock, live_server, page, axe_source):
+    surgeon = world.staff("surgeon")
+    _feverish_patient(world, clock, world.staff("nurse"))
+    sign_in(page, live_server, clock, surgeon)
+    page.goto(f"{live_server}/web/protocols/ambulatory-general")
+    page.get_by_role("link", name="Écrire une nouvelle version").click()
+    field = page.get_by_label("Seuil value de Fièvre")
+    field.fill("38,O")  # a letter O typed for a zero
+    page.get_by_role("button", name="Vérifier cette version").click()
+    expect(page.get_by_role("alert")).to_contain_text("rules.fever")
+    accessible(page, axe_source)
+    page.get_by_label("Seuil value de Fièvre").fill("38,0")
+    page.get_by_role("button", name="Vérifier cette version").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("version 3 vérifiée")
+    page.get_by_role("button", name="Rejouer").click()
+    expect(page.locator(".replay")).to_contain_text("Fièvre")
+    accessible(page, axe_source)
+    fits(page)
+    shoot(page, "protocol-review")
+    page.get_by_role("button", name="Publier la version 3").click()
+    expect(page.get_by_role("status")).to_contain_text("Version 3 publiée")
+    expect(page.locator(".versions")).to_contain_text("v3")
+    page.screenshot(path=str(ARTIFACTS / "protocol-published.png"))
+
+
+def test_patients_are_moved_to_a_new_version_only_when_asked(world, app, clock):
+    nurse = world.staff("nurse")
+    surgeon = world.staff("surgeon")
+    patient, _device = world.patient_device(nurse, family_name="Roussel")
+    web = _web(app, surgeon)
+    document = drafts_yaml(app, version=3)
+    assert web.post("/web/protocols/ambulatory-general/publish",
+                    data={"csrf": _csrf(web), "yaml": document}).status_code == 302
+    page = web.get("/web/protocols/ambulatory-general").get_data(as_text=True)
+    assert "ROUSSEL Jeanne — v2" in page and "Passer à la v3" in page
+    moved = web.post("/web/protocols/ambulatory-general/move", data={
+        "csrf": _csrf(web), "version": "3", "patient_id": patient["id"]},
+        follow_redirects=True).get_data(as_text=True)
+    assert "1 patient(s) passé(s) à la version 3." in moved
+    assert "ROUSSEL Jeanne — v3" in moved
+    assert audit_events(app, action="enrollment.move", patient_id=uuid.UUID(patient["id"]))
+    # A nurse may read the page, not move anyone.
+    refused = _web(app, nurse)
+    with refused.session_transaction() as session:
+        session["csrf"] = "x"
+    assert refused.post("/web/protocols/ambulatory-general/move", data={
+        "csrf": "x", "version": "3"}).status_code == 403
+
+
+def drafts_yaml(app, version: int) -> str:
+    from backend.protocols import drafts, services
+
+    with app.app_context():
+        row = services.get_version("ambulatory-general", None)
+        return drafts.to_yaml(drafts.next_version_of(row, version - 1))
