@@ -118,6 +118,7 @@ def _register_features(app: Flask) -> None:
     from backend.delivery.routes import blp as delivery_blp
     from backend.enrollments.routes import blp as enrollments_blp
     from backend.health.routes import bp as health_bp
+    from backend.indicators.routes import blp as indicators_blp
     from backend.intake.routes import blp as intake_blp
     from backend.patients.routes import blp as patients_blp
     from backend.protocols import openapi as protocol_document
@@ -131,7 +132,7 @@ def _register_features(app: Flask) -> None:
 
     for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
                       protocols_blp, intake_blp, alerts_blp, triage_blp, timeline_blp,
-                      teleconsult_blp, audit_blp, delivery_blp):
+                      teleconsult_blp, audit_blp, delivery_blp, indicators_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     protocol_document.register(api.spec)  # the upload's body, as protocol files are written
     app.register_blueprint(health_bp)

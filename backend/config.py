@@ -31,6 +31,13 @@ def _delays(env: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:
     return tuple(int(part) for part in parts)
 
 
+def _share(env: Mapping[str, str], name: str, default: str) -> float:
+    value = float(env.get(name, default))
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} must be between 0 and 1 (a share), not {value}")
+    return value
+
+
 def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
     """Flask config mapping built from ``env`` (the process environment by default)."""
     env = os.environ if env is None else env
@@ -88,6 +95,10 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "SUIVI_PUSH_BACKEND": env.get("SUIVI_PUSH_BACKEND", "console"),
         "SUIVI_LOG_LEVEL": env.get("SUIVI_LOG_LEVEL", "INFO"),
         "SUIVI_DISPLAY_TIMEZONE": env.get("SUIVI_DISPLAY_TIMEZONE", "Europe/Paris"),
+        # Indicators: a rule whose false-alarm share is above this is flagged for the
+        # surgeon; a row on fewer active patients than this is a small count.
+        "SUIVI_FALSE_ALARM_FLAG_SHARE": _share(env, "SUIVI_FALSE_ALARM_FLAG_SHARE", "0.5"),
+        "SUIVI_INDICATORS_MIN_PATIENTS": int(env.get("SUIVI_INDICATORS_MIN_PATIENTS", "5")),
         "SUIVI_SQLITE_BUSY_TIMEOUT": float(env.get("SUIVI_SQLITE_BUSY_TIMEOUT", "30")),
         "SUIVI_VIDEO_URL_TEMPLATE": env.get("SUIVI_VIDEO_URL_TEMPLATE",
                                             "https://meet.jit.si/suivi-{room}"),

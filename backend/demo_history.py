@@ -40,12 +40,16 @@ PROFILES: dict[str, dict[str, Any]] = {
                               "eating_drinking": "unable", "pain_now": 6,
                               "free_text": "J'ai mal au ventre depuis cette nuit et je "
                                            "n'arrive pas à boire."}}},
-    # Pain at 7 or more two days running after a knee replacement.
+    # Pain at 7 or more two days running after a knee replacement; earlier, a redness of
+    # the wound twice that the nurse found normal on the photo (false alarms: indicators).
     "Dubois": {"recent": {-1: {"pain_now": 7, "pain_worst_24h": 8},
-                          0: {"pain_now": 8, "pain_worst_24h": 9}}},
-    # Heart failure: +2.6 kg over the last three days, ankles more swollen today.
+                          0: {"pain_now": 8, "pain_worst_24h": 9}},
+               "daily": {3: {"wound_redness": True}, 5: {"wound_redness": True}},
+               "false_alarm": ["wound-redness"]},
+    # Heart failure: +2.6 kg over the last three days, ankles more swollen today; forgot
+    # the questionnaires of day 6.
     "Lefèvre": {"weight": {-2: Decimal("82.6"), -1: Decimal("83.5"), 0: Decimal("84.7")},
-                "symptoms": {0: {"ankle_swelling": "more_than_usual"}}},
+                "symptoms": {0: {"ankle_swelling": "more_than_usual"}}, "skip_days": {6}},
     # Has not answered yet: the missing-data rule will show it.
     "Carter": {"skip_days": {1}},
     # Answers by the web form: today's questionnaire waits for the demo user.
@@ -122,18 +126,27 @@ def _submit(patient: Patient, profile: dict, task: Task, answers: dict[str, Any]
                   source=source, asked=asked)
 
 
+# How the nurse closed the alerts a profile lists: (profile key, outcome, note, after).
+HANDLING = (
+    ("resolve", "called_patient", "Patiente appelée : paracétamol, hydratation, rappel si "
+                                  "> 38,5 °C demain.", timedelta(hours=2)),
+    ("false_alarm", "false_alarm", "Photo de la cicatrice revue : cicatrisation normale.",
+     timedelta(minutes=40)),
+)
+
+
 def _handle(patient: Patient, profile: dict, nurse: StaffPrincipal, clock: FrozenClock) -> None:
-    """The nurse resolves, two hours later, the alerts the profile says were handled."""
-    for alert in db.session().scalars(select(Alert).where(
-            Alert.patient_id == patient.id, Alert.status != "resolved",
-            Alert.rule_id.in_(profile.get("resolve", [])))):
-        at = clock.now()
-        clock.set(at + timedelta(hours=2))
-        alerts.act(nurse, alert, "acknowledge")
-        alerts.act(nurse, alert, "note", note="Patiente appelée : paracétamol, hydratation, "
-                                               "rappel si > 38,5 °C demain.")
-        alerts.act(nurse, alert, "resolve", outcome="called_patient")
-        clock.set(at)
+    """The nurse closes, a while later, the alerts the profile says were handled."""
+    for key, outcome, note, after in HANDLING:
+        for alert in db.session().scalars(select(Alert).where(
+                Alert.patient_id == patient.id, Alert.status != "resolved",
+                Alert.rule_id.in_(profile.get(key, [])))):
+            at = clock.now()
+            clock.set(at + after)
+            alerts.act(nurse, alert, "acknowledge")
+            alerts.act(nurse, alert, "note", note=note)
+            alerts.act(nurse, alert, "resolve", outcome=outcome)
+            clock.set(at)
 
 
 def _daily(day: int, rng: random.Random, profile: dict) -> dict[str, Any]:

@@ -30,3 +30,5 @@ CHART_POINTS = 60
 FAILURES_PER_ITEM = 10
 # Messages on one page of a patient's messages (the web page and the API's default).
 MESSAGES_PER_PAGE = 20
+# Weeks of indicators in one request, one page or one CSV export (a year).
+INDICATOR_WEEKS = 53

@@ -11,7 +11,7 @@ from backend.auth.models import (
     StaffUser,
 )
 from backend.db import Base
-from backend.enrollments.models import Enrollment
+from backend.enrollments.models import Enrollment, FollowUpOutcome
 from backend.formlinks.models import FormLink
 from backend.idempotency.models import IdempotencyRecord
 from backend.intake.models import Reading, Submission
@@ -30,7 +30,7 @@ __all__ = [
     "Alert", "AlertEvent", "Message", "OutboxEntry", "Reading", "Submission", "Task",
     "Teleconsultation", "InboundEvent",
     "AccessToken", "ActivationCode", "AuditEvent", "Base", "CareTeam", "DeviceToken",
-    "Enrollment", "FormLink", "IdempotencyRecord", "LoginFailure", "Patient", "ProtocolVersion",
-    "RecoveryCode", "SmsConversation",
+    "Enrollment", "FollowUpOutcome", "FormLink", "IdempotencyRecord", "LoginFailure", "Patient",
+    "ProtocolVersion", "RecoveryCode", "SmsConversation",
     "QuestionnaireVersion", "StaffUser", "TeamMembership", "ThresholdOverride",
 ]

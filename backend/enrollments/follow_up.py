@@ -14,9 +14,17 @@ from backend.protocols.content import protocol_of
 def ends_at(enrollment: Enrollment, timezone: str) -> datetime:
     """When the follow-up ends: when the enrolment was ended, else at midnight after the
     last post-operative day its protocol plans a task on, in the patient's time zone."""
-    if enrollment.status == "ended" and enrollment.ended_at is not None:
-        return enrollment.ended_at
-    last = enrollment.surgery_date + timedelta(days=protocol_of(enrollment.protocol).last_day)
+    return end_of(enrollment.status, enrollment.ended_at, enrollment.surgery_date,
+                  protocol_of(enrollment.protocol).last_day, timezone)
+
+
+def end_of(status: str, ended_at: datetime | None, surgery_date: date, last_day: int,
+           timezone: str) -> datetime:
+    """``ends_at`` from the enrolment's columns and its protocol's last day (for reads of
+    many enrolments as rows, e.g. the indicators)."""
+    if status == "ended" and ended_at is not None:
+        return ended_at
+    last = surgery_date + timedelta(days=last_day)
     return datetime.combine(last + timedelta(days=1), time(0), ZoneInfo(timezone))
 
 

@@ -46,3 +46,31 @@ class Enrollment(UUIDPrimaryKey, Base):
 
     protocol: Mapped[ProtocolVersion] = relationship(lazy="joined")
 
+
+
+# What happened to the patient within 30 days of going home, as the nurse records it at
+# the end of the follow-up: the most serious event only (readmission > emergency visit >
+# unplanned consultation), or none.
+FOLLOW_UP_OUTCOMES = ("readmission", "emergency_visit", "unplanned_consultation", "none")
+OUTCOME_WINDOW_DAYS = 30
+
+
+class FollowUpOutcome(UUIDPrimaryKey, Base):
+    """The outcome of one enrolment's follow-up: one row per enrolment, replaced when a
+    nurse or surgeon corrects it (``updated_at``, ``recorded_by``: the latest)."""
+
+    __tablename__ = "follow_up_outcomes"
+    __table_args__ = (
+        CheckConstraint("kind IN ('readmission', 'emergency_visit', "
+                        "'unplanned_consultation', 'none')", name="kind"),
+        # An event has its day; "none" has none.
+        CheckConstraint("(kind = 'none') = (event_date IS NULL)", name="event_date"),
+    )
+
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), unique=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    event_date: Mapped[date | None]
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -4,7 +4,7 @@ from backend.api import Blueprint
 from backend.audit import services as audit
 from backend.auth import patient_credentials as credentials
 from backend.auth.principal import current_staff, staff_required
-from backend.enrollments import channels, services
+from backend.enrollments import channels, outcomes, services
 from backend.enrollments.schemas import (
     ActivationOut,
     ActivationSmsIn,
@@ -14,6 +14,8 @@ from backend.enrollments.schemas import (
     EnrollmentCreatedOut,
     EnrollmentIn,
     EnrollmentOut,
+    OutcomeIn,
+    OutcomeOut,
 )
 from backend.patients.services import get_patient
 from backend.text import masked_phone
@@ -65,6 +67,20 @@ class Channel(MethodView):
         patient = get_patient(current_staff(), patient_id, "enrollment.channel")
         return channels.change_channel(patient, services.get_enrollment(
             patient, enrollment_id), args["channel"])
+
+
+@blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/outcome")
+class Outcome(MethodView):
+    @staff_required(*enrolling_staff, action="enrollment.outcome")
+    @blp.arguments(OutcomeIn)
+    @blp.response(200, OutcomeOut)
+    def put(self, args, patient_id, enrollment_id):
+        """The outcome of the follow-up: the most serious of a readmission, an emergency
+        visit or an unplanned consultation within 30 days of discharge, with its day, or
+        none. Recording it again corrects it."""
+        patient = get_patient(current_staff(), patient_id, "enrollment.outcome")
+        return outcomes.record_outcome(current_staff(), patient, services.get_enrollment(
+            patient, enrollment_id), args["kind"], args["date"])
 
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code")

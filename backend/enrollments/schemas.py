@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from backend.enrollments.channels import CHANNELS
+from backend.enrollments.models import FOLLOW_UP_OUTCOMES
 from backend.schemas import Timestamp, VersionNumber
 from backend.teams.schemas import Slug
 
@@ -50,6 +51,23 @@ class ActivationOut(Schema):
 
 class EnrollmentCreatedOut(ActivationOut):
     enrollment = fields.Nested(EnrollmentOut)
+
+
+class OutcomeIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(FOLLOW_UP_OUTCOMES), metadata={
+        "description": "the most serious event within 30 days of discharge: readmission, "
+                       "emergency_visit, unplanned_consultation, or none"})
+    date = fields.Date(load_default=None, metadata={
+        "description": "the day of the event (required unless kind is none), within 30 "
+                       "days of discharge, not in the future"})
+
+
+class OutcomeOut(Schema):
+    enrollment_id = fields.UUID()
+    kind = fields.String()
+    date = fields.Date(attribute="event_date", allow_none=True)
+    recorded_by = fields.UUID()
+    updated_at = fields.DateTime()
 
 
 class DeviceOut(Schema):

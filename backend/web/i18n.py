@@ -94,6 +94,7 @@ FR_FIELDS = {
     "duration_minutes": "Durée", "clinician_id": "Soignant", "alert_id": "Alerte",
     "mfa_enrolment_code": "Code d'enrôlement",
     "minutes": "Durée de la mise en attente", "hospital_id": "Identifiant hospitalier",
+    "kind": "Événement", "date": "Date de l'événement", "team": "Équipe",
     "patient": "Patient", "actor": "Compte", "from": "Du", "to": "Au", "cursor": "Page",
     "active": "Compte", "role": "Rôle", "display_name": "Nom affiché", "password": "Mot de passe",
     "teams": "Équipes", "slug": "Identifiant", "name": "Nom", "on_call_phone": "Téléphone de garde",
@@ -118,6 +119,11 @@ FR_FIELD_MESSAGES = {
         "incorrect, déjà utilisé ou expiré : demandez-en un nouveau à un administrateur",
     "required: the enrolment code an administrator gave you":
         "à saisir : le code qu'un administrateur vous a remis",
+    "no date with 'none' (nothing happened)": "pas de date avec « aucun » (rien ne s'est "
+                                              "passé)",
+    "is after 'to'": "est après la semaine de fin",
+    "an ISO week (2026-W48) or a day (2026-11-26) of the week":
+        "une semaine (2026-W48) ou un jour de la semaine (2026-11-26)",
     "no patient matches this name or IPP": "aucun patient ne correspond à ce nom ou IPP",
     "choose an account from the list": "choisissez un compte de la liste",
     "choose an outcome from the list": "choisissez un résultat de la liste",
@@ -148,6 +154,12 @@ FR_PATTERNS = (
     (re.compile(r"^must not contain the control character (U\+[0-9A-F]+)( \(line breaks "
                 r"are allowed\))?$"),
      "ne doit pas contenir le caractère de contrôle {0}"),
+    (re.compile(r"^the day of the .+ is required$"), "à renseigner pour cet événement"),
+    (re.compile(r"^must be within 30 days of discharge: from (\S+) to (\S+)$"),
+     "doit être dans les 30 jours après la sortie, du {0} au {1}"),
+    (re.compile(r"^at most (\d+) weeks at once$"), "{0} semaines au plus"),
+    (re.compile(r"^no care team '(.+)' among yours$"), "aucune de vos équipes n'est « {0} »"),
+    (re.compile(r"^no protocol '(.+)'$"), "aucun protocole « {0} »"),
     (re.compile(r"^this alert already has (\d+) notes, the most one alert keeps: .*$"),
      "cette alerte a déjà {0} notes, le maximum : écrivez dans le dossier du patient, ou "
      "clôturez l'alerte avec une note de synthèse"),

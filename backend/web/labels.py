@@ -156,6 +156,11 @@ CHANNELS = {"app": ("Application", "App"),
                     "questionnaires)",
                     "SMS (questions by SMS; a web form link for the other questionnaires)"),
             "web": ("Formulaire web par lien SMS", "Web form by SMS link")}
+FOLLOW_UP_OUTCOMES = {"readmission": ("Réhospitalisation", "Readmission"),
+                      "emergency_visit": ("Passage aux urgences", "Emergency visit"),
+                      "unplanned_consultation": ("Consultation non prévue",
+                                                 "Unplanned consultation"),
+                      "none": ("Aucun", "None")}
 MESSAGE_STATUSES = {"pending": ("en attente", "pending"), "sending": ("en cours", "sending"),
                     "sent": ("envoyé", "sent"), "delivered": ("reçu", "delivered"),
                     "failed": ("échec", "failed")}

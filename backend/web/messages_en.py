@@ -1,5 +1,7 @@
 """English text of the web pages, keyed by their French text (see i18n._)."""
 
+from backend.web.messages_en_indicators import INDICATORS_EN
+
 EN = {
     # frame, sign-in
     "Aller au contenu": "Skip to content",
@@ -324,3 +326,4 @@ EN = {
     "{n} patient(s) passé(s) à la version {v}.": "{n} patient(s) moved to version {v}.",
     "Seuils propres au patient arrêtés : {list}.": "Patients' own thresholds ended: {list}.",
 }
+EN.update(INDICATORS_EN)

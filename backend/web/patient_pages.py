@@ -13,6 +13,10 @@ from backend.alerts.triage import active_enrollments, postop_day
 from backend.audit import services as audit
 from backend.clock import now
 from backend.delivery import services as delivery
+from backend.enrollments import outcomes
+from backend.enrollments import services as enrollments
+from backend.enrollments.models import FOLLOW_UP_OUTCOMES
+from backend.enrollments.schemas import OutcomeIn
 from backend.errors import DomainError, Invalid
 from backend.limits import MESSAGES_PER_PAGE
 from backend.patients import services as patients
@@ -55,6 +59,7 @@ def patient_page(patient_id: uuid.UUID):
                                50, 0)
     entries = timeline(patient, None, None, 200, 0, newest_first=True)
     sent_and_received, more = _messages(patient)
+    latest = enrollments.latest_enrollment(patient)
     teams = {a.care_team_id for a in open_alerts}
     colleagues = clinicians_of(teams)
     return render_template(
@@ -66,7 +71,9 @@ def patient_page(patient_id: uuid.UUID):
         consultations=teleconsult.of_patient(patient), durations=DURATIONS,
         charts=patient_charts(patient, enrollment) if enrollment else [],
         lines=readable(entries), back=request.path, messages=sent_and_received,
-        messages_more=more)
+        messages_more=more, latest=latest,
+        outcome=outcomes.outcome_of(latest) if latest else None,
+        outcome_kinds=FOLLOW_UP_OUTCOMES)
 
 
 def _messages(patient) -> tuple[list[dict], str | None]:
@@ -111,3 +118,19 @@ def book_teleconsultation(patient_id: uuid.UUID):
     attempt(run, _("Téléconsultation réservée : le lien est envoyé au patient."))
     return redirect(url_for("web.patient_page", patient_id=patient_id,
                             _anchor="teleconsultations"))
+
+
+@bp.post("/web/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/outcome")
+@login_required()
+def record_outcome(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
+    form = request.form
+
+    def record() -> None:
+        patient = patients.get_patient(principal(), patient_id, "enrollment.outcome")
+        enrollment = enrollments.get_enrollment(patient, enrollment_id)
+        args = form_args(OutcomeIn(), {"kind": form.get("kind", ""),
+                                       **({"date": form["date"]} if form.get("date") else {})})
+        outcomes.record_outcome(principal(), patient, enrollment, args["kind"], args["date"])
+
+    attempt(record, _("Devenir à 30 jours enregistré."))
+    return redirect(url_for("web.patient_page", patient_id=patient_id, _anchor="outcome"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from backend.errors import DomainError
+from backend.indicators import services as indicators
 from backend.protocols import services
 from backend.protocols.content import protocol_of
 from backend.web.blueprint import bp
@@ -68,8 +69,13 @@ def protocol_page(slug: str):
     caller = principal()
     followed = (services.enrolled_patients(caller, slug)
                 if caller.role == "surgeon" and caller.may_read_patient_data else [])
+    # Rules that raise mostly false alarms on the caller's teams, with their cases (alerts,
+    # which only a second factor opens).
+    flagged = (indicators.flagged_rules(caller, slug) if caller.may_read_patient_data
+               else {})
     return render_template(
         "protocol.html", row=row, protocol=protocol, versions=all_versions, followed=followed,
+        flagged=flagged,
         schedule=_schedule_by_day(protocol), groups=_rule_groups(protocol), words=words,
         questionnaire_title=questionnaire_title, reading_label=reading_label,
         template_text=template_text,

@@ -10,6 +10,7 @@ from backend.web import (  # noqa: F401
     auth_pages,
     enrol_pages,
     form_pages,
+    indicator_pages,
     patient_pages,
     protocol_edit_pages,
     protocol_pages,

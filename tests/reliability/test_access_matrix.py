@@ -99,6 +99,7 @@ ACCESS: dict[Route, frozenset[str]] = {
         SURGEON,
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/spo2-scale"): SURGEON,
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/channel"): CLINICAL,
+    ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/outcome"): CLINICAL,
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
         CLINICAL,
     ("GET", "/api/v1/patients/<patient_id>/teleconsultations"): CARE_TEAM,
@@ -113,6 +114,7 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("GET", "/api/v1/protocols/<slug>"): STAFF,
     ("POST", "/api/v1/protocols/<slug>/dry-run"): CLINICIANS,
     ("GET", "/api/v1/audit"): ADMIN,
+    ("GET", "/api/v1/indicators"): STAFF,
     ("GET", "/api/v1/staff"): ADMIN,
     ("POST", "/api/v1/staff"): ADMIN,
     ("PATCH", "/api/v1/staff/<staff_id>"): ADMIN,
@@ -312,6 +314,8 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
         lambda m, who: {"spo2_scale": 2, "reason": "BPCO, cible 88-92 %"},
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/channel"):
         lambda m, who: {"channel": "web"},
+    ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/outcome"):
+        lambda m, who: {"kind": "none"},
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): lambda m, who: {
         "starts_at": _iso(timedelta(hours=2)), "reason": "contrôle cicatrice"},
     ("POST", "/api/v1/patients/<patient_id>/threshold-overrides"): lambda m, who: OVERRIDE,

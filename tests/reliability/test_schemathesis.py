@@ -47,6 +47,11 @@ from tests.helpers import Caller, World, count, daily, submit
 pytestmark = pytest.mark.reliability
 
 MAX_EXAMPLES = 15  # per operation, valid and invalid requests together
+# An item route reaches its real object only when the generator picks the real identifier,
+# a valid token and valid (or no) query values at once, about one case in eight: in 15
+# cases it missed about one time in eight, whenever a change to the OpenAPI document
+# reshuffled the derandomized cases. 60 cases miss about once in three thousand.
+MUST_REACH_EXAMPLES = 60
 
 # Valid for the schema but hard on the backend: a NUL character (PostgreSQL text cannot
 # hold one), dates at both ends of the calendar (converting them to UTC or adding a day
@@ -222,7 +227,9 @@ def test_every_operation_answers_as_documented(app, seeded):
         strategy = st.one_of([operation.as_strategy(mode, auth_storage=schema.auth)
                               for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)])
 
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+        @settings(max_examples=(MUST_REACH_EXAMPLES if operation.label in MUST_REACH
+                                else MAX_EXAMPLES),
+                  deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                          HealthCheck.data_too_large])
         @given(case=strategy)

@@ -1,0 +1,62 @@
+"""English text of the indicators page and of the 30-day outcome on the patient page,
+keyed by their French text (merged into messages_en.EN)."""
+
+INDICATORS_EN = {
+    "Indicateurs": "Indicators", "Indicateurs du service": "Service indicators",
+    "Filtrer les indicateurs": "Filter the indicators", "Toutes mes équipes": "All my teams",
+    "Toutes les équipes": "All teams",
+    "Tous les protocoles": "All protocols", "De la semaine": "From week",
+    "À la semaine": "To week", "Afficher": "Show", "Exporter en CSV": "Export as CSV",
+    "Du {start} au {end}, équipes : {teams}.": "From {start} to {end}, teams: {teams}.",
+    "Moins de {n} patients sur la période : chiffres à ne pas diffuser (l'export CSV ne les "
+    "donne pas).": "Fewer than {n} patients in the period: figures not to circulate (the "
+                   "CSV export leaves them out).",
+    "Sur la période": "Over the period", "Patients suivis": "Active patients",
+    "Patients inclus": "Patients enrolled", "Jours-patients": "Patient-days",
+    "Taux de réponse": "Answer rate", "1re semaine : {rate}": "first week: {rate}",
+    "Alertes pour 100 jours-patients": "Alerts per 100 patient-days",
+    "Réhospitalisations à 30 jours": "30-day readmissions",
+    "{n} devenirs renseignés": "{n} outcomes recorded",
+    "Patients injoignables": "Patients unreachable", "Graphiques": "Charts",
+    "Taux de réponse par semaine": "Answer rate per week",
+    "Alertes pour 100 jours-patients par semaine": "Alerts per 100 patient-days per week",
+    "Part de fausses alertes par règle": "False-alarm share per rule",
+    "seuil {share}": "flag at {share}",
+    "Règles signalées au chirurgien": "Rules flagged to the surgeon",
+    "Part de fausses alertes au-dessus de {share} sur au moins {n} alertes jugées.":
+        "False-alarm share above {share} on at least {n} judged alerts.",
+    "{false} fausses alertes sur {judged} ({share})":
+        "{false} false alarms out of {judged} ({share})",
+    "ouverte le {time}": "opened {time}", "clôturée le {time}": "resolved {time}",
+    "Par semaine": "Per week", "Semaine": "Week", "petit effectif": "small count",
+    "1re semaine post-op": "First post-op week", "Alertes / 100 j-p": "Alerts / 100 p-d",
+    "Messages échoués": "Failed messages",
+    "Délais de prise en charge et de clôture (minutes)":
+        "Time to acknowledge and to resolve (minutes)",
+    "Gravité": "Severity", "Prise en charge p50 / p90": "Acknowledged p50 / p90",
+    "Clôture p50 / p90": "Resolved p50 / p90", "En retard": "Past deadline",
+    "Aucune alerte sur la période.": "No alert in the period.",
+    "Alertes par règle": "Alerts per rule", "Règle": "Rule", "Ouvertes": "Opened",
+    "Pour 100 jours-patients": "Per 100 patient-days",
+    "Messages des patients à lire : {n}.": "Patients' messages to read: {n}.",
+    "Issues des alertes clôturées": "Outcomes of resolved alerts", "Clôturées": "Resolved",
+    "Devenir à 30 jours des patients sortis": "30-day outcomes of discharged patients",
+    "Sortis": "Discharged", "Réhospitalisation": "Readmission",
+    "Passage aux urgences": "Emergency visit",
+    "Consultation non prévue": "Unplanned consultation", "Aucun": "None",
+    "Non renseigné": "Not recorded", "Non renseigné.": "Not recorded.",
+    "Messages aux patients et canaux": "Messages to patients and channels",
+    "Canal : {name}": "Channel: {name}",
+    "Ce que signifie chaque chiffre": "What each figure means",
+    "Devenir à 30 jours après la sortie": "Outcome within 30 days of discharge",
+    "le {date}": "on {date}", "enregistré le {time}": "recorded {time}",
+    "Événement le plus grave dans les 30 jours": "Most serious event within 30 days",
+    "Date de l'événement (sauf « aucun »)": "Day of the event (unless \"none\")",
+    "Enregistrer le devenir": "Record the outcome",
+    "Devenir à 30 jours enregistré.": "30-day outcome recorded.",
+    "Beaucoup de fausses alertes": "Many false alarms",
+    "{false} fausses alertes sur {judged} ({share}) depuis la semaine {week}, dans vos "
+    "équipes.": "{false} false alarms out of {judged} ({share}) since week {week}, in your "
+                "teams.",
+    "Voir les indicateurs": "See the indicators", "Les cas ({n})": "The cases ({n})",
+}
