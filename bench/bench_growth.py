@@ -109,7 +109,9 @@ def reads(stack: Stack, ids: dict[str, str]) -> list[Probe]:
              _deep_page_path(nurse, timeline)),
             ("audit search, newest 50", admin, "/api/v1/audit?limit=50"),
             ("audit search, one patient", admin, f"/api/v1/audit?patient_id={patient}"),
-            ("audit search, one action", admin, "/api/v1/audit?action=alert.read"))]
+            ("audit search, one action", admin, "/api/v1/audit?action=alert.read"),
+            ("nurse's indicators GET /api/v1/indicators (her team, 12 weeks)", nurse,
+             "/api/v1/indicators"))]
     browser = _web_session(stack, "nurse@bench.test")
     page = f"{stack.url}/web/patients/{patient}"
 
