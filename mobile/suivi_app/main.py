@@ -16,6 +16,7 @@ from suivi_app.core import i18n
 from suivi_app.core.api import AuthError, NetworkError, ServerError
 from suivi_app.core.outbox import Item, SyncReport
 from suivi_app.core.service import PatientService
+from suivi_app.notify import Notifier, default_notifier
 from suivi_app.screens.activation import ActivationScreen
 from suivi_app.screens.advice import AdviceScreen
 from suivi_app.screens.questionnaire import QuestionnaireScreen
@@ -30,10 +31,12 @@ class SuiviApp(App):
     to_fix = NumericProperty(0)  # of which the server refused
 
     def __init__(self, server_url: str = settings.SERVER_URL,
-                 open_url: Callable[[str], object] = webbrowser.open, **kwargs) -> None:
+                 open_url: Callable[[str], object] = webbrowser.open,
+                 notifier: Notifier | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.server_url = server_url
         self._open_url = open_url
+        self.notifier = notifier or default_notifier()
 
     def build(self) -> ScreenManager:
         Window.clearcolor = theme.PAPER
@@ -96,16 +99,36 @@ class SuiviApp(App):
         self.show("today").refresh()
         self.sync()
 
-    def open_task(self, task: dict) -> None:
+    def open_task(self, task: dict, again: bool = False) -> None:
+        """A task of today: its questionnaire (resumed where the patient left it), or,
+        answered, what became of the answer (``again``: a new answer all the same)."""
+        status = self.service.status(task)
+        if status == "done" and not again:
+            self.show("advice").show_done(task, self.service.answered(task))
+            return
+        if status == "waiting":
+            self.show("advice").show_waiting()
+            return
+
         def start(session) -> None:
             if session is None:
                 self.root.get_screen("today").message = self.tr("error.offline")
                 return
-            self.show("questionnaire").start(session, task)
+            resumed = self.service.has_draft(task)
+            self.show("questionnaire").start(session, task,
+                                             note=self.tr("q.resumed") if resumed else "")
 
         self.worker.run(lambda: self.service.session_for(task), start,
                         lambda error: setattr(self.root.get_screen("today"), "message",
                                               self.error_text(error)))
+
+    def leave_questionnaire(self) -> None:
+        """‹ Accueil: what was entered stays on the phone as a draft of the task."""
+        screen = self.root.get_screen("questionnaire")
+        if screen.session is not None and not screen.amend_key and not screen.sending:
+            screen.keep_typed()
+            self.service.keep_draft(screen.session, screen.task)
+        self.show("today")
 
     def send_answers(self, session, task: dict | None, amend_key: str | None) -> None:
         item = self.service.save(session, task, amend_key)  # on the phone before any sending
@@ -117,6 +140,7 @@ class SuiviApp(App):
         item = self.service.outbox.get(key)
         if result is not None:
             self.show("advice").show_result(result)
+            self.service.read(key)  # its advice is on the screen
         elif item is not None and item.needs_fix:
             fields = item.fields_to_fix()
             self.root.get_screen("questionnaire").refused(
@@ -147,6 +171,10 @@ class SuiviApp(App):
             self.root.current_screen.refresh()  # the tasks just answered now read "done"
         if then is not None:
             then(report)
+        unread = {n["key"] for n in self.service.notices()}
+        if not report.unauthorised and unread & set(report.sent):
+            # Answers queued earlier have left: their advice waits on today's screen.
+            self.notifier.notify(self.tr("notice.notify_title"), self.tr("notice.notify"))
 
     def unlinked(self, message: str | None) -> None:
         """The server no longer accepts this phone: back to the activation screen, saying

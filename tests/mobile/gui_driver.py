@@ -179,6 +179,9 @@ def answer_questionnaire(driver: Driver, app: SuiviApp, answers: dict, shots: bo
 def script(driver: Driver, app: SuiviApp):
     server_url, offline_url, code = sys.argv[1:4]
     app._open_url = driver.result["opened"].append
+    notified: list = []
+    app.notifier = type("Notifier", (), {"notify": lambda _self, title, message:
+                                         notified.append([title, message])})()
     yield from activate(driver, app, code)
 
     today = app.root.get_screen("today")
@@ -191,6 +194,13 @@ def script(driver: Driver, app: SuiviApp):
     driver.result["daily_status_before"] = daily.status
     yield from driver.tap(daily)
     yield until(lambda: app.root.current == "questionnaire", "the questionnaire")
+    yield from leave_half_way(driver, app, today)
+    daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
+    yield from driver.tap(daily)
+    screen = app.root.get_screen("questionnaire")
+    yield until(lambda: app.root.current == "questionnaire", "the questionnaire, resumed")
+    driver.result["resumed"] = {"index": screen.session.index, "note": screen.note,
+                                "values": dict(screen.session.values)}
     yield from answer_questionnaire(driver, app, ANSWERS, shots=True)
 
     advice = app.root.get_screen("advice")
@@ -211,8 +221,15 @@ def script(driver: Driver, app: SuiviApp):
     driver.result["daily_status_after"] = daily.status
 
     # The network goes down: the next answer waits on the phone, then leaves when it is back.
-    app.service.api.base_url = offline_url
+    # Done stays done: opening it says when it was sent, and offers to answer again.
     yield from driver.tap(daily)
+    yield until(lambda: app.root.current == "advice" and advice.again_task, "the done task")
+    driver.result["done_opened"] = {"status": advice.ids.status.text,
+                                    "advice": [w.text for w in advice.ids.advice.walk(
+                                        restrict=True) if isinstance(w, Label)]}
+    yield from driver.shot("task-done")
+    app.service.api.base_url = offline_url
+    yield from driver.tap(advice.ids.again_button)
     yield until(lambda: app.root.current == "questionnaire", "the questionnaire again")
     yield from answer_questionnaire(driver, app, CALM, shots=False)
     yield until(lambda: app.root.current == "advice" and app.worker.pending == 0, "queued")
@@ -222,12 +239,41 @@ def script(driver: Driver, app: SuiviApp):
     yield from driver.tap(advice.ids.home_button)
     yield until(lambda: app.root.current == "today" and app.worker.pending == 0, "home offline")
     driver.result["offline_note"] = today.ids.offline_note.text
+    daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
+    driver.result["daily_status_offline"] = daily.status
     yield from driver.shot("today-offline")
 
     app.service.api.base_url = server_url
     yield from driver.tap(today.ids.banner.ids.waiting_button)
-    yield until(lambda: app.waiting == 0 and app.worker.pending == 0, "the outbox to empty")
+    yield until(lambda: app.waiting == 0 and app.worker.pending == 0
+                and today.ids.notices.children, "the outbox to empty, its advice shown")
     driver.result["waiting_after_retry"] = app.waiting
+    driver.result["late_notice"] = [w.text for w in today.ids.notices.walk(restrict=True)
+                                    if isinstance(w, Label)]
+    driver.result["notified"] = list(notified)
+    yield from driver.shot("today-late-advice")
+    [read] = [w for w in today.ids.notices.walk(restrict=True)
+              if getattr(w, "text", None) == app.tr("notice.read")]
+    yield from driver.tap(read)
+    yield until(lambda: not today.ids.notices.children, "the notice read")
+
+
+def leave_half_way(driver: Driver, app: SuiviApp, today):
+    """Two answers, then ‹ Accueil: a draft is kept, the home screen is not "offline"."""
+    screen = app.root.get_screen("questionnaire")
+    for value in (ANSWERS["pain_now"], ANSWERS["pain_worst_24h"]):
+        index = screen.session.index
+        [button] = [b for b in screen.answer_buttons() if b.value == value]
+        yield from driver.tap(button)
+        yield from driver.tap(screen.ids.next_button)
+        yield until(lambda i=index: screen.session.index == i + 1, "the next page")
+    yield from driver.tap(screen.ids.home_button)
+    yield until(lambda: app.root.current == "today" and app.worker.pending == 0, "home")
+    yield 0.3
+    daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
+    driver.result["left_half_way"] = {"status": daily.status, "offline": today.offline,
+                                      "notes_height": today.ids.notes.height}
+    yield from driver.shot("today-started")
 
 
 def activate(driver: Driver, app: SuiviApp, code: str, shots: bool = True):

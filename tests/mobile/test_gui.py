@@ -88,6 +88,14 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
     assert any("15" in text for text in seen["advice"])
     assert seen["opened"] == [visit["join_url"], "tel:15"]
     assert seen["daily_status_after"] == "done"
+    # ‹ Accueil half-way: a draft, resumed on the third page with the two answers given.
+    assert seen["left_half_way"] == {"status": "started", "offline": False, "notes_height": 0}
+    assert seen["resumed"]["index"] == 2
+    assert seen["resumed"]["values"] == {"pain_now": 8, "pain_worst_24h": 9}
+    assert seen["resumed"]["note"].startswith("Vous reprenez")
+    # Done stays done: opening it says so, with its advice, not an empty questionnaire.
+    assert seen["done_opened"]["status"].startswith("Vous avez déjà répondu d'aujourd'hui à")
+    assert any("15" in text for text in seen["done_opened"]["advice"])
     queue = nurse.get("/api/v1/alerts?status=open").json
     assert queue[0]["severity"] == "high" and queue[0]["patient"]["id"] == patient["id"]
     assert any(item.get("value") == "39.2" for alert in queue for item in alert["evidence"])
@@ -96,10 +104,17 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
     assert seen["queued"]["waiting"] == 1 and not seen["queued"]["emergency"]
     assert "seront envoyées" in seen["queued"]["status"]
     assert seen["offline_note"].startswith("Hors connexion")
+    assert seen["daily_status_offline"] == "waiting"
     assert seen["waiting_after_retry"] == 0
+    # Sent once the network came back: its advice is a card on today's screen, and the
+    # phone said so with a notification that carries no health data.
+    assert seen["late_notice"][0].startswith("Votre réponse d'aujourd'hui à")
+    assert seen["notified"] == [["Suivi", "Vos réponses sont arrivées. Ouvrez Suivi pour lire "
+                                 "les conseils."]]
     assert count(app, Submission) == 2
     assert {"mobile-activation.png", "mobile-today.png", "mobile-advice.png",
-            "mobile-today-offline.png"} <= set(seen["screenshots"])
+            "mobile-today-offline.png", "mobile-today-started.png", "mobile-task-done.png",
+            "mobile-today-late-advice.png"} <= set(seen["screenshots"])
 
 
 @pytest.mark.slow

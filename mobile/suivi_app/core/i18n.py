@@ -49,6 +49,26 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.done": ("✓ Fait", "✓ Done"),
     "status.pending": ("À faire", "To do"),
     "status.missed": ("Manqué", "Missed"),
+    "status.waiting": ("En attente d'envoi", "Waiting to be sent"),
+    "status.started": ("Commencé", "Started"),
+    "notice.title": ("Votre réponse {when} est arrivée. Conseils :",
+                     "Your answer {when} has arrived. Advice:"),
+    "notice.read": ("J'ai lu", "I have read it"),
+    "notice.notify_title": ("Suivi", "Suivi"),
+    "notice.notify": ("Vos réponses sont arrivées. Ouvrez Suivi pour lire les conseils.",
+                      "Your answers have arrived. Open Suivi to read the advice."),
+    "moment.today": ("d'aujourd'hui à {time}", "of today at {time}"),
+    "moment.on": ("du {day} à {time}", "of {day} at {time}"),
+    "done.title": ("Vous avez déjà répondu {when}. Merci.",
+                   "You already answered {when}. Thank you."),
+    "done.title_unknown": ("Vous avez déjà répondu. Merci.", "You already answered. Thank you."),
+    "done.again": ("Répondre à nouveau", "Answer again"),
+    "waiting.title": ("Votre réponse est enregistrée sur le téléphone, en attente d'envoi. "
+                      "Elle partira dès que la connexion reviendra.",
+                      "Your answer is saved on this phone, waiting to be sent. It will leave "
+                      "as soon as the connection is back."),
+    "q.resumed": ("Vous reprenez là où vous vous étiez arrêté.",
+                  "You are back where you left off."),
     "banner.waiting.1": ("1 réponse en attente d'envoi.", "1 answer waiting to be sent."),
     "banner.waiting.n": ("{n} réponses en attente d'envoi.", "{n} answers waiting to be sent."),
     "banner.retry": ("Réessayer", "Try again"),
@@ -131,17 +151,36 @@ def post_op_day(day: int | None, lang: str = "fr") -> str:
     return tr("today.day0", lang) if day == 0 else tr("today.day", lang, day=day)
 
 
+def _local(at: str, timezone: str | None) -> datetime:
+    """An ISO timestamp in the patient's time zone."""
+    moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    try:
+        return moment.astimezone(ZoneInfo(timezone or ""))
+    except (ValueError, ZoneInfoNotFoundError):  # no tz database on this phone: its own
+        return moment.astimezone()
+
+
+def _day_time(moment: datetime, lang: str, today: date | None) -> tuple[str | None, str]:
+    """(None if it is today, else the day; the time) as the patient reads them."""
+    time = moment.strftime("%H:%M") if lang == "fr" else moment.strftime("%I:%M %p").lstrip("0")
+    if moment.date() == (today or datetime.now(moment.tzinfo).date()):
+        return None, time
+    return moment.strftime("%d/%m" if lang == "fr" else "%d %b"), time
+
+
 def appointment(starts_at: str, timezone: str | None, lang: str = "fr",
                 today: date | None = None) -> str:
     """``Téléconsultation à 14:30`` today, else ``… le 24/11 à 14:30``, in the patient's
     time zone."""
-    moment = datetime.fromisoformat(starts_at.replace("Z", "+00:00"))
-    try:
-        moment = moment.astimezone(ZoneInfo(timezone or ""))
-    except (ValueError, ZoneInfoNotFoundError):  # no tz database on this phone: its own
-        moment = moment.astimezone()
-    time = moment.strftime("%H:%M") if lang == "fr" else moment.strftime("%I:%M %p").lstrip("0")
-    if moment.date() == (today or datetime.now(moment.tzinfo).date()):
+    day, time = _day_time(_local(starts_at, timezone), lang, today)
+    if day is None:
         return tr("today.teleconsultation", lang, time=time)
-    day = moment.strftime("%d/%m" if lang == "fr" else "%d %b")
     return tr("today.teleconsultation_on", lang, day=day, time=time)
+
+
+def moment(at: str, timezone: str | None, lang: str = "fr", today: date | None = None) -> str:
+    """``d'aujourd'hui à 10:12``, else ``du 30/11 à 10:12`` (when an answer was given)."""
+    day, time = _day_time(_local(at, timezone), lang, today)
+    if day is None:
+        return tr("moment.today", lang, time=time)
+    return tr("moment.on", lang, day=day, time=time)

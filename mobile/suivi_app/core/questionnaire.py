@@ -290,6 +290,17 @@ class QuestionnaireSession:
                 self.values[link_id] = value
         self.index = 0
 
+    def draft(self) -> dict[str, Any]:
+        """What the patient has entered so far and where they are (kept when they leave)."""
+        return {"values": dict(self.values), "units": dict(self.units), "index": self.index}
+
+    def resume(self, draft: dict[str, Any]) -> None:
+        """Back where the patient left off (a draft of the same questionnaire)."""
+        known = {item["link_id"] for item in self.definition["items"]}
+        self.values.update({k: v for k, v in draft.get("values", {}).items() if k in known})
+        self.units.update({k: v for k, v in draft.get("units", {}).items() if k in known})
+        self.index = max(0, min(int(draft.get("index", 0)), len(self.items) - 1))
+
     @classmethod
     def for_reading(cls, reading: str, lang: str = "fr") -> QuestionnaireSession:
         """A one-page session for a reading task (sent to /me/readings)."""

@@ -49,16 +49,23 @@ class QuestionnaireScreen(Screen):
     question = StringProperty("")
     help = StringProperty("")
     error = StringProperty("")
+    note = StringProperty("")  # a word on the first page shown (a resumed draft)
     next_text = StringProperty("")
     first_page = BooleanProperty(True)
     sending = BooleanProperty(False)
 
     def start(self, session: QuestionnaireSession, task: dict | None = None,
-              amend_key: str | None = None, error: str = "") -> None:
+              amend_key: str | None = None, error: str = "", note: str = "") -> None:
         self.session, self.task, self.amend_key = session, task, amend_key
         self.heading = session.definition.get("title") or ""
         self.sending = False
         self.show_page(error)
+        self.note = note
+
+    def keep_typed(self) -> None:
+        """What is in the entry box joins the answers (even unfinished: it is a draft)."""
+        if self.entry is not None and self.entry.ids.entry.text.strip():
+            self.session.set_text(self.entry.ids.entry.text)
 
     def show_page(self, error: str = "") -> None:
         session, app = self.session, App.get_running_app()
@@ -67,6 +74,7 @@ class QuestionnaireScreen(Screen):
         self.progress_text = app.tr("q.progress", n=number, total=total)
         self.progress = number / total
         self.question, self.help, self.error = item["text"], item.get("help") or "", error
+        self.note = ""
         self.first_page = number == 1
         self._build_answers(item)
         self._update_next()
