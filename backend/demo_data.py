@@ -25,6 +25,7 @@ DEMO_ACCOUNTS = (
     ("nurse@demo.suivi.fr", "nurse", "Nadia Infirmière"),
 )
 TEAM = ("chir-ambu", "Chirurgie ambulatoire — CHU de démonstration", "+33100000000")
+TEAM_PATIENT_PHONE = "+33100000001"  # the ward's desk, shown in the patient app
 
 # given, family, birth date, sex, language, protocol, days since surgery
 PATIENTS = (
@@ -49,7 +50,7 @@ def seed(password: str) -> None:
         session.commit()
         return
     _load_content()
-    teams.create_team(*TEAM)
+    teams.create_team(*TEAM, patient_phone=TEAM_PATIENT_PHONE)
     for email, role, name in DEMO_ACCOUNTS:
         teams.create_staff(email, role, name, password, [TEAM[0]] if role != "admin" else [])
     session.flush()

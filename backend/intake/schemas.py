@@ -2,7 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from backend.limits import ANSWERS_PER_SUBMISSION, READINGS_PER_BATCH
 from backend.protocols.schemas import ReadingIn
-from backend.schemas import OneLine, Timestamp
+from backend.schemas import LocalTime, OneLine, Timestamp
 from backend.teams.schemas import Slug
 
 ANSWERS_DOC = (
@@ -88,6 +88,16 @@ class TeleconsultationBrief(Schema):
     join_url = fields.String()
 
 
+class WardOut(Schema):
+    name = fields.String()
+    phone = fields.String(allow_none=True, metadata={
+        "description": "the ward's number for patients; null: none set (the discharge "
+                       "letter has it)"})
+    day_start = LocalTime(metadata={"description": "the ward's day hours, on its clock"})
+    day_end = LocalTime()
+    timezone = fields.String()
+
+
 class TodayOut(Schema):
     date = fields.Date()
     post_op_day = fields.Integer()
@@ -95,6 +105,7 @@ class TodayOut(Schema):
     tasks = fields.List(fields.Nested(TaskOut))
     education = fields.List(fields.Nested(EducationOut))
     teleconsultation = fields.Nested(TeleconsultationBrief, allow_none=True)
+    ward = fields.Nested(WardOut, metadata={"description": "how to reach the ward"})
 
 
 class PushTokenIn(Schema):

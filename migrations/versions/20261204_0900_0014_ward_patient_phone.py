@@ -1,0 +1,27 @@
+"""The ward's number for patients (shown in the patient app with the day hours), sealed
+at rest like every phone number.
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-04 09:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("care_teams", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("patient_phone", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("care_teams", schema=None) as batch_op:
+        batch_op.drop_column("patient_phone")
