@@ -19,6 +19,7 @@ from suivi_app.core.service import PatientService
 from suivi_app.notify import Notifier, default_notifier
 from suivi_app.screens.activation import ActivationScreen
 from suivi_app.screens.advice import AdviceScreen
+from suivi_app.screens.contact import ContactScreen
 from suivi_app.screens.questionnaire import QuestionnaireScreen
 from suivi_app.screens.today import TodayScreen
 from suivi_app.worker import Worker
@@ -46,7 +47,8 @@ class SuiviApp(App):
         self.lang = self.service.lang
         manager = ScreenManager(transition=NoTransition())
         for screen in (ActivationScreen(name="activation"), TodayScreen(name="today"),
-                       QuestionnaireScreen(name="questionnaire"), AdviceScreen(name="advice")):
+                       QuestionnaireScreen(name="questionnaire"), AdviceScreen(name="advice"),
+                       ContactScreen(name="contact")):
             manager.add_widget(screen)
         manager.current = "today" if self.service.activated else "activation"
         return manager
@@ -121,6 +123,10 @@ class SuiviApp(App):
         self.worker.run(lambda: self.service.session_for(task), start,
                         lambda error: setattr(self.root.get_screen("today"), "message",
                                               self.error_text(error)))
+
+    def contact(self) -> None:
+        """The ward's card, from today's copy (it works offline)."""
+        self.show("contact").show_ward(self.service.ward())
 
     def leave_questionnaire(self) -> None:
         """‹ Accueil: what was entered stays on the phone as a draft of the task."""

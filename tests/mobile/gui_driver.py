@@ -190,6 +190,17 @@ def script(driver: Driver, app: SuiviApp):
     yield from driver.shot("today")
     yield from driver.tap(today.ids.join_button)
     yield until(lambda: driver.result["opened"], "the teleconsultation link to open")
+    yield from driver.tap(today.ids.contact_button)
+    contact = app.root.get_screen("contact")
+    yield until(lambda: app.root.current == "contact", "the ward's card")
+    driver.result["contact"] = {"name": contact.ids.ward_name.text,
+                                "phone": contact.ids.phone_text.text,
+                                "hours": contact.ids.hours.text}
+    yield from driver.shot("contact")
+    yield from driver.tap(contact.ids.call_ward_button)
+    yield until(lambda: len(driver.result["opened"]) == 2, "the phone to dial the ward")
+    yield from driver.tap(contact.ids.home_button)
+    yield until(lambda: app.root.current == "today", "home from the ward's card")
     daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
     driver.result["daily_status_before"] = daily.status
     yield from driver.tap(daily)

@@ -72,6 +72,8 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
         world, app, live_server, closed_url, display, tmp_path):
     app.config["SUIVI_ACCESS_TOKEN_TTL"] = 3600
     nurse = world.staff("nurse")
+    world.admin().patch("/api/v1/teams/team-a", json={"patient_phone": "+33122334455",
+                                                      "day_start": "08:30"})
     patient = world.patient(nurse, given_name="Jeanne", family_name="Moreau")
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     code = world.enrol(nurse, patient["id"], surgery_date=yesterday,
@@ -86,7 +88,9 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
     assert seen["emergency_banner"]["text"] == "Appelez le 15 maintenant"
     assert seen["emergency_banner"]["width"] == seen["emergency_banner"]["window"]
     assert any("15" in text for text in seen["advice"])
-    assert seen["opened"] == [visit["join_url"], "tel:15"]
+    assert seen["opened"] == [visit["join_url"], "tel:+33122334455", "tel:15"]
+    assert seen["contact"] == {"name": "Team-A", "phone": "01 22 33 44 55",
+                               "hours": "Le service répond de 8 h 30 à 18 h."}
     assert seen["daily_status_after"] == "done"
     # ‹ Accueil half-way: a draft, resumed on the third page with the two answers given.
     assert seen["left_half_way"] == {"status": "started", "offline": False, "notes_height": 0}
@@ -114,7 +118,7 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
     assert count(app, Submission) == 2
     assert {"mobile-activation.png", "mobile-today.png", "mobile-advice.png",
             "mobile-today-offline.png", "mobile-today-started.png", "mobile-task-done.png",
-            "mobile-today-late-advice.png"} <= set(seen["screenshots"])
+            "mobile-today-late-advice.png", "mobile-contact.png"} <= set(seen["screenshots"])
 
 
 @pytest.mark.slow

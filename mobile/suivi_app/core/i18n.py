@@ -67,6 +67,17 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "Elle partira dès que la connexion reviendra.",
                       "Your answer is saved on this phone, waiting to be sent. It will leave "
                       "as soon as the connection is back."),
+    "today.contact": ("Joindre le service", "Contact the ward"),
+    "contact.title": ("Votre service", "Your ward"),
+    "contact.unknown_ward": ("Le service qui vous suit", "The ward that follows you"),
+    "contact.no_phone": ("Le numéro du service est sur votre compte rendu de sortie.",
+                         "The ward's number is on your discharge letter."),
+    "contact.hours": ("Le service répond de {start} à {end}{zone}.",
+                      "The ward answers from {start} to {end}{zone}."),
+    "contact.zone": (" (heure de {city})", " ({city} time)"),
+    "contact.call": ("Appeler le service", "Call the ward"),
+    "contact.emergency": ("En cas d'urgence, à toute heure : appelez le 15.",
+                          "In an emergency, at any time: call 15."),
     "q.resumed": ("Vous reprenez là où vous vous étiez arrêté.",
                   "You are back where you left off."),
     "banner.waiting.1": ("1 réponse en attente d'envoi.", "1 answer waiting to be sent."),
@@ -176,6 +187,28 @@ def appointment(starts_at: str, timezone: str | None, lang: str = "fr",
     if day is None:
         return tr("today.teleconsultation", lang, time=time)
     return tr("today.teleconsultation_on", lang, day=day, time=time)
+
+
+def phone(number: str) -> str:
+    """``+33122334455`` → ``01 22 33 44 55`` (a French number as the French read it);
+    any other number as given."""
+    if number.startswith("+33") and len(number) == 12:
+        digits = "0" + number[3:]
+        return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
+    return number
+
+
+def ward_hours(start: str, end: str, timezone: str | None, lang: str = "fr") -> str:
+    """``Le service répond de 8 h 30 à 17 h 30.`` (the city is named outside Paris)."""
+    def shown(hhmm: str) -> str:
+        hours, minutes = (int(part) for part in hhmm.split(":")[:2])
+        if lang == "en":
+            return f"{hours}:{minutes:02d}"
+        return f"{hours} h {minutes:02d}" if minutes else f"{hours} h"
+
+    city = (timezone or "").rsplit("/", 1)[-1].replace("_", " ")
+    zone = tr("contact.zone", lang, city=city) if city and city != "Paris" else ""
+    return tr("contact.hours", lang, start=shown(start), end=shown(end), zone=zone)
 
 
 def moment(at: str, timezone: str | None, lang: str = "fr", today: date | None = None) -> str:

@@ -133,6 +133,10 @@ class PatientService:
         """What this phone knows of the answer to a done task (when, the advice)."""
         return self.store.answered().get(task["id"])
 
+    def ward(self) -> dict | None:
+        """The ward that follows the patient (name, number, hours), from today's copy."""
+        return (self.store.cached_today() or {}).get("ward")
+
     def forget_device(self) -> None:
         self.store.forget_device()
         self.api.token = None
