@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -21,8 +22,11 @@ from pathlib import Path
 
 from kivy.config import Config
 
-Config.set("graphics", "width", "420")  # a small phone, in dp
-Config.set("graphics", "height", "860")
+# A small phone, in dp (one pixel a dp under Xvfb); SUIVI_GUI_SIZE=360x640 for others,
+# KIVY_METRICS_FONTSCALE=1.3 for the phone's larger text setting.
+_WIDTH, _HEIGHT = os.environ.get("SUIVI_GUI_SIZE", "420x860").split("x")
+Config.set("graphics", "width", _WIDTH)
+Config.set("graphics", "height", _HEIGHT)
 Config.set("graphics", "resizable", "0")
 Config.set("kivy", "exit_on_escape", "0")
 
@@ -149,6 +153,48 @@ def _inside(widget, scroll) -> bool:
     x, y = widget.to_window(*widget.pos)
     left, bottom = scroll.to_window(*scroll.pos)
     return bottom <= y and y + widget.height <= bottom + scroll.height
+
+
+def layout_problems(screen_name: str, root) -> list[str]:
+    """What a patient could not read on the screen as it is: a word cut in two by a line
+    break ("1 / 0"), text larger than its box (clipped), a widget beyond the window's
+    sides. Hidden widgets (folded, transparent) are not looked at."""
+    problems = []
+    for widget in root.walk(restrict=True):
+        if not isinstance(widget, Label) or not widget.text.strip() or not _seen(widget):
+            continue
+        where = f"{screen_name}: {widget.text[:40]!r}"
+        widget.texture_update()
+        plain = re.sub(r"\[/?[a-z]+[^\]]*\]", "", widget.text)
+        lines = getattr(widget._label, "_cached_lines", None) or []
+        shown = " ".join("".join(word.text for word in line.words) for line in lines)
+        if widget.text_size[0] is not None and lines and shown.split() != plain.split():
+            problems.append(f"{where} is cut inside a word: {shown!r}")
+        width, height = widget.texture_size
+        if width > widget.width + 2 or height > widget.height + 2:
+            problems.append(f"{where} is clipped: text {width:.0f}x{height:.0f} in a box "
+                            f"{widget.width:.0f}x{widget.height:.0f}")
+        left, _ = widget.to_window(widget.x, widget.y)
+        if left < -1 or left + widget.width > Window.width + 1:
+            problems.append(f"{where} goes beyond the window ({left:.0f}, {widget.width:.0f})")
+    return problems
+
+
+def _in_view(widget, screen) -> bool:
+    """Wholly on screen as the page opens, without scrolling."""
+    scroll = screen.ids.scroll
+    left, bottom = widget.to_window(widget.x, widget.y)
+    _, scroll_bottom = scroll.to_window(scroll.x, scroll.y)
+    return (left >= 0 and left + widget.width <= Window.width and bottom >= scroll_bottom
+            and bottom + widget.height <= scroll_bottom + scroll.height)
+
+
+def _seen(widget) -> bool:
+    while widget is not None and widget is not Window:
+        if widget.opacity == 0 or widget.height <= 0:
+            return False
+        widget = widget.parent
+    return True
 
 
 def answer_questionnaire(driver: Driver, app: SuiviApp, answers: dict, shots: bool):
@@ -373,7 +419,68 @@ def ended_script(driver: Driver, app: SuiviApp):
     yield from driver.shot("follow-up-ended")
 
 
-SCRIPTS = {"daily": script, "glucose": glucose_script, "ended": ended_script}
+def layout_script(driver: Driver, app: SuiviApp):
+    """Every screen of a day, at the window size and text size the test chose: nothing
+    cut, clipped or beyond the sides; a screenshot of each page kind."""
+    code = sys.argv[3]
+    app._open_url = driver.result["opened"].append
+    tag = f"{Window.width}x{Window.height}-{os.environ.get('KIVY_METRICS_FONTSCALE', '1')}"
+    problems = driver.result["problems"] = []
+    entry = app.root.get_screen("activation").ids.code_input
+    driver.result["placeholder"] = {"hint": entry.hint_text, "colour": list(
+        entry.hint_text_color), "background": list(entry.background_color),
+        "background_image": entry.background_normal}
+    yield from driver.shot(f"layout-{tag}-activation")
+    yield from activate(driver, app, code, shots=False)
+    problems += layout_problems("activation", app.root.get_screen("activation"))
+    today = app.root.get_screen("today")
+    yield until(lambda: app.root.current == "today" and today.ids.tasks.children
+                and app.worker.pending == 0, "today's tasks")
+    yield 0.3
+    problems += layout_problems("today", today)
+    yield from driver.shot(f"layout-{tag}-today")
+    yield from driver.tap(today.ids.contact_button)
+    yield until(lambda: app.root.current == "contact", "the ward's card")
+    yield 0.2
+    problems += layout_problems("contact", app.root.get_screen("contact"))
+    yield from driver.shot(f"layout-{tag}-contact")
+    yield from driver.tap(app.root.get_screen("contact").ids.home_button)
+    yield until(lambda: app.root.current == "today", "home")
+    daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
+    yield from driver.tap(daily)
+    yield until(lambda: app.root.current == "questionnaire", "the questionnaire")
+    screen = app.root.get_screen("questionnaire")
+    seen_kinds: set[str] = set()
+    while True:
+        item = screen.session.current
+        yield 0.2
+        problems += layout_problems(f"question {item['link_id']}", screen)
+        kind = input_kind(item)
+        if kind not in seen_kinds:
+            seen_kinds.add(kind)
+            if kind == "scale":
+                driver.result["scale"] = [{"text": b.text, "inside": _in_view(b, screen)}
+                                          for b in screen.answer_buttons()]
+            yield from driver.shot(f"layout-{tag}-{kind}")
+        value = CALM[item["link_id"]]
+        if screen.entry is not None:
+            yield from driver.type_text(screen.entry.ids.entry, str(value))
+        else:
+            [button] = [b for b in screen.answer_buttons() if b.value == value]
+            yield from driver.tap(button)
+        last, index = screen.session.is_last, screen.session.index
+        yield from driver.tap(screen.ids.next_button)
+        if last:
+            break
+        yield until(lambda i=index: screen.session.index == i + 1, "the next page")
+    yield until(lambda: app.root.current == "advice" and app.worker.pending == 0, "advice")
+    yield 0.2
+    problems += layout_problems("advice", app.root.get_screen("advice"))
+    yield from driver.shot(f"layout-{tag}-advice")
+
+
+SCRIPTS = {"daily": script, "layout": layout_script, "glucose": glucose_script,
+           "ended": ended_script}
 
 
 def main() -> None:

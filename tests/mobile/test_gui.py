@@ -47,6 +47,17 @@ def home_since(day) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC).replace(hour=12)
 
 
+def contrast(one, other) -> float:
+    """WCAG 2 contrast ratio of two RGB(A) colours with components 0-1."""
+    def luminance(colour) -> float:
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                  for c in colour[:3]]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def run_app(display: str, tmp_path: Path, *args: str, scenario: str = "daily") -> dict:
     result = tmp_path / "result.json"
     (tmp_path / "phone").mkdir()
@@ -189,3 +200,27 @@ def test_a_phone_whose_follow_up_ended_says_why_on_the_activation_screen(
     assert seen["activation_message"].startswith(
         "L'accès de ce téléphone à Suivi a pris fin avec votre suivi, le ")
     assert "mobile-follow-up-ended.png" in seen["screenshots"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("size", "text_size"), [
+    ("360x640", "1.0"), ("360x640", "1.3"), ("480x800", "1.0"), ("480x800", "1.3")])
+def test_every_screen_fits_a_small_phone_with_large_text(
+        world, live_server, closed_url, display, tmp_path, monkeypatch, size, text_size):
+    nurse = world.staff("nurse")
+    world.admin().patch("/api/v1/teams/team-a", json={"patient_phone": "+33122334455"})
+    patient = world.patient(nurse, given_name="Jean-Baptiste", family_name="Moreau")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    code = world.enrol(nurse, patient["id"], surgery_date=yesterday,
+                       discharge_at=home_since(yesterday))["activation_code"]
+    monkeypatch.setenv("SUIVI_GUI_SIZE", size)
+    monkeypatch.setenv("KIVY_METRICS_FONTSCALE", text_size)
+
+    seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="layout")
+
+    assert seen["problems"] == [], "\n".join(seen["problems"])
+    assert [b["text"] for b in seen["scale"]] == [str(n) for n in range(11)]
+    assert all(b["inside"] for b in seen["scale"])  # the whole 0-10 scale without scrolling
+    placeholder = seen["placeholder"]  # WCAG 2 contrast of the example in the code box
+    assert placeholder["hint"] and placeholder["background_image"] == ""
+    assert contrast(placeholder["colour"], placeholder["background"]) >= 4.5

@@ -6,6 +6,7 @@ only the app's chrome is here.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,9 +15,11 @@ LANGUAGES = ("fr", "en")
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (fr, en)
     "activation.title": ("Bienvenue dans Suivi", "Welcome to Suivi"),
-    "activation.explain": ("Saisissez le code à 10 caractères remis par l'équipe soignante.",
-                           "Enter the 10-character code given to you by your care team."),
-    "activation.hint": ("Exemple : ABCDE-23456", "For example: ABCDE-23456"),
+    "activation.explain": ("Saisissez le code à 10 caractères remis par l'équipe soignante "
+                           "(par exemple : ABCDE-23456).",
+                           "Enter the 10-character code given to you by your care team "
+                           "(for example: ABCDE-23456)."),
+    "activation.hint": ("ABCDE-23456", "ABCDE-23456"),
     "activation.button": ("Activer", "Activate"),
     "activation.busy": ("Connexion en cours…", "Connecting…"),
     "activation.bad_length": ("Le code compte 10 lettres ou chiffres. Vérifiez-le.",
@@ -85,9 +88,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "banner.retry": ("Réessayer", "Try again"),
     "banner.fix": ("Une réponse n'a pas été acceptée.", "An answer was not accepted."),
     "banner.fix_button": ("Corriger", "Correct it"),
-    "q.progress": ("Question {n} sur {total}", "Question {n} of {total}"),
+    "q.progress": ("{n} sur {total}", "{n} of {total}"),  # beside ‹ Accueil, on one line
     "q.back": ("‹ Accueil", "‹ Home"),
-    "q.previous": ("Précédent", "Back"),
+    "q.previous": ("Retour", "Back"),  # short: fits half a small phone at large text
     "q.next": ("Suivant", "Next"),
     "q.skip": ("Passer", "Skip"),
     "q.send": ("Envoyer", "Send"),
@@ -145,6 +148,19 @@ def tr(key: str, lang: str = "fr", **values: object) -> str:
         return key
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**values) if values else text
+
+
+_NBSP = "\u00a0"
+_GLUED = [(re.compile(r" ([?!:;»])"), _NBSP + r"\1"), (re.compile(r"« "), "«" + _NBSP),
+          (re.compile(r"(\d) (h|°C|kg|mmHg|%)(?=\W|$)"), r"\1" + _NBSP + r"\2")]
+
+
+def typeset(text: str) -> str:
+    """French spacing kept on one line: « Douleur ? » never wraps before its ``?``, nor
+    ``18 h`` between the number and its unit (the server's texts use plain spaces)."""
+    for pattern, glued in _GLUED:
+        text = pattern.sub(glued, text)
+    return text
 
 
 def waiting(count: int, lang: str = "fr") -> str:

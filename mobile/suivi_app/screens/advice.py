@@ -59,7 +59,7 @@ class AdviceScreen(Screen):
         box.clear_widgets()
         for text, severity in texts:
             card = Card(stripe=STRIPES.get(severity, theme.DONE))
-            card.add_widget(Body(text=text))
+            card.add_widget(Body(text=i18n.typeset(text)))
             box.add_widget(card)
         self.ids.scroll.scroll_y = 1
 

@@ -5,6 +5,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
+from suivi_app.core import i18n
 from suivi_app.core.questionnaire import (
     QuestionnaireSession,
     input_kind,
@@ -28,6 +29,10 @@ class TypedAnswer(BoxLayout):
 
     kind = StringProperty("number")
     unit = StringProperty("")
+
+
+class ScaleButton(AnswerButton):
+    """One key of a 0-10 scale."""
 
 
 class UnitChoice(BoxLayout):
@@ -73,7 +78,8 @@ class QuestionnaireScreen(Screen):
         number, total = session.position
         self.progress_text = app.tr("q.progress", n=number, total=total)
         self.progress = number / total
-        self.question, self.help, self.error = item["text"], item.get("help") or "", error
+        self.question, self.help = i18n.typeset(item["text"]), i18n.typeset(item.get("help") or "")
+        self.error = error
         self.note = ""
         self.first_page = number == 1
         self._build_answers(item)
@@ -89,13 +95,15 @@ class QuestionnaireScreen(Screen):
             low, high = scale_values(item)[0], scale_values(item)[-1]
             scale = ScaleAnswer(min_label=_anchor(low, item.get("min_label")),
                                 max_label=_anchor(high, item.get("max_label")))
-            self._buttons(scale.ids.grid, [(n, str(n)) for n in scale_values(item)], tick=False)
+            self._buttons(scale.ids.grid, [(n, str(n)) for n in scale_values(item)], tick=False,
+                          kind=ScaleButton)
             box.add_widget(scale)
         elif kind == "yes_no":
             app = App.get_running_app()
             self._buttons(box, [(True, app.tr("q.yes")), (False, app.tr("q.no"))])
         elif kind in ("choice", "multi_choice"):
-            self._buttons(box, [(c["code"], c["text"]) for c in item.get("choices", [])])
+            self._buttons(box, [(c["code"], i18n.typeset(c["text"]))
+                                for c in item.get("choices", [])])
         else:
             if len(unit_choices(item)) > 1:  # above the entry: the keyboard never hides it
                 choice = UnitChoice()
@@ -110,9 +118,9 @@ class QuestionnaireScreen(Screen):
             box.add_widget(self.entry)
         self._mark_selected()
 
-    def _buttons(self, box, options, tick: bool = True) -> None:
+    def _buttons(self, box, options, tick: bool = True, kind=AnswerButton) -> None:
         for value, label in options:
-            button = AnswerButton(value=value, label=label, tick=tick)
+            button = kind(value=value, label=label, tick=tick)
             button.bind(on_release=lambda b: self.choose(b.value))
             box.add_widget(button)
 

@@ -59,7 +59,7 @@ class TodayScreen(Screen):
                 notice["answered_at"], timezone, app.lang)), font_size=theme.BODY))
             texts = [a["text"] for a in notice["advice"]] or [app.tr("advice.none")]
             for text in texts:
-                card.add_widget(Body(text=text))
+                card.add_widget(Body(text=i18n.typeset(text)))
             if emergency:
                 call = BigButton(text=app.tr("advice.call"), fill=theme.EMERGENCY)
                 call.bind(on_release=lambda _b: app.open_url("tel:15"))
@@ -95,8 +95,8 @@ class TodayScreen(Screen):
         box.clear_widgets()
         for item in items:
             card = Card(stripe=theme.PRIMARY)
-            card.add_widget(Title(text=item["title"], font_size=theme.BODY))
-            card.add_widget(Body(text=item["body"]))
+            card.add_widget(Title(text=i18n.typeset(item["title"]), font_size=theme.BODY))
+            card.add_widget(Body(text=i18n.typeset(item["body"])))
             box.add_widget(card)
 
     def _failed(self, error: Exception) -> None:
