@@ -218,7 +218,7 @@ def answer_questionnaire(driver: Driver, app: SuiviApp, answers: dict, shots: bo
         yield from driver.tap(screen.ids.next_button)
         if last:
             return
-        yield until(lambda i=index: screen.session.index == i + 1,
+        yield until(lambda i=index: screen.session.index > i,
                     f"the page after {item['link_id']}")
 
 
@@ -323,7 +323,7 @@ def leave_half_way(driver: Driver, app: SuiviApp, today):
         [button] = [b for b in screen.answer_buttons() if b.value == value]
         yield from driver.tap(button)
         yield from driver.tap(screen.ids.next_button)
-        yield until(lambda i=index: screen.session.index == i + 1, "the next page")
+        yield until(lambda i=index: screen.session.index > i, "the next page")
     yield from driver.tap(screen.ids.home_button)
     yield until(lambda: app.root.current == "today" and app.worker.pending == 0, "home")
     yield 0.3
@@ -366,8 +366,16 @@ def glucose_script(driver: Driver, app: SuiviApp):
         index, link_id = screen.session.index, screen.session.current["link_id"]
         if link_id == "weight":
             yield from driver.type_text(screen.entry.ids.entry, "72,5")
+        if link_id == "systolic_bp":  # one page, both numbers of the monitor
+            yield from driver.type_text(screen.entries["systolic_bp"].ids.entry, "135")
+            yield from driver.type_text(screen.entries["diastolic_bp"].ids.entry, "85")
+            driver.result["blood_pressure"] = {
+                "question": screen.question, "entries": list(screen.entries),
+                "labels": [w.text for w in screen.ids.answers.children[::-1]
+                           if isinstance(w, Label)]}
+            yield from driver.shot("questionnaire-blood-pressure")
         yield from driver.tap(screen.ids.next_button)
-        yield until(lambda i=index: screen.session.index == i + 1, f"the page after {link_id}")
+        yield until(lambda i=index: screen.session.index > i, f"the page after {link_id}")
 
     def units() -> dict:
         return {b.value: {"label": b.text, "selected": b.selected, "fill": list(b.fill)}
@@ -472,7 +480,7 @@ def layout_script(driver: Driver, app: SuiviApp):
         yield from driver.tap(screen.ids.next_button)
         if last:
             break
-        yield until(lambda i=index: screen.session.index == i + 1, "the next page")
+        yield until(lambda i=index: screen.session.index > i, "the next page")
     yield until(lambda: app.root.current == "advice" and app.worker.pending == 0, "advice")
     yield 0.2
     problems += layout_problems("advice", app.root.get_screen("advice"))

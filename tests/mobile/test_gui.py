@@ -158,9 +158,14 @@ def test_glucose_is_entered_in_the_unit_of_the_patients_meter(
     assert before["text"] == "1,2" and before["unit_label"] == "g/L"
     assert [u["selected"] for u in before["units"].values()] == [True, False, False]
 
+    assert seen["blood_pressure"] == {
+        "question": "Tension artérielle", "entries": ["systolic_bp", "diastolic_bp"],
+        "labels": ["Le chiffre du haut (systolique)", "Le chiffre du bas (diastolique)"]}
     [body] = seen["sent"]  # never a bare number: the value goes with its unit
     assert body["answers"] == {"weight": {"value": 72.5, "unit": "kg"},
-                               "glucose": {"value": 1.2, "unit": "g/L"}}
+                               "glucose": {"value": 1.2, "unit": "g/L"},
+                               "systolic_bp": {"value": 135, "unit": "mm[Hg]"},
+                               "diastolic_bp": {"value": 85, "unit": "mm[Hg]"}}
     assert seen["waiting"] == 0
     with app.app_context():
         from sqlalchemy import select
@@ -169,8 +174,10 @@ def test_glucose_is_entered_in_the_unit_of_the_patients_meter(
         from backend.intake.models import Reading
 
         stored = {r.type: (r.value, r.unit) for r in db.session().scalars(select(Reading))}
-    assert stored == {"glucose": ("6.7", "mmol/L"), "weight": ("72.5", "kg")}
+    assert stored == {"glucose": ("6.7", "mmol/L"), "weight": ("72.5", "kg"),
+                      "systolic_bp": ("135", "mm[Hg]"), "diastolic_bp": ("85", "mm[Hg]")}
     assert {"mobile-questionnaire-glucose.png", "mobile-questionnaire-glucose-units.png",
+            "mobile-questionnaire-blood-pressure.png",
             "mobile-questionnaire-glucose-error.png"} <= set(seen["screenshots"])
 
 

@@ -189,3 +189,32 @@ def test_a_glucose_reading_task_asks_the_unit_too():
     weight.set_text("72,5")
     assert _reading(weight.current, weight.answers()) == {
         "type": "weight", "value": 72.5, "unit": "kg"}
+
+
+def test_blood_pressure_is_one_page_with_both_numbers():
+    definition = {"slug": "vitals", "title": "Mesures", "items": [
+        {"link_id": "heart_rate", "type": "reading", "reading": "heart_rate", "unit": "/min",
+         "required": False, "text": "Pouls"},
+        {"link_id": "systolic_bp", "type": "reading", "reading": "systolic_bp",
+         "unit": "mm[Hg]", "required": False, "text": "Haut"},
+        {"link_id": "diastolic_bp", "type": "reading", "reading": "diastolic_bp",
+         "unit": "mm[Hg]", "required": False, "text": "Bas"},
+        {"link_id": "weight", "type": "reading", "reading": "weight", "unit": "kg",
+         "required": False, "text": "Poids"}]}
+    session = QuestionnaireSession(definition)
+    assert session.position == (1, 3)
+    assert session.next() is None
+    assert [i["link_id"] for i in session.page] == ["systolic_bp", "diastolic_bp"]
+    assert session.position == (2, 3)
+    assert session.set_text("135", "systolic_bp") is None
+    assert session.set_text("400", "diastolic_bp") is not None  # beyond a monitor's range
+    assert session.next() is not None and session.position == (2, 3)
+    assert session.set_text("85", "diastolic_bp") is None
+    assert session.next() is None and session.current["link_id"] == "weight"
+    assert session.is_last and session.position == (3, 3)
+    session.previous()
+    assert session.current["link_id"] == "systolic_bp"
+    session.go_to("diastolic_bp")
+    assert session.current["link_id"] == "systolic_bp"
+    assert session.answers() == {"systolic_bp": {"value": 135, "unit": "mm[Hg]"},
+                                 "diastolic_bp": {"value": 85, "unit": "mm[Hg]"}}

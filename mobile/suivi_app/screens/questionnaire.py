@@ -14,7 +14,7 @@ from suivi_app.core.questionnaire import (
     unit_label,
 )
 from suivi_app.kvload import load_kv
-from suivi_app.widgets import AnswerButton
+from suivi_app.widgets import AnswerButton, Body
 
 
 class ScaleAnswer(BoxLayout):
@@ -45,7 +45,8 @@ class UnitButton(AnswerButton):
 
 class QuestionnaireScreen(Screen):
     session: QuestionnaireSession | None = None
-    entry: TypedAnswer | None = None  # the page's typed answer, if it has one
+    entry: TypedAnswer | None = None  # the page's (first) typed answer, if it has one
+    entries: dict[str, TypedAnswer]  # link_id → its typed answer (two for a blood pressure)
     task = ObjectProperty(None, allownone=True)
     amend_key = StringProperty("", allownone=True)
     heading = StringProperty("")
@@ -59,6 +60,10 @@ class QuestionnaireScreen(Screen):
     first_page = BooleanProperty(True)
     sending = BooleanProperty(False)
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.entries = {}
+
     def start(self, session: QuestionnaireSession, task: dict | None = None,
               amend_key: str | None = None, error: str = "", note: str = "") -> None:
         self.session, self.task, self.amend_key = session, task, amend_key
@@ -68,9 +73,16 @@ class QuestionnaireScreen(Screen):
         self.note = note
 
     def keep_typed(self) -> None:
-        """What is in the entry box joins the answers (even unfinished: it is a draft)."""
-        if self.entry is not None and self.entry.ids.entry.text.strip():
-            self.session.set_text(self.entry.ids.entry.text)
+        """What is in the entry boxes joins the answers (even unfinished: it is a draft)."""
+        for link_id, entry in self.entries.items():
+            if entry.ids.entry.text.strip():
+                self.session.set_text(entry.ids.entry.text, link_id)
+
+    def _read_entries(self) -> str | None:
+        """The typed answers into the session; the first thing wrong with them."""
+        errors = [self.session.set_text(entry.ids.entry.text, link_id)
+                  for link_id, entry in self.entries.items()]
+        return next((e for e in errors if e), None)
 
     def show_page(self, error: str = "") -> None:
         session, app = self.session, App.get_running_app()
@@ -79,6 +91,8 @@ class QuestionnaireScreen(Screen):
         self.progress_text = app.tr("q.progress", n=number, total=total)
         self.progress = number / total
         self.question, self.help = i18n.typeset(item["text"]), i18n.typeset(item.get("help") or "")
+        if len(session.page) > 1:  # a blood pressure: both numbers of the monitor
+            self.question, self.help = app.tr("q.bp"), app.tr("q.bp_help")
         self.error = error
         self.note = ""
         self.first_page = number == 1
@@ -90,8 +104,13 @@ class QuestionnaireScreen(Screen):
     def _build_answers(self, item: dict) -> None:
         box, kind = self.ids.answers, input_kind(item)
         box.clear_widgets()
-        self.entry = None
-        if kind == "scale":
+        self.entry, self.entries = None, {}
+        if len(self.session.page) > 1:
+            for each in self.session.page:
+                box.add_widget(Body(text=App.get_running_app().tr(f"q.bp.{each['reading']}"),
+                                    bold=True))
+                box.add_widget(self._typed(each, kind))
+        elif kind == "scale":
             low, high = scale_values(item)[0], scale_values(item)[-1]
             scale = ScaleAnswer(min_label=_anchor(low, item.get("min_label")),
                                 max_label=_anchor(high, item.get("max_label")))
@@ -112,11 +131,17 @@ class QuestionnaireScreen(Screen):
                     button.bind(on_release=lambda b: self.choose_unit(b.value))
                     choice.ids.units.add_widget(button)
                 box.add_widget(choice)
-            self.entry = TypedAnswer(kind=kind, unit=unit_label(item, self.session.unit()))
-            self.entry.ids.entry.text = _shown(self.session.value(), App.get_running_app().lang)
-            self.entry.ids.entry.bind(text=lambda *_: self._update_next())
-            box.add_widget(self.entry)
+            box.add_widget(self._typed(item, kind))
         self._mark_selected()
+
+    def _typed(self, item: dict, kind: str) -> TypedAnswer:
+        link_id = item["link_id"]
+        entry = TypedAnswer(kind=kind, unit=unit_label(item, self.session.unit(link_id)))
+        entry.ids.entry.text = _shown(self.session.value(link_id), App.get_running_app().lang)
+        entry.ids.entry.bind(text=lambda *_: self._update_next())
+        self.entries[link_id] = entry
+        self.entry = self.entry or entry
+        return entry
 
     def _buttons(self, box, options, tick: bool = True, kind=AnswerButton) -> None:
         for value, label in options:
@@ -164,8 +189,8 @@ class QuestionnaireScreen(Screen):
 
     def _update_next(self) -> None:
         app, session = App.get_running_app(), self.session
-        blank = (not self.entry.ids.entry.text.strip() if self.entry is not None
-                 else session.value() in (None, []))
+        blank = (not any(e.ids.entry.text.strip() for e in self.entries.values())
+                 if self.entries else session.value() in (None, []))
         if session.is_last:
             self.next_text = app.tr("q.send")
         elif blank and not session.current.get("required", True):
@@ -177,11 +202,10 @@ class QuestionnaireScreen(Screen):
     def next(self) -> None:
         if self.sending:
             return
-        if self.entry is not None:
-            error = self.session.set_text(self.entry.ids.entry.text)
-            if error:
-                self.error = error
-                return
+        error = self._read_entries()
+        if error:
+            self.error = error
+            return
         was_last = self.session.is_last
         error = self.session.next()
         if error:
@@ -193,8 +217,7 @@ class QuestionnaireScreen(Screen):
             self.show_page()
 
     def previous(self) -> None:
-        if self.entry is not None:
-            self.session.set_text(self.entry.ids.entry.text)
+        self._read_entries()
         self.session.previous()
         self.show_page()
 
