@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import webbrowser
 from collections.abc import Callable
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.metrics import Metrics
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
@@ -21,6 +23,7 @@ from suivi_app.screens.activation import ActivationScreen
 from suivi_app.screens.advice import AdviceScreen
 from suivi_app.screens.contact import ContactScreen
 from suivi_app.screens.questionnaire import QuestionnaireScreen
+from suivi_app.screens.settings import SettingsScreen
 from suivi_app.screens.today import TodayScreen
 from suivi_app.worker import Worker
 
@@ -46,12 +49,32 @@ class SuiviApp(App):
         self.worker = Worker()
         self.lang = self.service.lang
         manager = ScreenManager(transition=NoTransition())
-        for screen in (ActivationScreen(name="activation"), TodayScreen(name="today"),
-                       QuestionnaireScreen(name="questionnaire"), AdviceScreen(name="advice"),
-                       ContactScreen(name="contact")):
-            manager.add_widget(screen)
+        self._add_screens(manager)
         manager.current = "today" if self.service.activated else "activation"
         return manager
+
+    def _add_screens(self, manager: ScreenManager) -> None:
+        """The screens, built at the patient's text size (sizes in sp are read when a
+        widget is made: a new size rebuilds them)."""
+        if not os.environ.get("KIVY_METRICS_FONTSCALE"):  # the phone's own setting wins
+            Metrics.fontscale = self.service.text_size
+        for screen in (ActivationScreen(name="activation"), TodayScreen(name="today"),
+                       QuestionnaireScreen(name="questionnaire"), AdviceScreen(name="advice"),
+                       ContactScreen(name="contact"), SettingsScreen(name="settings")):
+            manager.add_widget(screen)
+
+    # -- settings ------------------------------------------------------------------------
+    def set_language(self, lang: str) -> None:
+        self.service.set_language(lang)
+        self.lang = lang  # every text bound to app.lang follows
+        self.root.get_screen("today").refresh()  # questionnaire titles in the new language
+
+    def set_text_size(self, size: float) -> None:
+        self.service.set_text_size(size)
+        current = self.root.current
+        self.root.clear_widgets()
+        self._add_screens(self.root)
+        self.show(current)
 
     def on_start(self) -> None:
         self._count()

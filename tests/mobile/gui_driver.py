@@ -487,8 +487,47 @@ def layout_script(driver: Driver, app: SuiviApp):
     yield from driver.shot(f"layout-{tag}-advice")
 
 
-SCRIPTS = {"daily": script, "layout": layout_script, "glucose": glucose_script,
-           "ended": ended_script}
+def settings_script(driver: Driver, app: SuiviApp):
+    """Language, text size and glucose unit chosen once; then the phone is unlinked, after
+    a confirmation."""
+    yield from activate(driver, app, sys.argv[3], shots=False)
+    today = app.root.get_screen("today")
+    yield until(lambda: app.root.current == "today" and today.ids.tasks.children
+                and app.worker.pending == 0, "today's tasks")
+    yield from driver.tap(today.ids.settings_button)
+    settings = app.root.get_screen("settings")
+    yield until(lambda: app.root.current == "settings", "the settings")
+    yield from driver.shot("settings")
+    title_size = settings.ids.unlink_button.font_size
+
+    def option(row: str, value):
+        return next(b for b in settings.ids[row].children if b.value == value)
+
+    yield from driver.tap(option("languages", "en"))
+    yield until(lambda: app.lang == "en", "English")
+    driver.result["english"] = settings.ids.unlink_button.text
+    yield from driver.tap(option("glucose_units", "mmol/L"))
+    yield until(lambda: app.service.units == {"glucose": "mmol/L"}, "mmol/L")
+    yield from driver.tap(option("text_sizes", 1.3))
+    yield until(lambda: app.root.get_screen("settings") is not settings, "the larger text")
+    settings = app.root.get_screen("settings")
+    yield 0.3
+    driver.result["text_size"] = {"before": title_size,
+                                  "after": settings.ids.unlink_button.font_size,
+                                  "current": app.root.current}
+    driver.result["problems"] = layout_problems("settings", settings)
+    yield from driver.shot("settings-large")
+    yield from driver.tap(settings.ids.unlink_button)
+    yield until(lambda: settings.confirming, "the confirmation")
+    yield from driver.shot("settings-unlink-confirm")
+    yield from driver.tap(settings.ids.unlink_button)
+    activation = app.root.get_screen("activation")
+    yield until(lambda: app.root.current == "activation" and activation.message, "unlinked")
+    driver.result["unlinked"] = activation.message
+
+
+SCRIPTS = {"daily": script, "settings": settings_script, "layout": layout_script,
+           "glucose": glucose_script, "ended": ended_script}
 
 
 def main() -> None:

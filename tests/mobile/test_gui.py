@@ -47,6 +47,16 @@ def home_since(day) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC).replace(hour=12)
 
 
+def home_yesterday(world, given_name: str, protocol: str = "ambulatory-general"):
+    """A nurse, and her patient who went home yesterday: (nurse, patient, activation code)."""
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, given_name=given_name, family_name="Moreau")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    code = world.enrol(nurse, patient["id"], protocol, yesterday,
+                       discharge_at=home_since(yesterday))["activation_code"]
+    return nurse, patient, code
+
+
 def contrast(one, other) -> float:
     """WCAG 2 contrast ratio of two RGB(A) colours with components 0-1."""
     def luminance(colour) -> float:
@@ -135,11 +145,7 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
 @pytest.mark.slow
 def test_glucose_is_entered_in_the_unit_of_the_patients_meter(
         world, app, live_server, closed_url, display, tmp_path):
-    nurse = world.staff("nurse")
-    patient = world.patient(nurse, given_name="Paul", family_name="Girard")
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    code = world.enrol(nurse, patient["id"], "heart-failure", yesterday,
-                       discharge_at=home_since(yesterday))["activation_code"]
+    _, _, code = home_yesterday(world, "Paul", "heart-failure")
 
     seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="glucose")
 
@@ -210,16 +216,35 @@ def test_a_phone_whose_follow_up_ended_says_why_on_the_activation_screen(
 
 
 @pytest.mark.slow
+def test_the_patient_sets_language_text_size_and_meter_unit_then_unlinks_the_phone(
+        world, app, live_server, closed_url, display, tmp_path):
+    _, _, code = home_yesterday(world, "Paul", "heart-failure")
+
+    seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="settings")
+
+    assert seen["english"] == "Unlink this phone"
+    assert seen["text_size"]["after"] > seen["text_size"]["before"] * 1.2
+    assert seen["text_size"]["current"] == "settings"
+    assert seen["problems"] == [], "\n".join(seen["problems"])
+    assert seen["unlinked"] == "This phone is no longer linked to your follow-up."
+    with app.app_context():  # the server no longer accepts the phone
+        from sqlalchemy import select
+
+        from backend import db
+        from backend.auth.models import DeviceToken
+
+        assert all(t.revoked_at is not None for t in db.session().scalars(select(DeviceToken)))
+    assert {"mobile-settings.png", "mobile-settings-large.png",
+            "mobile-settings-unlink-confirm.png"} <= set(seen["screenshots"])
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("size", "text_size"), [
     ("360x640", "1.0"), ("360x640", "1.3"), ("480x800", "1.0"), ("480x800", "1.3")])
 def test_every_screen_fits_a_small_phone_with_large_text(
         world, live_server, closed_url, display, tmp_path, monkeypatch, size, text_size):
-    nurse = world.staff("nurse")
+    _, _, code = home_yesterday(world, "Jean-Baptiste")
     world.admin().patch("/api/v1/teams/team-a", json={"patient_phone": "+33122334455"})
-    patient = world.patient(nurse, given_name="Jean-Baptiste", family_name="Moreau")
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    code = world.enrol(nurse, patient["id"], surgery_date=yesterday,
-                       discharge_at=home_since(yesterday))["activation_code"]
     monkeypatch.setenv("SUIVI_GUI_SIZE", size)
     monkeypatch.setenv("KIVY_METRICS_FONTSCALE", text_size)
 

@@ -218,3 +218,20 @@ def test_blood_pressure_is_one_page_with_both_numbers():
     assert session.current["link_id"] == "systolic_bp"
     assert session.answers() == {"systolic_bp": {"value": 135, "unit": "mm[Hg]"},
                                  "diastolic_bp": {"value": 85, "unit": "mm[Hg]"}}
+
+
+def test_the_glucose_unit_chosen_in_the_settings_is_selected_and_sent():
+    definition = {"slug": "vitals", "title": "Mesures", "items": [
+        {"link_id": "glucose", "type": "reading", "reading": "glucose", "unit": "mmol/L",
+         "units": ["g/L", "mmol/L", "mg/dL"], "required": False, "text": "Glycémie"}]}
+    session = QuestionnaireSession(definition)
+    assert session.unit() == "g/L"
+    session.preferred_units = {"glucose": "mmol/L"}
+    assert session.unit() == "mmol/L"
+    assert session.set_text("6,7") is None
+    assert session.answers() == {"glucose": {"value": 6.7, "unit": "mmol/L"}}
+    session.set_unit("mg/dL")  # a tap on the page still wins
+    assert session.unit() == "mg/dL"
+    session.preferred_units = {"glucose": "mol/m3"}  # not offered: the page's own first
+    session.units.clear()
+    assert session.unit() == "g/L"

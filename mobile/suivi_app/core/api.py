@@ -147,6 +147,10 @@ class ApiClient:
     def send_readings(self, body: dict, idempotency_key: str) -> Response:
         return self.request("POST", "/me/readings", body, {"Idempotency-Key": idempotency_key})
 
+    def unpair(self) -> None:
+        """This phone's token stops working (the patient unlinks it)."""
+        self.request("DELETE", "/me/device")
+
     def set_push_token(self, push_token: str) -> None:
         self.request("PUT", "/me/push-token", {"push_token": push_token})
 

@@ -86,6 +86,36 @@ STRINGS: dict[str, tuple[str, str]] = {
                   "The two numbers shown by the blood pressure monitor."),
     "q.bp.systolic_bp": ("Le chiffre du haut (systolique)", "Top number (systolic)"),
     "q.bp.diastolic_bp": ("Le chiffre du bas (diastolique)", "Bottom number (diastolic)"),
+    "today.settings": ("Réglages", "Settings"),
+    "settings.title": ("Réglages", "Settings"),
+    "settings.language": ("Langue", "Language"),
+    "settings.language_note": ("Les conseils envoyés par l'équipe restent dans la langue "
+                               "enregistrée par le service.",
+                               "Advice from the ward stays in the language the ward "
+                               "recorded."),
+    "settings.text_size": ("Taille du texte", "Text size"),
+    "settings.text_normal": ("Normale", "Normal"),
+    "settings.text_large": ("Grande", "Large"),
+    "settings.glucose": ("Unité affichée par votre lecteur de glycémie",
+                         "Unit shown by your blood sugar meter"),
+    "settings.reminders": ("Les heures des rappels sont fixées par le service.",
+                           "Reminder times are set by the ward."),
+    "settings.unlink": ("Délier ce téléphone", "Unlink this phone"),
+    "settings.unlink_confirm": ("Ce téléphone ne pourra plus envoyer vos réponses. Il faudra "
+                                "un nouveau code de l'équipe soignante pour le relier. "
+                                "Confirmez-vous ?",
+                                "This phone will no longer send your answers. You will need "
+                                "a new code from your care team to link it again. Are you "
+                                "sure?"),
+    "settings.unlink_yes": ("Oui, délier ce téléphone", "Yes, unlink this phone"),
+    "settings.unlink_no": ("Non, garder ce téléphone", "No, keep this phone"),
+    "settings.unlink_waiting": ("Des réponses attendent d'être envoyées. Reconnectez le "
+                                "téléphone à Internet, puis réessayez.",
+                                "Answers are waiting to be sent. Connect the phone to the "
+                                "Internet, then try again."),
+    "settings.unlinking": ("Un instant…", "One moment…"),
+    "settings.unlinked": ("Ce téléphone n'est plus relié à votre suivi.",
+                          "This phone is no longer linked to your follow-up."),
     "q.resumed": ("Vous reprenez là où vous vous étiez arrêté.",
                   "You are back where you left off."),
     "banner.waiting.1": ("1 réponse en attente d'envoi.", "1 answer waiting to be sent."),

@@ -300,6 +300,9 @@ class QuestionnaireSession:
             else:
                 self.values[link_id] = value
         self.index = 0
+        # reading → the unit of the patient's device, chosen once in the settings: selected
+        # when a page offers it (the others stay one tap away).
+        self.preferred_units: dict[str, str] = {}
 
     def draft(self) -> dict[str, Any]:
         """What the patient has entered so far and where they are (kept when they leave)."""
@@ -379,7 +382,10 @@ class QuestionnaireSession:
     def unit(self, link_id: str | None = None) -> str | None:
         """The unit of an item's answer: the one chosen, else the item's default."""
         item = self._item(link_id or self.current["link_id"])
-        return self.units.get(item["link_id"]) or default_unit(item)
+        preferred = self.preferred_units.get(item.get("reading") or "")
+        if preferred not in unit_choices(item):
+            preferred = None
+        return self.units.get(item["link_id"]) or preferred or default_unit(item)
 
     def set_unit(self, unit: str) -> None:
         """The patient taps one of the current item's units."""

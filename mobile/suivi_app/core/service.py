@@ -53,6 +53,39 @@ class PatientService:
     def lang(self) -> str:
         return self.store.language
 
+    # -- the patient's choices on this phone (kept when the phone is unlinked) ------------
+    TEXT_SIZES = (1.0, 1.3)
+
+    def set_language(self, lang: str) -> None:
+        if lang not in ("fr", "en"):
+            raise ValueError(lang)
+        self.store.put("pref:language", lang)
+
+    @property
+    def text_size(self) -> float:
+        return self.store.get("pref:text_size", 1.0)
+
+    def set_text_size(self, size: float) -> None:
+        if size not in self.TEXT_SIZES:
+            raise ValueError(size)
+        self.store.put("pref:text_size", size)
+
+    @property
+    def units(self) -> dict[str, str]:
+        """reading → the unit of the patient's own device (glucose: g/L or mmol/L…)."""
+        return self.store.get("pref:units", {})
+
+    def set_unit(self, reading: str, unit: str) -> None:
+        self.store.put("pref:units", {**self.units, reading: unit})
+
+    def unlink(self) -> None:
+        """Unlink this phone (network): the server revokes its token, the phone forgets it.
+        Refused while answers wait to be sent: they could never leave afterwards."""
+        if self.waiting():
+            raise RuntimeError("answers are waiting to be sent")
+        self.api.unpair()
+        self.forget_device()
+
     @property
     def patient(self) -> dict:
         return self.store.patient or {}
@@ -168,6 +201,7 @@ class PatientService:
             if definition is None:
                 return None
             session = QuestionnaireSession(definition, lang=self.lang)
+        session.preferred_units = self.units
         draft = self.store.draft(_draft_name(task))
         if draft is not None:
             session.resume(draft)

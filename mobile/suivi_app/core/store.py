@@ -88,7 +88,8 @@ class Store:
 
     @property
     def language(self) -> str:
-        return (self.patient or {}).get("language") or "fr"
+        """The app's language: the patient's choice on this phone, else the ward's record."""
+        return self.get("pref:language") or (self.patient or {}).get("language") or "fr"
 
     def save_activation(self, server_url: str, activated: dict) -> None:
         self.put("server_url", server_url)
