@@ -25,3 +25,8 @@ MESSAGES_PER_ITEM = 20
 # Points of one chart series: beyond, one bar a day from the lowest to the highest value,
 # computed by the database, so no abnormal value is hidden and no page loads every row.
 CHART_POINTS = 60
+# The patient's own values in the app (GET /me/values): how far back, and the newest
+# values kept per series (a reading a day for a month; a device sending more shows its
+# latest ones).
+MY_VALUES_DAYS = 30
+MY_VALUES_PER_SERIES = 60

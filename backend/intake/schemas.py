@@ -1,6 +1,11 @@
 from marshmallow import Schema, fields, validate
 
-from backend.limits import ANSWERS_PER_SUBMISSION, READINGS_PER_BATCH
+from backend.limits import (
+    ANSWERS_PER_SUBMISSION,
+    MY_VALUES_DAYS,
+    MY_VALUES_PER_SERIES,
+    READINGS_PER_BATCH,
+)
 from backend.protocols.schemas import ReadingIn
 from backend.schemas import LocalTime, OneLine, Timestamp
 from backend.teams.schemas import Slug
@@ -106,6 +111,29 @@ class TodayOut(Schema):
     education = fields.List(fields.Nested(EducationOut))
     teleconsultation = fields.Nested(TeleconsultationBrief, allow_none=True)
     ward = fields.Nested(WardOut, metadata={"description": "how to reach the ward"})
+
+
+class ValuesQuery(Schema):
+    days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=MY_VALUES_DAYS),
+                          metadata={"description": "how far back (days)"})
+
+
+class ValuePoint(Schema):
+    at = fields.DateTime()
+    value = fields.Float()
+
+
+class ValueSeries(Schema):
+    type = fields.String(metadata={"description": "temperature, weight, pain, systolic_bp, "
+                                                  "diastolic_bp"})
+    unit = fields.String(metadata={"description": "canonical UCUM unit"})
+    values = fields.List(fields.Nested(ValuePoint), metadata={
+        "description": f"oldest first; the newest {MY_VALUES_PER_SERIES} at most"})
+
+
+class MyValuesOut(Schema):
+    since = fields.DateTime()
+    series = fields.List(fields.Nested(ValueSeries))
 
 
 class PushTokenIn(Schema):

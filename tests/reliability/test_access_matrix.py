@@ -73,6 +73,7 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("POST", "/api/v1/me/readings"): PATIENT_APP,
     ("POST", "/api/v1/me/submissions"): PATIENT_APP,
     ("GET", "/api/v1/me/today"): PATIENT_APP,
+    ("GET", "/api/v1/me/values"): PATIENT_APP,
     ("GET", "/api/v1/questionnaires"): AUTHENTICATED,
     ("GET", "/api/v1/questionnaires/<slug>"): AUTHENTICATED,
     ("GET", "/api/v1/alerts"): STAFF,
