@@ -25,6 +25,7 @@ from suivi_app.screens.contact import ContactScreen
 from suivi_app.screens.questionnaire import QuestionnaireScreen
 from suivi_app.screens.settings import SettingsScreen
 from suivi_app.screens.today import TodayScreen
+from suivi_app.screens.values import ValuesScreen
 from suivi_app.worker import Worker
 
 
@@ -60,7 +61,8 @@ class SuiviApp(App):
             Metrics.fontscale = self.service.text_size
         for screen in (ActivationScreen(name="activation"), TodayScreen(name="today"),
                        QuestionnaireScreen(name="questionnaire"), AdviceScreen(name="advice"),
-                       ContactScreen(name="contact"), SettingsScreen(name="settings")):
+                       ContactScreen(name="contact"), SettingsScreen(name="settings"),
+                       ValuesScreen(name="values")):
             manager.add_widget(screen)
 
     # -- settings ------------------------------------------------------------------------

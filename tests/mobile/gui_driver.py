@@ -314,6 +314,22 @@ def script(driver: Driver, app: SuiviApp):
     yield from driver.tap(read)
     yield until(lambda: not today.ids.notices.children, "the notice read")
 
+    values = yield from open_values(driver, app, today, "values")
+    driver.result["values"] = [w.text for w in values.ids.charts.walk(restrict=True)
+                               if isinstance(w, Label)]
+    driver.result["values_problems"] = layout_problems("values", values)
+
+
+def open_values(driver: Driver, app: SuiviApp, today, shot: str):
+    """My values, from today: the screen, once its charts are drawn (and photographed)."""
+    yield from driver.tap(today.ids.values_button)
+    values = app.root.get_screen("values")
+    yield until(lambda: app.root.current == "values" and values.ids.charts.children
+                and app.worker.pending == 0, "my values")
+    yield 0.2
+    yield from driver.shot(shot)
+    return values
+
 
 def leave_half_way(driver: Driver, app: SuiviApp, today):
     """Two answers, then ‹ Accueil: a draft is kept, the home screen is not "offline"."""
@@ -485,6 +501,10 @@ def layout_script(driver: Driver, app: SuiviApp):
     yield 0.2
     problems += layout_problems("advice", app.root.get_screen("advice"))
     yield from driver.shot(f"layout-{tag}-advice")
+    yield from driver.tap(app.root.get_screen("advice").ids.home_button)
+    yield until(lambda: app.root.current == "today" and app.worker.pending == 0, "home")
+    values = yield from open_values(driver, app, today, f"layout-{tag}-values")
+    problems += layout_problems("values", values)
 
 
 def settings_script(driver: Driver, app: SuiviApp):

@@ -137,9 +137,16 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
     assert seen["notified"] == [["Suivi", "Vos réponses sont arrivées. Ouvrez Suivi pour lire "
                                  "les conseils."]]
     assert count(app, Submission) == 2
+    # My values: the two answers' temperature and pain, latest first in words.
+    values = seen["values"]
+    assert values[0] == "Température" and values[1].startswith("Dernière : 37,1 °C (aujourd'hui")
+    assert values[2] == "De 37,1 à 39,2"
+    assert "Douleur" in values and "De 2 à 8" in values
+    assert seen["values_problems"] == []
     assert {"mobile-activation.png", "mobile-today.png", "mobile-advice.png",
             "mobile-today-offline.png", "mobile-today-started.png", "mobile-task-done.png",
-            "mobile-today-late-advice.png", "mobile-contact.png"} <= set(seen["screenshots"])
+            "mobile-today-late-advice.png", "mobile-contact.png",
+            "mobile-values.png"} <= set(seen["screenshots"])
 
 
 @pytest.mark.slow

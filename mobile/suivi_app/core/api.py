@@ -137,6 +137,10 @@ class ApiClient:
     def today(self) -> dict:
         return self.request("GET", "/me/today").body
 
+    def values(self, days: int = 14) -> dict:
+        """The patient's own recent values (temperature, weight, pain, blood pressure)."""
+        return self.request("GET", f"/me/values?days={int(days)}").body
+
     def questionnaire(self, slug: str, lang: str) -> dict:
         query = urllib.parse.urlencode({"lang": lang})
         return self.request("GET", f"/questionnaires/{urllib.parse.quote(slug)}?{query}").body

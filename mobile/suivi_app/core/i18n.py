@@ -116,6 +116,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "settings.unlinking": ("Un instant…", "One moment…"),
     "settings.unlinked": ("Ce téléphone n'est plus relié à votre suivi.",
                           "This phone is no longer linked to your follow-up."),
+    "today.values": ("Mes valeurs", "My values"),
+    "values.title": ("Mes valeurs des 14 derniers jours", "My values of the last 14 days"),
+    "values.none": ("Pas encore de valeur.", "No value yet."),
+    "values.last": ("Dernière : {value} ({when})", "Latest: {value} ({when})"),
+    "values.range": ("De {low} à {high}", "From {low} to {high}"),
+    "values.loading": ("Chargement…", "Loading…"),
+    "values.blood_pressure": ("Tension artérielle", "Blood pressure"),
+    "when.today": ("aujourd'hui à {time}", "today at {time}"),
+    "when.on": ("le {day} à {time}", "on {day} at {time}"),
     "q.resumed": ("Vous reprenez là où vous vous étiez arrêté.",
                   "You are back where you left off."),
     "banner.waiting.1": ("1 réponse en attente d'envoi.", "1 answer waiting to be sent."),
@@ -260,6 +269,19 @@ def ward_hours(start: str, end: str, timezone: str | None, lang: str = "fr") -> 
     city = (timezone or "").rsplit("/", 1)[-1].replace("_", " ")
     zone = tr("contact.zone", lang, city=city) if city and city != "Paris" else ""
     return tr("contact.hours", lang, start=shown(start), end=shown(end), zone=zone)
+
+
+def when(at: str, timezone: str | None, lang: str = "fr", today: date | None = None) -> str:
+    """``aujourd'hui à 10:12``, else ``le 30/11 à 10:12``."""
+    day, time = _day_time(_local(at, timezone), lang, today)
+    return (tr("when.today", lang, time=time) if day is None
+            else tr("when.on", lang, day=day, time=time))
+
+
+def number(value: float, lang: str = "fr", decimals: int = 1) -> str:
+    """``37,1`` in French, ``37.1`` in English; whole numbers without decimals."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
+    return text.replace(".", ",") if lang == "fr" else text
 
 
 def moment(at: str, timezone: str | None, lang: str = "fr", today: date | None = None) -> str:

@@ -18,6 +18,7 @@ from suivi_app.core.questionnaire import QuestionnaireSession
 from suivi_app.core.store import Store
 
 CODE_LENGTH = 10
+VALUES_DAYS = 14  # "my values": the last two weeks
 
 
 def normalise_code(text: str) -> str:
@@ -165,6 +166,16 @@ class PatientService:
     def answered(self, task: dict) -> dict | None:
         """What this phone knows of the answer to a done task (when, the advice)."""
         return self.store.answered().get(task["id"])
+
+    def values(self) -> tuple[dict | None, bool]:
+        """The patient's recent values, and whether they are the phone's last copy (the
+        server could not be reached). Blocks."""
+        try:
+            values = self.api.values(VALUES_DAYS)
+        except (NetworkError, ServerError):
+            return self.store.get("values"), True
+        self.store.put("values", values)
+        return values, False
 
     def ward(self) -> dict | None:
         """The ward that follows the patient (name, number, hours), from today's copy."""
