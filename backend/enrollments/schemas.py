@@ -4,6 +4,10 @@ from backend.enrollments.channels import CHANNELS
 from backend.schemas import Timestamp, VersionNumber
 from backend.teams.schemas import Slug
 
+CARER = ("a carer or visiting nurse measures the breathing rate and the level of "
+         "consciousness (ACVPU): only then are they asked and required for a NEWS2 set; "
+         "default false: not asked of the patient")
+
 
 class EnrollmentIn(Schema):
     protocol = fields.String(required=True, validate=Slug)
@@ -18,6 +22,7 @@ class EnrollmentIn(Schema):
         "description": "how the patient answers: app, sms or web (a web form opened from an "
                        "SMS link; sms gets the same link until SMS questionnaires exist). "
                        "sms and web need a mobile phone number and no SMS opt-out"})
+    carer_measures = fields.Boolean(load_default=False, metadata={"description": CARER})
 
 
 class ChannelIn(Schema):
@@ -38,6 +43,7 @@ class EnrollmentOut(Schema):
         "description": "why the surgeon chose it (null when never chosen)"})
     status = fields.String()
     channel = fields.String(metadata={"description": "app, sms or web"})
+    carer_measures = fields.Boolean(metadata={"description": CARER})
     created_at = fields.DateTime()
 
 

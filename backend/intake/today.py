@@ -32,6 +32,7 @@ def today_view(patient: Patient) -> dict[str, Any]:
                       for item in education_for_day(protocol, day)],
         "teleconsultation": teleconsultation,
         "ward": ward_contact(patient),
+        "not_asked": tasks.not_asked(enrollment),
     }
 
 

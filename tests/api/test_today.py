@@ -97,3 +97,15 @@ def test_a_ward_number_for_patients_must_be_a_phone_number(world):
     world.staff("nurse")
     refused = world.admin().patch("/api/v1/teams/team-a", json={"patient_phone": "call us"})
     assert refused.status_code == 422 and "patient_phone" in refused.json["errors"]["json"]
+
+
+def test_breathing_rate_and_consciousness_are_asked_only_when_a_carer_measures_them(world):
+    nurse = world.staff("nurse")
+    _, alone = world.patient_device(nurse, "colorectal-eras")
+    _, helped = world.patient_device(nurse, "colorectal-eras", carer_measures=True)
+    assert alone.get("/api/v1/me/today").json["not_asked"] == ["respiratory_rate",
+                                                               "consciousness"]
+    assert helped.get("/api/v1/me/today").json["not_asked"] == []
+    enrolments = {e["carer_measures"] for p in nurse.get("/api/v1/patients").json
+                  for e in nurse.get(f"/api/v1/patients/{p['id']}/enrollments").json}
+    assert enrolments == {True, False}

@@ -419,9 +419,9 @@ def glucose_script(driver: Driver, app: SuiviApp):
     yield from driver.shot("questionnaire-glucose")
     driver.result["before_sending"] = {"units": units(), "unit_label": screen.entry.unit,
                                        "text": entry.text}
-    yield from driver.tap(screen.ids.next_button)
-    yield until(lambda: screen.session.current["link_id"] == "consciousness", "the last page")
-    yield from driver.tap(screen.ids.next_button)  # Envoyer (consciousness left blank)
+    driver.result["asked"] = [item["link_id"] for item in screen.session.items]
+    driver.result["last_page"] = screen.next_text
+    yield from driver.tap(screen.ids.next_button)  # Envoyer: glucose is the last page
     yield until(lambda: app.root.current == "advice" and app.worker.pending == 0,
                 "the advice screen")
     driver.result["waiting"] = app.waiting

@@ -171,6 +171,10 @@ def test_glucose_is_entered_in_the_unit_of_the_patients_meter(
     assert before["text"] == "1,2" and before["unit_label"] == "g/L"
     assert [u["selected"] for u in before["units"].values()] == [True, False, False]
 
+    # No carer: neither breathing rate nor consciousness is asked of the patient.
+    assert seen["asked"] == ["temperature", "heart_rate", "systolic_bp", "diastolic_bp",
+                             "spo2", "supplemental_oxygen", "weight", "glucose"]
+    assert seen["last_page"] == "Envoyer"
     assert seen["blood_pressure"] == {
         "question": "Tension artérielle", "entries": ["systolic_bp", "diastolic_bp"],
         "labels": ["Le chiffre du haut (systolique)", "Le chiffre du bas (diastolique)"]}

@@ -235,3 +235,17 @@ def test_the_glucose_unit_chosen_in_the_settings_is_selected_and_sent():
     session.preferred_units = {"glucose": "mol/m3"}  # not offered: the page's own first
     session.units.clear()
     assert session.unit() == "g/L"
+
+
+def test_readings_not_asked_of_this_patient_are_left_out():
+    definition = {"slug": "vitals", "title": "Mesures", "items": [
+        {"link_id": "respiratory_rate", "type": "reading", "reading": "respiratory_rate",
+         "unit": "/min", "required": False, "text": "Fréquence respiratoire"},
+        {"link_id": "heart_rate", "type": "reading", "reading": "heart_rate", "unit": "/min",
+         "required": False, "text": "Pouls"},
+        {"link_id": "consciousness", "type": "reading", "reading": "consciousness",
+         "required": False, "text": "ACVPU", "choices": [{"code": "A", "text": "Éveillé"}]}]}
+    session = QuestionnaireSession(definition)
+    session.not_asked = {"respiratory_rate", "consciousness"}
+    assert [i["link_id"] for i in session.items] == ["heart_rate"]
+    assert session.position == (1, 1) and session.is_last

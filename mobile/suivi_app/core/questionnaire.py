@@ -303,6 +303,9 @@ class QuestionnaireSession:
         # reading → the unit of the patient's device, chosen once in the settings: selected
         # when a page offers it (the others stay one tap away).
         self.preferred_units: dict[str, str] = {}
+        # Readings this patient is not asked (/me/today's not_asked: no carer counts their
+        # breathing or judges their consciousness): their items are left out.
+        self.not_asked: set[str] = set()
 
     def draft(self) -> dict[str, Any]:
         """What the patient has entered so far and where they are (kept when they leave)."""
@@ -332,6 +335,8 @@ class QuestionnaireSession:
         shown: list[dict] = []
         answered: dict[str, Any] = {}  # as the server does: only answers to shown items count
         for item in self.definition["items"]:
+            if item.get("reading") in self.not_asked:
+                continue
             condition = item.get("enable_when")
             if condition is None or condition_met(condition, answered):
                 shown.append(item)

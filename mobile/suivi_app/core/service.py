@@ -213,6 +213,7 @@ class PatientService:
                 return None
             session = QuestionnaireSession(definition, lang=self.lang)
         session.preferred_units = self.units
+        session.not_asked = set((self.store.cached_today() or {}).get("not_asked", []))
         draft = self.store.draft(_draft_name(task))
         if draft is not None:
             session.resume(draft)

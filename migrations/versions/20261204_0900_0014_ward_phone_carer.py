@@ -1,5 +1,6 @@
 """The ward's number for patients (shown in the patient app with the day hours), sealed
-at rest like every phone number.
+at rest like every phone number; and whether a carer measures, for an enrolled patient,
+what they cannot (breathing rate, consciousness).
 
 Revision ID: 0014
 Revises: 0013
@@ -20,8 +21,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("care_teams", schema=None) as batch_op:
         batch_op.add_column(sa.Column("patient_phone", sa.Text(), nullable=True))
+    with op.batch_alter_table("enrollments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("carer_measures", sa.Boolean(),
+                                      server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("enrollments", schema=None) as batch_op:
+        batch_op.drop_column("carer_measures")
     with op.batch_alter_table("care_teams", schema=None) as batch_op:
         batch_op.drop_column("patient_phone")
