@@ -96,3 +96,25 @@ def test_a_phone_from_an_earlier_release_gets_the_new_outbox_column(tmp_path):
     with store.connect() as connection:
         columns = {row["name"] for row in connection.execute("PRAGMA table_info(outbox)")}
     assert "task_id" in columns
+
+
+def test_a_temperature_given_an_hour_ago_in_another_questionnaire_is_not_asked_again(
+        world, app, live_server, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    phone = _phone(world, world.staff("nurse"), live_server, tmp_path, "colorectal-eras")
+    moment = [datetime.now(UTC)]
+    phone.outbox.clock = lambda: moment[0]
+    vitals = _task(phone, "vitals")
+    session = phone.session_for(vitals)
+    session.go_to("temperature")
+    assert session.set_text("36,8") is None
+    phone.save(session, vitals)
+
+    def asks_temperature() -> bool:
+        return "temperature" in [i["link_id"] for i in phone.session_for(_task(phone)).items]
+
+    assert not asks_temperature()  # the daily check, just after: already given
+    assert "temperature" in [i["link_id"] for i in phone.session_for(vitals).items]
+    moment[0] += timedelta(minutes=61)
+    assert asks_temperature()  # an hour on, a new measurement

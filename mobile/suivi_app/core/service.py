@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,11 @@ from suivi_app.core.store import Store
 
 CODE_LENGTH = 10
 VALUES_DAYS = 14  # "my values": the last two weeks
+# A reading given in one questionnaire is not asked again by another within this time
+# (the temperature of the vitals at 09:00 and of the daily check at 10:00): one NEWS2
+# observation set, the news2_set_minutes of the shipped protocols. Later, it is asked
+# again (a fever in the evening is a new measurement).
+SAME_READING_MINUTES = 60
 
 
 def normalise_code(text: str) -> str:
@@ -214,10 +219,25 @@ class PatientService:
             session = QuestionnaireSession(definition, lang=self.lang)
         session.preferred_units = self.units
         session.not_asked = set((self.store.cached_today() or {}).get("not_asked", []))
+        session.not_asked |= self._given_elsewhere(session.definition.get("slug"))
         draft = self.store.draft(_draft_name(task))
         if draft is not None:
             session.resume(draft)
         return session
+
+    def _given_elsewhere(self, slug: str | None) -> set[str]:
+        """Readings entered in another questionnaire in the last SAME_READING_MINUTES."""
+        since = self.outbox.clock() - timedelta(minutes=SAME_READING_MINUTES)
+        return {reading for reading, (at, given_in) in self.store.get("given", {}).items()
+                if given_in != slug and datetime.fromisoformat(at) >= since}
+
+    def _note_given(self, session: QuestionnaireSession) -> None:
+        answers = session.answers()
+        given = {item["reading"]: (self.outbox.clock().isoformat(),
+                                   session.definition.get("slug"))
+                 for item in session.items
+                 if item.get("reading") and item["link_id"] in answers}
+        self.store.put("given", {**self.store.get("given", {}), **given})
 
     def keep_draft(self, session: QuestionnaireSession, task: dict | None) -> None:
         """The patient leaves a questionnaire half-way: what they entered waits for them,
@@ -253,6 +273,7 @@ class PatientService:
         ``amend_key``: they correct that refused item. The task's draft goes once they are
         in the outbox."""
         item = self._save(session, task, amend_key)
+        self._note_given(session)
         if task is not None:
             self.store.drop_draft(_draft_name(task))
         return item
