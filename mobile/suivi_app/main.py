@@ -19,6 +19,7 @@ from suivi_app.core.api import AuthError, NetworkError, ServerError
 from suivi_app.core.outbox import Item, SyncReport
 from suivi_app.core.service import PatientService
 from suivi_app.notify import Notifier, default_notifier
+from suivi_app.push import NoPushTokens, PushTokenSource
 from suivi_app.screens.activation import ActivationScreen
 from suivi_app.screens.advice import AdviceScreen
 from suivi_app.screens.contact import ContactScreen
@@ -37,11 +38,13 @@ class SuiviApp(App):
 
     def __init__(self, server_url: str = settings.SERVER_URL,
                  open_url: Callable[[str], object] = webbrowser.open,
-                 notifier: Notifier | None = None, **kwargs) -> None:
+                 notifier: Notifier | None = None, push: PushTokenSource | None = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.server_url = server_url
         self._open_url = open_url
         self.notifier = notifier or default_notifier()
+        self.push = push or NoPushTokens()
 
     def build(self) -> ScreenManager:
         Window.clearcolor = theme.PAPER
@@ -83,6 +86,7 @@ class SuiviApp(App):
         if self.service.activated:
             self.show("today").refresh()
             self.sync()
+            self._register_push()
         Clock.schedule_interval(self._retry, settings.SYNC_EVERY_SECONDS)
 
     def _retry(self, _dt) -> None:
@@ -125,6 +129,12 @@ class SuiviApp(App):
         self._count()
         self.show("today").refresh()
         self.sync()
+        self._register_push()
+
+    def _register_push(self) -> None:
+        """Reminders by push: the phone's token to the server (a failure is retried at the
+        next start; it never bothers the patient)."""
+        self.worker.run(lambda: self.service.register_push_token(self.push.token()))
 
     def open_task(self, task: dict, again: bool = False) -> None:
         """A task of today: its questionnaire (resumed where the patient left it), or,

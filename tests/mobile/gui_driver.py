@@ -228,6 +228,7 @@ def script(driver: Driver, app: SuiviApp):
     notified: list = []
     app.notifier = type("Notifier", (), {"notify": lambda _self, title, message:
                                          notified.append([title, message])})()
+    app.push = type("Push", (), {"token": lambda _self: "fcm-token-of-jeanne"})()
     yield from activate(driver, app, code)
 
     today = app.root.get_screen("today")

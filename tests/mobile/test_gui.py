@@ -137,6 +137,14 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
     assert seen["notified"] == [["Suivi", "Vos réponses sont arrivées. Ouvrez Suivi pour lire "
                                  "les conseils."]]
     assert count(app, Submission) == 2
+    with app.app_context():  # the phone registered its push token once paired
+        from sqlalchemy import select
+
+        from backend import db
+        from backend.auth.models import DeviceToken
+
+        assert [d.push_token for d in db.session().scalars(select(DeviceToken))] == [
+            "fcm-token-of-jeanne"]
     # My values: the two answers' temperature and pain, latest first in words.
     values = seen["values"]
     assert values[0] == "Température" and values[1].startswith("Dernière : 37,1 °C (aujourd'hui")

@@ -118,3 +118,19 @@ def test_a_temperature_given_an_hour_ago_in_another_questionnaire_is_not_asked_a
     assert "temperature" in [i["link_id"] for i in phone.session_for(vitals).items]
     moment[0] += timedelta(minutes=61)
     assert asks_temperature()  # an hour on, a new measurement
+
+
+def test_the_phones_push_token_reaches_the_server_once(world, app, live_server, tmp_path):
+    from sqlalchemy import select
+
+    from backend import db
+    from backend.auth.models import DeviceToken
+
+    phone = _phone(world, world.staff("nurse"), live_server, tmp_path)
+    assert phone.register_push_token(None) is False  # no token source on this build
+    assert phone.register_push_token("fcm-token-of-this-phone") is True
+    assert phone.register_push_token("fcm-token-of-this-phone") is False  # already sent
+    with app.app_context():
+        [device] = db.session().scalars(select(DeviceToken))
+        assert device.push_token == "fcm-token-of-this-phone"
+    assert phone.register_push_token("a-new-fcm-token-after-reinstall") is True

@@ -186,6 +186,15 @@ class PatientService:
         """The ward that follows the patient (name, number, hours), from today's copy."""
         return (self.store.cached_today() or {}).get("ward")
 
+    def register_push_token(self, token: str | None) -> bool:
+        """Give the server this phone's push token, once per token (network). True when
+        it was sent now."""
+        if not token or token == self.store.get("push_token_sent"):
+            return False
+        self.api.set_push_token(token)
+        self.store.put("push_token_sent", token)
+        return True
+
     def forget_device(self) -> None:
         self.store.forget_device()
         self.api.token = None
