@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import webbrowser
 from collections.abc import Callable
 
@@ -47,6 +46,9 @@ class SuiviApp(App):
         self.push = push or NoPushTokens()
 
     def build(self) -> ScreenManager:
+        # The phone's own text size (Android's accessibility setting, or
+        # KIVY_METRICS_FONTSCALE): the patient's choice in the settings multiplies it.
+        self._phone_fontscale = Metrics.fontscale
         Window.clearcolor = theme.PAPER
         Window.softinput_mode = "below_target"  # the keyboard never hides the entry box
         self.service = PatientService(self.user_data_dir, self.server_url)
@@ -60,8 +62,7 @@ class SuiviApp(App):
     def _add_screens(self, manager: ScreenManager) -> None:
         """The screens, built at the patient's text size (sizes in sp are read when a
         widget is made: a new size rebuilds them)."""
-        if not os.environ.get("KIVY_METRICS_FONTSCALE"):  # the phone's own setting wins
-            Metrics.fontscale = self.service.text_size
+        Metrics.fontscale = self._phone_fontscale * self.service.text_size
         for screen in (ActivationScreen(name="activation"), TodayScreen(name="today"),
                        QuestionnaireScreen(name="questionnaire"), AdviceScreen(name="advice"),
                        ContactScreen(name="contact"), SettingsScreen(name="settings"),
