@@ -39,6 +39,9 @@ PATIENTS = (
 # How each patient answers when not by the app; the web patient's questionnaire of today
 # is left unanswered (demo_history), for the demo user to answer through her link.
 CHANNELS = {"Roux": "web"}
+# A visiting nurse takes the morning vital signs of these protocols' patients, breathing
+# rate and consciousness included (demo_history sends the full NEWS2 set).
+VISITING_NURSE = {"colorectal-eras", "heart-failure"}
 
 
 def seed(password: str) -> None:
@@ -92,7 +95,8 @@ def _seed_patients(principal: StaffPrincipal) -> None:
         # Home the evening of the operation: the follow-up (day 1 on) is all after it.
         enrollments.enrol(principal, patient, protocol, None, surgery, None,
                           datetime.combine(surgery, time(18), ZoneInfo("Europe/Paris")),
-                          channel=CHANNELS.get(family, "app"))
+                          channel=CHANNELS.get(family, "app"),
+                          carer_measures=protocol in VISITING_NURSE)
 
 
 def web_form_link() -> tuple[str, str] | None:
