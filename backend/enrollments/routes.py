@@ -9,6 +9,7 @@ from backend.enrollments.schemas import (
     ActivationOut,
     ActivationSmsIn,
     ActivationSmsOut,
+    CarerIn,
     ChannelIn,
     DeviceOut,
     EnrollmentCreatedOut,
@@ -65,6 +66,19 @@ class Channel(MethodView):
         patient = get_patient(current_staff(), patient_id, "enrollment.channel")
         return channels.change_channel(patient, services.get_enrollment(
             patient, enrollment_id), args["channel"])
+
+
+@blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/carer")
+class Carer(MethodView):
+    @staff_required(*enrolling_staff, action="enrollment.carer")
+    @blp.arguments(CarerIn)
+    @blp.response(200, EnrollmentOut)
+    def put(self, args, patient_id, enrollment_id):
+        """Whether a carer or visiting nurse measures breathing rate and consciousness:
+        only then are they asked of the patient and required for a NEWS2 set."""
+        patient = get_patient(current_staff(), patient_id, "enrollment.carer")
+        return services.set_carer_measures(patient, services.get_enrollment(
+            patient, enrollment_id), args["carer_measures"])
 
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code")

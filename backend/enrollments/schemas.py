@@ -25,6 +25,10 @@ class EnrollmentIn(Schema):
     carer_measures = fields.Boolean(load_default=False, metadata={"description": CARER})
 
 
+class CarerIn(Schema):
+    carer_measures = fields.Boolean(required=True, metadata={"description": CARER})
+
+
 class ChannelIn(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
 

@@ -76,6 +76,19 @@ def enrol(principal: StaffPrincipal, patient: Patient, protocol: str, version: i
     return enrollment, credentials.issue_activation_code(enrollment.id, patient.id)
 
 
+def set_carer_measures(patient: Patient, enrollment: Enrollment, carer: bool) -> Enrollment:
+    """A carer or visiting nurse starts (or stops) measuring breathing rate and
+    consciousness: from now on they are asked and required for a NEWS2 set, or not."""
+    if enrollment.status != "active":
+        raise Conflict("This follow-up has ended; it can no longer change.",
+                       field="carer_measures")
+    previous = bool(enrollment.carer_measures)
+    enrollment.carer_measures = carer
+    audit.record("enrollment.carer", patient_id=patient.id, object_type="enrollment",
+                 object_id=enrollment.id, detail={"from": previous, "to": carer})
+    return enrollment
+
+
 def _refuse_second_active(patient: Patient, slug: str) -> None:
     """Two active enrolments in one protocol would plan every task and raise every alert
     twice: a 409 that says which enrolment is already running."""

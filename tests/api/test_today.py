@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.helpers import audit_events
+
 
 def _today(world, clock, at, timezone, surgery):
     clock.set(at)
@@ -109,3 +111,18 @@ def test_breathing_rate_and_consciousness_are_asked_only_when_a_carer_measures_t
     enrolments = {e["carer_measures"] for p in nurse.get("/api/v1/patients").json
                   for e in nurse.get(f"/api/v1/patients/{p['id']}/enrollments").json}
     assert enrolments == {True, False}
+
+
+def test_a_nurse_says_later_that_a_carer_now_measures_them(world, app):
+    nurse = world.staff("nurse")
+    patient, device = world.patient_device(nurse, "colorectal-eras")
+    [enrollment] = nurse.get(f"/api/v1/patients/{patient['id']}/enrollments").json
+    path = f"/api/v1/patients/{patient['id']}/enrollments/{enrollment['id']}/carer"
+    changed = nurse.request("PUT", path, json={"carer_measures": True})
+    assert changed.status_code == 200 and changed.json["carer_measures"] is True
+    assert device.get("/api/v1/me/today").json["not_asked"] == []
+    refused = nurse.request("PUT", path, json={"carer_measures": "maybe"})
+    assert refused.status_code == 422 and "carer_measures" in refused.json["errors"]["json"]
+    [event] = audit_events(app, action="enrollment.carer", outcome="success")
+    assert str(event.patient_id) == patient["id"] and event.detail == {"from": False,
+                                                                       "to": True}

@@ -100,6 +100,7 @@ ACCESS: dict[Route, frozenset[str]] = {
         SURGEON,
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/spo2-scale"): SURGEON,
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/channel"): CLINICAL,
+    ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/carer"): CLINICAL,
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
         CLINICAL,
     ("GET", "/api/v1/patients/<patient_id>/teleconsultations"): CARE_TEAM,
@@ -312,6 +313,8 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
         lambda m, who: {"spo2_scale": 2, "reason": "BPCO, cible 88-92 %"},
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/channel"):
         lambda m, who: {"channel": "web"},
+    ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/carer"):
+        lambda m, who: {"carer_measures": True},
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): lambda m, who: {
         "starts_at": _iso(timedelta(hours=2)), "reason": "contrôle cicatrice"},
     ("POST", "/api/v1/patients/<patient_id>/threshold-overrides"): lambda m, who: OVERRIDE,
