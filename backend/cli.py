@@ -125,14 +125,18 @@ def db_downgrade(revision: str) -> None:
 @click.argument("slug")
 @click.argument("name")
 @click.option("--on-call-phone", default=None)
+@click.option("--patient-phone", default=None, help="the ward's number shown to patients")
 @with_appcontext
-def create_team(slug: str, name: str, on_call_phone: str | None) -> None:
+def create_team(slug: str, name: str, on_call_phone: str | None,
+                patient_phone: str | None) -> None:
     """Create a care team."""
     from backend.teams import services
     from backend.teams.schemas import TeamIn
 
-    _checked(TeamIn(), {"slug": slug, "name": name, "on_call_phone": on_call_phone})
-    _run_as_system(lambda: services.create_team(slug, name, on_call_phone))
+    _checked(TeamIn(), {"slug": slug, "name": name, "on_call_phone": on_call_phone,
+                        "patient_phone": patient_phone})
+    _run_as_system(lambda: services.create_team(slug, name, on_call_phone,
+                                                patient_phone=patient_phone))
     click.echo(f"Care team {slug} created.")
 
 

@@ -25,6 +25,7 @@ DEMO_ACCOUNTS = (
     ("nurse@demo.suivi.fr", "nurse", "Nadia Infirmière"),
 )
 TEAM = ("chir-ambu", "Chirurgie ambulatoire — CHU de démonstration", "+33100000000")
+TEAM_PATIENT_PHONE = "+33100000001"  # the ward's desk, shown in the patient app
 
 # given, family, birth date, sex, language, protocol, days since surgery
 PATIENTS = (
@@ -41,6 +42,9 @@ PATIENTS = (
 # link, and by `suivi sms-reply` for him.
 CHANNELS = {"Roux": "web", "Garnier": "sms"}
 WEB_PATIENT, SMS_PATIENT = "Roux", "Garnier"
+# A visiting nurse takes the morning vital signs of these protocols' patients, breathing
+# rate and consciousness included (demo_history sends the full NEWS2 set).
+VISITING_NURSE = {"colorectal-eras", "heart-failure"}
 
 
 def seed(password: str) -> None:
@@ -52,7 +56,7 @@ def seed(password: str) -> None:
         session.commit()
         return
     _load_content()
-    teams.create_team(*TEAM)
+    teams.create_team(*TEAM, patient_phone=TEAM_PATIENT_PHONE)
     for email, role, name in DEMO_ACCOUNTS:
         teams.create_staff(email, role, name, password, [TEAM[0]] if role != "admin" else [])
     session.flush()
@@ -94,7 +98,8 @@ def _seed_patients(principal: StaffPrincipal) -> None:
         # Home the evening of the operation: the follow-up (day 1 on) is all after it.
         enrollments.enrol(principal, patient, protocol, None, surgery, None,
                           datetime.combine(surgery, time(18), ZoneInfo("Europe/Paris")),
-                          channel=CHANNELS.get(family, "app"))
+                          channel=CHANNELS.get(family, "app"),
+                          carer_measures=protocol in VISITING_NURSE)
 
 
 def web_form_link() -> tuple[str, str] | None:

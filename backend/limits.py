@@ -32,3 +32,8 @@ FAILURES_PER_ITEM = 10
 MESSAGES_PER_PAGE = 20
 # Weeks of indicators in one request, one page or one CSV export (a year).
 INDICATOR_WEEKS = 53
+# The patient's own values in the app (GET /me/values): how far back, and the newest
+# values kept per series (a reading a day for a month; a device sending more shows its
+# latest ones).
+MY_VALUES_DAYS = 30
+MY_VALUES_PER_SERIES = 60

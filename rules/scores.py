@@ -108,6 +108,16 @@ def _integer(name: str, inputs: Mapping[str, Any], key: str, lo: int, hi: int) -
     return int(value)
 
 
+# NEWS2 parameters a patient cannot measure on themselves: the level of consciousness is
+# judged by someone else (ACVPU: "new confusion" is not seen from inside), and breaths are
+# counted by an observer over a full minute (a patient counting their own breathing
+# changes it). RCP, National Early Warning Score (NEWS) 2, 2017, ch. 4 ("Measuring the
+# physiological parameters"). They are asked only of patients whose enrolment says a
+# carer or visiting nurse measures them (``carer_measures``); without them NEWS2 has no
+# total, and ``news2.max_parameter`` still reads every parameter sent.
+OBSERVER_READINGS = ("respiratory_rate", "consciousness")
+
+
 def news2(inputs: Mapping[str, Any]) -> ScoreResult:
     """NEWS2 (RCP 2017) from respiratory_rate, spo2, spo2_scale (1 or 2, default 1),
     on_oxygen (bool), systolic_bp, heart_rate, consciousness (A/C/V/P/U), temperature.

@@ -133,10 +133,11 @@ class World:
 
     def enrol(self, staff: Caller, patient_id: str, protocol: str = "ambulatory-general",
               surgery_date: date | None = None, protocol_version: int | None = None,
-              discharge_at: datetime | None = None) -> dict:
+              discharge_at: datetime | None = None, carer_measures: bool = False) -> dict:
         """Enrolled now (discharged now unless ``discharge_at`` says otherwise)."""
         surgery_date = surgery_date or self.clock.now().date()
-        body = {"protocol": protocol, "surgery_date": surgery_date.isoformat()}
+        body = {"protocol": protocol, "surgery_date": surgery_date.isoformat(),
+                "carer_measures": carer_measures}
         if protocol_version is not None:
             body["protocol_version"] = protocol_version
         if discharge_at is not None:
@@ -147,12 +148,12 @@ class World:
 
     def patient_device(self, staff: Caller, protocol: str = "ambulatory-general",
                        surgery_date: date | None = None, protocol_version: int | None = None,
-                       discharge_at: datetime | None = None,
+                       discharge_at: datetime | None = None, carer_measures: bool = False,
                        **fields: Any) -> tuple[dict, Caller]:
         """A patient enrolled and activated: their record and their app's caller."""
         patient = self.patient(staff, **fields)
         code = self.enrol(staff, patient["id"], protocol, surgery_date,
-                          protocol_version, discharge_at)["activation_code"]
+                          protocol_version, discharge_at, carer_measures)["activation_code"]
         response = Caller(self.app).post("/api/v1/patient/activate",
                                          json={"activation_code": code})
         assert response.status_code == 201, response.json

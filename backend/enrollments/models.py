@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.crypto import SealedText
@@ -40,6 +40,10 @@ class Enrollment(UUIDPrimaryKey, Base):
     planned_until: Mapped[datetime | None]
     # How the patient answers: the app, SMS, or a web form opened from an SMS link.
     channel: Mapped[str] = mapped_column(String(8), server_default="app")
+    # A carer or visiting nurse measures what a patient cannot (rules.scores.
+    # OBSERVER_READINGS: breathing rate, consciousness): only then are they asked and
+    # required (a NEWS2 set). Default: not asked of the patient.
+    carer_measures: Mapped[bool] = mapped_column(server_default=false())
     enrolled_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]

@@ -9,6 +9,7 @@ from backend.enrollments.schemas import (
     ActivationOut,
     ActivationSmsIn,
     ActivationSmsOut,
+    CarerIn,
     ChannelIn,
     DeviceOut,
     EnrollmentCreatedOut,
@@ -52,7 +53,7 @@ class Enrollments(MethodView):
         enrollment, issued = services.enrol(
             current_staff(), patient, args["protocol"], args.get("protocol_version"),
             args["surgery_date"], args.get("care_team"), args.get("discharge_at"),
-            args["channel"])
+            args["channel"], args["carer_measures"])
         return {"enrollment": enrollment, **_activation(issued)}
 
 
@@ -81,6 +82,19 @@ class Outcome(MethodView):
         patient = get_patient(current_staff(), patient_id, "enrollment.outcome")
         return outcomes.record_outcome(current_staff(), patient, services.get_enrollment(
             patient, enrollment_id), args["kind"], args["date"])
+
+
+@blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/carer")
+class Carer(MethodView):
+    @staff_required(*enrolling_staff, action="enrollment.carer")
+    @blp.arguments(CarerIn)
+    @blp.response(200, EnrollmentOut)
+    def put(self, args, patient_id, enrollment_id):
+        """Whether a carer or visiting nurse measures breathing rate and consciousness:
+        only then are they asked of the patient and required for a NEWS2 set."""
+        patient = get_patient(current_staff(), patient_id, "enrollment.carer")
+        return services.set_carer_measures(patient, services.get_enrollment(
+            patient, enrollment_id), args["carer_measures"])
 
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code")

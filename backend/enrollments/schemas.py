@@ -5,6 +5,10 @@ from backend.enrollments.models import FOLLOW_UP_OUTCOMES
 from backend.schemas import Timestamp, VersionNumber
 from backend.teams.schemas import Slug
 
+CARER = ("a carer or visiting nurse measures the breathing rate and the level of "
+         "consciousness (ACVPU): only then are they asked and required for a NEWS2 set; "
+         "default false: not asked of the patient")
+
 
 class EnrollmentIn(Schema):
     protocol = fields.String(required=True, validate=Slug)
@@ -20,6 +24,11 @@ class EnrollmentIn(Schema):
                        "SMS link; sms asks by SMS the questionnaires with an SMS form, the others "
                        "by that link). "
                        "sms and web need a mobile phone number and no SMS opt-out"})
+    carer_measures = fields.Boolean(load_default=False, metadata={"description": CARER})
+
+
+class CarerIn(Schema):
+    carer_measures = fields.Boolean(required=True, metadata={"description": CARER})
 
 
 class ChannelIn(Schema):
@@ -40,6 +49,7 @@ class EnrollmentOut(Schema):
         "description": "why the surgeon chose it (null when never chosen)"})
     status = fields.String()
     channel = fields.String(metadata={"description": "app, sms or web"})
+    carer_measures = fields.Boolean(metadata={"description": CARER})
     created_at = fields.DateTime()
 
 

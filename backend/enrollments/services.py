@@ -40,8 +40,8 @@ def protocol_version(slug: str, version: int | None) -> ProtocolVersion:
 
 def enrol(principal: StaffPrincipal, patient: Patient, protocol: str, version: int | None,
           surgery_date: date, care_team: str | None,
-          discharge_at: datetime | None = None,
-          channel: str = "app") -> tuple[Enrollment, credentials.IssuedCode]:
+          discharge_at: datetime | None = None, channel: str = "app",
+          carer_measures: bool = False) -> tuple[Enrollment, credentials.IssuedCode]:
     current = now()
     channels.check_channel(patient, channel)
     if abs(surgery_date - current.date()) > MAX_SURGERY_DISTANCE:
@@ -64,14 +64,29 @@ def enrol(principal: StaffPrincipal, patient: Patient, protocol: str, version: i
     enrollment = Enrollment(patient_id=patient.id, protocol_version_id=proto.id,
                             care_team_id=team_id, surgery_date=surgery_date,
                             discharge_at=discharge_at, enrolled_by=principal.user.id,
-                            created_at=current, channel=channel)
+                            created_at=current, channel=channel,
+                            carer_measures=carer_measures)
     session.add(enrollment)
     session.flush()
     # Not the protocol: its name tells the operation or the illness.
     audit.record("enrollment.create", patient_id=patient.id, object_type="enrollment",
-                 object_id=enrollment.id, detail={"channel": channel})
+                 object_id=enrollment.id,
+                 detail={"channel": channel, "carer_measures": carer_measures})
     channels.welcome(enrollment)
     return enrollment, credentials.issue_activation_code(enrollment.id, patient.id)
+
+
+def set_carer_measures(patient: Patient, enrollment: Enrollment, carer: bool) -> Enrollment:
+    """A carer or visiting nurse starts (or stops) measuring breathing rate and
+    consciousness: from now on they are asked and required for a NEWS2 set, or not."""
+    if enrollment.status != "active":
+        raise Conflict("This follow-up has ended; it can no longer change.",
+                       field="carer_measures")
+    previous = bool(enrollment.carer_measures)
+    enrollment.carer_measures = carer
+    audit.record("enrollment.carer", patient_id=patient.id, object_type="enrollment",
+                 object_id=enrollment.id, detail={"from": previous, "to": carer})
+    return enrollment
 
 
 def _refuse_second_active(patient: Patient, slug: str) -> None:

@@ -28,6 +28,7 @@ from backend.intake.services import submit
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
 from backend.security import new_token, token_hash
+from backend.tasks import services as tasks
 from backend.tasks.models import Task
 from rules.model import Questionnaire
 
@@ -91,6 +92,11 @@ def questionnaire_of(task: Task) -> Questionnaire:
     """The questionnaire the task asks, in the protocol version of its enrolment."""
     enrollment = db.session().get(Enrollment, task.enrollment_id)
     return protocol_of(enrollment.protocol).questionnaires[task.questionnaire]
+
+
+def not_asked(task: Task) -> list[str]:
+    """The readings the task's patient is not asked (see tasks.services.not_asked)."""
+    return tasks.not_asked(db.session().get(Enrollment, task.enrollment_id))
 
 
 def answer(opened: Opened, answers: dict[str, Any]) -> dict[str, Any] | None:

@@ -9,17 +9,19 @@ from backend.audit import services as audit
 from backend.auth import patient_credentials as credentials
 from backend.auth.principal import current_patient, patient_required
 from backend.idempotency import services as idempotency
-from backend.intake import pairing, services, today
+from backend.intake import pairing, services, today, values
 from backend.intake.schemas import (
     ActivatedOut,
     ActivateIn,
     MeOut,
+    MyValuesOut,
     PushTokenIn,
     ReadingsIn,
     ReadingsResultOut,
     SubmissionIn,
     SubmissionResultOut,
     TodayOut,
+    ValuesQuery,
 )
 
 blp = Blueprint("patient-app", __name__, url_prefix="",
@@ -113,6 +115,19 @@ class Today(MethodView):
         patient = current_patient().patient
         audit.record("me.today", patient_id=patient.id)
         return today.today_view(patient)
+
+
+@blp.route("/me/values")
+class MyValues(MethodView):
+    @patient_required(action="me.values")
+    @blp.arguments(ValuesQuery, location="query")
+    @blp.response(200, MyValuesOut)
+    def get(self, args):
+        """The patient's own recent values for the app's charts (temperature, weight, pain,
+        blood pressure), bounded in days and values per series."""
+        patient = current_patient().patient
+        audit.record("me.values", patient_id=patient.id, detail={"days": args["days"]})
+        return values.my_values(patient, args["days"])
 
 
 @blp.route("/me/submissions")

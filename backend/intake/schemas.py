@@ -1,8 +1,13 @@
 from marshmallow import Schema, fields, validate
 
-from backend.limits import ANSWERS_PER_SUBMISSION, READINGS_PER_BATCH
+from backend.limits import (
+    ANSWERS_PER_SUBMISSION,
+    MY_VALUES_DAYS,
+    MY_VALUES_PER_SERIES,
+    READINGS_PER_BATCH,
+)
 from backend.protocols.schemas import ReadingIn
-from backend.schemas import OneLine, Timestamp
+from backend.schemas import LocalTime, OneLine, Timestamp
 from backend.teams.schemas import Slug
 
 ANSWERS_DOC = (
@@ -88,6 +93,16 @@ class TeleconsultationBrief(Schema):
     join_url = fields.String()
 
 
+class WardOut(Schema):
+    name = fields.String()
+    phone = fields.String(allow_none=True, metadata={
+        "description": "the ward's number for patients; null: none set (the discharge "
+                       "letter has it)"})
+    day_start = LocalTime(metadata={"description": "the ward's day hours, on its clock"})
+    day_end = LocalTime()
+    timezone = fields.String()
+
+
 class TodayOut(Schema):
     date = fields.Date()
     post_op_day = fields.Integer()
@@ -95,6 +110,33 @@ class TodayOut(Schema):
     tasks = fields.List(fields.Nested(TaskOut))
     education = fields.List(fields.Nested(EducationOut))
     teleconsultation = fields.Nested(TeleconsultationBrief, allow_none=True)
+    ward = fields.Nested(WardOut, metadata={"description": "how to reach the ward"})
+    not_asked = fields.List(fields.String(), metadata={
+        "description": "reading types the app does not ask this patient (no carer measures "
+                       "them: breathing rate, consciousness); their items are left out"})
+
+
+class ValuesQuery(Schema):
+    days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=MY_VALUES_DAYS),
+                          metadata={"description": "how far back (days)"})
+
+
+class ValuePoint(Schema):
+    at = fields.DateTime()
+    value = fields.Float()
+
+
+class ValueSeries(Schema):
+    type = fields.String(metadata={"description": "temperature, weight, pain, systolic_bp, "
+                                                  "diastolic_bp"})
+    unit = fields.String(metadata={"description": "canonical UCUM unit"})
+    values = fields.List(fields.Nested(ValuePoint), metadata={
+        "description": f"oldest first; the newest {MY_VALUES_PER_SERIES} at most"})
+
+
+class MyValuesOut(Schema):
+    since = fields.DateTime()
+    series = fields.List(fields.Nested(ValueSeries))
 
 
 class PushTokenIn(Schema):

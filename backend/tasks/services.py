@@ -18,6 +18,7 @@ from backend.tasks.models import Task
 from rules.model import TaskRecord
 from rules.protocol import Protocol
 from rules.schedule import planned_tasks
+from rules.scores import OBSERVER_READINGS
 
 REMINDER_BATCH = 1000
 MISSED_BATCH = 1000
@@ -138,12 +139,24 @@ def missing_readings(task: Task, protocol: Protocol, timezone: str) -> list[str]
                   and task.day in e.days), None)
     if entry is None or not entry.requires:
         return []
+    required = asked_readings(db.session().get(Enrollment, task.enrollment_id), entry.requires)
     start, end = local_day_bounds(timezone, task.due_at)
     db.session().flush()
     arrived = set(db.session().scalars(select(Reading.type).distinct().where(
-        Reading.enrollment_id == task.enrollment_id, Reading.type.in_(entry.requires),
+        Reading.enrollment_id == task.enrollment_id, Reading.type.in_(required),
         Reading.measured_at >= start, Reading.measured_at < end)))
-    return [rtype for rtype in entry.requires if rtype not in arrived]
+    return [rtype for rtype in required if rtype not in arrived]
+
+
+def not_asked(enrollment: Enrollment) -> list[str]:
+    """The readings this patient is not asked (no carer measures them for them)."""
+    return [] if enrollment.carer_measures else list(OBSERVER_READINGS)
+
+
+def asked_readings(enrollment: Enrollment, readings) -> list[str]:
+    """``readings`` without those the patient is not asked: a task never waits for them."""
+    skipped = set(not_asked(enrollment))
+    return [rtype for rtype in readings if rtype not in skipped]
 
 
 def complete_if_requirements_met(enrollment: Enrollment, protocol: Protocol, timezone: str,

@@ -18,6 +18,10 @@ class CareTeam(UUIDPrimaryKey, Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     on_call_phone: Mapped[str | None] = mapped_column(SealedText())
+    # The number patients are given to reach the ward (its desk), shown in the patient app
+    # with the day hours. Not the on-call phone: that one pages the nurse on call and is
+    # never shown to patients. None: the app says to use the discharge letter's number.
+    patient_phone: Mapped[str | None] = mapped_column(SealedText())
     # The ward's day hours, on its own clock: when patients' messages and low alerts are
     # read (a low alert never pages anyone outside them), and what the SMS reply promises.
     day_start: Mapped[time] = mapped_column(default=time(8))

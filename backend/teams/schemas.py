@@ -68,9 +68,15 @@ DAY_HOURS = ("the ward's day hours, on its own clock: patients' messages and low
              "are read then, and a low alert pages no one outside them")
 
 
+PATIENT_PHONE = ("the ward's number for patients, shown in the patient app with the day "
+                 "hours (the on-call phone is never shown to patients)")
+
+
 class TeamPatch(Schema):
     name = fields.String(validate=DisplayName)
     on_call_phone = fields.String(validate=Phone, allow_none=True)
+    patient_phone = fields.String(validate=Phone, allow_none=True,
+                                  metadata={"description": PATIENT_PHONE})
     day_start = LocalTime(metadata={"description": f"default 08:00; {DAY_HOURS}"})
     day_end = LocalTime(metadata={"description": "default 18:00 (after day_start)"})
     timezone = fields.String(validate=[validate.Length(max=64), TimeZoneName()],
@@ -87,6 +93,7 @@ class TeamOut(Schema):
     slug = fields.String()
     name = fields.String()
     on_call_phone = fields.String(allow_none=True)
+    patient_phone = fields.String(allow_none=True)
     day_start = LocalTime()
     day_end = LocalTime()
     timezone = fields.String()

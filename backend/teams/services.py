@@ -49,13 +49,14 @@ def team_by_slug(slug: str, field: str | None = None) -> CareTeam:
 
 def create_team(slug: str, name: str, on_call_phone: str | None = None,
                 day_start: time = DAY_START, day_end: time = DAY_END,
-                timezone: str = "Europe/Paris") -> CareTeam:
+                timezone: str = "Europe/Paris", patient_phone: str | None = None) -> CareTeam:
     session = db.session()
     if session.scalar(select(CareTeam).where(CareTeam.slug == slug)):
         raise Conflict(f"a care team '{slug}' already exists", field="slug")
     _check_day_hours(day_start, day_end)
-    team = CareTeam(slug=slug, name=name, on_call_phone=on_call_phone, day_start=day_start,
-                    day_end=day_end, timezone=timezone, created_at=now())
+    team = CareTeam(slug=slug, name=name, on_call_phone=on_call_phone,
+                    patient_phone=patient_phone, day_start=day_start, day_end=day_end,
+                    timezone=timezone, created_at=now())
     session.add(team)
     session.flush()
     audit.record("team.create", object_type="care_team", object_id=team.id)

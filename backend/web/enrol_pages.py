@@ -40,7 +40,8 @@ def _create(form: dict) -> tuple:
     leaves no patient behind."""
     fields = {name: form[name].strip() for name in PATIENT_FIELDS if form.get(name, "").strip()}
     follow = {"protocol": form.get("protocol", ""), "surgery_date": form.get("surgery_date", ""),
-              "channel": form.get("channel") or "app"}
+              "channel": form.get("channel") or "app",
+              "carer_measures": form.get("carer_measures") == "true"}
     if HAS_DISCHARGE and form.get("discharge_date"):
         typed = f"{form['discharge_date']}T{form.get('discharge_time') or '12:00'}"
         # On the ward's clock; a malformed value goes on as typed, and the schema refuses
@@ -55,7 +56,9 @@ def _create(form: dict) -> tuple:
     enrollment, issued = enrollments.enrol(principal(), patient, follow_args["protocol"], None,
                                            follow_args["surgery_date"],
                                            patient_args.get("care_team"),
-                                           channel=follow_args["channel"], **extra)
+                                           channel=follow_args["channel"],
+                                           carer_measures=follow_args["carer_measures"],
+                                           **extra)
     return patient, enrollment, issued
 
 

@@ -46,7 +46,8 @@ def form_link(token: str):
     if opened.refused:
         return _refused(opened, action)
     questionnaire = links.questionnaire_of(opened.task)
-    fields = fields_of(questionnaire)
+    skipped = set(links.not_asked(opened.task))  # as the app: no carer, no breathing rate
+    fields = [f for f in fields_of(questionnaire) if f.item.reading not in skipped]
     if request.method == "GET":
         audit.record(action, patient_id=opened.patient.id, object_type="form_link",
                      object_id=opened.link.id)

@@ -194,6 +194,9 @@ EN = {
         "Your answers could not be saved: please check them.",
     "Répond par": "Answers by", "Nouveau canal": "New channel", "Changer": "Change",
     "Le patient répond par": "The patient answers by",
+    "Un proche ou un soignant mesure la fréquence respiratoire et l'état de conscience "
+    "(sinon, ils ne sont pas demandés)": "A relative or a carer measures the breathing rate "
+    "and the level of consciousness (otherwise they are not asked)",
     "Canal de réponse modifié.": "Answer channel changed.",
     # the audit viewer (administrators)
     "Journal d'audit": "Audit trail", "Exporter en CSV": "Export as CSV",

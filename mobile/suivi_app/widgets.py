@@ -31,7 +31,7 @@ class BigButton(Button):
 
 
 class SecondaryButton(BigButton):
-    """White with a blue border: Précédent, Actualiser, Accueil."""
+    """White with a blue border: Retour, Actualiser, Accueil."""
 
 
 class AnswerButton(BigButton):

@@ -36,6 +36,7 @@ from rules.evaluator import evaluate
 from rules.model import SEVERITY_RANK, Finding, PatientData, Reading, Submission, TaskRecord
 from rules.questionnaire import readings_from_answers, validate_answers
 from rules.schedule import planned_tasks
+from rules.scores import OBSERVER_READINGS
 from rules.units import normalise_reading
 from tests.clinical.scenario import Card, Outcome, Scenario, Step, reading_value
 
@@ -219,7 +220,9 @@ class EngineRun:
             return []
         start, end = local_day_bounds(self.scenario.timezone, task.due_at)
         arrived = {r.type for r in self.readings if start <= r.measured_at < end}
-        return [rtype for rtype in entry.requires if rtype not in arrived]
+        skipped = () if self.scenario.carer_measures else OBSERVER_READINGS
+        return [rtype for rtype in entry.requires
+                if rtype not in arrived and rtype not in skipped]
 
     def _complete_if_requirements_met(self, now: datetime, types: set[str]) -> None:
         slugs = {e.questionnaire for e in self.protocol.schedule

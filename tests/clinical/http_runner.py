@@ -45,7 +45,8 @@ class HttpRun:
         self.nurse = world.staff("nurse")
         patient, self.device = world.patient_device(
             self.nurse, protocol=scenario.protocol.slug, surgery_date=scenario.surgery_date,
-            protocol_version=scenario.protocol.version, timezone=scenario.timezone)
+            protocol_version=scenario.protocol.version, timezone=scenario.timezone,
+            carer_measures=scenario.carer_measures)
         self.patient_id = patient["id"]
         [enrollment] = self.nurse.get(f"/api/v1/patients/{self.patient_id}/enrollments").json
         self.enrollment_id = enrollment["id"]

@@ -46,7 +46,7 @@ QUIET_DAY = {
 }
 
 TOP_KEYS = {"why", "protocol", "version", "timezone", "surgery_date", "spo2_scale",
-            "overrides", "http", "xfail", "steps"}
+            "carer_measures", "overrides", "http", "xfail", "steps"}
 STEP_KEYS = {"day", "at", "questionnaire", "answers", "sms", "readings", "resolve", "expect"}
 EXPECT_KEYS = {"alerts", "call_emergency", "advice", "no_advice", "advice_rules", "opened",
                "task_done", "missing_readings"}
@@ -129,6 +129,7 @@ class Scenario:
     timezone: str = "Europe/Paris"
     surgery_date: date = DEFAULT_SURGERY_DATE
     spo2_scale: int | None = None
+    carer_measures: bool = False  # a carer measures breathing rate and consciousness
     overrides: tuple[Override, ...] = ()
     http: bool = False
     xfail: str | None = None
@@ -217,6 +218,8 @@ def load(path: Path) -> Scenario:
         raise fail("overrides", str(error)) from None
     if raw.get("spo2_scale") not in (None, 1, 2):
         raise fail("spo2_scale", "1 or 2")
+    if raw.get("carer_measures") not in (None, True, False):
+        raise fail("carer_measures", "true or false")
     timezone = raw.get("timezone", "Europe/Paris")
     try:
         ZoneInfo(timezone)
@@ -238,6 +241,7 @@ def load(path: Path) -> Scenario:
     return Scenario(name=name, why=why.strip(), protocol=protocol, steps=steps,
                     timezone=timezone, surgery_date=surgery_date,
                     spo2_scale=raw.get("spo2_scale"), overrides=overrides,
+                    carer_measures=bool(raw.get("carer_measures")),
                     http=bool(raw.get("http")), xfail=raw.get("xfail"))
 
 

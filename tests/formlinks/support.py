@@ -28,8 +28,10 @@ def link_messages(app) -> list[Message]:
 
 
 def web_patient(world, app, clock, redis, channel: str = "web",
-                protocol: str = "ambulatory-general", **fields) -> tuple[dict, object]:
-    """The patient's record and the nurse; the reminder is sent."""
+                protocol: str = "ambulatory-general", reminders: int = 1,
+                **fields) -> tuple[dict, object]:
+    """The patient's record and the nurse; the reminder is sent (``reminders``: the tasks
+    due, one link each)."""
     set_worker_app(app)
     app.config["SUIVI_ACCESS_TOKEN_TTL"] = 12 * 3600
     clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
@@ -41,7 +43,7 @@ def web_patient(world, app, clock, redis, channel: str = "web",
     assert created.status_code == 201, created.json
     plan_tasks()
     clock.set(DUE)
-    assert remind_tasks() >= 1
+    assert remind_tasks() >= reminders
     run_worker(app, redis)
     return patient, nurse
 

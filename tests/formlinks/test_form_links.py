@@ -13,7 +13,7 @@ from backend.intake.models import Submission
 from backend.outbox.models import OutboxEntry
 from backend.security import token_hash
 from backend.server import masked
-from tests.formlinks.support import link_messages, sent_token, sent_tokens, web_patient
+from tests.formlinks.support import LINK, link_messages, sent_token, sent_tokens, web_patient
 from tests.helpers import audit_events, count, daily, submit
 
 PAIN_AND_FEVER = {**{k: v for k, v in daily(pain_now=8, pain_worst_24h=8).items()},
@@ -184,3 +184,13 @@ def test_the_access_log_masks_the_token():
     assert masked("/f/f_AbC-123_xyz") == "/f/…"
     assert masked("POST /f/f_AbC-123_xyz HTTP/1.1") == "POST /f/… HTTP/1.1"
     assert masked("/web/patients") == "/web/patients"
+
+
+def test_the_web_form_leaves_out_what_only_a_carer_measures(world, app, clock, redis, client):
+    web_patient(world, app, clock, redis, protocol="colorectal-eras", reminders=2)
+    bodies = [sms["body"] for sms in app.extensions["suivi"].sms.sent if "/f/" in sms["body"]]
+    pages = [client.get(f"/f/{token}").get_data(as_text=True)
+             for body in bodies for token in LINK.findall(body)]
+    [page] = [p for p in pages if "Pouls" in p]  # the vitals form
+    assert "Pouls" in page
+    assert "Fréquence respiratoire" not in page and "ACVPU" not in page

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -21,8 +22,11 @@ from pathlib import Path
 
 from kivy.config import Config
 
-Config.set("graphics", "width", "420")  # a small phone, in dp
-Config.set("graphics", "height", "860")
+# A small phone, in dp (one pixel a dp under Xvfb); SUIVI_GUI_SIZE=360x640 for others,
+# KIVY_METRICS_FONTSCALE=1.3 for the phone's larger text setting.
+_WIDTH, _HEIGHT = os.environ.get("SUIVI_GUI_SIZE", "420x860").split("x")
+Config.set("graphics", "width", _WIDTH)
+Config.set("graphics", "height", _HEIGHT)
 Config.set("graphics", "resizable", "0")
 Config.set("kivy", "exit_on_escape", "0")
 
@@ -151,6 +155,48 @@ def _inside(widget, scroll) -> bool:
     return bottom <= y and y + widget.height <= bottom + scroll.height
 
 
+def layout_problems(screen_name: str, root) -> list[str]:
+    """What a patient could not read on the screen as it is: a word cut in two by a line
+    break ("1 / 0"), text larger than its box (clipped), a widget beyond the window's
+    sides. Hidden widgets (folded, transparent) are not looked at."""
+    problems = []
+    for widget in root.walk(restrict=True):
+        if not isinstance(widget, Label) or not widget.text.strip() or not _seen(widget):
+            continue
+        where = f"{screen_name}: {widget.text[:40]!r}"
+        widget.texture_update()
+        plain = re.sub(r"\[/?[a-z]+[^\]]*\]", "", widget.text)
+        lines = getattr(widget._label, "_cached_lines", None) or []
+        shown = " ".join("".join(word.text for word in line.words) for line in lines)
+        if widget.text_size[0] is not None and lines and shown.split() != plain.split():
+            problems.append(f"{where} is cut inside a word: {shown!r}")
+        width, height = widget.texture_size
+        if width > widget.width + 2 or height > widget.height + 2:
+            problems.append(f"{where} is clipped: text {width:.0f}x{height:.0f} in a box "
+                            f"{widget.width:.0f}x{widget.height:.0f}")
+        left, _ = widget.to_window(widget.x, widget.y)
+        if left < -1 or left + widget.width > Window.width + 1:
+            problems.append(f"{where} goes beyond the window ({left:.0f}, {widget.width:.0f})")
+    return problems
+
+
+def _in_view(widget, screen) -> bool:
+    """Wholly on screen as the page opens, without scrolling."""
+    scroll = screen.ids.scroll
+    left, bottom = widget.to_window(widget.x, widget.y)
+    _, scroll_bottom = scroll.to_window(scroll.x, scroll.y)
+    return (left >= 0 and left + widget.width <= Window.width and bottom >= scroll_bottom
+            and bottom + widget.height <= scroll_bottom + scroll.height)
+
+
+def _seen(widget) -> bool:
+    while widget is not None and widget is not Window:
+        if widget.opacity == 0 or widget.height <= 0:
+            return False
+        widget = widget.parent
+    return True
+
+
 def answer_questionnaire(driver: Driver, app: SuiviApp, answers: dict, shots: bool):
     """Answer page by page: tap the answer (or type it), then Suivant; Envoyer at the end."""
     screen = app.root.get_screen("questionnaire")
@@ -172,13 +218,17 @@ def answer_questionnaire(driver: Driver, app: SuiviApp, answers: dict, shots: bo
         yield from driver.tap(screen.ids.next_button)
         if last:
             return
-        yield until(lambda i=index: screen.session.index == i + 1,
+        yield until(lambda i=index: screen.session.index > i,
                     f"the page after {item['link_id']}")
 
 
 def script(driver: Driver, app: SuiviApp):
     server_url, offline_url, code = sys.argv[1:4]
     app._open_url = driver.result["opened"].append
+    notified: list = []
+    app.notifier = type("Notifier", (), {"notify": lambda _self, title, message:
+                                         notified.append([title, message])})()
+    app.push = type("Push", (), {"token": lambda _self: "fcm-token-of-jeanne"})()
     yield from activate(driver, app, code)
 
     today = app.root.get_screen("today")
@@ -187,10 +237,28 @@ def script(driver: Driver, app: SuiviApp):
     yield from driver.shot("today")
     yield from driver.tap(today.ids.join_button)
     yield until(lambda: driver.result["opened"], "the teleconsultation link to open")
+    yield from driver.tap(today.ids.contact_button)
+    contact = app.root.get_screen("contact")
+    yield until(lambda: app.root.current == "contact", "the ward's card")
+    driver.result["contact"] = {"name": contact.ids.ward_name.text,
+                                "phone": contact.ids.phone_text.text,
+                                "hours": contact.ids.hours.text}
+    yield from driver.shot("contact")
+    yield from driver.tap(contact.ids.call_ward_button)
+    yield until(lambda: len(driver.result["opened"]) == 2, "the phone to dial the ward")
+    yield from driver.tap(contact.ids.home_button)
+    yield until(lambda: app.root.current == "today", "home from the ward's card")
     daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
     driver.result["daily_status_before"] = daily.status
     yield from driver.tap(daily)
     yield until(lambda: app.root.current == "questionnaire", "the questionnaire")
+    yield from leave_half_way(driver, app, today)
+    daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
+    yield from driver.tap(daily)
+    screen = app.root.get_screen("questionnaire")
+    yield until(lambda: app.root.current == "questionnaire", "the questionnaire, resumed")
+    driver.result["resumed"] = {"index": screen.session.index, "note": screen.note,
+                                "values": dict(screen.session.values)}
     yield from answer_questionnaire(driver, app, ANSWERS, shots=True)
 
     advice = app.root.get_screen("advice")
@@ -211,8 +279,15 @@ def script(driver: Driver, app: SuiviApp):
     driver.result["daily_status_after"] = daily.status
 
     # The network goes down: the next answer waits on the phone, then leaves when it is back.
-    app.service.api.base_url = offline_url
+    # Done stays done: opening it says when it was sent, and offers to answer again.
     yield from driver.tap(daily)
+    yield until(lambda: app.root.current == "advice" and advice.again_task, "the done task")
+    driver.result["done_opened"] = {"status": advice.ids.status.text,
+                                    "advice": [w.text for w in advice.ids.advice.walk(
+                                        restrict=True) if isinstance(w, Label)]}
+    yield from driver.shot("task-done")
+    app.service.api.base_url = offline_url
+    yield from driver.tap(advice.ids.again_button)
     yield until(lambda: app.root.current == "questionnaire", "the questionnaire again")
     yield from answer_questionnaire(driver, app, CALM, shots=False)
     yield until(lambda: app.root.current == "advice" and app.worker.pending == 0, "queued")
@@ -222,12 +297,57 @@ def script(driver: Driver, app: SuiviApp):
     yield from driver.tap(advice.ids.home_button)
     yield until(lambda: app.root.current == "today" and app.worker.pending == 0, "home offline")
     driver.result["offline_note"] = today.ids.offline_note.text
+    daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
+    driver.result["daily_status_offline"] = daily.status
     yield from driver.shot("today-offline")
 
     app.service.api.base_url = server_url
     yield from driver.tap(today.ids.banner.ids.waiting_button)
-    yield until(lambda: app.waiting == 0 and app.worker.pending == 0, "the outbox to empty")
+    yield until(lambda: app.waiting == 0 and app.worker.pending == 0
+                and today.ids.notices.children, "the outbox to empty, its advice shown")
     driver.result["waiting_after_retry"] = app.waiting
+    driver.result["late_notice"] = [w.text for w in today.ids.notices.walk(restrict=True)
+                                    if isinstance(w, Label)]
+    driver.result["notified"] = list(notified)
+    yield from driver.shot("today-late-advice")
+    [read] = [w for w in today.ids.notices.walk(restrict=True)
+              if getattr(w, "text", None) == app.tr("notice.read")]
+    yield from driver.tap(read)
+    yield until(lambda: not today.ids.notices.children, "the notice read")
+
+    values = yield from open_values(driver, app, today, "values")
+    driver.result["values"] = [w.text for w in values.ids.charts.walk(restrict=True)
+                               if isinstance(w, Label)]
+    driver.result["values_problems"] = layout_problems("values", values)
+
+
+def open_values(driver: Driver, app: SuiviApp, today, shot: str):
+    """My values, from today: the screen, once its charts are drawn (and photographed)."""
+    yield from driver.tap(today.ids.values_button)
+    values = app.root.get_screen("values")
+    yield until(lambda: app.root.current == "values" and values.ids.charts.children
+                and app.worker.pending == 0, "my values")
+    yield 0.2
+    yield from driver.shot(shot)
+    return values
+
+
+def leave_half_way(driver: Driver, app: SuiviApp, today):
+    """Two answers, then ‹ Accueil: a draft is kept, the home screen is not "offline"."""
+    screen = app.root.get_screen("questionnaire")
+    for value in (ANSWERS["pain_now"], ANSWERS["pain_worst_24h"]):
+        index = screen.session.index
+        [button] = [b for b in screen.answer_buttons() if b.value == value]
+        yield from driver.tap(button)
+        yield from driver.tap(screen.ids.next_button)
+        yield until(lambda i=index: screen.session.index > i, "the next page")
+    yield from driver.tap(screen.ids.home_button)
+    yield until(lambda: app.root.current == "today" and app.worker.pending == 0, "home")
+    yield 0.3
+    daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
+    driver.result["left_half_way"] = {"status": daily.status, "offline": today.offline,
+                                      "notes_height": today.ids.notes.height}
+    yield from driver.shot("today-started")
 
 
 def activate(driver: Driver, app: SuiviApp, code: str, shots: bool = True):
@@ -263,8 +383,16 @@ def glucose_script(driver: Driver, app: SuiviApp):
         index, link_id = screen.session.index, screen.session.current["link_id"]
         if link_id == "weight":
             yield from driver.type_text(screen.entry.ids.entry, "72,5")
+        if link_id == "systolic_bp":  # one page, both numbers of the monitor
+            yield from driver.type_text(screen.entries["systolic_bp"].ids.entry, "135")
+            yield from driver.type_text(screen.entries["diastolic_bp"].ids.entry, "85")
+            driver.result["blood_pressure"] = {
+                "question": screen.question, "entries": list(screen.entries),
+                "labels": [w.text for w in screen.ids.answers.children[::-1]
+                           if isinstance(w, Label)]}
+            yield from driver.shot("questionnaire-blood-pressure")
         yield from driver.tap(screen.ids.next_button)
-        yield until(lambda i=index: screen.session.index == i + 1, f"the page after {link_id}")
+        yield until(lambda i=index: screen.session.index > i, f"the page after {link_id}")
 
     def units() -> dict:
         return {b.value: {"label": b.text, "selected": b.selected, "fill": list(b.fill)}
@@ -292,9 +420,9 @@ def glucose_script(driver: Driver, app: SuiviApp):
     yield from driver.shot("questionnaire-glucose")
     driver.result["before_sending"] = {"units": units(), "unit_label": screen.entry.unit,
                                        "text": entry.text}
-    yield from driver.tap(screen.ids.next_button)
-    yield until(lambda: screen.session.current["link_id"] == "consciousness", "the last page")
-    yield from driver.tap(screen.ids.next_button)  # Envoyer (consciousness left blank)
+    driver.result["asked"] = [item["link_id"] for item in screen.session.items]
+    driver.result["last_page"] = screen.next_text
+    yield from driver.tap(screen.ids.next_button)  # Envoyer: glucose is the last page
     yield until(lambda: app.root.current == "advice" and app.worker.pending == 0,
                 "the advice screen")
     driver.result["waiting"] = app.waiting
@@ -316,7 +444,111 @@ def ended_script(driver: Driver, app: SuiviApp):
     yield from driver.shot("follow-up-ended")
 
 
-SCRIPTS = {"daily": script, "glucose": glucose_script, "ended": ended_script}
+def layout_script(driver: Driver, app: SuiviApp):
+    """Every screen of a day, at the window size and text size the test chose: nothing
+    cut, clipped or beyond the sides; a screenshot of each page kind."""
+    code = sys.argv[3]
+    app._open_url = driver.result["opened"].append
+    tag = f"{Window.width}x{Window.height}-{os.environ.get('KIVY_METRICS_FONTSCALE', '1')}"
+    problems = driver.result["problems"] = []
+    entry = app.root.get_screen("activation").ids.code_input
+    driver.result["placeholder"] = {"hint": entry.hint_text, "colour": list(
+        entry.hint_text_color), "background": list(entry.background_color),
+        "background_image": entry.background_normal}
+    yield from driver.shot(f"layout-{tag}-activation")
+    yield from activate(driver, app, code, shots=False)
+    problems += layout_problems("activation", app.root.get_screen("activation"))
+    today = app.root.get_screen("today")
+    yield until(lambda: app.root.current == "today" and today.ids.tasks.children
+                and app.worker.pending == 0, "today's tasks")
+    yield 0.3
+    problems += layout_problems("today", today)
+    yield from driver.shot(f"layout-{tag}-today")
+    yield from driver.tap(today.ids.contact_button)
+    yield until(lambda: app.root.current == "contact", "the ward's card")
+    yield 0.2
+    problems += layout_problems("contact", app.root.get_screen("contact"))
+    yield from driver.shot(f"layout-{tag}-contact")
+    yield from driver.tap(app.root.get_screen("contact").ids.home_button)
+    yield until(lambda: app.root.current == "today", "home")
+    daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
+    yield from driver.tap(daily)
+    yield until(lambda: app.root.current == "questionnaire", "the questionnaire")
+    screen = app.root.get_screen("questionnaire")
+    seen_kinds: set[str] = set()
+    while True:
+        item = screen.session.current
+        yield 0.2
+        problems += layout_problems(f"question {item['link_id']}", screen)
+        kind = input_kind(item)
+        if kind not in seen_kinds:
+            seen_kinds.add(kind)
+            if kind == "scale":
+                driver.result["scale"] = [{"text": b.text, "inside": _in_view(b, screen)}
+                                          for b in screen.answer_buttons()]
+            yield from driver.shot(f"layout-{tag}-{kind}")
+        value = CALM[item["link_id"]]
+        if screen.entry is not None:
+            yield from driver.type_text(screen.entry.ids.entry, str(value))
+        else:
+            [button] = [b for b in screen.answer_buttons() if b.value == value]
+            yield from driver.tap(button)
+        last, index = screen.session.is_last, screen.session.index
+        yield from driver.tap(screen.ids.next_button)
+        if last:
+            break
+        yield until(lambda i=index: screen.session.index > i, "the next page")
+    yield until(lambda: app.root.current == "advice" and app.worker.pending == 0, "advice")
+    yield 0.2
+    problems += layout_problems("advice", app.root.get_screen("advice"))
+    yield from driver.shot(f"layout-{tag}-advice")
+    yield from driver.tap(app.root.get_screen("advice").ids.home_button)
+    yield until(lambda: app.root.current == "today" and app.worker.pending == 0, "home")
+    values = yield from open_values(driver, app, today, f"layout-{tag}-values")
+    problems += layout_problems("values", values)
+
+
+def settings_script(driver: Driver, app: SuiviApp):
+    """Language, text size and glucose unit chosen once; then the phone is unlinked, after
+    a confirmation."""
+    yield from activate(driver, app, sys.argv[3], shots=False)
+    today = app.root.get_screen("today")
+    yield until(lambda: app.root.current == "today" and today.ids.tasks.children
+                and app.worker.pending == 0, "today's tasks")
+    yield from driver.tap(today.ids.settings_button)
+    settings = app.root.get_screen("settings")
+    yield until(lambda: app.root.current == "settings", "the settings")
+    yield from driver.shot("settings")
+    title_size = settings.ids.unlink_button.font_size
+
+    def option(row: str, value):
+        return next(b for b in settings.ids[row].children if b.value == value)
+
+    yield from driver.tap(option("languages", "en"))
+    yield until(lambda: app.lang == "en", "English")
+    driver.result["english"] = settings.ids.unlink_button.text
+    yield from driver.tap(option("glucose_units", "mmol/L"))
+    yield until(lambda: app.service.units == {"glucose": "mmol/L"}, "mmol/L")
+    yield from driver.tap(option("text_sizes", 1.3))
+    yield until(lambda: app.root.get_screen("settings") is not settings, "the larger text")
+    settings = app.root.get_screen("settings")
+    yield 0.3
+    driver.result["text_size"] = {"before": title_size,
+                                  "after": settings.ids.unlink_button.font_size,
+                                  "current": app.root.current}
+    driver.result["problems"] = layout_problems("settings", settings)
+    yield from driver.shot("settings-large")
+    yield from driver.tap(settings.ids.unlink_button)
+    yield until(lambda: settings.confirming, "the confirmation")
+    yield from driver.shot("settings-unlink-confirm")
+    yield from driver.tap(settings.ids.unlink_button)
+    activation = app.root.get_screen("activation")
+    yield until(lambda: app.root.current == "activation" and activation.message, "unlinked")
+    driver.result["unlinked"] = activation.message
+
+
+SCRIPTS = {"daily": script, "settings": settings_script, "layout": layout_script,
+           "glucose": glucose_script, "ended": ended_script}
 
 
 def main() -> None:

@@ -47,6 +47,27 @@ def home_since(day) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC).replace(hour=12)
 
 
+def home_yesterday(world, given_name: str, protocol: str = "ambulatory-general"):
+    """A nurse, and her patient who went home yesterday: (nurse, patient, activation code)."""
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, given_name=given_name, family_name="Moreau")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    code = world.enrol(nurse, patient["id"], protocol, yesterday,
+                       discharge_at=home_since(yesterday))["activation_code"]
+    return nurse, patient, code
+
+
+def contrast(one, other) -> float:
+    """WCAG 2 contrast ratio of two RGB(A) colours with components 0-1."""
+    def luminance(colour) -> float:
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                  for c in colour[:3]]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def run_app(display: str, tmp_path: Path, *args: str, scenario: str = "daily") -> dict:
     result = tmp_path / "result.json"
     (tmp_path / "phone").mkdir()
@@ -72,6 +93,8 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
         world, app, live_server, closed_url, display, tmp_path):
     app.config["SUIVI_ACCESS_TOKEN_TTL"] = 3600
     nurse = world.staff("nurse")
+    world.admin().patch("/api/v1/teams/team-a", json={"patient_phone": "+33122334455",
+                                                      "day_start": "08:30"})
     patient = world.patient(nurse, given_name="Jeanne", family_name="Moreau")
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     code = world.enrol(nurse, patient["id"], surgery_date=yesterday,
@@ -86,8 +109,18 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
     assert seen["emergency_banner"]["text"] == "Appelez le 15 maintenant"
     assert seen["emergency_banner"]["width"] == seen["emergency_banner"]["window"]
     assert any("15" in text for text in seen["advice"])
-    assert seen["opened"] == [visit["join_url"], "tel:15"]
+    assert seen["opened"] == [visit["join_url"], "tel:+33122334455", "tel:15"]
+    assert seen["contact"] == {"name": "Team-A", "phone": "01 22 33 44 55",
+                               "hours": "Le service répond de 8 h 30 à 18 h."}
     assert seen["daily_status_after"] == "done"
+    # ‹ Accueil half-way: a draft, resumed on the third page with the two answers given.
+    assert seen["left_half_way"] == {"status": "started", "offline": False, "notes_height": 0}
+    assert seen["resumed"]["index"] == 2
+    assert seen["resumed"]["values"] == {"pain_now": 8, "pain_worst_24h": 9}
+    assert seen["resumed"]["note"].startswith("Vous reprenez")
+    # Done stays done: opening it says so, with its advice, not an empty questionnaire.
+    assert seen["done_opened"]["status"].startswith("Vous avez déjà répondu d'aujourd'hui à")
+    assert any("15" in text for text in seen["done_opened"]["advice"])
     queue = nurse.get("/api/v1/alerts?status=open").json
     assert queue[0]["severity"] == "high" and queue[0]["patient"]["id"] == patient["id"]
     assert any(item.get("value") == "39.2" for alert in queue for item in alert["evidence"])
@@ -96,20 +129,38 @@ def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
     assert seen["queued"]["waiting"] == 1 and not seen["queued"]["emergency"]
     assert "seront envoyées" in seen["queued"]["status"]
     assert seen["offline_note"].startswith("Hors connexion")
+    assert seen["daily_status_offline"] == "waiting"
     assert seen["waiting_after_retry"] == 0
+    # Sent once the network came back: its advice is a card on today's screen, and the
+    # phone said so with a notification that carries no health data.
+    assert seen["late_notice"][0].startswith("Votre réponse d'aujourd'hui à")
+    assert seen["notified"] == [["Suivi", "Vos réponses sont arrivées. Ouvrez Suivi pour lire "
+                                 "les conseils."]]
     assert count(app, Submission) == 2
+    with app.app_context():  # the phone registered its push token once paired
+        from sqlalchemy import select
+
+        from backend import db
+        from backend.auth.models import DeviceToken
+
+        assert [d.push_token for d in db.session().scalars(select(DeviceToken))] == [
+            "fcm-token-of-jeanne"]
+    # My values: the two answers' temperature and pain, latest first in words.
+    values = seen["values"]
+    assert values[0] == "Température" and values[1].startswith("Dernière : 37,1 °C (aujourd'hui")
+    assert values[2] == "De 37,1 à 39,2"
+    assert "Douleur" in values and "De 2 à 8" in values
+    assert seen["values_problems"] == []
     assert {"mobile-activation.png", "mobile-today.png", "mobile-advice.png",
-            "mobile-today-offline.png"} <= set(seen["screenshots"])
+            "mobile-today-offline.png", "mobile-today-started.png", "mobile-task-done.png",
+            "mobile-today-late-advice.png", "mobile-contact.png",
+            "mobile-values.png"} <= set(seen["screenshots"])
 
 
 @pytest.mark.slow
 def test_glucose_is_entered_in_the_unit_of_the_patients_meter(
         world, app, live_server, closed_url, display, tmp_path):
-    nurse = world.staff("nurse")
-    patient = world.patient(nurse, given_name="Paul", family_name="Girard")
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    code = world.enrol(nurse, patient["id"], "heart-failure", yesterday,
-                       discharge_at=home_since(yesterday))["activation_code"]
+    _, _, code = home_yesterday(world, "Paul", "heart-failure")
 
     seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="glucose")
 
@@ -128,9 +179,18 @@ def test_glucose_is_entered_in_the_unit_of_the_patients_meter(
     assert before["text"] == "1,2" and before["unit_label"] == "g/L"
     assert [u["selected"] for u in before["units"].values()] == [True, False, False]
 
+    # No carer: neither breathing rate nor consciousness is asked of the patient.
+    assert seen["asked"] == ["temperature", "heart_rate", "systolic_bp", "diastolic_bp",
+                             "spo2", "supplemental_oxygen", "weight", "glucose"]
+    assert seen["last_page"] == "Envoyer"
+    assert seen["blood_pressure"] == {
+        "question": "Tension artérielle", "entries": ["systolic_bp", "diastolic_bp"],
+        "labels": ["Le chiffre du haut (systolique)", "Le chiffre du bas (diastolique)"]}
     [body] = seen["sent"]  # never a bare number: the value goes with its unit
     assert body["answers"] == {"weight": {"value": 72.5, "unit": "kg"},
-                               "glucose": {"value": 1.2, "unit": "g/L"}}
+                               "glucose": {"value": 1.2, "unit": "g/L"},
+                               "systolic_bp": {"value": 135, "unit": "mm[Hg]"},
+                               "diastolic_bp": {"value": 85, "unit": "mm[Hg]"}}
     assert seen["waiting"] == 0
     with app.app_context():
         from sqlalchemy import select
@@ -139,8 +199,10 @@ def test_glucose_is_entered_in_the_unit_of_the_patients_meter(
         from backend.intake.models import Reading
 
         stored = {r.type: (r.value, r.unit) for r in db.session().scalars(select(Reading))}
-    assert stored == {"glucose": ("6.7", "mmol/L"), "weight": ("72.5", "kg")}
+    assert stored == {"glucose": ("6.7", "mmol/L"), "weight": ("72.5", "kg"),
+                      "systolic_bp": ("135", "mm[Hg]"), "diastolic_bp": ("85", "mm[Hg]")}
     assert {"mobile-questionnaire-glucose.png", "mobile-questionnaire-glucose-units.png",
+            "mobile-questionnaire-blood-pressure.png",
             "mobile-questionnaire-glucose-error.png"} <= set(seen["screenshots"])
 
 
@@ -170,3 +232,46 @@ def test_a_phone_whose_follow_up_ended_says_why_on_the_activation_screen(
     assert seen["activation_message"].startswith(
         "L'accès de ce téléphone à Suivi a pris fin avec votre suivi, le ")
     assert "mobile-follow-up-ended.png" in seen["screenshots"]
+
+
+@pytest.mark.slow
+def test_the_patient_sets_language_text_size_and_meter_unit_then_unlinks_the_phone(
+        world, app, live_server, closed_url, display, tmp_path):
+    _, _, code = home_yesterday(world, "Paul", "heart-failure")
+
+    seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="settings")
+
+    assert seen["english"] == "Unlink this phone"
+    assert seen["text_size"]["after"] > seen["text_size"]["before"] * 1.2
+    assert seen["text_size"]["current"] == "settings"
+    assert seen["problems"] == [], "\n".join(seen["problems"])
+    assert seen["unlinked"] == "This phone is no longer linked to your follow-up."
+    with app.app_context():  # the server no longer accepts the phone
+        from sqlalchemy import select
+
+        from backend import db
+        from backend.auth.models import DeviceToken
+
+        assert all(t.revoked_at is not None for t in db.session().scalars(select(DeviceToken)))
+    assert {"mobile-settings.png", "mobile-settings-large.png",
+            "mobile-settings-unlink-confirm.png"} <= set(seen["screenshots"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("size", "text_size"), [
+    ("360x640", "1.0"), ("360x640", "1.3"), ("480x800", "1.0"), ("480x800", "1.3")])
+def test_every_screen_fits_a_small_phone_with_large_text(
+        world, live_server, closed_url, display, tmp_path, monkeypatch, size, text_size):
+    _, _, code = home_yesterday(world, "Jean-Baptiste")
+    world.admin().patch("/api/v1/teams/team-a", json={"patient_phone": "+33122334455"})
+    monkeypatch.setenv("SUIVI_GUI_SIZE", size)
+    monkeypatch.setenv("KIVY_METRICS_FONTSCALE", text_size)
+
+    seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="layout")
+
+    assert seen["problems"] == [], "\n".join(seen["problems"])
+    assert [b["text"] for b in seen["scale"]] == [str(n) for n in range(11)]
+    assert all(b["inside"] for b in seen["scale"])  # the whole 0-10 scale without scrolling
+    placeholder = seen["placeholder"]  # WCAG 2 contrast of the example in the code box
+    assert placeholder["hint"] and placeholder["background_image"] == ""
+    assert contrast(placeholder["colour"], placeholder["background"]) >= 4.5

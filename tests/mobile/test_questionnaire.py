@@ -189,3 +189,63 @@ def test_a_glucose_reading_task_asks_the_unit_too():
     weight.set_text("72,5")
     assert _reading(weight.current, weight.answers()) == {
         "type": "weight", "value": 72.5, "unit": "kg"}
+
+
+def test_blood_pressure_is_one_page_with_both_numbers():
+    definition = {"slug": "vitals", "title": "Mesures", "items": [
+        {"link_id": "heart_rate", "type": "reading", "reading": "heart_rate", "unit": "/min",
+         "required": False, "text": "Pouls"},
+        {"link_id": "systolic_bp", "type": "reading", "reading": "systolic_bp",
+         "unit": "mm[Hg]", "required": False, "text": "Haut"},
+        {"link_id": "diastolic_bp", "type": "reading", "reading": "diastolic_bp",
+         "unit": "mm[Hg]", "required": False, "text": "Bas"},
+        {"link_id": "weight", "type": "reading", "reading": "weight", "unit": "kg",
+         "required": False, "text": "Poids"}]}
+    session = QuestionnaireSession(definition)
+    assert session.position == (1, 3)
+    assert session.next() is None
+    assert [i["link_id"] for i in session.page] == ["systolic_bp", "diastolic_bp"]
+    assert session.position == (2, 3)
+    assert session.set_text("135", "systolic_bp") is None
+    assert session.set_text("400", "diastolic_bp") is not None  # beyond a monitor's range
+    assert session.next() is not None and session.position == (2, 3)
+    assert session.set_text("85", "diastolic_bp") is None
+    assert session.next() is None and session.current["link_id"] == "weight"
+    assert session.is_last and session.position == (3, 3)
+    session.previous()
+    assert session.current["link_id"] == "systolic_bp"
+    session.go_to("diastolic_bp")
+    assert session.current["link_id"] == "systolic_bp"
+    assert session.answers() == {"systolic_bp": {"value": 135, "unit": "mm[Hg]"},
+                                 "diastolic_bp": {"value": 85, "unit": "mm[Hg]"}}
+
+
+def test_the_glucose_unit_chosen_in_the_settings_is_selected_and_sent():
+    definition = {"slug": "vitals", "title": "Mesures", "items": [
+        {"link_id": "glucose", "type": "reading", "reading": "glucose", "unit": "mmol/L",
+         "units": ["g/L", "mmol/L", "mg/dL"], "required": False, "text": "Glycémie"}]}
+    session = QuestionnaireSession(definition)
+    assert session.unit() == "g/L"
+    session.preferred_units = {"glucose": "mmol/L"}
+    assert session.unit() == "mmol/L"
+    assert session.set_text("6,7") is None
+    assert session.answers() == {"glucose": {"value": 6.7, "unit": "mmol/L"}}
+    session.set_unit("mg/dL")  # a tap on the page still wins
+    assert session.unit() == "mg/dL"
+    session.preferred_units = {"glucose": "mol/m3"}  # not offered: the page's own first
+    session.units.clear()
+    assert session.unit() == "g/L"
+
+
+def test_readings_not_asked_of_this_patient_are_left_out():
+    definition = {"slug": "vitals", "title": "Mesures", "items": [
+        {"link_id": "respiratory_rate", "type": "reading", "reading": "respiratory_rate",
+         "unit": "/min", "required": False, "text": "Fréquence respiratoire"},
+        {"link_id": "heart_rate", "type": "reading", "reading": "heart_rate", "unit": "/min",
+         "required": False, "text": "Pouls"},
+        {"link_id": "consciousness", "type": "reading", "reading": "consciousness",
+         "required": False, "text": "ACVPU", "choices": [{"code": "A", "text": "Éveillé"}]}]}
+    session = QuestionnaireSession(definition)
+    session.not_asked = {"respiratory_rate", "consciousness"}
+    assert [i["link_id"] for i in session.items] == ["heart_rate"]
+    assert session.position == (1, 1) and session.is_last

@@ -73,6 +73,7 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("POST", "/api/v1/me/readings"): PATIENT_APP,
     ("POST", "/api/v1/me/submissions"): PATIENT_APP,
     ("GET", "/api/v1/me/today"): PATIENT_APP,
+    ("GET", "/api/v1/me/values"): PATIENT_APP,
     ("GET", "/api/v1/questionnaires"): AUTHENTICATED,
     ("GET", "/api/v1/questionnaires/<slug>"): AUTHENTICATED,
     ("GET", "/api/v1/alerts"): STAFF,
@@ -100,6 +101,7 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/spo2-scale"): SURGEON,
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/channel"): CLINICAL,
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/outcome"): CLINICAL,
+    ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/carer"): CLINICAL,
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
         CLINICAL,
     ("GET", "/api/v1/patients/<patient_id>/teleconsultations"): CARE_TEAM,
@@ -316,6 +318,8 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
         lambda m, who: {"channel": "web"},
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/outcome"):
         lambda m, who: {"kind": "none"},
+    ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/carer"):
+        lambda m, who: {"carer_measures": True},
     ("POST", "/api/v1/patients/<patient_id>/teleconsultations"): lambda m, who: {
         "starts_at": _iso(timedelta(hours=2)), "reason": "contrôle cicatrice"},
     ("POST", "/api/v1/patients/<patient_id>/threshold-overrides"): lambda m, who: OVERRIDE,

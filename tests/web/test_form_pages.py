@@ -129,6 +129,7 @@ def test_the_nurse_enrols_on_the_web_form_and_changes_the_channel(world, app, cl
     page.get_by_label("Protocole").select_option("ambulatory-general")
     page.get_by_label("Date de l'opération").fill(f"{clock.now():%Y-%m-%d}")
     page.get_by_label("Le patient répond par").select_option("web")
+    page.get_by_label("Un proche ou un soignant mesure la fréquence respiratoire").check()
     page.get_by_role("button", name="Inclure et créer le code d'activation").click()
     expect(page.get_by_role("alert")).to_contain_text("not a mobile")
     page.get_by_label("Téléphone mobile").fill("+33698765432")
@@ -139,6 +140,9 @@ def test_the_nurse_enrols_on_the_web_form_and_changes_the_channel(world, app, cl
         welcomes = db.session().scalars(select(Message).where(
             Message.template == "enrollment.welcome")).all()
         assert [m.address for m in welcomes] == ["+33698765432"]
+        from backend.enrollments.models import Enrollment
+
+        assert db.session().scalars(select(Enrollment.carer_measures)).all() == [True]
     page.get_by_role("link", name="Patients").click()
     page.get_by_role("link", name="GARNIER").first.click()
     channel = page.locator("#channel")

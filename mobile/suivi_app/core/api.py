@@ -137,6 +137,10 @@ class ApiClient:
     def today(self) -> dict:
         return self.request("GET", "/me/today").body
 
+    def values(self, days: int = 14) -> dict:
+        """The patient's own recent values (temperature, weight, pain, blood pressure)."""
+        return self.request("GET", f"/me/values?days={int(days)}").body
+
     def questionnaire(self, slug: str, lang: str) -> dict:
         query = urllib.parse.urlencode({"lang": lang})
         return self.request("GET", f"/questionnaires/{urllib.parse.quote(slug)}?{query}").body
@@ -146,6 +150,10 @@ class ApiClient:
 
     def send_readings(self, body: dict, idempotency_key: str) -> Response:
         return self.request("POST", "/me/readings", body, {"Idempotency-Key": idempotency_key})
+
+    def unpair(self) -> None:
+        """This phone's token stops working (the patient unlinks it)."""
+        self.request("DELETE", "/me/device")
 
     def set_push_token(self, push_token: str) -> None:
         self.request("PUT", "/me/push-token", {"push_token": push_token})

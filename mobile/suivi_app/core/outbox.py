@@ -49,6 +49,7 @@ class Item:
     attempts: int = 0
     error: str | None = None
     errors: dict = field(default_factory=dict)
+    task_id: str | None = None  # the task of today it answers (kept on the phone only)
 
     @property
     def needs_fix(self) -> bool:
@@ -64,6 +65,7 @@ class Item:
 @dataclass
 class SyncReport:
     sent: dict[str, dict] = field(default_factory=dict)  # key → the server's 201 body
+    sent_items: dict[str, Item] = field(default_factory=dict)  # key → what the phone sent
     refused: list[Item] = field(default_factory=list)
     waiting: int = 0  # still queued after this sync (refused ones included)
     offline: bool = False  # stopped on a network error or a busy server
@@ -86,21 +88,24 @@ class Outbox:
                                 "submitted_at": self.clock().isoformat()}
         if task_id:
             body["task_id"] = task_id
-        return self._add(SUBMISSION, body)
+        return self._add(SUBMISSION, body, task_id)
 
-    def add_readings(self, readings: list[dict[str, Any]]) -> Item:
-        """Readings measured now, unless they say when."""
+    def add_readings(self, readings: list[dict[str, Any]], task_id: str | None = None) -> Item:
+        """Readings measured now, unless they say when; ``task_id``: the reading task they
+        answer (the server finds it by itself; the phone keeps it to show the task's state)."""
         at = self.clock().isoformat()
-        return self._add(READINGS, {"readings": [{"measured_at": at, **r} for r in readings]})
+        return self._add(READINGS, {"readings": [{"measured_at": at, **r} for r in readings]},
+                         task_id)
 
-    def _add(self, kind: str, body: dict) -> Item:
+    def _add(self, kind: str, body: dict, task_id: str | None = None) -> Item:
         key, created = str(uuid.uuid4()), self.clock().isoformat()
         patient_id = _patient_id(self.store)
         with self.store.connect() as connection:
             cursor = connection.execute(
-                "INSERT INTO outbox (idempotency_key, patient_id, kind, body, created_at) "
-                "VALUES (?, ?, ?, ?, ?)", (key, patient_id, kind, json.dumps(body), created))
-        return Item(cursor.lastrowid, key, kind, body, created, patient_id)
+                "INSERT INTO outbox (idempotency_key, patient_id, kind, body, created_at, "
+                "task_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (key, patient_id, kind, json.dumps(body), created, task_id))
+        return Item(cursor.lastrowid, key, kind, body, created, patient_id, task_id=task_id)
 
     def amend(self, key: str, **changes: Any) -> Item:
         """The patient's correction of a refused item (``answers=`` or ``readings=``); it
@@ -150,6 +155,7 @@ class Outbox:
                     continue
                 try:
                     report.sent[item.key] = self._send(api, item)
+                    report.sent_items[item.key] = item
                 except (NetworkError, ServerError) as exc:
                     # Later answers wait too, so they reach the server in the order given.
                     report.offline, report.message = True, exc.message
@@ -200,4 +206,4 @@ def _patient_id(store: Store) -> str | None:
 def _item(row: Any) -> Item:
     return Item(row["seq"], row["idempotency_key"], row["kind"], json.loads(row["body"]),
                 row["created_at"], row["patient_id"], row["attempts"], row["error"],
-                json.loads(row["errors"]) if row["errors"] else {})
+                json.loads(row["errors"]) if row["errors"] else {}, row["task_id"])

@@ -40,6 +40,10 @@ READINGS: dict[str, ReadingSpec] = {
     "supplemental_oxygen": ReadingSpec("boolean"),
 }
 
+# Readings measured together and asked on one page: blood pressure is one measurement that
+# a home monitor shows as two numbers (the top one first).
+ONE_PAGE: dict[str, str] = {"systolic_bp": "diastolic_bp"}
+
 UNIT_LABELS = {"Cel": "°C", "mm[Hg]": "mmHg", "{score}": "", "/min": "/min"}
 
 
@@ -272,6 +276,13 @@ def problem(item: dict, value: Any, lang: str = "fr", unit: str | None = None) -
     return None
 
 
+def _paired(items: list[dict], index: int) -> bool:
+    """Whether ``items[index]`` shares its page with the next item (a blood pressure)."""
+    partner = ONE_PAGE.get(items[index].get("reading") or "")
+    return (partner is not None and index + 1 < len(items)
+            and items[index + 1].get("reading") == partner)
+
+
 class QuestionnaireSession:
     """One questionnaire being answered, one visible item per page."""
 
@@ -289,6 +300,24 @@ class QuestionnaireSession:
             else:
                 self.values[link_id] = value
         self.index = 0
+        # reading → the unit of the patient's device, chosen once in the settings: selected
+        # when a page offers it (the others stay one tap away).
+        self.preferred_units: dict[str, str] = {}
+        # Readings this patient is not asked (/me/today's not_asked: no carer counts their
+        # breathing or judges their consciousness): their items are left out.
+        self.not_asked: set[str] = set()
+
+    def draft(self) -> dict[str, Any]:
+        """What the patient has entered so far and where they are (kept when they leave)."""
+        return {"values": dict(self.values), "units": dict(self.units), "index": self.index}
+
+    def resume(self, draft: dict[str, Any]) -> None:
+        """Back where the patient left off (a draft of the same questionnaire)."""
+        known = {item["link_id"] for item in self.definition["items"]}
+        self.values.update({k: v for k, v in draft.get("values", {}).items() if k in known})
+        self.units.update({k: v for k, v in draft.get("units", {}).items() if k in known})
+        self.index = max(0, min(int(draft.get("index", 0)), len(self.items) - 1))
+        self.index = self._page_start()
 
     @classmethod
     def for_reading(cls, reading: str, lang: str = "fr") -> QuestionnaireSession:
@@ -306,6 +335,8 @@ class QuestionnaireSession:
         shown: list[dict] = []
         answered: dict[str, Any] = {}  # as the server does: only answers to shown items count
         for item in self.definition["items"]:
+            if item.get("reading") in self.not_asked:
+                continue
             condition = item.get("enable_when")
             if condition is None or condition_met(condition, answered):
                 shown.append(item)
@@ -314,17 +345,38 @@ class QuestionnaireSession:
 
     @property
     def current(self) -> dict:
+        """The first item of the current page."""
         items = self.items
         self.index = min(self.index, len(items) - 1)
         return items[self.index]
 
+    def _starts(self) -> list[int]:
+        """Where each page starts in ``items``: one item a page, except the readings of
+        ONE_PAGE, shown with their partner when it follows."""
+        items, starts, index = self.items, [], 0
+        while index < len(items):
+            starts.append(index)
+            index += 2 if _paired(items, index) else 1
+        return starts
+
+    @property
+    def page(self) -> list[dict]:
+        """The items of the current page (two for a blood pressure)."""
+        items, _ = self.items, self.current
+        return items[self.index:self.index + (2 if _paired(items, self.index) else 1)]
+
     @property
     def position(self) -> tuple[int, int]:
-        return self.index + 1, len(self.items)
+        starts = self._starts()
+        self.current  # noqa: B018 (clamps the index)
+        return starts.index(self._page_start()) + 1, len(starts)
+
+    def _page_start(self) -> int:
+        return max(s for s in self._starts() if s <= self.index)
 
     @property
     def is_last(self) -> bool:
-        return self.index >= len(self.items) - 1
+        return self.index + len(self.page) >= len(self.items)
 
     def value(self, link_id: str | None = None) -> Any:
         return self.values.get(link_id or self.current["link_id"])
@@ -335,7 +387,10 @@ class QuestionnaireSession:
     def unit(self, link_id: str | None = None) -> str | None:
         """The unit of an item's answer: the one chosen, else the item's default."""
         item = self._item(link_id or self.current["link_id"])
-        return self.units.get(item["link_id"]) or default_unit(item)
+        preferred = self.preferred_units.get(item.get("reading") or "")
+        if preferred not in unit_choices(item):
+            preferred = None
+        return self.units.get(item["link_id"]) or preferred or default_unit(item)
 
     def set_unit(self, unit: str) -> None:
         """The patient taps one of the current item's units."""
@@ -346,30 +401,39 @@ class QuestionnaireSession:
     def _item(self, link_id: str) -> dict:
         return next(i for i in self.definition["items"] if i["link_id"] == link_id)
 
-    def set_text(self, text: str) -> str | None:
-        """Store typed text for the current item; the message to show if it is not valid."""
+    def set_text(self, text: str, link_id: str | None = None) -> str | None:
+        """Store typed text for an item of the page (default: its first); the message to
+        show if it is not valid."""
+        item = self._item(link_id) if link_id else self.current
         try:
-            self.set(parse(self.current, text))
+            self.values[item["link_id"]] = parse(item, text)
         except ValueError as exc:
             key, values = exc.args[0]
-            self.set(None)
+            self.values[item["link_id"]] = None
             return tr(key, self.lang, **values)
-        return problem(self.current, self.value(), self.lang, self.unit())
+        return problem(item, self.values[item["link_id"]], self.lang, self.unit(item["link_id"]))
 
     def next(self) -> str | None:
         """Go to the next page, or say what is missing on this one."""
-        message = problem(self.current, self.value(), self.lang, self.unit())
-        if message is None and not self.is_last:
-            self.index += 1
-        return message
+        for item in self.page:
+            message = problem(item, self.value(item["link_id"]), self.lang,
+                              self.unit(item["link_id"]))
+            if message is not None:
+                return message
+        if not self.is_last:
+            self.index += len(self.page)
+        return None
 
     def previous(self) -> None:
-        self.index = max(0, self.index - 1)
+        self.current  # noqa: B018 (clamps the index)
+        earlier = [s for s in self._starts() if s < self.index]
+        self.index = earlier[-1] if earlier else 0
 
     def go_to(self, link_id: str) -> None:
+        """To the page that shows ``link_id``."""
         ids = [item["link_id"] for item in self.items]
         if link_id in ids:
-            self.index = ids.index(link_id)
+            self.index = max(s for s in self._starts() if s <= ids.index(link_id))
 
     def problems(self) -> dict[str, str]:
         return {item["link_id"]: message for item in self.items

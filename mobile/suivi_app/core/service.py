@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,12 @@ from suivi_app.core.questionnaire import QuestionnaireSession
 from suivi_app.core.store import Store
 
 CODE_LENGTH = 10
+VALUES_DAYS = 14  # "my values": the last two weeks
+# A reading given in one questionnaire is not asked again by another within this time
+# (the temperature of the vitals at 09:00 and of the daily check at 10:00): one NEWS2
+# observation set, the news2_set_minutes of the shipped protocols. Later, it is asked
+# again (a fever in the evening is a new measurement).
+SAME_READING_MINUTES = 60
 
 
 def normalise_code(text: str) -> str:
@@ -52,6 +58,39 @@ class PatientService:
     @property
     def lang(self) -> str:
         return self.store.language
+
+    # -- the patient's choices on this phone (kept when the phone is unlinked) ------------
+    TEXT_SIZES = (1.0, 1.3)
+
+    def set_language(self, lang: str) -> None:
+        if lang not in ("fr", "en"):
+            raise ValueError(lang)
+        self.store.put("pref:language", lang)
+
+    @property
+    def text_size(self) -> float:
+        return self.store.get("pref:text_size", 1.0)
+
+    def set_text_size(self, size: float) -> None:
+        if size not in self.TEXT_SIZES:
+            raise ValueError(size)
+        self.store.put("pref:text_size", size)
+
+    @property
+    def units(self) -> dict[str, str]:
+        """reading → the unit of the patient's own device (glucose: g/L or mmol/L…)."""
+        return self.store.get("pref:units", {})
+
+    def set_unit(self, reading: str, unit: str) -> None:
+        self.store.put("pref:units", {**self.units, reading: unit})
+
+    def unlink(self) -> None:
+        """Unlink this phone (network): the server revokes its token, the phone forgets it.
+        Refused while answers wait to be sent: they could never leave afterwards."""
+        if self.waiting():
+            raise RuntimeError("answers are waiting to be sent")
+        self.api.unpair()
+        self.forget_device()
 
     @property
     def patient(self) -> dict:
@@ -88,11 +127,73 @@ class PatientService:
         return definition
 
     def sync(self) -> SyncReport:
+        """Send the outbox. Each answer that reaches the server leaves its advice on the
+        phone as a notice until the patient has read it (the screen that sent it shows it
+        at once; one sent later, after the network came back, is a card on today's screen),
+        and marks its task answered."""
         report = self.outbox.sync(self.api)
+        for key, result in report.sent.items():
+            item = report.sent_items[key]
+            notice = {"key": key, "answered_at": item.created_at,
+                      "questionnaire": item.body.get("questionnaire"),
+                      "reading": (item.body.get("readings") or [{}])[0].get("type")
+                      if item.kind == READINGS else None,
+                      "advice": result.get("advice", []),
+                      "call_emergency": bool(result.get("call_emergency"))}
+            self.store.add_notice(notice)
+            if item.task_id and (item.kind == READINGS or result.get("task_done", True)):
+                self.store.record_answered(item.task_id, {
+                    "at": item.created_at, "advice": notice["advice"],
+                    "call_emergency": notice["call_emergency"]})
         self.results.update(report.sent)
         if report.unauthorised:
             self.forget_device()
         return report
+
+    def notices(self) -> list[dict]:
+        """Advice of answers sent since, not read yet, oldest first."""
+        return self.store.notices()
+
+    def read(self, key: str) -> None:
+        """The patient has seen the advice of that answer."""
+        self.store.drop_notice(key)
+
+    def status(self, task: dict) -> str:
+        """A task's state as the patient should read it: ``waiting`` while its answer is
+        on the phone (not ``missed``: the patient did answer), ``done`` once an answer from
+        this phone reached the server (before today's list is fetched again)."""
+        if any(item.task_id == task["id"] for item in self.waiting()):
+            return "waiting"
+        if task["status"] != "done" and task["id"] in self.store.answered():
+            return "done"
+        return task["status"]
+
+    def answered(self, task: dict) -> dict | None:
+        """What this phone knows of the answer to a done task (when, the advice)."""
+        return self.store.answered().get(task["id"])
+
+    def values(self) -> tuple[dict | None, bool]:
+        """The patient's recent values, and whether they are the phone's last copy (the
+        server could not be reached). Blocks."""
+        try:
+            values = self.api.values(VALUES_DAYS)
+        except (NetworkError, ServerError):
+            return self.store.get("values"), True
+        self.store.put("values", values)
+        return values, False
+
+    def ward(self) -> dict | None:
+        """The ward that follows the patient (name, number, hours), from today's copy."""
+        return (self.store.cached_today() or {}).get("ward")
+
+    def register_push_token(self, token: str | None) -> bool:
+        """Give the server this phone's push token, once per token (network). True when
+        it was sent now."""
+        if not token or token == self.store.get("push_token_sent"):
+            return False
+        self.api.set_push_token(token)
+        self.store.put("push_token_sent", token)
+        return True
 
     def forget_device(self) -> None:
         self.store.forget_device()
@@ -105,9 +206,11 @@ class PatientService:
             titles[slug] = definition["title"] if definition else slug
         return titles
 
-    def cached_view(self) -> TodayView | None:
+    def cached_view(self, offline: bool = False) -> TodayView | None:
+        """The phone's copy of today (``offline``: say it is the last one received; a
+        screen redrawn from the copy while the server answers is not offline)."""
         today = self.store.cached_today()
-        return TodayView(today, self._titles(today, fetch=False), True) if today else None
+        return TodayView(today, self._titles(today, fetch=False), offline) if today else None
 
     def _definition(self, slug: str) -> dict | None:
         """The phone's copy, fetched first if the phone has none (may block)."""
@@ -117,9 +220,42 @@ class PatientService:
     def session_for(self, task: dict) -> QuestionnaireSession | None:
         """A session for a task of today (None: offline and not on the phone yet)."""
         if task.get("kind") == "reading" or not task.get("questionnaire"):
-            return QuestionnaireSession.for_reading(task["reading"], self.lang)
-        definition = self._definition(task["questionnaire"])
-        return QuestionnaireSession(definition, lang=self.lang) if definition else None
+            session = QuestionnaireSession.for_reading(task["reading"], self.lang)
+        else:
+            definition = self._definition(task["questionnaire"])
+            if definition is None:
+                return None
+            session = QuestionnaireSession(definition, lang=self.lang)
+        session.preferred_units = self.units
+        session.not_asked = set((self.store.cached_today() or {}).get("not_asked", []))
+        session.not_asked |= self._given_elsewhere(session.definition.get("slug"))
+        draft = self.store.draft(_draft_name(task))
+        if draft is not None:
+            session.resume(draft)
+        return session
+
+    def _given_elsewhere(self, slug: str | None) -> set[str]:
+        """Readings entered in another questionnaire in the last SAME_READING_MINUTES."""
+        since = self.outbox.clock() - timedelta(minutes=SAME_READING_MINUTES)
+        return {reading for reading, (at, given_in) in self.store.get("given", {}).items()
+                if given_in != slug and datetime.fromisoformat(at) >= since}
+
+    def _note_given(self, session: QuestionnaireSession) -> None:
+        answers = session.answers()
+        given = {item["reading"]: (self.outbox.clock().isoformat(),
+                                   session.definition.get("slug"))
+                 for item in session.items
+                 if item.get("reading") and item["link_id"] in answers}
+        self.store.put("given", {**self.store.get("given", {}), **given})
+
+    def keep_draft(self, session: QuestionnaireSession, task: dict | None) -> None:
+        """The patient leaves a questionnaire half-way: what they entered waits for them,
+        on the phone only, until it is sent."""
+        if task is not None and any(v not in (None, "", []) for v in session.values.values()):
+            self.store.save_draft(_draft_name(task), session.draft())
+
+    def has_draft(self, task: dict) -> bool:
+        return self.store.draft(_draft_name(task)) is not None
 
     def session_to_fix(self, item: Item) -> QuestionnaireSession | None:
         """The refused answer, reopened on the first item the server refused."""
@@ -143,7 +279,16 @@ class PatientService:
     def save(self, session: QuestionnaireSession, task: dict | None = None,
              amend_key: str | None = None) -> Item:
         """Put the answers in the outbox (on the phone's storage) before any sending;
-        ``amend_key``: they correct that refused item."""
+        ``amend_key``: they correct that refused item. The task's draft goes once they are
+        in the outbox."""
+        item = self._save(session, task, amend_key)
+        self._note_given(session)
+        if task is not None:
+            self.store.drop_draft(_draft_name(task))
+        return item
+
+    def _save(self, session: QuestionnaireSession, task: dict | None,
+              amend_key: str | None) -> Item:
         answers = session.answers()
         if session.definition.get("slug") is None:  # a reading task: sent as a reading
             readings = [_reading(session.definition["items"][0], answers)]
@@ -151,7 +296,7 @@ class PatientService:
                 first = self.outbox.get(amend_key).body["readings"][0]["measured_at"]
                 return self.outbox.amend(amend_key, readings=[{"measured_at": first, **r}
                                                               for r in readings])
-            return self.outbox.add_readings(readings)
+            return self.outbox.add_readings(readings, (task or {}).get("id"))
         if amend_key is not None:
             return self.outbox.amend(amend_key, answers=answers)
         return self.outbox.add_submission(session.definition["slug"], answers,
@@ -159,6 +304,10 @@ class PatientService:
 
     def waiting(self) -> list[Item]:
         return self.outbox.items()
+
+
+def _draft_name(task: dict) -> str:
+    return str(task.get("id") or task.get("questionnaire") or task.get("reading"))
 
 
 def _reading(item: dict, answers: dict[str, Any]) -> dict[str, Any]:

@@ -28,9 +28,14 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_attempt_at TEXT,
     error TEXT,
-    errors TEXT
+    errors TEXT,
+    task_id TEXT
 );
 """
+# Columns added since the first release, for phones that already have the table.
+ADDED_COLUMNS = {"outbox": {"task_id": "TEXT"}}
+KEEP_NOTICES = 20  # advice of late answers not yet read, newest kept
+KEEP_ANSWERED = 60  # tasks answered from this phone (about two weeks of tasks)
 
 
 class Store:
@@ -39,6 +44,11 @@ class Store:
         self.path = Path(directory) / "suivi.db"
         with self.connect() as connection:
             connection.executescript(SCHEMA)
+            for table, columns in ADDED_COLUMNS.items():
+                have = {row["name"] for row in connection.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns.items():
+                    if name not in have:
+                        connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -78,7 +88,8 @@ class Store:
 
     @property
     def language(self) -> str:
-        return (self.patient or {}).get("language") or "fr"
+        """The app's language: the patient's choice on this phone, else the ward's record."""
+        return self.get("pref:language") or (self.patient or {}).get("language") or "fr"
 
     def save_activation(self, server_url: str, activated: dict) -> None:
         self.put("server_url", server_url)
@@ -86,9 +97,10 @@ class Store:
         self.put("patient", activated["patient"])
 
     def forget_device(self) -> None:
-        """Unpaired or revoked: drop the token and caches; answers waiting to be sent stay."""
+        """Unpaired or revoked: drop the token and caches; answers waiting to be sent stay,
+        and so do the patient's own choices (text size, glucose unit)."""
         with self.connect() as connection:
-            connection.execute("DELETE FROM settings")
+            connection.execute("DELETE FROM settings WHERE key NOT LIKE 'pref:%'")
 
     def cache_today(self, today: dict) -> None:
         self.put("today", {"fetched_at": datetime.now(UTC).isoformat(), "today": today})
@@ -102,3 +114,33 @@ class Store:
 
     def cached_questionnaire(self, slug: str, lang: str) -> dict | None:
         return self.get(f"questionnaire:{slug}:{lang}")
+
+    # -- what the patient answered, and what they have still to read ---------------------
+    def answered(self) -> dict[str, dict]:
+        """task id → ``{at, advice, call_emergency}``: tasks this phone's answers reached."""
+        return self.get("answered", {})
+
+    def record_answered(self, task_id: str, record: dict) -> None:
+        answered = {k: v for k, v in self.answered().items() if k != task_id}
+        answered[task_id] = record
+        self.put("answered", dict(list(answered.items())[-KEEP_ANSWERED:]))
+
+    def notices(self) -> list[dict]:
+        """Answers sent by a later sync whose advice the patient has not read yet."""
+        return self.get("notices", [])
+
+    def add_notice(self, notice: dict) -> None:
+        self.put("notices", [*self.notices(), notice][-KEEP_NOTICES:])
+
+    def drop_notice(self, key: str) -> None:
+        self.put("notices", [n for n in self.notices() if n["key"] != key])
+
+    # -- a questionnaire left half-way ---------------------------------------------------
+    def draft(self, name: str) -> dict | None:
+        return self.get(f"draft:{name}")
+
+    def save_draft(self, name: str, draft: dict) -> None:
+        self.put(f"draft:{name}", draft)
+
+    def drop_draft(self, name: str) -> None:
+        self.delete(f"draft:{name}")

@@ -5,6 +5,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
+from suivi_app.core import i18n
 from suivi_app.core.questionnaire import (
     QuestionnaireSession,
     input_kind,
@@ -13,7 +14,7 @@ from suivi_app.core.questionnaire import (
     unit_label,
 )
 from suivi_app.kvload import load_kv
-from suivi_app.widgets import AnswerButton
+from suivi_app.widgets import AnswerButton, Body
 
 
 class ScaleAnswer(BoxLayout):
@@ -30,6 +31,10 @@ class TypedAnswer(BoxLayout):
     unit = StringProperty("")
 
 
+class ScaleButton(AnswerButton):
+    """One key of a 0-10 scale."""
+
+
 class UnitChoice(BoxLayout):
     """The units a reading may be entered in, as big toggle buttons (one is always on)."""
 
@@ -40,7 +45,8 @@ class UnitButton(AnswerButton):
 
 class QuestionnaireScreen(Screen):
     session: QuestionnaireSession | None = None
-    entry: TypedAnswer | None = None  # the page's typed answer, if it has one
+    entry: TypedAnswer | None = None  # the page's (first) typed answer, if it has one
+    entries: dict[str, TypedAnswer]  # link_id → its typed answer (two for a blood pressure)
     task = ObjectProperty(None, allownone=True)
     amend_key = StringProperty("", allownone=True)
     heading = StringProperty("")
@@ -49,16 +55,34 @@ class QuestionnaireScreen(Screen):
     question = StringProperty("")
     help = StringProperty("")
     error = StringProperty("")
+    note = StringProperty("")  # a word on the first page shown (a resumed draft)
     next_text = StringProperty("")
     first_page = BooleanProperty(True)
     sending = BooleanProperty(False)
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.entries = {}
+
     def start(self, session: QuestionnaireSession, task: dict | None = None,
-              amend_key: str | None = None, error: str = "") -> None:
+              amend_key: str | None = None, error: str = "", note: str = "") -> None:
         self.session, self.task, self.amend_key = session, task, amend_key
         self.heading = session.definition.get("title") or ""
         self.sending = False
         self.show_page(error)
+        self.note = note
+
+    def keep_typed(self) -> None:
+        """What is in the entry boxes joins the answers (even unfinished: it is a draft)."""
+        for link_id, entry in self.entries.items():
+            if entry.ids.entry.text.strip():
+                self.session.set_text(entry.ids.entry.text, link_id)
+
+    def _read_entries(self) -> str | None:
+        """The typed answers into the session; the first thing wrong with them."""
+        errors = [self.session.set_text(entry.ids.entry.text, link_id)
+                  for link_id, entry in self.entries.items()]
+        return next((e for e in errors if e), None)
 
     def show_page(self, error: str = "") -> None:
         session, app = self.session, App.get_running_app()
@@ -66,7 +90,11 @@ class QuestionnaireScreen(Screen):
         number, total = session.position
         self.progress_text = app.tr("q.progress", n=number, total=total)
         self.progress = number / total
-        self.question, self.help, self.error = item["text"], item.get("help") or "", error
+        self.question, self.help = i18n.typeset(item["text"]), i18n.typeset(item.get("help") or "")
+        if len(session.page) > 1:  # a blood pressure: both numbers of the monitor
+            self.question, self.help = app.tr("q.bp"), app.tr("q.bp_help")
+        self.error = error
+        self.note = ""
         self.first_page = number == 1
         self._build_answers(item)
         self._update_next()
@@ -76,18 +104,25 @@ class QuestionnaireScreen(Screen):
     def _build_answers(self, item: dict) -> None:
         box, kind = self.ids.answers, input_kind(item)
         box.clear_widgets()
-        self.entry = None
-        if kind == "scale":
+        self.entry, self.entries = None, {}
+        if len(self.session.page) > 1:
+            for each in self.session.page:
+                box.add_widget(Body(text=App.get_running_app().tr(f"q.bp.{each['reading']}"),
+                                    bold=True))
+                box.add_widget(self._typed(each, kind))
+        elif kind == "scale":
             low, high = scale_values(item)[0], scale_values(item)[-1]
             scale = ScaleAnswer(min_label=_anchor(low, item.get("min_label")),
                                 max_label=_anchor(high, item.get("max_label")))
-            self._buttons(scale.ids.grid, [(n, str(n)) for n in scale_values(item)], tick=False)
+            self._buttons(scale.ids.grid, [(n, str(n)) for n in scale_values(item)], tick=False,
+                          kind=ScaleButton)
             box.add_widget(scale)
         elif kind == "yes_no":
             app = App.get_running_app()
             self._buttons(box, [(True, app.tr("q.yes")), (False, app.tr("q.no"))])
         elif kind in ("choice", "multi_choice"):
-            self._buttons(box, [(c["code"], c["text"]) for c in item.get("choices", [])])
+            self._buttons(box, [(c["code"], i18n.typeset(c["text"]))
+                                for c in item.get("choices", [])])
         else:
             if len(unit_choices(item)) > 1:  # above the entry: the keyboard never hides it
                 choice = UnitChoice()
@@ -96,15 +131,21 @@ class QuestionnaireScreen(Screen):
                     button.bind(on_release=lambda b: self.choose_unit(b.value))
                     choice.ids.units.add_widget(button)
                 box.add_widget(choice)
-            self.entry = TypedAnswer(kind=kind, unit=unit_label(item, self.session.unit()))
-            self.entry.ids.entry.text = _shown(self.session.value(), App.get_running_app().lang)
-            self.entry.ids.entry.bind(text=lambda *_: self._update_next())
-            box.add_widget(self.entry)
+            box.add_widget(self._typed(item, kind))
         self._mark_selected()
 
-    def _buttons(self, box, options, tick: bool = True) -> None:
+    def _typed(self, item: dict, kind: str) -> TypedAnswer:
+        link_id = item["link_id"]
+        entry = TypedAnswer(kind=kind, unit=unit_label(item, self.session.unit(link_id)))
+        entry.ids.entry.text = _shown(self.session.value(link_id), App.get_running_app().lang)
+        entry.ids.entry.bind(text=lambda *_: self._update_next())
+        self.entries[link_id] = entry
+        self.entry = self.entry or entry
+        return entry
+
+    def _buttons(self, box, options, tick: bool = True, kind=AnswerButton) -> None:
         for value, label in options:
-            button = AnswerButton(value=value, label=label, tick=tick)
+            button = kind(value=value, label=label, tick=tick)
             button.bind(on_release=lambda b: self.choose(b.value))
             box.add_widget(button)
 
@@ -148,8 +189,8 @@ class QuestionnaireScreen(Screen):
 
     def _update_next(self) -> None:
         app, session = App.get_running_app(), self.session
-        blank = (not self.entry.ids.entry.text.strip() if self.entry is not None
-                 else session.value() in (None, []))
+        blank = (not any(e.ids.entry.text.strip() for e in self.entries.values())
+                 if self.entries else session.value() in (None, []))
         if session.is_last:
             self.next_text = app.tr("q.send")
         elif blank and not session.current.get("required", True):
@@ -161,11 +202,10 @@ class QuestionnaireScreen(Screen):
     def next(self) -> None:
         if self.sending:
             return
-        if self.entry is not None:
-            error = self.session.set_text(self.entry.ids.entry.text)
-            if error:
-                self.error = error
-                return
+        error = self._read_entries()
+        if error:
+            self.error = error
+            return
         was_last = self.session.is_last
         error = self.session.next()
         if error:
@@ -177,8 +217,7 @@ class QuestionnaireScreen(Screen):
             self.show_page()
 
     def previous(self) -> None:
-        if self.entry is not None:
-            self.session.set_text(self.entry.ids.entry.text)
+        self._read_entries()
         self.session.previous()
         self.show_page()
 
