@@ -25,10 +25,11 @@ class Indicators(MethodView):
     @staff_required(action="indicators.read")
     @blp.arguments(IndicatorArgs, location="query")
     @blp.response(200, IndicatorsOut)
-    @blp.alt_response(200, description="the same figures as CSV (`?format=csv` or "
-                                       "`Accept: text/csv`): week, week_start, teams, "
-                                       "protocol, indicator, value", content_type=CSV,
-                      success=True)
+    @blp.doc(responses={"200": {
+        "description": "The figures; as CSV with `?format=csv` or `Accept: text/csv` (week, "
+                       "week_start, teams, protocol, indicator, value)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndicatorsOut"}},
+                    CSV: {"schema": {"type": "string"}}}}})
     def get(self, args):
         """Per week and for the whole period, on the enrolments of your teams
         (administrators: every team): patients, answer rates, channels, alerts per 100
