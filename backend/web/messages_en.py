@@ -328,5 +328,21 @@ EN = {
     "Passer les {n} autres à la v{v}": "Move the other {n} to v{v}",
     "{n} patient(s) passé(s) à la version {v}.": "{n} patient(s) moved to version {v}.",
     "Seuils propres au patient arrêtés : {list}.": "Patients' own thresholds ended: {list}.",
+    # per-patient thresholds (patient page)
+    "Seuils propres au patient": "Patient's own thresholds",
+    "Ce patient": "This patient", "Raison": "Reason", "un chirurgien": "a surgeon",
+    "Revenir au seuil du protocole": "Back to the protocol's threshold",
+    "Aucun : les seuils du protocole s'appliquent.": "None: the protocol's thresholds apply.",
+    "Valeur pour ce patient": "Value for this patient",
+    "Raison (gardée dans le dossier)": "Reason (kept in the record)",
+    "Enregistrer ce seuil": "Save this threshold",
+    "La valeur doit rester dans les bornes de la mesure lue par la règle ; "
+    "une valeur refusée est expliquée ici.":
+        "The value must stay within the range of what the rule reads; a refused value is "
+        "explained here.",
+    "Seuil propre au patient enregistré ; il s'applique dès la prochaine réponse.":
+        "Patient's own threshold saved; it applies from the next answer.",
+    "Seuil propre au patient arrêté : le seuil du protocole s'applique.":
+        "Patient's own threshold ended: the protocol's threshold applies.",
 }
 EN.update(INDICATORS_EN)

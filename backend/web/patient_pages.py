@@ -28,6 +28,7 @@ from backend.web import labels
 from backend.web.blueprint import bp, display_zone
 from backend.web.chart_data import patient_charts
 from backend.web.i18n import _
+from backend.web.override_pages import threshold_lines
 from backend.web.session import attempt, form_args, login_required, message_of, principal
 from backend.web.timeline_view import readable
 from backend.web.triage_pages import SNOOZE_MINUTES, number_in, uuid_or_none
@@ -60,7 +61,7 @@ def patient_page(patient_id: uuid.UUID):
     entries = timeline(patient, None, None, 200, 0, newest_first=True)
     sent_and_received, more = _messages(patient)
     latest = enrollments.latest_enrollment(patient)
-    teams = {a.care_team_id for a in open_alerts}
+    teams = {a.care_team_id for a in open_alerts} | {patient.care_team_id}
     colleagues = clinicians_of(teams)
     return render_template(
         "patient.html", patient=patient, enrollment=enrollment, alerts=open_alerts,
@@ -73,7 +74,9 @@ def patient_page(patient_id: uuid.UUID):
         lines=readable(entries), back=request.path, messages=sent_and_received,
         messages_more=more, latest=latest,
         outcome=outcomes.outcome_of(latest) if latest else None,
-        outcome_kinds=FOLLOW_UP_OUTCOMES)
+        outcome_kinds=FOLLOW_UP_OUTCOMES,
+        thresholds=threshold_lines(enrollment) if enrollment else [],
+        may_override=principal().role == "surgeon")
 
 
 def _messages(patient) -> tuple[list[dict], str | None]:

@@ -6,7 +6,6 @@ in the form (nothing is stored before publishing, which validates it all again).
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,25 +17,9 @@ from backend.web.blueprint import bp
 from backend.web.i18n import _
 from backend.web.rule_words import words
 from backend.web.session import attempt, login_required, message_of, principal, role_required
+from backend.web.threshold_text import shown_threshold, typed_threshold
 
 surgeons_only = role_required(("surgeon",), "protocol.publish")
-
-
-def _threshold_value(typed: str, current: Any) -> Any:
-    """A threshold as typed in the form, in the kind of the current value ("38,0" is a
-    number); what cannot be read is passed on as text, for the loader to refuse."""
-    text = typed.strip()
-    if isinstance(current, bool):
-        return {"oui": True, "true": True, "yes": True, "non": False, "false": False,
-                "no": False}.get(text.lower(), text)
-    if isinstance(current, list):
-        return [part.strip() for part in text.split(",") if part.strip()]
-    try:
-        number = Decimal(text.replace(",", ".").replace(" ", ""))
-    except InvalidOperation:
-        return text
-    return int(number) if number == number.to_integral() and "." not in text \
-        and "," not in text else float(number)
 
 
 def _start(slug: str) -> tuple[Any, dict, Any]:
@@ -76,21 +59,13 @@ def _document_from_form(slug: str) -> tuple[dict, str | None]:
         changes = {}
         for (rule_id, name), value in current.items():
             typed = form.get(f"t.{rule_id}.{name}")
-            if typed is not None and typed.strip() != _shown(value):
-                changes[(rule_id, name)] = _threshold_value(typed, value)
+            if typed is not None and typed.strip() != shown_threshold(value):
+                changes[(rule_id, name)] = typed_threshold(typed, value)
         return drafts.with_thresholds(document, changes), None
     upload = request.files.get("file")
     text = upload.read(drafts.MAX_YAML_BYTES + 1).decode("utf-8", "replace") \
         if upload and upload.filename else form.get("yaml", "")
     return drafts.from_yaml(text), text
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(sorted(str(v) for v in value))
-    return str(value)
 
 
 @bp.post("/web/protocols/<slug>/draft")

@@ -11,6 +11,7 @@ from backend.web import (  # noqa: F401
     enrol_pages,
     form_pages,
     indicator_pages,
+    override_pages,
     patient_pages,
     protocol_edit_pages,
     protocol_pages,
