@@ -344,5 +344,18 @@ EN = {
         "Patient's own threshold saved; it applies from the next answer.",
     "Seuil propre au patient arrêté : le seuil du protocole s'applique.":
         "Patient's own threshold ended: the protocol's threshold applies.",
+    # sample answer on a draft version (protocol review page)
+    "Essayer sur une réponse saisie": "Try it on a typed answer",
+    "Remplissez seulement ce que vous voulez essayer : la réponse est évaluée comme si le "
+    "patient l'envoyait maintenant, par la version en cours et par la nouvelle. "
+    "Rien n'est enregistré.":
+        "Fill in only what you want to try: the answer is evaluated as if the patient sent "
+        "it now, by the current version and by the new one. Nothing is stored.",
+    "Évaluer cette réponse": "Evaluate this answer",
+    "Ce questionnaire n'existe pas dans cette version.":
+        "This questionnaire does not exist in this version.",
+    "Le patient est invité à appeler le 15.": "The patient is told to call 15.",
+    "Scores": "Scores", "Conseil affiché au patient": "Advice shown to the patient",
+    "Choisissez un questionnaire de ce protocole.": "Choose a questionnaire of this protocol.",
 }
 EN.update(INDICATORS_EN)

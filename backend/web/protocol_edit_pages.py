@@ -10,10 +10,14 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
+from backend.audit import services as audit
+from backend.clock import now
 from backend.errors import DomainError, Invalid, InvalidValues
 from backend.protocols import drafts, services
 from backend.protocols.content import protocol_of
+from backend.protocols.dry_run import evaluate_sample
 from backend.web.blueprint import bp
+from backend.web.form_fields import answers_from, fields_of
 from backend.web.i18n import _
 from backend.web.rule_words import words
 from backend.web.session import attempt, login_required, message_of, principal, role_required
@@ -85,6 +89,13 @@ def protocol_draft(slug: str):
         return _edit_page(slug, _start(slug)[1], 422,
                           {getattr(refusal, "field", None) or "protocol": [message_of(refusal)]},
                           yaml_text if yaml_text is not None else request.form.get("yaml"))
+    return _review(slug, document, draft)
+
+
+def _review(slug: str, document: dict, draft: Any, samples: dict | None = None,
+            sample_of: str | None = None):
+    """The checked draft: thresholds changed, the replay on the patient chosen in the
+    form (if any), the sample tried (if any), and the publish button."""
     row, _document, current = _start(slug)
     candidates = services.enrolled_patients(principal(), slug)
     chosen = _chosen_patient(candidates)
@@ -100,7 +111,49 @@ def protocol_draft(slug: str):
     return render_template("protocol_review.html", row=row, draft=draft, current=current,
                            yaml_text=drafts.to_yaml(document), changed=changed,
                            candidates=candidates, chosen=chosen, replays=replays,
-                           words=words)
+                           words=words, sample_forms=_sample_forms(draft),
+                           samples=samples, sample_of=sample_of, typed=request.form)
+
+
+def _sample_forms(draft: Any) -> list[tuple[Any, list]]:
+    """Each questionnaire of the draft with its fields, to type a sample answer into."""
+    return [(questionnaire, fields_of(questionnaire))
+            for questionnaire in draft.questionnaires.values()]
+
+
+@bp.post("/web/protocols/<slug>/sample")
+@login_required(patient_data=False)
+@surgeons_only
+def protocol_sample(slug: str):
+    """The draft and the current version side by side on one answer typed by the surgeon
+    (only the items answered count as asked), as if the patient sent it now."""
+    try:
+        document = drafts.from_yaml(request.form.get("yaml", ""))
+        draft = drafts.check(document)
+        if document.get("slug") != slug:
+            raise Invalid("slug", f"must stay '{slug}'")
+    except DomainError as refusal:
+        flash(message_of(refusal), "error")
+        return redirect(url_for("web.protocol_new", slug=slug))
+    questionnaire = draft.questionnaires.get(request.form.get("questionnaire", ""))
+    if questionnaire is None:
+        flash(_("Choisissez un questionnaire de ce protocole."), "error")
+        return _review(slug, document, draft), 422
+    answers = answers_from(fields_of(questionnaire), request.form)
+    sample = {"now": now(), "readings": [], "overrides": [], "submissions": [
+        {"questionnaire": questionnaire.slug, "submitted_at": now(), "answers": answers,
+         "asked": set(answers)}]}
+    _row, _document, current = _start(slug)
+    try:
+        samples = {"current": (evaluate_sample(current, sample)
+                               if questionnaire.slug in current.questionnaires else None),
+                   "draft": evaluate_sample(draft, sample)}
+    except DomainError as refusal:
+        flash(message_of(refusal), "error")
+        return _review(slug, document, draft, sample_of=questionnaire.slug), 422
+    audit.record("protocol.dry_run", object_type="protocol", object_id=slug,
+                 detail={"version": draft.version, "sample": questionnaire.slug})
+    return _review(slug, document, draft, samples, questionnaire.slug)
 
 
 def _chosen_patient(candidates: list) -> tuple | None:

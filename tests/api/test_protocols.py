@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from backend.protocols.models import ProtocolVersion, ThresholdOverride
-from tests.helpers import Caller, audit_events, count
+from tests.helpers import Caller, audit_events, count, daily
 
 PROTOCOLS = Path(__file__).resolve().parents[2] / "questionnaires" / "protocols"
 
@@ -188,3 +188,15 @@ def test_the_upload_body_is_documented_as_a_protocol_file(client):
     # OpenAPI 3.0's dialect: no JSON Schema 2020-12 keyword is left in the document.
     text = str(spec["components"]["schemas"])
     assert "'const'" not in text and "'$defs'" not in text and "'if'" not in text
+
+
+def test_dry_run_reads_the_readings_an_answer_carries(world):
+    """A temperature answered in daily-postop is a reading for the fever rules, as when
+    the patient sends it."""
+    nurse = world.staff("nurse")
+    response = nurse.post("/api/v1/protocols/ambulatory-general/dry-run", json={
+        "now": "2026-11-23T10:00:00+01:00", "submissions": [{
+            "questionnaire": "daily-postop", "submitted_at": "2026-11-23T09:30:00+01:00",
+            "answers": daily(temperature=39.4)}]})
+    assert response.status_code == 200, response.json
+    assert "fever-high" in {f["rule_id"] for f in response.json["findings"]}

@@ -99,9 +99,17 @@ def test_a_surgeon_edits_a_threshold_sees_an_error_replays_and_publishes(
     expect(page.get_by_role("heading", level=1)).to_contain_text("version 3 vérifiée")
     page.get_by_role("button", name="Rejouer").click()
     expect(page.locator(".replay")).to_contain_text("Fièvre")
+    daily_form = page.locator("details", has=page.locator(
+        "input[name=questionnaire][value=daily-postop]"))
+    daily_form.locator("summary").click()
+    daily_form.get_by_label("Température", exact=False).first.fill("38,2")
+    daily_form.get_by_role("button", name="Évaluer cette réponse").click()
+    expect(page.locator("#sample-results")).to_contain_text("Fièvre")
     accessible(page, axe_source)
     fits(page)
     shoot(page, "protocol-review")
+    page.locator("section", has=page.locator("#sample")).screenshot(
+        path=str(ARTIFACTS / "protocol-sample.png"))
     page.get_by_role("button", name="Publier la version 3").click()
     expect(page.get_by_role("status")).to_contain_text("Version 3 publiée")
     expect(page.locator(".versions")).to_contain_text("v3")
@@ -138,3 +146,42 @@ def drafts_yaml(app, version: int) -> str:
     with app.app_context():
         row = services.get_version("ambulatory-general", None)
         return drafts.to_yaml(drafts.next_version_of(row, version - 1))
+
+
+def _checked_draft(web, fever: str) -> str:
+    """The YAML of a checked draft with the fever threshold at ``fever``."""
+    review = web.post("/web/protocols/ambulatory-general/draft", data={
+        "csrf": _csrf(web), "mode": "thresholds", "t.fever.value": fever})
+    assert review.status_code == 200
+    return entities.unescape(re.search(
+        r'<textarea name="yaml" hidden aria-hidden="true">(.*?)</textarea>',
+        review.get_data(as_text=True), re.S).group(1))
+
+
+def test_a_typed_answer_is_tried_on_both_versions_and_stores_nothing(world, app):
+    from backend.intake.models import Submission
+
+    web = _web(app, world.staff("surgeon"))
+    yaml_text = _checked_draft(web, "38,0")
+    page = web.post("/web/protocols/ambulatory-general/sample", data={
+        "csrf": _csrf(web), "yaml": yaml_text, "questionnaire": "daily-postop",
+        "temperature": "38,2", "pain_now": "3"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html[:300]
+    current, draft = html.split('id="sample-results"')[1].split("Nouvelle version (3)")
+    current = current.split("Version en cours (2)")[1]
+    # Only the items typed are asked; the temperature the answer carries is read by the
+    # fever rule: 38.2 °C is below v2's 38.5 and above the draft's 38.0.
+    assert "Aucune alerte." in current and "Fièvre" not in current
+    assert "Fièvre" in draft.split("</div>")[0]
+    assert 'value="38,2"' in html  # the sample stays in the form
+    assert count(app, Submission) == 0 and count(app, ProtocolVersion,
+                                                 slug="ambulatory-general") == 2
+    assert audit_events(app, action="protocol.dry_run")
+
+    refused = web.post("/web/protocols/ambulatory-general/sample", data={
+        "csrf": _csrf(web), "yaml": yaml_text, "questionnaire": "daily-postop",
+        "temperature": "385"})
+    assert refused.status_code == 422
+    assert "temperature" in refused.get_data(as_text=True)
+    assert count(app, Submission) == 0
