@@ -35,6 +35,10 @@ class ThresholdLine:
     override: ThresholdOverride | None
 
     @property
+    def own_value(self) -> str:
+        return shown_threshold(self.override.value) if self.override else ""
+
+    @property
     def key(self) -> str:
         return f"{self.info.rule_id}|{self.info.name}"
 

@@ -31,4 +31,6 @@ def shown_threshold(value: Any) -> str:
         return "oui" if value else "non"
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(sorted(str(v) for v in value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a JSON column may give 38 back as 38.0 (PostgreSQL)
     return str(value)
