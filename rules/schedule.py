@@ -8,7 +8,7 @@ saving time changes: 08:00Z in Paris summer time, 09:00Z in winter time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,18 @@ def planned_tasks(
                                        entry.reading, day, due_at, entry.grace))
     out.sort(key=lambda t: (t.due_at, t.key))
     return out
+
+
+def reminder_at(due_at: datetime, timezone: str, reminder_time: time | None) -> datetime:
+    """When the reminder of a task due at ``due_at`` goes: at the patient's own
+    ``reminder_time`` (on their clock, the task's local day) when that is earlier, else at
+    the due time. Never later: the missing-data rules count from the due time."""
+    if reminder_time is None:
+        return due_at
+    tz = ZoneInfo(timezone)
+    local_due = due_at.astimezone(tz)
+    chosen = datetime.combine(local_due.date(), reminder_time, tzinfo=tz).astimezone(UTC)
+    return min(chosen, due_at)
 
 
 def post_op_day(surgery_date: date, now: datetime, timezone: str) -> int:

@@ -46,6 +46,9 @@ class Caller:
     def post(self, path: str, json: Any = None, **kwargs: Any):
         return self.request("POST", path, json=json, **kwargs)
 
+    def put(self, path: str, json: Any = None, **kwargs: Any):
+        return self.request("PUT", path, json=json, **kwargs)
+
     def patch(self, path: str, json: Any = None, **kwargs: Any):
         return self.request("PATCH", path, json=json, **kwargs)
 

@@ -44,6 +44,8 @@ class Enrollment(UUIDPrimaryKey, Base):
     # OBSERVER_READINGS: breathing rate, consciousness): only then are they asked and
     # required (a NEWS2 set). Default: not asked of the patient.
     carer_measures: Mapped[bool] = mapped_column(server_default=false())
+    # "HH:MM" on the patient's clock: reminders go then when a task is due later that day.
+    reminder_time: Mapped[str | None] = mapped_column(String(5))
     enrolled_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]

@@ -17,8 +17,11 @@ from backend.enrollments.schemas import (
     EnrollmentOut,
     OutcomeIn,
     OutcomeOut,
+    ReminderTimeIn,
+    reminder_time,
 )
 from backend.patients.services import get_patient
+from backend.tasks import services as tasks
 from backend.text import masked_phone
 
 blp = Blueprint("enrollments", __name__, url_prefix="",
@@ -95,6 +98,20 @@ class Carer(MethodView):
         patient = get_patient(current_staff(), patient_id, "enrollment.carer")
         return services.set_carer_measures(patient, services.get_enrollment(
             patient, enrollment_id), args["carer_measures"])
+
+
+@blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/reminder-time")
+class ReminderTime(MethodView):
+    @staff_required(*enrolling_staff, action="enrollment.reminder_time")
+    @blp.arguments(ReminderTimeIn)
+    @blp.response(200, EnrollmentOut)
+    def put(self, args, patient_id, enrollment_id):
+        """The patient's own reminder time (for a patient without the app, set by the
+        ward): tasks due later that day are reminded then; null: at the due times."""
+        patient = get_patient(current_staff(), patient_id, "enrollment.reminder_time")
+        enrollment = services.get_enrollment(patient, enrollment_id)
+        tasks.set_reminder_time(patient, enrollment, reminder_time(args))
+        return enrollment
 
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code")

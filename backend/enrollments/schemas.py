@@ -1,4 +1,7 @@
-from marshmallow import Schema, fields, validate
+import re
+from datetime import time
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.enrollments.channels import CHANNELS
 from backend.enrollments.models import FOLLOW_UP_OUTCOMES
@@ -31,6 +34,33 @@ class CarerIn(Schema):
     carer_measures = fields.Boolean(required=True, metadata={"description": CARER})
 
 
+REMINDER_TIME = ("the patient's own reminder time, HH:MM on their clock, 06:00 to 21:00: a "
+                 "task due later that day is reminded then (never later than it is due); "
+                 "null: at the due times")
+
+
+def _reminder_time(value: str) -> None:
+    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+        raise ValidationError("must be HH:MM, e.g. 08:30")
+    if not "06:00" <= value <= "21:00":
+        raise ValidationError("must be between 06:00 and 21:00 (quiet hours are kept)")
+
+
+class ReminderTimeIn(Schema):
+    reminder_time = fields.String(required=True, allow_none=True, validate=_reminder_time,
+                                  metadata={"description": REMINDER_TIME})
+
+
+def reminder_time(args: dict) -> time | None:
+    """The time of a ``ReminderTimeIn``."""
+    value = args["reminder_time"]
+    return time.fromisoformat(value) if value else None
+
+
+class ReminderTimeOut(Schema):
+    reminder_time = fields.String(allow_none=True, metadata={"description": REMINDER_TIME})
+
+
 class ChannelIn(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
 
@@ -50,6 +80,7 @@ class EnrollmentOut(Schema):
     status = fields.String()
     channel = fields.String(metadata={"description": "app, sms or web"})
     carer_measures = fields.Boolean(metadata={"description": CARER})
+    reminder_time = fields.String(allow_none=True, metadata={"description": REMINDER_TIME})
     created_at = fields.DateTime()
 
 

@@ -8,6 +8,8 @@ from backend.api import PUBLIC, Blueprint
 from backend.audit import services as audit
 from backend.auth import patient_credentials as credentials
 from backend.auth.principal import current_patient, patient_required
+from backend.enrollments.schemas import ReminderTimeIn, ReminderTimeOut, reminder_time
+from backend.enrollments.services import active_enrollment
 from backend.idempotency import services as idempotency
 from backend.intake import pairing, services, today, values
 from backend.intake.schemas import (
@@ -23,6 +25,7 @@ from backend.intake.schemas import (
     TodayOut,
     ValuesQuery,
 )
+from backend.tasks import services as tasks
 
 blp = Blueprint("patient-app", __name__, url_prefix="",
                 description="The patient app: today's tasks, answers and readings.")
@@ -94,16 +97,46 @@ class MyDevice(MethodView):
         credentials.revoke_device(principal.patient_id, principal.device_token_id)
 
 
+def _register_push_token(args: dict) -> None:
+    principal = current_patient()
+    credentials.register_push_token(principal.patient_id, principal.device_token_id,
+                                    args["push_token"])
+
+
 @blp.route("/me/push-token")
 class PushToken(MethodView):
     @patient_required(action="me.push_token")
     @blp.arguments(PushTokenIn)
     @blp.response(204)
     def put(self, args):
-        """Register this phone's FCM token for reminders."""
+        """Register this phone's FCM token for reminders (replaces the one it had)."""
+        _register_push_token(args)
+
+
+@blp.route("/me/push-tokens")
+class PushTokens(MethodView):
+    @patient_required(action="me.push_token")
+    @blp.arguments(PushTokenIn)
+    @blp.response(204)
+    def post(self, args):
+        """Register this phone's FCM token for reminders: one token per paired phone, a
+        new one replaces the last (the same as ``PUT /me/push-token``)."""
+        _register_push_token(args)
+
+
+@blp.route("/me/reminder-time")
+class MyReminderTime(MethodView):
+    @patient_required(action="me.reminder_time")
+    @blp.arguments(ReminderTimeIn)
+    @blp.response(200, ReminderTimeOut)
+    def put(self, args):
+        """My own reminder time: a task due later in the day is reminded then (never
+        later than it is due, so the ward's checks keep their time); null: at the due
+        times."""
         principal = current_patient()
-        credentials.register_push_token(principal.patient_id, principal.device_token_id,
-                                        args["push_token"])
+        enrollment = active_enrollment(principal.patient, services.NOT_ENROLLED)
+        tasks.set_reminder_time(principal.patient, enrollment, reminder_time(args))
+        return enrollment
 
 
 @blp.route("/me/today")

@@ -111,6 +111,8 @@ class TodayOut(Schema):
     education = fields.List(fields.Nested(EducationOut))
     teleconsultation = fields.Nested(TeleconsultationBrief, allow_none=True)
     ward = fields.Nested(WardOut, metadata={"description": "how to reach the ward"})
+    reminder_time = fields.String(allow_none=True, metadata={
+        "description": "the patient's own reminder time (HH:MM), null: at the due times"})
     not_asked = fields.List(fields.String(), metadata={
         "description": "reading types the app does not ask this patient (no carer measures "
                        "them: breathing rate, consciousness); their items are left out"})

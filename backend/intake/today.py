@@ -33,6 +33,7 @@ def today_view(patient: Patient) -> dict[str, Any]:
         "teleconsultation": teleconsultation,
         "ward": ward_contact(patient),
         "not_asked": tasks.not_asked(enrollment),
+        "reminder_time": enrollment.reminder_time,
     }
 
 

@@ -11,6 +11,10 @@ from backend.db import Base, UUIDPrimaryKey
 TASK_STATUSES = ("pending", "done", "missed")
 
 
+def _due_at(context) -> datetime:  # noqa: ANN001 (SQLAlchemy's execution context)
+    return context.get_current_parameters()["due_at"]
+
+
 class Task(UUIDPrimaryKey, Base):
     """One scheduled questionnaire or reading of an enrolment, on one post-operative day.
 
@@ -25,7 +29,7 @@ class Task(UUIDPrimaryKey, Base):
         CheckConstraint("status IN ('pending', 'done', 'missed')", name="status"),
         # The periodic jobs look only at pending tasks: the months of answered ones must
         # not be walked every five minutes to find that nothing is due.
-        Index("ix_tasks_pending_due", "due_at",
+        Index("ix_tasks_pending_remind", "remind_at",
               postgresql_where=text("status = 'pending' AND reminded_at IS NULL"),
               sqlite_where=text("status = 'pending' AND reminded_at IS NULL")),
         Index("ix_tasks_pending_missed", "missed_at",
@@ -41,6 +45,9 @@ class Task(UUIDPrimaryKey, Base):
     reading: Mapped[str | None] = mapped_column(String(40))
     day: Mapped[int]
     due_at: Mapped[datetime]
+    # When the reminder goes: the due time, or earlier when the patient chose an earlier
+    # reminder time (never later: the ward's missing-data alert counts from due_at).
+    remind_at: Mapped[datetime] = mapped_column(default=_due_at)
     missed_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     answered_at: Mapped[datetime | None]

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
+from backend.audit import services as audit
 from backend.clock import now
 from backend.enrollments.models import Enrollment
 from backend.intake.models import Reading
@@ -17,7 +18,7 @@ from backend.protocols.content import protocol_of
 from backend.tasks.models import Task
 from rules.model import TaskRecord
 from rules.protocol import Protocol
-from rules.schedule import planned_tasks
+from rules.schedule import planned_tasks, reminder_at
 from rules.scores import OBSERVER_READINGS
 
 REMINDER_BATCH = 1000
@@ -43,6 +44,7 @@ def plan(enrollment: Enrollment, patient: Patient, start: datetime, end: datetim
     if start >= end:
         return 0
     protocol = protocol_of(enrollment.protocol)
+    chosen = reminder_time_of(enrollment)
     planned = planned_tasks(protocol, enrollment.surgery_date, patient.timezone, start, end)
     if not planned:
         return 0
@@ -55,6 +57,7 @@ def plan(enrollment: Enrollment, patient: Patient, start: datetime, end: datetim
         task = Task(enrollment_id=enrollment.id, patient_id=patient.id, key=item.key,
                     kind=item.kind, questionnaire=item.questionnaire, reading=item.reading,
                     day=item.day, due_at=item.due_at, missed_at=item.missed_at,
+                    remind_at=reminder_at(item.due_at, patient.timezone, chosen),
                     status="pending", created_at=now())
         try:
             with session.begin_nested():
@@ -212,8 +215,28 @@ def mark_missed(limit: int = MISSED_BATCH) -> list[Task]:
 
 
 def due_for_reminder() -> list[Task]:
-    """At most REMINDER_BATCH pending tasks due and not reminded yet."""
+    """At most REMINDER_BATCH pending tasks whose reminder time has come, not reminded
+    yet."""
     current = now()
     return list(db.session().scalars(select(Task).where(
-        Task.status == "pending", Task.reminded_at.is_(None), Task.due_at <= current,
-        Task.missed_at > current).order_by(Task.due_at).limit(REMINDER_BATCH)))
+        Task.status == "pending", Task.reminded_at.is_(None), Task.remind_at <= current,
+        Task.missed_at > current).order_by(Task.remind_at).limit(REMINDER_BATCH)))
+
+
+def reminder_time_of(enrollment: Enrollment) -> time | None:
+    return time.fromisoformat(enrollment.reminder_time) if enrollment.reminder_time else None
+
+
+def set_reminder_time(patient: Patient, enrollment: Enrollment, chosen: time | None) -> None:
+    """The patient's own reminder time (None: at the due times), for the tasks planned
+    from now on and for those still to be reminded. A reminder whose new time has passed
+    today stays at its due time (it is not sent at once)."""
+    enrollment.reminder_time = chosen.strftime("%H:%M") if chosen else None
+    current = now()
+    for task in db.session().scalars(select(Task).where(
+            Task.enrollment_id == enrollment.id, Task.status == "pending",
+            Task.reminded_at.is_(None), Task.due_at > current)):
+        at = reminder_at(task.due_at, patient.timezone, chosen)
+        task.remind_at = at if at > current else task.due_at
+    audit.record("enrollment.reminder_time", patient_id=patient.id, object_type="enrollment",
+                 object_id=enrollment.id, detail={"to": enrollment.reminder_time})

@@ -70,6 +70,8 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("GET", "/api/v1/me"): PATIENT_APP,
     ("DELETE", "/api/v1/me/device"): PATIENT_APP,
     ("PUT", "/api/v1/me/push-token"): PATIENT_APP,
+    ("POST", "/api/v1/me/push-tokens"): PATIENT_APP,
+    ("PUT", "/api/v1/me/reminder-time"): PATIENT_APP,
     ("POST", "/api/v1/me/readings"): PATIENT_APP,
     ("POST", "/api/v1/me/submissions"): PATIENT_APP,
     ("GET", "/api/v1/me/today"): PATIENT_APP,
@@ -102,6 +104,8 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/channel"): CLINICAL,
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/outcome"): CLINICAL,
     ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/carer"): CLINICAL,
+    ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/reminder-time"):
+        CLINICAL,
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
         CLINICAL,
     ("GET", "/api/v1/patients/<patient_id>/teleconsultations"): CARE_TEAM,
@@ -288,6 +292,10 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
     ("POST", "/api/v1/auth/totp/confirm"): lambda m, who: {"code": "123456"},
     ("POST", "/api/v1/patient/activate"): lambda m, who: {"activation_code": m.activation_code},
     ("PUT", "/api/v1/me/push-token"): lambda m, who: {"push_token": "fcm-token-of-this-phone"},
+    ("POST", "/api/v1/me/push-tokens"): lambda m, who: {"push_token": "fcm-token-of-that-phone"},
+    ("PUT", "/api/v1/me/reminder-time"): lambda m, who: {"reminder_time": "08:30"},
+    ("PUT", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/reminder-time"):
+        lambda m, who: {"reminder_time": "09:00"},
     ("POST", "/api/v1/me/readings"): lambda m, who: {"readings": [
         {"type": "temperature", "value": 37.2, "unit": "Cel", "measured_at": _iso(-timedelta(
             minutes=5))}]},
