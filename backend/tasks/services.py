@@ -12,6 +12,7 @@ from backend import db
 from backend.audit import services as audit
 from backend.clock import now
 from backend.enrollments.models import Enrollment
+from backend.errors import Invalid
 from backend.intake.models import Reading
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
@@ -230,7 +231,16 @@ def reminder_time_of(enrollment: Enrollment) -> time | None:
 def set_reminder_time(patient: Patient, enrollment: Enrollment, chosen: time | None) -> None:
     """The patient's own reminder time (None: at the due times), for the tasks planned
     from now on and for those still to be reminded. A reminder whose new time has passed
-    today stays at its due time (it is not sent at once)."""
+    today stays at its due time (it is not sent at once). An hour within the protocol's
+    quiet hours is refused: no reminder would come then."""
+    if chosen is not None:
+        quiet = protocol_of(enrollment.protocol).quiet_hours
+        tz = ZoneInfo(patient.timezone)
+        if quiet.ends_at(datetime.combine(now().astimezone(tz).date(), chosen, tz),
+                         patient.timezone) is not None:
+            raise Invalid("reminder_time", f"{chosen:%H:%M} is within the quiet hours of the "
+                          f"protocol ({quiet.start:%H:%M} to {quiet.end:%H:%M}): no reminder "
+                          "reaches the patient then")
     enrollment.reminder_time = chosen.strftime("%H:%M") if chosen else None
     current = now()
     for task in db.session().scalars(select(Task).where(

@@ -14,15 +14,16 @@ from backend import db
 from backend.auth import patient_credentials as credentials
 from backend.enrollments import channels
 from backend.enrollments import services as enrollments
-from backend.enrollments.schemas import ChannelIn, EnrollmentIn
+from backend.enrollments.schemas import ChannelIn, EnrollmentIn, ReminderTimeIn, reminder_time
 from backend.patients import services as patients
 from backend.patients.schemas import PatientIn
 from backend.protocols.services import latest_versions
+from backend.tasks import services as tasks
 from backend.teams.models import CareTeam
 from backend.text import masked_phone
 from backend.web.blueprint import bp, display_zone
 from backend.web.i18n import _
-from backend.web.session import attempt, form_args, login_required, principal
+from backend.web.session import attempt, form_args, login_required, principal, role_required
 
 PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "language",
                   "hospital_id", "care_team")
@@ -132,3 +133,19 @@ def change_channel(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
 
     attempt(change, _("Canal de réponse modifié."))
     return redirect(url_for("web.patient_page", patient_id=patient_id, _anchor="channel"))
+
+
+@bp.post("/web/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/reminder-time")
+@login_required()
+@role_required(("nurse", "surgeon"), "enrollment.reminder_time")
+def change_reminder_time(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
+    """The hour reminders come for a patient who asked the ward (empty: the due times)."""
+    def change() -> None:
+        patient = patients.get_patient(principal(), patient_id, "enrollment.reminder_time")
+        enrollment = enrollments.get_enrollment(patient, enrollment_id)
+        chosen = request.form.get("reminder_time", "").strip() or None
+        tasks.set_reminder_time(patient, enrollment, reminder_time(
+            form_args(ReminderTimeIn(), {"reminder_time": chosen})))
+
+    attempt(change, _("Heure des rappels modifiée."))
+    return redirect(url_for("web.patient_page", patient_id=patient_id, _anchor="reminders"))

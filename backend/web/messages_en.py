@@ -198,6 +198,11 @@ EN = {
     "(sinon, ils ne sont pas demandés)": "A relative or a carer measures the breathing rate "
     "and the level of consciousness (otherwise they are not asked)",
     "Canal de réponse modifié.": "Answer channel changed.",
+    "Heure des rappels modifiée.": "Reminder time changed.",
+    "Rappels": "Reminders",
+    "à {time}, heure du patient": "at {time}, the patient's time",
+    "aux heures prévues": "at the due times",
+    "Heure des rappels (vide : aux heures prévues)": "Reminder time (empty: at the due times)",
     # the audit viewer (administrators)
     "Journal d'audit": "Audit trail", "Exporter en CSV": "Export as CSV",
     "Qui a fait quoi, sur quel patient, quand, d'où, et avec quel résultat ; les refus sont "

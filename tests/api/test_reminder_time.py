@@ -84,9 +84,19 @@ def test_a_time_already_past_today_is_not_sent_at_once(world, app, clock, redis)
     assert plan_tasks() >= 1
     clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))  # 09:00 in Paris
     assert device.put("/api/v1/me/reminder-time",
-                      json={"reminder_time": "07:30"}).status_code == 200
+                      json={"reminder_time": "08:30"}).status_code == 200
     assert _daily(app).remind_at == _daily(app).due_at
     assert remind_tasks() == 0
+
+
+def test_an_hour_within_the_quiet_hours_is_refused(world, app, clock):
+    """The protocol holds reminders from 21:00 to 08:00: a 07:00 reminder would come at
+    08:00, so the patient is told rather than silently moved."""
+    _nurse, _patient_row, device = _patient(world, clock)
+    refused = device.put("/api/v1/me/reminder-time", json={"reminder_time": "07:00"})
+    assert refused.status_code == 422
+    assert "reminder_time" in str(refused.json) and "21:00 to 08:00" in refused.json["message"]
+    assert device.get("/api/v1/me/today").json["reminder_time"] is None
 
 
 @pytest.mark.parametrize("typed", ["25:00", "8h30", "05:30", "21:30", "", 830, "08:30:00"])

@@ -509,8 +509,8 @@ def layout_script(driver: Driver, app: SuiviApp):
 
 
 def settings_script(driver: Driver, app: SuiviApp):
-    """Language, text size and glucose unit chosen once; then the phone is unlinked, after
-    a confirmation."""
+    """Language, text size, glucose unit and reminder hour chosen once; then the phone is
+    unlinked, after a confirmation."""
     yield from activate(driver, app, sys.argv[3], shots=False)
     today = app.root.get_screen("today")
     yield until(lambda: app.root.current == "today" and today.ids.tasks.children
@@ -529,6 +529,12 @@ def settings_script(driver: Driver, app: SuiviApp):
     driver.result["english"] = settings.ids.unlink_button.text
     yield from driver.tap(option("glucose_units", "mmol/L"))
     yield until(lambda: app.service.units == {"glucose": "mmol/L"}, "mmol/L")
+    yield from driver.tap(option("reminder_times", "08:00"))
+    yield until(lambda: app.service.reminder_time == "08:00"
+                and option("reminder_times", "08:00").selected, "the reminder hour")
+    settings.ids.scroll.scroll_to(settings.ids.reminder_times)
+    yield 0.3
+    yield from driver.shot("settings-reminder")
     yield from driver.tap(option("text_sizes", 1.3))
     yield until(lambda: app.root.get_screen("settings") is not settings, "the larger text")
     settings = app.root.get_screen("settings")

@@ -235,7 +235,7 @@ def test_a_phone_whose_follow_up_ended_says_why_on_the_activation_screen(
 
 
 @pytest.mark.slow
-def test_the_patient_sets_language_text_size_and_meter_unit_then_unlinks_the_phone(
+def test_the_patient_sets_language_text_size_meter_unit_and_reminder_hour_then_unlinks(
         world, app, live_server, closed_url, display, tmp_path):
     _, _, code = home_yesterday(world, "Paul", "heart-failure")
 
@@ -253,7 +253,11 @@ def test_the_patient_sets_language_text_size_and_meter_unit_then_unlinks_the_pho
         from backend.auth.models import DeviceToken
 
         assert all(t.revoked_at is not None for t in db.session().scalars(select(DeviceToken)))
-    assert {"mobile-settings.png", "mobile-settings-large.png",
+        # The reminder hour chosen on the phone is the server's: reminders come at 08:00.
+        from backend.enrollments.models import Enrollment
+
+        assert [e.reminder_time for e in db.session().scalars(select(Enrollment))] == ["08:00"]
+    assert {"mobile-settings.png", "mobile-settings-large.png", "mobile-settings-reminder.png",
             "mobile-settings-unlink-confirm.png"} <= set(seen["screenshots"])
 
 

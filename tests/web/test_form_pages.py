@@ -152,3 +152,11 @@ def test_the_nurse_enrols_on_the_web_form_and_changes_the_channel(world, app, cl
     channel.get_by_role("button", name="Changer").click()
     expect(page.get_by_text("Canal de réponse modifié.")).to_be_visible()
     expect(page.locator("#channel")).to_contain_text("Application")
+    # Mrs Garnier asked for her reminders at 8 in the morning.
+    reminders = page.locator("#reminders")
+    expect(reminders).to_contain_text("aux heures prévues")
+    reminders.get_by_label("Heure des rappels").fill("08:00")
+    reminders.get_by_role("button", name="Changer").click()
+    expect(page.get_by_text("Heure des rappels modifiée.")).to_be_visible()
+    expect(page.locator("#reminders")).to_contain_text("à 08:00, heure du patient")
+    shoot(page, "patient-page-reminder-time")

@@ -158,6 +158,9 @@ class ApiClient:
     def set_push_token(self, push_token: str) -> None:
         self.request("PUT", "/me/push-token", {"push_token": push_token})
 
+    def set_reminder_time(self, reminder_time: str | None) -> dict:
+        return self.request("PUT", "/me/reminder-time", {"reminder_time": reminder_time}).body
+
 
 def _json(raw: bytes) -> Any:
     if not raw:

@@ -98,8 +98,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "settings.text_large": ("Grande", "Large"),
     "settings.glucose": ("Unité affichée par votre lecteur de glycémie",
                          "Unit shown by your blood sugar meter"),
-    "settings.reminders": ("Les heures des rappels sont fixées par le service.",
-                           "Reminder times are set by the ward."),
+    "settings.reminders": ("Heure de mes rappels", "When my reminders come"),
+    "settings.reminder_ward": ("Aux heures du service", "At the ward's times"),
+    "settings.reminder_at": ("À {time}", "At {time}"),
+    "settings.reminders_note": ("Un rappel ne vient jamais après l'heure prévue d'un "
+                                "questionnaire. Il faut être connecté pour changer l'heure.",
+                                "A reminder never comes after a questionnaire is due. "
+                                "Changing the time needs the Internet."),
     "settings.unlink": ("Délier ce téléphone", "Unlink this phone"),
     "settings.unlink_confirm": ("Ce téléphone ne pourra plus envoyer vos réponses. Il faudra "
                                 "un nouveau code de l'équipe soignante pour le relier. "

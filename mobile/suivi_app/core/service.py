@@ -186,6 +186,21 @@ class PatientService:
         """The ward that follows the patient (name, number, hours), from today's copy."""
         return (self.store.cached_today() or {}).get("ward")
 
+    @property
+    def reminder_time(self) -> str | None:
+        """The patient's own reminder hour ("08:00"), None for the ward's times; from the
+        server's last answer."""
+        return (self.store.cached_today() or {}).get("reminder_time")
+
+    def set_reminder_time(self, value: str | None) -> str | None:
+        """Choose the hour reminders come (network); kept in today's copy once the server
+        took it."""
+        chosen = self.api.set_reminder_time(value).get("reminder_time")
+        today = self.store.cached_today()
+        if today is not None:
+            self.store.cache_today({**today, "reminder_time": chosen})
+        return chosen
+
     def register_push_token(self, token: str | None) -> bool:
         """Give the server this phone's push token, once per token (network). True when
         it was sent now."""

@@ -1,8 +1,11 @@
-"""Settings: language, text size, the glucose unit of the patient's meter, and unlinking
-this phone (asked twice; refused while answers wait to be sent).
+"""Settings: language, text size, the glucose unit of the patient's meter, the hour
+reminders come, and unlinking this phone (asked twice; refused while answers wait to be
+sent).
 
-Reminder times are not here: the protocol sets them (the ward's schedule), the server
-sends the reminders, and it has no per-patient reminder time yet."""
+The reminder hour is the patient's choice kept by the server (it sends the reminders): a
+questionnaire due later in the day is reminded at that hour, never after it is due; the
+ward's times otherwise. Choosing it needs the network; the choice shows once the server
+took it."""
 
 from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
@@ -14,6 +17,11 @@ from suivi_app.widgets import AnswerButton
 
 LANGUAGES = (("fr", "Français"), ("en", "English"))
 GLUCOSE_UNITS = ("g/L", "mmol/L", "mg/dL")
+# Morning hours first: most questionnaires are due in the morning, and a reminder never
+# comes after a questionnaire is due. None before 08:00 nor after 20:00: the protocols'
+# quiet hours (21:00 to 08:00 by default) hold reminders then; the server refuses such an
+# hour with the protocol's own quiet hours.
+REMINDER_TIMES = ("08:00", "09:00", "10:00", "12:00", "18:00")
 assert set(GLUCOSE_UNITS) <= set(UNITS["glucose"])
 
 
@@ -36,6 +44,10 @@ class SettingsScreen(Screen):
                       service.text_size, self.choose_text_size)
         self._choices(self.ids.glucose_units, [(u, u) for u in GLUCOSE_UNITS],
                       service.units.get("glucose"), self.choose_glucose_unit)
+        self._choices(self.ids.reminder_times,
+                      [(None, app.tr("settings.reminder_ward")),
+                       *[(t, app.tr("settings.reminder_at", time=t)) for t in REMINDER_TIMES]],
+                      service.reminder_time, self.choose_reminder_time)
 
     def _choices(self, box, options, chosen, action) -> None:
         box.clear_widgets()
@@ -54,6 +66,16 @@ class SettingsScreen(Screen):
     def choose_glucose_unit(self, unit: str) -> None:
         App.get_running_app().service.set_unit("glucose", unit)
         self.build_choices()
+
+    def choose_reminder_time(self, value: str | None) -> None:
+        app = App.get_running_app()
+        self.message = ""
+
+        def done(_chosen) -> None:
+            self.build_choices()
+
+        app.worker.run(lambda: app.service.set_reminder_time(value), done,
+                       lambda error: setattr(self, "message", app.error_text(error)))
 
     def unlink(self) -> None:
         app = App.get_running_app()
