@@ -26,7 +26,7 @@ const provider = new Provider(issuer, {
   }],
   pkce: { required: () => true },
   scopes: ['openid', 'email', 'rpps'],
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], rpps: ['rpps'], acr: null, amr: null },
+  claims: { openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'], rpps: ['rpps'] },
   acrValues: ['eidas1', 'eidas2', 'eidas3'],
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
