@@ -47,7 +47,7 @@ def check_rpps(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     if not RPPS.fullmatch(value.strip()):
-        raise Invalid("an RPPS number is 11 digits", field="rpps")
+        raise Invalid("rpps", "an RPPS number is 11 digits")
     return value.strip()
 
 

@@ -14,6 +14,7 @@ EN = {
     "Se connecter": "Sign in", "Valider": "Confirm",
     "Se connecter avec {name}": "Sign in with {name}", "ou": "or",
     "Connexion refusée": "Sign-in refused",
+    "RPPS": "RPPS", "Numéro RPPS enregistré.": "RPPS number saved.",
     "Revenir à la page de connexion": "Back to the sign-in page",
     "Code à 6 chiffres de votre application d'authentification (ou un code de secours)":
         "6-digit code from your authenticator app (or a recovery code)",

@@ -3,9 +3,11 @@ the app configured to sign staff in with it."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -17,24 +19,24 @@ SUIVI = "http://localhost"  # the Flask test client's site, registered with the 
 CALLBACK = f"{SUIVI}/web/sso/callback"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def oidc_provider():
-    """The issuer URL of a provider started for this test session."""
+@contextlib.contextmanager
+def running_provider(callback: str) -> Iterator[str]:
+    """A provider whose client ``suivi`` redirects to ``callback``; yields its issuer."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         pytest.fail("node and npm are required for the single sign-on tests")
     if not (PROVIDER_DIR / "node_modules" / "oidc-provider").exists():
         subprocess.run([npm, "ci", "--silent", "--no-audit", "--no-fund"], cwd=PROVIDER_DIR,
                        check=True, timeout=300)
-    port = _free_port()
-    process = subprocess.Popen([node, "server.mjs", str(port), CALLBACK], cwd=PROVIDER_DIR,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen([node, "server.mjs", str(free_port()), callback],
+                               cwd=PROVIDER_DIR, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
     try:
         line = process.stdout.readline()
         assert line.startswith("ready "), line
@@ -44,15 +46,26 @@ def oidc_provider():
         process.wait(timeout=10)
 
 
-@pytest.fixture
-def app_config(app_config, oidc_provider, monkeypatch):
-    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the test provider speaks http
-    return {**app_config, "SUIVI_PUBLIC_URL": SUIVI, "SUIVI_OIDC_ISSUER": oidc_provider,
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """The issuer URL of a provider started for this test session."""
+    with running_provider(CALLBACK) as issuer:
+        yield issuer
+
+
+def oidc_settings(issuer: str, public_url: str) -> dict:
+    return {"SUIVI_PUBLIC_URL": public_url, "SUIVI_OIDC_ISSUER": issuer,
             "SUIVI_OIDC_CLIENT_ID": "suivi", "SUIVI_OIDC_CLIENT_SECRET": "suivi-test-secret",
             "SUIVI_OIDC_NAME": "Pro Santé Connect", "SUIVI_OIDC_CLAIM": "email",
             "SUIVI_OIDC_RPPS_CLAIM": "rpps", "SUIVI_OIDC_SCOPES": "openid email rpps",
             "SUIVI_OIDC_ACR_VALUES": "", "SUIVI_OIDC_MFA_ACR": ("eidas2", "eidas3"),
             "SUIVI_OIDC_MFA_AMR": ("mfa", "otp")}
+
+
+@pytest.fixture
+def app_config(app_config, oidc_provider, monkeypatch):
+    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the test provider speaks http
+    return {**app_config, **oidc_settings(oidc_provider, SUIVI)}
 
 
 def through_provider(client, issuer: str, start: str = "/web/sso/start") -> str:
