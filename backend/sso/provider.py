@@ -13,8 +13,7 @@ from typing import Any
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
-from authlib.jose.errors import JoseError
-from joserfc.errors import JoseError as JoseRfcError
+from joserfc.errors import JoseError
 
 from backend.sso.identity import Identity
 
@@ -60,7 +59,7 @@ class IdentityProvider:
             raise ProviderRefused(_reason(error),
                                   denied=error.error in {"access_denied", "login_required",
                                                          "interaction_required"}) from None
-        except (JoseError, JoseRfcError) as error:
+        except JoseError as error:
             # authlib's own fixed words ('Invalid claim "nonce"'), never the token's.
             detail = f"{error.error}: {error.description}" if error.description else error.error
             raise ProviderRefused(f"id token refused ({detail})"[:120]) from None
