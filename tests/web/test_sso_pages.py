@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.sso.conftest import choose, free_port, oidc_settings, running_provider
-from tests.web.conftest import axe_source, browser, page  # noqa: F401 (fixtures)
 from tests.web.support import accessible, shoot
 
 PORT = free_port()
@@ -40,7 +39,7 @@ def live_server(app):
 
 
 def test_a_nurse_signs_in_with_the_provider_and_lands_in_the_queue(
-        world, live_server, browser_provider, page, axe_source):  # noqa: F811
+        world, live_server, browser_provider, page, axe_source):
     world.staff("nurse", email="nurse.sso@example.org")
     choose(browser_provider, acr="eidas2", amr=("pwd", "otp"))
     page.goto(f"{live_server}/web/login")
@@ -59,7 +58,7 @@ def test_a_nurse_signs_in_with_the_provider_and_lands_in_the_queue(
 
 
 def test_an_unknown_person_sees_why(world, live_server, browser_provider,
-                                    page, axe_source):  # noqa: F811
+                                    page, axe_source):
     choose(browser_provider, account="stranger", acr="eidas2", amr=("mfa",))
     page.goto(f"{live_server}/web/login")
     page.get_by_role("link", name="Se connecter avec Pro Santé Connect").click()
