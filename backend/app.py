@@ -21,6 +21,7 @@ from backend.clock import SystemClock
 from backend.notifications.configured import push_sender_from_config, sms_sender_from_config
 from backend.outbox import services as outbox
 from backend.security import SecretsRandomness
+from backend.sso import provider as sso_provider
 from backend.wiring import KEY, OutboxHandler, Wiring
 
 API_SPEC = {
@@ -88,7 +89,8 @@ def build_wiring(config: Mapping[str, Any]) -> Wiring:
     outbox.relay_after_commit(sessions)
     return Wiring(clock=SystemClock(), random=SecretsRandomness(), sms=sms, push=push,
                   engine=engine, sessions=sessions, outbox_handlers=_outbox_handlers(),
-                  connect_redis=connect_redis)
+                  connect_redis=connect_redis,
+                  identity_provider=sso_provider.from_config(config))
 
 
 def _outbox_handlers() -> dict[str, OutboxHandler]:

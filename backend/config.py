@@ -122,6 +122,41 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         # Reverse proxies in front of Suivi that set X-Forwarded-For/-Proto/-Host: only
         # then is the client address taken from them (0: connected directly).
         "SUIVI_PROXY_HOPS": int(env.get("SUIVI_PROXY_HOPS", "0")),
+        **_oidc(env),
+    }
+
+
+OIDC_CLAIMS = ("email", "rpps")
+
+
+def _words(env: Mapping[str, str], name: str, default: str = "") -> tuple[str, ...]:
+    return tuple(word for word in (env.get(name) or default).replace(",", " ").split() if word)
+
+
+def _oidc(env: Mapping[str, str]) -> dict[str, object]:
+    """Staff sign-in with the hospital's identity provider (OpenID Connect); no issuer,
+    no single sign-on. See README, "Sign-in with the hospital's identity provider"."""
+    issuer = (env.get("SUIVI_OIDC_ISSUER") or "").strip().rstrip("/")
+    claim = (env.get("SUIVI_OIDC_CLAIM") or "email").strip().lower()
+    if claim not in OIDC_CLAIMS:
+        raise ValueError(f"SUIVI_OIDC_CLAIM must be email or rpps, not {claim!r}")
+    if issuer and not (env.get("SUIVI_OIDC_CLIENT_ID") and env.get("SUIVI_OIDC_CLIENT_SECRET")):
+        raise ValueError("SUIVI_OIDC_ISSUER needs SUIVI_OIDC_CLIENT_ID and "
+                         "SUIVI_OIDC_CLIENT_SECRET")
+    return {
+        "SUIVI_OIDC_ISSUER": issuer,
+        "SUIVI_OIDC_CLIENT_ID": env.get("SUIVI_OIDC_CLIENT_ID", ""),
+        "SUIVI_OIDC_CLIENT_SECRET": env.get("SUIVI_OIDC_CLIENT_SECRET", ""),
+        "SUIVI_OIDC_NAME": env.get("SUIVI_OIDC_NAME") or "Pro Santé Connect",
+        "SUIVI_OIDC_CLAIM": claim,
+        # The claim carrying the RPPS number, when SUIVI_OIDC_CLAIM is rpps.
+        "SUIVI_OIDC_RPPS_CLAIM": env.get("SUIVI_OIDC_RPPS_CLAIM") or "rpps",
+        "SUIVI_OIDC_SCOPES": " ".join(_words(env, "SUIVI_OIDC_SCOPES", "openid email")),
+        "SUIVI_OIDC_ACR_VALUES": " ".join(_words(env, "SUIVI_OIDC_ACR_VALUES")),
+        # A sign-in whose acr is one of these, or whose amr has one of those, had a second
+        # factor at the provider: no local TOTP is asked.
+        "SUIVI_OIDC_MFA_ACR": _words(env, "SUIVI_OIDC_MFA_ACR"),
+        "SUIVI_OIDC_MFA_AMR": _words(env, "SUIVI_OIDC_MFA_AMR", "mfa otp hwk sc swk"),
     }
 
 

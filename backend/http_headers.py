@@ -16,6 +16,8 @@ their own allowing it, and nothing else differs.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request, session
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -28,14 +30,24 @@ DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def _page_policy(issuer: str) -> str:
+    """With single sign-on, signing out (a form) ends at the identity provider's
+    end_session_endpoint: the browser must let the form's redirection go there."""
+    if not issuer:
+        return CSP
+    parts = urlsplit(issuer)
+    return CSP.replace("form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}")
+
+
 def init_app(app: Flask) -> None:
     https = app.config["SUIVI_PUBLIC_URL"].startswith("https://")
+    page_policy = _page_policy(app.config.get("SUIVI_OIDC_ISSUER", ""))
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault("Content-Security-Policy",
-                           DOCS_CSP if request.path.startswith("/api/docs") else CSP)
+                           DOCS_CSP if request.path.startswith("/api/docs") else page_policy)
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")

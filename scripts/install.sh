@@ -57,3 +57,8 @@ if command -v npm >/dev/null && [ ! -f tests/web/axe/node_modules/axe-core/axe.m
     step "axe-core (npm) for the accessibility checks"
     (cd tests/web/axe && npm ci --silent --no-audit --no-fund)
 fi
+# oidc-provider (npm): the real OpenID Connect provider the single sign-on tests start.
+if command -v npm >/dev/null && [ ! -d tests/sso/provider/node_modules/oidc-provider ]; then
+    step "oidc-provider (npm) for the single sign-on tests"
+    (cd tests/sso/provider && npm ci --silent --no-audit --no-fund)
+fi

@@ -37,6 +37,10 @@ class StaffUser(UUIDPrimaryKey, Base):
     # step, a password change and a reset move it on, so each token serves once.
     mfa_token_serial: Mapped[int] = mapped_column(default=0)
     failed_logins: Mapped[int] = mapped_column(default=0)
+    # Single sign-on: the national professional number (11 digits), and the identity
+    # provider's subject, bound at the first sign-in through it.
+    rpps: Mapped[str | None] = mapped_column(String(11), unique=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     last_failed_login_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -85,6 +89,8 @@ class AccessToken(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # Signed in through the identity provider, which reported a second factor.
+    provider_mfa: Mapped[bool] = mapped_column(default=False)
 
 
 class RecoveryCode(UUIDPrimaryKey, Base):

@@ -40,6 +40,8 @@ class StaffPrincipal:
     user: StaffUser
     team_ids: frozenset[uuid.UUID]
     kind: str = "staff"
+    # Signed in through the identity provider, which reported a second factor.
+    provider_mfa: bool = False
 
     @property
     def actor_id(self) -> uuid.UUID:
@@ -52,7 +54,8 @@ class StaffPrincipal:
     @property
     def has_second_factor(self) -> bool:
         """A confirmed second factor, or demo mode (where staff may skip it)."""
-        return self.user.mfa_enabled or current_app.config["SUIVI_DEMO"]
+        return (self.user.mfa_enabled or self.provider_mfa
+                or current_app.config["SUIVI_DEMO"])
 
     @property
     def may_read_patient_data(self) -> bool:
@@ -104,7 +107,7 @@ def _staff(token: str, slide: bool = True) -> StaffPrincipal | None:
         row.expires_at = min(current + ttl, row.created_at + MAX_SESSION)
     teams = session.scalars(select(TeamMembership.team_id)
                             .where(TeamMembership.staff_id == user.id)).all()
-    return StaffPrincipal(user=user, team_ids=frozenset(teams))
+    return StaffPrincipal(user=user, team_ids=frozenset(teams), provider_mfa=row.provider_mfa)
 
 
 # What the app shows when its token has outlived the follow-up (in the patient's language).

@@ -153,19 +153,20 @@ def _count_unknown_failure(session: Session, digest: str, at: datetime) -> None:
                                  .where(LoginFailure.email_digest == digest)), at)
 
 
-def _succeed(user: StaffUser) -> str:
+def _succeed(user: StaffUser, provider_mfa: bool = False) -> str:
     user.failed_logins = 0
     user.locked_until = None
     user.last_failed_login_at = None
-    return issue_access_token(user)
+    return issue_access_token(user, provider_mfa)
 
 
-def issue_access_token(user: StaffUser) -> str:
+def issue_access_token(user: StaffUser, provider_mfa: bool = False) -> str:
     token = new_token(STAFF_TOKEN_PREFIX)
     current = now()
     ttl = timedelta(seconds=current_app.config["SUIVI_ACCESS_TOKEN_TTL"])
     db.session().add(AccessToken(staff_id=user.id, token_hash=token_hash(token),
-                                 created_at=current, expires_at=current + ttl))
+                                 created_at=current, expires_at=current + ttl,
+                                 provider_mfa=provider_mfa))
     return token
 
 
@@ -186,15 +187,24 @@ def login(email: str, password: str, address: str | None) -> LoginResult:
         _fail(user, "auth.login", "Wrong e-mail or password.", email=email)
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    if user.mfa_enabled:
+    return first_factor_passed(user)
+
+
+def first_factor_passed(user: StaffUser, *, via: str = "password",
+                        provider_mfa: bool = False) -> LoginResult:
+    """``user`` proved who they are (password, or the identity provider ``via="oidc"``):
+    an access token, or the second step when a local second factor is enrolled and the
+    provider did not report one (``provider_mfa``)."""
+    detail = None if via == "password" else {"via": via, "provider_mfa": provider_mfa}
+    if user.mfa_enabled and not provider_mfa:
         expires = now().timestamp() + current_app.config["SUIVI_MFA_TOKEN_TTL"]
         # ``n``: the token is good only while the account's serial still says so.
         mfa_token = _serializer().dumps({"uid": str(user.id), "exp": expires,
                                          "n": user.mfa_token_serial})
-        audit.record("auth.password_ok", actor=("staff", user.id))
+        audit.record(f"auth.{via}_ok", actor=("staff", user.id), detail=detail)
         return LoginResult(user=user, mfa_token=mfa_token)
-    audit.record("auth.login", actor=("staff", user.id))
-    return LoginResult(user=user, access_token=_succeed(user))
+    audit.record("auth.login", actor=("staff", user.id), detail=detail)
+    return LoginResult(user=user, access_token=_succeed(user, provider_mfa))
 
 
 def _expired_sign_in(reason: str) -> NoReturn:

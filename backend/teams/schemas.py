@@ -23,6 +23,9 @@ class StaffPatch(Schema):
     password = fields.String(load_only=True, validate=NonEmpty)
     phone = fields.String(validate=Phone, allow_none=True)
     active = fields.Boolean()
+    rpps = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^\d{11}$", error="an RPPS number is 11 digits"),
+        metadata={"description": "national professional number, for single sign-on"})
 
 
 class StaffOut(StaffSummary):
@@ -30,6 +33,7 @@ class StaffOut(StaffSummary):
     phone = fields.String(allow_none=True)
     active = fields.Boolean()
     mfa_enabled = fields.Boolean()
+    rpps = fields.String(allow_none=True)
     team_ids = fields.Method("_team_ids")
     created_at = fields.DateTime()
 

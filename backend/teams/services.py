@@ -17,6 +17,7 @@ from backend.auth.models import ROLES, StaffUser, email_index, normal_email
 from backend.clock import now
 from backend.errors import Conflict, Invalid, NotFound
 from backend.security import hash_password
+from backend.sso.services import check_rpps
 from backend.teams.models import CareTeam, TeamMembership
 
 MIN_PASSWORD_LENGTH = 12
@@ -145,6 +146,8 @@ def update_staff(user: StaffUser, changes: dict) -> StaffUser:
     if password is not None:
         check_password_policy(password)
         auth_services.change_password(user, password)  # signs out the old password's holder
+    if "rpps" in changes:
+        _set_rpps(user, changes.pop("rpps"))
     for name, value in changes.items():
         setattr(user, name, value)
     if changes.get("active") is False:
@@ -152,6 +155,19 @@ def update_staff(user: StaffUser, changes: dict) -> StaffUser:
     audit.record("staff.update", object_type="staff_user", object_id=user.id,
                  detail={"fields": fields})
     return user
+
+
+def _set_rpps(user: StaffUser, rpps: str | None) -> None:
+    """The RPPS single sign-on maps to; a new one unbinds the provider's subject (the next
+    sign-in through the provider binds that of the person now holding this number)."""
+    rpps = check_rpps(rpps)
+    if rpps == user.rpps:
+        return
+    if rpps is not None and db.session().scalar(
+            select(StaffUser.id).where(StaffUser.rpps == rpps, StaffUser.id != user.id)):
+        raise Conflict("another account has this RPPS number", field="rpps")
+    user.rpps = rpps
+    user.oidc_subject = None
 
 
 def reset_mfa(user: StaffUser) -> auth_services.EnrolmentCode:

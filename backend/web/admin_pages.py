@@ -115,6 +115,17 @@ def set_staff_role(staff_id: uuid.UUID):
     return redirect(url_for("web.staff_list"))
 
 
+@bp.post("/web/staff/<uuid:staff_id>/rpps")
+@login_required()
+@admin_required("staff.update")
+def set_staff_rpps(staff_id: uuid.UUID):
+    """The RPPS number single sign-on maps to (empty: none)."""
+    rpps = request.form.get("rpps", "").strip() or None
+    attempt(lambda: teams.update_staff(teams.get_staff(staff_id), {"rpps": rpps}),
+            _("Numéro RPPS enregistré."))
+    return redirect(url_for("web.staff_list"))
+
+
 # -- care teams ----------------------------------------------------------------------------
 @bp.get("/web/teams")
 @login_required()

@@ -8,6 +8,7 @@ from backend.auth import services as auth
 from backend.errors import DomainError
 from backend.http_errors import status_of
 from backend.security import token_hash
+from backend.web import sso_pages
 from backend.web.blueprint import bp
 from backend.web.i18n import COOKIE, LANGUAGES, error_text
 from backend.web.session import (
@@ -63,8 +64,11 @@ def mfa():
 
 
 def _signed_in(token: str):
+    id_token = session.get(sso_pages.ID_TOKEN)  # the second step after the provider's sign-in
     session.clear()
     session["token"] = token
+    if id_token:
+        session[sso_pages.ID_TOKEN] = id_token
     return redirect(local_path(request.args.get("next"), url_for("web.queue")))
 
 
@@ -72,7 +76,7 @@ def _signed_in(token: str):
 @login_required(patient_data=False)
 def logout():
     auth.logout(session.pop("token"))
-    return redirect(url_for("web.login"))
+    return redirect(sso_pages.end_session_url() or url_for("web.login"))
 
 
 @bp.route("/web/totp", methods=["GET", "POST"])

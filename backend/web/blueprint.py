@@ -10,6 +10,7 @@ from flask import Blueprint, current_app
 from backend.web import labels
 from backend.web.i18n import _, lang, number
 from backend.web.session import csrf_token
+from backend.wiring import wiring
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/web/static")
@@ -31,4 +32,10 @@ def local_time(value: datetime | None, fmt: str = "%d/%m %H:%M") -> str:
 def _globals() -> dict:
     return {"csrf_token": csrf_token, "demo": current_app.config["SUIVI_DEMO"], "_": _,
             "lang": lang, "number": number, "labels": labels,
-            "outcomes": list(labels.OUTCOMES)}
+            "outcomes": list(labels.OUTCOMES), "sso_name": _sso_name()}
+
+
+def _sso_name() -> str | None:
+    """The identity provider's name for the sign-in button; None: no single sign-on."""
+    provider = wiring().identity_provider
+    return provider.name if provider is not None else None

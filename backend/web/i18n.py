@@ -52,6 +52,20 @@ def number(value: object, decimals: int | None = None) -> str:
 FR_ERRORS = {
     "Wrong e-mail or password.": "Adresse e-mail ou mot de passe incorrect.",
     "Wrong code.": "Code incorrect.",
+    # single sign-on (backend/sso/services.py)
+    "No Suivi account matches this identity: ask your administrator.":
+        "Aucun compte Suivi ne correspond à cette identité : adressez-vous à votre "
+        "administrateur.",
+    "This Suivi account is deactivated: ask your administrator.":
+        "Ce compte Suivi est désactivé : adressez-vous à votre administrateur.",
+    "This Suivi account is tied to another identity at the provider: ask your administrator.":
+        "Ce compte Suivi est lié à une autre identité chez le fournisseur : adressez-vous à "
+        "votre administrateur.",
+    "The identity provider did not sign you in.":
+        "Le fournisseur d'identité ne vous a pas connecté (connexion refusée ou annulée).",
+    "The sign-in with the identity provider failed; please try again.":
+        "La connexion avec le fournisseur d'identité a échoué : veuillez réessayer.",
+    "rpps: an RPPS number is 11 digits": "RPPS : un numéro RPPS compte 11 chiffres",
     "The sign-in has expired; enter your password again.":
         "La connexion a expiré : saisissez à nouveau votre mot de passe.",
     "code: wrong code; check the time on your phone.":

@@ -12,6 +12,10 @@ EN = {
         "Demo mode: fictitious data, the second factor may be skipped.",
     "Connexion": "Sign in", "Adresse e-mail": "E-mail address", "Mot de passe": "Password",
     "Se connecter": "Sign in", "Valider": "Confirm",
+    "Se connecter avec {name}": "Sign in with {name}", "ou": "or",
+    "Connexion refusée": "Sign-in refused",
+    "RPPS": "RPPS", "Numéro RPPS enregistré.": "RPPS number saved.",
+    "Revenir à la page de connexion": "Back to the sign-in page",
     "Code à 6 chiffres de votre application d'authentification (ou un code de secours)":
         "6-digit code from your authenticator app (or a recovery code)",
     "Double authentification": "Two-factor authentication",

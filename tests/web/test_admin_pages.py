@@ -141,3 +141,19 @@ def test_an_administrator_creates_a_nurse_resets_her_factor_and_finds_a_refusal(
     page.get_by_label("Résultat").select_option("denied")
     page.get_by_role("button", name="Rechercher").click()
     expect(page.locator("table.audit tbody tr").first).to_contain_text("refusé")
+
+
+def test_an_administrator_sets_a_staff_members_rpps(world, app, client):
+    nurse = world.staff("nurse")
+    web = _web(app, world.admin())
+    page = web.get("/web/staff").get_data(as_text=True)
+    assert f'id="rpps-{nurse.id}"' in page
+    with web.session_transaction() as session:
+        csrf = session["csrf"]
+    refused = web.post(f"/web/staff/{nurse.id}/rpps", data={"csrf": csrf, "rpps": "12"},
+                       follow_redirects=True)
+    assert "11 chiffres" in refused.get_data(as_text=True)
+    done = web.post(f"/web/staff/{nurse.id}/rpps", data={"csrf": csrf, "rpps": "10000000001"},
+                    follow_redirects=True)
+    assert "Numéro RPPS enregistré." in done.get_data(as_text=True)
+    assert 'value="10000000001"' in done.get_data(as_text=True)
