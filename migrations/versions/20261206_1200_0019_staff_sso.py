@@ -1,9 +1,9 @@
 """Staff single sign-on: a staff member's RPPS number and identity-provider subject, and
 whether an access token's sign-in had a second factor at the provider.
 
-Revision ID: 0021
+Revision ID: 0019
 Revises: 0018
-Create Date: 2026-12-15 12:00:00
+Create Date: 2026-12-06 12:00:00
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
+revision: str = "0019"
 down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
