@@ -42,3 +42,6 @@ MY_VALUES_PER_SERIES = 60
 FHIR_PAGE = 20
 FHIR_PAGE_MAX = 100
 FHIR_SEARCH_VALUES = 10
+# A patient's answers whose scores an Observation search reads (newest first): a
+# follow-up has a few a day for weeks.
+FHIR_SCORED_SUBMISSIONS = 1000

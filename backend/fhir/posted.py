@@ -11,7 +11,7 @@ from typing import Any
 from backend.errors import Invalid, InvalidValues
 from backend.fhir.resources import LOINC, POSTED_CODES, READING_CODES, READING_SYSTEM
 
-STATUSES = ("final", "amended", "corrected", "preliminary")
+STATUSES = ("final", "amended", "corrected")  # a preliminary value raises no alert yet
 BP_PANEL = "85354-9"
 COMPONENTS = {READING_CODES["systolic_bp"].loinc: "systolic_bp",
               READING_CODES["diastolic_bp"].loinc: "diastolic_bp"}

@@ -107,17 +107,30 @@ BP_PANEL = Code("85354-9", "Blood pressure panel with all children optional", "b
 # mass concentration, converted to mmol/L on the way in.
 POSTED_CODES = {**{c.loinc: t for t, c in READING_CODES.items() if c.loinc},
                 "2339-0": "glucose"}
+# A questionnaire's scores (rules/scores.py), each a derived Observation: LOINC where it
+# codes the score, Suivi's own name always.
+SCORE_SYSTEM = "urn:suivi:score"
+SCORE_CODES: dict[str, Code] = {
+    "phq9": Code("44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score "
+                            "[Reported]"),
+    "pain_nrs": Code("72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - "
+                                "Reported"),
+    "news2": Code(None, "NEWS2 (National Early Warning Score 2)"),
+    "qor15": Code(None, "QoR-15 (Quality of Recovery-15)"),
+}
+SURVEY_CATEGORY = {"coding": [{"system": CATEGORY, "code": "survey", "display": "Survey"}]}
 VITAL_SIGNS_CATEGORY = {"coding": [{"system": CATEGORY, "code": "vital-signs",
                                     "display": "Vital Signs"}]}
 
 
-def _concept(reading_type: str | None, code: Code) -> dict[str, Any]:
+def _concept(own_code: str | None, code: Code, system: str = READING_SYSTEM
+             ) -> dict[str, Any]:
     codings = []
     if code.loinc:
         codings.append({"system": LOINC, "code": code.loinc, "display": code.display})
     codings += [{"system": LOINC, "code": c, "display": d} for c, d in code.also]
-    if reading_type:
-        codings.append({"system": READING_SYSTEM, "code": reading_type})
+    if own_code:
+        codings.append({"system": system, "code": own_code})
     return {"coding": codings, "text": code.display}
 
 
@@ -171,6 +184,44 @@ def _component(reading_type: str, reading: Reading | None) -> dict[str, Any]:
     else:
         component.update(_value(reading))
     return component
+
+
+@dataclass(frozen=True)
+class Score:
+    """One score of a submission, as stored with it."""
+
+    submission_id: Any
+    patient_id: Any
+    name: str
+    total: Any
+    band: str | None
+    submitted_at: datetime
+    received_at: datetime
+
+    @property
+    def id(self) -> str:
+        """``{submission id}.{score}``: FHIR ids allow no underscore."""
+        return f"{self.submission_id}.{self.name.replace('_', '-')}"
+
+
+def score_resource(score: Score) -> dict[str, Any]:
+    """A score as an Observation derived from the patient's answers (category survey)."""
+    code = SCORE_CODES.get(score.name, Code(None, score.name))
+    resource: dict[str, Any] = {
+        "resourceType": "Observation", "id": score.id,
+        "meta": {"lastUpdated": iso(score.received_at)},
+        "status": "final",
+        "category": [SURVEY_CATEGORY],
+        "code": _concept(score.name, code, SCORE_SYSTEM),
+        "subject": {"reference": f"Patient/{score.patient_id}"},
+        "effectiveDateTime": iso(score.submitted_at),
+        "issued": iso(score.received_at),
+        "valueQuantity": {"value": number(Decimal(str(score.total))), "unit": "{score}",
+                          "system": UCUM, "code": "{score}"},
+    }
+    if score.band:
+        resource["interpretation"] = [{"text": score.band}]
+    return resource
 
 
 def bundle(entries: Sequence[dict[str, Any]], total: int, links: dict[str, str],

@@ -24,10 +24,13 @@ from backend.fhir.resources import (
     FR_CORE_PATIENT,
     FR_CORE_PATIENT_INS,
     VITAL_SIGNS,
+    Score,
     bundle,
     observation_resource,
     patient_resource,
+    score_resource,
 )
+from backend.intake.models import Reading
 from backend.limits import FHIR_PAGE, FHIR_PAGE_MAX, FHIR_SEARCH_VALUES
 
 bp = Blueprint("fhir", __name__, url_prefix=PREFIX)
@@ -174,11 +177,17 @@ def _patient_reference(name: str, text: str) -> uuid.UUID:
         field_error(name, "a patient reference: Patient/{id}", 400, "query")
 
 
+def observations(rows: list[Reading | Score]) -> list[dict[str, Any]]:
+    """Readings (a blood pressure as one panel) and scores as Observations."""
+    diastolic = services.diastolic_of([r for r in rows if isinstance(r, Reading)])
+    return [score_resource(r) if isinstance(r, Score)
+            else observation_resource(r, diastolic.get(r.id)) for r in rows]
+
+
 def read_observation(observation_id: str):
-    reading = services.read_observation(current_staff(), observation_id,
-                                        action_of("Observation", "read"))
-    diastolic = services.diastolic_of([reading]).get(reading.id)
-    return fhir_response(observation_resource(reading, diastolic))
+    found = services.read_observation(current_staff(), observation_id,
+                                      action_of("Observation", "read"))
+    return fhir_response(observations([found])[0])
 
 
 def search_observations():
@@ -194,9 +203,7 @@ def search_observations():
         dates=[date_range("date", v, with_time=True) for v in values.get("date", [])])
     page = services.search_observations(current_staff(), criteria, count, offset,
                                         action_of("Observation", "search-type"))
-    diastolic = services.diastolic_of(page.rows)
-    return searchset(served, page, [observation_resource(r, diastolic.get(r.id))
-                                    for r in page.rows], count, offset)
+    return searchset(served, page, observations(page.rows), count, offset)
 
 
 def create_observation():
@@ -215,9 +222,8 @@ def create_observation():
             action_of("Observation", "create"))
     except InvalidValues as error:
         raise renamed(error, posted) from None
-    diastolic = services.diastolic_of([reading]).get(reading.id)
     location = f"{base_url()}/Observation/{reading.id}"
-    return fhir_response(observation_resource(reading, diastolic), 201 if created else 200,
+    return fhir_response(observations([reading])[0], 201 if created else 200,
                          {"Location": location})
 
 
@@ -234,11 +240,15 @@ SERVED: tuple[Served, ...] = (
            {"read": read_observation, "search-type": search_observations,
             "create": create_observation},
            id_rule="observation_id", search=(
-               SearchParam("patient", "reference", "Patient/{id} (one patient)"),
-               SearchParam("code", "token", "LOINC (http://loinc.org|8310-5) or reading "
-                                            "type (urn:suivi:reading-type|temperature)"),
-               SearchParam("date", "date", "when measured, with eq, ge, gt, le or lt"),
-               SearchParam("category", "token", "vital-signs"))),
+               SearchParam("patient", "reference",
+                           "Patient/{id} (one patient; the scores of answers, category "
+                           "survey, are searched with it)"),
+               SearchParam("code", "token", "LOINC (http://loinc.org|8310-5), reading type "
+                                            "(urn:suivi:reading-type|temperature) or score "
+                                            "(urn:suivi:score|qor15)"),
+               SearchParam("date", "date", "when measured or answered, with eq, ge, gt, "
+                                           "le or lt"),
+               SearchParam("category", "token", "vital-signs (readings), survey (scores)"))),
 )
 SERVED_BY_TYPE = {served.type: served for served in SERVED}
 

@@ -18,10 +18,19 @@ from backend import db
 from backend.audit import services as audit
 from backend.auth.principal import StaffPrincipal
 from backend.errors import NotFound
-from backend.fhir.resources import INS_SYSTEM, LOINC, POSTED_CODES, READING_SYSTEM
+from backend.fhir.resources import (
+    INS_SYSTEM,
+    LOINC,
+    POSTED_CODES,
+    READING_SYSTEM,
+    SCORE_CODES,
+    SCORE_SYSTEM,
+    Score,
+)
 from backend.idempotency import services as idempotency
 from backend.intake import services as intake
-from backend.intake.models import Reading
+from backend.intake.models import Reading, Submission
+from backend.limits import FHIR_SCORED_SUBMISSIONS
 from backend.patients import services as patients
 from backend.patients.models import Patient, nir_index
 
@@ -148,24 +157,71 @@ def diastolic_of(systolic: Sequence[Reading]) -> dict[uuid.UUID, Reading]:
             if (r.patient_id, r.measured_at) in by_moment}
 
 
-def read_observation(principal: StaffPrincipal, observation_id: str, action: str) -> Reading:
-    """A reading of a visible patient; otherwise NotFound and an audited refusal naming
-    the reading's patient (if it exists)."""
+def score_names(codes: Sequence[tuple[str | None, str]]) -> set[str]:
+    """The scores a ``code`` search names (LOINC or Suivi's own names)."""
+    names: set[str] = set()
+    for system, code in codes:
+        if system in (None, LOINC):
+            names |= {name for name, known in SCORE_CODES.items() if known.loinc == code}
+        if system in (None, SCORE_SYSTEM):
+            names.add(code.replace("-", "_"))
+    return names
+
+
+def _visible(query: Select, column: Any, principal: StaffPrincipal) -> Select:
+    visible = patients.visible_patient_ids(principal)
+    return query if visible is None else query.where(column.in_(visible))
+
+
+def _not_found(action: str, patient_id: uuid.UUID | None, object_type: str,
+               object_id: Any) -> NotFound:
+    """An audited refusal naming the patient the caller was after (if any), and the bare
+    404 that answers it (the same as for an identifier that does not exist)."""
+    audit.record_refusal(action, patient_id=patient_id, object_type=object_type,
+                         object_id=object_id,
+                         detail={"reason": "unknown or not in the caller's teams"})
+    return NotFound("No such Observation.")
+
+
+_SCORED = (Submission.id, Submission.patient_id, Submission.submitted_at,
+           Submission.received_at, Submission.scores)
+
+
+def _scores_of(row: Any, names: set[str] | None = None) -> list[Score]:
+    return [Score(row.id, row.patient_id, score["name"], score["total"], score.get("band"),
+                  row.submitted_at, row.received_at)
+            for score in row.scores or [] if names is None or score["name"] in names]
+
+
+def read_observation(principal: StaffPrincipal, observation_id: str,
+                     action: str) -> Reading | Score:
+    """A reading, or a score of a submission (``{submission id}.{score}``), of a visible
+    patient; otherwise NotFound and an audited refusal naming its patient (if it exists)."""
+    text, dot, score_name = observation_id.partition(".")
     try:
-        reading_id = uuid.UUID(observation_id)
+        record_id = uuid.UUID(text)
     except ValueError:
         raise NotFound("No such Observation.") from None
-    visible = patients.visible_patient_ids(principal)
-    query = select(Reading).where(Reading.id == reading_id, _not_in_a_panel())
-    if visible is not None:
-        query = query.where(Reading.patient_id.in_(visible))
-    reading = db.session().scalar(query)
+    session = db.session()
+    if dot:
+        name = score_name.replace("-", "_")
+        row = session.execute(_visible(select(*_SCORED).where(Submission.id == record_id),
+                                       Submission.patient_id, principal)).first()
+        found = _scores_of(row, {name}) if row is not None else []
+        if not found:
+            target = session.scalar(select(Submission.patient_id)
+                                    .where(Submission.id == record_id))
+            raise _not_found(action, target, "submission", record_id)
+        # Not the score's name: "phq9" in the trail would tell a psychiatric follow-up.
+        audit.record(action, patient_id=row.patient_id, object_type="submission",
+                     object_id=record_id)
+        return found[0]
+    reading = session.scalar(_visible(
+        select(Reading).where(Reading.id == record_id, _not_in_a_panel()),
+        Reading.patient_id, principal))
     if reading is None:
-        target = db.session().scalar(select(Reading.patient_id).where(Reading.id == reading_id))
-        audit.record_refusal(action, patient_id=target, object_type="reading",
-                             object_id=reading_id,
-                             detail={"reason": "unknown or not in the caller's teams"})
-        raise NotFound("No such Observation.")
+        target = session.scalar(select(Reading.patient_id).where(Reading.id == record_id))
+        raise _not_found(action, target, "reading", record_id)
     audit.record(action, patient_id=reading.patient_id, object_type="reading",
                  object_id=reading.id)
     return reading
@@ -173,24 +229,43 @@ def read_observation(principal: StaffPrincipal, observation_id: str, action: str
 
 def search_observations(principal: StaffPrincipal, criteria: ObservationCriteria,
                         count: int, offset: int, action: str) -> Page:
+    """Readings (vital signs) first, newest first, then, for one patient, the scores of
+    their answers (survey), newest first: a searchset's order is the server's."""
+    categories = {code for _, code in criteria.categories or ()}
+    readings = criteria.categories is None or "vital-signs" in categories
+    scores = criteria.categories is None or "survey" in categories
     query = select(Reading).where(_not_in_a_panel())
     if criteria.patient_id is not None:
         patients.get_patient(principal, criteria.patient_id, action)  # 404 if not theirs
         query = query.where(Reading.patient_id == criteria.patient_id)
     else:
-        visible = patients.visible_patient_ids(principal)
-        if visible is not None:
-            query = query.where(Reading.patient_id.in_(visible))
+        query = _visible(query, Reading.patient_id, principal)
     if criteria.codes is not None:
         query = query.where(Reading.type.in_(reading_types(criteria.codes)))
-    if criteria.categories is not None and not any(
-            code == "vital-signs" for _, code in criteria.categories):
-        query = query.where(False)  # every reading is a vital sign (or kin)
     for value in criteria.dates:
         query = query.where(_in_range(Reading.measured_at, value))
-    page = _page(query, (Reading.measured_at.desc(), Reading.id.desc()), count, offset)
+    page = (_page(query, (Reading.measured_at.desc(), Reading.id.desc()), count, offset)
+            if readings else Page([], 0))
+    if scores and criteria.patient_id is not None:
+        found = _search_scores(criteria)
+        start = max(0, offset - page.total)
+        page.rows += found[start:start + count - len(page.rows)]
+        page.total += len(found)
     audit.record_reads(action, (r.patient_id for r in page.rows))
     return page
+
+
+def _search_scores(criteria: ObservationCriteria) -> list[Score]:
+    """The patient's scores matching the criteria, newest first (from their newest
+    ``FHIR_SCORED_SUBMISSIONS`` answers: a follow-up has far fewer)."""
+    query = select(*_SCORED).where(Submission.patient_id == criteria.patient_id)
+    for value in criteria.dates:
+        query = query.where(_in_range(Submission.submitted_at, value))
+    rows = db.session().execute(query.order_by(Submission.submitted_at.desc(),
+                                               Submission.id.desc())
+                                .limit(FHIR_SCORED_SUBMISSIONS))
+    names = score_names(criteria.codes) if criteria.codes is not None else None
+    return [score for row in rows for score in _scores_of(row, names)]
 
 
 # -- a gateway's Observation -------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from backend.intake.models import Reading
 from tests.fhir.conftest import fhir_checked, fhir_get
-from tests.helpers import audit_events, count
+from tests.helpers import audit_events, count, submit
 
 AT = "2026-11-23T07:30:00+01:00"
 LOINC = "http://loinc.org"
@@ -220,3 +220,36 @@ def test_only_clinicians_write(world):
     admin = world.admin()
     refused = post(admin, observation(patient["id"], "8310-5", 37.0, "Cel"), 403)[1]
     assert refused["issue"][0]["code"] == "forbidden"
+
+
+def test_scores_of_answers_are_derived_observations(followed, world):
+    nurse, patient, device = followed
+    answers = {f"q{n}": "not_at_all" for n in range(1, 10)} | {"q2": "several_days"}
+    answered = submit(device, "phq-9", answers)
+    assert answered.status_code == 201, answered.json
+    send_readings(device, reading("weight", 70.5))
+    query = {"patient": patient["id"]}
+    surveys = fhir_get(nurse, "/fhir/R4/Observation",
+                       query_string={**query, "category": "survey"})
+    assert surveys["total"] == 1
+    score = surveys["entry"][0]["resource"]
+    assert score["id"] == f"{answered.json['id']}.phq9"
+    assert score["code"]["coding"][0] == {
+        "system": LOINC, "code": "44261-6",
+        "display": "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"}
+    assert score["valueQuantity"]["value"] == 1
+    assert score["category"][0]["coding"][0]["code"] == "survey"
+    assert fhir_get(nurse, f"/fhir/R4/Observation/{score['id']}") == score
+    by_code = fhir_get(nurse, "/fhir/R4/Observation",
+                       query_string={**query, "code": f"{LOINC}|44261-6"})
+    assert [e["resource"]["id"] for e in by_code["entry"]] == [score["id"]]
+    everything = fhir_get(nurse, "/fhir/R4/Observation", query_string=query)
+    assert everything["total"] == 2
+    second = fhir_get(nurse, "/fhir/R4/Observation", query_string={**query, "_count": 1,
+                                                                   "_offset": 1})
+    assert [e["resource"]["id"] for e in second["entry"]] == [score["id"]]
+    outsider = world.staff("nurse", teams=("team-b",))
+    hidden = fhir_get(outsider, f"/fhir/R4/Observation/{score['id']}", 404)
+    assert hidden == fhir_get(outsider, f"/fhir/R4/Observation/{uuid.uuid4()}.phq9", 404)
+    trail = audit_events(nurse.app, patient_id=uuid.UUID(patient["id"]))
+    assert not any("phq" in str(event.detail) for event in trail)
