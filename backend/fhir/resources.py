@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from backend.intake.models import Reading
+from backend.intake.models import Reading, Submission
 from backend.patients.models import Patient
+from rules.model import Item, Questionnaire
+from rules.units import READING_TYPES
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -222,6 +224,57 @@ def score_resource(score: Score) -> dict[str, Any]:
     if score.band:
         resource["interpretation"] = [{"text": score.band}]
     return resource
+
+
+def questionnaire_response(submission: Submission, questionnaire: Questionnaire | None
+                           ) -> dict[str, Any]:
+    """A submission as a completed QuestionnaireResponse, its answers in item order
+    (typed by the questionnaire version it was answered with)."""
+    resource: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse", "id": str(submission.id),
+        "meta": {"lastUpdated": iso(submission.received_at)},
+        "questionnaire": (f"urn:suivi:questionnaire:{submission.questionnaire}"
+                          f"|{submission.questionnaire_version}"),
+        "status": "completed",
+        "subject": {"reference": f"Patient/{submission.patient_id}"},
+        "authored": iso(submission.submitted_at),
+    }
+    answers = submission.answers or {}
+    items = []
+    for item in questionnaire.items if questionnaire is not None else ():
+        answer = _answers(item, answers.get(item.link_id))
+        if answer:
+            items.append({"linkId": item.link_id, "text": item.text.get("fr"),
+                          "answer": answer})
+    if items:
+        resource["item"] = items
+    return resource
+
+
+def _answers(item: Item, value: Any) -> list[dict[str, Any]]:
+    if value is None or value == "" or value == []:
+        return []
+    if isinstance(value, bool):
+        return [{"valueBoolean": value}]
+    if item.type in ("choice", "multi_choice"):
+        codes = value if isinstance(value, list) else [value]
+        return [{"valueCoding": {"code": code, **(
+            {"display": choice.text.get("fr")} if (choice := item.choice(code)) else {})}}
+                for code in codes]
+    if item.type == "integer" and isinstance(value, int | float):
+        return [{"valueInteger": int(value)}]
+    if item.type == "decimal" and isinstance(value, int | float):
+        return [{"valueDecimal": value}]
+    if item.type == "date":
+        return [{"valueDate": str(value)}]
+    if item.type == "reading" and isinstance(value, int | float):
+        unit = item.unit or (READING_TYPES[item.reading].unit if item.reading in READING_TYPES
+                             else None)
+        return [{"valueQuantity": {"value": value, **(
+            {"unit": unit, "system": UCUM, "code": unit} if unit else {})}}]
+    if item.type == "reading":
+        return [{"valueCoding": {"code": str(value)}}]
+    return [{"valueString": str(value)}]
 
 
 def bundle(entries: Sequence[dict[str, Any]], total: int, links: dict[str, str],

@@ -28,13 +28,16 @@ from backend.fhir.resources import (
     bundle,
     observation_resource,
     patient_resource,
+    questionnaire_response,
     score_resource,
 )
-from backend.intake.models import Reading
+from backend.intake.models import Reading, Submission
 from backend.limits import FHIR_PAGE, FHIR_PAGE_MAX, FHIR_SEARCH_VALUES
 
 bp = Blueprint("fhir", __name__, url_prefix=PREFIX)
 RELEASED = date(2026, 12, 7)  # the CapabilityStatement's date: this version of the table
+QUESTIONNAIRE = "urn:suivi:questionnaire:"
+QUESTIONNAIRE_RESPONSE = "http://hl7.org/fhir/StructureDefinition/QuestionnaireResponse"
 
 
 def fhir_response(resource: dict[str, Any], status: int = 200,
@@ -169,12 +172,18 @@ def search_patients():
                      count, offset)
 
 
-def _patient_reference(name: str, text: str) -> uuid.UUID:
-    reference = text.removeprefix(f"{base_url()}/").removeprefix("Patient/")
+def patient_of(values: dict[str, list[str]]) -> uuid.UUID | None:
+    """The one patient a search names (``Patient/{id}``, ``{id}`` or its full URL)."""
+    given = values.get("patient", [])
+    if not given:
+        return None
+    if len(given) > 1:
+        field_error("patient", "one patient at a time", 400, "query")
+    reference = given[0].removeprefix(f"{base_url()}/").removeprefix("Patient/")
     try:
         return uuid.UUID(reference)
     except ValueError:
-        field_error(name, "a patient reference: Patient/{id}", 400, "query")
+        field_error("patient", "a patient reference: Patient/{id}", 400, "query")
 
 
 def observations(rows: list[Reading | Score]) -> list[dict[str, Any]]:
@@ -193,17 +202,42 @@ def read_observation(observation_id: str):
 def search_observations():
     served = SERVED_BY_TYPE["Observation"]
     values, count, offset = search_arguments(served)
-    patient = values.get("patient", [])
-    if len(patient) > 1:
-        field_error("patient", "one patient at a time", 400, "query")
     criteria = services.ObservationCriteria(
-        patient_id=_patient_reference("patient", patient[0]) if patient else None,
+        patient_id=patient_of(values),
         codes=tokens("code", values["code"]) if "code" in values else None,
         categories=tokens("category", values["category"]) if "category" in values else None,
         dates=[date_range("date", v, with_time=True) for v in values.get("date", [])])
     page = services.search_observations(current_staff(), criteria, count, offset,
                                         action_of("Observation", "search-type"))
     return searchset(served, page, observations(page.rows), count, offset)
+
+
+def responses(rows: list[Submission]) -> list[dict[str, Any]]:
+    versions = services.questionnaires_of(rows)
+    return [questionnaire_response(s, versions[(s.questionnaire, s.questionnaire_version)])
+            for s in rows]
+
+
+def read_response(response_id: uuid.UUID):
+    submission = services.read_response(current_staff(), response_id,
+                                        action_of("QuestionnaireResponse", "read"))
+    return fhir_response(responses([submission])[0])
+
+
+def search_responses():
+    served = SERVED_BY_TYPE["QuestionnaireResponse"]
+    values, count, offset = search_arguments(served)
+    wanted = values.get("questionnaire")
+    criteria = services.ResponseCriteria(
+        patient_id=patient_of(values),
+        questionnaires=[text.removeprefix(QUESTIONNAIRE).partition("|")[0]
+                        for value in wanted for text in value.split(",")]
+        if wanted is not None else None,
+        authored=[date_range("authored", v, with_time=True)
+                  for v in values.get("authored", [])])
+    page = services.search_responses(current_staff(), criteria, count, offset,
+                                     action_of("QuestionnaireResponse", "search-type"))
+    return searchset(served, page, responses(page.rows), count, offset)
 
 
 def create_observation():
@@ -249,6 +283,15 @@ SERVED: tuple[Served, ...] = (
                SearchParam("date", "date", "when measured or answered, with eq, ge, gt, "
                                            "le or lt"),
                SearchParam("category", "token", "vital-signs (readings), survey (scores)"))),
+)
+SERVED += (
+    Served("QuestionnaireResponse", QUESTIONNAIRE_RESPONSE,
+           {"read": read_response, "search-type": search_responses},
+           id_rule="uuid:response_id", search=(
+               SearchParam("patient", "reference", "Patient/{id} (one patient)"),
+               SearchParam("questionnaire", "reference",
+                           "urn:suivi:questionnaire:{slug} (e.g. phq-9), or the slug"),
+               SearchParam("authored", "date", "when answered, with eq, ge, gt, le or lt"))),
 )
 SERVED_BY_TYPE = {served.type: served for served in SERVED}
 

@@ -33,6 +33,7 @@ from backend.intake.models import Reading, Submission
 from backend.limits import FHIR_SCORED_SUBMISSIONS
 from backend.patients import services as patients
 from backend.patients.models import Patient, nir_index
+from backend.questionnaires import services as questionnaires
 
 # LOINC codes that find blood pressure: the panel and its two components.
 BLOOD_PRESSURE_CODES = {"85354-9", "8480-6", "8462-4"}
@@ -173,14 +174,24 @@ def _visible(query: Select, column: Any, principal: StaffPrincipal) -> Select:
     return query if visible is None else query.where(column.in_(visible))
 
 
+def _scoped(query: Select, column: Any, principal: StaffPrincipal,
+            patient_id: uuid.UUID | None, action: str) -> Select:
+    """``query`` narrowed to one patient (NotFound and an audited refusal when not the
+    caller's) or to the caller's patients."""
+    if patient_id is None:
+        return _visible(query, column, principal)
+    patients.get_patient(principal, patient_id, action)
+    return query.where(column == patient_id)
+
+
 def _not_found(action: str, patient_id: uuid.UUID | None, object_type: str,
-               object_id: Any) -> NotFound:
+               object_id: Any, resource: str = "Observation") -> NotFound:
     """An audited refusal naming the patient the caller was after (if any), and the bare
     404 that answers it (the same as for an identifier that does not exist)."""
     audit.record_refusal(action, patient_id=patient_id, object_type=object_type,
                          object_id=object_id,
                          detail={"reason": "unknown or not in the caller's teams"})
-    return NotFound("No such Observation.")
+    return NotFound(f"No such {resource}.")
 
 
 _SCORED = (Submission.id, Submission.patient_id, Submission.submitted_at,
@@ -234,12 +245,8 @@ def search_observations(principal: StaffPrincipal, criteria: ObservationCriteria
     categories = {code for _, code in criteria.categories or ()}
     readings = criteria.categories is None or "vital-signs" in categories
     scores = criteria.categories is None or "survey" in categories
-    query = select(Reading).where(_not_in_a_panel())
-    if criteria.patient_id is not None:
-        patients.get_patient(principal, criteria.patient_id, action)  # 404 if not theirs
-        query = query.where(Reading.patient_id == criteria.patient_id)
-    else:
-        query = _visible(query, Reading.patient_id, principal)
+    query = _scoped(select(Reading).where(_not_in_a_panel()), Reading.patient_id,
+                    principal, criteria.patient_id, action)
     if criteria.codes is not None:
         query = query.where(Reading.type.in_(reading_types(criteria.codes)))
     for value in criteria.dates:
@@ -266,6 +273,48 @@ def _search_scores(criteria: ObservationCriteria) -> list[Score]:
                                 .limit(FHIR_SCORED_SUBMISSIONS))
     names = score_names(criteria.codes) if criteria.codes is not None else None
     return [score for row in rows for score in _scores_of(row, names)]
+
+
+# -- QuestionnaireResponse -------------------------------------------------------------------
+@dataclass
+class ResponseCriteria:
+    patient_id: uuid.UUID | None = None
+    questionnaires: list[str] | None = None  # slugs, any of them
+    authored: list[DateRange] = field(default_factory=list)
+
+
+def read_response(principal: StaffPrincipal, submission_id: uuid.UUID,
+                  action: str) -> Submission:
+    session = db.session()
+    submission = session.scalar(_visible(select(Submission).where(
+        Submission.id == submission_id), Submission.patient_id, principal))
+    if submission is None:
+        target = session.scalar(select(Submission.patient_id)
+                                .where(Submission.id == submission_id))
+        raise _not_found(action, target, "submission", submission_id,
+                         "QuestionnaireResponse")
+    audit.record(action, patient_id=submission.patient_id, object_type="submission",
+                 object_id=submission.id)
+    return submission
+
+
+def search_responses(principal: StaffPrincipal, criteria: ResponseCriteria, count: int,
+                     offset: int, action: str) -> Page:
+    query = _scoped(select(Submission), Submission.patient_id, principal,
+                    criteria.patient_id, action)
+    if criteria.questionnaires is not None:
+        query = query.where(Submission.questionnaire.in_(criteria.questionnaires))
+    for value in criteria.authored:
+        query = query.where(_in_range(Submission.submitted_at, value))
+    page = _page(query, (Submission.submitted_at.desc(), Submission.id.desc()), count, offset)
+    audit.record_reads(action, (s.patient_id for s in page.rows))
+    return page
+
+
+def questionnaires_of(submissions: Sequence[Submission]) -> dict[tuple[str, int], Any]:
+    """The questionnaire version each submission was answered with."""
+    wanted = {(s.questionnaire, s.questionnaire_version) for s in submissions}
+    return {key: questionnaires.version_of(*key) for key in wanted}
 
 
 # -- a gateway's Observation -------------------------------------------------------------------

@@ -65,3 +65,10 @@ def get(slug: str) -> Questionnaire:
     if row is None:
         raise NotFound(f"No questionnaire '{slug}'.")
     return parsed(row)
+
+
+def version_of(slug: str, version: int) -> Questionnaire | None:
+    """A stored version of a questionnaire (what a submission was answered with)."""
+    row = db.session().scalar(select(QuestionnaireVersion).where(
+        QuestionnaireVersion.slug == slug, QuestionnaireVersion.version == version))
+    return parsed(row) if row is not None else None

@@ -25,7 +25,7 @@ def test_the_capability_statement_lists_every_route_and_no_other(app):
         if rule.rule.startswith("/fhir/"):
             assert rule.rule.startswith("/fhir/R4/"), rule.rule
             path = plain(rule.rule)
-            for name in ("<patient_id>", "<observation_id>"):
+            for name in ("<patient_id>", "<observation_id>", "<response_id>"):
                 path = path.replace(name, "{id}")
             served |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == declared

@@ -109,6 +109,10 @@ def test_search_by_code_date_and_category(followed, world):
     assert values(category="laboratory") == []
     capped = fhir_get(nurse, "/fhir/R4/Observation", query_string={"_count": 1})
     assert capped["total"] == 3 and len(capped["entry"]) == 1
+    for query in ({"patient": "Group/1"}, {"patient": [patient["id"], patient["id"]]},
+                  {"date": "soon"}, {"_count": "-1"}, {"code": "http://loinc.org|"}):
+        refused = fhir_get(nurse, "/fhir/R4/Observation", 400, query_string=query)
+        assert refused["issue"][0]["expression"] == list(query), refused
 
 
 def test_another_teams_patient_is_not_found(followed, world):

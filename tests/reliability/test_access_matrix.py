@@ -136,6 +136,8 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("GET", "/fhir/R4/Observation"): CARE_TEAM,  # searched by the patient: theirs only
     ("POST", "/fhir/R4/Observation"): CLINICAL,
     ("GET", "/fhir/R4/Observation/<observation_id>"): CARE_TEAM,
+    ("GET", "/fhir/R4/QuestionnaireResponse"): CARE_TEAM,  # searched by the patient
+    ("GET", "/fhir/R4/QuestionnaireResponse/<response_id>"): CARE_TEAM,
 }
 
 # No token needed (the OpenAPI document describes the API and holds no data).
@@ -153,7 +155,7 @@ NO_SUCCESS: dict[Route, str] = {
 }
 
 # Parameters that name something of the patient: a route holding one is patient-scoped.
-PATIENT_SCOPE = ("patient_id", "alert_id", "observation_id")
+PATIENT_SCOPE = ("patient_id", "alert_id", "observation_id", "response_id")
 
 
 # -- the fixture world ---------------------------------------------------------------------
@@ -177,7 +179,7 @@ class Matrix:
     def secrets_of_patient(self) -> list[str]:
         """What another team or another patient must never read in a successful answer."""
         keys = ("patient_id", "enrollment_id", "alert_id", "device_id", "override_id",
-                "observation_id")
+                "observation_id", "response_id")
         return [self.ids[key] for key in keys] + [self.family_name]
 
 
@@ -214,7 +216,7 @@ def _build(world: World) -> Matrix:
         ids={"patient_id": pid, "enrollment_id": enrollment_id,
              "alert_id": answered.json["alerts_opened"][0], "device_id": device_id,
              "override_id": override.json["id"], "staff_id": nurse.id,
-             "observation_id": measured.json["ids"][0],
+             "observation_id": measured.json["ids"][0], "response_id": answered.json["id"],
              "other_nurse_id": outsider.id, "other_surgeon_id": outside_surgeon.id},
         family_name=patient["family_name"], nurse_email=nurse.info["email"],
         recovery_codes=list(nurse.info["recovery_codes"]),
@@ -393,6 +395,7 @@ QUERIES: dict[Route, Callable[[Matrix], dict]] = {
         "limit": 1, "cursor": cursors.encode(START + timedelta(days=30), str(uuid.uuid4()))},
     ("GET", "/fhir/R4/Patient"): lambda m: {"birthdate": "1950-04-02"},
     ("GET", "/fhir/R4/Observation"): lambda m: {"patient": f"Patient/{m.ids['patient_id']}"},
+    ("GET", "/fhir/R4/QuestionnaireResponse"): lambda m: {"patient": m.ids["patient_id"]},
 }
 
 SLUGS = {"/api/v1/protocols/": "ambulatory-general", "/api/v1/questionnaires/": "daily-postop",
