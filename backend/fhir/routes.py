@@ -72,6 +72,8 @@ def search_arguments(served: Served) -> tuple[dict[str, list[str]], int, int]:
         given = request.args.getlist(name)
         if len(given) > FHIR_SEARCH_VALUES or any(len(v) > 200 for v in given):
             field_error(name, "too many or too long values", 400, "query")
+        if nul_errors(given):  # a database cannot compare such text
+            field_error(name, "holds a character that is not text", 400, "query")
         values[name] = given
     fmt = request.args.get("_format")
     if fmt is not None and fmt not in ("json", FHIR_JSON, "application/json"):
@@ -109,24 +111,24 @@ def date_range(name: str, text: str, with_time: bool) -> services.DateRange:
     assert match is not None
     prefix, value = match.group(1) or "eq", match.group(2)
     try:
+        return _range(prefix, value, with_time)
+    except (ValueError, OverflowError):
+        field_error(name, "a date YYYY-MM-DD" + (" or a date and time with its offset"
+                                                 if with_time else "") +
+                    ", optionally after eq, ge, gt, le or lt", 400, "query")
+
+
+def _range(prefix: str, value: str, with_time: bool) -> services.DateRange:
+    if len(value) == 10:
         day = date.fromisoformat(value)
-    except ValueError:
-        day = None
-    if day is not None:
         if not with_time:
             return services.DateRange(prefix, day, day + timedelta(days=1))
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         return services.DateRange(prefix, start, start + timedelta(days=1))
-    if with_time:
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            return services.DateRange(prefix, moment, moment + timedelta(microseconds=1))
-    field_error(name, "a date YYYY-MM-DD" + (" or a date and time with its offset"
-                                             if with_time else "") +
-                ", optionally after eq, ge, gt, le or lt", 400, "query")
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if not with_time or moment.tzinfo is None:
+        raise ValueError(value)
+    return services.DateRange(prefix, moment, moment + timedelta(microseconds=1))
 
 
 def searchset(served: Served, page: services.Page, resources: list[dict[str, Any]],

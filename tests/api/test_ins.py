@@ -45,3 +45,23 @@ def test_the_nir_is_sealed_at_rest(world, app):
     assert "184127645108946" not in stored[0] and stored[0].startswith("enc1:")
     assert stored[1] and "184127645108946" not in stored[1]
     assert patient["ins_nir"] == "184127645108946"
+
+
+def test_a_nir_stored_before_sealing_is_sealed_and_found_after_rotate_keys(world, app):
+    from sqlalchemy import text
+
+    from backend import crypto, db
+    from backend.sealing import seal_stored
+
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    with app.app_context():
+        db.session().execute(text("UPDATE patients SET ins_nir = '184127645108946', "
+                                  "ins_status = 'valide', ins_nir_index = NULL"))
+        db.session().commit()
+        report = seal_stored(db.session(), crypto.keyring())
+        db.session().commit()
+    assert report.values == 1 and report.indexes == 1
+    found = nurse.get("/fhir/R4/Patient", query_string={
+        "identifier": "urn:oid:1.2.250.1.213.1.4.8|184127645108946"})
+    assert [e["resource"]["id"] for e in found.json["entry"]] == [patient["id"]]

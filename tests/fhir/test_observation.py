@@ -110,7 +110,9 @@ def test_search_by_code_date_and_category(followed, world):
     capped = fhir_get(nurse, "/fhir/R4/Observation", query_string={"_count": 1})
     assert capped["total"] == 3 and len(capped["entry"]) == 1
     for query in ({"patient": "Group/1"}, {"patient": [patient["id"], patient["id"]]},
-                  {"date": "soon"}, {"_count": "-1"}, {"code": "http://loinc.org|"}):
+                  {"date": "soon"}, {"_count": "-1"}, {"code": "http://loinc.org|"},
+                  {"code": "8310-5\x00"}, {"date": "9999-12-31"},
+                  {"date": "2026-11-23T10:00:00"}):
         refused = fhir_get(nurse, "/fhir/R4/Observation", 400, query_string=query)
         assert refused["issue"][0]["expression"] == list(query), refused
 

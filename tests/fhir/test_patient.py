@@ -76,6 +76,9 @@ def test_search_by_identifier_name_and_birthdate(world):
     assert ids(outsider, name="lef") == []
     bad = fhir_get(nurse, "/fhir/R4/Patient", 400, query_string={"birthdate": "yesterday"})
     assert bad["issue"][0]["expression"] == ["birthdate"]
+    for query in ({"name": "Lef\x00"}, {"identifier": "IPP\x00"}):
+        bad = fhir_get(nurse, "/fhir/R4/Patient", 400, query_string=query)
+        assert bad["issue"][0]["expression"] == list(query)
 
 
 def test_pages_of_a_search(world):
