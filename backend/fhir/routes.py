@@ -21,8 +21,10 @@ from backend.fhir.capability import METHODS, SearchParam, Served, statement
 from backend.fhir.outcome import FHIR_JSON, PREFIX
 from backend.fhir.posted import read_posted, renamed
 from backend.fhir.resources import (
+    BP_PANEL,
     FR_CORE_PATIENT,
     FR_CORE_PATIENT_INS,
+    READING_CODES,
     VITAL_SIGNS,
     Score,
     bundle,
@@ -37,6 +39,8 @@ from backend.limits import FHIR_PAGE, FHIR_PAGE_MAX, FHIR_SEARCH_VALUES
 bp = Blueprint("fhir", __name__, url_prefix=PREFIX)
 RELEASED = date(2026, 12, 7)  # the CapabilityStatement's date: this version of the table
 QUESTIONNAIRE = "urn:suivi:questionnaire:"
+VITAL_SIGNS_PROFILES = tuple(sorted({VITAL_SIGNS + code.profile for code in
+                                     (*READING_CODES.values(), BP_PANEL) if code.profile}))
 QUESTIONNAIRE_RESPONSE = "http://hl7.org/fhir/StructureDefinition/QuestionnaireResponse"
 
 
@@ -275,7 +279,7 @@ SERVED: tuple[Served, ...] = (
     Served("Observation", VITAL_SIGNS + "vitalsigns",
            {"read": read_observation, "search-type": search_observations,
             "create": create_observation},
-           id_rule="observation_id", search=(
+           id_rule="observation_id", supported_profiles=VITAL_SIGNS_PROFILES, search=(
                SearchParam("patient", "reference",
                            "Patient/{id} (one patient; the scores of answers, category "
                            "survey, are searched with it)"),
