@@ -93,6 +93,11 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "SUIVI_SMS_ATTEMPTS": _positive(env, "SUIVI_SMS_ATTEMPTS", "3"),
         "SUIVI_SMS_RETRY_DELAYS": _delays(env, "SUIVI_SMS_RETRY_DELAYS", "300,1800"),
         "SUIVI_PUSH_BACKEND": env.get("SUIVI_PUSH_BACKEND", "console"),
+        # A push the provider could not take now (an outage) is tried again after these
+        # delays (the last one repeats), SUIVI_PUSH_ATTEMPTS tries in all; then, as after a
+        # dead push token, the patient gets the SMS instead (backend/notifications).
+        "SUIVI_PUSH_ATTEMPTS": _positive(env, "SUIVI_PUSH_ATTEMPTS", "3"),
+        "SUIVI_PUSH_RETRY_DELAYS": _delays(env, "SUIVI_PUSH_RETRY_DELAYS", "60,300"),
         "SUIVI_LOG_LEVEL": env.get("SUIVI_LOG_LEVEL", "INFO"),
         "SUIVI_DISPLAY_TIMEZONE": env.get("SUIVI_DISPLAY_TIMEZONE", "Europe/Paris"),
         # Indicators: a rule whose false-alarm share is above this is flagged for the
