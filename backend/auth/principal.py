@@ -104,7 +104,9 @@ def _staff(token: str, slide: bool = True) -> StaffPrincipal | None:
         return None
     ttl = timedelta(seconds=current_app.config["SUIVI_ACCESS_TOKEN_TTL"])
     if slide and row.expires_at - current < ttl / 2:
-        row.expires_at = min(current + ttl, row.created_at + MAX_SESSION)
+        # Never beyond the provider's ID token for a sign-in through it.
+        row.expires_at = min(current + ttl, row.created_at + MAX_SESSION,
+                             row.provider_until or row.created_at + MAX_SESSION)
     teams = session.scalars(select(TeamMembership.team_id)
                             .where(TeamMembership.staff_id == user.id)).all()
     return StaffPrincipal(user=user, team_ids=frozenset(teams), provider_mfa=row.provider_mfa)
