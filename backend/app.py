@@ -18,6 +18,7 @@ from backend import crypto, db, http_errors, http_headers, redis_conn
 from backend.api import api
 from backend.audit import services as audit
 from backend.clock import SystemClock
+from backend.fhir import outcome as fhir_outcome
 from backend.notifications.configured import push_sender_from_config, sms_sender_from_config
 from backend.outbox import services as outbox
 from backend.security import SecretsRandomness
@@ -65,6 +66,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[KEY] = build_wiring(app.config)
     db.init_app(app)
     http_errors.init_app(app)
+    fhir_outcome.init_app(app)  # first: its rewrite of errors runs after the others
     http_headers.init_app(app)
     if app.config["SUIVI_PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["SUIVI_PROXY_HOPS"],
@@ -119,6 +121,7 @@ def _register_features(app: Flask) -> None:
     from backend.auth.routes import blp as auth_blp
     from backend.delivery.routes import blp as delivery_blp
     from backend.enrollments.routes import blp as enrollments_blp
+    from backend.fhir.routes import bp as fhir_bp
     from backend.health.routes import bp as health_bp
     from backend.indicators.routes import blp as indicators_blp
     from backend.intake.routes import blp as intake_blp
@@ -140,6 +143,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(fhir_bp)
 
 
 def _register_transaction_manager(app: Flask) -> None:

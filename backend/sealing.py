@@ -17,15 +17,17 @@ from backend.auth.models import normal_email
 from backend.crypto import Keyring, SealedJSON, SealedText, is_sealed
 from backend.db import Base
 from backend.notifications.models import dedupe_key
+from backend.patients.ins import normal_nir
 
 BATCH = 500
 # Columns derived from a sealed value by the index key, computed again here: a lookup
-# hash beside its value (table → (hash column, sealed column, how the value is compared)),
+# hash beside its value (table → its (hash column, sealed column, how the value is
+# compared)),
 # and a message's dedupe key, which names its recipient by that hash: one written before
 # the hash (a plain number) or under an older index key would no longer match when its job
 # is retried, and the SMS would go out twice.
-LOOKUPS = {"patients": ("phone_index", "phone", str),
-           "staff_users": ("email_index", "email", normal_email)}
+LOOKUPS = {"patients": (("phone_index", "phone", str), ("ins_nir_index", "ins_nir", normal_nir)),
+           "staff_users": (("email_index", "email", normal_email),)}
 MESSAGE_KEY = ("outbox_id", "channel", "dedupe_key")
 
 
@@ -53,7 +55,7 @@ def seal_stored(session: Session, ring: Keyring, reindex: bool = False) -> SealR
     report = SealReport()
     for table_name, columns in sealed_columns().items():
         # Untyped columns: the stored text as it is, not opened by SealedText.
-        derived = ((LOOKUPS[table_name][0],) if table_name in LOOKUPS
+        derived = (tuple(lookup[0] for lookup in LOOKUPS[table_name]) if table_name in LOOKUPS
                    else MESSAGE_KEY if table_name == "messages" else ())
         raw = sa.table(table_name, sa.column("id"), *(sa.column(name) for name in columns),
                        *(sa.column(name) for name in derived))
@@ -68,8 +70,7 @@ def seal_stored(session: Session, ring: Keyring, reindex: bool = False) -> SealR
                 changes = {name: ring.seal(ring.open(values[name])) for name in columns
                            if values[name] is not None and not ring.is_current(values[name])}
                 report.values += len(changes)
-                if table_name in LOOKUPS:
-                    index, column, compared = LOOKUPS[table_name]
+                for index, column, compared in LOOKUPS.get(table_name, ()):
                     if values[column] is not None and (reindex or values[index] is None):
                         changes[index] = ring.index(compared(ring.open(values[column])))
                         report.indexes += 1

@@ -62,3 +62,8 @@ if command -v npm >/dev/null && [ ! -d tests/sso/provider/node_modules/oidc-prov
     step "oidc-provider (npm) for the single sign-on tests"
     (cd tests/sso/provider && npm ci --silent --no-audit --no-fund)
 fi
+# @medplum/core (npm): the independent FHIR validator the FHIR tests run over what they read.
+if command -v npm >/dev/null && [ ! -d tests/fhir/validator/node_modules/@medplum/core ]; then
+    step "@medplum/core (npm) for the FHIR tests"
+    (cd tests/fhir/validator && npm ci --silent --no-audit --no-fund)
+fi

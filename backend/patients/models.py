@@ -8,11 +8,17 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from backend.crypto import SealedText, keyring
 from backend.db import Base, UUIDPrimaryKey
+from backend.patients.ins import normal_nir
 
 
 class Patient(UUIDPrimaryKey, Base):
     __tablename__ = "patients"
-    __table_args__ = (CheckConstraint("language IN ('fr', 'en')", name="language"),)
+    __table_args__ = (
+        CheckConstraint("language IN ('fr', 'en')", name="language"),
+        CheckConstraint("ins_status IN ('provisoire', 'recupere', 'valide', 'qualifie')",
+                        name="ins_status"),
+        CheckConstraint("(ins_nir IS NULL) = (ins_status IS NULL)", name="ins_complete"),
+    )
 
     # The team that follows the patient; enrolments may add others.
     care_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_teams.id"), index=True)
@@ -28,6 +34,11 @@ class Patient(UUIDPrimaryKey, Base):
     language: Mapped[str] = mapped_column(String(2), default="fr")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     hospital_id: Mapped[str | None] = mapped_column(String(64))  # the EHR's identifier (IPP)
+    # The INS: the NIR identifies the person nationally (sealed at rest like the phone,
+    # found by its keyed hash), and how far the identity was checked (patients/ins.py).
+    ins_nir: Mapped[str | None] = mapped_column(SealedText())
+    ins_nir_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    ins_status: Mapped[str | None] = mapped_column(String(16))
     sms_opt_out: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -36,6 +47,17 @@ class Patient(UUIDPrimaryKey, Base):
     def _index_phone(self, _key: str, phone: str | None) -> str | None:
         self.phone_index = phone_index(phone)
         return phone
+
+    @validates("ins_nir")
+    def _index_nir(self, _key: str, nir: str | None) -> str | None:
+        nir = normal_nir(nir) if nir else None
+        self.ins_nir_index = nir_index(nir)
+        return nir
+
+
+def nir_index(nir: str | None) -> str | None:
+    """The keyed hash a patient is found by from their NIR (FHIR identifier search)."""
+    return keyring().index(normal_nir(nir)) if nir else None
 
 
 def phone_index(phone: str | None) -> str | None:

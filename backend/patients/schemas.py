@@ -1,10 +1,22 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
+from backend.patients.ins import INS_STATUSES, nir_error
 from backend.schemas import OneLine, PageArgs, name_of
 from backend.teams.schemas import Phone, Slug
 
 Name = name_of(100)
 HospitalId = [validate.Length(min=1, max=64), OneLine]
+
+
+def _nir(value: str) -> None:
+    if len(value) > 32 or (error := nir_error(value)):
+        raise ValidationError(error or "15 caractères attendus")
+
+
+NIR_DOC = {"description": "NIR of the INS (13 digits, 2A/2B for Corsica, then the 2-digit "
+                          "key); spaces allowed; null: none"}
+STATUS_DOC = {"description": "INS identity status: provisoire, recupere, valide, qualifie "
+                             "(required with ins_nir; provisoire when not given)"}
 
 
 class PatientIn(Schema):
@@ -17,6 +29,9 @@ class PatientIn(Schema):
     language = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]))
     timezone = fields.String(load_default="Europe/Paris", validate=validate.Length(max=64))
     hospital_id = fields.String(validate=HospitalId, allow_none=True)
+    ins_nir = fields.String(validate=_nir, allow_none=True, metadata=NIR_DOC)
+    ins_status = fields.String(validate=validate.OneOf(INS_STATUSES), allow_none=True,
+                               metadata=STATUS_DOC)
     care_team = fields.String(validate=Slug, metadata={
         "description": "slug of the following team; defaults to the caller's only team"})
 
@@ -31,6 +46,9 @@ class PatientPatch(Schema):
     language = fields.String(validate=validate.OneOf(["fr", "en"]))
     timezone = fields.String(validate=validate.Length(max=64))
     hospital_id = fields.String(validate=HospitalId, allow_none=True)
+    ins_nir = fields.String(validate=_nir, allow_none=True, metadata=NIR_DOC)
+    ins_status = fields.String(validate=validate.OneOf(INS_STATUSES), allow_none=True,
+                               metadata=STATUS_DOC)
 
 
 class PatientOut(Schema):
@@ -44,6 +62,8 @@ class PatientOut(Schema):
     language = fields.String()
     timezone = fields.String()
     hospital_id = fields.String(allow_none=True)
+    ins_nir = fields.String(allow_none=True)
+    ins_status = fields.String(allow_none=True)
     care_team_id = fields.UUID()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

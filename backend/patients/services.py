@@ -111,8 +111,23 @@ def _check(fields: dict[str, Any]) -> None:
         raise Invalid("birth_date", "is in the future")
 
 
+def _ins(fields: dict[str, Any], patient: Patient | None = None) -> None:
+    """The NIR and its status go together: a NIR without a status is provisoire, a status
+    without a NIR is refused, removing the NIR removes its status."""
+    if "ins_nir" not in fields and "ins_status" not in fields:
+        return
+    nir = fields.get("ins_nir", patient.ins_nir if patient else None)
+    if nir is None:
+        if fields.get("ins_status") is not None:
+            raise Invalid("ins_status", "requires ins_nir (the NIR of the INS)")
+        fields["ins_status"] = None
+    elif fields.get("ins_status", patient.ins_status if patient else None) is None:
+        fields["ins_status"] = "provisoire"
+
+
 def create_patient(principal: StaffPrincipal, fields: dict[str, Any]) -> Patient:
     _check(fields)
+    _ins(fields)
     team_slug = fields.pop("care_team", None)
     if team_slug:
         team = teams.team_by_slug(team_slug, field="care_team")
@@ -135,6 +150,7 @@ def create_patient(principal: StaffPrincipal, fields: dict[str, Any]) -> Patient
 
 def update_patient(patient: Patient, changes: dict[str, Any]) -> Patient:
     _check(changes)
+    _ins(changes, patient)
     for name, value in changes.items():
         setattr(patient, name, value)
     patient.updated_at = now()

@@ -1,6 +1,6 @@
 """Access-control matrix generated from the app's URL map.
 
-Every route under /api/v1 is called as each principal below, with its parameters filled
+Every route under /api/v1 and /fhir/R4 is called as each principal below, with its parameters filled
 from one fixture world and a valid body; the outcome class of each answer (401, 403, 404,
 or through the gate) must match the table declared here. A route without an entry in the
 table, or an entry for a route that is gone, fails the test: adding a route means
@@ -130,12 +130,19 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("PATCH", "/api/v1/teams/<slug>"): ADMIN,
     ("POST", "/api/v1/teams/<slug>/members"): ADMIN,
     ("DELETE", "/api/v1/teams/<slug>/members/<staff_id>"): ADMIN,
+    ("GET", "/fhir/R4/metadata"): EVERYONE,
+    ("GET", "/fhir/R4/Patient"): STAFF,
+    ("GET", "/fhir/R4/Patient/<patient_id>"): CARE_TEAM,
+    ("GET", "/fhir/R4/Observation"): CARE_TEAM,  # searched by the patient: theirs only
+    ("POST", "/fhir/R4/Observation"): CLINICAL,
+    ("GET", "/fhir/R4/Observation/<observation_id>"): CARE_TEAM,
 }
 
 # No token needed (the OpenAPI document describes the API and holds no data).
 PUBLIC: frozenset[Route] = frozenset({
     ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/mfa"),
     ("POST", "/api/v1/patient/activate"), ("GET", "/api/v1/openapi.json"),
+    ("GET", "/fhir/R4/metadata"),
 })
 
 # Routes on which no principal of this world can succeed, and why; everywhere else at
@@ -146,7 +153,7 @@ NO_SUCCESS: dict[Route, str] = {
 }
 
 # Parameters that name something of the patient: a route holding one is patient-scoped.
-PATIENT_SCOPE = ("patient_id", "alert_id")
+PATIENT_SCOPE = ("patient_id", "alert_id", "observation_id")
 
 
 # -- the fixture world ---------------------------------------------------------------------
@@ -169,7 +176,8 @@ class Matrix:
 
     def secrets_of_patient(self) -> list[str]:
         """What another team or another patient must never read in a successful answer."""
-        keys = ("patient_id", "enrollment_id", "alert_id", "device_id", "override_id")
+        keys = ("patient_id", "enrollment_id", "alert_id", "device_id", "override_id",
+                "observation_id")
         return [self.ids[key] for key in keys] + [self.family_name]
 
 
@@ -188,6 +196,10 @@ def _build(world: World) -> Matrix:
     pid = patient["id"]
     answered = submit(device, "daily-postop", daily(calf_pain=True))
     assert answered.status_code == 201 and answered.json["alerts_opened"], answered.json
+    measured = device.post("/api/v1/me/readings", headers={"Idempotency-Key": "matrix"},
+                           json={"readings": [{"type": "temperature", "value": 37.1,
+                                               "measured_at": _iso(-timedelta(hours=1))}]})
+    assert measured.status_code == 201, measured.json
     enrollment_id = nurse.get(f"/api/v1/patients/{pid}/enrollments").json[0]["id"]
     device_id = nurse.get(f"/api/v1/patients/{pid}/devices").json[0]["id"]
     override = surgeon.post(f"/api/v1/patients/{pid}/threshold-overrides", json=OVERRIDE)
@@ -202,6 +214,7 @@ def _build(world: World) -> Matrix:
         ids={"patient_id": pid, "enrollment_id": enrollment_id,
              "alert_id": answered.json["alerts_opened"][0], "device_id": device_id,
              "override_id": override.json["id"], "staff_id": nurse.id,
+             "observation_id": measured.json["ids"][0],
              "other_nurse_id": outsider.id, "other_surgeon_id": outside_surgeon.id},
         family_name=patient["family_name"], nurse_email=nurse.info["email"],
         recovery_codes=list(nurse.info["recovery_codes"]),
@@ -342,6 +355,13 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
                                                        "day_end": "19:00"},
     ("POST", "/api/v1/teams/<slug>/members"): lambda m, who: {
         "staff_id": m.ids["other_nurse_id"]},
+    ("POST", "/fhir/R4/Observation"): lambda m, who: {
+        "resourceType": "Observation", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8310-5"}]},
+        "subject": {"reference": f"Patient/{m.ids['patient_id']}"},
+        "effectiveDateTime": _iso(-timedelta(minutes=5)),
+        "valueQuantity": {"value": 37.2, "system": "http://unitsofmeasure.org",
+                          "code": "Cel"}},
 }
 
 # What the fixture world must hold before a route can succeed (the world is restored
@@ -371,6 +391,8 @@ QUERIES: dict[Route, Callable[[Matrix], dict]] = {
                                              m.ids["patient_id"], "")},
     ("GET", "/api/v1/patients/<patient_id>/messages"): lambda m: {
         "limit": 1, "cursor": cursors.encode(START + timedelta(days=30), str(uuid.uuid4()))},
+    ("GET", "/fhir/R4/Patient"): lambda m: {"birthdate": "1950-04-02"},
+    ("GET", "/fhir/R4/Observation"): lambda m: {"patient": f"Patient/{m.ids['patient_id']}"},
 }
 
 SLUGS = {"/api/v1/protocols/": "ambulatory-general", "/api/v1/questionnaires/": "daily-postop",
@@ -425,7 +447,7 @@ def gate(status: int) -> str:
 def served(app: Flask) -> set[Route]:
     routes = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule == "/api/v1" or rule.rule.startswith("/api/v1/"):
+        if rule.rule.startswith(("/api/v1/", "/fhir/R4/")) or rule.rule == "/api/v1":
             routes |= {(method, plain(rule.rule))
                        for method in rule.methods - {"HEAD", "OPTIONS"}}
     return routes

@@ -1,0 +1,185 @@
+"""Suivi's records as FHIR R4 resources (and back, for a gateway's Observation): codes,
+systems and profiles in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from backend.intake.models import Reading
+from backend.patients.models import Patient
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+# Suivi's own names of readings, beside LOINC (and alone where LOINC has none here).
+READING_SYSTEM = "urn:suivi:reading-type"
+INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"
+FR_CORE = "https://hl7.fr/ig/fhir/core"
+FR_CORE_PATIENT = f"{FR_CORE}/StructureDefinition/fr-core-patient"
+FR_CORE_PATIENT_INS = f"{FR_CORE}/StructureDefinition/fr-core-patient-ins"
+IDENTITY_RELIABILITY = f"{FR_CORE}/StructureDefinition/fr-core-identity-reliability"
+IDENTITY_STATUS_SYSTEM = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0445"
+FR_IDENTIFIER_TYPE = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0203"
+V2_IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
+VITAL_SIGNS = "http://hl7.org/fhir/StructureDefinition/"
+
+# ins_status → the FR Core identity status (table 0445).
+IDENTITY_STATUS = {"provisoire": ("PROV", "Identité provisoire"),
+                   "recupere": ("RECUP", "Identité récupérée"),
+                   "valide": ("VALI", "Identité validée"),
+                   "qualifie": ("QUAL", "Identité qualifiée")}
+GENDER = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def patient_resource(patient: Patient, ipp_system: str) -> dict[str, Any]:
+    """A Patient (FR Core Patient, FR Core Patient INS when the NIR is known)."""
+    identifiers = []
+    if patient.hospital_id:
+        identifiers.append({"use": "usual", "type": {"coding": [{
+            "system": V2_IDENTIFIER_TYPE, "code": "PI", "display": "Patient internal identifier"}]},
+            "system": ipp_system, "value": patient.hospital_id})
+    resource: dict[str, Any] = {
+        "resourceType": "Patient", "id": str(patient.id),
+        "meta": {"lastUpdated": iso(patient.updated_at),
+                 "profile": [FR_CORE_PATIENT_INS if patient.ins_nir else FR_CORE_PATIENT]},
+    }
+    if patient.ins_nir and patient.ins_status:
+        code, display = IDENTITY_STATUS[patient.ins_status]
+        resource["extension"] = [{"url": IDENTITY_RELIABILITY, "extension": [{
+            "url": "identityStatus", "valueCoding": {
+                "system": IDENTITY_STATUS_SYSTEM, "code": code, "display": display}}]}]
+        identifiers.append({"use": "official", "type": {"coding": [{
+            "system": FR_IDENTIFIER_TYPE, "code": "INS-NIR", "display": "NIR définitif"}]},
+            "system": INS_SYSTEM, "value": patient.ins_nir})
+    if identifiers:
+        resource["identifier"] = identifiers
+    resource["name"] = [{"use": "official", "family": patient.family_name,
+                         "given": [patient.given_name]}]
+    telecom = []
+    if patient.phone:
+        telecom.append({"system": "phone", "value": patient.phone, "use": "mobile"})
+    if patient.email:
+        telecom.append({"system": "email", "value": patient.email})
+    if telecom:
+        resource["telecom"] = telecom
+    if patient.sex in GENDER:
+        resource["gender"] = GENDER[patient.sex]
+    resource["birthDate"] = patient.birth_date.isoformat()
+    resource["communication"] = [{"language": {"coding": [{
+        "system": "urn:ietf:bcp:47", "code": patient.language}]}, "preferred": True}]
+    return resource
+
+
+@dataclass(frozen=True)
+class Code:
+    """How one reading type is coded: LOINC code and display, UCUM unit, profile."""
+
+    loinc: str | None
+    display: str
+    profile: str | None = None
+    also: tuple[tuple[str, str], ...] = ()  # further LOINC codings the profile asks for
+
+
+READING_CODES: dict[str, Code] = {
+    "temperature": Code("8310-5", "Body temperature", "bodytemp"),
+    "heart_rate": Code("8867-4", "Heart rate", "heartrate"),
+    "respiratory_rate": Code("9279-1", "Respiratory rate", "resprate"),
+    "spo2": Code("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry",
+                 "oxygensat", also=(("2708-6", "Oxygen saturation in Arterial blood"),)),
+    "weight": Code("29463-7", "Body weight", "bodyweight"),
+    "glucose": Code("15074-8", "Glucose [Moles/volume] in Blood"),
+    "pain": Code("72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported"),
+    "systolic_bp": Code("8480-6", "Systolic blood pressure"),
+    "diastolic_bp": Code("8462-4", "Diastolic blood pressure"),
+    "consciousness": Code(None, "Niveau de conscience (ACVPU)"),
+    "supplemental_oxygen": Code(None, "Oxygénothérapie"),
+}
+BP_PANEL = Code("85354-9", "Blood pressure panel with all children optional", "bp")
+# Codes a gateway may post and the reading they are: the readings' own, and glucose in
+# mass concentration, converted to mmol/L on the way in.
+POSTED_CODES = {**{c.loinc: t for t, c in READING_CODES.items() if c.loinc},
+                "2339-0": "glucose"}
+VITAL_SIGNS_CATEGORY = {"coding": [{"system": CATEGORY, "code": "vital-signs",
+                                    "display": "Vital Signs"}]}
+
+
+def _concept(reading_type: str | None, code: Code) -> dict[str, Any]:
+    codings = []
+    if code.loinc:
+        codings.append({"system": LOINC, "code": code.loinc, "display": code.display})
+    codings += [{"system": LOINC, "code": c, "display": d} for c, d in code.also]
+    if reading_type:
+        codings.append({"system": READING_SYSTEM, "code": reading_type})
+    return {"coding": codings, "text": code.display}
+
+
+def number(value: Decimal) -> int | float:
+    """A JSON number of the stored value (exact as written: 39.2, 72)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _value(reading: Reading) -> dict[str, Any]:
+    if reading.numeric_value is not None:
+        return {"valueQuantity": {"value": number(reading.numeric_value), "unit": reading.unit,
+                                  "system": UCUM, "code": reading.unit}}
+    if reading.value in ("true", "false"):
+        return {"valueBoolean": reading.value == "true"}
+    return {"valueCodeableConcept": {"text": reading.value}}
+
+
+def observation_resource(reading: Reading, diastolic: Reading | None = None
+                         ) -> dict[str, Any]:
+    """A reading as an Observation (vital signs); a systolic pressure with the diastolic
+    of the same measurement as one blood pressure panel."""
+    blood_pressure = reading.type in ("systolic_bp", "diastolic_bp")
+    code = BP_PANEL if blood_pressure else READING_CODES.get(
+        reading.type, Code(None, reading.type))
+    resource: dict[str, Any] = {
+        "resourceType": "Observation", "id": str(reading.id),
+        "meta": {"lastUpdated": iso(reading.received_at),
+                 **({"profile": [VITAL_SIGNS + code.profile]} if code.profile else {})},
+        "status": "final",
+        "category": [VITAL_SIGNS_CATEGORY],
+        "code": _concept(None if blood_pressure else reading.type, code),
+        "subject": {"reference": f"Patient/{reading.patient_id}"},
+        "effectiveDateTime": iso(reading.measured_at),
+        "issued": iso(reading.received_at),
+    }
+    if blood_pressure:
+        parts = [reading, diastolic] if reading.type == "systolic_bp" else [None, reading]
+        resource["component"] = [_component(kind, part) for kind, part
+                                 in zip(("systolic_bp", "diastolic_bp"), parts, strict=True)]
+    else:
+        resource.update(_value(reading))
+    return resource
+
+
+def _component(reading_type: str, reading: Reading | None) -> dict[str, Any]:
+    component: dict[str, Any] = {"code": _concept(None, READING_CODES[reading_type])}
+    if reading is None:
+        component["dataAbsentReason"] = {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+            "code": "not-performed"}]}
+    else:
+        component.update(_value(reading))
+    return component
+
+
+def bundle(entries: Sequence[dict[str, Any]], total: int, links: dict[str, str],
+           base_url: str) -> dict[str, Any]:
+    """A searchset Bundle."""
+    found: dict[str, Any] = {
+        "resourceType": "Bundle", "type": "searchset", "total": total,
+        "link": [{"relation": relation, "url": url} for relation, url in links.items()]}
+    if entries:  # (FHIR has no empty lists)
+        found["entry"] = [{"fullUrl": f"{base_url}/{e['resourceType']}/{e['id']}",
+                           "resource": e, "search": {"mode": "match"}} for e in entries]
+    return found

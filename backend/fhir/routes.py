@@ -1,0 +1,255 @@
+"""``/fhir/R4``: thin views over ``backend.fhir.services``; the table ``SERVED`` at the
+end registers them and is the CapabilityStatement (``GET /fhir/R4/metadata``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, request
+
+from backend.api import abort, field_error, nul_errors, too_deep
+from backend.auth.principal import current_staff
+from backend.errors import InvalidValues
+from backend.fhir import services
+from backend.fhir.access import action_of, fhir_access
+from backend.fhir.capability import METHODS, SearchParam, Served, statement
+from backend.fhir.outcome import FHIR_JSON, PREFIX
+from backend.fhir.posted import read_posted, renamed
+from backend.fhir.resources import (
+    FR_CORE_PATIENT,
+    FR_CORE_PATIENT_INS,
+    VITAL_SIGNS,
+    bundle,
+    observation_resource,
+    patient_resource,
+)
+from backend.limits import FHIR_PAGE, FHIR_PAGE_MAX, FHIR_SEARCH_VALUES
+
+bp = Blueprint("fhir", __name__, url_prefix=PREFIX)
+RELEASED = date(2026, 12, 7)  # the CapabilityStatement's date: this version of the table
+
+
+def fhir_response(resource: dict[str, Any], status: int = 200,
+                  headers: dict[str, str] | None = None) -> Response:
+    response = Response(json.dumps(resource, ensure_ascii=False), status=status,
+                        mimetype=FHIR_JSON, headers=headers)
+    return response
+
+
+def base_url() -> str:
+    return current_app.config["SUIVI_PUBLIC_URL"] + PREFIX
+
+
+def ipp_system() -> str:
+    return current_app.config["SUIVI_IPP_SYSTEM"]
+
+
+# -- search parameters -----------------------------------------------------------------------
+RESULT_PARAMETERS = ("_count", "_offset", "_format")
+DATE_PREFIX = re.compile(r"^(eq|ge|gt|le|lt)?(.+)$")
+
+
+def search_arguments(served: Served) -> tuple[dict[str, list[str]], int, int]:
+    """The search parameters of the query string (each a list of values), ``_count``
+    (capped) and ``_offset``; 400 naming any other parameter."""
+    known = {p.name for p in served.search}
+    values: dict[str, list[str]] = {}
+    for name in request.args:
+        if name not in known and name not in RESULT_PARAMETERS:
+            field_error(name, f"unknown search parameter (supported: "
+                              f"{', '.join(sorted(known))}, _count)", 400, "query")
+        given = request.args.getlist(name)
+        if len(given) > FHIR_SEARCH_VALUES or any(len(v) > 200 for v in given):
+            field_error(name, "too many or too long values", 400, "query")
+        values[name] = given
+    fmt = request.args.get("_format")
+    if fmt is not None and fmt not in ("json", FHIR_JSON, "application/json"):
+        field_error("_format", "only JSON is served", 400, "query")
+    count = _integer("_count", FHIR_PAGE, 0, 10**6)
+    offset = _integer("_offset", 0, 0, 10**6)
+    return values, min(count, FHIR_PAGE_MAX), offset
+
+
+def _integer(name: str, default: int, low: int, high: int) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        field_error(name, f"a whole number from {low} to {high}", 400, "query")
+    return int(text)
+
+
+def token(name: str, text: str) -> tuple[str | None, str]:
+    """``system|code`` (or ``code``) → (system, code)."""
+    system, bar, code = text.rpartition("|")
+    if not code:
+        field_error(name, "a code is required (system|code or code)", 400, "query")
+    return (system or None) if bar else None, code
+
+
+def tokens(name: str, values: list[str]) -> list[tuple[str | None, str]]:
+    return [token(name, part) for text in values for part in text.split(",")]
+
+
+def date_range(name: str, text: str, with_time: bool) -> services.DateRange:
+    """``ge2026-11-23``, ``lt2026-11-23T10:00:00+01:00``: a prefix over the day (or
+    instant) named."""
+    match = DATE_PREFIX.match(text)
+    assert match is not None
+    prefix, value = match.group(1) or "eq", match.group(2)
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is not None:
+        if not with_time:
+            return services.DateRange(prefix, day, day + timedelta(days=1))
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return services.DateRange(prefix, start, start + timedelta(days=1))
+    if with_time:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return services.DateRange(prefix, moment, moment + timedelta(microseconds=1))
+    field_error(name, "a date YYYY-MM-DD" + (" or a date and time with its offset"
+                                             if with_time else "") +
+                ", optionally after eq, ge, gt, le or lt", 400, "query")
+
+
+def searchset(served: Served, page: services.Page, resources: list[dict[str, Any]],
+              count: int, offset: int) -> Response:
+    pairs = [(k, v) for k in request.args for v in request.args.getlist(k)
+             if k not in ("_count", "_offset")]
+    here = f"{base_url()}/{served.type}"
+
+    def link(at: int) -> str:
+        return f"{here}?{urlencode([*pairs, ('_count', count), ('_offset', at)])}"
+
+    links = {"self": link(offset)}
+    if offset + count < page.total and count:
+        links["next"] = link(offset + count)
+    if offset:
+        links["previous"] = link(max(0, offset - count))
+    return fhir_response(bundle(resources, page.total, links, base_url()))
+
+
+# -- views -----------------------------------------------------------------------------------
+def capabilities():
+    """The CapabilityStatement: what this server serves, from ``SERVED``."""
+    return fhir_response(statement(SERVED, base_url(), RELEASED))
+
+
+def read_patient(patient_id: uuid.UUID):
+    patient = services.read_patient(current_staff(), patient_id,
+                                    action_of("Patient", "read"))
+    return fhir_response(patient_resource(patient, ipp_system()))
+
+
+def search_patients():
+    served = SERVED_BY_TYPE["Patient"]
+    values, count, offset = search_arguments(served)
+    criteria = services.PatientCriteria(
+        identifiers=tokens("identifier", values.get("identifier", [])),
+        names=[v for v in values.get("name", []) if v.strip()],
+        birthdates=[date_range("birthdate", v, with_time=False)
+                    for v in values.get("birthdate", [])])
+    page = services.search_patients(current_staff(), criteria, ipp_system(), count, offset,
+                                    action_of("Patient", "search-type"))
+    return searchset(served, page, [patient_resource(p, ipp_system()) for p in page.rows],
+                     count, offset)
+
+
+def _patient_reference(name: str, text: str) -> uuid.UUID:
+    reference = text.removeprefix(f"{base_url()}/").removeprefix("Patient/")
+    try:
+        return uuid.UUID(reference)
+    except ValueError:
+        field_error(name, "a patient reference: Patient/{id}", 400, "query")
+
+
+def read_observation(observation_id: str):
+    reading = services.read_observation(current_staff(), observation_id,
+                                        action_of("Observation", "read"))
+    diastolic = services.diastolic_of([reading]).get(reading.id)
+    return fhir_response(observation_resource(reading, diastolic))
+
+
+def search_observations():
+    served = SERVED_BY_TYPE["Observation"]
+    values, count, offset = search_arguments(served)
+    patient = values.get("patient", [])
+    if len(patient) > 1:
+        field_error("patient", "one patient at a time", 400, "query")
+    criteria = services.ObservationCriteria(
+        patient_id=_patient_reference("patient", patient[0]) if patient else None,
+        codes=tokens("code", values["code"]) if "code" in values else None,
+        categories=tokens("category", values["category"]) if "category" in values else None,
+        dates=[date_range("date", v, with_time=True) for v in values.get("date", [])])
+    page = services.search_observations(current_staff(), criteria, count, offset,
+                                        action_of("Observation", "search-type"))
+    diastolic = services.diastolic_of(page.rows)
+    return searchset(served, page, [observation_resource(r, diastolic.get(r.id))
+                                    for r in page.rows], count, offset)
+
+
+def create_observation():
+    """A device gateway's reading, through the same intake as the app's."""
+    if not request.is_json:
+        abort(415, "Send the Observation as application/fhir+json.")
+    body = request.get_json(silent=True)
+    if body is None:
+        abort(400, "The body is not JSON.")
+    if too_deep(body) or nul_errors(body):
+        abort(400, "The body holds text or nesting that cannot be stored.")
+    posted = read_posted(body, request.headers.get("If-None-Exist"))
+    try:
+        reading, created = services.create_observation(
+            current_staff(), posted.patient_id, posted.readings, posted.identifier, body,
+            action_of("Observation", "create"))
+    except InvalidValues as error:
+        raise renamed(error, posted) from None
+    diastolic = services.diastolic_of([reading]).get(reading.id)
+    location = f"{base_url()}/Observation/{reading.id}"
+    return fhir_response(observation_resource(reading, diastolic), 201 if created else 200,
+                         {"Location": location})
+
+
+# -- what is served ------------------------------------------------------------------------
+SERVED: tuple[Served, ...] = (
+    Served("Patient", FR_CORE_PATIENT, {"read": read_patient, "search-type": search_patients},
+           id_rule="uuid:patient_id", supported_profiles=(FR_CORE_PATIENT_INS,), search=(
+               SearchParam("identifier", "token",
+                           "IPP (system|value, the hospital's IPP system) or INS "
+                           "(urn:oid:1.2.250.1.213.1.4.8|NIR)"),
+               SearchParam("name", "string", "family or given name, starting with"),
+               SearchParam("birthdate", "date", "YYYY-MM-DD, with eq, ge, gt, le or lt"))),
+    Served("Observation", VITAL_SIGNS + "vitalsigns",
+           {"read": read_observation, "search-type": search_observations,
+            "create": create_observation},
+           id_rule="observation_id", search=(
+               SearchParam("patient", "reference", "Patient/{id} (one patient)"),
+               SearchParam("code", "token", "LOINC (http://loinc.org|8310-5) or reading "
+                                            "type (urn:suivi:reading-type|temperature)"),
+               SearchParam("date", "date", "when measured, with eq, ge, gt, le or lt"),
+               SearchParam("category", "token", "vital-signs"))),
+)
+SERVED_BY_TYPE = {served.type: served for served in SERVED}
+
+
+def _register() -> None:
+    bp.add_url_rule("/metadata", "metadata", capabilities, methods=["GET"])
+    for served in SERVED:
+        for interaction, view in served.views.items():
+            bp.add_url_rule(served.rule(interaction), f"{served.type}-{interaction}",
+                            fhir_access(served.type, interaction)(view),
+                            methods=[METHODS[interaction]])
+
+
+_register()
