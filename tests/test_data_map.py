@@ -47,3 +47,16 @@ def test_every_line_says_what_it_holds_and_how_long_it_is_kept():
         assert holds and kept, f"docs/data-map.md, {name}: what it holds and how long"
         assert set(re.split(r",\s*", category)) <= {
             "identity", "health", "security", "operations"}, (name, category)
+
+
+FHIR_ROW = re.compile(r"^\| `(?P<type>[A-Z][A-Za-z]+)` \|")
+
+
+def test_every_fhir_resource_served_has_its_line():
+    from backend.fhir.routes import SERVED
+
+    said = {match["type"] for line in DATA_MAP.read_text(encoding="utf-8").splitlines()
+            if (match := FHIR_ROW.match(line.strip()))}
+    served = {item.type for item in SERVED}
+    assert said == served, (f"docs/data-map.md, FHIR resources: says {sorted(said)}, "
+                            f"/fhir/R4 serves {sorted(served)}")
