@@ -70,6 +70,8 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "SUIVI_DEMO": demo,
         "SUIVI_PUBLIC_URL": env.get("SUIVI_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SUIVI_ACCESS_TOKEN_TTL": int(env.get("SUIVI_ACCESS_TOKEN_TTL", "900")),
+        # An integration client's access token (POST /oauth/token) lives this long.
+        "SUIVI_CLIENT_TOKEN_TTL": int(env.get("SUIVI_CLIENT_TOKEN_TTL", "900")),
         "SUIVI_MFA_TOKEN_TTL": int(env.get("SUIVI_MFA_TOKEN_TTL", "300")),
         "SUIVI_MFA_ENROLMENT_CODE_TTL": int(env.get("SUIVI_MFA_ENROLMENT_CODE_TTL",
                                                     str(72 * 3600))),
