@@ -368,6 +368,7 @@ EN = {
     "Choisissez un questionnaire de ce protocole.": "Choose a questionnaire of this protocol.",
     # integration clients (client_pages.py, clients.html)
     "Clients d'intégration": "Integration clients", "Intégrations": "Integrations",
+    "Client d'intégration : {name}": "Integration client: {name}",
     "Les systèmes de l'hôpital (passerelles d'appareils, DPI) qui appellent Suivi sans "
     "personne derrière : chacun ne voit et n'écrit que les patients de son équipe, dans les "
     "limites de ses droits.":

@@ -99,3 +99,16 @@ def test_an_administrator_creates_and_revokes_a_gateway_in_chromium(
     page.get_by_role("button", name="Révoquer Passerelle tensiomètres").click()
     expect(page.locator("table.clients")).to_contain_text("révoqué le")
     expect(page.locator(".shown-once")).to_have_count(0)
+
+
+def test_the_audit_trail_names_the_client_that_acted(world, app):
+    world.team("team-a")
+    admin = world.admin()
+    made = admin.post("/api/v1/clients", json={"name": "DPI Hôpital", "care_team": "team-a",
+                                                "scopes": [WRITE]}).json
+    assert _token(app, made["client_id"], made["client_secret"]).status_code == 200
+    web = _web(app, admin)
+    html = web.get("/web/audit", query_string={"action": "oauth.token"}).get_data(as_text=True)
+    assert "Client d&#39;intégration : DPI Hôpital" in html
+    csv = web.get("/web/audit/export.csv", query_string={"action": "oauth.token"})
+    assert "Client d'intégration : DPI Hôpital" in csv.get_data(as_text=True)
