@@ -216,7 +216,9 @@ class GatewayReadings(MethodView):
         idempotency as the patient app's."""
         client = current_client()
         patient = patients.get_patient(client, patient_id, "reading.create")
+        enrollment = active_enrollment(patient)
         return _idempotent("readings", READINGS_RESULT,
                            lambda: services.submit_readings(patient, args["readings"],
-                                                            source="gateway"),
+                                                            source="gateway",
+                                                            enrollment=enrollment),
                            scope=f"client:{client.client_id}", patient=patient)

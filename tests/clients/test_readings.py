@@ -102,3 +102,12 @@ def test_client_tokens_stay_off_staff_and_patient_routes_and_staff_tokens_still_
     assert _send(device, patient["id"], _fever(clock)).status_code == 403
     assert count(app, Reading) == 0
     assert _send(gateway, patient["id"], _fever(clock)).status_code == 201
+
+
+def test_a_patient_not_followed_now_is_a_conflict_and_nothing_is_stored(world, app, clock):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)  # on the team's list, never enrolled
+    gateway = client_caller(app, new_client(world))
+    refused = _send(gateway, patient["id"], _fever(clock))
+    assert refused.status_code == 409 and "no active enrolment" in refused.json["message"]
+    assert count(app, Reading) == 0 and count(app, IdempotencyRecord) == 0
