@@ -119,6 +119,8 @@ def _register_features(app: Flask) -> None:
     from backend.alerts.triage_routes import blp as triage_blp
     from backend.audit.routes import blp as audit_blp
     from backend.auth.routes import blp as auth_blp
+    from backend.clients.routes import blp as clients_blp
+    from backend.clients.routes import oauth as oauth_bp
     from backend.delivery.routes import blp as delivery_blp
     from backend.enrollments.routes import blp as enrollments_blp
     from backend.fhir.routes import bp as fhir_bp
@@ -137,11 +139,12 @@ def _register_features(app: Flask) -> None:
 
     for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
                       protocols_blp, intake_blp, alerts_blp, triage_blp, timeline_blp,
-                      teleconsult_blp, audit_blp, delivery_blp, indicators_blp):
+                      teleconsult_blp, audit_blp, delivery_blp, indicators_blp, clients_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     protocol_document.register(api.spec)  # the upload's body, as protocol files are written
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(oauth_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(fhir_bp)
 

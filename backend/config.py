@@ -72,6 +72,8 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         # The FHIR identifier system of the hospital's IPP (its OID, urn:oid:...).
         "SUIVI_IPP_SYSTEM": env.get("SUIVI_IPP_SYSTEM", "urn:suivi:ipp"),
         "SUIVI_ACCESS_TOKEN_TTL": int(env.get("SUIVI_ACCESS_TOKEN_TTL", "900")),
+        # An integration client's access token (POST /oauth/token) lives this long.
+        "SUIVI_CLIENT_TOKEN_TTL": int(env.get("SUIVI_CLIENT_TOKEN_TTL", "900")),
         "SUIVI_MFA_TOKEN_TTL": int(env.get("SUIVI_MFA_TOKEN_TTL", "300")),
         "SUIVI_MFA_ENROLMENT_CODE_TTL": int(env.get("SUIVI_MFA_ENROLMENT_CODE_TTL",
                                                     str(72 * 3600))),

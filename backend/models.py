@@ -10,6 +10,7 @@ from backend.auth.models import (
     RecoveryCode,
     StaffUser,
 )
+from backend.clients.models import ClientAssertion, ClientToken, IntegrationClient
 from backend.db import Base
 from backend.enrollments.models import Enrollment, FollowUpOutcome
 from backend.formlinks.models import FormLink
@@ -28,7 +29,7 @@ from backend.webhooks.models import InboundEvent
 
 __all__ = [
     "Alert", "AlertEvent", "Message", "OutboxEntry", "Reading", "Submission", "Task",
-    "Teleconsultation", "InboundEvent",
+    "Teleconsultation", "InboundEvent", "ClientAssertion", "ClientToken", "IntegrationClient",
     "AccessToken", "ActivationCode", "AuditEvent", "Base", "CareTeam", "DeviceToken",
     "Enrollment", "FollowUpOutcome", "FormLink", "IdempotencyRecord", "LoginFailure", "Patient",
     "ProtocolVersion", "RecoveryCode", "SmsConversation",

@@ -366,5 +366,36 @@ EN = {
     "Le patient est invité à appeler le 15.": "The patient is told to call 15.",
     "Scores": "Scores", "Conseil affiché au patient": "Advice shown to the patient",
     "Choisissez un questionnaire de ce protocole.": "Choose a questionnaire of this protocol.",
+    # integration clients (client_pages.py, clients.html)
+    "Clients d'intégration": "Integration clients", "Intégrations": "Integrations",
+    "Client d'intégration : {name}": "Integration client: {name}",
+    "Les systèmes de l'hôpital (passerelles d'appareils, DPI) qui appellent Suivi sans "
+    "personne derrière : chacun ne voit et n'écrit que les patients de son équipe, dans les "
+    "limites de ses droits.":
+        "The hospital's systems (device gateways, the patient record) that call Suivi with "
+        "no person behind them: each sees and writes only its team's patients, within its "
+        "rights.",
+    "Client « {name} » créé": "Client “{name}” created",
+    "Adresse du jeton": "Token URL",
+    "Secret affiché une seule fois : copiez-le dans la configuration du système client par "
+    "un canal sûr. Suivi n'en garde qu'une empreinte et ne pourra plus l'afficher.":
+        "Secret shown once: copy it into the client system's configuration over a secure "
+        "channel. Suivi keeps only a hash of it and cannot show it again.",
+    "Ce client s'authentifie par une assertion JWT signée avec sa clé privée ; Suivi la "
+    "vérifie avec la clé publique enregistrée.":
+        "This client authenticates with a JWT assertion signed with its private key; Suivi "
+        "checks it with the registered public key.",
+    "Droits": "Rights", "Authentification": "Authentication",
+    "Dernière utilisation": "Last used", "révoqué": "revoked", "secret": "secret",
+    "assertion JWT signée": "signed JWT assertion", "jamais": "never",
+    "Révoquer {name}": "Revoke {name}", "Révoquer": "Revoke",
+    "révoqué le {at}": "revoked on {at}", "Aucun client.": "No client.",
+    "Créer un client": "Create a client", "Nom du système": "System name",
+    "Équipe de soins": "Care team", "Droits (scopes)": "Rights (scopes)",
+    "Clé publique (JWKS ou PEM, RS384 ou ES384) — laissez vide pour un secret":
+        "Public key (JWKS or PEM, RS384 or ES384) — leave empty for a secret",
+    "Créer le client": "Create the client",
+    "Client révoqué : ses jetons ne fonctionnent plus.":
+        "Client revoked: its tokens no longer work.",
 }
 EN.update(INDICATORS_EN)

@@ -8,6 +8,7 @@ from backend.web import (  # noqa: F401
     admin_pages,
     audit_pages,
     auth_pages,
+    client_pages,
     enrol_pages,
     form_pages,
     indicator_pages,
