@@ -1,0 +1,38 @@
+"""The patient's data and consent on the ward's pages: a printable copy for the patient,
+the consent and its withdrawal."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import expect
+
+from tests.helpers import audit_events, daily, submit
+from tests.web.support import accessible, shoot, sign_in
+
+
+def test_the_nurse_prints_the_patients_data_and_records_the_withdrawal(
+        world, app, clock, live_server, page, axe_source):
+    nurse = world.staff("nurse")
+    patient, device = world.patient_device(nurse, family_name="Vauquelin")
+    assert submit(device, "daily-postop", daily(pain_now=4)).status_code == 201
+    sign_in(page, live_server, clock, nurse)
+    page.goto(f"{live_server}/web/patients/{patient['id']}")
+    rgpd = page.locator("#rgpd")
+    expect(rgpd).to_contain_text("Télésurveillance, notice v1")
+    rgpd.get_by_role("link", name="Mes données").click()
+    expect(page.get_by_role("heading", name="Vos données dans Suivi")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("VAUQUELIN Jeanne")
+    expect(page.locator("main")).to_contain_text("pain_now : 4")
+    accessible(page, axe_source)
+    shoot(page, "patient-export")
+    page.get_by_role("link", name="Retour au dossier").click()
+    page.get_by_role("button", name="Retrait du consentement").click()
+    expect(page.locator(".flash.ok")).to_contain_text(
+        "Consentement retiré")
+    expect(page.locator("#rgpd")).to_contain_text("retiré le")
+    expect(page.locator("#rgpd").get_by_role("button")).to_have_count(0)
+    trail = {(e.action, e.outcome) for e in audit_events(app, patient_id=uuid.UUID(
+        patient["id"]))}
+    assert {("patient.export", "success"), ("consent.withdraw", "success"),
+            ("enrollment.end", "success")} <= trail
