@@ -401,6 +401,12 @@ EN = {
     "Conseils affichés": "Advice shown",
     "(texte effacé après 1 an)": "(text erased after 1 year)",
     "Réponse du patient :": "The patient's reply:",
+    "Mes données": "My data",
+    "Pour recevoir une copie de toutes vos données (réponses, mesures, messages), ou pour "
+    "arrêter le suivi, demandez-le à l'équipe soignante : elle vous remet une copie "
+    "imprimée.":
+        "To receive a copy of all your data (answers, readings, messages), or to stop the "
+        "follow-up, ask the care team: they will give you a printed copy.",
     "Les éléments les plus anciens de certaines rubriques ne figurent pas sur cette page : "
     "la copie complète est disponible auprès de l'équipe.":
         "The oldest items of some sections are not on this page: the full copy is "

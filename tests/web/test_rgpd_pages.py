@@ -7,6 +7,7 @@ import uuid
 
 from playwright.sync_api import expect
 
+from tests.formlinks.support import sent_token, web_patient
 from tests.helpers import audit_events, daily, submit
 from tests.web.support import accessible, shoot, sign_in
 
@@ -36,3 +37,12 @@ def test_the_nurse_prints_the_patients_data_and_records_the_withdrawal(
         patient["id"]))}
     assert {("patient.export", "success"), ("consent.withdraw", "success"),
             ("enrollment.end", "success")} <= trail
+
+
+def test_the_web_form_tells_the_patient_how_to_get_their_data(world, app, clock, redis):
+    patient, _ = web_patient(world, app, clock, redis, language="en")
+    page = app.test_client().get(f"/f/{sent_token(app)}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "My data" in text and "ask the care team" in text
+    assert "Information notice: remote monitoring" in text and "R1112-7" in text
