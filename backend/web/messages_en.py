@@ -397,5 +397,50 @@ EN = {
     "Créer le client": "Create the client",
     "Client révoqué : ses jetons ne fonctionnent plus.":
         "Client revoked: its tokens no longer work.",
+    # consent and the patient's data (RGPD)
+    "Consentement": "Consent",
+    "Le patient a reçu la notice d'information et accepte le télésuivi":
+        "The patient was given the information notice and agrees to remote monitoring",
+    "Consentement recueilli": "Consent collected",
+    "En face à face": "Face to face", "Par téléphone": "By phone",
+    "Par écrit (formulaire signé)": "In writing (signed form)",
+    "Consentement et données personnelles": "Consent and personal data",
+    "Aucun consentement enregistré dans Suivi.": "No consent recorded in Suivi.",
+    "Télésurveillance, notice v{version}, recueilli le {date}":
+        "Remote monitoring, notice v{version}, collected on {date}",
+    "retiré le {date}": "withdrawn on {date}",
+    "Retrait du consentement (arrête le suivi)": "Consent withdrawn (stops the follow-up)",
+    "Consentement retiré : le suivi est arrêté.":
+        "Consent withdrawn: the follow-up is stopped.",
+    "Mes données : copie imprimable pour le patient": "My data: printable copy for the patient",
+    "Données de {name}": "Data of {name}",
+    "Vos données dans Suivi": "Your data in Suivi",
+    "Copie établie le {time} à la demande du patient (RGPD, article 15). Les données "
+    "médicales sont conservées 20 ans après la fin du suivi (article R1112-7 du Code de la "
+    "santé publique).":
+        "Copy made on {time} at the patient's request (GDPR, article 15). Medical data is "
+        "kept 20 years after the end of the follow-up (French public health code, article "
+        "R1112-7).",
+    "Retour au dossier": "Back to the record",
+    "Identité": "Identity", "E-mail": "E-mail",
+    "Suivis et consentements": "Follow-ups and consents",
+    "opération le {date}": "operated on {date}", "arrêté le {date}": "stopped on {date}",
+    "Consentement à la télésurveillance (notice v{version}) le {date}":
+        "Consent to remote monitoring (notice v{version}) on {date}",
+    "Réponses aux questionnaires": "Answers to questionnaires",
+    "Mesures": "Readings", "Mesure": "Reading", "Valeur": "Value",
+    "Conseils affichés": "Advice shown",
+    "(texte effacé après 1 an)": "(text erased after 1 year)",
+    "Réponse du patient :": "The patient's reply:",
+    "Mes données": "My data",
+    "Pour recevoir une copie de toutes vos données (réponses, mesures, messages), ou pour "
+    "arrêter le suivi, demandez-le à l'équipe soignante : elle vous remet une copie "
+    "imprimée.":
+        "To receive a copy of all your data (answers, readings, messages), or to stop the "
+        "follow-up, ask the care team: they will give you a printed copy.",
+    "Les éléments les plus anciens de certaines rubriques ne figurent pas sur cette page : "
+    "la copie complète est disponible auprès de l'équipe.":
+        "The oldest items of some sections are not on this page: the full copy is "
+        "available from the team.",
 }
 EN.update(INDICATORS_EN)

@@ -16,6 +16,7 @@ from backend.web import (  # noqa: F401
     patient_pages,
     protocol_edit_pages,
     protocol_pages,
+    rgpd_pages,
     sso_pages,
     triage_pages,
 )

@@ -2,7 +2,7 @@
 when its ID token is valid, and its session id, by which a back-channel logout ends them.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-07 13:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import backend.db
 
 revision: str = "0023"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

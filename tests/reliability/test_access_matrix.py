@@ -34,7 +34,7 @@ from backend.clients.models import SCOPES
 from backend.clock import FrozenClock
 from backend.models import Base
 from tests.conftest import DATABASE_URL, ROOT, START, is_postgres
-from tests.helpers import PASSWORD, Caller, World, audit_events, daily, submit
+from tests.helpers import CONSENT, PASSWORD, Caller, World, audit_events, daily, submit
 
 pytestmark = pytest.mark.reliability
 
@@ -120,6 +120,11 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("DELETE", "/api/v1/patients/<patient_id>/threshold-overrides/<override_id>"): SURGEON,
     ("GET", "/api/v1/patients/<patient_id>/timeline"): CARE_TEAM,
     ("GET", "/api/v1/patients/<patient_id>/messages"): CARE_TEAM,
+    ("GET", "/api/v1/patients/<patient_id>/consents"): CARE_TEAM,
+    ("POST", "/api/v1/patients/<patient_id>/consents/<consent_id>/withdraw"): CLINICAL,
+    ("GET", "/api/v1/patients/<patient_id>/export"): CARE_TEAM,
+    ("POST", "/api/v1/patients/<patient_id>/erasure"): ADMIN,
+    ("GET", "/api/v1/me/export"): PATIENT_APP,
     ("GET", "/api/v1/protocols"): STAFF,
     ("POST", "/api/v1/protocols"): SURGEON,
     ("GET", "/api/v1/protocols/<slug>"): STAFF,
@@ -190,7 +195,7 @@ class Matrix:
     def secrets_of_patient(self) -> list[str]:
         """What another team or another patient must never read in a successful answer."""
         keys = ("patient_id", "enrollment_id", "alert_id", "device_id", "override_id",
-                "observation_id")
+                "observation_id", "consent_id")
         return [self.ids[key] for key in keys] + [self.family_name]
 
 
@@ -215,6 +220,7 @@ def _build(world: World) -> Matrix:
     assert measured.status_code == 201, measured.json
     enrollment_id = nurse.get(f"/api/v1/patients/{pid}/enrollments").json[0]["id"]
     device_id = nurse.get(f"/api/v1/patients/{pid}/devices").json[0]["id"]
+    consent_id = nurse.get(f"/api/v1/patients/{pid}/consents").json[0]["id"]
     override = surgeon.post(f"/api/v1/patients/{pid}/threshold-overrides", json=OVERRIDE)
     assert override.status_code == 201, override.json
     code = nurse.post(f"/api/v1/patients/{pid}/enrollments/{enrollment_id}/activation-code")
@@ -229,7 +235,7 @@ def _build(world: World) -> Matrix:
         ids={"patient_id": pid, "enrollment_id": enrollment_id,
              "alert_id": answered.json["alerts_opened"][0], "device_id": device_id,
              "override_id": override.json["id"], "staff_id": nurse.id,
-             "observation_id": measured.json["ids"][0],
+             "observation_id": measured.json["ids"][0], "consent_id": consent_id,
              "other_nurse_id": outsider.id, "other_surgeon_id": outside_surgeon.id,
              "client_id": gateway[0], "other_client_id": other_gateway[0]},
         family_name=patient["family_name"], nurse_email=nurse.info["email"],
@@ -357,11 +363,14 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
         "given_name": "Paul", "family_name": "Durand", "birth_date": "1961-05-17",
         "phone": "+33611111111", "language": "fr", "timezone": "Europe/Paris"},
     ("PATCH", "/api/v1/patients/<patient_id>"): lambda m, who: {"phone": "+33699999999"},
+    ("POST", "/api/v1/patients/<patient_id>/erasure"): lambda m, who: {
+        "reason": "patient_request", "note": "demande écrite"},
     ("POST", "/api/v1/patients/<patient_id>/alerts/resolve"): lambda m, who: {
         "outcome": "called_patient", "note": "rappelée"},
     # The patient is on ambulatory-general already (one active enrolment per protocol).
     ("POST", "/api/v1/patients/<patient_id>/enrollments"): lambda m, who: {
-        "protocol": "hip-knee-arthroplasty", "surgery_date": START.date().isoformat()},
+        "protocol": "hip-knee-arthroplasty", "surgery_date": START.date().isoformat(),
+        "consent": CONSENT},
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/protocol-version"):
         lambda m, who: {"protocol_version": 1},
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):

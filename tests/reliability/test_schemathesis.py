@@ -301,7 +301,8 @@ PINNED = [
     ("admin", "GET", "/api/v1/audit?since=9999-12-31T23:59:59-14:00", None, {}, 422, "since"),
     ("nurse", "POST", "/api/v1/patients/{patient_id}/enrollments",
      {"protocol": "ambulatory-general", "protocol_version": 2**40,
-      "surgery_date": "2026-11-20"}, {}, 422, "protocol_version"),
+      "surgery_date": "2026-11-20", "consent": {"notice_version": 1, "given": True}}, {}, 422,
+     "protocol_version"),
 ]
 
 
