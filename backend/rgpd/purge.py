@@ -18,7 +18,8 @@ from sqlalchemy import Table, and_, delete, exists, func, or_, select, update
 from backend import db
 from backend.audit import services as audit
 from backend.audit.models import AuditEvent
-from backend.auth.models import ActivationCode
+from backend.auth.models import AccessToken, ActivationCode
+from backend.clients.models import ClientAssertion, ClientToken
 from backend.clock import now
 from backend.config import AUDIT_MINIMUM_DAYS
 from backend.db import Base
@@ -29,7 +30,8 @@ from backend.notifications.models import Message
 from backend.patients.models import Patient
 
 CATEGORIES = ("medical_records", "medical_rows", "idempotency_records", "activation_codes",
-              "form_links", "message_bodies", "anonymous_audit_rows")
+              "form_links", "expired_tokens", "message_bodies",
+              "anonymous_audit_rows")
 # Ids per IN (...) list: far under SQLite's and PostgreSQL's limits on parameters.
 CHUNK = 500
 
@@ -107,6 +109,19 @@ def delete_records(patient_ids: list[uuid.UUID]) -> int:
     return deleted
 
 
+def _expired_tokens(current: datetime, cutoff: datetime) -> int:
+    """Staff and integration clients' tokens expired or revoked before ``cutoff`` (kept that
+    long so that a late request is told "expired"), and the client assertions whose ``jti``
+    can no longer be replayed (past their own expiry)."""
+    session = db.session()
+    ended = 0
+    for table in (AccessToken, ClientToken):
+        ended += session.execute(delete(table).where(
+            or_(table.expires_at < cutoff, table.revoked_at < cutoff))).rowcount
+    return ended + session.execute(delete(ClientAssertion).where(
+        ClientAssertion.expires_at < current)).rowcount
+
+
 def _database_now() -> datetime:
     """The database's clock (the one the audit trail's trigger reads)."""
     value = db.session().scalar(select(func.current_timestamp()))
@@ -131,6 +146,7 @@ def purge(most_records: int | None = None) -> dict[str, int]:
         ActivationCode.expires_at < codes)).rowcount
     counts["form_links"] = session.execute(delete(FormLink).where(
         FormLink.expires_at < codes)).rowcount
+    counts["expired_tokens"] = _expired_tokens(current, codes)
     counts["message_bodies"] = session.execute(update(Message).where(
         Message.created_at < current - _days("SUIVI_RETENTION_MESSAGE_BODY_DAYS"),
         Message.body_erased_at.is_(None)).values(body="", body_erased_at=current)).rowcount

@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 
 from backend import db
 from backend.audit.models import AuditEvent
-from backend.auth.models import ActivationCode
+from backend.auth.models import AccessToken, ActivationCode
 from backend.cli import purge as purge_command
 from backend.config import from_env
 from backend.consents.models import Consent
@@ -73,6 +73,8 @@ def test_each_category_goes_after_its_period(followed, app, clock):
     later = _run(app)
     assert later["idempotency_records"] >= 1 and count(app, IdempotencyRecord) == 0
     assert later["activation_codes"] == codes and count(app, ActivationCode) == 0
+    # The staff's tokens of the first day expired 30 days ago.
+    assert later["expired_tokens"] >= 2 and count(app, AccessToken) == 0
     assert later["message_bodies"] == 0 and later["medical_records"] == 0
     assert later["anonymous_audit_rows"] == 0  # 100 days old: kept (190 days)
 
