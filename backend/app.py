@@ -119,6 +119,9 @@ def _register_features(app: Flask) -> None:
     from backend.alerts.triage_routes import blp as triage_blp
     from backend.audit.routes import blp as audit_blp
     from backend.auth.routes import blp as auth_blp
+    from backend.clients.routes import blp as clients_blp
+    from backend.clients.routes import oauth as oauth_bp
+    from backend.consents.routes import blp as consents_blp
     from backend.delivery.routes import blp as delivery_blp
     from backend.enrollments.routes import blp as enrollments_blp
     from backend.fhir.routes import bp as fhir_bp
@@ -129,6 +132,7 @@ def _register_features(app: Flask) -> None:
     from backend.protocols import openapi as protocol_document
     from backend.protocols.routes import blp as protocols_blp
     from backend.questionnaires.routes import blp as questionnaires_blp
+    from backend.rgpd.routes import blp as rgpd_blp
     from backend.teams.routes import blp as teams_blp
     from backend.teleconsult.routes import blp as teleconsult_blp
     from backend.timeline.routes import blp as timeline_blp
@@ -137,11 +141,13 @@ def _register_features(app: Flask) -> None:
 
     for blueprint in (auth_blp, teams_blp, patients_blp, enrollments_blp, questionnaires_blp,
                       protocols_blp, intake_blp, alerts_blp, triage_blp, timeline_blp,
-                      teleconsult_blp, audit_blp, delivery_blp, indicators_blp):
+                      teleconsult_blp, audit_blp, delivery_blp, indicators_blp, clients_blp,
+                      consents_blp, rgpd_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     protocol_document.register(api.spec)  # the upload's body, as protocol files are written
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(oauth_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(fhir_bp)
 

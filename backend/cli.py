@@ -195,6 +195,25 @@ def load_content() -> None:
     click.echo(summary)
 
 
+@main.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would go; change nothing.")
+@with_appcontext
+def purge(dry_run: bool) -> None:
+    """Purge what is past its retention period (README, "RGPD"); prints the count of
+    each category. The periodic job ``retention-purge`` runs the same once a day."""
+    from backend.rgpd import purge as retention
+
+    session = db.session()
+    counts = retention.purge()
+    if dry_run:
+        session.rollback()  # the counts are those of a real run; nothing is kept
+    else:
+        session.commit()
+    for name, count in counts.items():
+        click.echo(f"{name}: {count}")
+    click.echo("dry run: nothing was changed" if dry_run else "purged")
+
+
 @main.command(with_appcontext=False)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--data-dir", default="suivi-data", show_default=True,

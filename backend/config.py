@@ -72,6 +72,8 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         # The FHIR identifier system of the hospital's IPP (its OID, urn:oid:...).
         "SUIVI_IPP_SYSTEM": env.get("SUIVI_IPP_SYSTEM", "urn:suivi:ipp"),
         "SUIVI_ACCESS_TOKEN_TTL": int(env.get("SUIVI_ACCESS_TOKEN_TTL", "900")),
+        # An integration client's access token (POST /oauth/token) lives this long.
+        "SUIVI_CLIENT_TOKEN_TTL": int(env.get("SUIVI_CLIENT_TOKEN_TTL", "900")),
         "SUIVI_MFA_TOKEN_TTL": int(env.get("SUIVI_MFA_TOKEN_TTL", "300")),
         "SUIVI_MFA_ENROLMENT_CODE_TTL": int(env.get("SUIVI_MFA_ENROLMENT_CODE_TTL",
                                                     str(72 * 3600))),
@@ -95,6 +97,11 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "SUIVI_SMS_ATTEMPTS": _positive(env, "SUIVI_SMS_ATTEMPTS", "3"),
         "SUIVI_SMS_RETRY_DELAYS": _delays(env, "SUIVI_SMS_RETRY_DELAYS", "300,1800"),
         "SUIVI_PUSH_BACKEND": env.get("SUIVI_PUSH_BACKEND", "console"),
+        # A push the provider could not take now (an outage) is tried again after these
+        # delays (the last one repeats), SUIVI_PUSH_ATTEMPTS tries in all; then, as after a
+        # dead push token, the patient gets the SMS instead (backend/notifications).
+        "SUIVI_PUSH_ATTEMPTS": _positive(env, "SUIVI_PUSH_ATTEMPTS", "3"),
+        "SUIVI_PUSH_RETRY_DELAYS": _delays(env, "SUIVI_PUSH_RETRY_DELAYS", "60,300"),
         "SUIVI_LOG_LEVEL": env.get("SUIVI_LOG_LEVEL", "INFO"),
         "SUIVI_DISPLAY_TIMEZONE": env.get("SUIVI_DISPLAY_TIMEZONE", "Europe/Paris"),
         # Indicators: a rule whose false-alarm share is above this is flagged for the
@@ -125,6 +132,43 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, object]:
         # then is the client address taken from them (0: connected directly).
         "SUIVI_PROXY_HOPS": int(env.get("SUIVI_PROXY_HOPS", "0")),
         **_oidc(env),
+        **_retention(env),
+    }
+
+
+# The audit trail's DELETE trigger (migration 0001) refuses rows younger than this: the
+# trail is kept 6 months at least (HDS), whatever the configuration says.
+AUDIT_MINIMUM_DAYS = 183
+
+
+def _retention(env: Mapping[str, str]) -> dict[str, object]:
+    """How long each kind of data is kept before ``suivi purge`` (and the periodic
+    ``retention-purge`` job) removes it. See README, "RGPD"."""
+    anonymous = _positive(env, "SUIVI_RETENTION_ANONYMOUS_AUDIT_DAYS", "190")
+    if anonymous < AUDIT_MINIMUM_DAYS:
+        raise ValueError(f"SUIVI_RETENTION_ANONYMOUS_AUDIT_DAYS must be at least "
+                         f"{AUDIT_MINIMUM_DAYS}: the audit trail is kept 6 months (HDS) and "
+                         f"the database refuses to delete younger rows, not {anonymous}")
+    return {
+        # The medical record: 20 years after the last stay or the end of the follow-up
+        # (Code de la santé publique, article R1112-7).
+        "SUIVI_RETENTION_MEDICAL_YEARS": _positive(env, "SUIVI_RETENTION_MEDICAL_YEARS", "20"),
+        # Stored answers to Idempotency-Key requests: an app retries within hours, and
+        # stops at the end of its follow-up plus SUIVI_DEVICE_GRACE_DAYS.
+        "SUIVI_RETENTION_IDEMPOTENCY_DAYS": _positive(env, "SUIVI_RETENTION_IDEMPOTENCY_DAYS",
+                                                      "30"),
+        # Activation codes and web form links, counted from their expiry (kept that long
+        # so that a late patient is told "expired", not "unknown").
+        "SUIVI_RETENTION_CODES_DAYS": _positive(env, "SUIVI_RETENTION_CODES_DAYS", "30"),
+        # The text of SMS and push messages sent (the delivery record stays, its body is
+        # erased): one year, as the CNIL's référentiel for patient contact management.
+        "SUIVI_RETENTION_MESSAGE_BODY_DAYS": _positive(env, "SUIVI_RETENTION_MESSAGE_BODY_DAYS",
+                                                       "365"),
+        # Audit rows of refused anonymous requests naming no patient (probes, typos):
+        # at least AUDIT_MINIMUM_DAYS; 190 leaves a week for the clocks.
+        "SUIVI_RETENTION_ANONYMOUS_AUDIT_DAYS": anonymous,
+        # Patients whose medical record is purged per run (each in its own transaction).
+        "SUIVI_PURGE_BATCH": _positive(env, "SUIVI_PURGE_BATCH", "100"),
     }
 
 

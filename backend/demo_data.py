@@ -84,6 +84,7 @@ def _load_content() -> None:
 
 
 def _seed_patients(principal: StaffPrincipal) -> None:
+    from backend.consents.notices import current as current_notice
     from backend.enrollments import services as enrollments
     from backend.patients import services as patients
 
@@ -99,7 +100,9 @@ def _seed_patients(principal: StaffPrincipal) -> None:
         enrollments.enrol(principal, patient, protocol, None, surgery, None,
                           datetime.combine(surgery, time(18), ZoneInfo("Europe/Paris")),
                           channel=CHANNELS.get(family, "app"),
-                          carer_measures=protocol in VISITING_NURSE)
+                          carer_measures=protocol in VISITING_NURSE,
+                          consent={"notice_version": current_notice().version,
+                                   "given": True})
 
 
 def web_form_link() -> tuple[str, str] | None:

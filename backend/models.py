@@ -10,6 +10,8 @@ from backend.auth.models import (
     RecoveryCode,
     StaffUser,
 )
+from backend.clients.models import ClientAssertion, ClientToken, IntegrationClient
+from backend.consents.models import Consent
 from backend.db import Base
 from backend.enrollments.models import Enrollment, FollowUpOutcome
 from backend.formlinks.models import FormLink
@@ -20,6 +22,7 @@ from backend.outbox.models import OutboxEntry
 from backend.patients.models import Patient
 from backend.protocols.models import ProtocolVersion, ThresholdOverride
 from backend.questionnaires.models import QuestionnaireVersion
+from backend.rgpd.models import ErasureRequest
 from backend.smsforms.models import SmsConversation
 from backend.tasks.models import Task
 from backend.teams.models import CareTeam, TeamMembership
@@ -28,7 +31,8 @@ from backend.webhooks.models import InboundEvent
 
 __all__ = [
     "Alert", "AlertEvent", "Message", "OutboxEntry", "Reading", "Submission", "Task",
-    "Teleconsultation", "InboundEvent",
+    "Teleconsultation", "InboundEvent", "ClientAssertion", "ClientToken", "IntegrationClient",
+    "Consent", "ErasureRequest",
     "AccessToken", "ActivationCode", "AuditEvent", "Base", "CareTeam", "DeviceToken",
     "Enrollment", "FollowUpOutcome", "FormLink", "IdempotencyRecord", "LoginFailure", "Patient",
     "ProtocolVersion", "RecoveryCode", "SmsConversation",

@@ -59,7 +59,8 @@ def _one_patient(stack: Stack, staff: Client) -> Patient:
         "timezone": "Europe/Paris"}), 201, "patient")
     surgery = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     enrolled = expect(staff.post(f"/api/v1/patients/{record['id']}/enrollments", {
-        "protocol": PROTOCOL, "surgery_date": surgery}), 201, "enrolment")
+        "protocol": PROTOCOL, "surgery_date": surgery,
+        "consent": {"notice_version": 1, "given": True}}), 201, "enrolment")
     device = expect(Client(stack.url).post("/api/v1/patient/activate", {
         "activation_code": enrolled["activation_code"]}), 201, "activation")
     app = Client(stack.url, device["device_token"])

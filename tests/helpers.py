@@ -17,6 +17,8 @@ from backend.clock import FrozenClock
 from backend.teams import services as team_services
 
 PASSWORD = "correct horse battery staple"
+# The consent a patient gives at enrolment, after reading the current information notice.
+CONSENT = {"notice_version": 1, "given": True}
 _counter = itertools.count(1)
 
 
@@ -140,7 +142,7 @@ class World:
         """Enrolled now (discharged now unless ``discharge_at`` says otherwise)."""
         surgery_date = surgery_date or self.clock.now().date()
         body = {"protocol": protocol, "surgery_date": surgery_date.isoformat(),
-                "carer_measures": carer_measures}
+                "carer_measures": carer_measures, "consent": CONSENT}
         if protocol_version is not None:
             body["protocol_version"] = protocol_version
         if discharge_at is not None:

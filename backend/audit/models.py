@@ -22,7 +22,7 @@ class AuditEvent(UUIDPrimaryKey, Base):
     __tablename__ = "audit_events"
     __table_args__ = (
         CheckConstraint("outcome IN ('success', 'denied', 'failure')", name="outcome"),
-        CheckConstraint("actor_type IN ('staff', 'patient', 'system', 'anonymous')",
+        CheckConstraint("actor_type IN ('staff', 'patient', 'client', 'system', 'anonymous')",
                         name="actor_type"),
         # The search by patient or by action, newest first, a page at a time.
         Index("ix_audit_events_patient_at", "patient_id", "at"),

@@ -91,6 +91,11 @@ class AccessToken(UUIDPrimaryKey, Base):
     revoked_at: Mapped[datetime | None]
     # Signed in through the identity provider, which reported a second factor.
     provider_mfa: Mapped[bool] = mapped_column(default=False)
+    # Signed in through the identity provider: the session ends when its ID token does
+    # (``provider_until``), or when the provider says its session ``provider_sid`` ended
+    # (back-channel logout).
+    provider_until: Mapped[datetime | None]
+    provider_sid: Mapped[str | None] = mapped_column(String(255), index=True)
 
 
 class RecoveryCode(UUIDPrimaryKey, Base):

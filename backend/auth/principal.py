@@ -1,7 +1,9 @@
-"""Who is calling: a staff member or a patient device, from the bearer token.
+"""Who is calling: a staff member, a patient device or an integration client (a system
+of the hospital), from the bearer token.
 
-Route guards (``staff_required``, ``patient_required``) authenticate, authorise and audit
-every refusal; object-level checks (care-team scoping) live in the feature services.
+Route guards (``staff_required``, ``patient_required``, ``scope_required``) authenticate,
+authorise and audit every refusal; object-level checks (care-team scoping) live in the
+feature services.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import aliased, defaultload
 from backend import db
 from backend.audit import services as audit
 from backend.auth.models import AccessToken, DeviceToken, StaffUser
+from backend.clients.models import ClientToken, IntegrationClient
 from backend.clock import now
 from backend.enrollments import follow_up
 from backend.enrollments.models import Enrollment
@@ -31,6 +34,7 @@ from backend.teams.models import TeamMembership
 
 STAFF_TOKEN_PREFIX = "sst"  # noqa: S105 (a prefix, not a secret)
 DEVICE_TOKEN_PREFIX = "sdt"  # noqa: S105
+CLIENT_TOKEN_PREFIX = "sct"  # noqa: S105
 # A token in use slides forward, but a stolen one cannot live longer than a shift.
 MAX_SESSION = timedelta(hours=12)
 
@@ -84,7 +88,38 @@ class PatientPrincipal:
         return self.patient_id
 
 
-Principal = StaffPrincipal | PatientPrincipal
+@dataclass(frozen=True)
+class ClientPrincipal:
+    """An integration client (a device gateway, the EHR) acting on its own: it sees and
+    writes the patients of the care team it is bound to, within its token's scopes."""
+
+    client_id: uuid.UUID
+    name: str
+    team_ids: frozenset[uuid.UUID]
+    scopes: frozenset[str]
+    kind: str = "client"
+
+    @property
+    def actor_id(self) -> uuid.UUID:
+        return self.client_id
+
+    @property
+    def role(self) -> str:
+        # Never "admin": the care-team scoping of the services applies to it as to a nurse.
+        return "client"
+
+    def allows(self, scope: str) -> bool:
+        return scope_grants(self.scopes, scope)
+
+
+def scope_grants(granted: frozenset[str] | set[str] | list[str], scope: str) -> bool:
+    """Whether ``granted`` scopes cover ``scope`` (``system/*.read`` covers every read)."""
+    return scope in granted or (scope.endswith(".read") and "system/*.read" in granted)
+
+
+Principal = StaffPrincipal | PatientPrincipal | ClientPrincipal
+# Who sees patients by care team (an administrator sees them all).
+TeamScoped = StaffPrincipal | ClientPrincipal
 
 
 def bearer_token() -> str | None:
@@ -104,7 +139,9 @@ def _staff(token: str, slide: bool = True) -> StaffPrincipal | None:
         return None
     ttl = timedelta(seconds=current_app.config["SUIVI_ACCESS_TOKEN_TTL"])
     if slide and row.expires_at - current < ttl / 2:
-        row.expires_at = min(current + ttl, row.created_at + MAX_SESSION)
+        # Never beyond the provider's ID token for a sign-in through it.
+        row.expires_at = min(current + ttl, row.created_at + MAX_SESSION,
+                             row.provider_until or row.created_at + MAX_SESSION)
     teams = session.scalars(select(TeamMembership.team_id)
                             .where(TeamMembership.staff_id == user.id)).all()
     return StaffPrincipal(user=user, team_ids=frozenset(teams), provider_mfa=row.provider_mfa)
@@ -174,6 +211,29 @@ def _past_follow_up(enrollment: Enrollment | None, patient: Patient,
     return True
 
 
+# A client's last use is written at most this often (not one UPDATE per reading).
+LAST_USED_STEP = timedelta(minutes=1)
+
+
+def _client(token: str) -> ClientPrincipal | None:
+    session = db.session()
+    found = session.execute(
+        select(ClientToken.scopes, IntegrationClient.id, IntegrationClient.name,
+               IntegrationClient.care_team_id, IntegrationClient.last_used_at)
+        .join(IntegrationClient, IntegrationClient.id == ClientToken.client_id)
+        .where(ClientToken.token_hash == token_hash(token), ClientToken.revoked_at.is_(None),
+               ClientToken.expires_at > now(), IntegrationClient.revoked_at.is_(None))).first()
+    if found is None:
+        return None
+    current = now()
+    if found.last_used_at is None or current - found.last_used_at > LAST_USED_STEP:
+        session.execute(update(IntegrationClient).where(IntegrationClient.id == found.id)
+                        .values(last_used_at=current))
+    return ClientPrincipal(client_id=found.id, name=found.name,
+                           team_ids=frozenset({found.care_team_id}),
+                           scopes=frozenset(found.scopes))
+
+
 def authenticate(token: str | None = None, slide: bool = True) -> Principal | None:
     """The principal of the request's bearer token, or of ``token`` (the web session's),
     cached on ``g``; None when there is no valid token. ``slide=False``: the request is
@@ -186,6 +246,8 @@ def authenticate(token: str | None = None, slide: bool = True) -> Principal | No
         principal = _staff(token, slide)
     elif token and token.startswith(DEVICE_TOKEN_PREFIX + "_"):
         principal = _patient(token)
+    elif token and token.startswith(CLIENT_TOKEN_PREFIX + "_"):
+        principal = _client(token)
     g.principal = principal
     if principal is not None:
         audit.identify(principal.kind, principal.actor_id)
@@ -205,6 +267,32 @@ def _unauthenticated(action: str) -> NoReturn:
     raise Unauthenticated("A valid bearer token is required (it may have expired).")
 
 
+def _admit_staff(principal: StaffPrincipal, roles: tuple[str, ...], action: str,
+                 patient_data: bool, administration: bool) -> None:
+    """Refuse (audited) staff of other ``roles`` or without the second factor the view
+    needs."""
+    if roles and principal.role not in roles:
+        # The trail names the patient of the path, so a search by patient finds it.
+        audit.record_refusal(action, detail={"reason": f"role {principal.role}"})
+        raise Forbidden(f"This action needs the role {' or '.join(roles)}.")
+    if patient_data and not principal.may_read_patient_data:
+        audit.record_refusal(action, detail={"reason": "second factor not enrolled"})
+        raise Forbidden("Enrol a second factor (POST /api/v1/auth/totp) before "
+                        "accessing patient data.")
+    if administration and not principal.may_administer:
+        audit.record_refusal(action, detail={"reason": "second factor not enrolled"})
+        raise Forbidden("Enrol a second factor (POST /api/v1/auth/totp) before "
+                        "managing accounts and teams.")
+
+
+def _authenticated(action: str) -> Principal:
+    audit.acting(action)
+    principal = authenticate()
+    if principal is None:
+        _unauthenticated(action)
+    return principal
+
+
 def staff_required(*roles: str, action: str, patient_data: bool = True,
                    administration: bool = False) -> Callable:
     """Guard a view for staff of ``roles`` (any staff when empty).
@@ -217,25 +305,41 @@ def staff_required(*roles: str, action: str, patient_data: bool = True,
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            audit.acting(action)
-            principal = authenticate()
-            if principal is None:
-                _unauthenticated(action)
+            principal = _authenticated(action)
             if not isinstance(principal, StaffPrincipal):
-                audit.record_refusal(action, detail={"reason": "patient token on a staff route"})
+                audit.record_refusal(action, detail={
+                    "reason": f"{principal.kind} token on a staff route"})
                 raise Forbidden("This route is for hospital staff.")
-            if roles and principal.role not in roles:
-                # The trail names the patient of the path, so a search by patient finds it.
-                audit.record_refusal(action, detail={"reason": f"role {principal.role}"})
-                raise Forbidden(f"This action needs the role {' or '.join(roles)}.")
-            if patient_data and not principal.may_read_patient_data:
-                audit.record_refusal(action, detail={"reason": "second factor not enrolled"})
-                raise Forbidden("Enrol a second factor (POST /api/v1/auth/totp) before "
-                                "accessing patient data.")
-            if administration and not principal.may_administer:
-                audit.record_refusal(action, detail={"reason": "second factor not enrolled"})
-                raise Forbidden("Enrol a second factor (POST /api/v1/auth/totp) before "
-                                "managing accounts and teams.")
+            _admit_staff(principal, roles, action, patient_data, administration)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def scope_required(scope: str, *, action: str,
+                   staff_roles: tuple[str, ...] | None = None) -> Callable:
+    """Guard a view for integration clients whose token holds ``scope`` (the one place
+    where scopes are checked: the JSON API and FHIR routes alike).
+
+    ``staff_roles``: staff of these roles (any staff when empty) pass too, as under
+    ``staff_required`` with patient data; None: clients only. Care-team scoping is the
+    services' (``ClientPrincipal.team_ids``, as for staff)."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = _authenticated(action)
+            if isinstance(principal, StaffPrincipal) and staff_roles is not None:
+                _admit_staff(principal, staff_roles, action, True, False)
+            elif not isinstance(principal, ClientPrincipal):
+                audit.record_refusal(action, detail={
+                    "reason": f"{principal.kind} token on an integration route"})
+                raise Forbidden("This route is for the hospital's integration clients.")
+            elif not principal.allows(scope):
+                audit.record_refusal(action, detail={"reason": f"scope {scope} not granted"})
+                raise Forbidden(f"This token's scopes do not include {scope}.")
             return view(*args, **kwargs)
 
         return wrapper
@@ -249,12 +353,10 @@ def patient_required(action: str) -> Callable:
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            audit.acting(action)
-            principal = authenticate()
-            if principal is None:
-                _unauthenticated(action)
+            principal = _authenticated(action)
             if not isinstance(principal, PatientPrincipal):
-                audit.record_refusal(action, detail={"reason": "staff token on a patient route"})
+                audit.record_refusal(action, detail={
+                    "reason": f"{principal.kind} token on a patient route"})
                 raise Forbidden("This route is for the patient app.")
             return view(*args, **kwargs)
 
@@ -264,7 +366,8 @@ def patient_required(action: str) -> Callable:
 
 
 def any_principal_required(action: str) -> Callable:
-    """Guard public content (questionnaires, education): any valid staff or patient token."""
+    """Guard public content (questionnaires, education): any valid token (staff, patient
+    app, integration client)."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -288,4 +391,10 @@ def current_staff() -> StaffPrincipal:
 def current_patient() -> PatientPrincipal:
     principal = g.principal
     assert isinstance(principal, PatientPrincipal)
+    return principal
+
+
+def current_client() -> ClientPrincipal:
+    principal = g.principal
+    assert isinstance(principal, ClientPrincipal)
     return principal

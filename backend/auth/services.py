@@ -11,8 +11,8 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import NoReturn, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, NoReturn, Protocol
 
 import pyotp
 import segno
@@ -153,20 +153,35 @@ def _count_unknown_failure(session: Session, digest: str, at: datetime) -> None:
                                  .where(LoginFailure.email_digest == digest)), at)
 
 
-def _succeed(user: StaffUser, provider_mfa: bool = False) -> str:
+@dataclass(frozen=True)
+class ProviderSession:
+    """A sign-in through the identity provider: the staff session lasts no longer than
+    its ID token (``until``) and ends with the provider's session ``sid`` (back-channel
+    logout)."""
+
+    until: datetime | None = None
+    sid: str | None = None
+    mfa: bool = False  # the provider reported a second factor
+
+
+def _succeed(user: StaffUser, provider: ProviderSession | None = None) -> str:
     user.failed_logins = 0
     user.locked_until = None
     user.last_failed_login_at = None
-    return issue_access_token(user, provider_mfa)
+    return issue_access_token(user, provider)
 
 
-def issue_access_token(user: StaffUser, provider_mfa: bool = False) -> str:
+def issue_access_token(user: StaffUser, provider: ProviderSession | None = None) -> str:
     token = new_token(STAFF_TOKEN_PREFIX)
     current = now()
-    ttl = timedelta(seconds=current_app.config["SUIVI_ACCESS_TOKEN_TTL"])
+    expires = current + timedelta(seconds=current_app.config["SUIVI_ACCESS_TOKEN_TTL"])
+    provider = provider or ProviderSession()
+    if provider.until is not None:
+        expires = min(expires, provider.until)
     db.session().add(AccessToken(staff_id=user.id, token_hash=token_hash(token),
-                                 created_at=current, expires_at=current + ttl,
-                                 provider_mfa=provider_mfa))
+                                 created_at=current, expires_at=expires,
+                                 provider_mfa=provider.mfa, provider_until=provider.until,
+                                 provider_sid=provider.sid))
     return token
 
 
@@ -191,20 +206,34 @@ def login(email: str, password: str, address: str | None) -> LoginResult:
 
 
 def first_factor_passed(user: StaffUser, *, via: str = "password",
-                        provider_mfa: bool = False) -> LoginResult:
+                        provider: ProviderSession | None = None) -> LoginResult:
     """``user`` proved who they are (password, or the identity provider ``via="oidc"``):
     an access token, or the second step when a local second factor is enrolled and the
-    provider did not report one (``provider_mfa``)."""
+    provider did not report one."""
+    provider_mfa = bool(provider and provider.mfa)
     detail = None if via == "password" else {"via": via, "provider_mfa": provider_mfa}
     if user.mfa_enabled and not provider_mfa:
         expires = now().timestamp() + current_app.config["SUIVI_MFA_TOKEN_TTL"]
-        # ``n``: the token is good only while the account's serial still says so.
-        mfa_token = _serializer().dumps({"uid": str(user.id), "exp": expires,
-                                         "n": user.mfa_token_serial})
+        # ``n``: the token is good only while the account's serial still says so; ``p``:
+        # the provider's session, which the sign-in keeps after the second step.
+        payload = {"uid": str(user.id), "exp": expires, "n": user.mfa_token_serial}
+        if provider is not None:
+            payload["p"] = [provider.until.timestamp() if provider.until else None,
+                            provider.sid]
+        mfa_token = _serializer().dumps(payload)
         audit.record(f"auth.{via}_ok", actor=("staff", user.id), detail=detail)
         return LoginResult(user=user, mfa_token=mfa_token)
     audit.record("auth.login", actor=("staff", user.id), detail=detail)
-    return LoginResult(user=user, access_token=_succeed(user, provider_mfa))
+    return LoginResult(user=user, access_token=_succeed(user, provider))
+
+
+def _provider_of(payload: dict[str, Any]) -> ProviderSession | None:
+    """The provider's session an mfa_token carries (None after a password)."""
+    if not payload.get("p"):
+        return None
+    until, sid = payload["p"]
+    return ProviderSession(until=datetime.fromtimestamp(until, UTC) if until else None,
+                           sid=sid)
 
 
 def _expired_sign_in(reason: str) -> NoReturn:
@@ -233,7 +262,7 @@ def verify_mfa(mfa_token: str, code: str, address: str | None) -> LoginResult:
     if not _spend_mfa_token(user, payload["n"]):
         _expired_sign_in("mfa_token already used")  # by a concurrent request
     audit.record("auth.login", actor=("staff", user.id), detail={"mfa": True})
-    return LoginResult(user=user, access_token=_succeed(user))
+    return LoginResult(user=user, access_token=_succeed(user, _provider_of(payload)))
 
 
 def _spend_mfa_token(user: StaffUser, serial: int) -> bool:

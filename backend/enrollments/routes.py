@@ -56,7 +56,7 @@ class Enrollments(MethodView):
         enrollment, issued = services.enrol(
             current_staff(), patient, args["protocol"], args.get("protocol_version"),
             args["surgery_date"], args.get("care_team"), args.get("discharge_at"),
-            args["channel"], args["carer_measures"])
+            args["channel"], args["carer_measures"], consent=args["consent"])
         return {"enrollment": enrollment, **_activation(issued)}
 
 

@@ -3,6 +3,7 @@ from datetime import time
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from backend.consents.schemas import ConsentIn
 from backend.enrollments.channels import CHANNELS
 from backend.enrollments.models import FOLLOW_UP_OUTCOMES
 from backend.schemas import Timestamp, VersionNumber
@@ -28,6 +29,9 @@ class EnrollmentIn(Schema):
                        "by that link). "
                        "sms and web need a mobile phone number and no SMS opt-out"})
     carer_measures = fields.Boolean(load_default=False, metadata={"description": CARER})
+    consent = fields.Nested(ConsentIn, required=True, metadata={
+        "description": "the patient's consent to the follow-up, given after reading the "
+                       "information notice of that version"})
 
 
 class CarerIn(Schema):

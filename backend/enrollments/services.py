@@ -15,6 +15,7 @@ from backend.auth import patient_credentials as credentials
 from backend.auth.models import ActivationCode
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
+from backend.consents import services as consents
 from backend.enrollments import channels
 from backend.enrollments.models import Enrollment
 from backend.errors import Conflict, Invalid, NotFound
@@ -41,8 +42,12 @@ def protocol_version(slug: str, version: int | None) -> ProtocolVersion:
 def enrol(principal: StaffPrincipal, patient: Patient, protocol: str, version: int | None,
           surgery_date: date, care_team: str | None,
           discharge_at: datetime | None = None, channel: str = "app",
-          carer_measures: bool = False) -> tuple[Enrollment, credentials.IssuedCode]:
+          carer_measures: bool = False, *,
+          consent: dict | None) -> tuple[Enrollment, credentials.IssuedCode]:
+    """Enrol the patient, with the consent they gave after reading the information
+    notice (``{notice_version, given: true}``; without it nothing is stored)."""
     current = now()
+    consents.check_given(consent)
     channels.check_channel(patient, channel)
     if abs(surgery_date - current.date()) > MAX_SURGERY_DISTANCE:
         raise Invalid("surgery_date", "must be within a year of today")
@@ -72,6 +77,7 @@ def enrol(principal: StaffPrincipal, patient: Patient, protocol: str, version: i
     audit.record("enrollment.create", patient_id=patient.id, object_type="enrollment",
                  object_id=enrollment.id,
                  detail={"channel": channel, "carer_measures": carer_measures})
+    consents.record(principal, enrollment, consent)
     channels.welcome(enrollment)
     return enrollment, credentials.issue_activation_code(enrollment.id, patient.id)
 

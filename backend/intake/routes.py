@@ -1,5 +1,6 @@
 """The patient app's API: pairing, the patient's own record and device, today's tasks,
-answers and readings (all of ``/me``)."""
+answers and readings (all of ``/me``); and the readings the hospital's device gateways
+send for a patient (``/patients/{id}/readings``, integration clients)."""
 
 from flask import jsonify, request
 from flask.views import MethodView
@@ -7,7 +8,12 @@ from flask.views import MethodView
 from backend.api import PUBLIC, Blueprint
 from backend.audit import services as audit
 from backend.auth import patient_credentials as credentials
-from backend.auth.principal import current_patient, patient_required
+from backend.auth.principal import (
+    current_client,
+    current_patient,
+    patient_required,
+    scope_required,
+)
 from backend.enrollments.schemas import ReminderTimeIn, ReminderTimeOut, reminder_time
 from backend.enrollments.services import active_enrollment
 from backend.idempotency import services as idempotency
@@ -25,6 +31,7 @@ from backend.intake.schemas import (
     TodayOut,
     ValuesQuery,
 )
+from backend.patients import services as patients
 from backend.tasks import services as tasks
 
 blp = Blueprint("patient-app", __name__, url_prefix="",
@@ -43,22 +50,27 @@ SUBMISSION_RESULT = SubmissionResultOut()
 READINGS_RESULT = ReadingsResultOut()
 
 
-def _idempotent(action: str, schema, work):
-    """Run ``work`` once per Idempotency-Key: a retry gets the stored answer back."""
-    patient_id = current_patient().patient_id
+def _idempotent(action: str, schema, work, scope: str | None = None, patient=None):
+    """Run ``work`` once per Idempotency-Key: a retry gets the stored answer back.
+    ``scope``, ``patient``: whose keys these are, and for whom (the patient app's own by
+    default); the patient is part of what a key stands for."""
+    patient = patient or current_patient().patient
+    scope = scope or f"patient:{patient.id}"
     key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
-    claimed = idempotency.claim(f"patient:{patient_id}:{action}", key, request.get_json(),
-                                patient_id)
+    body = request.get_json()
+    if not scope.startswith("patient:"):
+        body = {"patient_id": str(patient.id), "body": body}
+    claimed = idempotency.claim(f"{scope}:{action}", key, body, patient.id)
     if isinstance(claimed, idempotency.Replay):
-        audit.record(f"{action}.replay", patient_id=patient_id)
+        audit.record(f"{action}.replay", patient_id=patient.id)
         response = jsonify(claimed.body)
         response.status_code = claimed.status_code
         response.headers["Idempotent-Replayed"] = "true"
         return response
     # Only new requests count against the patient's rate (a retry replays, storing
     # nothing); a refusal rolls the claim back with the rest.
-    audit.throttle_patient(patient_id, f"{action}.create")
-    body = schema.dump(work(current_patient()))
+    audit.throttle_patient(patient.id, f"{action}.create")
+    body = schema.dump(work())
     idempotency.complete(claimed, 201, body)
     response = jsonify(body)
     response.status_code = 201
@@ -171,9 +183,10 @@ class Submissions(MethodView):
     @blp.response(201, SubmissionResultOut)
     def post(self, args):
         """Answer a questionnaire; the response carries scores and advice to show now."""
+        principal = current_patient()
         return _idempotent("submission", SUBMISSION_RESULT,
-                           lambda principal: services.submit(
-                               principal.patient, args, enrollment=principal.enrollment))
+                           lambda: services.submit(principal.patient, args,
+                                                   enrollment=principal.enrollment))
 
 
 @blp.route("/me/readings")
@@ -184,7 +197,28 @@ class Readings(MethodView):
     @blp.response(201, ReadingsResultOut)
     def post(self, args):
         """Send a batch of home-device readings (converted to canonical units)."""
+        principal = current_patient()
         return _idempotent("readings", READINGS_RESULT,
-                           lambda principal: services.submit_readings(
-                               principal.patient, args["readings"],
-                               enrollment=principal.enrollment))
+                           lambda: services.submit_readings(principal.patient,
+                                                            args["readings"],
+                                                            enrollment=principal.enrollment))
+
+
+@blp.route("/patients/<uuid:patient_id>/readings", tags=["integration clients"])
+class GatewayReadings(MethodView):
+    @scope_required("system/Observation.write", action="reading.create")
+    @blp.doc(**IDEMPOTENCY_DOC)
+    @blp.arguments(ReadingsIn)
+    @blp.response(201, ReadingsResultOut)
+    def post(self, args, patient_id):
+        """A device gateway's batch of readings for a patient of its client's care team
+        (token scope ``system/Observation.write``): the same checks, rules, alerts and
+        idempotency as the patient app's."""
+        client = current_client()
+        patient = patients.get_patient(client, patient_id, "reading.create")
+        enrollment = active_enrollment(patient)
+        return _idempotent("readings", READINGS_RESULT,
+                           lambda: services.submit_readings(patient, args["readings"],
+                                                            source="gateway",
+                                                            enrollment=enrollment),
+                           scope=f"client:{client.client_id}", patient=patient)

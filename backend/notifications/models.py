@@ -51,6 +51,9 @@ class Message(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # The retention purge erased ``body`` then (SUIVI_RETENTION_MESSAGE_BODY_DAYS): the
+    # delivery record stays, the text does not.
+    body_erased_at: Mapped[datetime | None]
 
 
 def dedupe_key(outbox_id: uuid.UUID | str, channel: str, address_index: str) -> str:

@@ -18,9 +18,11 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from backend import db
+from backend.audit import services as audit
 from backend.auth.models import DeviceToken
 from backend.clock import now
 from backend.crypto import keyring
@@ -39,15 +41,41 @@ SENDING_LEASE = timedelta(minutes=3)
 
 # -- recipients -------------------------------------------------------------------------
 
+# The provider says the phone's push token will never work again (the app was removed,
+# or its token replaced): the phone is no longer pushed to.
+DEAD_PUSH_TOKEN = frozenset({"UNREGISTERED", "SENDER_ID_MISMATCH"})
+
+
 def notify_patient(entry: OutboxEntry, patient: Patient, template: str, body: str) -> None:
-    """Push to the patient's paired phones, or SMS when none can receive a push."""
+    """Push to the patient's paired phones; an SMS when none can receive a push, or when
+    every push failed for good (a dead token, a refused message, or the provider still
+    down after ``SUIVI_PUSH_ATTEMPTS`` tries): a reminder is never lost with a phone."""
     devices = list(db.session().scalars(select(DeviceToken).where(
         DeviceToken.patient_id == patient.id, DeviceToken.revoked_at.is_(None),
         DeviceToken.push_token.is_not(None))))
+    pushed = False
     for device in devices:
-        send_push(entry, device.push_token, template, "Suivi", body, patient_id=patient.id)
-    if not devices and patient.phone and not patient.sms_opt_out:
+        message = send_push(entry, device.push_token, template, "Suivi", body,
+                            patient_id=patient.id)
+        if message.status != "failed":
+            pushed = True
+        elif message.error_code in DEAD_PUSH_TOKEN:
+            _forget_push_token(device, message)
+    if not pushed and patient.phone and not patient.sms_opt_out:
         send_sms(entry, patient.phone, template, body, patient_id=patient.id)
+
+
+def _forget_push_token(device: DeviceToken, message: Message) -> None:
+    """The phone stays paired (the app still answers) but is not pushed to until it
+    registers a new token."""
+    forgotten = db.session().execute(update(DeviceToken).where(
+        DeviceToken.id == device.id, DeviceToken.push_token == device.push_token)
+        .values(push_token=None)).rowcount
+    if forgotten:
+        audit.record("device.push_token_forgotten", patient_id=device.patient_id,
+                     object_type="device_token", object_id=device.id,
+                     detail={"error_code": message.error_code})
+    db.session().commit()
 
 
 # -- sending, once ----------------------------------------------------------------------
@@ -102,14 +130,17 @@ def _send(entry: OutboxEntry, channel: str, address: str, template: str, body: s
     try:
         result = call(message)
     except SendError as error:
+        retry_at = _retry_at(message) if error.retryable else None
         message.error = str(error)[:500]
-        message.status = "pending" if error.retryable else "failed"
+        message.status = "pending" if error.retryable and retry_at is not False else "failed"
         message.updated_at = now()
-        if not error.retryable:
+        if message.status == "failed":
             message.error_code = error.code
             _failed(message)
         session.commit()
-        if error.retryable:
+        if isinstance(retry_at, datetime):
+            raise outbox.NotNow(retry_at) from error  # the entry waits, then tries again
+        if message.status == "pending":
             raise
         return message
     sent_at = now()
@@ -123,6 +154,20 @@ def _send(entry: OutboxEntry, channel: str, address: str, template: str, body: s
     session.refresh(message)
     session.commit()
     return message
+
+
+def _retry_at(message: Message) -> datetime | bool | None:
+    """After a failure worth retrying: when to try a push again (``SUIVI_PUSH_RETRY_DELAYS``),
+    or False once ``SUIVI_PUSH_ATTEMPTS`` tries have failed (the push has failed for
+    good). None for an SMS: its job is retried (and a failed delivery by
+    ``backend.delivery.retries``)."""
+    if message.channel != "push":
+        return None
+    config = current_app.config
+    if message.attempts >= config["SUIVI_PUSH_ATTEMPTS"]:
+        return False
+    delays = config["SUIVI_PUSH_RETRY_DELAYS"]
+    return now() + timedelta(seconds=delays[min(message.attempts, len(delays)) - 1])
 
 
 def _chain(entry: OutboxEntry) -> dict[str, object]:

@@ -13,7 +13,7 @@ from sqlalchemy import Select, or_, select, union
 
 from backend import db
 from backend.audit import services as audit
-from backend.auth.principal import StaffPrincipal
+from backend.auth.principal import StaffPrincipal, TeamScoped
 from backend.clock import now
 from backend.enrollments.models import Enrollment
 from backend.errors import Invalid, NotFound
@@ -23,7 +23,7 @@ from backend.teams import services as teams
 _TIMEZONES = available_timezones()
 
 
-def visible_patient_ids(principal: StaffPrincipal) -> Select | None:
+def visible_patient_ids(principal: TeamScoped) -> Select | None:
     """The ids of the patients the principal may see: those their teams follow and those
     enrolled with their teams; None for administrators (all, audited).
 
@@ -36,7 +36,7 @@ def visible_patient_ids(principal: StaffPrincipal) -> Select | None:
         select(Enrollment.patient_id).where(Enrollment.care_team_id.in_(principal.team_ids)))
 
 
-def visible_patients(principal: StaffPrincipal) -> Select:
+def visible_patients(principal: TeamScoped) -> Select:
     """Patients the principal may see: those of their teams (administrators: all, audited)."""
     ids = visible_patient_ids(principal)
     return select(Patient) if ids is None else select(Patient).where(Patient.id.in_(ids))
@@ -59,11 +59,12 @@ def care_teams_of(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID
     return teams
 
 
-def get_patient(principal: StaffPrincipal, patient_id: uuid.UUID, action: str) -> Patient:
-    """The patient if visible to the principal; otherwise NotFound and an audited refusal.
+def get_patient(principal: TeamScoped, patient_id: uuid.UUID, action: str) -> Patient:
+    """The patient if visible to the principal (staff, or an integration client bound to a
+    team); otherwise NotFound and an audited refusal.
 
-    Not found rather than forbidden: staff of another hospital team must not learn that the
-    identifier exists.
+    Not found rather than forbidden: another hospital team (or its systems) must not learn
+    that the identifier exists.
     """
     patient = db.session().scalar(visible_patients(principal).where(Patient.id == patient_id))
     if patient is None:

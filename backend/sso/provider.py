@@ -9,16 +9,23 @@ logs a token or a claim.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
-from joserfc.errors import JoseError
+from joserfc import jwt
+from joserfc.errors import InvalidKeyIdError, JoseError
+from joserfc.jwk import KeySet
+from joserfc.jws import JWSRegistry
+from joserfc.jwt import JWTClaimsRegistry
 
 from backend.sso.identity import Identity
 
 NAME = "hospital"
 TIMEOUT_SECONDS = 10
+LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_LEEWAY_SECONDS = 120  # clock skew with the provider, as for the ID token
 
 
 class ProviderRefused(Exception):
@@ -76,9 +83,13 @@ class IdentityProvider:
         if extra.get("sub") == claims["sub"]:
             merged = {**extra, **merged}  # the ID token's own claims win
         amr = claims.get("amr") or ()
+        exp, sid = claims.get("exp"), claims.get("sid")
         return Identity(subject=str(claims["sub"]), claims=merged, acr=claims.get("acr"),
                         amr=tuple(str(one) for one in amr) if isinstance(amr, list) else (),
-                        id_token=token["id_token"])
+                        id_token=token["id_token"],
+                        expires_at=(datetime.fromtimestamp(exp, UTC)
+                                    if isinstance(exp, int | float) else None),
+                        sid=str(sid)[:255] if sid else None)
 
     def end_session_url(self, id_token: str | None, after: str) -> str | None:
         """The provider's end_session_endpoint for this sign-in, if it has one."""
@@ -94,6 +105,41 @@ class IdentityProvider:
         if id_token:
             query["id_token_hint"] = id_token
         return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(query)}"
+
+
+    def logout_claims(self, logout_token: str) -> dict[str, Any]:
+        """The claims of a back-channel logout token, checked as OpenID Connect
+        Back-Channel Logout 1.0 (section 2.6) says: signed by the provider's keys, for this
+        client, from its issuer, with iat, exp and jti, the logout event, a sub or a sid,
+        and no nonce. ``ProviderRefused`` says why not."""
+        try:
+            metadata = self._client.load_server_metadata()
+            keys = KeySet.import_key_set(self._client.fetch_jwk_set())
+            registry = JWSRegistry(
+                algorithms=metadata.get("id_token_signing_alg_values_supported"))
+            try:
+                token = jwt.decode(logout_token, keys, registry=registry)
+            except InvalidKeyIdError:  # the provider rolled its keys since
+                keys = KeySet.import_key_set(self._client.fetch_jwk_set(force=True))
+                token = jwt.decode(logout_token, keys, registry=registry)
+            JWTClaimsRegistry(
+                leeway=LOGOUT_LEEWAY_SECONDS, iss={"essential": True, "value": metadata["issuer"]},
+                aud={"essential": True, "value": self._client.client_id},
+                iat={"essential": True}, exp={"essential": True},
+                jti={"essential": True}).validate(token.claims)
+        except JoseError as error:
+            raise ProviderRefused(f"logout token refused ({error.error})"[:120]) from None
+        except (OAuthError, OSError, ValueError, KeyError, RuntimeError) as error:
+            raise ProviderRefused(f"logout token not checked ({type(error).__name__})") from None
+        claims = token.claims
+        events = claims.get("events")
+        if not isinstance(events, dict) or not isinstance(events.get(LOGOUT_EVENT), dict):
+            raise ProviderRefused("logout token without the logout event")
+        if not (claims.get("sub") or claims.get("sid")):
+            raise ProviderRefused("logout token names no subject or session")
+        if "nonce" in claims:
+            raise ProviderRefused("logout token with a nonce")
+        return claims
 
 
 def _reason(error: OAuthError) -> str:

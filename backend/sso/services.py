@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend import db
 from backend.audit import services as audit
 from backend.auth import services as auth
-from backend.auth.models import StaffUser, email_index
+from backend.auth.models import AccessToken, StaffUser, email_index
+from backend.clock import now
 from backend.errors import Forbidden, Invalid, Unauthenticated
 from backend.sso.identity import Identity
 
@@ -99,5 +100,37 @@ def sign_in(identity: Identity, address: str | None) -> auth.LoginResult:
         user.oidc_subject = identity.subject
         audit.record("auth.oidc_bound", actor=("staff", user.id),
                      object_type="staff_user", object_id=user.id)
-    return auth.first_factor_passed(user, via="oidc",
-                                    provider_mfa=provider_mfa(identity, config))
+    return auth.first_factor_passed(user, via="oidc", provider=auth.ProviderSession(
+        until=identity.expires_at, sid=identity.sid, mfa=provider_mfa(identity, config)))
+
+
+def logged_out_at_provider(claims: Mapping[str, Any]) -> int:
+    """The provider ended a session (back-channel logout, its token checked): every staff
+    session opened through it ends now; by its ``sid`` when the token names one, else
+    every session of the subject's account opened through the provider. How many ended."""
+    user = None
+    if claims.get("sub"):
+        user = db.session().scalar(select(StaffUser)
+                                   .where(StaffUser.oidc_subject == str(claims["sub"])))
+    where = [AccessToken.revoked_at.is_(None), AccessToken.provider_until.is_not(None)]
+    if claims.get("sid"):
+        where.append(AccessToken.provider_sid == str(claims["sid"]))
+    if user is not None:
+        where.append(AccessToken.staff_id == user.id)
+    elif not claims.get("sid"):
+        return _logout_done(0, None)  # a subject without an account here: nothing to end
+    ended = db.session().execute(update(AccessToken).where(*where).values(revoked_at=now())
+                                 .execution_options(synchronize_session=False)).rowcount
+    return _logout_done(ended, user)
+
+
+def _logout_done(ended: int, user: StaffUser | None) -> int:
+    audit.record(f"{ACTION}.logout", actor=("staff", user.id) if user else None,
+                 detail={"sessions_ended": ended})
+    return ended
+
+
+def refused_logout(reason: str) -> NoReturn:
+    """A back-channel logout whose token did not check out: audited, refused."""
+    audit.record_refusal(f"{ACTION}.logout", outcome="failure", detail={"reason": reason})
+    raise Invalid("logout_token", "The logout token is not valid.")

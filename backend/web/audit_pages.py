@@ -15,12 +15,14 @@ from flask import Response, render_template, request, url_for
 from backend.audit import services as audit
 from backend.audit.models import OUTCOMES, AuditEvent
 from backend.auth.principal import StaffPrincipal
+from backend.clients import services as clients
 from backend.clock import now
 from backend.errors import DomainError, Invalid
 from backend.patients import services as patients
 from backend.teams import services as teams
 from backend.web import labels
 from backend.web.blueprint import bp, display_zone
+from backend.web.i18n import _
 from backend.web.session import admin_required, login_required, message_of, principal
 
 PAGE = 50
@@ -89,11 +91,15 @@ def _filters(caller: StaffPrincipal) -> tuple[dict[str, Any], list, dict[str, st
 
 
 def _names(events: list[AuditEvent]) -> tuple[dict, dict]:
-    """Who acted (staff accounts, patients) and which patients the rows name."""
+    """Who acted (staff accounts and integration clients, patients) and which patients
+    the rows name."""
     staff_ids = {e.actor_id for e in events if e.actor_type == "staff" and e.actor_id}
+    client_ids = {e.actor_id for e in events if e.actor_type == "client" and e.actor_id}
     patient_ids = {e.patient_id for e in events if e.patient_id} | {
         e.actor_id for e in events if e.actor_type == "patient" and e.actor_id}
-    return teams.staff_names(staff_ids), patients.names_of(patient_ids)
+    systems = {client_id: _("Client d'intégration : {name}", name=name)
+               for client_id, name in clients.names_of(client_ids).items()}
+    return {**teams.staff_names(staff_ids), **systems}, patients.names_of(patient_ids)
 
 
 @bp.get("/web/audit")
@@ -150,7 +156,7 @@ def audit_export():
     writer.writerow(["at_utc", "actor_type", "actor_id", "actor", "action", "outcome",
                      "patient_id", "patient", "object_type", "object_id", "ip", "detail"])
     for event in events:
-        actor = (staff.get(event.actor_id) if event.actor_type == "staff"
+        actor = (staff.get(event.actor_id) if event.actor_type in ("staff", "client")
                  else named.get(event.actor_id) if event.actor_type == "patient" else None)
         writer.writerow([_cell(v) for v in (
             event.at.isoformat(), event.actor_type, event.actor_id, actor, event.action,

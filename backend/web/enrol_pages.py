@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from backend import db
 from backend.auth import patient_credentials as credentials
+from backend.consents import notices
 from backend.enrollments import channels
 from backend.enrollments import services as enrollments
 from backend.enrollments.schemas import ChannelIn, EnrollmentIn, ReminderTimeIn, reminder_time
@@ -42,7 +43,10 @@ def _create(form: dict) -> tuple:
     fields = {name: form[name].strip() for name in PATIENT_FIELDS if form.get(name, "").strip()}
     follow = {"protocol": form.get("protocol", ""), "surgery_date": form.get("surgery_date", ""),
               "channel": form.get("channel") or "app",
-              "carer_measures": form.get("carer_measures") == "true"}
+              "carer_measures": form.get("carer_measures") == "true",
+              "consent": {"notice_version": form.get("consent_notice_version", ""),
+                          "given": form.get("consent_given") == "true",
+                          "channel": form.get("consent_channel") or "in_person"}}
     if HAS_DISCHARGE and form.get("discharge_date"):
         typed = f"{form['discharge_date']}T{form.get('discharge_time') or '12:00'}"
         # On the ward's clock; a malformed value goes on as typed, and the schema refuses
@@ -59,7 +63,7 @@ def _create(form: dict) -> tuple:
                                            patient_args.get("care_team"),
                                            channel=follow_args["channel"],
                                            carer_measures=follow_args["carer_measures"],
-                                           **extra)
+                                           consent=follow_args["consent"], **extra)
     return patient, enrollment, issued
 
 
@@ -80,7 +84,8 @@ def enrol():
             _remember(patient.id, enrollment.id, issued)
             return redirect(url_for("web.activation", patient_id=patient.id))
     return render_template("enrol.html", form=form, protocols=latest_versions(),
-                           teams=_teams(), has_discharge=HAS_DISCHARGE)
+                           teams=_teams(), has_discharge=HAS_DISCHARGE,
+                           notice=notices.current())
 
 
 @bp.route("/web/patients/<uuid:patient_id>/activation", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from flask import g, make_response, render_template, request
 from werkzeug.wrappers import Response
 
 from backend.audit import services as audit
+from backend.consents import notices
 from backend.errors import DomainError, InvalidValues
 from backend.formlinks import services as links
 from backend.http_errors import status_of
@@ -26,7 +27,9 @@ REFUSED_STATUS = {"unknown": 404, "used": 410, "answered": 410, "expired": 410}
 
 
 def _page(template: str, status: int = 200, **context) -> Response:
-    response = make_response(render_template(template, **context), status)
+    # "Mes données": what the patient agreed to and how to get a copy of their data.
+    response = make_response(render_template(template, notice=notices.current(), **context),
+                             status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response

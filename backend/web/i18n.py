@@ -113,8 +113,16 @@ FR_FIELDS = {
     "active": "Compte", "role": "Rôle", "display_name": "Nom affiché", "password": "Mot de passe",
     "teams": "Équipes", "slug": "Identifiant", "name": "Nom", "on_call_phone": "Téléphone de garde",
     "day_start": "Début de journée", "day_end": "Fin de journée",
+    "scopes": "Droits", "public_key": "Clé publique",
 }
 FR_FIELD_MESSAGES = {
+    # integration clients (backend/clients/services.py)
+    "choose at least one scope": "cochez au moins un droit",
+    "neither a JWKS nor a PEM public key (RSA or EC P-384)":
+        "ni un JWKS ni une clé publique PEM (RSA ou EC P-384)",
+    "this is a private key: register the public key only (the private key never leaves the "
+    "client)": "c'est une clé privée : enregistrez seulement la clé publique (la clé privée "
+               "ne quitte jamais le client)",
     "is not a member of this patient's care team":
         "ne fait pas partie de l'équipe soignante de ce patient",
     "no such active staff member": "compte inconnu ou désactivé",

@@ -390,6 +390,7 @@ def detail_text(detail: dict | None) -> str:
 AUDIT_OUTCOMES = {"success": ("réussi", "success"), "denied": ("refusé", "denied"),
                   "failure": ("échec", "failure")}
 AUDIT_ACTORS = {"system": ("Suivi (tâche automatique)", "Suivi (automatic job)"),
+                "client": ("Client d'intégration", "Integration client"),
                 "anonymous": ("Anonyme (sans identifiants valides)",
                               "Anonymous (no valid credentials)")}
 

@@ -366,5 +366,81 @@ EN = {
     "Le patient est invité à appeler le 15.": "The patient is told to call 15.",
     "Scores": "Scores", "Conseil affiché au patient": "Advice shown to the patient",
     "Choisissez un questionnaire de ce protocole.": "Choose a questionnaire of this protocol.",
+    # integration clients (client_pages.py, clients.html)
+    "Clients d'intégration": "Integration clients", "Intégrations": "Integrations",
+    "Client d'intégration : {name}": "Integration client: {name}",
+    "Les systèmes de l'hôpital (passerelles d'appareils, DPI) qui appellent Suivi sans "
+    "personne derrière : chacun ne voit et n'écrit que les patients de son équipe, dans les "
+    "limites de ses droits.":
+        "The hospital's systems (device gateways, the patient record) that call Suivi with "
+        "no person behind them: each sees and writes only its team's patients, within its "
+        "rights.",
+    "Client « {name} » créé": "Client “{name}” created",
+    "Adresse du jeton": "Token URL",
+    "Secret affiché une seule fois : copiez-le dans la configuration du système client par "
+    "un canal sûr. Suivi n'en garde qu'une empreinte et ne pourra plus l'afficher.":
+        "Secret shown once: copy it into the client system's configuration over a secure "
+        "channel. Suivi keeps only a hash of it and cannot show it again.",
+    "Ce client s'authentifie par une assertion JWT signée avec sa clé privée ; Suivi la "
+    "vérifie avec la clé publique enregistrée.":
+        "This client authenticates with a JWT assertion signed with its private key; Suivi "
+        "checks it with the registered public key.",
+    "Droits": "Rights", "Authentification": "Authentication",
+    "Dernière utilisation": "Last used", "révoqué": "revoked", "secret": "secret",
+    "assertion JWT signée": "signed JWT assertion", "jamais": "never",
+    "Révoquer {name}": "Revoke {name}", "Révoquer": "Revoke",
+    "révoqué le {at}": "revoked on {at}", "Aucun client.": "No client.",
+    "Créer un client": "Create a client", "Nom du système": "System name",
+    "Équipe de soins": "Care team", "Droits (scopes)": "Rights (scopes)",
+    "Clé publique (JWKS ou PEM, RS384 ou ES384) — laissez vide pour un secret":
+        "Public key (JWKS or PEM, RS384 or ES384) — leave empty for a secret",
+    "Créer le client": "Create the client",
+    "Client révoqué : ses jetons ne fonctionnent plus.":
+        "Client revoked: its tokens no longer work.",
+    # consent and the patient's data (RGPD)
+    "Consentement": "Consent",
+    "Le patient a reçu la notice d'information et accepte le télésuivi":
+        "The patient was given the information notice and agrees to remote monitoring",
+    "Consentement recueilli": "Consent collected",
+    "En face à face": "Face to face", "Par téléphone": "By phone",
+    "Par écrit (formulaire signé)": "In writing (signed form)",
+    "Consentement et données personnelles": "Consent and personal data",
+    "Aucun consentement enregistré dans Suivi.": "No consent recorded in Suivi.",
+    "Télésurveillance, notice v{version}, recueilli le {date}":
+        "Remote monitoring, notice v{version}, collected on {date}",
+    "retiré le {date}": "withdrawn on {date}",
+    "Retrait du consentement (arrête le suivi)": "Consent withdrawn (stops the follow-up)",
+    "Consentement retiré : le suivi est arrêté.":
+        "Consent withdrawn: the follow-up is stopped.",
+    "Mes données : copie imprimable pour le patient": "My data: printable copy for the patient",
+    "Données de {name}": "Data of {name}",
+    "Vos données dans Suivi": "Your data in Suivi",
+    "Copie établie le {time} à la demande du patient (RGPD, article 15). Les données "
+    "médicales sont conservées 20 ans après la fin du suivi (article R1112-7 du Code de la "
+    "santé publique).":
+        "Copy made on {time} at the patient's request (GDPR, article 15). Medical data is "
+        "kept 20 years after the end of the follow-up (French public health code, article "
+        "R1112-7).",
+    "Retour au dossier": "Back to the record",
+    "Identité": "Identity", "E-mail": "E-mail",
+    "Suivis et consentements": "Follow-ups and consents",
+    "opération le {date}": "operated on {date}", "arrêté le {date}": "stopped on {date}",
+    "Consentement à la télésurveillance (notice v{version}) le {date}":
+        "Consent to remote monitoring (notice v{version}) on {date}",
+    "Réponses aux questionnaires": "Answers to questionnaires",
+    "Mesures": "Readings", "Mesure": "Reading", "Valeur": "Value",
+    "Conseils affichés": "Advice shown",
+    "(texte effacé après 1 an)": "(text erased after 1 year)",
+    "Réponse du patient :": "The patient's reply:",
+    "Mes données": "My data",
+    "Pour recevoir une copie de toutes vos données (réponses, mesures, messages), ou pour "
+    "arrêter le suivi, demandez-le à l'équipe soignante : elle vous remet une copie "
+    "imprimée.":
+        "To receive a copy of all your data (answers, readings, messages), or to stop the "
+        "follow-up, ask the care team: they will give you a printed copy.",
+    "Les éléments les plus anciens de certaines rubriques ne figurent pas sur cette page : "
+    "la copie complète est disponible auprès de l'équipe.":
+        "The oldest items of some sections are not on this page: the full copy is "
+        "available from the team.",
 }
 EN.update(INDICATORS_EN)

@@ -12,6 +12,7 @@ from backend.alerts import services as alerts
 from backend.alerts.triage import active_enrollments, postop_day
 from backend.audit import services as audit
 from backend.clock import now
+from backend.consents import services as consents
 from backend.delivery import services as delivery
 from backend.enrollments import outcomes
 from backend.enrollments import services as enrollments
@@ -76,7 +77,9 @@ def patient_page(patient_id: uuid.UUID):
         outcome=outcomes.outcome_of(latest) if latest else None,
         outcome_kinds=FOLLOW_UP_OUTCOMES,
         thresholds=threshold_lines(enrollment) if enrollment else [],
-        may_override=principal().role == "surgeon")
+        may_override=principal().role == "surgeon",
+        consents=consents.consents_of(patient),
+        may_withdraw=principal().role in ("nurse", "surgeon"))
 
 
 def _messages(patient) -> tuple[list[dict], str | None]:

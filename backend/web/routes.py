@@ -8,6 +8,7 @@ from backend.web import (  # noqa: F401
     admin_pages,
     audit_pages,
     auth_pages,
+    client_pages,
     enrol_pages,
     form_pages,
     indicator_pages,
@@ -15,6 +16,7 @@ from backend.web import (  # noqa: F401
     patient_pages,
     protocol_edit_pages,
     protocol_pages,
+    rgpd_pages,
     sso_pages,
     triage_pages,
 )

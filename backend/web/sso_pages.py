@@ -18,6 +18,7 @@ from backend.wiring import wiring
 # provider's session at logout (id_token_hint).
 NEXT = "sso_next"
 ID_TOKEN = "sso_id_token"  # noqa: S105 (a session key)
+NO_STORE = {"Cache-Control": "no-store"}  # what the back-channel logout spec asks
 
 
 def identity_provider():
@@ -63,6 +64,35 @@ def sso_callback():
     session["token"] = result.access_token
     session[ID_TOKEN] = identity.id_token
     return redirect(local_path(target, url_for("web.queue")))
+
+
+# A logout token is a signed JWT of a few hundred bytes; anything much larger is not one.
+LOGOUT_TOKEN_MAX = 8192
+
+
+@bp.post("/web/sso/backchannel-logout")
+def sso_backchannel_logout():
+    """OpenID Connect Back-Channel Logout: the provider, server to server, says a session
+    ended there; the staff sessions opened through it end here too (their next request
+    goes back to the sign-in page). No cookie, no CSRF token: the signed logout token is
+    the proof."""
+    provider = identity_provider()
+    if provider is None:
+        abort(404)
+    token = request.form.get("logout_token", "")
+    try:
+        if not token or len(token) > LOGOUT_TOKEN_MAX:
+            raise ProviderRefused("no logout token")
+        claims = provider.logout_claims(token)
+    except ProviderRefused as refusal:
+        try:
+            sso.refused_logout(refusal.reason)
+        except DomainError as error:
+            # 400, as the specification says for a token that does not check out.
+            return ({"error": "invalid_request", "error_description": message_of(error)},
+                    400, NO_STORE)
+    sso.logged_out_at_provider(claims)
+    return "", 200, NO_STORE
 
 
 def _refused(refusal: ProviderRefused):

@@ -9,6 +9,7 @@ from backend.alerts.jobs import escalate_alerts
 from backend.audit.jobs import flush_audit_noise
 from backend.intake.jobs import check_missed_tasks
 from backend.outbox.jobs import sweep_outbox
+from backend.rgpd.jobs import purge_retention
 from backend.smsforms.jobs import close_idle_conversations
 from backend.tasks.jobs import plan_tasks, remind_tasks
 from backend.worker.heartbeat import heartbeat
@@ -31,4 +32,6 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("plan-tasks", plan_tasks, "low", 3600),
     PeriodicJob("heartbeat", heartbeat, "low", 300),
     PeriodicJob("flush-audit-noise", flush_audit_noise, "low", 60),
+    # Daily: periods are counted in days and years.
+    PeriodicJob("retention-purge", purge_retention, "low", 86400),
 )

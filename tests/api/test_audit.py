@@ -12,7 +12,7 @@ from backend import db
 from backend.audit import noise
 from backend.audit.jobs import flush_audit_noise
 from backend.job_runtime import set_worker_app
-from tests.helpers import PASSWORD, Caller, audit_events, daily, submit
+from tests.helpers import CONSENT, PASSWORD, Caller, audit_events, daily, submit
 
 
 def test_every_access_to_a_patient_is_in_the_trail(world):
@@ -119,7 +119,8 @@ def test_a_refused_body_and_a_conflict_on_a_patient_path_are_traced(world, app):
     assert nurse.patch(path, json={"birth_date": "yesterday"}).status_code == 422
     world.enrol(nurse, patient["id"])
     again = nurse.post(f"{path}/enrollments", json={
-        "protocol": "ambulatory-general", "surgery_date": world.clock.now().date().isoformat()})
+        "protocol": "ambulatory-general", "surgery_date": world.clock.now().date().isoformat(),
+        "consent": CONSENT})
     assert again.status_code == 409
     failed = [(e.action, e.actor_id and str(e.actor_id), e.detail)
               for e in _trail_of(app, patient) if e.outcome == "failure"]

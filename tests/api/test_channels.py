@@ -7,7 +7,7 @@ import pytest
 
 from backend import db
 from backend.notifications.models import Message
-from tests.helpers import audit_events, run_worker
+from tests.helpers import CONSENT, audit_events, run_worker
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +24,8 @@ def _welcomes(app):
 
 def _enrol(nurse, patient_id, **body):
     return nurse.post(f"/api/v1/patients/{patient_id}/enrollments", json={
-        "protocol": "ambulatory-general", "surgery_date": "2026-11-22", **body})
+        "protocol": "ambulatory-general", "surgery_date": "2026-11-22", "consent": CONSENT,
+        **body})
 
 
 def test_the_channel_defaults_to_the_app_and_sends_no_welcome(world, app, redis):

@@ -10,7 +10,7 @@ from backend import db
 from backend.auth.models import DeviceToken
 from backend.enrollments.models import Enrollment
 from backend.notifications.models import Message
-from tests.helpers import Caller, count, run_worker
+from tests.helpers import CONSENT, Caller, count, run_worker
 
 
 def _activate(app, code):
@@ -101,11 +101,13 @@ def test_enrolment_errors(world, app):
     nurse = world.staff("nurse")
     patient = world.patient(nurse)
     path = f"/api/v1/patients/{patient['id']}/enrollments"
-    unknown = nurse.post(path, json={"protocol": "no-such-protocol", "surgery_date": "2026-11-20"})
+    unknown = nurse.post(path, json={"protocol": "no-such-protocol", "surgery_date": "2026-11-20",
+                                     "consent": CONSENT})
     assert unknown.status_code == 422 and "protocol" in unknown.json["errors"]["json"]
-    missing = nurse.post(path, json={"protocol": "ambulatory-general"})
+    missing = nurse.post(path, json={"protocol": "ambulatory-general", "consent": CONSENT})
     assert missing.status_code == 422 and "surgery_date" in missing.json["errors"]["json"]
-    far = nurse.post(path, json={"protocol": "ambulatory-general", "surgery_date": "2020-01-01"})
+    far = nurse.post(path, json={"protocol": "ambulatory-general", "surgery_date": "2020-01-01",
+                                 "consent": CONSENT})
     assert far.status_code == 422 and "surgery_date" in far.json["errors"]["json"]
     assert count(app, Enrollment) == 0
 
@@ -114,7 +116,7 @@ def test_enrolment_scoping_and_roles(world, app):
     nurse = world.staff("nurse", teams=("team-a",))
     outsider = world.staff("nurse", teams=("team-b",))
     patient, device = world.patient_device(nurse)
-    body = {"protocol": "ambulatory-general", "surgery_date": "2026-11-20"}
+    body = {"protocol": "ambulatory-general", "surgery_date": "2026-11-20", "consent": CONSENT}
     path = f"/api/v1/patients/{patient['id']}/enrollments"
     assert outsider.post(path, json=body).status_code == 404
     assert outsider.get(path).status_code == 404
@@ -158,7 +160,7 @@ def test_the_activation_code_goes_by_sms_once_without_health_data(world, app, re
 
 def _enrol(nurse, patient_id, **body):
     return nurse.post(f"/api/v1/patients/{patient_id}/enrollments",
-                      json={"protocol": "ambulatory-general", **body})
+                      json={"protocol": "ambulatory-general", "consent": CONSENT, **body})
 
 
 def _today(app, code):
@@ -243,6 +245,6 @@ def test_a_second_active_enrolment_in_the_same_protocol_is_refused(world, app):
     assert "already has an active enrolment in ambulatory-general" in why
     assert "version 1" in why and first.json["enrollment"]["id"] in why
     other = nurse.post(f"/api/v1/patients/{patient['id']}/enrollments", json={
-        "protocol": "heart-failure", "surgery_date": "2026-11-22"})
+        "protocol": "heart-failure", "surgery_date": "2026-11-22", "consent": CONSENT})
     assert other.status_code == 201  # another protocol: another follow-up
     assert count(app, Enrollment) == 2

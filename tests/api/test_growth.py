@@ -16,7 +16,7 @@ from backend import db
 from backend.alerts.models import Alert
 from backend.enrollments.models import Enrollment
 from backend.intake.models import Reading
-from tests.helpers import daily, submit
+from tests.helpers import CONSENT, daily, submit
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_a_team_sees_the_patients_enrolled_with_it_and_no_others(world, clock):
     enrolled_with_b = world.patient(both, care_team="team-a")
     enrolled = both.post(f"/api/v1/patients/{enrolled_with_b['id']}/enrollments", json={
         "protocol": "ambulatory-general", "surgery_date": clock.now().date().isoformat(),
-        "care_team": "team-b"})
+        "care_team": "team-b", "consent": CONSENT})
     assert enrolled.status_code == 201, enrolled.json
     only_a = world.patient(both, care_team="team-a")
     nurse_b = world.staff("nurse", teams=("team-b",))

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from backend.alerts.messages import read_between
 from backend.alerts.models import MESSAGE_GROUP, MESSAGE_RULE
@@ -35,7 +36,7 @@ from rules.advice import patient_advice
 from rules.evaluator import evaluate
 from rules.model import SEVERITY_RANK, Finding, PatientData, Reading, Submission, TaskRecord
 from rules.questionnaire import readings_from_answers, validate_answers
-from rules.schedule import planned_tasks
+from rules.schedule import planned_tasks, reminder_at
 from rules.scores import OBSERVER_READINGS
 from rules.units import normalise_reading
 from tests.clinical.scenario import Card, Outcome, Scenario, Step, reading_value
@@ -103,7 +104,18 @@ class EngineRun:
             opened |= self._message(now)
         if not cards:
             cards.append(Card(None, False, ALL_CLEAR["fr"]))
-        return Outcome(self._open(), said.call_emergency, cards, opened, task_done, missing)
+        return Outcome(self._open(), said.call_emergency, cards, opened, task_done, missing,
+                       self._reminder(step))
+
+    def _reminder(self, step: Step) -> time | None:
+        """Local time of the reminder of the day's task of the step's questionnaire, at the
+        patient's chosen hour (rules.schedule.reminder_at, as backend/tasks plans it)."""
+        tz = ZoneInfo(self.scenario.timezone)
+        for task in self.tasks.values():
+            if task.questionnaire == step.questionnaire and task.day == step.day:
+                return reminder_at(task.due_at, self.scenario.timezone,
+                                   self.scenario.reminder_time).astimezone(tz).time()
+        return None
 
     def _receive(self, step: Step, now: datetime) -> tuple[Any, bool | None, list | None]:
         """Store what the step sends, as new, and answer tasks; returns the cleaned answers

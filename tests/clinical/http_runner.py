@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -54,6 +55,10 @@ class HttpRun:
             self._surgeon_settings(world.staff("surgeon"))
         if any(step.sms for step in scenario.steps):
             self._by_sms()
+        if scenario.reminder_time:
+            response = self.device.put("/api/v1/me/reminder-time", json={
+                "reminder_time": f"{scenario.reminder_time:%H:%M}"})
+            assert response.status_code == 200, response.json
 
     def _by_sms(self) -> None:
         """The patient answers by SMS: the enrolment's channel, and Twilio's signatures."""
@@ -115,7 +120,8 @@ class HttpRun:
             alerts=self._open(), call_emergency=said["call_emergency"],
             cards=[Card(c["rule_id"], c["emergency"], c["text"]) for c in said["advice"]],
             opened={groups[alert_id] for alert_id in said["alerts_opened"]},
-            task_done=said.get("task_done"), missing_readings=said.get("missing_readings"))
+            task_done=said.get("task_done"), missing_readings=said.get("missing_readings"),
+            reminder_at=self._reminder(step))
 
     def _replies(self, step: Step) -> Outcome:
         """The questionnaire asked by SMS (as its reminder asks it), each reply posted
@@ -137,6 +143,16 @@ class HttpRun:
             done = db.session().get(Task, task.id).status == "done"
         return Outcome(alerts=self._open(), call_emergency=EMERGENCY["fr"] in said,
                        cards=[Card(None, False, said)], task_done=done)
+
+    def _reminder(self, step: Step) -> time | None:
+        """Local time of the stored reminder of the day's task of the step's questionnaire."""
+        with self.world.app.app_context():
+            remind_at = db.session().scalar(select(Task.remind_at).where(
+                Task.enrollment_id == uuid.UUID(self.enrollment_id),
+                Task.questionnaire == step.questionnaire, Task.day == step.day))
+        if remind_at is None:
+            return None
+        return remind_at.astimezone(ZoneInfo(self.scenario.timezone)).time()
 
     def _plan(self, now: datetime) -> None:
         app = self.world.app

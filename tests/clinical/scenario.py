@@ -46,10 +46,10 @@ QUIET_DAY = {
 }
 
 TOP_KEYS = {"why", "protocol", "version", "timezone", "surgery_date", "spo2_scale",
-            "carer_measures", "overrides", "http", "xfail", "steps"}
+            "carer_measures", "reminder_time", "overrides", "http", "xfail", "steps"}
 STEP_KEYS = {"day", "at", "questionnaire", "answers", "sms", "readings", "resolve", "expect"}
 EXPECT_KEYS = {"alerts", "call_emergency", "advice", "no_advice", "advice_rules", "opened",
-               "task_done", "missing_readings"}
+               "task_done", "missing_readings", "reminder_at"}
 ADVICE_KEYS = {"advice", "no_advice", "advice_rules"}
 
 
@@ -79,6 +79,8 @@ class Expect:
     opened: tuple[str, ...] | None = None  # groups whose alert this step opened or raised
     task_done: bool | None = None
     missing_readings: tuple[str, ...] | None = None
+    # Local time of the reminder of this day's task of the step's questionnaire.
+    reminder_at: time | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ class Scenario:
     surgery_date: date = DEFAULT_SURGERY_DATE
     spo2_scale: int | None = None
     carer_measures: bool = False  # a carer measures breathing rate and consciousness
+    reminder_time: time | None = None  # the hour the patient chose for their reminders
     overrides: tuple[Override, ...] = ()
     http: bool = False
     xfail: str | None = None
@@ -169,6 +172,7 @@ class Outcome:
     opened: set[str] = field(default_factory=set)
     task_done: bool | None = None
     missing_readings: list[str] | None = None
+    reminder_at: time | None = None  # local time of the step's task's reminder
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -220,6 +224,7 @@ def load(path: Path) -> Scenario:
         raise fail("spo2_scale", "1 or 2")
     if raw.get("carer_measures") not in (None, True, False):
         raise fail("carer_measures", "true or false")
+    reminder_time = _clock_time(raw.get("reminder_time"), "reminder_time", fail)
     timezone = raw.get("timezone", "Europe/Paris")
     try:
         ZoneInfo(timezone)
@@ -242,7 +247,17 @@ def load(path: Path) -> Scenario:
                     timezone=timezone, surgery_date=surgery_date,
                     spo2_scale=raw.get("spo2_scale"), overrides=overrides,
                     carer_measures=bool(raw.get("carer_measures")),
-                    http=bool(raw.get("http")), xfail=raw.get("xfail"))
+                    reminder_time=reminder_time, http=bool(raw.get("http")), xfail=raw.get("xfail"))
+
+
+def _clock_time(value: Any, where: str, fail) -> time | None:
+    """A local time written "HH:MM" (None when absent)."""
+    if value is None:
+        return None
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        raise fail(where, 'a local time "HH:MM"') from None
 
 
 def _known_keys(raw: Any, allowed: set[str], where: str, fail) -> None:
@@ -272,6 +287,8 @@ def _step(protocol: Protocol, raw: Any, where: str, fail) -> Step:
         raise fail(where, f"resolve: {protocol.slug} has no rule group {raw['resolve']!r}")
     expect = raw.get("expect")
     _known_keys(expect, EXPECT_KEYS, f"{where} expect", fail)
+    if "reminder_at" in expect and not slug:
+        raise fail(f"{where} expect", "reminder_at: the reminder of the step's questionnaire")
     if "alerts" not in expect or (not raw.get("resolve") and "call_emergency" not in expect):
         raise fail(f"{where} expect", "alerts (the exact open alerts, {} for none) and "
                                       "call_emergency are required")
@@ -353,7 +370,8 @@ def _expect(protocol: Protocol, raw: Mapping[str, Any], where: str, fail) -> Exp
     return Expect(alerts=alerts, call_emergency=raw.get("call_emergency"),
                   advice=strings("advice"), no_advice=strings("no_advice"),
                   advice_rules=optional("advice_rules"), opened=optional("opened"),
-                  task_done=raw.get("task_done"), missing_readings=optional("missing_readings"))
+                  task_done=raw.get("task_done"), missing_readings=optional("missing_readings"),
+                  reminder_at=_clock_time(raw.get("reminder_at"), f"{where} reminder_at", fail))
 
 
 def _flat(values: Mapping[str, Any]) -> str:
@@ -396,6 +414,9 @@ def differences(step: Step, outcome: Outcome) -> list[str]:
             and sorted(outcome.missing_readings or ()) != sorted(expect.missing_readings)):
         out.append(f"expected missing_readings {sorted(expect.missing_readings)}, "
                    f"got {sorted(outcome.missing_readings or ())}")
+    if expect.reminder_at is not None and outcome.reminder_at != expect.reminder_at:
+        shown = f"{outcome.reminder_at:%H:%M}" if outcome.reminder_at else "no task that day"
+        out.append(f"expected the day's reminder at {expect.reminder_at:%H:%M}, got {shown}")
     if len(set(texts)) != len(texts):
         out.append(f"the same card twice: {texts}")
     if outcome.call_emergency and any(c.rule_id and not c.emergency for c in outcome.cards):

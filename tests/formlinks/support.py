@@ -15,7 +15,7 @@ from backend.notifications.models import Message
 from backend.security import token_hash
 from backend.tasks.jobs import plan_tasks, remind_tasks
 from backend.tasks.models import Task
-from tests.helpers import run_worker
+from tests.helpers import CONSENT, run_worker
 
 # 10:30 in Paris: the daily questionnaire (10:00) is due.
 DUE = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -39,7 +39,7 @@ def web_patient(world, app, clock, redis, channel: str = "web",
     patient = world.patient(nurse, phone="+33655555555", **fields)
     created = nurse.post(f"/api/v1/patients/{patient['id']}/enrollments", json={
         "protocol": protocol, "surgery_date": date(2026, 11, 22).isoformat(),
-        "channel": channel})
+        "channel": channel, "consent": CONSENT})
     assert created.status_code == 201, created.json
     plan_tasks()
     clock.set(DUE)

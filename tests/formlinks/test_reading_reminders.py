@@ -14,7 +14,7 @@ from backend.outbox import services as outbox
 from backend.tasks.jobs import plan_tasks
 from backend.tasks.models import Task
 from tests.formlinks.support import link_messages
-from tests.helpers import run_worker
+from tests.helpers import CONSENT, run_worker
 
 
 def test_a_reading_alone_sends_no_link_and_no_reminder(world, app, clock, redis):
@@ -24,7 +24,7 @@ def test_a_reading_alone_sends_no_link_and_no_reminder(world, app, clock, redis)
     patient = world.patient(nurse, phone="+33655555555")
     assert nurse.post(f"/api/v1/patients/{patient['id']}/enrollments", json={
         "protocol": "heart-failure", "surgery_date": date(2026, 11, 22).isoformat(),
-        "channel": "web"}).status_code == 201
+        "channel": "web", "consent": CONSENT}).status_code == 201
     plan_tasks()
     run_worker(app, redis)  # the welcome SMS
     sent_before = len(app.extensions["suivi"].sms.sent)

@@ -30,10 +30,11 @@ from sqlalchemy import select, text
 
 from backend import cursor as cursors
 from backend.app import create_app
+from backend.clients.models import SCOPES
 from backend.clock import FrozenClock
 from backend.models import Base
 from tests.conftest import DATABASE_URL, ROOT, START, is_postgres
-from tests.helpers import PASSWORD, Caller, World, audit_events, daily, submit
+from tests.helpers import CONSENT, PASSWORD, Caller, World, audit_events, daily, submit
 
 pytestmark = pytest.mark.reliability
 
@@ -42,14 +43,18 @@ Route = tuple[str, str]  # (method, rule without converters), e.g. ("GET", "/api
 # Called in this order on each route, in a world of their own: whatever a call destroys
 # (a revoked token, a reset second factor, a resolved alert) is the caller's own or
 # comes after everyone else has been tried, so administrators go last.
-PRINCIPALS = ("anonymous", "patient", "other_patient", "other_nurse", "nurse", "surgeon",
-              "admin")
+PRINCIPALS = ("anonymous", "patient", "other_patient", "client", "other_client", "other_nurse",
+              "nurse", "surgeon", "admin")
 # Not in the table: another team's surgeon only probes the care-team scoping of the
 # surgeon-only patient routes, which refuse another team's nurse by role before any lookup.
 
 EVERYONE = frozenset(PRINCIPALS)
 AUTHENTICATED = EVERYONE - {"anonymous"}
 PATIENT_APP = frozenset({"patient", "other_patient"})  # a patient reaches only their own data
+# Integration clients (a gateway of the patient's team, one of another team), each with
+# every scope: what stops them is the route and the care team, not a missing scope.
+CLIENTS = frozenset({"client", "other_client"})
+GATEWAY = frozenset({"client"})
 STAFF = frozenset({"other_nurse", "nurse", "surgeon", "admin"})
 CLINICIANS = frozenset({"other_nurse", "nurse", "surgeon"})
 CARE_TEAM = frozenset({"nurse", "surgeon", "admin"})  # admins may read any patient
@@ -115,6 +120,11 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("DELETE", "/api/v1/patients/<patient_id>/threshold-overrides/<override_id>"): SURGEON,
     ("GET", "/api/v1/patients/<patient_id>/timeline"): CARE_TEAM,
     ("GET", "/api/v1/patients/<patient_id>/messages"): CARE_TEAM,
+    ("GET", "/api/v1/patients/<patient_id>/consents"): CARE_TEAM,
+    ("POST", "/api/v1/patients/<patient_id>/consents/<consent_id>/withdraw"): CLINICAL,
+    ("GET", "/api/v1/patients/<patient_id>/export"): CARE_TEAM,
+    ("POST", "/api/v1/patients/<patient_id>/erasure"): ADMIN,
+    ("GET", "/api/v1/me/export"): PATIENT_APP,
     ("GET", "/api/v1/protocols"): STAFF,
     ("POST", "/api/v1/protocols"): SURGEON,
     ("GET", "/api/v1/protocols/<slug>"): STAFF,
@@ -138,7 +148,15 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("GET", "/fhir/R4/Observation/<observation_id>"): CARE_TEAM,
     ("GET", "/fhir/R4/QuestionnaireResponse"): CARE_TEAM,  # searched by the patient
     ("GET", "/fhir/R4/QuestionnaireResponse/<response_id>"): CARE_TEAM,
+    ("GET", "/api/v1/clients"): ADMIN,
+    ("POST", "/api/v1/clients"): ADMIN,
+    ("GET", "/api/v1/clients/<client_id>"): ADMIN,
+    ("POST", "/api/v1/clients/<client_id>/revoke"): ADMIN,
+    ("POST", "/api/v1/patients/<patient_id>/readings"): GATEWAY,
 }
+
+# The only routes integration clients reach (besides public content).
+CLIENT_ROUTES: frozenset[Route] = frozenset({("POST", "/api/v1/patients/<patient_id>/readings")})
 
 # No token needed (the OpenAPI document describes the API and holds no data).
 PUBLIC: frozenset[Route] = frozenset({
@@ -179,7 +197,7 @@ class Matrix:
     def secrets_of_patient(self) -> list[str]:
         """What another team or another patient must never read in a successful answer."""
         keys = ("patient_id", "enrollment_id", "alert_id", "device_id", "override_id",
-                "observation_id", "response_id")
+                "observation_id", "response_id", "consent_id")
         return [self.ids[key] for key in keys] + [self.family_name]
 
 
@@ -204,23 +222,40 @@ def _build(world: World) -> Matrix:
     assert measured.status_code == 201, measured.json
     enrollment_id = nurse.get(f"/api/v1/patients/{pid}/enrollments").json[0]["id"]
     device_id = nurse.get(f"/api/v1/patients/{pid}/devices").json[0]["id"]
+    consent_id = nurse.get(f"/api/v1/patients/{pid}/consents").json[0]["id"]
     override = surgeon.post(f"/api/v1/patients/{pid}/threshold-overrides", json=OVERRIDE)
     assert override.status_code == 201, override.json
     code = nurse.post(f"/api/v1/patients/{pid}/enrollments/{enrollment_id}/activation-code")
     assert code.status_code == 201, code.json
+    gateway, other_gateway = (_gateway(world, admin, team) for team in ("team-a", "team-b"))
     return Matrix(
         app=world.app,
         tokens={"anonymous": None, "patient": device.token, "other_patient": other_device.token,
                 "other_nurse": outsider.token, "nurse": nurse.token, "surgeon": surgeon.token,
-                "admin": admin.token, "other_surgeon": outside_surgeon.token},
+                "admin": admin.token, "other_surgeon": outside_surgeon.token,
+                "client": gateway[1], "other_client": other_gateway[1]},
         ids={"patient_id": pid, "enrollment_id": enrollment_id,
              "alert_id": answered.json["alerts_opened"][0], "device_id": device_id,
              "override_id": override.json["id"], "staff_id": nurse.id,
              "observation_id": measured.json["ids"][0], "response_id": answered.json["id"],
-             "other_nurse_id": outsider.id, "other_surgeon_id": outside_surgeon.id},
+             "consent_id": consent_id,
+             "other_nurse_id": outsider.id, "other_surgeon_id": outside_surgeon.id,
+             "client_id": gateway[0], "other_client_id": other_gateway[0]},
         family_name=patient["family_name"], nurse_email=nurse.info["email"],
         recovery_codes=list(nurse.info["recovery_codes"]),
         activation_code=code.json["activation_code"])
+
+
+def _gateway(world: World, admin: Caller, team: str) -> tuple[str, str]:
+    """A client of ``team`` with every scope: its id and an access token."""
+    made = admin.post("/api/v1/clients", json={"name": f"Passerelle {team}", "care_team": team,
+                                               "scopes": list(SCOPES)})
+    assert made.status_code == 201, made.json
+    token = world.app.test_client().post("/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": made.json["client_id"],
+        "client_secret": made.json["client_secret"]})
+    assert token.status_code == 200, token.json
+    return made.json["client_id"], token.json["access_token"]
 
 
 def _rows(app: Flask) -> dict[str, list[dict]]:
@@ -314,6 +349,11 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
     ("POST", "/api/v1/me/readings"): lambda m, who: {"readings": [
         {"type": "temperature", "value": 37.2, "unit": "Cel", "measured_at": _iso(-timedelta(
             minutes=5))}]},
+    ("POST", "/api/v1/patients/<patient_id>/readings"): lambda m, who: {"readings": [
+        {"type": "temperature", "value": 37.2, "unit": "Cel", "measured_at": _iso(-timedelta(
+            minutes=5))}]},
+    ("POST", "/api/v1/clients"): lambda m, who: {
+        "name": f"Passerelle {who}", "care_team": "team-a", "scopes": ["system/Patient.read"]},
     ("POST", "/api/v1/me/submissions"): lambda m, who: {"questionnaire": "daily-postop",
                                                         "answers": daily()},
     ("POST", "/api/v1/alerts/<alert_id>/assign"): lambda m, who: {"staff_id": m.ids["staff_id"]},
@@ -326,11 +366,14 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
         "given_name": "Paul", "family_name": "Durand", "birth_date": "1961-05-17",
         "phone": "+33611111111", "language": "fr", "timezone": "Europe/Paris"},
     ("PATCH", "/api/v1/patients/<patient_id>"): lambda m, who: {"phone": "+33699999999"},
+    ("POST", "/api/v1/patients/<patient_id>/erasure"): lambda m, who: {
+        "reason": "patient_request", "note": "demande écrite"},
     ("POST", "/api/v1/patients/<patient_id>/alerts/resolve"): lambda m, who: {
         "outcome": "called_patient", "note": "rappelée"},
     # The patient is on ambulatory-general already (one active enrolment per protocol).
     ("POST", "/api/v1/patients/<patient_id>/enrollments"): lambda m, who: {
-        "protocol": "hip-knee-arthroplasty", "surgery_date": START.date().isoformat()},
+        "protocol": "hip-knee-arthroplasty", "surgery_date": START.date().isoformat(),
+        "consent": CONSENT},
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/protocol-version"):
         lambda m, who: {"protocol_version": 1},
     ("POST", "/api/v1/patients/<patient_id>/enrollments/<enrollment_id>/activation-code/sms"):
@@ -480,8 +523,11 @@ def test_every_route_has_an_access_matrix_entry(built):
         if allowed & PATIENT_APP:
             assert route in PUBLIC or is_patient_app(route) or route[1].startswith(
                 "/api/v1/questionnaires"), f"a patient token may not reach {route}"
+        if allowed & CLIENTS:
+            assert route in PUBLIC or route in CLIENT_ROUTES or route[1].startswith(
+                "/api/v1/questionnaires"), f"a client token may not reach {route}"
         if is_patient_app(route):
-            assert not allowed & STAFF, f"staff tokens may not reach {route}"
+            assert not allowed & (STAFF | CLIENTS), f"staff tokens may not reach {route}"
 
 
 @pytest.mark.parametrize("route", [pytest.param(route, id=f"{route[0]} {route[1]}")
@@ -516,6 +562,9 @@ def test_access(route: Route, matrix: Matrix):
     if not (expected & PATIENT_APP) and route not in PUBLIC:
         assert statuses["patient"] == statuses["other_patient"] == 403, (
             f"a patient token on a staff route must get 403: {seen}")
+    if not (expected & CLIENTS) and route not in PUBLIC:
+        assert statuses["client"] == statuses["other_client"] == 403, (
+            f"a client token on a staff or patient route must get 403: {seen}")
     if is_patient_app(route):
         assert all(statuses[who] == 403 for who in STAFF), (
             f"a staff token on the patient app's routes must get 403: {seen}")
@@ -529,7 +578,7 @@ def test_access(route: Route, matrix: Matrix):
 
     # Another team and another patient never read anything of the patient.
     if route not in PUBLIC:
-        for who in ("other_nurse", "other_patient"):
+        for who in ("other_nurse", "other_patient", "other_client"):
             if 200 <= statuses[who] < 300:
                 text = answers[who].get_data(as_text=True)
                 leaked = [secret for secret in matrix.secrets_of_patient() if secret in text]
@@ -547,12 +596,19 @@ def _refusals_naming_the_patient(m: Matrix) -> int:
 def _check_scoping(route: Route, m: Matrix, answer, expected: frozenset[str], seen: str) -> None:
     """Another team's nurse: 404 where a nurse may act, 403 where the role may not (then
     another team's surgeon must get the 404); either answer the same as for identifiers
-    that do not exist, and the refusal in the audit trail, naming the patient for a 404."""
+    that do not exist, and the refusal in the audit trail, naming the patient for a 404.
+    Where a client may act, another team's client gets the 404 likewise."""
     if "nurse" in expected:
         assert answer.status_code == 404, f"another team's nurse must get 404 (scoping): {seen}"
     else:
         assert answer.status_code == 403, f"another team's nurse must be refused by role: {seen}"
     _refused_alike(route, m, "other_nurse", answer)
+    if "client" in expected:
+        answer = call(m, route, "other_client")
+        assert answer.status_code == 404, (
+            f"another team's client must get 404 (scoping): {seen}, other_client: "
+            f"{answer.status_code}")
+        _refused_alike(route, m, "other_client", answer)
     if "nurse" not in expected and "surgeon" in expected:
         answer = call(m, route, "other_surgeon")
         assert answer.status_code == 404, (

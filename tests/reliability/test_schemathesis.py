@@ -90,7 +90,9 @@ def caller_for(operation) -> str:
         return "leaving_device"  # unpairs itself on the first call
     if path.startswith("/api/v1/me"):
         return "device"
-    if tags & {"administration", "audit"}:
+    if "integration clients" in tags:
+        return "gateway"  # a client token with system/Observation.write
+    if tags & {"administration", "audit", "clients"}:
         return "admin"
     if "protocols" in tags:
         return "surgeon"  # publishing, overrides, moving an enrolment: surgeons only
@@ -118,13 +120,23 @@ def seeded(world: World) -> Seeded:
         "reason": "immunosuppressed patient: lower fever threshold"})
     assert override.status_code == 201, override.json
 
+    gateway, spare_client = (world.admin().post("/api/v1/clients", json={
+        "name": name, "care_team": "team-a", "scopes": ["system/Observation.write"]}).json
+        for name in ("gateway", "spare"))  # the spare is the one administration may revoke
+    token = world.app.test_client().post("/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": gateway["client_id"],
+        "client_secret": gateway["client_secret"]})
+    assert token.status_code == 200, token.json
+
     return Seeded(
         tokens={"nurse": nurse.token, "surgeon": surgeon.token, "admin": world.admin().token,
                 "new_nurse": new_nurse.token, "leaving_nurse": leaving_nurse.token,
-                "device": device.token, "leaving_device": leaving_device.token},
+                "device": device.token, "leaving_device": leaving_device.token,
+                "gateway": token.json["access_token"]},
         ids={"patient_id": patient["id"], "enrollment_id": enrollment["id"],
              "alert_id": opened.json["alerts_opened"][0], "device_id": spare_device_id,
-             "staff_id": spare.id, "override_id": override.json["id"]},
+             "staff_id": spare.id, "override_id": override.json["id"],
+             "client_id": spare_client["client_id"]},
     )
 
 
@@ -289,7 +301,8 @@ PINNED = [
     ("admin", "GET", "/api/v1/audit?since=9999-12-31T23:59:59-14:00", None, {}, 422, "since"),
     ("nurse", "POST", "/api/v1/patients/{patient_id}/enrollments",
      {"protocol": "ambulatory-general", "protocol_version": 2**40,
-      "surgery_date": "2026-11-20"}, {}, 422, "protocol_version"),
+      "surgery_date": "2026-11-20", "consent": {"notice_version": 1, "given": True}}, {}, 422,
+     "protocol_version"),
 ]
 
 

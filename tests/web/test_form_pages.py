@@ -130,6 +130,7 @@ def test_the_nurse_enrols_on_the_web_form_and_changes_the_channel(world, app, cl
     page.get_by_label("Date de l'opération").fill(f"{clock.now():%Y-%m-%d}")
     page.get_by_label("Le patient répond par").select_option("web")
     page.get_by_label("Un proche ou un soignant mesure la fréquence respiratoire").check()
+    page.get_by_label("Le patient a reçu la notice d'information").check()
     page.get_by_role("button", name="Inclure et créer le code d'activation").click()
     expect(page.get_by_role("alert")).to_contain_text("not a mobile")
     page.get_by_label("Téléphone mobile").fill("+33698765432")

@@ -78,6 +78,7 @@ def test_the_enrolment_form_refuses_a_name_that_would_display_as_another(world, 
     page.get_by_label("Date de naissance").fill("1948-06-30")
     page.get_by_label("Protocole").select_option("hip-knee-arthroplasty")
     page.get_by_label("Date de l'opération").fill(f"{clock.now():%Y-%m-%d}")
+    page.get_by_label("Le patient a reçu la notice d'information").check()
     page.get_by_role("button", name="Inclure et créer le code d'activation").click()
     expect(page.get_by_role("alert")).to_have_text(
         "Prénom : ne doit pas contenir le caractère de contrôle bidirectionnel U+202E, qui "

@@ -158,6 +158,7 @@ def test_enrol_a_patient_read_the_code_and_send_it_by_sms(world, app, clock, red
     page.get_by_label("Téléphone mobile").fill("+33698765432")
     page.get_by_label("Protocole").select_option("hip-knee-arthroplasty")
     page.get_by_label("Date de l'opération").fill(f"{clock.now():%Y-%m-%d}")
+    page.get_by_label("Le patient a reçu la notice d'information").check()
     page.get_by_role("button", name="Inclure et créer le code d'activation").click()
     expect(page.get_by_role("alert")).to_have_text("Date de naissance : est dans le futur.")
     assert page.get_by_label("Nom", exact=True).input_value() == "Garnier"  # nothing lost

@@ -1,5 +1,5 @@
 // A real OpenID Connect provider (oidc-provider) for Suivi's single sign-on tests.
-// Usage: node server.mjs PORT REDIRECT_URI
+// Usage: node server.mjs PORT REDIRECT_URI [BACKCHANNEL_LOGOUT_URI]
 // It prints "ready <issuer>" once listening. POST /test/next {account, acr, amr, deny}
 // chooses how the next sign-in ends: which account signs in, the acr/amr it reports, or
 // access_denied. Interactions finish at once (no login form): the test plays the person.
@@ -8,6 +8,7 @@ import Provider from 'oidc-provider';
 
 const port = Number(process.argv[2]);
 const redirectUri = process.argv[3];
+const backchannelUri = process.argv[4];
 const issuer = `http://127.0.0.1:${port}`;
 
 const accounts = {
@@ -23,15 +24,24 @@ const provider = new Provider(issuer, {
     redirect_uris: [redirectUri], post_logout_redirect_uris: [redirectUri.replace(/\/web\/sso\/callback$/, '/web/login')],
     grant_types: ['authorization_code'], response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
+    ...(backchannelUri ? {
+      backchannel_logout_uri: backchannelUri, backchannel_logout_session_required: true,
+    } : {}),
   }],
   pkce: { required: () => true },
   scopes: ['openid', 'email', 'rpps'],
   claims: { openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'], rpps: ['rpps'] },
   acrValues: ['eidas1', 'eidas2', 'eidas3'],
   conformIdTokenClaims: false,
-  features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+  features: {
+    devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: Boolean(backchannelUri) },
+  },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   cookies: { keys: ['suivi-test-cookie-key'] },
+  // The provider refuses to call private addresses (SSRF protection); Suivi and the
+  // test's back-channel receiver are on 127.0.0.1, so this test provider may.
+  fetch: (url, options) => fetch(url, { ...options, dispatcher: undefined }),
   async findAccount(ctx, id) {
     const account = Object.values(accounts).find((one) => one.sub === id);
     if (!account) return undefined;
@@ -45,6 +55,8 @@ const provider = new Provider(issuer, {
     return grant;
   },
 });
+
+provider.on('backchannel.error', (ctx, err) => console.error(`backchannel logout failed: ${err} ${err.cause}`));
 
 async function interaction(req, res) {
   const details = await provider.interactionDetails(req, res);
