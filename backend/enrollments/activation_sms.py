@@ -26,7 +26,9 @@ def send_code(entry: OutboxEntry) -> None:
     row = code and db.session().scalar(select(ActivationCode).where(
         ActivationCode.code_hash == code_digest(code)))
     patient = db.session().get(Patient, enrollment.patient_id)
-    if row and row.used_at is None and row.expires_at > now() and patient.phone:
+    # Not once the follow-up has ended (consent withdrawn, erasure) since it was queued.
+    if (row and row.used_at is None and row.expires_at > now() and patient.phone
+            and enrollment.status == "active"):
         local = row.expires_at.astimezone(ZoneInfo(patient.timezone))
         text = ACTIVATION_SMS[patient.language]
         values = {"date": local.strftime("%d/%m"), "time": local.strftime("%H:%M")}

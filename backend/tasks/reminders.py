@@ -32,6 +32,8 @@ def remind(entry: OutboxEntry) -> None:
         return
     patient = session.get(Patient, pending[0].patient_id)
     enrollment = session.get(Enrollment, pending[0].enrollment_id)
+    if enrollment.status != "active":  # ended since (consent withdrawn, erasure): no more
+        return
     quiet_until = protocol_of(enrollment.protocol).quiet_hours.ends_at(current,
                                                                         patient.timezone)
     if quiet_until is not None:

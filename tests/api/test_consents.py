@@ -4,6 +4,7 @@ ends the follow-up)."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from backend.consents.models import Consent
 from backend.enrollments.models import Enrollment
 from backend.formlinks.models import FormLink
 from backend.patients.models import Patient
-from backend.tasks.jobs import remind_tasks
+from backend.tasks.jobs import plan_tasks, remind_tasks
 from tests.formlinks.support import sent_token, web_patient
 from tests.helpers import CONSENT, audit_events, count, run_worker
 
@@ -95,3 +96,45 @@ def test_withdrawal_is_for_the_patients_team_and_clinicians(world, app):
     refused = [e for e in audit_events(app, patient_id=uuid.UUID(patient["id"]))
                if e.outcome != "success"]
     assert refused  # the other team's attempt names the patient
+
+
+def test_what_was_queued_before_the_withdrawal_is_not_sent(world, app, clock, redis):
+    """A reminder and a new activation code were queued (the worker had not run yet) when
+    the patient withdrew: neither reaches the patient."""
+    app.config["SUIVI_ACCESS_TOKEN_TTL"] = 12 * 3600  # one session for the morning
+    # 07:00 in Paris on day 1 of ambulatory-general: the daily check is reminded at 10:00.
+    clock.set(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))
+    nurse = world.staff("nurse")
+    patient, device = world.patient_device(nurse, phone="+33611112222",
+                                           surgery_date=date(2026, 11, 22))
+    assert device.put("/api/v1/me/push-token",
+                      json={"push_token": "push-token-of-the-phone"}).status_code == 204
+    run_worker(app, redis)  # what enrolment queued
+    enrollment_id = nurse.get(f"/api/v1/patients/{patient['id']}/enrollments").json[0]["id"]
+    code_path = f"/api/v1/patients/{patient['id']}/enrollments/{enrollment_id}/activation-code"
+    code = nurse.post(code_path)
+    assert code.status_code == 201, code.json
+    assert nurse.post(f"{code_path}/sms", json={
+        "activation_code": code.json["activation_code"]}).status_code == 202
+    assert plan_tasks() >= 1
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assert remind_tasks() >= 1
+    sms, push = app.extensions["suivi"].sms.sent, app.extensions["suivi"].push.sent
+    before = (len(sms), len(push))
+    path = f"/api/v1/patients/{patient['id']}/consents"
+    [consent] = nurse.get(path).json
+    assert nurse.post(f"{path}/{consent['id']}/withdraw").status_code == 200
+    run_worker(app, redis)
+    assert (len(sms), len(push)) == before
+    # Nor does the code, given by hand, pair a phone any more.
+    refused = app.test_client().post("/api/v1/patient/activate", json={
+        "activation_code": code.json["activation_code"]})
+    assert refused.status_code in (401, 404, 410, 422), refused.json
+    # Without the withdrawal, the same queue reaches the phone.
+    _other, other_device = world.patient_device(nurse, phone="+33611113333",
+                                                surgery_date=date(2026, 11, 22))
+    assert other_device.put("/api/v1/me/push-token",
+                            json={"push_token": "push-token-of-another"}).status_code == 204
+    assert plan_tasks() >= 1 and remind_tasks() >= 1
+    run_worker(app, redis)
+    assert len(push) > before[1]
