@@ -27,7 +27,7 @@ from backend.web.i18n import _
 from backend.web.session import attempt, form_args, login_required, principal, role_required
 
 PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "language",
-                  "hospital_id", "care_team")
+                  "hospital_id", "ins_nir", "ins_status", "care_team")
 # The discharge date goes to the enrolment when the enrolment takes one.
 HAS_DISCHARGE = "discharge_at" in EnrollmentIn().fields
 

@@ -114,6 +114,7 @@ FR_FIELDS = {
     "teams": "Équipes", "slug": "Identifiant", "name": "Nom", "on_call_phone": "Téléphone de garde",
     "day_start": "Début de journée", "day_end": "Fin de journée",
     "scopes": "Droits", "public_key": "Clé publique",
+    "ins_nir": "Matricule INS", "ins_status": "Statut de l'identité (INS)",
 }
 FR_FIELD_MESSAGES = {
     # integration clients (backend/clients/services.py)

@@ -150,6 +150,20 @@ MESSAGES = {"alert": ("alerte à l'équipe", "alert to the team"),
             "smsform.question": ("question du questionnaire par SMS",
                                  "SMS questionnaire question"),
             "smsform.emergency": ("consigne d'appeler le 15", "advice to call 15")}
+# How far the patient's identity was checked (identitovigilance, the INS's status).
+INS_STATUSES = {"provisoire": ("Identité provisoire", "Provisional identity"),
+                "recupere": ("Identité récupérée", "Retrieved identity"),
+                "valide": ("Identité validée", "Validated identity"),
+                "qualifie": ("Identité qualifiée", "Qualified identity")}
+
+
+def nir(value: str) -> str:
+    """A NIR as it is printed on a card: 1 84 12 76 451 089 46."""
+    parts = (value[0], value[1:3], value[3:5], value[5:7], value[7:10], value[10:13],
+             value[13:])
+    return " ".join(part for part in parts if part)
+
+
 # How the patient answers (the enrolment's channel).
 CHANNELS = {"app": ("Application", "App"),
             "sms": ("SMS (questions par SMS ; lien vers le formulaire web pour les autres "

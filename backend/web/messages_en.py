@@ -442,5 +442,15 @@ EN = {
     "la copie complète est disponible auprès de l'équipe.":
         "The oldest items of some sections are not on this page: the full copy is "
         "available from the team.",
+    # the INS on the enrolment form and the patient's header
+    "Matricule INS (NIR, facultatif)": "INS number (NIR, optional)",
+    "Statut de l'identité (INS)": "Identity status (INS)",
+    "Le matricule INS et son statut, tels que le bureau des entrées les a vérifiés "
+    "(identitovigilance) ; « qualifiée » seulement après l'appel au téléservice INSi et la "
+    "vérification d'une pièce d'identité. Sans statut, l'identité est provisoire.":
+        "The INS number and its status as the admissions office checked them (identity "
+        "vigilance); \"qualified\" only after the INSi teleservice was called and an identity "
+        "document checked. Without a status, the identity is provisional.",
+    "INS": "INS",
 }
 EN.update(INDICATORS_EN)
