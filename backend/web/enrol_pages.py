@@ -17,7 +17,7 @@ from backend.enrollments import channels
 from backend.enrollments import services as enrollments
 from backend.enrollments.schemas import ChannelIn, EnrollmentIn, ReminderTimeIn, reminder_time
 from backend.patients import services as patients
-from backend.patients.schemas import PatientIn
+from backend.patients.schemas import PatientIn, PatientPatch
 from backend.protocols.services import latest_versions
 from backend.tasks import services as tasks
 from backend.teams.models import CareTeam
@@ -154,3 +154,21 @@ def change_reminder_time(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
 
     attempt(change, _("Heure des rappels modifiée."))
     return redirect(url_for("web.patient_page", patient_id=patient_id, _anchor="reminders"))
+
+
+@bp.post("/web/patients/<uuid:patient_id>/ins")
+@login_required()
+@role_required(("nurse", "surgeon"), "patient.update")
+def change_ins(patient_id: uuid.UUID):
+    """The INS and the identity's status as identitovigilance has them now (a status
+    raised once the INSi teleservice answered and an identity document was checked);
+    an empty number removes it."""
+    def change() -> None:
+        patient = patients.get_patient(principal(), patient_id, "patient.update")
+        nir = request.form.get("ins_nir", "").strip() or None
+        status = (request.form.get("ins_status") or None) if nir else None
+        patients.update_patient(patient, form_args(PatientPatch(), {
+            "ins_nir": nir, "ins_status": status}))
+
+    attempt(change, _("Identité nationale de santé modifiée."))
+    return redirect(url_for("web.patient_page", patient_id=patient_id, _anchor="identity"))

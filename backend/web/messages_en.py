@@ -452,5 +452,8 @@ EN = {
         "vigilance); \"qualified\" only after the INSi teleservice was called and an identity "
         "document checked. Without a status, the identity is provisional.",
     "INS": "INS",
+    "Modifier l'INS": "Change the INS", "Matricule INS (NIR)": "INS number (NIR)",
+    "Enregistrer l'INS": "Save the INS",
+    "Identité nationale de santé modifiée.": "National health identity changed.",
 }
 EN.update(INDICATORS_EN)

@@ -4,8 +4,11 @@ as on the card."""
 
 from __future__ import annotations
 
+import uuid
+
 from playwright.sync_api import expect
 
+from tests.helpers import audit_events
 from tests.web.support import accessible, shoot, sign_in
 
 NIR = "184127645108946"  # 1 84 12 76 451 089, key 46
@@ -49,3 +52,24 @@ def test_a_wrong_key_is_refused_and_a_right_ins_shown_with_its_status(world, clo
     expect(header).to_contain_text("Identité qualifiée")
     accessible(page, axe_source)
     shoot(page, "patient-ins")
+
+
+def test_the_ward_raises_the_status_once_the_identity_is_qualified(world, app, clock,
+                                                                   live_server, page):
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, ins_nir=NIR, ins_status="provisoire")
+    sign_in(page, live_server, clock, nurse)
+    page.goto(f"{live_server}/web/patients/{patient['id']}")
+    page.get_by_text("Modifier l'INS").click()
+    shoot(page, "patient-ins-edit")
+    page.get_by_label("Statut de l'identité (INS)").select_option("qualifie")
+    page.get_by_role("button", name="Enregistrer l'INS").click()
+    expect(page.get_by_text("Identité nationale de santé modifiée.")).to_be_visible()
+    assert nurse.get(f"/api/v1/patients/{patient['id']}").json["ins_status"] == "qualifie"
+    # A typing error is refused in words, and the record keeps what it had.
+    page.get_by_text("Modifier l'INS").click()
+    page.get_by_label("Matricule INS (NIR)").fill("1 84 12 76 451 089 00")
+    page.get_by_role("button", name="Enregistrer l'INS").click()
+    expect(page.get_by_role("alert")).to_contain_text("Matricule INS : la clé ne correspond pas")
+    assert nurse.get(f"/api/v1/patients/{patient['id']}").json["ins_nir"] == NIR
+    assert audit_events(app, action="patient.update", patient_id=uuid.UUID(patient["id"]))
