@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import flash, redirect, render_template, url_for
 
@@ -12,16 +12,25 @@ from backend.audit import services as audit
 from backend.consents import services as consents
 from backend.errors import DomainError
 from backend.patients import services as patients
+from backend.protocols import services as protocols
 from backend.rgpd import services as rgpd
+from backend.web import labels
 from backend.web.blueprint import bp, local_time
 from backend.web.i18n import _
 from backend.web.session import attempt, login_required, message_of, principal, role_required
+from backend.web.timeline_view import answer_lines
 
 
 @bp.app_template_filter("iso_local")
 def iso_local(value: str | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     """An ISO 8601 timestamp of an export on the ward's clock."""
     return local_time(datetime.fromisoformat(value), fmt) if value else ""
+
+
+@bp.app_template_filter("dmy")
+def dmy(value: str | None) -> str:
+    """An ISO 8601 date of an export as a French reader writes it: 02/04/1950."""
+    return date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y") if value else "—"
 
 
 @bp.get("/web/patients/<uuid:patient_id>/export")
@@ -37,7 +46,11 @@ def patient_export(patient_id: uuid.UUID):
     data = rgpd.export_of(patient)
     audit.record("patient.export", patient_id=patient.id, object_type="patient",
                  object_id=patient.id, detail={"format": "html"})
-    return render_template("export.html", patient=patient, data=data)
+    titles = {e["id"]: labels.protocol_title(protocols.get_version(e["protocol"],
+                                                                  e["protocol_version"]))
+              for e in data["enrollments"]}
+    return render_template("export.html", patient=patient, data=data,
+                           answers=answer_lines(data["submissions"]), titles=titles)
 
 
 @bp.post("/web/patients/<uuid:patient_id>/consents/<uuid:consent_id>/withdraw")

@@ -39,6 +39,18 @@ def _answers(slug: str, answers: dict[str, Any], catalogue: dict) -> tuple[str, 
     return title, details
 
 
+def answer_lines(submissions: list[dict]) -> list[Line]:
+    """Submissions (``questionnaire``, ``answers``, ``submitted_at`` as ISO text) as the
+    timeline writes them: the questionnaire's title, each answer in words."""
+    catalogue = questionnaires.latest()
+    lines = []
+    for row in submissions:
+        title, details = _answers(row["questionnaire"], row["answers"] or {}, catalogue)
+        lines.append(Line(datetime.fromisoformat(row["submitted_at"]), "submission", title,
+                          details))
+    return lines
+
+
 def _alert_line(entry: dict) -> Line:
     data, step = entry["data"], entry["kind"][len("alert."):]
     title = _("Alerte « {rule} » {step}", rule=labels.rule_title(data["rule"]),

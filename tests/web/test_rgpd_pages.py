@@ -24,7 +24,8 @@ def test_the_nurse_prints_the_patients_data_and_records_the_withdrawal(
     rgpd.get_by_role("link", name="Mes données").click()
     expect(page.get_by_role("heading", name="Vos données dans Suivi")).to_be_visible()
     expect(page.locator("main")).to_contain_text("VAUQUELIN Jeanne")
-    expect(page.locator("main")).to_contain_text("pain_now : 4")
+    expect(page.locator("main")).to_contain_text("Douleur actuelle 4/10")
+    expect(page.locator("main")).not_to_contain_text("pain_now")  # words, not codes
     accessible(page, axe_source)
     shoot(page, "patient-export")
     page.get_by_role("link", name="Retour au dossier").click()
