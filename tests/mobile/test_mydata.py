@@ -41,9 +41,19 @@ WARD = {"name": "Chirurgie A", "phone": "+33122334455"}
 TODAY = date(2026, 12, 2)
 
 
+def plain(seen: mydata.MyData) -> mydata.MyData:
+    """The lines with plain spaces (French spacing glues « : » and numbers with no-break
+    spaces; test_the_lines_keep_numbers_and_colons_on_one_line checks those)."""
+    def flat(text):
+        return text.replace("\u00a0", " ") if isinstance(text, str) else text
+
+    return mydata.MyData(**{name: [flat(t) for t in value] if isinstance(value, list)
+                            else flat(value) for name, value in vars(seen).items()})
+
+
 def test_the_export_reads_as_who_i_am_my_follow_up_my_consent_and_my_latest_values():
-    seen = mydata.summary(EXPORT, "fr", WARD, {"daily-postop": "Suivi quotidien"},
-                          "Europe/Paris", TODAY)
+    seen = plain(mydata.summary(EXPORT, "fr", WARD, {"daily-postop": "Suivi quotidien"},
+                                "Europe/Paris", TODAY))
     assert seen.identity == ["Jeanne Moreau", "Date de naissance : 02/04/1950",
                              "Téléphone : 06 12 34 56 78"]
     assert seen.follow_up == ["Chirurgie ambulatoire générale", "Opération le 30/11/2026",
@@ -56,13 +66,20 @@ def test_the_export_reads_as_who_i_am_my_follow_up_my_consent_and_my_latest_valu
     assert seen.counts == "Réponses : 2. Mesures : 4."
     assert seen.answers == ["Suivi quotidien, aujourd'hui à 10:12",  # newest first
                             "Suivi quotidien, le 01/12 à 10:12"]
-    nbsp = "\u00a0"
-    assert seen.readings == [f"Poids : 72,5{nbsp}kg, aujourd'hui à 09:57",
+    assert seen.readings == ["Poids : 72,5 kg, aujourd'hui à 09:57",
                              "Pouls : 72/min, aujourd'hui à 09:56",
-                             f"Saturation en oxygène : 96{nbsp}%, aujourd'hui à 09:55"]
-    assert seen.ask_ward == (f"Pour recevoir une copie complète de votre dossier ou arrêter "
-                             f"le suivi, demandez-le au service{nbsp}: Chirurgie A, au "
-                             f"01 22 33 44 55.")
+                             "Saturation en oxygène : 96 %, aujourd'hui à 09:55"]
+    assert seen.ask_ward == ("Pour recevoir une copie complète de votre dossier ou arrêter "
+                             "le suivi, demandez-le au service : Chirurgie A, au "
+                             "01 22 33 44 55.")
+
+
+def test_the_lines_keep_numbers_and_colons_on_one_line():
+    seen = mydata.summary(EXPORT, "fr", WARD, {}, "Europe/Paris", TODAY)
+    nbsp = "\u00a0"
+    assert seen.identity[2] == f"Téléphone{nbsp}: 06{nbsp}12{nbsp}34{nbsp}56{nbsp}78"
+    assert seen.readings[0].startswith(f"Poids{nbsp}: 72,5{nbsp}kg")
+    assert seen.ask_ward.endswith(f"au 01{nbsp}22{nbsp}33{nbsp}44{nbsp}55.")
 
 
 def test_in_english_with_an_ended_follow_up_a_withdrawn_consent_and_a_cut_export():
@@ -72,7 +89,7 @@ def test_in_english_with_an_ended_follow_up_a_withdrawn_consent_and_a_cut_export
                                "ended_at": "2026-12-10T08:00:00+00:00"}],
               "consents": [{**EXPORT["consents"][0], "withdrawn_at": "2026-12-10T08:00:00Z",
                             "notice_title": None, "notice_text": None}]}
-    seen = mydata.summary(export, "en", None, {}, "Europe/Paris", TODAY)
+    seen = plain(mydata.summary(export, "en", None, {}, "Europe/Paris", TODAY))
     assert seen.identity[1:] == ["Date of birth: 02/04/1950", "Phone: none"]
     assert seen.follow_up[-1] == "Follow-up ended on 10/12/2026"
     assert seen.consent[-1] == "Consent withdrawn on 10/12/2026."
@@ -83,7 +100,7 @@ def test_in_english_with_an_ended_follow_up_a_withdrawn_consent_and_a_cut_export
 
 
 def test_an_empty_export_still_reads():
-    seen = mydata.summary({}, "fr")
+    seen = plain(mydata.summary({}, "fr"))
     assert seen.identity == ["?", "Date de naissance : ?", "Téléphone : aucun"]
     assert seen.follow_up == ["Aucun suivi enregistré."]
     assert seen.consent == ["Aucun accord enregistré."]
@@ -119,6 +136,7 @@ def test_the_phone_reads_its_patients_data_and_saves_the_full_copy(phone, app):
     phone.outbox.add_submission("daily-postop", daily())
     assert phone.sync().waiting == 0
     export, seen = phone.my_data()
+    seen = plain(seen)
     assert export["identity"]["family_name"] == "Moreau"
     assert seen.identity[0] == "Jeanne Moreau"
     assert seen.follow_up[0] == "Chirurgie ambulatoire générale"

@@ -46,9 +46,15 @@ def _day(value: str | None) -> str:
         return value
 
 
+def _phone(number: str) -> str:
+    """``01 22 33 44 55`` kept on one line (a number cut in two is misdialled)."""
+    return i18n.phone(number).replace(" ", "\u00a0")
+
+
 def _paragraphs(text: str | None) -> list[str]:
     """A notice's paragraphs, each on one flowing line (the file wraps them at 90)."""
-    return [" ".join(p.split()) for p in (text or "").split("\n\n") if p.strip()]
+    return [i18n.typeset(" ".join(p.split())) for p in (text or "").split("\n\n")
+            if p.strip()]
 
 
 def _value(reading: dict, lang: str) -> str:
@@ -57,7 +63,7 @@ def _value(reading: dict, lang: str) -> str:
         shown = i18n.number(float(reading["value"]), lang, 1)
     except (TypeError, ValueError):
         shown = str(reading.get("value"))
-    return i18n.typeset(f"{shown} {unit}".strip().replace(" /", "/"))
+    return f"{shown} {unit}".strip().replace(" /", "/")
 
 
 def summary(export: dict, lang: str = "fr", ward: dict | None = None,
@@ -71,7 +77,7 @@ def summary(export: dict, lang: str = "fr", ward: dict | None = None,
     name = " ".join(n for n in (who.get("given_name"), who.get("family_name")) if n)
     phone = who.get("phone")
     identity = [name or "?", tr("mydata.birth", lang, date=_day(who.get("birth_date"))),
-                tr("mydata.phone", lang, phone=i18n.phone(phone)) if phone
+                tr("mydata.phone", lang, phone=_phone(phone)) if phone
                 else tr("mydata.no_phone", lang)]
 
     follow_up: list[str] = []
@@ -116,12 +122,15 @@ def summary(export: dict, lang: str = "fr", ward: dict | None = None,
     ward = ward or {}
     ward_name = ward.get("name") or tr("contact.unknown_ward", lang)
     ask_ward = (tr("mydata.ask_ward_phone", lang, ward=ward_name,
-                   phone=i18n.phone(ward["phone"])) if ward.get("phone")
+                   phone=_phone(ward["phone"])) if ward.get("phone")
                 else tr("mydata.ask_ward", lang, ward=ward_name))
-    return MyData(identity, follow_up, consent,
-                  latest.get("notice_title") if latest else None,
+    typeset = i18n.typeset  # French spacing: « Téléphone : » never wraps before its colon
+
+    return MyData([typeset(t) for t in identity], [typeset(t) for t in follow_up],
+                  [typeset(t) for t in consent], latest.get("notice_title") if latest else None,
                   _paragraphs(latest.get("notice_text") if latest else None),
-                  counts, answers, shown_readings, i18n.typeset(ask_ward))
+                  typeset(counts), [typeset(t) for t in answers],
+                  [typeset(t) for t in shown_readings], typeset(ask_ward))
 
 
 def _count(n: int, cut: bool, lang: str) -> str:

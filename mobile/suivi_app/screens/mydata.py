@@ -70,7 +70,7 @@ class MyDataScreen(Screen):
 
     def _card(self, title: str, lines: list[str], bold_first: bool = False) -> Card:
         card = Card(stripe=theme.PRIMARY)
-        card.add_widget(Title(text=title, font_size=theme.BODY))
+        card.add_widget(Title(text=title, font_size=theme.BODY, color=theme.PRIMARY))
         for index, line in enumerate(lines):
             card.add_widget(Body(text=line, bold=bold_first and index == 0))
         return card
