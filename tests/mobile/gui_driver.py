@@ -571,6 +571,9 @@ def mydata_script(driver: Driver, app: SuiviApp):
     yield from driver.tap(today.ids.settings_button)
     settings = app.root.get_screen("settings")
     yield until(lambda: app.root.current == "settings", "the settings")
+    settings.ids.scroll.scroll_to(settings.ids.mydata_button, padding=40, animate=False)
+    yield 0.3
+    yield from driver.shot(f"settings-mydata-{tag}")
     yield from driver.tap(settings.ids.mydata_button)
     screen = app.root.get_screen("mydata")
     yield until(lambda: app.root.current == "mydata" and screen.loaded, "my data")

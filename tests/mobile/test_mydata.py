@@ -121,6 +121,14 @@ def test_the_copy_is_the_whole_export_written_whole_and_said_in_words(tmp_path):
         "Copy saved today at 9:05 AM on this phone")
 
 
+def test_a_copy_that_cannot_be_written_fails_loudly_and_leaves_nothing(tmp_path):
+    blocked = tmp_path / "mes-donnees"
+    blocked.write_text("a file where the folder should be")  # as a full or broken storage
+    with pytest.raises(OSError):  # the screen says the copy could not be saved
+        mydata.save_copy(EXPORT, blocked, datetime(2026, 12, 2, tzinfo=UTC))
+    assert [p.name for p in tmp_path.iterdir()] == ["mes-donnees"]
+
+
 @pytest.fixture
 def phone(world, live_server, tmp_path):
     nurse = world.staff("nurse")

@@ -128,6 +128,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "values.range": ("De {low} à {high}", "From {low} to {high}"),
     "values.loading": ("Chargement…", "Loading…"),
     "values.blood_pressure": ("Tension artérielle", "Blood pressure"),
+    "settings.privacy": ("Vie privée", "Privacy"),
     "settings.mydata": ("Mes données", "My data"),
     "mydata.title": ("Mes données", "My data"),
     "mydata.intro": ("Ce que le service qui vous suit a enregistré.",
