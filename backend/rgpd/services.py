@@ -16,6 +16,7 @@ from backend.audit import services as audit
 from backend.auth.models import ActivationCode, DeviceToken
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
+from backend.consents import notices
 from backend.consents import services as consents
 from backend.enrollments.ending import end_follow_up
 from backend.enrollments.models import Enrollment
@@ -25,6 +26,7 @@ from backend.intake.models import Reading, Submission
 from backend.notifications.models import Message
 from backend.patients.models import Patient
 from backend.rgpd.models import ErasureRequest
+from backend.teams.models import CareTeam
 from backend.teleconsult.models import Teleconsultation
 from backend.webhooks.models import InboundEvent
 
@@ -68,6 +70,8 @@ def export_of(patient: Patient, most: int = EXPORT_MOST) -> dict[str, Any]:
         Teleconsultation.patient_id == patient.id), Teleconsultation.starts_at)
     enrollments = list(db.session().scalars(select(Enrollment).where(
         Enrollment.patient_id == patient.id).order_by(Enrollment.created_at)))
+    teams = {t.id: t.name for t in db.session().scalars(select(CareTeam).where(
+        CareTeam.id.in_({e.care_team_id for e in enrollments})))}
     return _plain({
         "exported_at": now(),
         "identity": {"id": patient.id, "given_name": patient.given_name,
@@ -76,12 +80,17 @@ def export_of(patient: Patient, most: int = EXPORT_MOST) -> dict[str, Any]:
                      "language": patient.language, "timezone": patient.timezone,
                      "hospital_id": patient.hospital_id, "sms_opt_out": patient.sms_opt_out},
         "enrollments": [{"id": e.id, "protocol": e.protocol.slug,
-                         "protocol_version": e.protocol.version, "surgery_date": e.surgery_date,
+                         "protocol_version": e.protocol.version,
+                         "protocol_title": e.protocol.title_en if lang == "en"
+                         else e.protocol.title_fr,
+                         "team": teams.get(e.care_team_id), "surgery_date": e.surgery_date,
                          "discharge_at": e.discharge_at, "channel": e.channel,
                          "status": e.status, "ended_at": e.ended_at} for e in enrollments],
         "consents": [{"id": c.id, "kind": c.kind, "notice_version": c.notice_version,
                       "channel": c.channel, "given_at": c.given_at,
-                      "withdrawn_at": c.withdrawn_at} for c in consents.consents_of(patient)],
+                      "withdrawn_at": c.withdrawn_at, **_notice_read(c.kind, c.notice_version,
+                                                                     lang)}
+                     for c in consents.consents_of(patient)],
         "submissions": [{"id": s.id, "questionnaire": s.questionnaire,
                          "questionnaire_version": s.questionnaire_version,
                          "submitted_at": s.submitted_at, "source": s.source,
@@ -98,6 +107,17 @@ def export_of(patient: Patient, most: int = EXPORT_MOST) -> dict[str, Any]:
                                t.duration_minutes, "status": t.status} for t in visits],
         "truncated": truncated,
     })
+
+
+def _notice_read(kind: str, version: int, lang: str) -> dict[str, str | None]:
+    """The title and text of the information notice the patient read before consenting,
+    in their language (the published version never changes)."""
+    read = notices.notice(kind, version)
+    if read is None:
+        return {"notice_title": None, "notice_text": None}
+    pick = "en" if lang == "en" else "fr"
+    return {"notice_title": read.title.get(pick) or read.title["fr"],
+            "notice_text": read.text.get(pick) or read.text["fr"]}
 
 
 def _plain(value: Any) -> Any:

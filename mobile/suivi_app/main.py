@@ -22,6 +22,7 @@ from suivi_app.push import NoPushTokens, PushTokenSource
 from suivi_app.screens.activation import ActivationScreen
 from suivi_app.screens.advice import AdviceScreen
 from suivi_app.screens.contact import ContactScreen
+from suivi_app.screens.mydata import MyDataScreen
 from suivi_app.screens.questionnaire import QuestionnaireScreen
 from suivi_app.screens.settings import SettingsScreen
 from suivi_app.screens.today import TodayScreen
@@ -66,7 +67,7 @@ class SuiviApp(App):
         for screen in (ActivationScreen(name="activation"), TodayScreen(name="today"),
                        QuestionnaireScreen(name="questionnaire"), AdviceScreen(name="advice"),
                        ContactScreen(name="contact"), SettingsScreen(name="settings"),
-                       ValuesScreen(name="values")):
+                       ValuesScreen(name="values"), MyDataScreen(name="mydata")):
             manager.add_widget(screen)
 
     # -- settings ------------------------------------------------------------------------

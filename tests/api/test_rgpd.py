@@ -36,7 +36,13 @@ def test_the_patient_exports_their_own_data(world, app):
     assert data["identity"]["birth_date"] == "1950-04-02"
     [enrollment] = data["enrollments"]
     assert enrollment["protocol"] == "ambulatory-general" and enrollment["status"] == "active"
-    assert [c["notice_version"] for c in data["consents"]] == [1]
+    assert enrollment["protocol_title"].startswith("Chirurgie")  # in the patient's language
+    assert enrollment["team"] == "Team-A"
+    [consent] = data["consents"]
+    assert consent["notice_version"] == 1
+    # The notice the patient read, as they read it (the app shows it under "Mes données").
+    assert consent["notice_title"].startswith("Notice d'information")
+    assert "Vos droits" in consent["notice_text"]
     [answered] = data["submissions"]
     assert answered["questionnaire"] == "daily-postop"
     assert answered["answers"]["calf_pain"] is True

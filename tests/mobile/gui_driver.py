@@ -18,6 +18,7 @@ import re
 import sys
 import time
 import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kivy.config import Config
@@ -553,8 +554,77 @@ def settings_script(driver: Driver, app: SuiviApp):
     driver.result["unlinked"] = activation.message
 
 
+def mydata_script(driver: Driver, app: SuiviApp):
+    """Mes données from the settings: read, the notice opened, a copy saved (its file
+    checked), everything at the window and text size the test chose; then offline."""
+    offline_url = sys.argv[2]
+    tag = f"{Window.width}x{Window.height}-{os.environ.get('KIVY_METRICS_FONTSCALE', '1')}"
+    problems = driver.result["problems"] = []
+    yield from activate(driver, app, sys.argv[3], shots=False)
+    today = app.root.get_screen("today")
+    yield until(lambda: app.root.current == "today" and today.ids.tasks.children
+                and app.worker.pending == 0, "today's tasks")
+    app.worker.run(lambda: app.service.api.send_readings({"readings": [{
+        "type": "temperature", "value": 37.4, "unit": "Cel",
+        "measured_at": datetime.now(UTC).isoformat()}]}, "mydata-reading-1"))
+    yield until(lambda: app.worker.pending == 0, "a reading sent")
+    yield from driver.tap(today.ids.settings_button)
+    settings = app.root.get_screen("settings")
+    yield until(lambda: app.root.current == "settings", "the settings")
+    settings.ids.scroll.scroll_to(settings.ids.mydata_button, padding=40, animate=False)
+    yield 0.3
+    yield from driver.shot(f"settings-mydata-{tag}")
+    yield from driver.tap(settings.ids.mydata_button)
+    screen = app.root.get_screen("mydata")
+    yield until(lambda: app.root.current == "mydata" and screen.loaded, "my data")
+    yield 0.3
+    texts = [w.text for w in screen.ids.sections.walk(restrict=True)
+             if isinstance(w, Label)]
+    driver.result["texts"] = texts
+    driver.result["rights"] = screen.ids.rights.text
+    problems += layout_problems("mydata", screen)
+    yield from driver.shot(f"mydata-{tag}")
+    yield from driver.tap(screen.ids.notice_button)
+    yield until(lambda: screen.notice_open, "the notice")
+    yield 0.3
+    driver.result["notice"] = [w.text for w in screen.ids.notice.children[::-1]]
+    problems += layout_problems("mydata notice", screen)
+    screen.ids.scroll.scroll_to(screen.ids.notice, padding=10, animate=False)
+    yield 0.3
+    yield from driver.shot(f"mydata-{tag}-notice")
+    yield from driver.tap(screen.ids.notice_button)
+    yield until(lambda: not screen.notice_open, "the notice closed")
+    yield from driver.tap(screen.ids.save_button)
+    yield until(lambda: screen.saved_path and app.worker.pending == 0, "the copy saved")
+    yield 0.3
+    driver.result["saved"] = {"path": screen.saved_path, "words": screen.ids.saved.text}
+    problems += layout_problems("mydata saved", screen)
+    screen.ids.scroll.scroll_to(screen.ids.saved, padding=10, animate=False)
+    yield 0.3
+    yield from driver.shot(f"mydata-{tag}-saved")
+
+    app.service.api.base_url = offline_url  # the network goes down: the page says so
+    yield from driver.tap(screen.ids.home_button)
+    yield until(lambda: app.root.current == "today", "home")
+    yield from driver.tap(today.ids.settings_button)
+    yield until(lambda: app.root.current == "settings", "the settings")
+    yield from driver.tap(settings.ids.mydata_button)
+    yield until(lambda: app.root.current == "mydata" and screen.failed
+                and app.worker.pending == 0, "my data, offline")
+    yield 0.2
+    driver.result["offline"] = {"status": screen.ids.status.text,
+                                "sections": len(screen.ids.sections.children),
+                                "save_shown": _seen(screen.ids.save_button)}
+    problems += layout_problems("mydata offline", screen)
+    yield from driver.shot(f"mydata-{tag}-offline")
+    app.service.api.base_url = sys.argv[1]
+    yield from driver.tap(screen.ids.retry_button)
+    yield until(lambda: screen.loaded and app.worker.pending == 0, "my data, back online")
+    driver.result["back_online"] = screen.status == "" and not screen.failed
+
+
 SCRIPTS = {"daily": script, "settings": settings_script, "layout": layout_script,
-           "glucose": glucose_script, "ended": ended_script}
+           "glucose": glucose_script, "ended": ended_script, "mydata": mydata_script}
 
 
 def main() -> None:

@@ -88,6 +88,18 @@ def run_app(display: str, tmp_path: Path, *args: str, scenario: str = "daily") -
     return seen
 
 
+def run_on_a_phone(world, live_server, closed_url, display, tmp_path, monkeypatch,
+                   size: str, text_size: str, given_name: str, scenario: str):
+    """A patient home since yesterday whose ward gives a number, the app at that window
+    and text size: (the patient, what the scenario saw)."""
+    _, patient, code = home_yesterday(world, given_name)
+    world.admin().patch("/api/v1/teams/team-a", json={"patient_phone": "+33122334455"})
+    monkeypatch.setenv("SUIVI_GUI_SIZE", size)
+    monkeypatch.setenv("KIVY_METRICS_FONTSCALE", text_size)
+    return patient, run_app(display, tmp_path, live_server, closed_url, code,
+                            scenario=scenario)
+
+
 @pytest.mark.slow
 def test_patient_answers_in_the_app_and_the_nurse_sees_the_alert(
         world, app, live_server, closed_url, display, tmp_path):
@@ -266,12 +278,8 @@ def test_the_patient_sets_language_text_size_meter_unit_and_reminder_hour_then_u
     ("360x640", "1.0"), ("360x640", "1.3"), ("480x800", "1.0"), ("480x800", "1.3")])
 def test_every_screen_fits_a_small_phone_with_large_text(
         world, live_server, closed_url, display, tmp_path, monkeypatch, size, text_size):
-    _, _, code = home_yesterday(world, "Jean-Baptiste")
-    world.admin().patch("/api/v1/teams/team-a", json={"patient_phone": "+33122334455"})
-    monkeypatch.setenv("SUIVI_GUI_SIZE", size)
-    monkeypatch.setenv("KIVY_METRICS_FONTSCALE", text_size)
-
-    seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="layout")
+    _, seen = run_on_a_phone(world, live_server, closed_url, display, tmp_path, monkeypatch,
+                             size, text_size, "Jean-Baptiste", "layout")
 
     assert seen["problems"] == [], "\n".join(seen["problems"])
     assert [b["text"] for b in seen["scale"]] == [str(n) for n in range(11)]
@@ -279,3 +287,41 @@ def test_every_screen_fits_a_small_phone_with_large_text(
     placeholder = seen["placeholder"]  # WCAG 2 contrast of the example in the code box
     assert placeholder["hint"] and placeholder["background_image"] == ""
     assert contrast(placeholder["colour"], placeholder["background"]) >= 4.5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("size", "text_size"), [
+    ("360x640", "1.3"), ("480x800", "1.0"), ("480x800", "1.3")])
+def test_my_data_reads_well_saves_a_full_copy_and_says_when_it_needs_the_network(
+        world, live_server, closed_url, display, tmp_path, monkeypatch, size, text_size):
+    patient, seen = run_on_a_phone(world, live_server, closed_url, display, tmp_path,
+                                   monkeypatch, size, text_size, "Jeanne", "mydata")
+
+    assert seen["problems"] == [], "\n".join(seen["problems"])
+    texts = [t.replace("\u00a0", " ") for t in seen["texts"]]
+    assert texts[:4] == ["Qui je suis", "Jeanne Moreau", "Date de naissance : 02/04/1950",
+                         "Téléphone : 06 12 34 56 78"]
+    assert "Chirurgie ambulatoire générale" in texts and "Équipe : Team-A" in texts
+    assert any(t.startswith("Accord donné le ") for t in texts)
+    assert "Réponses : 0. Mesures : 1." in texts
+    assert any(t.startswith("Température : 37,4") for t in texts)
+    assert seen["rights"].replace("\u00a0", " ").endswith(
+        "demandez-le au service : Team-A, au 01 22 33 44 55.")
+    assert seen["notice"][0].startswith("Notice d'information")
+    assert any("Vos droits" in t for t in seen["notice"])
+    saved = Path(seen["saved"]["path"])
+    assert saved.parent == tmp_path / "phone" / "suivi" / "mes-donnees"
+    copy = json.loads(saved.read_text(encoding="utf-8"))
+    assert copy["identity"]["id"] == patient["id"]
+    assert [r["value"] for r in copy["readings"]] == ["37.4"]
+    assert seen["saved"]["words"].replace("\u00a0", " ").startswith(
+        "Copie enregistrée aujourd'hui à ")
+    assert "dossier « mes-donnees »" in seen["saved"]["words"].replace("\u00a0", " ")
+    assert seen["offline"] == {"status": "Cette page a besoin de la connexion Internet. "
+                                         "Vérifiez le Wi-Fi ou les données mobiles, puis "
+                                         "réessayez.", "sections": 0, "save_shown": False}
+    assert seen["back_online"]
+    tag = f"{size}-{text_size}"
+    assert {f"mobile-mydata-{tag}.png", f"mobile-mydata-{tag}-notice.png",
+            f"mobile-mydata-{tag}-saved.png", f"mobile-mydata-{tag}-offline.png"} <= set(
+        seen["screenshots"])

@@ -141,6 +141,10 @@ class ApiClient:
         """The patient's own recent values (temperature, weight, pain, blood pressure)."""
         return self.request("GET", f"/me/values?days={int(days)}").body
 
+    def export(self) -> dict:
+        """All of the patient's own data ("Mes données"), as the server holds it."""
+        return self.request("GET", "/me/export").body
+
     def questionnaire(self, slug: str, lang: str) -> dict:
         query = urllib.parse.urlencode({"lang": lang})
         return self.request("GET", f"/questionnaires/{urllib.parse.quote(slug)}?{query}").body

@@ -128,6 +128,62 @@ STRINGS: dict[str, tuple[str, str]] = {
     "values.range": ("De {low} à {high}", "From {low} to {high}"),
     "values.loading": ("Chargement…", "Loading…"),
     "values.blood_pressure": ("Tension artérielle", "Blood pressure"),
+    "settings.privacy": ("Vie privée", "Privacy"),
+    "settings.mydata": ("Mes données", "My data"),
+    "mydata.title": ("Mes données", "My data"),
+    "mydata.intro": ("Ce que le service qui vous suit a enregistré.",
+                     "What the ward that follows you has recorded."),
+    "mydata.loading": ("Chargement…", "Loading…"),
+    "mydata.offline": ("Cette page a besoin de la connexion Internet. Vérifiez le Wi-Fi ou "
+                       "les données mobiles, puis réessayez.",
+                       "This page needs the Internet. Check Wi-Fi or mobile data, then try "
+                       "again."),
+    "mydata.retry": ("Réessayer", "Try again"),
+    "mydata.who": ("Qui je suis", "Who I am"),
+    "mydata.birth": ("Date de naissance : {date}", "Date of birth: {date}"),
+    "mydata.phone": ("Téléphone : {phone}", "Phone: {phone}"),
+    "mydata.no_phone": ("Téléphone : aucun", "Phone: none"),
+    "mydata.follow_up": ("Mon suivi", "My follow-up"),
+    "mydata.surgery": ("Opération le {date}", "Operation on {date}"),
+    "mydata.team": ("Équipe : {team}", "Team: {team}"),
+    "mydata.ended": ("Suivi terminé le {date}", "Follow-up ended on {date}"),
+    "mydata.no_follow_up": ("Aucun suivi enregistré.", "No follow-up recorded."),
+    "mydata.consent_title": ("Mon accord", "My consent"),
+    "mydata.consent": ("Accord donné le {date}, après la notice d'information (version "
+                       "{version}).",
+                       "Consent given on {date}, after the information notice (version "
+                       "{version})."),
+    "mydata.withdrawn": ("Accord retiré le {date}.", "Consent withdrawn on {date}."),
+    "mydata.no_consent": ("Aucun accord enregistré.", "No consent recorded."),
+    "mydata.read_notice": ("Lire la notice", "Read the notice"),
+    "mydata.hide_notice": ("Fermer la notice", "Close the notice"),
+    "mydata.answers_title": ("Mes réponses et mesures", "My answers and readings"),
+    "mydata.counts": ("Réponses : {answers}. Mesures : {readings}.",
+                      "Answers: {answers}. Readings: {readings}."),
+    "mydata.at_least": ("plus de {n}", "more than {n}"),
+    "mydata.latest_answers": ("Dernières réponses :", "Latest answers:"),
+    "mydata.latest_readings": ("Dernières mesures :", "Latest readings:"),
+    "mydata.answer": ("{title}, {when}", "{title}, {when}"),
+    "mydata.reading": ("{name} : {value}, {when}", "{name}: {value}, {when}"),
+    "mydata.rights_title": ("Copie complète, arrêt du suivi",
+                            "Full copy, stopping the follow-up"),
+    "mydata.ask_ward": ("Pour recevoir une copie complète de votre dossier ou arrêter le "
+                        "suivi, demandez-le au service : {ward}.",
+                        "To get a full copy of your record or to stop the follow-up, ask "
+                        "the ward: {ward}."),
+    "mydata.ask_ward_phone": ("Pour recevoir une copie complète de votre dossier ou arrêter "
+                              "le suivi, demandez-le au service : {ward}, au {phone}.",
+                              "To get a full copy of your record or to stop the follow-up, "
+                              "ask the ward: {ward}, on {phone}."),
+    "mydata.save": ("Enregistrer une copie", "Save a copy"),
+    "mydata.saving": ("Enregistrement…", "Saving…"),
+    "mydata.saved": ("Copie enregistrée {when} sur ce téléphone, dans les fichiers de "
+                     "l'application Suivi, dossier « {folder} ».",
+                     "Copy saved {when} on this phone, in the Suivi app's files, folder "
+                     "\"{folder}\"."),
+    "mydata.save_failed": ("La copie n'a pas pu être enregistrée : le téléphone manque "
+                           "peut-être de place.",
+                           "The copy could not be saved: the phone may be short of space."),
     "when.today": ("aujourd'hui à {time}", "today at {time}"),
     "when.on": ("le {day} à {time}", "on {day} at {time}"),
     "q.resumed": ("Vous reprenez là où vous vous étiez arrêté.",

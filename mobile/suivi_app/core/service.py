@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from suivi_app.core import mydata
 from suivi_app.core.api import ApiClient, NetworkError, ServerError
 from suivi_app.core.outbox import READINGS, Item, Outbox, SyncReport, utc_now
 from suivi_app.core.questionnaire import QuestionnaireSession
@@ -181,6 +182,24 @@ class PatientService:
             return self.store.get("values"), True
         self.store.put("values", values)
         return values, False
+
+    def my_data(self) -> tuple[dict, mydata.MyData]:
+        """The patient's own data from the server (never a copy: it needs the network;
+        NetworkError otherwise), and the lines the screen shows. Blocks."""
+        export = self.api.export()
+        titles = {slug: definition["title"] for slug in
+                  {s.get("questionnaire") for s in export.get("submissions") or []}
+                  if slug and (definition := self.questionnaire(slug, fetch=False))}
+        return export, mydata.summary(export, self.lang, self.ward(), titles,
+                                      self.patient.get("timezone"))
+
+    def save_copy(self, export: dict) -> tuple[str, str]:
+        """The full copy, as JSON, in the app's own files (Android: its files dir, which
+        only this app reads): (its path, where it is in words)."""
+        at = self.outbox.clock()
+        path = mydata.save_copy(export, self.store.path.parent / mydata.COPIES_DIR, at)
+        return str(path), mydata.where_saved(path, at, self.patient.get("timezone"),
+                                             self.lang)
 
     def ward(self) -> dict | None:
         """The ward that follows the patient (name, number, hours), from today's copy."""

@@ -1,6 +1,6 @@
 """Settings: language, text size, the glucose unit of the patient's meter, the hour
-reminders come, and unlinking this phone (asked twice; refused while answers wait to be
-sent).
+reminders come, the way to "Mes données" (the patient's own data, a copy to save), and
+unlinking this phone (asked twice; refused while answers wait to be sent).
 
 The reminder hour is the patient's choice kept by the server (it sends the reminders): a
 questionnaire due later in the day is reminded at that hour, never after it is due; the
