@@ -12,9 +12,7 @@ from backend.audit import services as audit
 from backend.consents import services as consents
 from backend.errors import DomainError
 from backend.patients import services as patients
-from backend.protocols import services as protocols
 from backend.rgpd import services as rgpd
-from backend.web import labels
 from backend.web.blueprint import bp, local_time
 from backend.web.i18n import _
 from backend.web.session import attempt, login_required, message_of, principal, role_required
@@ -46,11 +44,8 @@ def patient_export(patient_id: uuid.UUID):
     data = rgpd.export_of(patient)
     audit.record("patient.export", patient_id=patient.id, object_type="patient",
                  object_id=patient.id, detail={"format": "html"})
-    titles = {e["id"]: labels.protocol_title(protocols.get_version(e["protocol"],
-                                                                  e["protocol_version"]))
-              for e in data["enrollments"]}
     return render_template("export.html", patient=patient, data=data,
-                           answers=answer_lines(data["submissions"]), titles=titles)
+                           answers=answer_lines(data["submissions"]))
 
 
 @bp.post("/web/patients/<uuid:patient_id>/consents/<uuid:consent_id>/withdraw")
