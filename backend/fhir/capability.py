@@ -68,8 +68,10 @@ def statement(served: Sequence[Served], base_url: str, released: date) -> dict[s
                     "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
                     "code": "OAuth"}]}],
                 "description": "Jeton Bearer du personnel soignant (POST /api/v1/auth/login "
-                               "puis second facteur) ; seuls les patients des équipes de "
-                               "soins de l'appelant sont visibles."},
+                               "puis second facteur) ou d'un client d'intégration (POST "
+                               "/oauth/token, client_credentials, scopes SMART "
+                               "system/<Type>.read ou .write, system/*.read) ; seuls les "
+                               "patients des équipes de soins de l'appelant sont visibles."},
             "resource": resources,
         }],
     }

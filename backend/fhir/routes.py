@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request
 
 from backend.api import abort, field_error, nul_errors, too_deep
-from backend.auth.principal import current_staff
+from backend.auth.principal import current_caller
 from backend.errors import InvalidValues
 from backend.fhir import services
 from backend.fhir.access import action_of, fhir_access
@@ -159,7 +159,7 @@ def capabilities():
 
 
 def read_patient(patient_id: uuid.UUID):
-    patient = services.read_patient(current_staff(), patient_id,
+    patient = services.read_patient(current_caller(), patient_id,
                                     action_of("Patient", "read"))
     return fhir_response(patient_resource(patient, ipp_system()))
 
@@ -172,7 +172,7 @@ def search_patients():
         names=[v for v in values.get("name", []) if v.strip()],
         birthdates=[date_range("birthdate", v, with_time=False)
                     for v in values.get("birthdate", [])])
-    page = services.search_patients(current_staff(), criteria, ipp_system(), count, offset,
+    page = services.search_patients(current_caller(), criteria, ipp_system(), count, offset,
                                     action_of("Patient", "search-type"))
     return searchset(served, page, [patient_resource(p, ipp_system()) for p in page.rows],
                      count, offset)
@@ -200,7 +200,7 @@ def observations(rows: list[Reading | Score]) -> list[dict[str, Any]]:
 
 
 def read_observation(observation_id: str):
-    found = services.read_observation(current_staff(), observation_id,
+    found = services.read_observation(current_caller(), observation_id,
                                       action_of("Observation", "read"))
     return fhir_response(observations([found])[0])
 
@@ -213,7 +213,7 @@ def search_observations():
         codes=tokens("code", values["code"]) if "code" in values else None,
         categories=tokens("category", values["category"]) if "category" in values else None,
         dates=[date_range("date", v, with_time=True) for v in values.get("date", [])])
-    page = services.search_observations(current_staff(), criteria, count, offset,
+    page = services.search_observations(current_caller(), criteria, count, offset,
                                         action_of("Observation", "search-type"))
     return searchset(served, page, observations(page.rows), count, offset)
 
@@ -225,7 +225,7 @@ def responses(rows: list[Submission]) -> list[dict[str, Any]]:
 
 
 def read_response(response_id: uuid.UUID):
-    submission = services.read_response(current_staff(), response_id,
+    submission = services.read_response(current_caller(), response_id,
                                         action_of("QuestionnaireResponse", "read"))
     return fhir_response(responses([submission])[0])
 
@@ -241,7 +241,7 @@ def search_responses():
         if wanted is not None else None,
         authored=[date_range("authored", v, with_time=True)
                   for v in values.get("authored", [])])
-    page = services.search_responses(current_staff(), criteria, count, offset,
+    page = services.search_responses(current_caller(), criteria, count, offset,
                                      action_of("QuestionnaireResponse", "search-type"))
     return searchset(served, page, responses(page.rows), count, offset)
 
@@ -258,7 +258,7 @@ def create_observation():
     posted = read_posted(body, request.headers.get("If-None-Exist"))
     try:
         reading, created = services.create_observation(
-            current_staff(), posted.patient_id, posted.readings, posted.identifier, body,
+            current_caller(), posted.patient_id, posted.readings, posted.identifier, body,
             action_of("Observation", "create"))
     except InvalidValues as error:
         raise renamed(error, posted) from None

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from backend import db
 from backend.audit import services as audit
-from backend.auth.principal import StaffPrincipal
+from backend.auth.principal import TeamScoped
 from backend.errors import NotFound
 from backend.fhir.resources import (
     INS_SYSTEM,
@@ -88,13 +88,13 @@ def _page(query: Select, order: Sequence[Any], count: int, offset: int) -> Page:
 
 
 # -- Patient ---------------------------------------------------------------------------------
-def read_patient(principal: StaffPrincipal, patient_id: uuid.UUID, action: str) -> Patient:
+def read_patient(principal: TeamScoped, patient_id: uuid.UUID, action: str) -> Patient:
     patient = patients.get_patient(principal, patient_id, action)
     audit.record(action, patient_id=patient.id, object_type="patient", object_id=patient.id)
     return patient
 
 
-def search_patients(principal: StaffPrincipal, criteria: PatientCriteria, ipp_system: str,
+def search_patients(principal: TeamScoped, criteria: PatientCriteria, ipp_system: str,
                     count: int, offset: int, action: str) -> Page:
     query = patients.visible_patients(principal)
     for system, value in criteria.identifiers:
@@ -169,12 +169,12 @@ def score_names(codes: Sequence[tuple[str | None, str]]) -> set[str]:
     return names
 
 
-def _visible(query: Select, column: Any, principal: StaffPrincipal) -> Select:
+def _visible(query: Select, column: Any, principal: TeamScoped) -> Select:
     visible = patients.visible_patient_ids(principal)
     return query if visible is None else query.where(column.in_(visible))
 
 
-def _scoped(query: Select, column: Any, principal: StaffPrincipal,
+def _scoped(query: Select, column: Any, principal: TeamScoped,
             patient_id: uuid.UUID | None, action: str) -> Select:
     """``query`` narrowed to one patient (NotFound and an audited refusal when not the
     caller's) or to the caller's patients."""
@@ -204,7 +204,7 @@ def _scores_of(row: Any, names: set[str] | None = None) -> list[Score]:
             for score in row.scores or [] if names is None or score["name"] in names]
 
 
-def read_observation(principal: StaffPrincipal, observation_id: str,
+def read_observation(principal: TeamScoped, observation_id: str,
                      action: str) -> Reading | Score:
     """A reading, or a score of a submission (``{submission id}.{score}``), of a visible
     patient; otherwise NotFound and an audited refusal naming its patient (if it exists)."""
@@ -238,7 +238,7 @@ def read_observation(principal: StaffPrincipal, observation_id: str,
     return reading
 
 
-def search_observations(principal: StaffPrincipal, criteria: ObservationCriteria,
+def search_observations(principal: TeamScoped, criteria: ObservationCriteria,
                         count: int, offset: int, action: str) -> Page:
     """Readings (vital signs) first, newest first, then, for one patient, the scores of
     their answers (survey), newest first: a searchset's order is the server's."""
@@ -283,7 +283,7 @@ class ResponseCriteria:
     authored: list[DateRange] = field(default_factory=list)
 
 
-def read_response(principal: StaffPrincipal, submission_id: uuid.UUID,
+def read_response(principal: TeamScoped, submission_id: uuid.UUID,
                   action: str) -> Submission:
     session = db.session()
     submission = session.scalar(_visible(select(Submission).where(
@@ -298,7 +298,7 @@ def read_response(principal: StaffPrincipal, submission_id: uuid.UUID,
     return submission
 
 
-def search_responses(principal: StaffPrincipal, criteria: ResponseCriteria, count: int,
+def search_responses(principal: TeamScoped, criteria: ResponseCriteria, count: int,
                      offset: int, action: str) -> Page:
     query = _scoped(select(Submission), Submission.patient_id, principal,
                     criteria.patient_id, action)
@@ -321,7 +321,7 @@ def questionnaires_of(submissions: Sequence[Submission]) -> dict[tuple[str, int]
 IDEMPOTENCY_SCOPE = "fhir:Observation"
 
 
-def create_observation(principal: StaffPrincipal, patient_id: uuid.UUID,
+def create_observation(principal: TeamScoped, patient_id: uuid.UUID,
                        readings: list[dict[str, Any]], identifier: str | None,
                        body: Any, action: str) -> tuple[Reading, bool]:
     """Store an Observation's readings through the app's intake (plausibility, units,

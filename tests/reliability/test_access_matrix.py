@@ -141,13 +141,13 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("POST", "/api/v1/teams/<slug>/members"): ADMIN,
     ("DELETE", "/api/v1/teams/<slug>/members/<staff_id>"): ADMIN,
     ("GET", "/fhir/R4/metadata"): EVERYONE,
-    ("GET", "/fhir/R4/Patient"): STAFF,
-    ("GET", "/fhir/R4/Patient/<patient_id>"): CARE_TEAM,
-    ("GET", "/fhir/R4/Observation"): CARE_TEAM,  # searched by the patient: theirs only
-    ("POST", "/fhir/R4/Observation"): CLINICAL,
-    ("GET", "/fhir/R4/Observation/<observation_id>"): CARE_TEAM,
-    ("GET", "/fhir/R4/QuestionnaireResponse"): CARE_TEAM,  # searched by the patient
-    ("GET", "/fhir/R4/QuestionnaireResponse/<response_id>"): CARE_TEAM,
+    ("GET", "/fhir/R4/Patient"): STAFF | CLIENTS,
+    ("GET", "/fhir/R4/Patient/<patient_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/Observation"): CARE_TEAM | GATEWAY,  # searched by the patient: theirs only
+    ("POST", "/fhir/R4/Observation"): CLINICAL | GATEWAY,
+    ("GET", "/fhir/R4/Observation/<observation_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/QuestionnaireResponse"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/QuestionnaireResponse/<response_id>"): CARE_TEAM | GATEWAY,
     ("GET", "/api/v1/clients"): ADMIN,
     ("POST", "/api/v1/clients"): ADMIN,
     ("GET", "/api/v1/clients/<client_id>"): ADMIN,
@@ -156,7 +156,9 @@ ACCESS: dict[Route, frozenset[str]] = {
 }
 
 # The only routes integration clients reach (besides public content).
-CLIENT_ROUTES: frozenset[Route] = frozenset({("POST", "/api/v1/patients/<patient_id>/readings")})
+CLIENT_ROUTES: frozenset[Route] = frozenset({("POST", "/api/v1/patients/<patient_id>/readings")}
+                                           | {route for route in ACCESS
+                                              if route[1].startswith("/fhir/R4/")})
 
 # No token needed (the OpenAPI document describes the API and holds no data).
 PUBLIC: frozenset[Route] = frozenset({
