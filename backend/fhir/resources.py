@@ -24,12 +24,18 @@ FR_CORE = "https://hl7.fr/ig/fhir/core"
 FR_CORE_PATIENT = f"{FR_CORE}/StructureDefinition/fr-core-patient"
 FR_CORE_PATIENT_INS = f"{FR_CORE}/StructureDefinition/fr-core-patient-ins"
 IDENTITY_RELIABILITY = f"{FR_CORE}/StructureDefinition/fr-core-identity-reliability"
-IDENTITY_STATUS_SYSTEM = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0445"
+# The four confidence statuses of the national identity-vigilance reference (RNIV, exigence
+# EXI SI 07): FR Core's CodeSystem "fr-core-cs-identity-status" (ValueSet
+# fr-core-vs-identity-status, bound to the identityStatus of the fr-core-identity-reliability
+# extension; https://hl7.fr/ig/fhir/core/CodeSystem-fr-core-cs-identity-status.html, FR Core
+# 2.2.0). HL7 v2 table 0445 (fr-core-cs-v2-0445, now the status *comments*: VIDE, DOUB, ...)
+# has no RECUP nor QUAL.
+IDENTITY_STATUS_SYSTEM = f"{FR_CORE}/CodeSystem/fr-core-cs-identity-status"
 FR_IDENTIFIER_TYPE = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0203"
 V2_IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 VITAL_SIGNS = "http://hl7.org/fhir/StructureDefinition/"
 
-# ins_status → the FR Core identity status (table 0445).
+# ins_status → the FR Core identity status (RNIV: PROV, RECUP, VALI, QUAL).
 IDENTITY_STATUS = {"provisoire": ("PROV", "Identité provisoire"),
                    "recupere": ("RECUP", "Identité récupérée"),
                    "valide": ("VALI", "Identité validée"),
