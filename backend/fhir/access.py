@@ -19,6 +19,8 @@ from backend.auth.principal import authenticate, scope_required, staff_required
 # Interactions that write: staff who record care (as PATCH /api/v1/patients/{id}).
 WRITES = frozenset({"create", "update", "delete"})
 WRITERS = ("nurse", "surgeon")
+# Operations that read every resource type of a patient.
+EVERY_TYPE = frozenset({"everything"})
 
 
 def action_of(resource: str, interaction: str) -> str:
@@ -32,7 +34,10 @@ def _staff_rule(resource: str, interaction: str, view: Callable) -> Callable:
 
 
 def scope_of(resource: str, interaction: str) -> str:
-    """The SMART scope an integration client needs: ``system/Observation.write``."""
+    """The SMART scope an integration client needs: ``system/Observation.write``
+    (``Patient/{id}/$everything`` reads every type: ``system/*.read``)."""
+    if interaction in EVERY_TYPE:
+        return "system/*.read"
     return f"system/{resource}.{'write' if interaction in WRITES else 'read'}"
 
 

@@ -131,7 +131,7 @@ VITAL_SIGNS_CATEGORY = {"coding": [{"system": CATEGORY, "code": "vital-signs",
                                     "display": "Vital Signs"}]}
 
 
-def _concept(own_code: str | None, code: Code, system: str = READING_SYSTEM
+def concept(own_code: str | None, code: Code, system: str = READING_SYSTEM
              ) -> dict[str, Any]:
     codings = []
     if code.loinc:
@@ -169,7 +169,7 @@ def observation_resource(reading: Reading, diastolic: Reading | None = None
                  **({"profile": [VITAL_SIGNS + code.profile]} if code.profile else {})},
         "status": "final",
         "category": [VITAL_SIGNS_CATEGORY],
-        "code": _concept(None if blood_pressure else reading.type, code),
+        "code": concept(None if blood_pressure else reading.type, code),
         "subject": {"reference": f"Patient/{reading.patient_id}"},
         "effectiveDateTime": iso(reading.measured_at),
         "issued": iso(reading.received_at),
@@ -184,7 +184,7 @@ def observation_resource(reading: Reading, diastolic: Reading | None = None
 
 
 def _component(reading_type: str, reading: Reading | None) -> dict[str, Any]:
-    component: dict[str, Any] = {"code": _concept(None, READING_CODES[reading_type])}
+    component: dict[str, Any] = {"code": concept(None, READING_CODES[reading_type])}
     if reading is None:
         component["dataAbsentReason"] = {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
@@ -220,7 +220,7 @@ def score_resource(score: Score) -> dict[str, Any]:
         "meta": {"lastUpdated": iso(score.received_at)},
         "status": "final",
         "category": [SURVEY_CATEGORY],
-        "code": _concept(score.name, code, SCORE_SYSTEM),
+        "code": concept(score.name, code, SCORE_SYSTEM),
         "subject": {"reference": f"Patient/{score.patient_id}"},
         "effectiveDateTime": iso(score.submitted_at),
         "issued": iso(score.received_at),

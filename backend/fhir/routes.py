@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -14,10 +15,19 @@ from flask import Blueprint, Response, current_app, request
 
 from backend.api import abort, field_error, nul_errors, too_deep
 from backend.auth.principal import current_caller
+from backend.clock import now
+from backend.consents.models import Consent
+from backend.enrollments.models import Enrollment
 from backend.errors import InvalidValues
 from backend.fhir import services
 from backend.fhir.access import action_of, fhir_access
 from backend.fhir.capability import METHODS, SearchParam, Served, statement
+from backend.fhir.care import (
+    care_plan_resource,
+    consent_resource,
+    flag_resource,
+    task_resource,
+)
 from backend.fhir.outcome import FHIR_JSON, PREFIX
 from backend.fhir.posted import read_posted, renamed
 from backend.fhir.resources import (
@@ -34,14 +44,16 @@ from backend.fhir.resources import (
     score_resource,
 )
 from backend.intake.models import Reading, Submission
-from backend.limits import FHIR_PAGE, FHIR_PAGE_MAX, FHIR_SEARCH_VALUES
+from backend.limits import FHIR_EVERYTHING_PER_TYPE, FHIR_PAGE, FHIR_PAGE_MAX, FHIR_SEARCH_VALUES
+from backend.protocols.content import protocol_of
 
 bp = Blueprint("fhir", __name__, url_prefix=PREFIX)
 RELEASED = date(2026, 12, 7)  # the CapabilityStatement's date: this version of the table
 QUESTIONNAIRE = "urn:suivi:questionnaire:"
 VITAL_SIGNS_PROFILES = tuple(sorted({VITAL_SIGNS + code.profile for code in
                                      (*READING_CODES.values(), BP_PANEL) if code.profile}))
-QUESTIONNAIRE_RESPONSE = "http://hl7.org/fhir/StructureDefinition/QuestionnaireResponse"
+BASE = "http://hl7.org/fhir/StructureDefinition/"
+QUESTIONNAIRE_RESPONSE = BASE + "QuestionnaireResponse"
 
 
 def fhir_response(resource: dict[str, Any], status: int = 200,
@@ -267,9 +279,78 @@ def create_observation():
                          {"Location": location})
 
 
+# -- the follow-up: CarePlan, Flag, Consent, Task ----------------------------------------------
+def care_plans(rows: list[Enrollment]) -> list[dict[str, Any]]:
+    ends, at = services.follow_up_ends(rows), now()
+    return [care_plan_resource(e, protocol_of(e.protocol), ends[e.id], at) for e in rows]
+
+
+def consents(rows: list[Consent]) -> list[dict[str, Any]]:
+    return [consent_resource(c, services.notice_title(c.kind, c.notice_version))
+            for c in rows]
+
+
+RENDER: dict[str, Callable[[list[Any]], list[dict[str, Any]]]] = {
+    "CarePlan": care_plans, "Flag": lambda rows: [flag_resource(a) for a in rows],
+    "Consent": consents, "Task": lambda rows: [task_resource(t, now()) for t in rows]}
+
+
+def record_views(kind: services.Record, reads: bool = True) -> dict[str, Callable]:
+    """The read (by id) and search (by patient, status) of one kind of patient record."""
+    render = RENDER[kind.resource]
+
+    def read(**path: uuid.UUID):
+        (record_id,) = path.values()
+        row = services.read_record(current_caller(), kind, record_id,
+                                   action_of(kind.resource, "read"))
+        return fhir_response(render([row])[0])
+
+    def search():
+        served = SERVED_BY_TYPE[kind.resource]
+        values, count, offset = search_arguments(served)
+        statuses = None
+        if "status" in values:
+            statuses = [code for _, code in tokens("status", values["status"])]
+            if unknown := sorted(set(statuses) - set(kind.statuses)):
+                field_error("status", f"unknown status {', '.join(unknown)} (one of "
+                                      f"{', '.join(kind.statuses)})", 400, "query")
+        page = services.search_records(current_caller(), kind, patient_of(values), statuses,
+                                       count, offset, action_of(kind.resource, "search-type"))
+        return searchset(served, page, render(page.rows), count, offset)
+
+    return {"read": read, "search-type": search} if reads else {"search-type": search}
+
+
+def patient_everything(patient_id: uuid.UUID):
+    """Everything Suivi holds of a patient, as one searchset Bundle (bounded: see
+    ``FHIR_EVERYTHING_PER_TYPE``)."""
+    for name in request.args:
+        if name != "_format":
+            field_error(name, "$everything takes no parameter here: every resource of the "
+                              "patient is returned", 400, "query")
+    found = services.everything(current_caller(), patient_id, FHIR_EVERYTHING_PER_TYPE,
+                                action_of("Patient", "everything"))
+    resources = [patient_resource(found.patient, ipp_system()),
+                 *observations(found.observations), *responses(found.responses),
+                 *(resource for name, rows in found.records.items()
+                   for resource in RENDER[name](rows))]
+    here = f"{base_url()}/Patient/{patient_id}/$everything"
+    result = bundle(resources, len(resources), {"self": here}, base_url())
+    if found.truncated:
+        result.setdefault("entry", []).append({"resource": {
+            "resourceType": "OperationOutcome", "issue": [{
+                "severity": "warning", "code": "too-costly",
+                "diagnostics": f"Only the newest {FHIR_EVERYTHING_PER_TYPE} of each type: "
+                               f"search {', '.join(found.truncated)} with patient, _count "
+                               f"and _offset for the rest."}]},
+            "search": {"mode": "outcome"}})
+    return fhir_response(result)
+
+
 # -- what is served ------------------------------------------------------------------------
 SERVED: tuple[Served, ...] = (
-    Served("Patient", FR_CORE_PATIENT, {"read": read_patient, "search-type": search_patients},
+    Served("Patient", FR_CORE_PATIENT, {"read": read_patient, "search-type": search_patients,
+                                         "everything": patient_everything},
            id_rule="uuid:patient_id", supported_profiles=(FR_CORE_PATIENT_INS,), search=(
                SearchParam("identifier", "token",
                            "IPP (system|value, the hospital's IPP system) or INS "
@@ -298,6 +379,19 @@ SERVED += (
                SearchParam("questionnaire", "reference",
                            "urn:suivi:questionnaire:{slug} (e.g. phq-9), or the slug"),
                SearchParam("authored", "date", "when answered, with eq, ge, gt, le or lt"))),
+)
+BY_PATIENT = SearchParam("patient", "reference", "Patient/{id} (one patient)")
+SERVED += (
+    Served("CarePlan", BASE + "CarePlan", record_views(services.CARE_PLAN),
+           id_rule="uuid:enrollment_id", search=(BY_PATIENT,)),
+    Served("Flag", BASE + "Flag", record_views(services.FLAG),
+           id_rule="uuid:alert_id", search=(BY_PATIENT, SearchParam(
+               "status", "token", "active (open or acknowledged alerts), inactive (resolved)"))),
+    Served("Consent", BASE + "Consent", record_views(services.CONSENT),
+           id_rule="uuid:consent_id", search=(BY_PATIENT,)),
+    Served("Task", BASE + "Task", record_views(services.TASK, reads=False),
+           id_rule="uuid:task_id", search=(BY_PATIENT, SearchParam(
+               "status", "token", "requested (due), completed (done), failed (missed)"))),
 )
 SERVED_BY_TYPE = {served.type: served for served in SERVED}
 

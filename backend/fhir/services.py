@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,8 +15,14 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from backend import db
+from backend.alerts.models import Alert
 from backend.audit import services as audit
 from backend.auth.principal import TeamScoped
+from backend.clock import now
+from backend.consents import notices
+from backend.consents.models import Consent
+from backend.enrollments import follow_up
+from backend.enrollments.models import Enrollment
 from backend.errors import NotFound
 from backend.fhir.resources import (
     INS_SYSTEM,
@@ -34,6 +40,7 @@ from backend.limits import FHIR_SCORED_SUBMISSIONS
 from backend.patients import services as patients
 from backend.patients.models import Patient, nir_index
 from backend.questionnaires import services as questionnaires
+from backend.tasks.models import Task
 
 # LOINC codes that find blood pressure: the panel and its two components.
 BLOOD_PRESSURE_CODES = {"85354-9", "8480-6", "8462-4"}
@@ -345,3 +352,115 @@ def create_observation(principal: TeamScoped, patient_id: uuid.UUID,
     if claimed is not None:
         idempotency.complete(claimed, 201, {"id": str(reading.id)})
     return reading, True
+
+
+# -- the follow-up: CarePlan, Flag, Consent, Task -------------------------------------------
+@dataclass(frozen=True)
+class Record:
+    """A table of patient records served as one FHIR resource type: its order (newest
+    first) and how a FHIR ``status`` search narrows it."""
+
+    model: Any
+    resource: str
+    object_type: str
+    order: tuple[Any, ...]
+    # FHIR status → the condition on the table that finds it (built at each search).
+    statuses: dict[str, Callable[[], Any]] = field(default_factory=dict)
+
+    def with_status(self, codes: Sequence[str]) -> Any:
+        return or_(*(self.statuses[code]() for code in dict.fromkeys(codes)))
+
+
+CARE_PLAN = Record(Enrollment, "CarePlan", "enrollment",
+                   (Enrollment.created_at.desc(), Enrollment.id.desc()))
+FLAG = Record(Alert, "Flag", "alert", (Alert.created_at.desc(), Alert.id.desc()),
+              {"active": lambda: Alert.status.in_(("open", "acknowledged")),
+               "inactive": lambda: Alert.status == "resolved"})
+CONSENT = Record(Consent, "Consent", "consent", (Consent.given_at.desc(), Consent.id.desc()))
+TASK = Record(Task, "Task", "task", (Task.due_at.desc(), Task.id.desc()),
+              # (a pending task past its grace period is missed, as the app shows it)
+              {"requested": lambda: and_(Task.status == "pending", Task.missed_at > now()),
+               "completed": lambda: Task.status == "done",
+               "failed": lambda: or_(Task.status == "missed", and_(
+                   Task.status == "pending", Task.missed_at <= now()))})
+
+
+def read_record(principal: TeamScoped, kind: Record, record_id: uuid.UUID,
+                action: str) -> Any:
+    """One record of a visible patient; otherwise NotFound and an audited refusal naming
+    its patient (if it exists)."""
+    session = db.session()
+    model = kind.model
+    row = session.scalar(_visible(select(model).where(model.id == record_id),
+                                  model.patient_id, principal))
+    if row is None:
+        target = session.scalar(select(model.patient_id).where(model.id == record_id))
+        raise _not_found(action, target, kind.object_type, record_id, kind.resource)
+    audit.record(action, patient_id=row.patient_id, object_type=kind.object_type,
+                 object_id=row.id)
+    return row
+
+
+def search_records(principal: TeamScoped, kind: Record, patient_id: uuid.UUID | None,
+                   statuses: Sequence[str] | None, count: int, offset: int,
+                   action: str) -> Page:
+    query = _scoped(select(kind.model), kind.model.patient_id, principal, patient_id, action)
+    if statuses is not None:
+        query = query.where(kind.with_status(statuses))
+    page = _page(query, kind.order, count, offset)
+    audit.record_reads(action, (r.patient_id for r in page.rows))
+    return page
+
+
+def follow_up_ends(enrollments: Sequence[Enrollment]) -> dict[uuid.UUID, datetime]:
+    """When each enrolment's follow-up ends (on its patient's clock)."""
+    zones = dict(db.session().execute(select(Patient.id, Patient.timezone).where(
+        Patient.id.in_({e.patient_id for e in enrollments}))).tuples().all())
+    return {e.id: follow_up.ends_at(e, zones[e.patient_id]) for e in enrollments}
+
+
+def notice_title(kind: str, version: int) -> str | None:
+    found = notices.notice(kind, version)
+    return found.title.get("fr") if found is not None else None
+
+
+# -- Patient/{id}/$everything ---------------------------------------------------------------
+@dataclass
+class Everything:
+    """What Suivi holds of one patient, each kind newest first and at most ``cap``
+    (``truncated`` names the kinds that had more)."""
+
+    patient: Patient
+    observations: list[Reading | Score]
+    responses: list[Submission]
+    records: dict[str, list[Any]]
+    truncated: list[str]
+
+
+def everything(principal: TeamScoped, patient_id: uuid.UUID, cap: int,
+               action: str) -> Everything:
+    patient = patients.get_patient(principal, patient_id, action)
+    session = db.session()
+    truncated: list[str] = []
+
+    def newest(query: Select, order: Sequence[Any], resource: str) -> list[Any]:
+        rows = list(session.scalars(query.order_by(*order).limit(cap + 1)))
+        if len(rows) > cap:
+            truncated.append(resource)
+        return rows[:cap]
+
+    readings = newest(select(Reading).where(Reading.patient_id == patient.id,
+                                            _not_in_a_panel()),
+                      (Reading.measured_at.desc(), Reading.id.desc()), "Observation")
+    scores = _search_scores(ObservationCriteria(patient_id=patient.id))
+    if len(readings) + len(scores) > cap and "Observation" not in truncated:
+        truncated.append("Observation")
+    observations = [*readings, *scores][:cap]
+    responses = newest(select(Submission).where(Submission.patient_id == patient.id),
+                       (Submission.submitted_at.desc(), Submission.id.desc()),
+                       "QuestionnaireResponse")
+    records = {kind.resource: newest(select(kind.model).where(
+        kind.model.patient_id == patient.id), kind.order, kind.resource)
+        for kind in (CARE_PLAN, FLAG, CONSENT, TASK)}
+    audit.record(action, patient_id=patient.id, object_type="patient", object_id=patient.id)
+    return Everything(patient, observations, responses, records, truncated)

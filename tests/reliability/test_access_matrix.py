@@ -148,6 +148,14 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("GET", "/fhir/R4/Observation/<observation_id>"): CARE_TEAM | GATEWAY,
     ("GET", "/fhir/R4/QuestionnaireResponse"): CARE_TEAM | GATEWAY,  # searched by the patient
     ("GET", "/fhir/R4/QuestionnaireResponse/<response_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/Patient/<patient_id>/$everything"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/CarePlan"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/CarePlan/<enrollment_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/Flag"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/Flag/<alert_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/Consent"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/Consent/<consent_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/Task"): CARE_TEAM | GATEWAY,  # searched by the patient
     ("GET", "/api/v1/clients"): ADMIN,
     ("POST", "/api/v1/clients"): ADMIN,
     ("GET", "/api/v1/clients/<client_id>"): ADMIN,
@@ -175,7 +183,8 @@ NO_SUCCESS: dict[Route, str] = {
 }
 
 # Parameters that name something of the patient: a route holding one is patient-scoped.
-PATIENT_SCOPE = ("patient_id", "alert_id", "observation_id", "response_id")
+PATIENT_SCOPE = ("patient_id", "alert_id", "observation_id", "response_id", "enrollment_id",
+                 "consent_id")
 
 
 # -- the fixture world ---------------------------------------------------------------------
@@ -441,6 +450,10 @@ QUERIES: dict[Route, Callable[[Matrix], dict]] = {
     ("GET", "/fhir/R4/Patient"): lambda m: {"birthdate": "1950-04-02"},
     ("GET", "/fhir/R4/Observation"): lambda m: {"patient": f"Patient/{m.ids['patient_id']}"},
     ("GET", "/fhir/R4/QuestionnaireResponse"): lambda m: {"patient": m.ids["patient_id"]},
+    ("GET", "/fhir/R4/CarePlan"): lambda m: {"patient": m.ids["patient_id"]},
+    ("GET", "/fhir/R4/Flag"): lambda m: {"patient": m.ids["patient_id"], "status": "active"},
+    ("GET", "/fhir/R4/Consent"): lambda m: {"patient": m.ids["patient_id"]},
+    ("GET", "/fhir/R4/Task"): lambda m: {"patient": m.ids["patient_id"]},
 }
 
 SLUGS = {"/api/v1/protocols/": "ambulatory-general", "/api/v1/questionnaires/": "daily-postop",
