@@ -49,3 +49,5 @@ FHIR_SCORED_SUBMISSIONS = 1000
 # follow-up of weeks holds far fewer); beyond, an OperationOutcome entry says which types
 # were cut, to be read in full by their own searches (_count, _offset).
 FHIR_EVERYTHING_PER_TYPE = 1000
+# A Communication search merges two tables, reading ``_offset`` rows of each: no further.
+FHIR_MERGED_OFFSET = 1000

@@ -19,6 +19,8 @@ from backend.auth.principal import authenticate, scope_required, staff_required
 # Interactions that write: staff who record care (as PATCH /api/v1/patients/{id}).
 WRITES = frozenset({"create", "update", "delete"})
 WRITERS = ("nurse", "surgeon")
+# The audit trail is read by the staff of the patient's team and administrators only.
+STAFF_ONLY = frozenset({"AuditEvent"})
 # Operations that read every resource type of a patient.
 EVERY_TYPE = frozenset({"everything"})
 
@@ -42,6 +44,8 @@ def scope_of(resource: str, interaction: str) -> str:
 
 
 def _client_rule(resource: str, interaction: str, view: Callable) -> Callable:
+    if resource in STAFF_ONLY:
+        return _staff_rule(resource, interaction, view)  # which refuses a client token
     # ``system/*.read`` covers every read (backend.auth.principal.scope_grants).
     return scope_required(scope_of(resource, interaction),
                           action=action_of(resource, interaction))(view)

@@ -1,5 +1,6 @@
 """The follow-up itself as FHIR R4 resources: the enrolment (CarePlan), its alerts (Flag),
-the patient's consents (Consent) and tasks (Task). Codes and systems in one place, as in
+the patient's consents (Consent), tasks (Task), messages (Communication) and the audit
+trail about them (AuditEvent). Codes and systems in one place, as in
 ``backend.fhir.resources``."""
 
 from __future__ import annotations
@@ -8,10 +9,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from backend.alerts.models import Alert
+from backend.audit.models import AuditEvent
 from backend.consents.models import Consent
 from backend.enrollments.models import Enrollment
 from backend.fhir.resources import READING_CODES, Code, concept, iso
+from backend.notifications.models import Message
 from backend.tasks.models import Task
+from backend.webhooks.models import InboundEvent
 from rules.protocol import Protocol, ScheduleEntry
 
 PROTOCOL = "urn:suivi:protocol:"
@@ -174,4 +178,72 @@ def task_resource(task: Task, at: datetime) -> dict[str, Any]:
     if task.submission_id is not None and task.kind == "questionnaire":
         resource["output"] = [{"type": {"text": "QuestionnaireResponse"}, "valueReference": {
             "reference": f"QuestionnaireResponse/{task.submission_id}"}}]
+    return resource
+
+
+# A message's delivery → the Communication status.
+MESSAGE_STATUS = {"pending": "preparation", "sending": "in-progress", "sent": "completed",
+                  "delivered": "completed", "failed": "not-done"}
+PARTICIPATION_MODE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode"
+MEDIUM = {"sms": ("WRITTEN", "written", "SMS"),
+          "push": ("ELECTRONIC", "electronic data", "notification de l'application")}
+
+
+def _medium(channel: str) -> list[dict[str, Any]]:
+    code, display, text = MEDIUM.get(channel, ("ELECTRONIC", "electronic data", channel))
+    return [{"coding": [{"system": PARTICIPATION_MODE, "code": code, "display": display}],
+             "text": text}]
+
+
+def communication_resource(row: Message | InboundEvent) -> dict[str, Any]:
+    """A message sent to the patient (or about them, to staff) or an SMS received from
+    them: channel, status, when. Never the text: a message may carry an activation
+    code or a form link, and a patient's SMS their own words."""
+    patient = {"reference": f"Patient/{row.patient_id}"}
+    if isinstance(row, InboundEvent):
+        return {"resourceType": "Communication", "id": str(row.id),
+                "meta": {"lastUpdated": iso(row.received_at)},
+                "status": "completed", "medium": _medium("sms"), "subject": patient,
+                "received": iso(row.received_at), "sender": patient}
+    resource: dict[str, Any] = {
+        "resourceType": "Communication", "id": str(row.id),
+        "meta": {"lastUpdated": iso(row.updated_at)},
+        "status": MESSAGE_STATUS.get(row.status, "unknown"),
+        "category": [{"coding": [{"system": "urn:suivi:message-template",
+                                  "code": row.template}]}],
+        "medium": _medium(row.channel), "subject": patient,
+    }
+    if row.status == "failed" and row.error_code:
+        resource["statusReason"] = {"text": f"échec de l'envoi ({row.error_code})"}
+    if row.sent_at is not None:
+        resource["sent"] = iso(row.sent_at)
+    if row.staff_id is None:
+        resource["recipient"] = [patient]
+    return resource
+
+
+AUDIT_ACTION = "urn:suivi:audit-action"
+AUDIT_OUTCOME = {"success": "0", "denied": "4"}
+
+
+def audit_event_resource(event: AuditEvent) -> dict[str, Any]:
+    """An entry of the audit trail: who (kind and id), did what, when, about which
+    patient, with what outcome (its details, which may name a reason, stay in Suivi)."""
+    who: dict[str, Any] = ({"reference": f"Patient/{event.actor_id}"}
+                           if event.actor_type == "patient" and event.actor_id else
+                           {"identifier": {"system": f"urn:suivi:{event.actor_type}",
+                                           "value": str(event.actor_id)}}
+                           if event.actor_id else {"display": event.actor_type})
+    resource: dict[str, Any] = {
+        "resourceType": "AuditEvent", "id": str(event.id),
+        "meta": {"lastUpdated": iso(event.at)},
+        "type": {"system": AUDIT_ACTION, "code": event.action.split(".")[0]},
+        "subtype": [{"system": AUDIT_ACTION, "code": event.action}],
+        "recorded": iso(event.at),
+        "outcome": AUDIT_OUTCOME.get(event.outcome, "8"),
+        "agent": [{"type": {"text": event.actor_type}, "who": who, "requestor": True}],
+        "source": {"observer": {"display": "Suivi"}},
+    }
+    if event.patient_id is not None:
+        resource["entity"] = [{"what": {"reference": f"Patient/{event.patient_id}"}}]
     return resource

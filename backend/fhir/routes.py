@@ -23,7 +23,9 @@ from backend.fhir import services
 from backend.fhir.access import action_of, fhir_access
 from backend.fhir.capability import METHODS, SearchParam, Served, statement
 from backend.fhir.care import (
+    audit_event_resource,
     care_plan_resource,
+    communication_resource,
     consent_resource,
     flag_resource,
     task_resource,
@@ -44,7 +46,13 @@ from backend.fhir.resources import (
     score_resource,
 )
 from backend.intake.models import Reading, Submission
-from backend.limits import FHIR_EVERYTHING_PER_TYPE, FHIR_PAGE, FHIR_PAGE_MAX, FHIR_SEARCH_VALUES
+from backend.limits import (
+    FHIR_EVERYTHING_PER_TYPE,
+    FHIR_MERGED_OFFSET,
+    FHIR_PAGE,
+    FHIR_PAGE_MAX,
+    FHIR_SEARCH_VALUES,
+)
 from backend.protocols.content import protocol_of
 
 bp = Blueprint("fhir", __name__, url_prefix=PREFIX)
@@ -292,7 +300,33 @@ def consents(rows: list[Consent]) -> list[dict[str, Any]]:
 
 RENDER: dict[str, Callable[[list[Any]], list[dict[str, Any]]]] = {
     "CarePlan": care_plans, "Flag": lambda rows: [flag_resource(a) for a in rows],
-    "Consent": consents, "Task": lambda rows: [task_resource(t, now()) for t in rows]}
+    "Consent": consents, "Task": lambda rows: [task_resource(t, now()) for t in rows],
+    "Communication": lambda rows: [communication_resource(r) for r in rows]}
+
+
+def search_communications():
+    served = SERVED_BY_TYPE["Communication"]
+    values, count, offset = search_arguments(served)
+    if offset > FHIR_MERGED_OFFSET:
+        field_error("_offset", f"at most {FHIR_MERGED_OFFSET} here: search by patient",
+                    400, "query")
+    page = services.search_communications(current_caller(), patient_of(values), count,
+                                          offset, action_of("Communication", "search-type"))
+    return searchset(served, page, RENDER["Communication"](page.rows), count, offset)
+
+
+def search_audit_events():
+    served = SERVED_BY_TYPE["AuditEvent"]
+    values, count, offset = search_arguments(served)
+    criteria = services.AuditCriteria(
+        patient_id=patient_of(values),
+        agents=[text.rpartition("/")[2] for value in values.get("agent", [])
+                for text in value.split(",")],
+        dates=[date_range("date", v, with_time=True) for v in values.get("date", [])])
+    page = services.search_audit_events(current_caller(), criteria, count, offset,
+                                        action_of("AuditEvent", "search-type"))
+    return searchset(served, page, [audit_event_resource(e) for e in page.rows], count,
+                     offset)
 
 
 def record_views(kind: services.Record, reads: bool = True) -> dict[str, Callable]:
@@ -392,6 +426,17 @@ SERVED += (
     Served("Task", BASE + "Task", record_views(services.TASK, reads=False),
            id_rule="uuid:task_id", search=(BY_PATIENT, SearchParam(
                "status", "token", "requested (due), completed (done), failed (missed)"))),
+)
+SERVED += (
+    Served("Communication", BASE + "Communication",
+           {"search-type": search_communications}, id_rule="uuid:communication_id",
+           search=(BY_PATIENT,)),
+    Served("AuditEvent", BASE + "AuditEvent", {"search-type": search_audit_events},
+           id_rule="uuid:event_id", search=(
+               BY_PATIENT,
+               SearchParam("agent", "reference", "who acted: its id (a staff member, a "
+                                                 "patient, an integration client)"),
+               SearchParam("date", "date", "when, with eq, ge, gt, le or lt"))),
 )
 SERVED_BY_TYPE = {served.type: served for served in SERVED}
 

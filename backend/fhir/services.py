@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from backend import db
 from backend.alerts.models import Alert
 from backend.audit import services as audit
+from backend.audit.models import AuditEvent
 from backend.auth.principal import TeamScoped
 from backend.clock import now
 from backend.consents import notices
@@ -37,10 +38,12 @@ from backend.idempotency import services as idempotency
 from backend.intake import services as intake
 from backend.intake.models import Reading, Submission
 from backend.limits import FHIR_SCORED_SUBMISSIONS
+from backend.notifications.models import Message
 from backend.patients import services as patients
 from backend.patients.models import Patient, nir_index
 from backend.questionnaires import services as questionnaires
 from backend.tasks.models import Task
+from backend.webhooks.models import InboundEvent
 
 # LOINC codes that find blood pressure: the panel and its two components.
 BLOOD_PRESSURE_CODES = {"85354-9", "8480-6", "8462-4"}
@@ -462,5 +465,66 @@ def everything(principal: TeamScoped, patient_id: uuid.UUID, cap: int,
     records = {kind.resource: newest(select(kind.model).where(
         kind.model.patient_id == patient.id), kind.order, kind.resource)
         for kind in (CARE_PLAN, FLAG, CONSENT, TASK)}
+    records["Communication"] = [
+        *newest(select(Message).where(Message.patient_id == patient.id),
+                (Message.created_at.desc(), Message.id.desc()), "Communication"),
+        *newest(select(InboundEvent).where(InboundEvent.patient_id == patient.id,
+                                           InboundEvent.kind == "sms"),
+                (InboundEvent.received_at.desc(), InboundEvent.id.desc()), "Communication")]
     audit.record(action, patient_id=patient.id, object_type="patient", object_id=patient.id)
     return Everything(patient, observations, responses, records, truncated)
+
+
+# -- Communication: messages sent and SMS received --------------------------------------------
+def search_communications(principal: TeamScoped, patient_id: uuid.UUID | None, count: int,
+                          offset: int, action: str) -> Page:
+    """Messages sent and SMS received, newest first, merged from their two tables (an
+    ``offset`` reads that many rows of each: the route bounds it)."""
+    if patient_id is not None:
+        patients.get_patient(principal, patient_id, action)
+    sent = select(Message).where(Message.patient_id.is_not(None))
+    received = select(InboundEvent).where(InboundEvent.kind == "sms",
+                                          InboundEvent.patient_id.is_not(None))
+    if patient_id is not None:
+        sent = sent.where(Message.patient_id == patient_id)
+        received = received.where(InboundEvent.patient_id == patient_id)
+    else:
+        sent = _visible(sent, Message.patient_id, principal)
+        received = _visible(received, InboundEvent.patient_id, principal)
+    first = _page(sent, (Message.created_at.desc(), Message.id.desc()), offset + count, 0)
+    second = _page(received, (InboundEvent.received_at.desc(), InboundEvent.id.desc()),
+                   offset + count, 0)
+    rows = sorted([*first.rows, *second.rows], reverse=True, key=lambda row: (
+        row.received_at if isinstance(row, InboundEvent) else row.created_at, str(row.id)))
+    page = Page(rows[offset:offset + count], first.total + second.total)
+    audit.record_reads(action, (r.patient_id for r in page.rows))
+    return page
+
+
+# -- AuditEvent: the trail, for administrators and the patient's team -------------------------
+@dataclass
+class AuditCriteria:
+    patient_id: uuid.UUID | None = None
+    agents: list[str] = field(default_factory=list)  # actor ids, any of them
+    dates: list[DateRange] = field(default_factory=list)
+
+
+def search_audit_events(principal: TeamScoped, criteria: AuditCriteria, count: int,
+                        offset: int, action: str) -> Page:
+    """The audit trail about the caller's patients (every patient for an administrator),
+    newest first."""
+    query = _scoped(select(AuditEvent).where(AuditEvent.patient_id.is_not(None)),
+                    AuditEvent.patient_id, principal, criteria.patient_id, action)
+    if criteria.agents:
+        ids = []
+        for agent in criteria.agents:
+            try:
+                ids.append(uuid.UUID(agent))
+            except ValueError:
+                continue  # no actor has such an id: nothing found for it
+        query = query.where(AuditEvent.actor_id.in_(ids))
+    for value in criteria.dates:
+        query = query.where(_in_range(AuditEvent.at, value))
+    page = _page(query, (AuditEvent.at.desc(), AuditEvent.id.desc()), count, offset)
+    audit.record_reads(action, (e.patient_id for e in page.rows))
+    return page

@@ -156,6 +156,8 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("GET", "/fhir/R4/Consent"): CARE_TEAM | GATEWAY,  # searched by the patient
     ("GET", "/fhir/R4/Consent/<consent_id>"): CARE_TEAM | GATEWAY,
     ("GET", "/fhir/R4/Task"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/Communication"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/AuditEvent"): CARE_TEAM,  # searched by the patient; staff only
     ("GET", "/api/v1/clients"): ADMIN,
     ("POST", "/api/v1/clients"): ADMIN,
     ("GET", "/api/v1/clients/<client_id>"): ADMIN,
@@ -454,6 +456,8 @@ QUERIES: dict[Route, Callable[[Matrix], dict]] = {
     ("GET", "/fhir/R4/Flag"): lambda m: {"patient": m.ids["patient_id"], "status": "active"},
     ("GET", "/fhir/R4/Consent"): lambda m: {"patient": m.ids["patient_id"]},
     ("GET", "/fhir/R4/Task"): lambda m: {"patient": m.ids["patient_id"]},
+    ("GET", "/fhir/R4/Communication"): lambda m: {"patient": m.ids["patient_id"]},
+    ("GET", "/fhir/R4/AuditEvent"): lambda m: {"patient": m.ids["patient_id"]},
 }
 
 SLUGS = {"/api/v1/protocols/": "ambulatory-general", "/api/v1/questionnaires/": "daily-postop",
