@@ -293,3 +293,37 @@ def bundle(entries: Sequence[dict[str, Any]], total: int, links: dict[str, str],
         found["entry"] = [{"fullUrl": f"{base_url}/{e['resourceType']}/{e['id']}",
                            "resource": e, "search": {"mode": "match"}} for e in entries]
     return found
+
+
+QUESTIONNAIRE_URL = "urn:suivi:questionnaire:"
+# An item's type → the Questionnaire item type (a reading is a quantity, in its unit).
+ITEM_TYPES = {"boolean": "boolean", "choice": "choice", "multi_choice": "choice",
+              "integer": "integer", "decimal": "decimal", "date": "date", "text": "text",
+              "string": "string", "reading": "quantity"}
+NOT_A_QUANTITY = {"consciousness": "string", "supplemental_oxygen": "boolean"}
+
+
+def questionnaire_resource(questionnaire: Questionnaire) -> dict[str, Any]:
+    """A stored questionnaire version (id ``{slug}.{version}``), in French."""
+    items = []
+    for item in questionnaire.items:
+        kind = ITEM_TYPES.get(item.type, "string")
+        if item.type == "reading":
+            kind = NOT_A_QUANTITY.get(item.reading or "", kind)
+        entry: dict[str, Any] = {"linkId": item.link_id, "text": item.text.fr, "type": kind,
+                                 "required": item.required}
+        if item.type == "multi_choice":
+            entry["repeats"] = True
+        if item.choices:
+            entry["answerOption"] = [{"valueCoding": {"code": c.code, "display": c.text.fr}}
+                                     for c in item.choices]
+        items.append(entry)
+    resource: dict[str, Any] = {
+        "resourceType": "Questionnaire", "id": f"{questionnaire.slug}.{questionnaire.version}",
+        "url": QUESTIONNAIRE_URL + questionnaire.slug, "version": str(questionnaire.version),
+        "title": questionnaire.title.fr, "status": "active", "subjectType": ["Patient"]}
+    if questionnaire.description is not None:
+        resource["description"] = questionnaire.description.fr
+    if items:
+        resource["item"] = items
+    return resource

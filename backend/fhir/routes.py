@@ -31,7 +31,12 @@ from backend.fhir.care import (
     task_resource,
 )
 from backend.fhir.outcome import FHIR_JSON, PREFIX
-from backend.fhir.posted import read_posted, renamed
+from backend.fhir.posted import (
+    read_posted,
+    read_posted_response,
+    renamed,
+    renamed_answers,
+)
 from backend.fhir.resources import (
     BP_PANEL,
     FR_CORE_PATIENT,
@@ -42,6 +47,7 @@ from backend.fhir.resources import (
     bundle,
     observation_resource,
     patient_resource,
+    questionnaire_resource,
     questionnaire_response,
     score_resource,
 )
@@ -266,15 +272,26 @@ def search_responses():
     return searchset(served, page, responses(page.rows), count, offset)
 
 
-def create_observation():
-    """A device gateway's reading, through the same intake as the app's."""
+def posted_body(resource: str) -> Any:
     if not request.is_json:
-        abort(415, "Send the Observation as application/fhir+json.")
+        abort(415, f"Send the {resource} as application/fhir+json.")
     body = request.get_json(silent=True)
     if body is None:
         abort(400, "The body is not JSON.")
     if too_deep(body) or nul_errors(body):
         abort(400, "The body holds text or nesting that cannot be stored.")
+    return body
+
+
+def created_response(resource: dict[str, Any], created: bool) -> Response:
+    """201 and its Location the first time; 200 for a repeat of the same identifier."""
+    location = f"{base_url()}/{resource['resourceType']}/{resource['id']}"
+    return fhir_response(resource, 201 if created else 200, {"Location": location})
+
+
+def create_observation():
+    """A device gateway's reading, through the same intake as the app's."""
+    body = posted_body("Observation")
     posted = read_posted(body, request.headers.get("If-None-Exist"))
     try:
         reading, created = services.create_observation(
@@ -282,9 +299,39 @@ def create_observation():
             action_of("Observation", "create"))
     except InvalidValues as error:
         raise renamed(error, posted) from None
-    location = f"{base_url()}/Observation/{reading.id}"
-    return fhir_response(observations([reading])[0], 201 if created else 200,
-                         {"Location": location})
+    return created_response(observations([reading])[0], created)
+
+
+def create_response():
+    """The EHR's (or a client's) answers, through the app's submission service."""
+    body = posted_body("QuestionnaireResponse")
+    posted = read_posted_response(body, request.headers.get("If-None-Exist"))
+    answered: dict[str, Any] = {"questionnaire": posted.questionnaire,
+                                "answers": posted.answers}
+    if posted.submitted_at is not None:
+        answered["submitted_at"] = posted.submitted_at
+    try:
+        submission, created = services.create_response(
+            current_caller(), posted.patient_id, answered, posted.identifier, body,
+            action_of("QuestionnaireResponse", "create"))
+    except InvalidValues as error:
+        raise renamed_answers(error, posted) from None
+    return created_response(responses([submission])[0], created)
+
+
+def read_questionnaire(questionnaire_id: str):
+    return fhir_response(questionnaire_resource(services.read_questionnaire(questionnaire_id)))
+
+
+def search_questionnaires():
+    served = SERVED_BY_TYPE["Questionnaire"]
+    values, count, offset = search_arguments(served)
+    wanted = [text.removeprefix(QUESTIONNAIRE).partition("|")[0]
+              for value in values.get("url", []) for text in value.split(",")]
+    found = services.search_questionnaires(wanted if "url" in values else None)
+    page = services.Page(found[offset:offset + count], len(found))
+    return searchset(served, page, [questionnaire_resource(q) for q in page.rows], count,
+                     offset)
 
 
 # -- the follow-up: CarePlan, Flag, Consent, Task ----------------------------------------------
@@ -407,7 +454,8 @@ SERVED: tuple[Served, ...] = (
 )
 SERVED += (
     Served("QuestionnaireResponse", QUESTIONNAIRE_RESPONSE,
-           {"read": read_response, "search-type": search_responses},
+           {"read": read_response, "search-type": search_responses,
+            "create": create_response},
            id_rule="uuid:response_id", search=(
                SearchParam("patient", "reference", "Patient/{id} (one patient)"),
                SearchParam("questionnaire", "reference",
@@ -415,6 +463,12 @@ SERVED += (
                SearchParam("authored", "date", "when answered, with eq, ge, gt, le or lt"))),
 )
 BY_PATIENT = SearchParam("patient", "reference", "Patient/{id} (one patient)")
+SERVED += (
+    Served("Questionnaire", BASE + "Questionnaire",
+           {"read": read_questionnaire, "search-type": search_questionnaires},
+           id_rule="questionnaire_id", search=(SearchParam(
+               "url", "uri", "urn:suivi:questionnaire:{slug} (the newest version of each)"),)),
+)
 SERVED += (
     Served("CarePlan", BASE + "CarePlan", record_views(services.CARE_PLAN),
            id_rule="uuid:enrollment_id", search=(BY_PATIENT,)),

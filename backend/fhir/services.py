@@ -23,6 +23,7 @@ from backend.clock import now
 from backend.consents import notices
 from backend.consents.models import Consent
 from backend.enrollments import follow_up
+from backend.enrollments import services as enrollments
 from backend.enrollments.models import Enrollment
 from backend.errors import NotFound
 from backend.fhir.resources import (
@@ -327,8 +328,30 @@ def questionnaires_of(submissions: Sequence[Submission]) -> dict[tuple[str, int]
     return {key: questionnaires.version_of(*key) for key in wanted}
 
 
-# -- a gateway's Observation -------------------------------------------------------------------
+# -- a gateway's Observation, the EHR's QuestionnaireResponse ----------------------------------
+def _once(scope: str, identifier: str | None, body: Any, patient: Patient, model: Any,
+          object_type: str, action: str, create: Callable[[], Any]) -> tuple[Any, bool]:
+    """``create()`` the record and True; or, for an identifier already received with
+    the same body, the record stored then and False (nothing stored again)."""
+    claimed = None
+    if identifier is not None:
+        # The identifier is the sender's, perhaps naming the patient: only its hash kept.
+        key = hashlib.sha256(identifier.encode()).hexdigest()
+        claimed = idempotency.claim(scope, key, body, patient.id)
+        if isinstance(claimed, idempotency.Replay):
+            found = db.session().get(model, uuid.UUID(claimed.body["id"]))
+            assert found is not None
+            audit.record(f"{action}.replay", patient_id=patient.id, object_type=object_type,
+                         object_id=found.id)
+            return found, False
+    record = create()
+    if claimed is not None:
+        idempotency.complete(claimed, 201, {"id": str(record.id)})
+    return record, True
+
+
 IDEMPOTENCY_SCOPE = "fhir:Observation"
+RESPONSE_SCOPE = "fhir:QuestionnaireResponse"
 
 
 def create_observation(principal: TeamScoped, patient_id: uuid.UUID,
@@ -338,23 +361,28 @@ def create_observation(principal: TeamScoped, patient_id: uuid.UUID,
     rules, alerts): its first reading and True, or, for an identifier already received,
     the reading stored then and False (nothing stored again)."""
     patient = patients.get_patient(principal, patient_id, action)
-    claimed = None
-    if identifier is not None:
-        # The identifier is the gateway's, perhaps naming the patient: only its hash kept.
-        key = hashlib.sha256(identifier.encode()).hexdigest()
-        claimed = idempotency.claim(IDEMPOTENCY_SCOPE, key, body, patient.id)
-        if isinstance(claimed, idempotency.Replay):
-            reading = db.session().get(Reading, uuid.UUID(claimed.body["id"]))
-            assert reading is not None
-            audit.record(f"{action}.replay", patient_id=patient.id, object_type="reading",
-                         object_id=reading.id)
-            return reading, False
-    result = intake.submit_readings(patient, readings, source="fhir")
-    reading = db.session().get(Reading, result["ids"][0])
-    assert reading is not None
-    if claimed is not None:
-        idempotency.complete(claimed, 201, {"id": str(reading.id)})
-    return reading, True
+
+    def create() -> Reading:
+        result = intake.submit_readings(patient, readings, source="fhir")
+        return db.session().get(Reading, result["ids"][0])
+
+    return _once(IDEMPOTENCY_SCOPE, identifier, body, patient, Reading, "reading", action,
+                 create)
+
+
+def create_response(principal: TeamScoped, patient_id: uuid.UUID, answered: dict[str, Any],
+                    identifier: str | None, body: Any, action: str) -> tuple[Submission, bool]:
+    """Store a QuestionnaireResponse through the app's submission service (scores,
+    rules, alerts, advice), once per identifier."""
+    patient = patients.get_patient(principal, patient_id, action)
+
+    def create() -> Submission:
+        result = intake.submit(patient, answered, source="fhir",
+                               enrollment=enrollments.active_enrollment(patient))
+        return db.session().get(Submission, result["id"])
+
+    return _once(RESPONSE_SCOPE, identifier, body, patient, Submission, "submission", action,
+                 create)
 
 
 # -- the follow-up: CarePlan, Flag, Consent, Task -------------------------------------------
@@ -528,3 +556,21 @@ def search_audit_events(principal: TeamScoped, criteria: AuditCriteria, count: i
     page = _page(query, (AuditEvent.at.desc(), AuditEvent.id.desc()), count, offset)
     audit.record_reads(action, (e.patient_id for e in page.rows))
     return page
+
+
+# -- Questionnaire: the stored versions -----------------------------------------------------
+def read_questionnaire(questionnaire_id: str) -> Any:
+    """``{slug}.{version}`` (that version) or ``{slug}`` (the newest)."""
+    slug, dot, version = questionnaire_id.partition(".")
+    if not dot:
+        return questionnaires.get(slug)
+    found = questionnaires.version_of(slug, int(version)) if version.isdigit() else None
+    if found is None:
+        raise NotFound("No such Questionnaire.")
+    return found
+
+
+def search_questionnaires(slugs: list[str] | None) -> list[Any]:
+    """The newest version of each questionnaire (of ``slugs`` only, when given)."""
+    latest = questionnaires.latest()
+    return [q for slug, q in sorted(latest.items()) if slugs is None or slug in slugs]

@@ -41,6 +41,7 @@ def test_search_parameters_are_the_declared_ones(app, world):
     nurse = world.staff("nurse")
     statement = fhir_get(Caller(app), "/fhir/R4/metadata")
     values = {"token": "8310-5", "string": "Mar", "date": "ge2026-01-01",
+              "uri": "urn:suivi:questionnaire:daily-postop",
               "reference": "Patient/00000000-0000-4000-8000-000000000000"}
     for resource in statement["rest"][0]["resource"]:
         names = {p["name"]: p["type"] for p in resource["searchParam"]}

@@ -158,6 +158,9 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("GET", "/fhir/R4/Task"): CARE_TEAM | GATEWAY,  # searched by the patient
     ("GET", "/fhir/R4/Communication"): CARE_TEAM | GATEWAY,  # searched by the patient
     ("GET", "/fhir/R4/AuditEvent"): CARE_TEAM,  # searched by the patient; staff only
+    ("POST", "/fhir/R4/QuestionnaireResponse"): CLINICAL | GATEWAY,
+    ("GET", "/fhir/R4/Questionnaire"): STAFF | CLIENTS,  # no patient data
+    ("GET", "/fhir/R4/Questionnaire/<questionnaire_id>"): STAFF | CLIENTS,
     ("GET", "/api/v1/clients"): ADMIN,
     ("POST", "/api/v1/clients"): ADMIN,
     ("GET", "/api/v1/clients/<client_id>"): ADMIN,
@@ -251,7 +254,7 @@ def _build(world: World) -> Matrix:
              "alert_id": answered.json["alerts_opened"][0], "device_id": device_id,
              "override_id": override.json["id"], "staff_id": nurse.id,
              "observation_id": measured.json["ids"][0], "response_id": answered.json["id"],
-             "consent_id": consent_id,
+             "consent_id": consent_id, "questionnaire_id": "daily-postop",
              "other_nurse_id": outsider.id, "other_surgeon_id": outside_surgeon.id,
              "client_id": gateway[0], "other_client_id": other_gateway[0]},
         family_name=patient["family_name"], nurse_email=nurse.info["email"],
@@ -420,6 +423,14 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
         "effectiveDateTime": _iso(-timedelta(minutes=5)),
         "valueQuantity": {"value": 37.2, "system": "http://unitsofmeasure.org",
                           "code": "Cel"}},
+    ("POST", "/fhir/R4/QuestionnaireResponse"): lambda m, who: {
+        "resourceType": "QuestionnaireResponse", "status": "completed",
+        "questionnaire": "urn:suivi:questionnaire:daily-postop",
+        "subject": {"reference": f"Patient/{m.ids['patient_id']}"},
+        "item": [{"linkId": link_id, "answer": [
+            {"valueBoolean": value} if isinstance(value, bool) else
+            {"valueInteger": value} if isinstance(value, int) else
+            {"valueCoding": {"code": value}}]} for link_id, value in daily().items()]},
 }
 
 # What the fixture world must hold before a route can succeed (the world is restored
