@@ -45,3 +45,9 @@ FHIR_SEARCH_VALUES = 10
 # A patient's answers whose scores an Observation search reads (newest first): a
 # follow-up has a few a day for weeks.
 FHIR_SCORED_SUBMISSIONS = 1000
+# Patient/{id}/$everything: at most this many resources of each type, newest first (a
+# follow-up of weeks holds far fewer); beyond, an OperationOutcome entry says which types
+# were cut, to be read in full by their own searches (_count, _offset).
+FHIR_EVERYTHING_PER_TYPE = 1000
+# A Communication search merges two tables, reading ``_offset`` rows of each: no further.
+FHIR_MERGED_OFFSET = 1000

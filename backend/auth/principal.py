@@ -388,6 +388,14 @@ def current_staff() -> StaffPrincipal:
     return principal
 
 
+def current_caller() -> TeamScoped:
+    """The staff member or integration client of a view guarded for either (FHIR): the
+    services scope both by care team (``team_ids``, ``role``)."""
+    principal = g.principal
+    assert isinstance(principal, StaffPrincipal | ClientPrincipal)
+    return principal
+
+
 def current_patient() -> PatientPrincipal:
     principal = g.principal
     assert isinstance(principal, PatientPrincipal)

@@ -10,8 +10,11 @@ from typing import Any
 
 FHIR_VERSION = "4.0.1"
 # Interactions and where their route is (``{id}``: the resource's id).
-PATHS = {"read": "/{type}/{id}", "search-type": "/{type}", "create": "/{type}"}
-METHODS = {"read": "GET", "search-type": "GET", "create": "POST"}
+PATHS = {"read": "/{type}/{id}", "search-type": "/{type}", "create": "/{type}",
+         "everything": "/{type}/{id}/$everything"}
+METHODS = {"read": "GET", "search-type": "GET", "create": "POST", "everything": "GET"}
+# Operations (not interactions): their definition in the FHIR specification.
+OPERATIONS = {"everything": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,16 @@ def statement(served: Sequence[Served], base_url: str, released: date) -> dict[s
     for item in served:
         entry: dict[str, Any] = {
             "type": item.type, "profile": item.profile,
-            "interaction": [{"code": code} for code in item.views]}
+            "interaction": [{"code": code} for code in item.views if code not in OPERATIONS]}
         if item.supported_profiles:
             entry["supportedProfile"] = list(item.supported_profiles)
         if item.search:
             entry["searchParam"] = [{"name": p.name, "type": p.type,
                                      "documentation": p.documentation} for p in item.search]
+        operations = [{"name": name, "definition": OPERATIONS[name]} for name in item.views
+                      if name in OPERATIONS]
+        if operations:
+            entry["operation"] = operations
         resources.append(entry)
     return {
         "resourceType": "CapabilityStatement",
@@ -68,8 +75,10 @@ def statement(served: Sequence[Served], base_url: str, released: date) -> dict[s
                     "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
                     "code": "OAuth"}]}],
                 "description": "Jeton Bearer du personnel soignant (POST /api/v1/auth/login "
-                               "puis second facteur) ; seuls les patients des équipes de "
-                               "soins de l'appelant sont visibles."},
+                               "puis second facteur) ou d'un client d'intégration (POST "
+                               "/oauth/token, client_credentials, scopes SMART "
+                               "system/<Type>.read ou .write, system/*.read) ; seuls les "
+                               "patients des équipes de soins de l'appelant sont visibles."},
             "resource": resources,
         }],
     }

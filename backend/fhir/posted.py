@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from backend.errors import Invalid, InvalidValues
@@ -72,7 +73,7 @@ def _value(element: dict[str, Any], reading_type: str, path: str
 
 
 def identifier_of(body: dict[str, Any], if_none_exist: str | None) -> str | None:
-    """The Observation's business identifier, ``system|value``: from ``If-None-Exist:
+    """The resource's business identifier, ``system|value``: from ``If-None-Exist:
     identifier=system|value`` or the first identifier of the body."""
     if if_none_exist is not None:
         name, _, value = if_none_exist.partition("=")
@@ -81,6 +82,8 @@ def identifier_of(body: dict[str, Any], if_none_exist: str | None) -> str | None
                                            "supported", location="headers")
         return value.strip()
     identifiers = body.get("identifier", [])
+    if isinstance(identifiers, dict):  # a QuestionnaireResponse has one
+        identifiers = [identifiers]
     if not isinstance(identifiers, list):
         raise Invalid("identifier", "a list is required")
     for item in identifiers:
@@ -90,16 +93,21 @@ def identifier_of(body: dict[str, Any], if_none_exist: str | None) -> str | None
     return None
 
 
-def read_posted(body: Any, if_none_exist: str | None) -> Posted:
-    if not isinstance(body, dict) or body.get("resourceType") != "Observation":
-        raise Invalid("resourceType", "an Observation is expected")
-    if body.get("status") not in STATUSES:
-        raise Invalid("status", f"one of {', '.join(STATUSES)}")
+def _subject(body: Any, resource: str, statuses: tuple[str, ...]) -> uuid.UUID:
+    """The patient a posted resource is about, once its type and status are checked."""
+    if not isinstance(body, dict) or body.get("resourceType") != resource:
+        raise Invalid("resourceType", f"a {resource} is expected")
+    if body.get("status") not in statuses:
+        raise Invalid("status", f"one of {', '.join(statuses)}")
     reference = _object(body, "subject", "subject").get("reference")
     try:
-        patient_id = uuid.UUID(str(reference).removeprefix("Patient/"))
+        return uuid.UUID(str(reference).removeprefix("Patient/"))
     except ValueError:
         raise Invalid("subject.reference", "Patient/{id} of a Suivi patient") from None
+
+
+def read_posted(body: Any, if_none_exist: str | None) -> Posted:
+    patient_id = _subject(body, "Observation", STATUSES)
     measured_at = body.get("effectiveDateTime") or body.get("effectiveInstant")
     if not isinstance(measured_at, str):
         raise Invalid("effectiveDateTime", "when it was measured, with its offset, "
@@ -145,3 +153,96 @@ def renamed(error: InvalidValues, posted: Posted) -> Invalid:
     if not named:
         return error
     return InvalidValues(named, "; ".join(f"{k}: {' '.join(v)}" for k, v in named.items()))
+
+
+# -- a QuestionnaireResponse from the EHR or a client --------------------------------------
+RESPONSE_STATUSES = ("completed", "amended")
+MAX_ITEMS = 200
+MAX_ANSWERS = 50
+# The answer value types the app's answers are made of.
+ANSWER_VALUES = ("valueBoolean", "valueInteger", "valueDecimal", "valueString", "valueDate",
+                 "valueCoding", "valueQuantity")
+
+
+@dataclass(frozen=True)
+class PostedResponse:
+    patient_id: uuid.UUID
+    questionnaire: str  # its slug
+    answers: dict[str, Any]
+    paths: dict[str, str]  # linkId → where its answers are (item[2].answer)
+    submitted_at: datetime | None
+    identifier: str | None
+
+
+def _answer(answer: Any, path: str) -> Any:
+    if not isinstance(answer, dict):
+        raise Invalid(path, "an object is required")
+    given = [name for name in ANSWER_VALUES if name in answer]
+    if len(given) != 1:
+        raise Invalid(path, f"one value of {', '.join(ANSWER_VALUES)}")
+    value = answer[given[0]]
+    if given[0] == "valueCoding":
+        value = value.get("code") if isinstance(value, dict) else None
+        if not isinstance(value, str):
+            raise Invalid(f"{path}.valueCoding.code", "a code is required")
+    elif given[0] == "valueQuantity":
+        value = value.get("value") if isinstance(value, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Invalid(f"{path}.valueQuantity.value", "a number is required")
+    return value
+
+
+def read_posted_response(body: Any, if_none_exist: str | None) -> PostedResponse:
+    """A QuestionnaireResponse read into the answers the app would have sent
+    (``{linkId: value}``, a list for several answers to one item)."""
+    patient_id = _subject(body, "QuestionnaireResponse", RESPONSE_STATUSES)
+    canonical = body.get("questionnaire")
+    if not isinstance(canonical, str) or not canonical.strip():
+        raise Invalid("questionnaire", "urn:suivi:questionnaire:{slug} is required")
+    slug = canonical.removeprefix("urn:suivi:questionnaire:").partition("|")[0]
+    submitted_at = None
+    if body.get("authored") is not None:
+        try:
+            submitted_at = datetime.fromisoformat(str(body["authored"]).replace("Z", "+00:00"))
+        except ValueError:
+            submitted_at = None
+        if submitted_at is None or submitted_at.tzinfo is None:
+            raise Invalid("authored", "a date and time with its offset")
+    items = body.get("item", [])
+    if not isinstance(items, list) or len(items) > MAX_ITEMS:
+        raise Invalid("item", f"a list of at most {MAX_ITEMS} items")
+    answers: dict[str, Any] = {}
+    paths: dict[str, str] = {}
+    for index, item in enumerate(items):
+        path = f"item[{index}]"
+        if not isinstance(item, dict) or not isinstance(item.get("linkId"), str):
+            raise Invalid(f"{path}.linkId", "each item names its linkId")
+        if "item" in item:
+            raise Invalid(f"{path}.item", "Suivi's questionnaires have no nested items")
+        link_id, given = item["linkId"], item.get("answer", [])
+        if link_id in answers:
+            raise Invalid(f"{path}.linkId", "each item once")
+        if not isinstance(given, list) or len(given) > MAX_ANSWERS:
+            raise Invalid(f"{path}.answer", f"a list of at most {MAX_ANSWERS} answers")
+        values = [_answer(a, f"{path}.answer[{i}]") for i, a in enumerate(given)]
+        if values:
+            answers[link_id] = values[0] if len(values) == 1 else values
+            paths[link_id] = f"{path}.answer"
+    return PostedResponse(patient_id, slug, answers, paths, submitted_at,
+                          identifier_of(body, if_none_exist))
+
+
+def renamed_answers(error: InvalidValues, posted: PostedResponse) -> Invalid:
+    """The intake's refusal (``answers.pain_now``) in the QuestionnaireResponse's terms
+    (``item[0].answer``); an unanswered required item is named by its linkId."""
+    errors = (error.errors or {}).get("json", {})
+    named: dict[str, Any] = {}
+    for name, value in errors.items():
+        if name == "answers" and isinstance(value, dict):
+            for link_id, messages in value.items():
+                named[posted.paths.get(link_id, f"item.where(linkId='{link_id}')")] = messages
+        else:
+            named[name] = value
+    if not named:
+        return error
+    return InvalidValues(named, "; ".join(f"{k}: {v}" for k, v in named.items()))

@@ -24,12 +24,18 @@ FR_CORE = "https://hl7.fr/ig/fhir/core"
 FR_CORE_PATIENT = f"{FR_CORE}/StructureDefinition/fr-core-patient"
 FR_CORE_PATIENT_INS = f"{FR_CORE}/StructureDefinition/fr-core-patient-ins"
 IDENTITY_RELIABILITY = f"{FR_CORE}/StructureDefinition/fr-core-identity-reliability"
-IDENTITY_STATUS_SYSTEM = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0445"
+# The four confidence statuses of the national identity-vigilance reference (RNIV, exigence
+# EXI SI 07): FR Core's CodeSystem "fr-core-cs-identity-status" (ValueSet
+# fr-core-vs-identity-status, bound to the identityStatus of the fr-core-identity-reliability
+# extension; https://hl7.fr/ig/fhir/core/CodeSystem-fr-core-cs-identity-status.html, FR Core
+# 2.2.0). HL7 v2 table 0445 (fr-core-cs-v2-0445, now the status *comments*: VIDE, DOUB, ...)
+# has no RECUP nor QUAL.
+IDENTITY_STATUS_SYSTEM = f"{FR_CORE}/CodeSystem/fr-core-cs-identity-status"
 FR_IDENTIFIER_TYPE = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0203"
 V2_IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 VITAL_SIGNS = "http://hl7.org/fhir/StructureDefinition/"
 
-# ins_status → the FR Core identity status (table 0445).
+# ins_status → the FR Core identity status (RNIV: PROV, RECUP, VALI, QUAL).
 IDENTITY_STATUS = {"provisoire": ("PROV", "Identité provisoire"),
                    "recupere": ("RECUP", "Identité récupérée"),
                    "valide": ("VALI", "Identité validée"),
@@ -125,7 +131,7 @@ VITAL_SIGNS_CATEGORY = {"coding": [{"system": CATEGORY, "code": "vital-signs",
                                     "display": "Vital Signs"}]}
 
 
-def _concept(own_code: str | None, code: Code, system: str = READING_SYSTEM
+def concept(own_code: str | None, code: Code, system: str = READING_SYSTEM
              ) -> dict[str, Any]:
     codings = []
     if code.loinc:
@@ -163,7 +169,7 @@ def observation_resource(reading: Reading, diastolic: Reading | None = None
                  **({"profile": [VITAL_SIGNS + code.profile]} if code.profile else {})},
         "status": "final",
         "category": [VITAL_SIGNS_CATEGORY],
-        "code": _concept(None if blood_pressure else reading.type, code),
+        "code": concept(None if blood_pressure else reading.type, code),
         "subject": {"reference": f"Patient/{reading.patient_id}"},
         "effectiveDateTime": iso(reading.measured_at),
         "issued": iso(reading.received_at),
@@ -178,7 +184,7 @@ def observation_resource(reading: Reading, diastolic: Reading | None = None
 
 
 def _component(reading_type: str, reading: Reading | None) -> dict[str, Any]:
-    component: dict[str, Any] = {"code": _concept(None, READING_CODES[reading_type])}
+    component: dict[str, Any] = {"code": concept(None, READING_CODES[reading_type])}
     if reading is None:
         component["dataAbsentReason"] = {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
@@ -214,7 +220,7 @@ def score_resource(score: Score) -> dict[str, Any]:
         "meta": {"lastUpdated": iso(score.received_at)},
         "status": "final",
         "category": [SURVEY_CATEGORY],
-        "code": _concept(score.name, code, SCORE_SYSTEM),
+        "code": concept(score.name, code, SCORE_SYSTEM),
         "subject": {"reference": f"Patient/{score.patient_id}"},
         "effectiveDateTime": iso(score.submitted_at),
         "issued": iso(score.received_at),
@@ -287,3 +293,37 @@ def bundle(entries: Sequence[dict[str, Any]], total: int, links: dict[str, str],
         found["entry"] = [{"fullUrl": f"{base_url}/{e['resourceType']}/{e['id']}",
                            "resource": e, "search": {"mode": "match"}} for e in entries]
     return found
+
+
+QUESTIONNAIRE_URL = "urn:suivi:questionnaire:"
+# An item's type → the Questionnaire item type (a reading is a quantity, in its unit).
+ITEM_TYPES = {"boolean": "boolean", "choice": "choice", "multi_choice": "choice",
+              "integer": "integer", "decimal": "decimal", "date": "date", "text": "text",
+              "string": "string", "reading": "quantity"}
+NOT_A_QUANTITY = {"consciousness": "string", "supplemental_oxygen": "boolean"}
+
+
+def questionnaire_resource(questionnaire: Questionnaire) -> dict[str, Any]:
+    """A stored questionnaire version (id ``{slug}.{version}``), in French."""
+    items = []
+    for item in questionnaire.items:
+        kind = ITEM_TYPES.get(item.type, "string")
+        if item.type == "reading":
+            kind = NOT_A_QUANTITY.get(item.reading or "", kind)
+        entry: dict[str, Any] = {"linkId": item.link_id, "text": item.text.fr, "type": kind,
+                                 "required": item.required}
+        if item.type == "multi_choice":
+            entry["repeats"] = True
+        if item.choices:
+            entry["answerOption"] = [{"valueCoding": {"code": c.code, "display": c.text.fr}}
+                                     for c in item.choices]
+        items.append(entry)
+    resource: dict[str, Any] = {
+        "resourceType": "Questionnaire", "id": f"{questionnaire.slug}.{questionnaire.version}",
+        "url": QUESTIONNAIRE_URL + questionnaire.slug, "version": str(questionnaire.version),
+        "title": questionnaire.title.fr, "status": "active", "subjectType": ["Patient"]}
+    if questionnaire.description is not None:
+        resource["description"] = questionnaire.description.fr
+    if items:
+        resource["item"] = items
+    return resource

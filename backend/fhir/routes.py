@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -13,13 +14,29 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request
 
 from backend.api import abort, field_error, nul_errors, too_deep
-from backend.auth.principal import current_staff
+from backend.auth.principal import current_caller
+from backend.clock import now
+from backend.consents.models import Consent
+from backend.enrollments.models import Enrollment
 from backend.errors import InvalidValues
 from backend.fhir import services
 from backend.fhir.access import action_of, fhir_access
 from backend.fhir.capability import METHODS, SearchParam, Served, statement
+from backend.fhir.care import (
+    audit_event_resource,
+    care_plan_resource,
+    communication_resource,
+    consent_resource,
+    flag_resource,
+    task_resource,
+)
 from backend.fhir.outcome import FHIR_JSON, PREFIX
-from backend.fhir.posted import read_posted, renamed
+from backend.fhir.posted import (
+    read_posted,
+    read_posted_response,
+    renamed,
+    renamed_answers,
+)
 from backend.fhir.resources import (
     BP_PANEL,
     FR_CORE_PATIENT,
@@ -30,18 +47,27 @@ from backend.fhir.resources import (
     bundle,
     observation_resource,
     patient_resource,
+    questionnaire_resource,
     questionnaire_response,
     score_resource,
 )
 from backend.intake.models import Reading, Submission
-from backend.limits import FHIR_PAGE, FHIR_PAGE_MAX, FHIR_SEARCH_VALUES
+from backend.limits import (
+    FHIR_EVERYTHING_PER_TYPE,
+    FHIR_MERGED_OFFSET,
+    FHIR_PAGE,
+    FHIR_PAGE_MAX,
+    FHIR_SEARCH_VALUES,
+)
+from backend.protocols.content import protocol_of
 
 bp = Blueprint("fhir", __name__, url_prefix=PREFIX)
 RELEASED = date(2026, 12, 7)  # the CapabilityStatement's date: this version of the table
 QUESTIONNAIRE = "urn:suivi:questionnaire:"
 VITAL_SIGNS_PROFILES = tuple(sorted({VITAL_SIGNS + code.profile for code in
                                      (*READING_CODES.values(), BP_PANEL) if code.profile}))
-QUESTIONNAIRE_RESPONSE = "http://hl7.org/fhir/StructureDefinition/QuestionnaireResponse"
+BASE = "http://hl7.org/fhir/StructureDefinition/"
+QUESTIONNAIRE_RESPONSE = BASE + "QuestionnaireResponse"
 
 
 def fhir_response(resource: dict[str, Any], status: int = 200,
@@ -159,7 +185,7 @@ def capabilities():
 
 
 def read_patient(patient_id: uuid.UUID):
-    patient = services.read_patient(current_staff(), patient_id,
+    patient = services.read_patient(current_caller(), patient_id,
                                     action_of("Patient", "read"))
     return fhir_response(patient_resource(patient, ipp_system()))
 
@@ -172,7 +198,7 @@ def search_patients():
         names=[v for v in values.get("name", []) if v.strip()],
         birthdates=[date_range("birthdate", v, with_time=False)
                     for v in values.get("birthdate", [])])
-    page = services.search_patients(current_staff(), criteria, ipp_system(), count, offset,
+    page = services.search_patients(current_caller(), criteria, ipp_system(), count, offset,
                                     action_of("Patient", "search-type"))
     return searchset(served, page, [patient_resource(p, ipp_system()) for p in page.rows],
                      count, offset)
@@ -200,7 +226,7 @@ def observations(rows: list[Reading | Score]) -> list[dict[str, Any]]:
 
 
 def read_observation(observation_id: str):
-    found = services.read_observation(current_staff(), observation_id,
+    found = services.read_observation(current_caller(), observation_id,
                                       action_of("Observation", "read"))
     return fhir_response(observations([found])[0])
 
@@ -213,7 +239,7 @@ def search_observations():
         codes=tokens("code", values["code"]) if "code" in values else None,
         categories=tokens("category", values["category"]) if "category" in values else None,
         dates=[date_range("date", v, with_time=True) for v in values.get("date", [])])
-    page = services.search_observations(current_staff(), criteria, count, offset,
+    page = services.search_observations(current_caller(), criteria, count, offset,
                                         action_of("Observation", "search-type"))
     return searchset(served, page, observations(page.rows), count, offset)
 
@@ -225,7 +251,7 @@ def responses(rows: list[Submission]) -> list[dict[str, Any]]:
 
 
 def read_response(response_id: uuid.UUID):
-    submission = services.read_response(current_staff(), response_id,
+    submission = services.read_response(current_caller(), response_id,
                                         action_of("QuestionnaireResponse", "read"))
     return fhir_response(responses([submission])[0])
 
@@ -241,35 +267,171 @@ def search_responses():
         if wanted is not None else None,
         authored=[date_range("authored", v, with_time=True)
                   for v in values.get("authored", [])])
-    page = services.search_responses(current_staff(), criteria, count, offset,
+    page = services.search_responses(current_caller(), criteria, count, offset,
                                      action_of("QuestionnaireResponse", "search-type"))
     return searchset(served, page, responses(page.rows), count, offset)
 
 
-def create_observation():
-    """A device gateway's reading, through the same intake as the app's."""
+def posted_body(resource: str) -> Any:
     if not request.is_json:
-        abort(415, "Send the Observation as application/fhir+json.")
+        abort(415, f"Send the {resource} as application/fhir+json.")
     body = request.get_json(silent=True)
     if body is None:
         abort(400, "The body is not JSON.")
     if too_deep(body) or nul_errors(body):
         abort(400, "The body holds text or nesting that cannot be stored.")
+    return body
+
+
+def created_response(resource: dict[str, Any], created: bool) -> Response:
+    """201 and its Location the first time; 200 for a repeat of the same identifier."""
+    location = f"{base_url()}/{resource['resourceType']}/{resource['id']}"
+    return fhir_response(resource, 201 if created else 200, {"Location": location})
+
+
+def create_observation():
+    """A device gateway's reading, through the same intake as the app's."""
+    body = posted_body("Observation")
     posted = read_posted(body, request.headers.get("If-None-Exist"))
     try:
         reading, created = services.create_observation(
-            current_staff(), posted.patient_id, posted.readings, posted.identifier, body,
+            current_caller(), posted.patient_id, posted.readings, posted.identifier, body,
             action_of("Observation", "create"))
     except InvalidValues as error:
         raise renamed(error, posted) from None
-    location = f"{base_url()}/Observation/{reading.id}"
-    return fhir_response(observations([reading])[0], 201 if created else 200,
-                         {"Location": location})
+    return created_response(observations([reading])[0], created)
+
+
+def create_response():
+    """The EHR's (or a client's) answers, through the app's submission service."""
+    body = posted_body("QuestionnaireResponse")
+    posted = read_posted_response(body, request.headers.get("If-None-Exist"))
+    answered: dict[str, Any] = {"questionnaire": posted.questionnaire,
+                                "answers": posted.answers}
+    if posted.submitted_at is not None:
+        answered["submitted_at"] = posted.submitted_at
+    try:
+        submission, created = services.create_response(
+            current_caller(), posted.patient_id, answered, posted.identifier, body,
+            action_of("QuestionnaireResponse", "create"))
+    except InvalidValues as error:
+        raise renamed_answers(error, posted) from None
+    return created_response(responses([submission])[0], created)
+
+
+def read_questionnaire(questionnaire_id: str):
+    return fhir_response(questionnaire_resource(services.read_questionnaire(questionnaire_id)))
+
+
+def search_questionnaires():
+    served = SERVED_BY_TYPE["Questionnaire"]
+    values, count, offset = search_arguments(served)
+    wanted = [text.removeprefix(QUESTIONNAIRE).partition("|")[0]
+              for value in values.get("url", []) for text in value.split(",")]
+    found = services.search_questionnaires(wanted if "url" in values else None)
+    page = services.Page(found[offset:offset + count], len(found))
+    return searchset(served, page, [questionnaire_resource(q) for q in page.rows], count,
+                     offset)
+
+
+# -- the follow-up: CarePlan, Flag, Consent, Task ----------------------------------------------
+def care_plans(rows: list[Enrollment]) -> list[dict[str, Any]]:
+    ends, at = services.follow_up_ends(rows), now()
+    return [care_plan_resource(e, protocol_of(e.protocol), ends[e.id], at) for e in rows]
+
+
+def consents(rows: list[Consent]) -> list[dict[str, Any]]:
+    return [consent_resource(c, services.notice_title(c.kind, c.notice_version))
+            for c in rows]
+
+
+RENDER: dict[str, Callable[[list[Any]], list[dict[str, Any]]]] = {
+    "CarePlan": care_plans, "Flag": lambda rows: [flag_resource(a) for a in rows],
+    "Consent": consents, "Task": lambda rows: [task_resource(t, now()) for t in rows],
+    "Communication": lambda rows: [communication_resource(r) for r in rows]}
+
+
+def search_communications():
+    served = SERVED_BY_TYPE["Communication"]
+    values, count, offset = search_arguments(served)
+    if offset > FHIR_MERGED_OFFSET:
+        field_error("_offset", f"at most {FHIR_MERGED_OFFSET} here: search by patient",
+                    400, "query")
+    page = services.search_communications(current_caller(), patient_of(values), count,
+                                          offset, action_of("Communication", "search-type"))
+    return searchset(served, page, RENDER["Communication"](page.rows), count, offset)
+
+
+def search_audit_events():
+    served = SERVED_BY_TYPE["AuditEvent"]
+    values, count, offset = search_arguments(served)
+    criteria = services.AuditCriteria(
+        patient_id=patient_of(values),
+        agents=[text.rpartition("/")[2] for value in values.get("agent", [])
+                for text in value.split(",")],
+        dates=[date_range("date", v, with_time=True) for v in values.get("date", [])])
+    page = services.search_audit_events(current_caller(), criteria, count, offset,
+                                        action_of("AuditEvent", "search-type"))
+    return searchset(served, page, [audit_event_resource(e) for e in page.rows], count,
+                     offset)
+
+
+def record_views(kind: services.Record, reads: bool = True) -> dict[str, Callable]:
+    """The read (by id) and search (by patient, status) of one kind of patient record."""
+    render = RENDER[kind.resource]
+
+    def read(**path: uuid.UUID):
+        (record_id,) = path.values()
+        row = services.read_record(current_caller(), kind, record_id,
+                                   action_of(kind.resource, "read"))
+        return fhir_response(render([row])[0])
+
+    def search():
+        served = SERVED_BY_TYPE[kind.resource]
+        values, count, offset = search_arguments(served)
+        statuses = None
+        if "status" in values:
+            statuses = [code for _, code in tokens("status", values["status"])]
+            if unknown := sorted(set(statuses) - set(kind.statuses)):
+                field_error("status", f"unknown status {', '.join(unknown)} (one of "
+                                      f"{', '.join(kind.statuses)})", 400, "query")
+        page = services.search_records(current_caller(), kind, patient_of(values), statuses,
+                                       count, offset, action_of(kind.resource, "search-type"))
+        return searchset(served, page, render(page.rows), count, offset)
+
+    return {"read": read, "search-type": search} if reads else {"search-type": search}
+
+
+def patient_everything(patient_id: uuid.UUID):
+    """Everything Suivi holds of a patient, as one searchset Bundle (bounded: see
+    ``FHIR_EVERYTHING_PER_TYPE``)."""
+    for name in request.args:
+        if name != "_format":
+            field_error(name, "$everything takes no parameter here: every resource of the "
+                              "patient is returned", 400, "query")
+    found = services.everything(current_caller(), patient_id, FHIR_EVERYTHING_PER_TYPE,
+                                action_of("Patient", "everything"))
+    resources = [patient_resource(found.patient, ipp_system()),
+                 *observations(found.observations), *responses(found.responses),
+                 *(resource for name, rows in found.records.items()
+                   for resource in RENDER[name](rows))]
+    here = f"{base_url()}/Patient/{patient_id}/$everything"
+    result = bundle(resources, len(resources), {"self": here}, base_url())
+    if found.truncated:
+        result.setdefault("entry", []).append({"resource": {
+            "resourceType": "OperationOutcome", "issue": [{
+                "severity": "warning", "code": "too-costly",
+                "diagnostics": f"Only the newest {FHIR_EVERYTHING_PER_TYPE} of each type: "
+                               f"search {', '.join(found.truncated)} with patient, _count "
+                               f"and _offset for the rest."}]},
+            "search": {"mode": "outcome"}})
+    return fhir_response(result)
 
 
 # -- what is served ------------------------------------------------------------------------
 SERVED: tuple[Served, ...] = (
-    Served("Patient", FR_CORE_PATIENT, {"read": read_patient, "search-type": search_patients},
+    Served("Patient", FR_CORE_PATIENT, {"read": read_patient, "search-type": search_patients,
+                                         "everything": patient_everything},
            id_rule="uuid:patient_id", supported_profiles=(FR_CORE_PATIENT_INS,), search=(
                SearchParam("identifier", "token",
                            "IPP (system|value, the hospital's IPP system) or INS "
@@ -292,12 +454,43 @@ SERVED: tuple[Served, ...] = (
 )
 SERVED += (
     Served("QuestionnaireResponse", QUESTIONNAIRE_RESPONSE,
-           {"read": read_response, "search-type": search_responses},
+           {"read": read_response, "search-type": search_responses,
+            "create": create_response},
            id_rule="uuid:response_id", search=(
                SearchParam("patient", "reference", "Patient/{id} (one patient)"),
                SearchParam("questionnaire", "reference",
                            "urn:suivi:questionnaire:{slug} (e.g. phq-9), or the slug"),
                SearchParam("authored", "date", "when answered, with eq, ge, gt, le or lt"))),
+)
+BY_PATIENT = SearchParam("patient", "reference", "Patient/{id} (one patient)")
+SERVED += (
+    Served("Questionnaire", BASE + "Questionnaire",
+           {"read": read_questionnaire, "search-type": search_questionnaires},
+           id_rule="questionnaire_id", search=(SearchParam(
+               "url", "uri", "urn:suivi:questionnaire:{slug} (the newest version of each)"),)),
+)
+SERVED += (
+    Served("CarePlan", BASE + "CarePlan", record_views(services.CARE_PLAN),
+           id_rule="uuid:enrollment_id", search=(BY_PATIENT,)),
+    Served("Flag", BASE + "Flag", record_views(services.FLAG),
+           id_rule="uuid:alert_id", search=(BY_PATIENT, SearchParam(
+               "status", "token", "active (open or acknowledged alerts), inactive (resolved)"))),
+    Served("Consent", BASE + "Consent", record_views(services.CONSENT),
+           id_rule="uuid:consent_id", search=(BY_PATIENT,)),
+    Served("Task", BASE + "Task", record_views(services.TASK, reads=False),
+           id_rule="uuid:task_id", search=(BY_PATIENT, SearchParam(
+               "status", "token", "requested (due), completed (done), failed (missed)"))),
+)
+SERVED += (
+    Served("Communication", BASE + "Communication",
+           {"search-type": search_communications}, id_rule="uuid:communication_id",
+           search=(BY_PATIENT,)),
+    Served("AuditEvent", BASE + "AuditEvent", {"search-type": search_audit_events},
+           id_rule="uuid:event_id", search=(
+               BY_PATIENT,
+               SearchParam("agent", "reference", "who acted: its id (a staff member, a "
+                                                 "patient, an integration client)"),
+               SearchParam("date", "date", "when, with eq, ge, gt, le or lt"))),
 )
 SERVED_BY_TYPE = {served.type: served for served in SERVED}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,8 +15,16 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from backend import db
+from backend.alerts.models import Alert
 from backend.audit import services as audit
-from backend.auth.principal import StaffPrincipal
+from backend.audit.models import AuditEvent
+from backend.auth.principal import TeamScoped
+from backend.clock import now
+from backend.consents import notices
+from backend.consents.models import Consent
+from backend.enrollments import follow_up
+from backend.enrollments import services as enrollments
+from backend.enrollments.models import Enrollment
 from backend.errors import NotFound
 from backend.fhir.resources import (
     INS_SYSTEM,
@@ -31,9 +39,12 @@ from backend.idempotency import services as idempotency
 from backend.intake import services as intake
 from backend.intake.models import Reading, Submission
 from backend.limits import FHIR_SCORED_SUBMISSIONS
+from backend.notifications.models import Message
 from backend.patients import services as patients
 from backend.patients.models import Patient, nir_index
 from backend.questionnaires import services as questionnaires
+from backend.tasks.models import Task
+from backend.webhooks.models import InboundEvent
 
 # LOINC codes that find blood pressure: the panel and its two components.
 BLOOD_PRESSURE_CODES = {"85354-9", "8480-6", "8462-4"}
@@ -88,13 +99,13 @@ def _page(query: Select, order: Sequence[Any], count: int, offset: int) -> Page:
 
 
 # -- Patient ---------------------------------------------------------------------------------
-def read_patient(principal: StaffPrincipal, patient_id: uuid.UUID, action: str) -> Patient:
+def read_patient(principal: TeamScoped, patient_id: uuid.UUID, action: str) -> Patient:
     patient = patients.get_patient(principal, patient_id, action)
     audit.record(action, patient_id=patient.id, object_type="patient", object_id=patient.id)
     return patient
 
 
-def search_patients(principal: StaffPrincipal, criteria: PatientCriteria, ipp_system: str,
+def search_patients(principal: TeamScoped, criteria: PatientCriteria, ipp_system: str,
                     count: int, offset: int, action: str) -> Page:
     query = patients.visible_patients(principal)
     for system, value in criteria.identifiers:
@@ -169,12 +180,12 @@ def score_names(codes: Sequence[tuple[str | None, str]]) -> set[str]:
     return names
 
 
-def _visible(query: Select, column: Any, principal: StaffPrincipal) -> Select:
+def _visible(query: Select, column: Any, principal: TeamScoped) -> Select:
     visible = patients.visible_patient_ids(principal)
     return query if visible is None else query.where(column.in_(visible))
 
 
-def _scoped(query: Select, column: Any, principal: StaffPrincipal,
+def _scoped(query: Select, column: Any, principal: TeamScoped,
             patient_id: uuid.UUID | None, action: str) -> Select:
     """``query`` narrowed to one patient (NotFound and an audited refusal when not the
     caller's) or to the caller's patients."""
@@ -204,7 +215,7 @@ def _scores_of(row: Any, names: set[str] | None = None) -> list[Score]:
             for score in row.scores or [] if names is None or score["name"] in names]
 
 
-def read_observation(principal: StaffPrincipal, observation_id: str,
+def read_observation(principal: TeamScoped, observation_id: str,
                      action: str) -> Reading | Score:
     """A reading, or a score of a submission (``{submission id}.{score}``), of a visible
     patient; otherwise NotFound and an audited refusal naming its patient (if it exists)."""
@@ -238,7 +249,7 @@ def read_observation(principal: StaffPrincipal, observation_id: str,
     return reading
 
 
-def search_observations(principal: StaffPrincipal, criteria: ObservationCriteria,
+def search_observations(principal: TeamScoped, criteria: ObservationCriteria,
                         count: int, offset: int, action: str) -> Page:
     """Readings (vital signs) first, newest first, then, for one patient, the scores of
     their answers (survey), newest first: a searchset's order is the server's."""
@@ -283,7 +294,7 @@ class ResponseCriteria:
     authored: list[DateRange] = field(default_factory=list)
 
 
-def read_response(principal: StaffPrincipal, submission_id: uuid.UUID,
+def read_response(principal: TeamScoped, submission_id: uuid.UUID,
                   action: str) -> Submission:
     session = db.session()
     submission = session.scalar(_visible(select(Submission).where(
@@ -298,7 +309,7 @@ def read_response(principal: StaffPrincipal, submission_id: uuid.UUID,
     return submission
 
 
-def search_responses(principal: StaffPrincipal, criteria: ResponseCriteria, count: int,
+def search_responses(principal: TeamScoped, criteria: ResponseCriteria, count: int,
                      offset: int, action: str) -> Page:
     query = _scoped(select(Submission), Submission.patient_id, principal,
                     criteria.patient_id, action)
@@ -317,31 +328,249 @@ def questionnaires_of(submissions: Sequence[Submission]) -> dict[tuple[str, int]
     return {key: questionnaires.version_of(*key) for key in wanted}
 
 
-# -- a gateway's Observation -------------------------------------------------------------------
+# -- a gateway's Observation, the EHR's QuestionnaireResponse ----------------------------------
+def _once(scope: str, identifier: str | None, body: Any, patient: Patient, model: Any,
+          object_type: str, action: str, create: Callable[[], Any]) -> tuple[Any, bool]:
+    """``create()`` the record and True; or, for an identifier already received with
+    the same body, the record stored then and False (nothing stored again)."""
+    claimed = None
+    if identifier is not None:
+        # The identifier is the sender's, perhaps naming the patient: only its hash kept.
+        key = hashlib.sha256(identifier.encode()).hexdigest()
+        claimed = idempotency.claim(scope, key, body, patient.id)
+        if isinstance(claimed, idempotency.Replay):
+            found = db.session().get(model, uuid.UUID(claimed.body["id"]))
+            assert found is not None
+            audit.record(f"{action}.replay", patient_id=patient.id, object_type=object_type,
+                         object_id=found.id)
+            return found, False
+    record = create()
+    if claimed is not None:
+        idempotency.complete(claimed, 201, {"id": str(record.id)})
+    return record, True
+
+
 IDEMPOTENCY_SCOPE = "fhir:Observation"
+RESPONSE_SCOPE = "fhir:QuestionnaireResponse"
 
 
-def create_observation(principal: StaffPrincipal, patient_id: uuid.UUID,
+def create_observation(principal: TeamScoped, patient_id: uuid.UUID,
                        readings: list[dict[str, Any]], identifier: str | None,
                        body: Any, action: str) -> tuple[Reading, bool]:
     """Store an Observation's readings through the app's intake (plausibility, units,
     rules, alerts): its first reading and True, or, for an identifier already received,
     the reading stored then and False (nothing stored again)."""
     patient = patients.get_patient(principal, patient_id, action)
-    claimed = None
-    if identifier is not None:
-        # The identifier is the gateway's, perhaps naming the patient: only its hash kept.
-        key = hashlib.sha256(identifier.encode()).hexdigest()
-        claimed = idempotency.claim(IDEMPOTENCY_SCOPE, key, body, patient.id)
-        if isinstance(claimed, idempotency.Replay):
-            reading = db.session().get(Reading, uuid.UUID(claimed.body["id"]))
-            assert reading is not None
-            audit.record(f"{action}.replay", patient_id=patient.id, object_type="reading",
-                         object_id=reading.id)
-            return reading, False
-    result = intake.submit_readings(patient, readings, source="fhir")
-    reading = db.session().get(Reading, result["ids"][0])
-    assert reading is not None
-    if claimed is not None:
-        idempotency.complete(claimed, 201, {"id": str(reading.id)})
-    return reading, True
+
+    def create() -> Reading:
+        result = intake.submit_readings(patient, readings, source="fhir")
+        return db.session().get(Reading, result["ids"][0])
+
+    return _once(IDEMPOTENCY_SCOPE, identifier, body, patient, Reading, "reading", action,
+                 create)
+
+
+def create_response(principal: TeamScoped, patient_id: uuid.UUID, answered: dict[str, Any],
+                    identifier: str | None, body: Any, action: str) -> tuple[Submission, bool]:
+    """Store a QuestionnaireResponse through the app's submission service (scores,
+    rules, alerts, advice), once per identifier."""
+    patient = patients.get_patient(principal, patient_id, action)
+
+    def create() -> Submission:
+        result = intake.submit(patient, answered, source="fhir",
+                               enrollment=enrollments.active_enrollment(patient))
+        return db.session().get(Submission, result["id"])
+
+    return _once(RESPONSE_SCOPE, identifier, body, patient, Submission, "submission", action,
+                 create)
+
+
+# -- the follow-up: CarePlan, Flag, Consent, Task -------------------------------------------
+@dataclass(frozen=True)
+class Record:
+    """A table of patient records served as one FHIR resource type: its order (newest
+    first) and how a FHIR ``status`` search narrows it."""
+
+    model: Any
+    resource: str
+    object_type: str
+    order: tuple[Any, ...]
+    # FHIR status → the condition on the table that finds it (built at each search).
+    statuses: dict[str, Callable[[], Any]] = field(default_factory=dict)
+
+    def with_status(self, codes: Sequence[str]) -> Any:
+        return or_(*(self.statuses[code]() for code in dict.fromkeys(codes)))
+
+
+CARE_PLAN = Record(Enrollment, "CarePlan", "enrollment",
+                   (Enrollment.created_at.desc(), Enrollment.id.desc()))
+FLAG = Record(Alert, "Flag", "alert", (Alert.created_at.desc(), Alert.id.desc()),
+              {"active": lambda: Alert.status.in_(("open", "acknowledged")),
+               "inactive": lambda: Alert.status == "resolved"})
+CONSENT = Record(Consent, "Consent", "consent", (Consent.given_at.desc(), Consent.id.desc()))
+TASK = Record(Task, "Task", "task", (Task.due_at.desc(), Task.id.desc()),
+              # (a pending task past its grace period is missed, as the app shows it)
+              {"requested": lambda: and_(Task.status == "pending", Task.missed_at > now()),
+               "completed": lambda: Task.status == "done",
+               "failed": lambda: or_(Task.status == "missed", and_(
+                   Task.status == "pending", Task.missed_at <= now()))})
+
+
+def read_record(principal: TeamScoped, kind: Record, record_id: uuid.UUID,
+                action: str) -> Any:
+    """One record of a visible patient; otherwise NotFound and an audited refusal naming
+    its patient (if it exists)."""
+    session = db.session()
+    model = kind.model
+    row = session.scalar(_visible(select(model).where(model.id == record_id),
+                                  model.patient_id, principal))
+    if row is None:
+        target = session.scalar(select(model.patient_id).where(model.id == record_id))
+        raise _not_found(action, target, kind.object_type, record_id, kind.resource)
+    audit.record(action, patient_id=row.patient_id, object_type=kind.object_type,
+                 object_id=row.id)
+    return row
+
+
+def search_records(principal: TeamScoped, kind: Record, patient_id: uuid.UUID | None,
+                   statuses: Sequence[str] | None, count: int, offset: int,
+                   action: str) -> Page:
+    query = _scoped(select(kind.model), kind.model.patient_id, principal, patient_id, action)
+    if statuses is not None:
+        query = query.where(kind.with_status(statuses))
+    page = _page(query, kind.order, count, offset)
+    audit.record_reads(action, (r.patient_id for r in page.rows))
+    return page
+
+
+def follow_up_ends(enrollments: Sequence[Enrollment]) -> dict[uuid.UUID, datetime]:
+    """When each enrolment's follow-up ends (on its patient's clock)."""
+    zones = dict(db.session().execute(select(Patient.id, Patient.timezone).where(
+        Patient.id.in_({e.patient_id for e in enrollments}))).tuples().all())
+    return {e.id: follow_up.ends_at(e, zones[e.patient_id]) for e in enrollments}
+
+
+def notice_title(kind: str, version: int) -> str | None:
+    found = notices.notice(kind, version)
+    return found.title.get("fr") if found is not None else None
+
+
+# -- Patient/{id}/$everything ---------------------------------------------------------------
+@dataclass
+class Everything:
+    """What Suivi holds of one patient, each kind newest first and at most ``cap``
+    (``truncated`` names the kinds that had more)."""
+
+    patient: Patient
+    observations: list[Reading | Score]
+    responses: list[Submission]
+    records: dict[str, list[Any]]
+    truncated: list[str]
+
+
+def everything(principal: TeamScoped, patient_id: uuid.UUID, cap: int,
+               action: str) -> Everything:
+    patient = patients.get_patient(principal, patient_id, action)
+    session = db.session()
+    truncated: list[str] = []
+
+    def newest(query: Select, order: Sequence[Any], resource: str) -> list[Any]:
+        rows = list(session.scalars(query.order_by(*order).limit(cap + 1)))
+        if len(rows) > cap:
+            truncated.append(resource)
+        return rows[:cap]
+
+    readings = newest(select(Reading).where(Reading.patient_id == patient.id,
+                                            _not_in_a_panel()),
+                      (Reading.measured_at.desc(), Reading.id.desc()), "Observation")
+    scores = _search_scores(ObservationCriteria(patient_id=patient.id))
+    if len(readings) + len(scores) > cap and "Observation" not in truncated:
+        truncated.append("Observation")
+    observations = [*readings, *scores][:cap]
+    responses = newest(select(Submission).where(Submission.patient_id == patient.id),
+                       (Submission.submitted_at.desc(), Submission.id.desc()),
+                       "QuestionnaireResponse")
+    records = {kind.resource: newest(select(kind.model).where(
+        kind.model.patient_id == patient.id), kind.order, kind.resource)
+        for kind in (CARE_PLAN, FLAG, CONSENT, TASK)}
+    records["Communication"] = [
+        *newest(select(Message).where(Message.patient_id == patient.id),
+                (Message.created_at.desc(), Message.id.desc()), "Communication"),
+        *newest(select(InboundEvent).where(InboundEvent.patient_id == patient.id,
+                                           InboundEvent.kind == "sms"),
+                (InboundEvent.received_at.desc(), InboundEvent.id.desc()), "Communication")]
+    audit.record(action, patient_id=patient.id, object_type="patient", object_id=patient.id)
+    return Everything(patient, observations, responses, records, truncated)
+
+
+# -- Communication: messages sent and SMS received --------------------------------------------
+def search_communications(principal: TeamScoped, patient_id: uuid.UUID | None, count: int,
+                          offset: int, action: str) -> Page:
+    """Messages sent and SMS received, newest first, merged from their two tables (an
+    ``offset`` reads that many rows of each: the route bounds it)."""
+    if patient_id is not None:
+        patients.get_patient(principal, patient_id, action)
+    sent = select(Message).where(Message.patient_id.is_not(None))
+    received = select(InboundEvent).where(InboundEvent.kind == "sms",
+                                          InboundEvent.patient_id.is_not(None))
+    if patient_id is not None:
+        sent = sent.where(Message.patient_id == patient_id)
+        received = received.where(InboundEvent.patient_id == patient_id)
+    else:
+        sent = _visible(sent, Message.patient_id, principal)
+        received = _visible(received, InboundEvent.patient_id, principal)
+    first = _page(sent, (Message.created_at.desc(), Message.id.desc()), offset + count, 0)
+    second = _page(received, (InboundEvent.received_at.desc(), InboundEvent.id.desc()),
+                   offset + count, 0)
+    rows = sorted([*first.rows, *second.rows], reverse=True, key=lambda row: (
+        row.received_at if isinstance(row, InboundEvent) else row.created_at, str(row.id)))
+    page = Page(rows[offset:offset + count], first.total + second.total)
+    audit.record_reads(action, (r.patient_id for r in page.rows))
+    return page
+
+
+# -- AuditEvent: the trail, for administrators and the patient's team -------------------------
+@dataclass
+class AuditCriteria:
+    patient_id: uuid.UUID | None = None
+    agents: list[str] = field(default_factory=list)  # actor ids, any of them
+    dates: list[DateRange] = field(default_factory=list)
+
+
+def search_audit_events(principal: TeamScoped, criteria: AuditCriteria, count: int,
+                        offset: int, action: str) -> Page:
+    """The audit trail about the caller's patients (every patient for an administrator),
+    newest first."""
+    query = _scoped(select(AuditEvent).where(AuditEvent.patient_id.is_not(None)),
+                    AuditEvent.patient_id, principal, criteria.patient_id, action)
+    if criteria.agents:
+        ids = []
+        for agent in criteria.agents:
+            try:
+                ids.append(uuid.UUID(agent))
+            except ValueError:
+                continue  # no actor has such an id: nothing found for it
+        query = query.where(AuditEvent.actor_id.in_(ids))
+    for value in criteria.dates:
+        query = query.where(_in_range(AuditEvent.at, value))
+    page = _page(query, (AuditEvent.at.desc(), AuditEvent.id.desc()), count, offset)
+    audit.record_reads(action, (e.patient_id for e in page.rows))
+    return page
+
+
+# -- Questionnaire: the stored versions -----------------------------------------------------
+def read_questionnaire(questionnaire_id: str) -> Any:
+    """``{slug}.{version}`` (that version) or ``{slug}`` (the newest)."""
+    slug, dot, version = questionnaire_id.partition(".")
+    if not dot:
+        return questionnaires.get(slug)
+    found = questionnaires.version_of(slug, int(version)) if version.isdigit() else None
+    if found is None:
+        raise NotFound("No such Questionnaire.")
+    return found
+
+
+def search_questionnaires(slugs: list[str] | None) -> list[Any]:
+    """The newest version of each questionnaire (of ``slugs`` only, when given)."""
+    latest = questionnaires.latest()
+    return [q for slug, q in sorted(latest.items()) if slugs is None or slug in slugs]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from backend.fhir.capability import METHODS, PATHS
@@ -16,19 +18,22 @@ def test_the_capability_statement_lists_every_route_and_no_other(app):
     assert statement["fhirVersion"] == "4.0.1"
     declared = {("GET", "/fhir/R4/metadata")}
     for resource in statement["rest"][0]["resource"]:
-        for interaction in resource["interaction"]:
-            code = interaction["code"]
+        codes = [i["code"] for i in resource["interaction"]]
+        codes += [o["name"] for o in resource.get("operation", [])]
+        for code in codes:
             path = PATHS[code].format(type=resource["type"], id="{id}")
             declared.add((METHODS[code], f"/fhir/R4{path}"))
     served = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/fhir/"):
             assert rule.rule.startswith("/fhir/R4/"), rule.rule
-            path = plain(rule.rule)
-            for name in ("<patient_id>", "<observation_id>", "<response_id>"):
-                path = path.replace(name, "{id}")
+            path = re.sub(r"<[a-z_]+_id>", "{id}", plain(rule.rule))
             served |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == declared
+
+
+# A status each resource searched by status has (another is a 400 naming ``status``).
+STATUSES = {"Flag": "active", "Task": "requested"}
 
 
 def test_search_parameters_are_the_declared_ones(app, world):
@@ -36,14 +41,15 @@ def test_search_parameters_are_the_declared_ones(app, world):
     nurse = world.staff("nurse")
     statement = fhir_get(Caller(app), "/fhir/R4/metadata")
     values = {"token": "8310-5", "string": "Mar", "date": "ge2026-01-01",
+              "uri": "urn:suivi:questionnaire:daily-postop",
               "reference": "Patient/00000000-0000-4000-8000-000000000000"}
     for resource in statement["rest"][0]["resource"]:
         names = {p["name"]: p["type"] for p in resource["searchParam"]}
         assert names == {p.name: p.type for s in SERVED if s.type == resource["type"]
                          for p in s.search}
         for name, kind in names.items():
-            answer = nurse.get(f"/fhir/R4/{resource['type']}",
-                               query_string={name: values[kind]})
+            value = STATUSES.get(resource["type"]) if name == "status" else values[kind]
+            answer = nurse.get(f"/fhir/R4/{resource['type']}", query_string={name: value})
             assert answer.status_code in (200, 404), (name, answer.json)
         refused = fhir_get(nurse, f"/fhir/R4/{resource['type']}", 400,
                            query_string={"colour": "blue"})

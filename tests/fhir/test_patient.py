@@ -20,8 +20,9 @@ def test_a_patient_with_ipp_and_ins(world):
     assert resource["meta"]["profile"] == [FR_CORE_PATIENT_INS]
     identifiers = {i["system"]: i["value"] for i in resource["identifier"]}
     assert identifiers == {"urn:suivi:ipp": "IPP-0042", INS_SYSTEM: "184127645108946"}
-    status = resource["extension"][0]["extension"][0]["valueCoding"]["code"]
-    assert status == "QUAL"
+    status = resource["extension"][0]["extension"][0]["valueCoding"]
+    assert (status["system"], status["code"]) == (
+        "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identity-status", "QUAL")
     assert resource["name"] == [{"use": "official", "family": patient["family_name"],
                                  "given": ["Jeanne"]}]
     assert resource["birthDate"] == "1950-04-02" and resource["gender"] == "female"

@@ -141,13 +141,26 @@ ACCESS: dict[Route, frozenset[str]] = {
     ("POST", "/api/v1/teams/<slug>/members"): ADMIN,
     ("DELETE", "/api/v1/teams/<slug>/members/<staff_id>"): ADMIN,
     ("GET", "/fhir/R4/metadata"): EVERYONE,
-    ("GET", "/fhir/R4/Patient"): STAFF,
-    ("GET", "/fhir/R4/Patient/<patient_id>"): CARE_TEAM,
-    ("GET", "/fhir/R4/Observation"): CARE_TEAM,  # searched by the patient: theirs only
-    ("POST", "/fhir/R4/Observation"): CLINICAL,
-    ("GET", "/fhir/R4/Observation/<observation_id>"): CARE_TEAM,
-    ("GET", "/fhir/R4/QuestionnaireResponse"): CARE_TEAM,  # searched by the patient
-    ("GET", "/fhir/R4/QuestionnaireResponse/<response_id>"): CARE_TEAM,
+    ("GET", "/fhir/R4/Patient"): STAFF | CLIENTS,
+    ("GET", "/fhir/R4/Patient/<patient_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/Observation"): CARE_TEAM | GATEWAY,  # searched by the patient: theirs only
+    ("POST", "/fhir/R4/Observation"): CLINICAL | GATEWAY,
+    ("GET", "/fhir/R4/Observation/<observation_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/QuestionnaireResponse"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/QuestionnaireResponse/<response_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/Patient/<patient_id>/$everything"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/CarePlan"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/CarePlan/<enrollment_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/Flag"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/Flag/<alert_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/Consent"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/Consent/<consent_id>"): CARE_TEAM | GATEWAY,
+    ("GET", "/fhir/R4/Task"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/Communication"): CARE_TEAM | GATEWAY,  # searched by the patient
+    ("GET", "/fhir/R4/AuditEvent"): CARE_TEAM,  # searched by the patient; staff only
+    ("POST", "/fhir/R4/QuestionnaireResponse"): CLINICAL | GATEWAY,
+    ("GET", "/fhir/R4/Questionnaire"): STAFF | CLIENTS,  # no patient data
+    ("GET", "/fhir/R4/Questionnaire/<questionnaire_id>"): STAFF | CLIENTS,
     ("GET", "/api/v1/clients"): ADMIN,
     ("POST", "/api/v1/clients"): ADMIN,
     ("GET", "/api/v1/clients/<client_id>"): ADMIN,
@@ -156,7 +169,9 @@ ACCESS: dict[Route, frozenset[str]] = {
 }
 
 # The only routes integration clients reach (besides public content).
-CLIENT_ROUTES: frozenset[Route] = frozenset({("POST", "/api/v1/patients/<patient_id>/readings")})
+CLIENT_ROUTES: frozenset[Route] = frozenset({("POST", "/api/v1/patients/<patient_id>/readings")}
+                                           | {route for route in ACCESS
+                                              if route[1].startswith("/fhir/R4/")})
 
 # No token needed (the OpenAPI document describes the API and holds no data).
 PUBLIC: frozenset[Route] = frozenset({
@@ -173,7 +188,8 @@ NO_SUCCESS: dict[Route, str] = {
 }
 
 # Parameters that name something of the patient: a route holding one is patient-scoped.
-PATIENT_SCOPE = ("patient_id", "alert_id", "observation_id", "response_id")
+PATIENT_SCOPE = ("patient_id", "alert_id", "observation_id", "response_id", "enrollment_id",
+                 "consent_id")
 
 
 # -- the fixture world ---------------------------------------------------------------------
@@ -238,7 +254,7 @@ def _build(world: World) -> Matrix:
              "alert_id": answered.json["alerts_opened"][0], "device_id": device_id,
              "override_id": override.json["id"], "staff_id": nurse.id,
              "observation_id": measured.json["ids"][0], "response_id": answered.json["id"],
-             "consent_id": consent_id,
+             "consent_id": consent_id, "questionnaire_id": "daily-postop",
              "other_nurse_id": outsider.id, "other_surgeon_id": outside_surgeon.id,
              "client_id": gateway[0], "other_client_id": other_gateway[0]},
         family_name=patient["family_name"], nurse_email=nurse.info["email"],
@@ -407,6 +423,14 @@ BODIES: dict[Route, Callable[[Matrix, str], Any]] = {
         "effectiveDateTime": _iso(-timedelta(minutes=5)),
         "valueQuantity": {"value": 37.2, "system": "http://unitsofmeasure.org",
                           "code": "Cel"}},
+    ("POST", "/fhir/R4/QuestionnaireResponse"): lambda m, who: {
+        "resourceType": "QuestionnaireResponse", "status": "completed",
+        "questionnaire": "urn:suivi:questionnaire:daily-postop",
+        "subject": {"reference": f"Patient/{m.ids['patient_id']}"},
+        "item": [{"linkId": link_id, "answer": [
+            {"valueBoolean": value} if isinstance(value, bool) else
+            {"valueInteger": value} if isinstance(value, int) else
+            {"valueCoding": {"code": value}}]} for link_id, value in daily().items()]},
 }
 
 # What the fixture world must hold before a route can succeed (the world is restored
@@ -439,6 +463,12 @@ QUERIES: dict[Route, Callable[[Matrix], dict]] = {
     ("GET", "/fhir/R4/Patient"): lambda m: {"birthdate": "1950-04-02"},
     ("GET", "/fhir/R4/Observation"): lambda m: {"patient": f"Patient/{m.ids['patient_id']}"},
     ("GET", "/fhir/R4/QuestionnaireResponse"): lambda m: {"patient": m.ids["patient_id"]},
+    ("GET", "/fhir/R4/CarePlan"): lambda m: {"patient": m.ids["patient_id"]},
+    ("GET", "/fhir/R4/Flag"): lambda m: {"patient": m.ids["patient_id"], "status": "active"},
+    ("GET", "/fhir/R4/Consent"): lambda m: {"patient": m.ids["patient_id"]},
+    ("GET", "/fhir/R4/Task"): lambda m: {"patient": m.ids["patient_id"]},
+    ("GET", "/fhir/R4/Communication"): lambda m: {"patient": m.ids["patient_id"]},
+    ("GET", "/fhir/R4/AuditEvent"): lambda m: {"patient": m.ids["patient_id"]},
 }
 
 SLUGS = {"/api/v1/protocols/": "ambulatory-general", "/api/v1/questionnaires/": "daily-postop",
