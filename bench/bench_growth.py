@@ -39,6 +39,7 @@ TARGET = 1.2
 # days brought to now, open alerts whose next escalation is now, pending outbox rows.
 _DUE = {
     "remind-tasks": """UPDATE tasks SET due_at = now() - interval '5 minutes',
+        remind_at = now() - interval '5 minutes',
         missed_at = now() + interval '2 hours' WHERE id IN (SELECT DISTINCT ON (patient_id)
         id FROM tasks WHERE status = 'pending' AND due_at > now()
         ORDER BY patient_id, due_at LIMIT %s)""",
@@ -175,7 +176,7 @@ def interleaved(small: Callable[[], float], large: Callable[[], float],
 
 
 def run(quick: bool = False, sizes: tuple[int, int] | None = None,
-        runs: int = RUNS) -> list[Row]:
+        runs: int = RUNS, only: str | None = None) -> list[Row]:
     small, large = sizes or SIZES[quick]
     rows = []
     with Stack(f"growth{small}") as first, Stack(f"growth{large}") as second:
@@ -184,11 +185,15 @@ def run(quick: bool = False, sizes: tuple[int, int] | None = None,
         pairs = zip([*reads(first, ids[0]), *jobs(first)],
                     [*reads(second, ids[1]), *jobs(second)], strict=True)
         for (name, at_small, note), (_, at_large, large_note) in pairs:
+            if only and only not in name:
+                continue
             progress(f"  {name}")
             seconds, grown = interleaved(at_small, at_large,
                                          JOB_RUNS if note == "job" else runs)
             ratio = grown / seconds
             flag = "" if ratio <= TARGET else " (over target)"
+            # Said at once too: a run stopped later keeps what it measured.
+            progress(f"    {ms(seconds)} -> {ms(grown)}: {ratio:.2f}x{flag}")
             notes = ("", "") if note == "job" else (note, large_note)
             rows.append(Row(f"growth: {name}",
                             f"{ms(grown)} at {large:,}{f', {notes[1]}' if notes[1] else ''}",
@@ -203,10 +208,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 and 20,000 patients")
     parser.add_argument("--sizes", default=None, help="two patient counts, e.g. 1000,50000")
     parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--only", default=None,
+                        help="time only the reads and jobs whose name holds this text")
     args = parser.parse_args(argv)
     sizes = tuple(int(n) for n in args.sizes.split(",")) if args.sizes else None
     with interruptible():
-        print(table(run(args.quick, sizes, args.runs)))
+        print(table(run(args.quick, sizes, args.runs, args.only)))
 
 
 if __name__ == "__main__":
