@@ -64,6 +64,10 @@ class Alert(UUIDPrimaryKey, Base):
               postgresql_where=text("status IN ('open', 'acknowledged')"),
               sqlite_where=text("status IN ('open', 'acknowledged')")),
         Index("ix_alerts_escalation", "status", "next_escalation_at"),
+        # A team's indicators: its alerts opened, or resolved, in a period, without
+        # reading the hospital's (the enrolment's team is copied on the alert).
+        Index("ix_alerts_team_created", "care_team_id", "created_at"),
+        Index("ix_alerts_team_resolved", "care_team_id", "resolved_at"),
     )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)

@@ -48,6 +48,13 @@ class Scope:
     team_ids: frozenset[uuid.UUID] | None
     protocol: str | None
 
+    def alerts(self) -> list[Any]:
+        """Conditions on ``Alert`` (joined with its enrolment): the team's alerts found by
+        their own team (an alert keeps its enrolment's team, which never changes), so
+        that a team's figures read its alerts, not the hospital's."""
+        teams = [Alert.care_team_id.in_(self.team_ids)] if self.team_ids is not None else []
+        return [*teams, *self.where()]
+
     def where(self) -> list[Any]:
         """Conditions on ``Enrollment`` (joined with ``ProtocolVersion``)."""
         conditions: list[Any] = []
@@ -209,7 +216,7 @@ def alert_counts(scope: Scope, bounds: Bounds) -> dict[int, dict]:
     rows = db.session().execute(
         select(key, is_message, Alert.rule_id, Alert.severity,
                func.count()).select_from(_enrolments_of(Alert))
-        .where(*scope.where(), within(Alert.created_at, bounds))
+        .where(*scope.alerts(), within(Alert.created_at, bounds))
         .group_by(key, is_message, Alert.rule_id, Alert.severity)
         .order_by(key, Alert.rule_id, Alert.severity)).all()
     out: dict[int, dict] = defaultdict(lambda: {"opened": 0, "by_rule": [],
@@ -228,7 +235,7 @@ def response_times(scope: Scope, bounds: Bounds, current: datetime) -> dict[int,
     clinician), in minutes, and the share of alerts past their deadline."""
     key = bucket(Alert.created_at, bounds)
     joins = _enrolments_of(Alert)
-    base = [*scope.where(), within(Alert.created_at, bounds)]
+    base = [*scope.alerts(), within(Alert.created_at, bounds)]
     session = db.session()
     acknowledge = session.execute(percentiles(
         [key, Alert.severity], seconds_between(Alert.created_at, Alert.acknowledged_at),
@@ -267,7 +274,7 @@ def resolutions(scope: Scope, bounds: Bounds) -> dict[int, dict]:
     """Per bucket of resolution: outcomes, and per rule the false-alarm share."""
     key = bucket(Alert.resolved_at, bounds)
     session = db.session()
-    base = [*scope.where(), within(Alert.resolved_at, bounds), Alert.status == "resolved"]
+    base = [*scope.alerts(), within(Alert.resolved_at, bounds), Alert.status == "resolved"]
     by_outcome = session.execute(
         select(key, Alert.outcome, func.count()).select_from(_enrolments_of(Alert))
         .where(*base).group_by(key, Alert.outcome)).all()
@@ -298,7 +305,7 @@ def false_alarm_cases(scope: Scope, bounds: Bounds, rules: list[str],
     rows = db.session().execute(
         select(Alert.rule_id, Alert.id, Alert.severity, Alert.created_at, Alert.resolved_at)
         .select_from(_enrolments_of(Alert))
-        .where(*scope.where(), within(Alert.resolved_at, bounds),
+        .where(*scope.alerts(), within(Alert.resolved_at, bounds),
                Alert.outcome == FALSE_ALARM, Alert.rule_id.in_(rules))
         .order_by(Alert.resolved_at.desc())).all()
     cases: dict[str, list[dict]] = {rule: [] for rule in rules}
