@@ -62,7 +62,7 @@ from backend.limits import (
 from backend.protocols.content import protocol_of
 
 bp = Blueprint("fhir", __name__, url_prefix=PREFIX)
-RELEASED = date(2026, 12, 7)  # the CapabilityStatement's date: this version of the table
+RELEASED = date(2026, 12, 2)  # the CapabilityStatement's date: this version of the table
 QUESTIONNAIRE = "urn:suivi:questionnaire:"
 VITAL_SIGNS_PROFILES = tuple(sorted({VITAL_SIGNS + code.profile for code in
                                      (*READING_CODES.values(), BP_PANEL) if code.profile}))
