@@ -138,10 +138,10 @@ def date_range(name: str, text: str, with_time: bool) -> services.DateRange:
     """``ge2026-11-23``, ``lt2026-11-23T10:00:00+01:00``: a prefix over the day (or
     instant) named."""
     match = DATE_PREFIX.match(text)
-    assert match is not None
-    prefix, value = match.group(1) or "eq", match.group(2)
     try:
-        return _range(prefix, value, with_time)
+        if match is None:  # empty, or a line break
+            raise ValueError(text)
+        return _range(match.group(1) or "eq", match.group(2), with_time)
     except (ValueError, OverflowError):
         field_error(name, "a date YYYY-MM-DD" + (" or a date and time with its offset"
                                                  if with_time else "") +

@@ -95,3 +95,13 @@ def test_random_observations_are_refused_and_store_nothing(app, nurse):
 
     post()
     assert count(app, Reading) == before
+
+
+@pytest.mark.parametrize(("path", "name"), [("/fhir/R4/Patient?birthdate=", "birthdate"),
+                                            ("/fhir/R4/Patient?birthdate=%0A", "birthdate"),
+                                            ("/fhir/R4/Observation?date=ge", "date")])
+def test_an_empty_date_is_a_400_naming_it(nurse, path, name):
+    """Found by the fuzzer above: an empty date was an assertion error (500)."""
+    answer = nurse.get(path, headers={"Accept": "application/fhir+json"})
+    body = _fhir(answer, {400})
+    assert name in body["issue"][0]["diagnostics"]
