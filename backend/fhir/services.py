@@ -5,6 +5,7 @@ naming its patient, another team's patient is not found."""
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -559,9 +560,15 @@ def search_audit_events(principal: TeamScoped, criteria: AuditCriteria, count: i
 
 
 # -- Questionnaire: the stored versions -----------------------------------------------------
+# A questionnaire's slug, as the content files name them (questionnaires/schemas).
+SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+
+
 def read_questionnaire(questionnaire_id: str) -> Any:
     """``{slug}.{version}`` (that version) or ``{slug}`` (the newest)."""
     slug, dot, version = questionnaire_id.partition(".")
+    if not SLUG.fullmatch(slug):  # no such questionnaire, and nothing for a database
+        raise NotFound("No such Questionnaire.")
     if not dot:
         return questionnaires.get(slug)
     found = questionnaires.version_of(slug, int(version)) if version.isdigit() else None

@@ -17,7 +17,7 @@ from backend.fhir.routes import SERVED
 from backend.intake.models import Reading
 from tests.helpers import count
 
-FUZZ = settings(max_examples=60, deadline=None,
+FUZZ = settings(max_examples=30, deadline=None, derandomize=True,  # the same cases each run
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 # Text as a client may send it: printable, unicode, separators FHIR gives a meaning to.
@@ -105,3 +105,11 @@ def test_an_empty_date_is_a_400_naming_it(nurse, path, name):
     answer = nurse.get(path, headers={"Accept": "application/fhir+json"})
     body = _fhir(answer, {400})
     assert name in body["issue"][0]["diagnostics"]
+
+
+def test_a_questionnaire_id_holding_a_nul_is_not_found(nurse):
+    """Found by the fuzzer on PostgreSQL (text cannot hold NUL there): a 500, now a 404."""
+    for ident in ("daily%00postop", "%00", "daily-postop.1%00", "Daily-Postop"):
+        answer = nurse.get(f"/fhir/R4/Questionnaire/{ident}",
+                           headers={"Accept": "application/fhir+json"})
+        assert _fhir(answer, {404})["resourceType"] == "OperationOutcome"

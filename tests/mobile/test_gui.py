@@ -291,7 +291,7 @@ def test_every_screen_fits_a_small_phone_with_large_text(
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("size", "text_size"), [
-    ("360x640", "1.3"), ("480x800", "1.0"), ("480x800", "1.3")])
+    ("360x640", "1.3"), ("480x800", "1.0")])  # the smallest screen with large text; usual
 def test_my_data_reads_well_saves_a_full_copy_and_says_when_it_needs_the_network(
         world, live_server, closed_url, display, tmp_path, monkeypatch, size, text_size):
     patient, seen = run_on_a_phone(world, live_server, closed_url, display, tmp_path,

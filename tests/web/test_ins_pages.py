@@ -26,7 +26,7 @@ def _fill(page, clock, nir: str) -> None:
     page.get_by_role("button", name="Inclure et créer le code d'activation").click()
 
 
-def test_a_wrong_key_is_refused_and_a_right_ins_shown_with_its_status(world, clock,
+def test_a_wrong_key_is_refused_and_a_right_ins_shown_with_its_status(world, app, clock,
                                                                       live_server, page,
                                                                       axe_source):
     nurse = world.staff("nurse")
@@ -53,23 +53,17 @@ def test_a_wrong_key_is_refused_and_a_right_ins_shown_with_its_status(world, clo
     accessible(page, axe_source)
     shoot(page, "patient-ins")
 
-
-def test_the_ward_raises_the_status_once_the_identity_is_qualified(world, app, clock,
-                                                                   live_server, page):
-    nurse = world.staff("nurse")
-    patient = world.patient(nurse, ins_nir=NIR, ins_status="provisoire")
-    sign_in(page, live_server, clock, nurse)
-    page.goto(f"{live_server}/web/patients/{patient['id']}")
-    page.get_by_text("Modifier l'INS").click()
-    shoot(page, "patient-ins-edit")
-    page.get_by_label("Statut de l'identité (INS)").select_option("qualifie")
-    page.get_by_role("button", name="Enregistrer l'INS").click()
-    expect(page.get_by_text("Identité nationale de santé modifiée.")).to_be_visible()
-    assert nurse.get(f"/api/v1/patients/{patient['id']}").json["ins_status"] == "qualifie"
-    # A typing error is refused in words, and the record keeps what it had.
+    # Later the ward corrects it: a typing error is refused in words, the record keeps
+    # what it had; a status lowered after a doubt is stored and audited.
     page.get_by_text("Modifier l'INS").click()
     page.get_by_label("Matricule INS (NIR)").fill("1 84 12 76 451 089 00")
     page.get_by_role("button", name="Enregistrer l'INS").click()
     expect(page.get_by_role("alert")).to_contain_text("Matricule INS : la clé ne correspond pas")
     assert nurse.get(f"/api/v1/patients/{patient['id']}").json["ins_nir"] == NIR
+    page.get_by_text("Modifier l'INS").click()
+    page.get_by_label("Statut de l'identité (INS)").select_option("valide")
+    page.get_by_role("button", name="Enregistrer l'INS").click()
+    expect(page.get_by_text("Identité nationale de santé modifiée.")).to_be_visible()
+    assert nurse.get(f"/api/v1/patients/{patient['id']}").json["ins_status"] == "valide"
     assert audit_events(app, action="patient.update", patient_id=uuid.UUID(patient["id"]))
+
