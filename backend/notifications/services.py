@@ -130,16 +130,17 @@ def _send(entry: OutboxEntry, channel: str, address: str, template: str, body: s
     try:
         result = call(message)
     except SendError as error:
-        retry_at = _retry_at(message) if error.retryable else None
+        push = message.channel == "push"
+        again = error.retryable and not (push and _push_tries_spent(message))
         message.error = str(error)[:500]
-        message.status = "pending" if error.retryable and retry_at is not False else "failed"
+        message.status = "pending" if again else "failed"
         message.updated_at = now()
         if message.status == "failed":
             message.error_code = error.code
             _failed(message)
         session.commit()
-        if isinstance(retry_at, datetime):
-            raise outbox.NotNow(retry_at) from error  # the entry waits, then tries again
+        if again and push:  # the entry waits, then tries again
+            raise outbox.NotNow(_push_retry_at(message)) from error
         if message.status == "pending":
             raise
         return message
@@ -156,17 +157,16 @@ def _send(entry: OutboxEntry, channel: str, address: str, template: str, body: s
     return message
 
 
-def _retry_at(message: Message) -> datetime | bool | None:
-    """After a failure worth retrying: when to try a push again (``SUIVI_PUSH_RETRY_DELAYS``),
-    or False once ``SUIVI_PUSH_ATTEMPTS`` tries have failed (the push has failed for
-    good). None for an SMS: its job is retried (and a failed delivery by
+def _push_tries_spent(message: Message) -> bool:
+    """``SUIVI_PUSH_ATTEMPTS`` tries of a push have failed: it has failed for good."""
+    return message.attempts >= current_app.config["SUIVI_PUSH_ATTEMPTS"]
+
+
+def _push_retry_at(message: Message) -> datetime:
+    """When to try a push again (``SUIVI_PUSH_RETRY_DELAYS``, the last one repeating). An
+    SMS is not retried here: its job is (and a failed delivery by
     ``backend.delivery.retries``)."""
-    if message.channel != "push":
-        return None
-    config = current_app.config
-    if message.attempts >= config["SUIVI_PUSH_ATTEMPTS"]:
-        return False
-    delays = config["SUIVI_PUSH_RETRY_DELAYS"]
+    delays = current_app.config["SUIVI_PUSH_RETRY_DELAYS"]
     return now() + timedelta(seconds=delays[min(message.attempts, len(delays)) - 1])
 
 
