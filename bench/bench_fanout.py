@@ -70,9 +70,10 @@ def populate(stack: Stack, count: int) -> None:
             " now() - interval '1 day', 'active', %s, now()"
             " FROM patients", (protocol, team, staff))
         conn.execute(  # due tomorrow: make_due() brings them to now, a batch at a time
-            "INSERT INTO tasks (id, enrollment_id, patient_id, key, kind, questionnaire, day,"
-            " due_at, missed_at, status, created_at)"
-            " SELECT gen_random_uuid(), id, patient_id, 'daily-postop@d1', 'questionnaire',"
+            "INSERT INTO tasks (id, enrollment_id, patient_id, care_team_id, key, kind,"
+            " questionnaire, day, due_at, missed_at, status, created_at)"
+            " SELECT gen_random_uuid(), id, patient_id, care_team_id, 'daily-postop@d1',"
+            " 'questionnaire',"
             " 'daily-postop', 1, now() + interval '1 day', now() + interval '26 hours',"
             " 'pending', now() FROM enrollments")
     with stack.connect(autocommit=True) as conn:

@@ -51,10 +51,10 @@ FROM patients p CROSS JOIN LATERAL (
     # days 1, 3, 7, 30, at 10:00 Paris time; planned a few days ahead (the
     # benchmark brings some of them to now).
     ("tasks", """
-INSERT INTO tasks (id, enrollment_id, patient_id, key, kind, questionnaire, day, due_at, remind_at,
-    missed_at, status, answered_at, reminded_at, created_at)
-SELECT gen_random_uuid(), e.id, e.patient_id, q.slug || '@d' || d, 'questionnaire', q.slug,
-    d, due, due, due + q.grace,
+INSERT INTO tasks (id, enrollment_id, patient_id, care_team_id, key, kind, questionnaire, day,
+    due_at, remind_at, missed_at, status, answered_at, reminded_at, created_at)
+SELECT gen_random_uuid(), e.id, e.patient_id, e.care_team_id, q.slug || '@d' || d,
+    'questionnaire', q.slug, d, due, due, due + q.grace,
     CASE WHEN due > now() THEN 'pending'
          WHEN abs(hashtext(e.id::text || d)) %% 7 = 0 THEN 'missed' ELSE 'done' END,
     CASE WHEN due <= now() AND abs(hashtext(e.id::text || d)) %% 7 <> 0

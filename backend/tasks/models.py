@@ -35,10 +35,15 @@ class Task(UUIDPrimaryKey, Base):
         Index("ix_tasks_pending_missed", "missed_at",
               postgresql_where=text("status = 'pending'"),
               sqlite_where=text("status = 'pending'")),
+        # A team's tasks by due time: the indicators' answer rates read their team's
+        # tasks, not the whole hospital's.
+        Index("ix_tasks_team_due", "care_team_id", "due_at"),
     )
 
     enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), index=True)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    # The enrolment's team, copied as alerts copy it (an enrolment never changes team).
+    care_team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("care_teams.id"))
     key: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(16))  # questionnaire | reading
     questionnaire: Mapped[str | None] = mapped_column(String(64))

@@ -55,7 +55,8 @@ def plan(enrollment: Enrollment, patient: Patient, start: datetime, end: datetim
     for item in planned:
         if item.key in existing:
             continue
-        task = Task(enrollment_id=enrollment.id, patient_id=patient.id, key=item.key,
+        task = Task(enrollment_id=enrollment.id, patient_id=patient.id,
+                    care_team_id=enrollment.care_team_id, key=item.key,
                     kind=item.kind, questionnaire=item.questionnaire, reading=item.reading,
                     day=item.day, due_at=item.due_at, missed_at=item.missed_at,
                     remind_at=reminder_at(item.due_at, patient.timezone, chosen),
