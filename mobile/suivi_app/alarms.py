@@ -8,10 +8,10 @@ setting.
 
 On Android the clock stops while the app is in the background or closed, so a reminder
 due then waits for the next start or resume. Waking a closed app at the reminder time
-needs an alarm from Android's AlarmManager delivered to a receiver compiled into the APK
-(a BroadcastReceiver, which python-for-android does not build from Python); that
-``AndroidAlarms`` is not built. Until it is, the server's push or SMS is what reaches a
-phone whose app is closed.
+needs an alarm from Android's AlarmManager (pyjnius) delivered to a BroadcastReceiver,
+a Java class added to the build (buildozer's ``android.add_src``) that pyjnius cannot
+define; that ``AndroidAlarms`` is not built. Until it is, the server's push or SMS is what
+reaches a phone whose app is closed.
 """
 
 from __future__ import annotations
