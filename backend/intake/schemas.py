@@ -75,6 +75,10 @@ class TaskOut(Schema):
     reading = fields.String(allow_none=True)
     day = fields.Integer()
     due_at = fields.DateTime()
+    remind_at = fields.DateTime(metadata={
+        "description": "when the task is reminded: the patient's hour when earlier, else "
+                       "the due time; one within the quiet hours waits for their end, and "
+                       "none goes once missed_at has passed"})
     missed_at = fields.DateTime()
     status = fields.String()
     answered_at = fields.DateTime(allow_none=True)
@@ -103,6 +107,11 @@ class WardOut(Schema):
     timezone = fields.String()
 
 
+class QuietHoursOut(Schema):
+    from_ = fields.String(data_key="from", attribute="from", metadata={"description": "HH:MM"})
+    to = fields.String(metadata={"description": "HH:MM"})
+
+
 class TodayOut(Schema):
     date = fields.Date()
     post_op_day = fields.Integer()
@@ -113,6 +122,9 @@ class TodayOut(Schema):
     ward = fields.Nested(WardOut, metadata={"description": "how to reach the ward"})
     reminder_time = fields.String(allow_none=True, metadata={
         "description": "the patient's own reminder time (HH:MM), null: at the due times"})
+    quiet_hours = fields.Nested(QuietHoursOut, metadata={
+        "description": "no reminder reaches the patient then (their clock): one due goes "
+                       "when they end, if the task is still open"})
     not_asked = fields.List(fields.String(), metadata={
         "description": "reading types the app does not ask this patient (no carer measures "
                        "them: breathing rate, consciousness); their items are left out"})

@@ -34,6 +34,7 @@ def today_view(patient: Patient) -> dict[str, Any]:
         "ward": ward_contact(patient),
         "not_asked": tasks.not_asked(enrollment),
         "reminder_time": enrollment.reminder_time,
+        "quiet_hours": protocol.quiet_hours.to_dict(),
     }
 
 

@@ -90,13 +90,15 @@ def today(enrollment: Enrollment, patient: Patient) -> list[Task]:
 
 
 def task_view(task: Task) -> dict:
-    """A task as the app shows it; a pending task past its grace period reads ``missed``."""
+    """A task as the app shows it; a pending task past its grace period reads ``missed``.
+    ``remind_at`` lets the phone remind the patient by itself when no push reaches it."""
     status = task.status
     if status == "pending" and task.missed_at <= now():
         status = "missed"
     return {"id": task.id, "kind": task.kind, "questionnaire": task.questionnaire,
             "reading": task.reading, "day": task.day, "due_at": task.due_at,
-            "missed_at": task.missed_at, "status": status, "answered_at": task.answered_at}
+            "remind_at": task.remind_at, "missed_at": task.missed_at, "status": status,
+            "answered_at": task.answered_at}
 
 
 def match_questionnaire(enrollment: Enrollment, questionnaire: str, task_id,

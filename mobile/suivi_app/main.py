@@ -13,6 +13,7 @@ from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from suivi_app import settings, theme
+from suivi_app.alarms import LocalReminders
 from suivi_app.core import i18n
 from suivi_app.core.api import AuthError, NetworkError, ServerError
 from suivi_app.core.outbox import Item, SyncReport
@@ -54,6 +55,7 @@ class SuiviApp(App):
         Window.softinput_mode = "below_target"  # the keyboard never hides the entry box
         self.service = PatientService(self.user_data_dir, self.server_url)
         self.worker = Worker()
+        self.reminders = LocalReminders(self.service, self._remind)
         self.lang = self.service.lang
         manager = ScreenManager(transition=NoTransition())
         self._add_screens(manager)
@@ -83,12 +85,17 @@ class SuiviApp(App):
         self._add_screens(self.root)
         self.show(current)
 
+    def set_local_reminders(self, on: bool) -> None:
+        self.service.set_local_reminders(on)
+        self.reminders.plan()
+
     def on_start(self) -> None:
         self._count()
         if self.service.activated:
             self.show("today").refresh()
             self.sync()
             self._register_push()
+            self.reminders.plan()
         Clock.schedule_interval(self._retry, settings.SYNC_EVERY_SECONDS)
 
     def _retry(self, _dt) -> None:
@@ -100,6 +107,7 @@ class SuiviApp(App):
 
     def on_resume(self) -> None:
         if self.service.activated:
+            self.reminders.plan()  # those due while in the background
             self.sync()
             if self.root.current == "today":
                 self.root.current_screen.refresh()
@@ -132,6 +140,10 @@ class SuiviApp(App):
         self.show("today").refresh()
         self.sync()
         self._register_push()
+
+    def _remind(self, _tasks: list[dict]) -> None:
+        """The phone's own reminder: no questionnaire named, no health data."""
+        self.notifier.notify(self.tr("notice.notify_title"), self.tr("reminder.notify"))
 
     def _register_push(self) -> None:
         """Reminders by push: the phone's token to the server (a failure is retried at the
@@ -176,6 +188,7 @@ class SuiviApp(App):
     def send_answers(self, session, task: dict | None, amend_key: str | None) -> None:
         item = self.service.save(session, task, amend_key)  # on the phone before any sending
         self._count()
+        self.reminders.plan()  # an answer waiting in the outbox is not reminded
         self.sync(then=lambda report: self._sent(item.key, report))
 
     def _sent(self, key: str, report: SyncReport) -> None:
@@ -208,6 +221,7 @@ class SuiviApp(App):
 
     def _synced(self, report: SyncReport, then) -> None:
         self._count()
+        self.reminders.plan()
         if report.unauthorised:
             self.unlinked(report.message)
         elif report.sent and self.root.current == "today":

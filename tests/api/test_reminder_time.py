@@ -58,7 +58,12 @@ def test_a_patient_is_reminded_at_the_time_they_chose(world, app, clock, redis):
     assert remind_tasks() == 0
     clock.set(datetime(2026, 11, 23, 7, 31, tzinfo=UTC))
     assert remind_tasks() == 1 and remind_tasks() == 0
-    assert device.get("/api/v1/me/today").json["reminder_time"] == "08:30"
+    today = device.get("/api/v1/me/today").json
+    assert today["reminder_time"] == "08:30"
+    # What the phone needs to remind the patient by itself when no push reaches it.
+    [daily] = [t for t in today["tasks"] if t["questionnaire"] == "daily-postop"]
+    assert daily["remind_at"] == "2026-11-23T07:30:00+00:00"
+    assert today["quiet_hours"] == {"from": "21:00", "to": "08:00"}
     assert audit_events(app, action="enrollment.reminder_time",
                         patient_id=uuid.UUID(patient["id"]))
 

@@ -18,7 +18,7 @@ import re
 import sys
 import time
 import traceback
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kivy.config import Config
@@ -510,12 +510,20 @@ def layout_script(driver: Driver, app: SuiviApp):
 
 
 def settings_script(driver: Driver, app: SuiviApp):
-    """Language, text size, glucose unit and reminder hour chosen once; then the phone is
-    unlinked, after a confirmation."""
+    """Offline at the reminder time, the phone reminds the patient by itself, once; then
+    language, text size, glucose unit, reminder hour and the phone's own reminders chosen
+    once; then the phone is unlinked, after a confirmation."""
+    notified = driver.result["notified"] = []
+    app.notifier = type("Notifier", (), {"notify": lambda _self, title, message:
+                                         notified.append([title, message])})()
+    # The phone's clock tells the server's time (SUIVI_GUI_CLOCK_OFFSET: seconds ahead).
+    offset = timedelta(seconds=float(os.environ.get("SUIVI_GUI_CLOCK_OFFSET", "0")))
+    app.reminders.clock = lambda: datetime.now(UTC) + offset
     yield from activate(driver, app, sys.argv[3], shots=False)
     today = app.root.get_screen("today")
     yield until(lambda: app.root.current == "today" and today.ids.tasks.children
                 and app.worker.pending == 0, "today's tasks")
+    yield from remind_offline(driver, app)
     yield from driver.tap(today.ids.settings_button)
     settings = app.root.get_screen("settings")
     yield until(lambda: app.root.current == "settings", "the settings")
@@ -536,6 +544,11 @@ def settings_script(driver: Driver, app: SuiviApp):
     settings.ids.scroll.scroll_to(settings.ids.reminder_times)
     yield 0.3
     yield from driver.shot("settings-reminder")
+    yield from driver.tap(option("local_reminders", False))
+    yield until(lambda: not app.service.local_reminders
+                and option("local_reminders", False).selected, "the phone's reminders off")
+    yield from driver.tap(option("local_reminders", True))
+    yield until(lambda: app.service.local_reminders, "the phone's reminders on again")
     yield from driver.tap(option("text_sizes", 1.3))
     yield until(lambda: app.root.get_screen("settings") is not settings, "the larger text")
     settings = app.root.get_screen("settings")
@@ -545,6 +558,17 @@ def settings_script(driver: Driver, app: SuiviApp):
                                   "current": app.root.current}
     driver.result["problems"] = layout_problems("settings", settings)
     yield from driver.shot("settings-large")
+    yield from driver.tap(option("languages", "fr"))
+    yield until(lambda: app.lang == "fr", "French again")
+    settings.ids.scroll.scroll_to(settings.ids.local_reminders_note, padding=10,
+                                  animate=False)
+    yield 0.3
+    driver.result["local_reminders"] = {
+        "title": settings.ids.local_reminders_title.text,
+        "options": {str(b.value): [b.label, b.selected]
+                    for b in settings.ids.local_reminders.children}}
+    driver.result["problems"] += layout_problems("settings", settings)
+    yield from driver.shot("settings-local-reminders")
     yield from driver.tap(settings.ids.unlink_button)
     yield until(lambda: settings.confirming, "the confirmation")
     yield from driver.shot("settings-unlink-confirm")
@@ -552,6 +576,28 @@ def settings_script(driver: Driver, app: SuiviApp):
     activation = app.root.get_screen("activation")
     yield until(lambda: app.root.current == "activation" and activation.message, "unlinked")
     driver.result["unlinked"] = activation.message
+
+
+def remind_offline(driver: Driver, app: SuiviApp):
+    """The network goes down; the phone's clock comes to today's first reminder time (the
+    app stays in front): the phone reminds the patient itself, once, even when the app
+    comes back to the front later."""
+    app.service.api.base_url = sys.argv[2]
+    tasks = app.service.store.cached_today()["tasks"]
+    first = min(datetime.fromisoformat(t["remind_at"]) for t in tasks)
+    started, moment = time.monotonic(), first - timedelta(seconds=2)
+    app.reminders.clock = lambda: moment + timedelta(seconds=time.monotonic() - started)
+    app.reminders.plan()
+    driver.result["planned_for"] = app.reminders.next_at.isoformat()
+    yield until(lambda: app.service.store.reminded(), "the phone's own reminder")
+    driver.result["notified_at"] = app.reminders.clock().isoformat()
+    app.on_resume()  # as when the patient switches back to the app: nothing new
+    yield until(lambda: app.worker.pending == 0, "back to the front, offline")
+    yield 1.0
+    driver.result["reminded"] = sorted(app.service.store.reminded())
+    driver.result["tasks"] = sorted(t["id"] for t in tasks
+                                    if datetime.fromisoformat(t["remind_at"]) == first)
+    app.service.api.base_url = sys.argv[1]
 
 
 def mydata_script(driver: Driver, app: SuiviApp):

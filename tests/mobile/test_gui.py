@@ -11,7 +11,9 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -51,7 +53,7 @@ def home_yesterday(world, given_name: str, protocol: str = "ambulatory-general")
     """A nurse, and her patient who went home yesterday: (nurse, patient, activation code)."""
     nurse = world.staff("nurse")
     patient = world.patient(nurse, given_name=given_name, family_name="Moreau")
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    yesterday = world.clock.now().date() - timedelta(days=1)
     code = world.enrol(nurse, patient["id"], protocol, yesterday,
                        discharge_at=home_since(yesterday))["activation_code"]
     return nurse, patient, code
@@ -247,17 +249,32 @@ def test_a_phone_whose_follow_up_ended_says_why_on_the_activation_screen(
 
 
 @pytest.mark.slow
-def test_the_patient_sets_language_text_size_meter_unit_and_reminder_hour_then_unlinks(
-        world, app, live_server, closed_url, display, tmp_path):
+def test_offline_the_phone_reminds_by_itself_then_the_patient_sets_it_up_and_unlinks(
+        world, app, live_server, closed_url, display, tmp_path, clock, monkeypatch):
+    # 07:30 in Paris: the heart-failure tasks of 08:00 are still to answer, whatever the
+    # time the test runs; the phone's clock is moved to their reminder time.
+    paris = ZoneInfo("Europe/Paris")
+    morning = datetime.combine(datetime.now(paris).date(), dt_time(7, 30), paris)
+    offset = morning - datetime.now(UTC)
+    monkeypatch.setattr(clock, "now", lambda: datetime.now(UTC) + offset)
     _, _, code = home_yesterday(world, "Paul", "heart-failure")
+    monkeypatch.setenv("SUIVI_GUI_CLOCK_OFFSET", str(offset.total_seconds()))
+    monkeypatch.setenv("SUIVI_GUI_SIZE", "360x640")  # the smallest phone
 
     seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="settings")
 
+    # One notification for the three tasks of 08:00, without health data, once.
+    assert seen["notified"] == [["Suivi", "Suivi : un questionnaire vous attend."]]
+    eight = morning.replace(hour=8, minute=0)
+    assert seen["planned_for"] == eight.astimezone(UTC).isoformat()
+    assert len(seen["tasks"]) == 3 and seen["reminded"] == seen["tasks"]
+    assert seen["local_reminders"] == {"title": "Rappels sur ce téléphone", "options": {
+        "True": ["Activés", True], "False": ["Désactivés", False]}}
     assert seen["english"] == "Unlink this phone"
     assert seen["text_size"]["after"] > seen["text_size"]["before"] * 1.2
     assert seen["text_size"]["current"] == "settings"
     assert seen["problems"] == [], "\n".join(seen["problems"])
-    assert seen["unlinked"] == "This phone is no longer linked to your follow-up."
+    assert seen["unlinked"] == "Ce téléphone n'est plus relié à votre suivi."
     with app.app_context():  # the server no longer accepts the phone
         from sqlalchemy import select
 
@@ -270,7 +287,8 @@ def test_the_patient_sets_language_text_size_meter_unit_and_reminder_hour_then_u
 
         assert [e.reminder_time for e in db.session().scalars(select(Enrollment))] == ["08:00"]
     assert {"mobile-settings.png", "mobile-settings-large.png", "mobile-settings-reminder.png",
-            "mobile-settings-unlink-confirm.png"} <= set(seen["screenshots"])
+            "mobile-settings-unlink-confirm.png",
+            "mobile-settings-local-reminders.png"} <= set(seen["screenshots"])
 
 
 @pytest.mark.slow

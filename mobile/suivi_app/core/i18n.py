@@ -60,6 +60,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "notice.notify_title": ("Suivi", "Suivi"),
     "notice.notify": ("Vos réponses sont arrivées. Ouvrez Suivi pour lire les conseils.",
                       "Your answers have arrived. Open Suivi to read the advice."),
+    # Raised by the phone itself: it names no questionnaire (the lock screen is seen by
+    # anyone), as the server's reminder (backend.tasks.texts).
+    "reminder.notify": ("Suivi : un questionnaire vous attend.",
+                        "Suivi: a questionnaire is waiting for you."),
     "moment.today": ("d'aujourd'hui à {time}", "of today at {time}"),
     "moment.on": ("du {day} à {time}", "of {day} at {time}"),
     "done.title": ("Vous avez déjà répondu {when}. Merci.",
@@ -105,6 +109,15 @@ STRINGS: dict[str, tuple[str, str]] = {
                                 "questionnaire. Il faut être connecté pour changer l'heure.",
                                 "A reminder never comes after a questionnaire is due. "
                                 "Changing the time needs the Internet."),
+    "settings.local_reminders": ("Rappels sur ce téléphone", "Reminders on this phone"),
+    "settings.local_on": ("Activés", "On"),
+    "settings.local_off": ("Désactivés", "Off"),
+    "settings.local_reminders_note": ("Le téléphone vous rappelle ce qui reste à faire, même "
+                                      "sans connexion Internet. Le service envoie aussi ses "
+                                      "rappels.",
+                                      "This phone reminds you of what is left to do, even "
+                                      "without the Internet. The ward sends its reminders "
+                                      "too."),
     "settings.unlink": ("Délier ce téléphone", "Unlink this phone"),
     "settings.unlink_confirm": ("Ce téléphone ne pourra plus envoyer vos réponses. Il faudra "
                                 "un nouveau code de l'équipe soignante pour le relier. "

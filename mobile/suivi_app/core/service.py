@@ -7,12 +7,13 @@ answer is local and quick, so it happens on the spot, before any network call.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from suivi_app.core import mydata
+from suivi_app.core import mydata, reminders
 from suivi_app.core.api import ApiClient, NetworkError, ServerError
 from suivi_app.core.outbox import READINGS, Item, Outbox, SyncReport, utc_now
 from suivi_app.core.questionnaire import QuestionnaireSession
@@ -51,6 +52,8 @@ class PatientService:
         self.api = ApiClient(self.store.server_url or server_url, self.store.device_token)
         # The server's answer to each sent item (advice to show), whichever sync sent it.
         self.results: dict[str, dict] = {}
+        # Whether the last call to the server got through (None: none tried yet).
+        self.reached: bool | None = None
 
     @property
     def activated(self) -> bool:
@@ -109,10 +112,12 @@ class PatientService:
         try:
             today = self.api.today()
         except (NetworkError, ServerError):
+            self.reached = False
             cached = self.store.cached_today()
             if cached is None:
                 raise
             return TodayView(cached, self._titles(cached, fetch=False), offline=True)
+        self.reached = True
         self.store.cache_today(today)
         return TodayView(today, self._titles(today, fetch=True))
 
@@ -133,6 +138,8 @@ class PatientService:
         at once; one sent later, after the network came back, is a card on today's screen),
         and marks its task answered."""
         report = self.outbox.sync(self.api)
+        if report.offline or report.sent:
+            self.reached = not report.offline
         for key, result in report.sent.items():
             item = report.sent_items[key]
             notice = {"key": key, "answered_at": item.created_at,
@@ -218,7 +225,40 @@ class PatientService:
         today = self.store.cached_today()
         if today is not None:
             self.store.cache_today({**today, "reminder_time": chosen})
+        # Today's tasks with their new reminder times, for the phone's own reminders.
+        with suppress(NetworkError, ServerError):
+            self.store.cache_today(self.api.today())
         return chosen
+
+    # -- the phone's own reminders (see core.reminders) ---------------------------------
+    @property
+    def local_reminders(self) -> bool:
+        """The patient's choice: this phone reminds them by itself (on unless turned off)."""
+        return self.store.get("pref:local_reminders", True)
+
+    def set_local_reminders(self, on: bool) -> None:
+        self.store.put("pref:local_reminders", bool(on))
+
+    @property
+    def pushed(self) -> bool:
+        """The server's reminders reach this phone by push: it has the phone's token and
+        the phone got through to it at its last try."""
+        return bool(self.store.get("push_token_sent")) and bool(self.reached)
+
+    def due_reminders(self, now: datetime) -> reminders.Plan:
+        """The tasks to remind the patient of at ``now``, from the phone's copy of today,
+        and when to look again. Each task is reminded once: those returned are noted. None
+        while the patient has turned the phone's reminders off; none either while the
+        server's push reaches the phone (it reminds then), though the tasks are noted, so
+        that the phone does not remind them again when the network goes later."""
+        if not self.activated or not self.local_reminders:
+            return reminders.Plan([], None)
+        answered = {i.task_id for i in self.waiting() if i.task_id} | set(self.store.answered())
+        found = reminders.plan(self.store.cached_today(), now, self.patient.get("timezone"),
+                               answered, self.store.reminded())
+        if found.due:
+            self.store.record_reminded([task["id"] for task in found.due], now.isoformat())
+        return reminders.Plan([], found.next_at) if self.pushed else found
 
     def register_push_token(self, token: str | None) -> bool:
         """Give the server this phone's push token, once per token (network). True when

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 ADDED_COLUMNS = {"outbox": {"task_id": "TEXT"}}
 KEEP_NOTICES = 20  # advice of late answers not yet read, newest kept
 KEEP_ANSWERED = 60  # tasks answered from this phone (about two weeks of tasks)
+KEEP_REMINDED = 60  # tasks this phone reminded the patient of, as many
 
 
 class Store:
@@ -134,6 +135,15 @@ class Store:
 
     def drop_notice(self, key: str) -> None:
         self.put("notices", [n for n in self.notices() if n["key"] != key])
+
+    # -- the reminders this phone raised (once a task, restarts included) ----------------
+    def reminded(self) -> dict[str, str]:
+        """task id → when this phone reminded the patient of it."""
+        return self.get("reminded", {})
+
+    def record_reminded(self, task_ids: list[str], at: str) -> None:
+        reminded = {**self.reminded(), **dict.fromkeys(task_ids, at)}
+        self.put("reminded", dict(list(reminded.items())[-KEEP_REMINDED:]))
 
     # -- a questionnaire left half-way ---------------------------------------------------
     def draft(self, name: str) -> dict | None:

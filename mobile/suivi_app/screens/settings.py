@@ -1,6 +1,8 @@
 """Settings: language, text size, the glucose unit of the patient's meter, the hour
-reminders come, the way to "Mes données" (the patient's own data, a copy to save), and
-unlinking this phone (asked twice; refused while answers wait to be sent).
+reminders come, whether this phone reminds the patient by itself (on unless turned off;
+kept on the phone: suivi_app.core.reminders), the way to "Mes données" (the patient's
+own data, a copy to save), and unlinking this phone (asked twice; refused while answers
+wait to be sent).
 
 The reminder hour is the patient's choice kept by the server (it sends the reminders): a
 questionnaire due later in the day is reminded at that hour, never after it is due; the
@@ -48,6 +50,10 @@ class SettingsScreen(Screen):
                       [(None, app.tr("settings.reminder_ward")),
                        *[(t, app.tr("settings.reminder_at", time=t)) for t in REMINDER_TIMES]],
                       service.reminder_time, self.choose_reminder_time)
+        self._choices(self.ids.local_reminders,
+                      [(True, app.tr("settings.local_on")),
+                       (False, app.tr("settings.local_off"))],
+                      service.local_reminders, self.choose_local_reminders)
 
     def _choices(self, box, options, chosen, action) -> None:
         box.clear_widgets()
@@ -67,11 +73,16 @@ class SettingsScreen(Screen):
         App.get_running_app().service.set_unit("glucose", unit)
         self.build_choices()
 
+    def choose_local_reminders(self, on: bool) -> None:
+        App.get_running_app().set_local_reminders(on)
+        self.build_choices()
+
     def choose_reminder_time(self, value: str | None) -> None:
         app = App.get_running_app()
         self.message = ""
 
         def done(_chosen) -> None:
+            app.reminders.plan()  # today's tasks came back with their new reminder times
             self.build_choices()
 
         app.worker.run(lambda: app.service.set_reminder_time(value), done,

@@ -44,6 +44,7 @@ class TodayScreen(Screen):
             self.appointment = i18n.appointment(self.teleconsultation["starts_at"],
                                                 patient.get("timezone"), lang)
         self._education(view.today.get("education", []))
+        app.reminders.plan()  # today's tasks may have changed
 
     def show_notices(self) -> None:
         """The advice of answers that left the phone after the patient had closed them (the
