@@ -261,6 +261,7 @@ class PatientService:
                 return None
             session = QuestionnaireSession(definition, lang=self.lang)
         session.preferred_units = self.units
+        session.items_not_asked = set(task.get("items_not_asked", []))
         session.not_asked = set((self.store.cached_today() or {}).get("not_asked", []))
         session.not_asked |= self._given_elsewhere(session.definition.get("slug"))
         draft = self.store.draft(_draft_name(task))
