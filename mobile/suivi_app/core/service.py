@@ -305,6 +305,9 @@ class PatientService:
         if definition is None:
             return None
         session = QuestionnaireSession(definition, item.body["answers"], self.lang)
+        task = next((t for t in (self.store.cached_today() or {}).get("tasks", [])
+                     if t.get("id") == item.body.get("task_id")), {})
+        session.items_not_asked = set(task.get("items_not_asked", []))
         fields = item.fields_to_fix()
         if fields:
             session.go_to(fields[0])
