@@ -160,6 +160,8 @@ class _Builder:
     def __init__(self, data: Mapping, questionnaires: Mapping[str, Questionnaire], source: str):
         self.data, self.catalogue, self.source = data, questionnaires, source
         self.issues: list[ContentIssue] = []
+        # (field, schedule entry, link_id) of each item asked on some days only
+        self.limited: list[tuple[str, ScheduleEntry, str]] = []
 
     def add(self, field: str, message: str, rule: str | None = None) -> None:
         self.issues.append(ContentIssue(self.source, rule, field, message))
@@ -210,7 +212,36 @@ class _Builder:
         )
         if "shown_only" in d:  # protocols written before the key existed are not checked
             self.every_reading_read(protocol)
+        self.limited_items_unread(protocol)
         return None if self.issues else protocol
+
+    def limited_items_unread(self, protocol: Protocol) -> None:
+        """An item asked on some days only is one nothing else needs on the other days: no
+        rule reads it (a rule can fire on any day, and would then miss it), no other item
+        is shown on its answer, no score counts it, no task waits for its reading, and it
+        is not the patient's own words to the nurse."""
+        for field, entry, link_id in self.limited:
+            q = protocol.questionnaires[entry.questionnaire or ""]
+            item = q.items_by_link_id[link_id]
+            ref = f"{q.slug}.{link_id}"
+            if item.type == "text":
+                self.add(f"{field}.link_id", f"{ref} holds the patient's own words for the "
+                         "nurse: it is asked on every day")
+            if q.score is not None:
+                self.add(f"{field}.link_id", f"{ref} counts in the {q.score} score of "
+                         f"{q.slug}: every item of a scored questionnaire is asked")
+            if item.reading is not None and item.reading in entry.requires:
+                self.add(f"{field}.link_id", f"the task requires the {item.reading} reading "
+                         f"of {ref}")
+            for other in q.items:
+                if other.enable_when is not None and link_id in other.enable_when.link_ids():
+                    self.add(f"{field}.link_id", f"{q.slug}.{other.link_id} is shown on the "
+                             f"answer to {link_id} (enable_when)")
+            for rule in protocol.all_rules():
+                if any(_reads(leaf.subject, ref, item.reading) for leaf in rule.leaves()
+                       if not isinstance(leaf, Missing)):
+                    self.add(f"{field}.link_id", f"{ref} is read by rule {rule.id}: an item "
+                             "a rule reads is asked on every day the rule can fire")
 
     def max_age_hours(self, value: Any, used: Mapping[str, Questionnaire]) -> dict:
         if not isinstance(value, Mapping):
@@ -408,21 +439,73 @@ class _Builder:
             if not isinstance(requires, list) or not all(_known_reading(r) for r in requires):
                 self.add(f"{field}.requires", "must be a list of reading types")
                 requires = []
+            item_days = self.item_days(entry.get("item_days"), field, q if known else None,
+                                       days, reading is not None)
             if known and days and at is not None:
                 out.append(ScheduleEntry(q, reading, days, at, timedelta(hours=grace),
-                                         tuple(requires)))
+                                         tuple(requires), item_days))
+                self.limited += [(f"{field}.item_days[{j}]", out[-1], link_id)
+                                 for j, link_id in enumerate(item_days)]
         return tuple(out)
+
+    def item_days(self, value: Any, field: str, questionnaire: str | None,
+                  days: tuple[int, ...], is_reading: bool) -> dict[str, tuple[int, ...]]:
+        """The entry's ``item_days``: link_id → the days it is asked, each within the
+        entry's days and with its source (what a rule reads is checked once the rules are
+        known: ``limited_items_unread``)."""
+        if value is None:
+            return {}
+        field = f"{field}.item_days"
+        if questionnaire is None:  # unknown (said already) or a reading task
+            if is_reading:
+                self.add(field, "a reading task asks one thing: only a questionnaire's "
+                                "items may be asked on some days")
+            return {}
+        if not isinstance(value, list) or not value:
+            self.add(field, "must list items, each {link_id, days, source}")
+            return {}
+        out: dict[str, tuple[int, ...]] = {}
+        q = self.catalogue[questionnaire]
+        for where, raw in self.mappings(value, field, "must be {link_id, days, source}"):
+            link_id = raw.get("link_id")
+            if not isinstance(raw.get("source"), str) or not raw["source"].strip():
+                self.add(f"{where}.source", f"asking {link_id!r} on some days only needs "
+                         "the published source that allows it")
+            if q.item(link_id) is None:
+                self.add(f"{where}.link_id", f"unknown link_id {link_id!r} in questionnaire "
+                         f"{questionnaire} (known: {', '.join(q.link_ids)})")
+                continue
+            if link_id in out:
+                self.add(f"{where}.link_id", f"{link_id!r} is listed twice")
+                continue
+            asked = self.days(raw.get("days"), f"{where}.days")
+            outside = sorted(set(asked) - set(days))
+            if outside:
+                self.add(f"{where}.days", f"day {outside[0]} is not a day of this entry "
+                         f"({_day_list(days)}): {link_id} can only be asked when "
+                         f"{questionnaire} is")
+            elif asked and set(asked) == set(days):
+                self.add(f"{where}.days", f"{link_id} would be asked on every day of this "
+                         "entry: leave it out of item_days")
+            elif asked:
+                out[link_id] = asked
+        return out
+
+    def mappings(self, value: list, field: str, message: str):
+        """(``field[i]``, entry) of each entry of ``value`` that is a mapping; ``message``
+        for the others."""
+        for i, entry in enumerate(value):
+            if isinstance(entry, Mapping):
+                yield f"{field}[{i}]", entry
+            else:
+                self.add(f"{field}[{i}]", message)
 
     def education(self, value: Any) -> tuple[EducationItem, ...]:
         if not isinstance(value, list):
             self.add("education", "must be a list of items")
             return ()
         out, ids = [], set()
-        for i, entry in enumerate(value):
-            field = f"education[{i}]"
-            if not isinstance(entry, Mapping):
-                self.add(field, "must be a mapping")
-                continue
+        for field, entry in self.mappings(value, "education", "must be a mapping"):
             item_id = entry.get("id")
             if not isinstance(item_id, str) or not item_id:
                 self.add(f"{field}.id", f"{item_id!r} is not an id")
@@ -476,6 +559,25 @@ class _Builder:
                 for field, message in checker.check(rule):
                     self.add(field, message, rule.id)
         return tuple(r for r in parsed if r is not None)
+
+
+def _reads(subject: Subject, ref: str, reading: str | None) -> bool:
+    """Whether a rule's ``subject`` reads the answer ``ref`` (``slug.link_id``), whose
+    item gives ``reading`` (None: no reading)."""
+    if subject.kind == "answer":
+        return subject.ref == ref
+    if reading is None:
+        return False
+    if subject.kind == "reading":
+        return subject.head == reading
+    return subject.head == "news2" and reading in NEWS2_READINGS
+
+
+def _day_list(days: tuple[int, ...]) -> str:
+    """``1-14`` for a run of days, else ``1, 3, 7``."""
+    if len(days) > 2 and days == tuple(range(days[0], days[-1] + 1)):
+        return f"days {days[0]}-{days[-1]}"
+    return "days " + ", ".join(map(str, days))
 
 
 def _known_reading(reading: Any) -> bool:

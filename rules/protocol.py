@@ -37,6 +37,9 @@ class ScheduleEntry:
 
     After ``grace`` the task counts as missed (a ``missing`` rule may then alert).
     ``requires`` lists the readings without which the task is not done (a NEWS2 set).
+    ``item_days`` maps an item of the questionnaire asked only on some of ``days`` to
+    those days (each with its published source, checked by the loader); the other items
+    are asked on every day of the entry.
     """
 
     questionnaire: str | None
@@ -45,11 +48,16 @@ class ScheduleEntry:
     at: time
     grace: timedelta
     requires: tuple[str, ...] = ()
+    item_days: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def task(self) -> str:
         """The questionnaire slug or reading type, used in task keys."""
         return self.questionnaire or self.reading or ""
+
+    def items_not_asked(self, day: int) -> tuple[str, ...]:
+        """The link_ids of the items not asked on post-operative ``day``."""
+        return tuple(link_id for link_id, days in self.item_days.items() if day not in days)
 
 
 @dataclass(frozen=True)
@@ -208,6 +216,13 @@ class Protocol:
     def item(self, questionnaire: str, link_id: str) -> Item | None:
         """An item of one of the protocol's questionnaires."""
         return self._items.get((questionnaire, link_id))
+
+    def items_not_asked(self, questionnaire: str, day: int) -> tuple[str, ...]:
+        """The items of ``questionnaire`` its schedule does not ask on post-operative
+        ``day`` (``item_days``); none when it is not planned that day (a late answer)."""
+        entry = next((e for e in self.schedule
+                      if e.questionnaire == questionnaire and day in e.days), None)
+        return entry.items_not_asked(day) if entry is not None else ()
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.all_rules() if r.id == rule_id), None)

@@ -242,6 +242,33 @@ def daily(**changes: Any) -> dict:
     return {**NORMAL_DAILY, **changes}
 
 
+# "How are you getting about?" asked on days 1 and 2 only: read by no rule of
+# ambulatory-general (hip-knee-arthroplasty's bedbound rule reads it).
+WALKING_DAYS_1_2 = {"link_id": "walking", "days": {"from": 1, "to": 2},
+                    "source": "Asked on the first days only (test)."}
+
+
+def shipped_protocol(name: str = "ambulatory-general.v2") -> dict:
+    """A shipped protocol file, as a surgeon would post it (a copy to change)."""
+    from pathlib import Path
+
+    import yaml
+
+    folder = Path(__file__).resolve().parents[1] / "questionnaires" / "protocols"
+    return yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def with_item_days(protocol: dict, questionnaire: str, *entries: dict, **top: Any) -> dict:
+    """``protocol`` as its next version (or ``top``'s slug and version) whose schedule
+    asks the ``entries`` of ``questionnaire`` on their days only."""
+    changed = {**protocol, "version": protocol["version"] + 1, **top,
+               "schedule": [dict(entry) for entry in protocol["schedule"]]}
+    for entry in changed["schedule"]:
+        if entry.get("questionnaire") == questionnaire:
+            entry["item_days"] = list(entries)
+    return changed
+
+
 def submit(device: Caller, questionnaire: str, answers: dict, key: str | None = None,
            **body: Any):
     import uuid as uuid_module

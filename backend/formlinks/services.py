@@ -99,6 +99,12 @@ def not_asked(task: Task) -> list[str]:
     return tasks.not_asked(db.session().get(Enrollment, task.enrollment_id))
 
 
+def items_not_asked(task: Task) -> tuple[str, ...]:
+    """The items the task's day does not ask (see tasks.services.items_not_asked)."""
+    enrollment = db.session().get(Enrollment, task.enrollment_id)
+    return tasks.items_not_asked(task, protocol_of(enrollment.protocol))
+
+
 def answer(opened: Opened, answers: dict[str, Any]) -> dict[str, Any] | None:
     """Spend the link and submit ``answers`` to its task as the app would (``source``
     web), in the caller's one transaction: a refused answer rolls the spending back with

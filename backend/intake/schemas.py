@@ -82,6 +82,10 @@ class TaskOut(Schema):
     missed_at = fields.DateTime()
     status = fields.String()
     answered_at = fields.DateTime(allow_none=True)
+    items_not_asked = fields.List(fields.String(), metadata={
+        "description": "link_ids of the questionnaire's items not asked on this task's day "
+                       "(the protocol asks them on some days only); the app leaves them out, "
+                       "an answer to one is still accepted"})
 
 
 class EducationOut(Schema):

@@ -29,6 +29,7 @@ from rules import model as rules_model
 from rules.model import json_value
 from rules.protocol import Protocol
 from rules.questionnaire import readings_from_answers
+from rules.schedule import post_op_day
 from rules.scores import score_submission
 
 NOT_ENROLLED = "You are not enrolled in a follow-up at the moment."
@@ -61,10 +62,13 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
     submitted_at = body.get("submitted_at") or current
     if submitted_at > current + CLOCK_SKEW:
         raise Invalid("submitted_at", "is in the future")
-    answers = clean_answers(questionnaire, body["answers"], asked=asked)
-    extra = clean_readings(body.get("readings", []), not_after=current + CLOCK_SKEW)
     task = None if partial else tasks.match_questionnaire(
         enrollment, questionnaire.slug, body.get("task_id"), submitted_at)
+    asked = _asked_that_day(protocol, questionnaire, asked, task.day if task else
+                            post_op_day(enrollment.surgery_date, submitted_at,
+                                        patient.timezone))
+    answers = clean_answers(questionnaire, body["answers"], asked=asked)
+    extra = clean_readings(body.get("readings", []), not_after=current + CLOCK_SKEW)
     if body.get("task_id") is not None and task is None:
         raise Invalid("task_id", "no such task in your follow-up")
     scores = score_submission(questionnaire, answers)
@@ -108,6 +112,17 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
             "submitted_at": submitted_at, "task_id": task.id if task else None,
             "task_done": task is not None and not missing, "missing_readings": missing,
             "scores": stored_scores, **result}
+
+
+def _asked_that_day(protocol: Protocol, questionnaire: rules_model.Questionnaire,
+                    asked: Collection[str] | None, day: int) -> Collection[str] | None:
+    """The items asked on post-operative ``day`` (the day of the task answered): those of
+    ``asked`` (None: all) but the ones the schedule asks on other days only. An item not
+    asked is not required; an answer to it, sent anyway, is kept."""
+    skipped = protocol.items_not_asked(questionnaire.slug, day)
+    if not skipped:
+        return asked
+    return set(questionnaire.link_ids if asked is None else asked) - set(skipped)
 
 
 def _reading_label(questionnaire: Any, reading_type: str, lang: str) -> str:

@@ -26,7 +26,8 @@ def today_view(patient: Patient) -> dict[str, Any]:
         "date": tasks.local_day_bounds(patient.timezone, at)[0].date(),
         "post_op_day": day,
         "protocol": protocol.slug,
-        "tasks": [tasks.task_view(task) for task in tasks.today(enrollment, patient)],
+        "tasks": [tasks.task_view(task, protocol)
+                  for task in tasks.today(enrollment, patient)],
         "education": [{"id": item.id, "title": item.title.get(patient.language),
                        "body": item.body.get(patient.language)}
                       for item in education_for_day(protocol, day)],

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,6 +57,7 @@ from backend.smsforms.texts import (
 )
 from backend.tasks.models import Task
 from rules.model import Questionnaire, SmsForm
+from rules.protocol import Protocol
 
 IDLE = timedelta(hours=1)
 UNCLEAR_KEY = "_unclear"  # the first reply not understood, kept until the second
@@ -67,9 +69,24 @@ def questionnaire_of(conversation: SmsConversation) -> Questionnaire:
 
 
 def form_of(conversation: SmsConversation) -> SmsForm:
-    form = questionnaire_of(conversation).sms
+    """The SMS form of the conversation's questionnaire as asked on its task's day."""
+    enrollment = db.session().get(Enrollment, conversation.enrollment_id)
+    task = db.session().get(Task, conversation.task_id)
+    form = day_form(protocol_of(enrollment.protocol), conversation.questionnaire, task.day)
     assert form is not None  # a conversation opens only for a questionnaire with a form
     return form
+
+
+def day_form(protocol: Protocol, questionnaire: str, day: int) -> SmsForm | None:
+    """The questionnaire's SMS form on post-operative ``day``: without the items its
+    schedule asks on other days only; None when it has no form (or no question that
+    day): the web form link then asks it."""
+    form = getattr(protocol.questionnaires.get(questionnaire), "sms", None)
+    skipped = protocol.items_not_asked(questionnaire, day)
+    if form is None or not skipped:
+        return form
+    items = tuple(item for item in form.items if item.link_id not in skipped)
+    return replace(form, items=items) if items else None
 
 
 # --- opening -----------------------------------------------------------------------------
@@ -79,7 +96,7 @@ def ask(patient: Patient, enrollment: Enrollment, tasks: Sequence[Task]) -> list
     form; the tasks left to the web form link."""
     protocol = protocol_of(enrollment.protocol)
     by_sms = [task for task in tasks if task.kind == "questionnaire"
-              and getattr(protocol.questionnaires.get(task.questionnaire), "sms", None)]
+              and day_form(protocol, task.questionnaire, task.day) is not None]
     if not by_sms or patient.sms_opt_out or with_phone(patient.phone).one is None:
         return list(tasks)
     current = now()

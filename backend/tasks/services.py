@@ -89,7 +89,7 @@ def today(enrollment: Enrollment, patient: Patient) -> list[Task]:
         .order_by(Task.due_at, Task.key)))
 
 
-def task_view(task: Task) -> dict:
+def task_view(task: Task, protocol: Protocol) -> dict:
     """A task as the app shows it; a pending task past its grace period reads ``missed``.
     ``remind_at`` lets the phone remind the patient by itself when no push reaches it."""
     status = task.status
@@ -98,7 +98,16 @@ def task_view(task: Task) -> dict:
     return {"id": task.id, "kind": task.kind, "questionnaire": task.questionnaire,
             "reading": task.reading, "day": task.day, "due_at": task.due_at,
             "remind_at": task.remind_at, "missed_at": task.missed_at, "status": status,
-            "answered_at": task.answered_at}
+            "answered_at": task.answered_at,
+            "items_not_asked": list(items_not_asked(task, protocol))}
+
+
+def items_not_asked(task: Task, protocol: Protocol) -> tuple[str, ...]:
+    """The items of the task's questionnaire its day does not ask (the schedule's
+    ``item_days``)."""
+    if task.questionnaire is None:
+        return ()
+    return protocol.items_not_asked(task.questionnaire, task.day)
 
 
 def match_questionnaire(enrollment: Enrollment, questionnaire: str, task_id,

@@ -50,7 +50,9 @@ def form_link(token: str):
         return _refused(opened, action)
     questionnaire = links.questionnaire_of(opened.task)
     skipped = set(links.not_asked(opened.task))  # as the app: no carer, no breathing rate
-    fields = [f for f in fields_of(questionnaire) if f.item.reading not in skipped]
+    other_days = set(links.items_not_asked(opened.task))  # asked on other days only
+    fields = [f for f in fields_of(questionnaire)
+              if f.item.reading not in skipped and f.item.link_id not in other_days]
     if request.method == "GET":
         audit.record(action, patient_id=opened.patient.id, object_type="form_link",
                      object_id=opened.link.id)

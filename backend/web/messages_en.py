@@ -274,7 +274,7 @@ EN = {
     "Calendrier par jour post-opératoire": "Schedule by post-operative day", "Jour": "Day",
     "À faire (heure du patient, délai avant « manqué »)":
         "To do (patient's time, grace before \u201cmissed\u201d)",
-    "À faire": "To do", "exige": "requires",
+    "À faire": "To do", "exige": "requires", "sans la question": "without the question",
     "Délais de prise en compte des alertes": "Deadlines to acknowledge alerts",
     "avant {t}": "by {t}", "Pas de rappel au patient de {start} à {end}.":
         "No reminder to the patient from {start} to {end}.",

@@ -27,14 +27,17 @@ def protocol_list():
 
 def _schedule_by_day(protocol) -> list[tuple[int, int, list]]:
     """The post-operative days with tasks, consecutive days with the same tasks as one
-    range (first day, last day, the tasks by time)."""
+    range (first day, last day, the tasks by time, each with the items it does not ask
+    on those days)."""
     days: dict[int, list] = {}
     for entry in protocol.schedule:
         for day in entry.days:
-            days.setdefault(day, []).append(entry)
+            not_asked = [protocol.item(entry.questionnaire, link_id)
+                         for link_id in entry.items_not_asked(day)]
+            days.setdefault(day, []).append((entry, not_asked))
     ranges: list[tuple[int, int, list]] = []
     for day, entries in sorted(days.items()):
-        entries = sorted(entries, key=lambda e: (e.at, e.task))
+        entries = sorted(entries, key=lambda e: (e[0].at, e[0].task))
         if ranges and ranges[-1][1] == day - 1 and ranges[-1][2] == entries:
             ranges[-1] = (ranges[-1][0], day, entries)
         else:

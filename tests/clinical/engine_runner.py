@@ -105,7 +105,9 @@ class EngineRun:
         if not cards:
             cards.append(Card(None, False, ALL_CLEAR["fr"]))
         return Outcome(self._open(), said.call_emergency, cards, opened, task_done, missing,
-                       self._reminder(step))
+                       self._reminder(step),
+                       list(self.protocol.items_not_asked(step.questionnaire, step.day))
+                       if step.questionnaire else None)
 
     def _reminder(self, step: Step) -> time | None:
         """Local time of the reminder of the day's task of the step's questionnaire, at the

@@ -44,6 +44,9 @@ class HttpRun:
         world.clock.set(scenario.enrolled_at)
         self.last = scenario.enrolled_at
         self.nurse = world.staff("nurse")
+        if scenario.published is not None:
+            response = world.staff("surgeon").post("/api/v1/protocols", json=scenario.published)
+            assert response.status_code == 201, response.json
         patient, self.device = world.patient_device(
             self.nurse, protocol=scenario.protocol.slug, surgery_date=scenario.surgery_date,
             protocol_version=scenario.protocol.version, timezone=scenario.timezone,
@@ -106,7 +109,9 @@ class HttpRun:
                      "measured_at": now.isoformat()}
                     for rtype, raw in step.readings.items()
                     for value, unit in [reading_value(raw)]]
+        not_asked = None
         if step.questionnaire:
+            not_asked = self._items_not_asked(step)
             response = submit(self.device, step.questionnaire, step.sent_answers(),
                               readings=readings)
         else:
@@ -121,7 +126,14 @@ class HttpRun:
             cards=[Card(c["rule_id"], c["emergency"], c["text"]) for c in said["advice"]],
             opened={groups[alert_id] for alert_id in said["alerts_opened"]},
             task_done=said.get("task_done"), missing_readings=said.get("missing_readings"),
-            reminder_at=self._reminder(step))
+            reminder_at=self._reminder(step), items_not_asked=not_asked)
+
+    def _items_not_asked(self, step: Step) -> list[str] | None:
+        """What the app is told its task of the day does not ask (GET /me/today)."""
+        tasks = self.device.get("/api/v1/me/today").json["tasks"]
+        return next((t["items_not_asked"] for t in tasks
+                     if t["questionnaire"] == step.questionnaire and t["day"] == step.day),
+                    None)
 
     def _replies(self, step: Step) -> Outcome:
         """The questionnaire asked by SMS (as its reminder asks it), each reply posted

@@ -12,6 +12,7 @@ expectations; the runners (engine_runner, http_runner) produce the outcomes.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,8 +26,8 @@ import yaml
 
 from backend.alerts.models import MESSAGE_GROUP, MESSAGE_RULE
 from rules.evaluator import resolve_overrides
-from rules.loader import load_content
-from rules.model import Override, Questionnaire
+from rules.loader import load_content, parse_protocol
+from rules.model import ContentError, Override, Questionnaire
 from rules.protocol import Protocol
 from rules.questionnaire import validate_answers
 from rules.sms_replies import parse_reply
@@ -46,10 +47,11 @@ QUIET_DAY = {
 }
 
 TOP_KEYS = {"why", "protocol", "version", "timezone", "surgery_date", "spo2_scale",
-            "carer_measures", "reminder_time", "overrides", "http", "xfail", "steps"}
+            "carer_measures", "reminder_time", "overrides", "http", "xfail", "item_days",
+            "steps"}
 STEP_KEYS = {"day", "at", "questionnaire", "answers", "sms", "readings", "resolve", "expect"}
 EXPECT_KEYS = {"alerts", "call_emergency", "advice", "no_advice", "advice_rules", "opened",
-               "task_done", "missing_readings", "reminder_at"}
+               "task_done", "missing_readings", "reminder_at", "items_not_asked"}
 ADVICE_KEYS = {"advice", "no_advice", "advice_rules"}
 
 
@@ -81,6 +83,8 @@ class Expect:
     missing_readings: tuple[str, ...] | None = None
     # Local time of the reminder of this day's task of the step's questionnaire.
     reminder_at: time | None = None
+    # The items of the step's questionnaire its task of the day does not ask.
+    items_not_asked: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,17 +100,28 @@ class Step:
     # The patient's SMS replies to the questionnaire's SMS form, one per question in order
     # (``answers`` then holds what they say: the items asked, nothing of a quiet day).
     sms: tuple[str, ...] = ()
+    # The questionnaire's items and those the protocol does not ask on the step's day
+    # (``item_days``): the app leaves them out, a quiet day does not answer them.
+    link_ids: tuple[str, ...] = ()
+    not_asked: frozenset[str] = frozenset()
 
     def sent_answers(self) -> dict[str, Any]:
-        """What the app sends: the step's answers over a quiet day for the daily checks."""
+        """What the app sends: the step's answers over a quiet day for the daily checks
+        (an answer the step gives to an item not asked that day is sent anyway)."""
         if self.sms:
             return dict(self.answers)
-        return {**QUIET_DAY.get(self.questionnaire or "", {}), **self.answers}
+        quiet = {link_id: value for link_id, value in QUIET_DAY.get(self.questionnaire or "",
+                                                                     {}).items()
+                 if link_id not in self.not_asked}
+        return {**quiet, **self.answers}
 
     @property
     def asked(self) -> set[str] | None:
-        """The items the patient was asked, when not all (an SMS form)."""
-        return set(self.answers) if self.sms else None
+        """The items the patient was asked, when not all (an SMS form, or a day that asks
+        some items only)."""
+        if self.sms:
+            return set(self.answers)
+        return set(self.link_ids) - self.not_asked if self.not_asked else None
 
     def describe(self) -> str:
         when = f"day {self.day} {self.at:%H:%M}"
@@ -136,6 +151,8 @@ class Scenario:
     overrides: tuple[Override, ...] = ()
     http: bool = False
     xfail: str | None = None
+    # The protocol version the surgeon publishes for this history (``item_days``).
+    published: Mapping[str, Any] | None = None
 
     def local(self, day: int, at: time) -> datetime:
         """Post-operative ``day`` at local ``at``, in UTC."""
@@ -173,6 +190,7 @@ class Outcome:
     task_done: bool | None = None
     missing_readings: list[str] | None = None
     reminder_at: time | None = None  # local time of the step's task's reminder
+    items_not_asked: list[str] | None = None  # of the step's task of the day
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -213,7 +231,9 @@ def load(path: Path) -> Scenario:
     version = raw.get("version")
     if version is not None and version not in content().protocols[slug]:
         raise fail("version", f"{slug} has no version {version}")
-    protocol = protocol_of(slug, version)
+    protocol, published = protocol_of(slug, version), None
+    if raw.get("item_days") is not None:
+        published, protocol = _with_item_days(protocol, raw["item_days"], fail)
     overrides = tuple(Override(o["rule"], o.get("threshold", "value"), o["value"])
                       for o in raw.get("overrides") or ())
     try:
@@ -247,7 +267,26 @@ def load(path: Path) -> Scenario:
                     timezone=timezone, surgery_date=surgery_date,
                     spo2_scale=raw.get("spo2_scale"), overrides=overrides,
                     carer_measures=bool(raw.get("carer_measures")),
-                    reminder_time=reminder_time, http=bool(raw.get("http")), xfail=raw.get("xfail"))
+                    reminder_time=reminder_time, http=bool(raw.get("http")), xfail=raw.get("xfail"),
+                    published=published)
+
+
+def _with_item_days(protocol: Protocol, item_days: Any, fail) -> tuple[dict, Protocol]:
+    """The next version of ``protocol`` as a surgeon would publish it, its schedule asking
+    some items on some days only: ``{questionnaire: [{link_id, days, source}]}``; checked
+    by the protocol loader (its refusals are the scenario's)."""
+    if not isinstance(item_days, Mapping):
+        raise fail("item_days", "{questionnaire: [{link_id, days, source}, ...]}")
+    data = copy.deepcopy(content().raw["protocols"][protocol.slug][protocol.version])
+    data["version"] = max(content().protocols[protocol.slug]) + 1
+    for entry in data["schedule"]:
+        if entry.get("questionnaire") in item_days:
+            entry["item_days"] = item_days[entry["questionnaire"]]
+    try:
+        return data, parse_protocol(data, content().questionnaires,
+                                    f"{protocol.slug}.v{data['version']}")
+    except ContentError as error:
+        raise fail("item_days", str(error)) from None
 
 
 def _clock_time(value: Any, where: str, fail) -> time | None:
@@ -287,8 +326,9 @@ def _step(protocol: Protocol, raw: Any, where: str, fail) -> Step:
         raise fail(where, f"resolve: {protocol.slug} has no rule group {raw['resolve']!r}")
     expect = raw.get("expect")
     _known_keys(expect, EXPECT_KEYS, f"{where} expect", fail)
-    if "reminder_at" in expect and not slug:
-        raise fail(f"{where} expect", "reminder_at: the reminder of the step's questionnaire")
+    for key in ("reminder_at", "items_not_asked"):
+        if key in expect and not slug:
+            raise fail(f"{where} expect", f"{key}: of the step's questionnaire's task")
     if "alerts" not in expect or (not raw.get("resolve") and "call_emergency" not in expect):
         raise fail(f"{where} expect", "alerts (the exact open alerts, {} for none) and "
                                       "call_emergency are required")
@@ -302,7 +342,10 @@ def _step(protocol: Protocol, raw: Any, where: str, fail) -> Step:
         raise fail(where, f"sms: {error}") from None
     step = Step(day=raw["day"], at=at, questionnaire=slug, answers=answers, sms=replies,
                 readings=raw.get("readings") or {}, resolve=raw.get("resolve"),
-                expect=_expect(protocol, expect, f"{where} expect", fail))
+                expect=_expect(protocol, expect, f"{where} expect", fail),
+                link_ids=protocol.questionnaires[slug].link_ids if slug else (),
+                not_asked=frozenset(protocol.items_not_asked(slug, raw["day"]) if slug
+                                    else ()))
     try:  # the app would have refused it: a typo in the file, not a finding
         if slug:
             validate_answers(protocol.questionnaires[slug], step.sent_answers(), step.asked)
@@ -371,7 +414,8 @@ def _expect(protocol: Protocol, raw: Mapping[str, Any], where: str, fail) -> Exp
                   advice=strings("advice"), no_advice=strings("no_advice"),
                   advice_rules=optional("advice_rules"), opened=optional("opened"),
                   task_done=raw.get("task_done"), missing_readings=optional("missing_readings"),
-                  reminder_at=_clock_time(raw.get("reminder_at"), f"{where} reminder_at", fail))
+                  reminder_at=_clock_time(raw.get("reminder_at"), f"{where} reminder_at", fail),
+                  items_not_asked=optional("items_not_asked"))
 
 
 def _flat(values: Mapping[str, Any]) -> str:
@@ -417,6 +461,10 @@ def differences(step: Step, outcome: Outcome) -> list[str]:
     if expect.reminder_at is not None and outcome.reminder_at != expect.reminder_at:
         shown = f"{outcome.reminder_at:%H:%M}" if outcome.reminder_at else "no task that day"
         out.append(f"expected the day's reminder at {expect.reminder_at:%H:%M}, got {shown}")
+    if (expect.items_not_asked is not None
+            and sorted(outcome.items_not_asked or ()) != sorted(expect.items_not_asked)):
+        out.append(f"expected the day's task not to ask {sorted(expect.items_not_asked)}, "
+                   f"got {sorted(outcome.items_not_asked or ())}")
     if len(set(texts)) != len(texts):
         out.append(f"the same card twice: {texts}")
     if outcome.call_emergency and any(c.rule_id and not c.emergency for c in outcome.cards):

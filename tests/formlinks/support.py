@@ -29,16 +29,16 @@ def link_messages(app) -> list[Message]:
 
 def web_patient(world, app, clock, redis, channel: str = "web",
                 protocol: str = "ambulatory-general", reminders: int = 1,
-                **fields) -> tuple[dict, object]:
+                surgery_date: date = date(2026, 11, 22), **fields) -> tuple[dict, object]:
     """The patient's record and the nurse; the reminder is sent (``reminders``: the tasks
-    due, one link each)."""
+    due, one link each; on 23 November, day 1 after the default ``surgery_date``)."""
     set_worker_app(app)
     app.config["SUIVI_ACCESS_TOKEN_TTL"] = 12 * 3600
     clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
     nurse = world.staff("nurse")
     patient = world.patient(nurse, phone="+33655555555", **fields)
     created = nurse.post(f"/api/v1/patients/{patient['id']}/enrollments", json={
-        "protocol": protocol, "surgery_date": date(2026, 11, 22).isoformat(),
+        "protocol": protocol, "surgery_date": surgery_date.isoformat(),
         "channel": channel, "consent": CONSENT})
     assert created.status_code == 201, created.json
     plan_tasks()

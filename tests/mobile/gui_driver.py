@@ -198,12 +198,16 @@ def _seen(widget) -> bool:
     return True
 
 
-def answer_questionnaire(driver: Driver, app: SuiviApp, answers: dict, shots: bool):
-    """Answer page by page: tap the answer (or type it), then Suivant; Envoyer at the end."""
+def answer_questionnaire(driver: Driver, app: SuiviApp, answers: dict, shots: bool,
+                         asked: list | None = None):
+    """Answer page by page: tap the answer (or type it), then Suivant; Envoyer at the end.
+    ``asked``: gets the link_id of each page, in order."""
     screen = app.root.get_screen("questionnaire")
     seen: set[str] = set()
     while True:
         item = screen.session.current
+        if asked is not None:
+            asked.append(item["link_id"])
         value = answers[item["link_id"]]
         kind = input_kind(item)
         if screen.entry is not None:
@@ -669,8 +673,38 @@ def mydata_script(driver: Driver, app: SuiviApp):
     driver.result["back_online"] = screen.status == "" and not screen.failed
 
 
+def shorter_script(driver: Driver, app: SuiviApp):
+    """Day 5 of a version that asks "how are you getting about?" on days 1-2 only: the
+    pages the daily check shows, the page after the bowels question, the answer sent."""
+    yield from activate(driver, app, sys.argv[3], shots=False)
+    today = app.root.get_screen("today")
+    yield until(lambda: app.root.current == "today" and today.ids.tasks.children
+                and app.worker.pending == 0, "today's tasks")
+    daily = next(b for b in today.ids.tasks.children if b.task["questionnaire"] == "daily-postop")
+    yield from driver.tap(daily)
+    screen = app.root.get_screen("questionnaire")
+    yield until(lambda: app.root.current == "questionnaire", "the daily check")
+    driver.result["first_page"] = screen.progress_text
+    asked = driver.result["asked"] = []
+    answers = {**CALM, "free_text": ""}
+    pages = answer_questionnaire(driver, app, answers, shots=False, asked=asked)
+    for step in pages:  # the page after the bowels question, as the patient sees it
+        yield step
+        if screen.session.current["link_id"] == "breathlessness" and asked[-1] == "stools" \
+                and "after_stools" not in driver.result:
+            yield 0.3
+            driver.result["after_stools"] = screen.progress_text
+            yield from driver.shot("questionnaire-day-5-after-stools")
+    advice = app.root.get_screen("advice")
+    yield until(lambda: app.root.current == "advice" and app.worker.pending == 0, "the advice")
+    driver.result["advice"] = [w.text for w in advice.ids.advice.walk(restrict=True)
+                               if isinstance(w, Label)]
+    yield from driver.shot("advice-day-5")
+
+
 SCRIPTS = {"daily": script, "settings": settings_script, "layout": layout_script,
-           "glucose": glucose_script, "ended": ended_script, "mydata": mydata_script}
+           "glucose": glucose_script, "ended": ended_script, "mydata": mydata_script,
+           "shorter": shorter_script}
 
 
 def main() -> None:

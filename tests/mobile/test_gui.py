@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backend.intake.models import Submission
-from tests.helpers import count
+from tests.helpers import WALKING_DAYS_1_2, count, shipped_protocol, with_item_days
 
 DRIVER = Path(__file__).with_name("gui_driver.py")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -343,3 +343,38 @@ def test_my_data_reads_well_saves_a_full_copy_and_says_when_it_needs_the_network
     assert {f"mobile-mydata-{tag}.png", f"mobile-mydata-{tag}-notice.png",
             f"mobile-mydata-{tag}-saved.png", f"mobile-mydata-{tag}-offline.png"} <= set(
         seen["screenshots"])
+
+
+@pytest.mark.slow
+def test_a_day_that_asks_fewer_questions_shows_fewer_pages(
+        world, app, live_server, closed_url, display, tmp_path):
+    """Day 5 of a version asking "how are you getting about?" on days 1-2 only: the
+    daily check has one page less, goes from the bowels to the breathing question, and
+    is sent without it."""
+    published = world.staff("surgeon").post("/api/v1/protocols", json=with_item_days(
+        shipped_protocol(), "daily-postop", WALKING_DAYS_1_2))
+    assert published.status_code == 201, published.json
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, given_name="Paul", family_name="Moreau")
+    surgery = datetime.now(UTC).date() - timedelta(days=5)
+    code = world.enrol(nurse, patient["id"], surgery_date=surgery, protocol_version=3,
+                       discharge_at=home_since(surgery + timedelta(days=4)))["activation_code"]
+
+    seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="shorter")
+
+    assert "walking" not in seen["asked"]
+    assert seen["asked"][seen["asked"].index("stools") + 1] == "breathlessness"
+    # 16 items less walking; "where does it hurt?" counts once a pain above 0 is given.
+    assert seen["first_page"] == "1 sur 14" and len(seen["asked"]) == 15
+    assert seen["after_stools"] == "13 sur 15"
+    # sent and answered: "where does it hurt?" is words for the nurse
+    assert any("Votre message sera lu" in text for text in seen["advice"])
+    with app.app_context():
+        from sqlalchemy import select
+
+        from backend import db
+
+        [answers] = db.session().scalars(select(Submission.answers)).all()
+    assert "walking" not in answers and answers["stools"] == "normal"
+    assert {"mobile-questionnaire-day-5-after-stools.png",
+            "mobile-advice-day-5.png"} <= set(seen["screenshots"])

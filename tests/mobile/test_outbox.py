@@ -221,3 +221,39 @@ def test_a_refused_glucose_reading_is_corrected_by_tapping_the_right_unit(
     with app.app_context():
         [reading] = db.session().scalars(select(Reading))
         assert (reading.value, reading.unit) == ("6.7", "mmol/L")
+
+
+def test_a_refused_answer_reopens_on_the_questions_of_its_day(
+        world, app, nurse, live_server, tmp_path):
+    """Day 5 of a version asking "how are you getting about?" on days 1-2 only: the task
+    and its correction leave the question out, and the corrected answer is sent without
+    it."""
+    from tests.helpers import WALKING_DAYS_1_2, shipped_protocol, with_item_days
+
+    published = world.staff("surgeon").post("/api/v1/protocols", json=with_item_days(
+        shipped_protocol(), "daily-postop", WALKING_DAYS_1_2))
+    assert published.status_code == 201, published.json
+    patient = world.patient(nurse)
+    surgery = world.clock.now().date() - timedelta(days=5)
+    code = world.enrol(nurse, patient["id"], surgery_date=surgery, protocol_version=3,
+                       discharge_at=_home_since(surgery + timedelta(days=4)))["activation_code"]
+    phone = PatientService(tmp_path / "phone", live_server)
+    phone.activate(code.lower())
+    phone.refresh()
+    [task] = [t for t in phone.store.cached_today()["tasks"]
+              if t["questionnaire"] == "daily-postop"]
+    assert task["items_not_asked"] == ["walking"]
+    session = phone.session_for(task)
+    assert "walking" not in [item["link_id"] for item in session.items]
+    answers = {k: v for k, v in daily(temperature=385).items() if k != "walking"}
+    item = phone.outbox.add_submission("daily-postop", answers, task["id"])
+    [refused] = phone.sync().refused
+    session = phone.session_to_fix(refused)
+    assert session.current["link_id"] == "temperature"
+    assert "walking" not in [i["link_id"] for i in session.items]
+    assert session.set_text("37,2") is None
+    phone.save(session, amend_key=item.key)
+    assert list(phone.sync().sent) == [item.key]
+    with app.app_context():
+        [stored] = db.session().scalars(select(Submission.answers))
+    assert "walking" not in stored and stored["temperature"] == 37.2

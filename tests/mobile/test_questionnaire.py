@@ -249,3 +249,18 @@ def test_readings_not_asked_of_this_patient_are_left_out():
     session.not_asked = {"respiratory_rate", "consciousness"}
     assert [i["link_id"] for i in session.items] == ["heart_rate"]
     assert session.position == (1, 1) and session.is_last
+
+
+def test_items_the_days_task_does_not_ask_are_left_out_and_not_sent():
+    definition = {"slug": "daily-postop", "title": "Suivi", "items": [
+        {"link_id": "stools", "type": "boolean", "required": True, "text": "Selles ?"},
+        {"link_id": "walking", "type": "boolean", "required": True, "text": "Marche ?"},
+        {"link_id": "calf_pain", "type": "boolean", "required": True, "text": "Mollet ?"}]}
+    session = QuestionnaireSession(definition, answers={"walking": True})  # an old draft
+    session.items_not_asked = {"walking"}
+    assert [i["link_id"] for i in session.items] == ["stools", "calf_pain"]
+    assert session.position == (1, 2)
+    session.set(False)
+    assert session.next() is None and session.current["link_id"] == "calf_pain"
+    session.set(False)
+    assert session.answers() == {"stools": False, "calf_pain": False}

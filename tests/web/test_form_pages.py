@@ -161,3 +161,29 @@ def test_the_nurse_enrols_on_the_web_form_and_changes_the_channel(world, app, cl
     expect(page.get_by_text("Heure des rappels modifiée.")).to_be_visible()
     expect(page.locator("#reminders")).to_contain_text("à 08:00, heure du patient")
     shoot(page, "patient-page-reminder-time")
+
+
+def test_a_day_that_asks_fewer_questions_leaves_them_off_the_page(
+        world, app, clock, redis, live_server, small_phone):
+    """Day 5 of a version asking "how are you getting about?" on days 1-2 only: the
+    question is not on the page, and the answers are sent without it."""
+    from datetime import date
+
+    from tests.helpers import WALKING_DAYS_1_2, shipped_protocol, with_item_days
+
+    published = world.staff("surgeon").post("/api/v1/protocols", json=with_item_days(
+        shipped_protocol(), "daily-postop", WALKING_DAYS_1_2))
+    assert published.status_code == 201, published.json
+    web_patient(world, app, clock, redis, surgery_date=date(2026, 11, 18))  # day 5
+    phone = small_phone
+    phone.goto(f"{live_server}/f/{sent_tokens(app)['daily-postop']}")
+    expect(phone.locator("#q-stools")).to_be_visible()
+    expect(phone.locator("#q-walking")).to_have_count(0)
+    fits(phone)
+    phone.locator('#q-pain_now input[value="1"]').check()
+    phone.locator('#q-pain_worst_24h input[value="2"]').check()
+    _answer(phone, {k: v for k, v in CHOICES.items() if k != "walking"})
+    phone.locator("#q-stools").scroll_into_view_if_needed()
+    _screen(phone, "form-360-day-5")
+    phone.get_by_role("button", name="Envoyer mes réponses").click()
+    expect(phone.get_by_role("heading", name="Vos réponses sont envoyées")).to_be_visible()

@@ -59,3 +59,27 @@ def test_a_surgeon_reads_a_protocol_in_the_browser(world, app, clock, live_serve
     page.screenshot(path=str(ARTIFACTS / "protocol-rules.png"))
     page.set_viewport_size({"width": 390, "height": 844})
     fits(page)
+
+
+def test_the_schedule_says_which_days_leave_a_question_out(world, app, clock, live_server,
+                                                           page):
+    from tests.helpers import WALKING_DAYS_1_2, shipped_protocol, with_item_days
+
+    surgeon = world.staff("surgeon")
+    published = surgeon.post("/api/v1/protocols", json=with_item_days(
+        shipped_protocol(), "daily-postop", WALKING_DAYS_1_2))
+    assert published.status_code == 201, published.json
+    html = _web(app, surgeon).get("/web/protocols/ambulatory-general?version=3").get_data(
+        as_text=True)
+    without = "sans la question « Comment vous déplacez-vous ? »"
+    # days 3, 4-6, 7 and 8-14 (QoR-15 on days 3 and 7); days 1 and 2 ask it
+    assert html.count(without) == 4 and "J+4 → J+6" in html and "J+8 → J+14" in html
+    english = _web(app, world.staff("surgeon"))
+    english.set_cookie("suivi_lang", "en")
+    assert "without the question « How are you getting about? »" in english.get(
+        "/web/protocols/ambulatory-general?version=3").get_data(as_text=True)
+    sign_in(page, live_server, clock, surgeon)
+    page.goto(f"{live_server}/web/protocols/ambulatory-general?version=3")
+    page.locator("#schedule").scroll_into_view_if_needed()
+    fits(page)
+    page.screenshot(path=str(ARTIFACTS / "protocol-schedule-item-days.png"))

@@ -306,6 +306,8 @@ class QuestionnaireSession:
         # Readings this patient is not asked (/me/today's not_asked: no carer counts their
         # breathing or judges their consciousness): their items are left out.
         self.not_asked: set[str] = set()
+        # Items the protocol asks on other days only (the task's items_not_asked).
+        self.items_not_asked: set[str] = set()
 
     def draft(self) -> dict[str, Any]:
         """What the patient has entered so far and where they are (kept when they leave)."""
@@ -335,7 +337,7 @@ class QuestionnaireSession:
         shown: list[dict] = []
         answered: dict[str, Any] = {}  # as the server does: only answers to shown items count
         for item in self.definition["items"]:
-            if item.get("reading") in self.not_asked:
+            if item.get("reading") in self.not_asked or item["link_id"] in self.items_not_asked:
                 continue
             condition = item.get("enable_when")
             if condition is None or condition_met(condition, answered):

@@ -301,6 +301,7 @@ class PatientService:
                 return None
             session = QuestionnaireSession(definition, lang=self.lang)
         session.preferred_units = self.units
+        session.items_not_asked = set(task.get("items_not_asked", []))
         session.not_asked = set((self.store.cached_today() or {}).get("not_asked", []))
         session.not_asked |= self._given_elsewhere(session.definition.get("slug"))
         draft = self.store.draft(_draft_name(task))
@@ -344,6 +345,9 @@ class PatientService:
         if definition is None:
             return None
         session = QuestionnaireSession(definition, item.body["answers"], self.lang)
+        task = next((t for t in (self.store.cached_today() or {}).get("tasks", [])
+                     if t.get("id") == item.body.get("task_id")), {})
+        session.items_not_asked = set(task.get("items_not_asked", []))
         fields = item.fields_to_fix()
         if fields:
             session.go_to(fields[0])
