@@ -441,9 +441,12 @@ class _Builder:
                 requires = []
             item_days = self.item_days(entry.get("item_days"), field, q if known else None,
                                        days, reading is not None)
+            sources = {raw["link_id"]: str(raw.get("source") or "").strip()
+                       for raw in (entry.get("item_days") if item_days else ())
+                       if isinstance(raw, Mapping) and raw.get("link_id") in item_days}
             if known and days and at is not None:
                 out.append(ScheduleEntry(q, reading, days, at, timedelta(hours=grace),
-                                         tuple(requires), item_days))
+                                         tuple(requires), item_days, sources))
                 self.limited += [(f"{field}.item_days[{j}]", out[-1], link_id)
                                  for j, link_id in enumerate(item_days)]
         return tuple(out)

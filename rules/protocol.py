@@ -49,6 +49,8 @@ class ScheduleEntry:
     grace: timedelta
     requires: tuple[str, ...] = ()
     item_days: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    # The published source that allows each of ``item_days`` (shown with the protocol).
+    item_sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def task(self) -> str:

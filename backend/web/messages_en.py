@@ -275,6 +275,7 @@ EN = {
     "À faire (heure du patient, délai avant « manqué »)":
         "To do (patient's time, grace before \u201cmissed\u201d)",
     "À faire": "To do", "exige": "requires", "sans la question": "without the question",
+    "Questions posées certains jours seulement": "Questions asked on some days only",
     "Délais de prise en compte des alertes": "Deadlines to acknowledge alerts",
     "avant {t}": "by {t}", "Pas de rappel au patient de {start} à {end}.":
         "No reminder to the patient from {start} to {end}.",

@@ -45,6 +45,23 @@ def _schedule_by_day(protocol) -> list[tuple[int, int, list]]:
     return ranges
 
 
+def _limited_items(protocol) -> list[tuple]:
+    """Each item asked on some days only: the item, its questionnaire, those days as
+    ranges of consecutive days, and the source that allows it."""
+    out = []
+    for entry in protocol.schedule:
+        for link_id, days in entry.item_days.items():
+            ranges: list[list[int]] = []
+            for day in sorted(days):
+                if ranges and ranges[-1][1] == day - 1:
+                    ranges[-1][1] = day
+                else:
+                    ranges.append([day, day])
+            out.append((protocol.item(entry.questionnaire, link_id), entry.questionnaire,
+                        ranges, entry.item_sources.get(link_id, "")))
+    return out
+
+
 def _rule_groups(protocol) -> list[tuple[str, list]]:
     """The rules by cause (group), the most severe first within each, the groups in the
     protocol's order."""
@@ -79,7 +96,8 @@ def protocol_page(slug: str):
     return render_template(
         "protocol.html", row=row, protocol=protocol, versions=all_versions, followed=followed,
         flagged=flagged,
-        schedule=_schedule_by_day(protocol), groups=_rule_groups(protocol), words=words,
+        schedule=_schedule_by_day(protocol), limited=_limited_items(protocol),
+        groups=_rule_groups(protocol), words=words,
         questionnaire_title=questionnaire_title, reading_label=reading_label,
         template_text=template_text,
         thresholds=thresholds, following=services.patients_following(slug))

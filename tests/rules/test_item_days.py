@@ -108,3 +108,16 @@ def test_a_reading_task_has_no_items_to_limit(content):
     with pytest.raises(ContentError) as error:
         parse_protocol(data, content.questionnaires, SOURCE)
     assert any("a reading task asks one thing" in str(i) for i in error.value.issues)
+
+
+@pytest.mark.parametrize("entry", [
+    {"link_id": ["walking"], "days": {"from": 1, "to": 2}, "source": "x"},
+    {"link_id": {"a": 1}, "days": {"from": 1, "to": 2}, "source": "x"},
+    {"link_id": "walking", "days": "1-2", "source": "x"},
+    {"link_id": "walking", "days": {"from": 1, "to": 2}, "source": 7},
+    {"link_id": "walking", "days": {"from": "a", "to": None}, "source": "x"},
+    "walking",
+    None,
+])
+def test_a_malformed_entry_is_refused_in_words_not_a_crash(content, entry):
+    assert refusals(content, entry)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from markupsafe import escape
 from playwright.sync_api import expect
 
 from tests.web.conftest import ARTIFACTS
@@ -74,6 +75,11 @@ def test_the_schedule_says_which_days_leave_a_question_out(world, app, clock, li
     without = "sans la question « Comment vous déplacez-vous ? »"
     # days 3, 4-6, 7 and 8-14 (QoR-15 on days 3 and 7); days 1 and 2 ask it
     assert html.count(without) == 4 and "J+4 → J+6" in html and "J+8 → J+14" in html
+    # and, under the schedule, the days it is asked with the source that allows it
+    assert "Questions posées certains jours seulement" in html
+    assert ("« Comment vous déplacez-vous ? » (Suivi quotidien après l&#39;opération) : "
+            "J+1 → J+2." in html)
+    assert escape(WALKING_DAYS_1_2["source"]) in html
     english = _web(app, world.staff("surgeon"))
     english.set_cookie("suivi_lang", "en")
     assert "without the question « How are you getting about? »" in english.get(
