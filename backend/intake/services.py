@@ -21,7 +21,7 @@ from backend.enrollments.services import active_enrollment
 from backend.errors import Invalid
 from backend.intake.evaluation import evaluate_patient
 from backend.intake.models import Reading, Submission
-from backend.intake.validation import CLOCK_SKEW, clean_answers, clean_readings
+from backend.intake.validation import CLOCK_SKEW, asked_on_day, clean_answers, clean_readings
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
 from backend.tasks import services as tasks
@@ -64,7 +64,7 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
         raise Invalid("submitted_at", "is in the future")
     task = None if partial else tasks.match_questionnaire(
         enrollment, questionnaire.slug, body.get("task_id"), submitted_at)
-    asked = _asked_that_day(protocol, questionnaire, asked, task.day if task else
+    asked = asked_on_day(protocol, questionnaire, asked, task.day if task else
                             post_op_day(enrollment.surgery_date, submitted_at,
                                         patient.timezone))
     answers = clean_answers(questionnaire, body["answers"], asked=asked)
@@ -112,17 +112,6 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
             "submitted_at": submitted_at, "task_id": task.id if task else None,
             "task_done": task is not None and not missing, "missing_readings": missing,
             "scores": stored_scores, **result}
-
-
-def _asked_that_day(protocol: Protocol, questionnaire: rules_model.Questionnaire,
-                    asked: Collection[str] | None, day: int) -> Collection[str] | None:
-    """The items asked on post-operative ``day`` (the day of the task answered): those of
-    ``asked`` (None: all) but the ones the schedule asks on other days only. An item not
-    asked is not required; an answer to it, sent anyway, is kept."""
-    skipped = protocol.items_not_asked(questionnaire.slug, day)
-    if not skipped:
-        return asked
-    return set(questionnaire.link_ids if asked is None else asked) - set(skipped)
 
 
 def _reading_label(questionnaire: Any, reading_type: str, lang: str) -> str:

@@ -13,11 +13,23 @@ from typing import Any
 from backend.errors import InvalidValues
 from backend.text import shown_text_error
 from rules.model import Questionnaire, Reading
+from rules.protocol import Protocol
 from rules.questionnaire import AnswerError, validate_answers
 from rules.units import ReadingError, normalise_reading
 
 # Phone clocks drift: a value stamped a few minutes ahead is still accepted.
 CLOCK_SKEW = timedelta(minutes=5)
+
+
+def asked_on_day(protocol: Protocol, questionnaire: Questionnaire,
+                 asked: Collection[str] | None, day: int) -> Collection[str] | None:
+    """The items asked on post-operative ``day`` (the day of the task answered): those of
+    ``asked`` (None: all) but the ones the schedule asks on other days only. An item not
+    asked is not required; an answer to it, sent anyway, is kept."""
+    skipped = protocol.items_not_asked(questionnaire.slug, day)
+    if not skipped:
+        return asked
+    return set(questionnaire.link_ids if asked is None else asked) - set(skipped)
 
 
 def clean_answers(questionnaire: Questionnaire, answers: Mapping[str, Any],

@@ -12,7 +12,7 @@ from typing import Any
 from backend.audit import services as audit
 from backend.clock import now
 from backend.errors import Invalid
-from backend.intake.validation import CLOCK_SKEW, clean_answers, clean_readings
+from backend.intake.validation import CLOCK_SKEW, asked_on_day, clean_answers, clean_readings
 from backend.limits import DRY_RUN_DAYS
 from backend.protocols.content import protocol_of
 from backend.protocols.models import ProtocolVersion
@@ -34,8 +34,9 @@ def dry_run(row: ProtocolVersion, args: dict[str, Any]) -> dict[str, Any]:
 def evaluate_sample(protocol: Protocol, args: dict[str, Any]) -> dict[str, Any]:
     """Scores, findings and advice ``protocol`` gives on the sample ``args`` (submissions
     as the patient sends them, with the readings their answers carry, extra readings and
-    overrides), as if it were all sent at ``args["now"]``. A submission may say which
-    items were ``asked`` (the others are not required)."""
+    overrides), as if it were all sent at ``args["now"]``. A submission may give the
+    post-operative ``day`` it answers: the items its schedule does not ask that day are
+    not required then, as for the patient."""
     at = args.get("now") or now()
     # The sample is a patient's recent days: older data would only cost time, since no
     # rule reads that far back.
@@ -53,8 +54,10 @@ def evaluate_sample(protocol: Protocol, args: dict[str, Any]) -> dict[str, Any]:
             raise Invalid(f"submissions.{index}.questionnaire",
                           f"'{raw['questionnaire']}' is not used by {protocol.slug} "
                           f"v{protocol.version}")
+        asked = (None if raw.get("day") is None
+                 else asked_on_day(protocol, questionnaire, None, raw["day"]))
         answers = clean_answers(questionnaire, raw["answers"], f"submissions.{index}.answers",
-                                asked=raw.get("asked"))
+                                asked=asked)
         # Sample data is all "being sent now": its findings show the advice it would give.
         submissions.append(Submission(questionnaire.slug, raw["submitted_at"], answers,
                                       new=True))

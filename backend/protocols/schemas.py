@@ -87,6 +87,9 @@ class DryRunSubmission(Schema):
     answers = fields.Dict(keys=fields.String(), required=True,
                           validate=validate.Length(max=ANSWERS_PER_SUBMISSION),
                           metadata={"description": "as in POST /api/v1/me/submissions"})
+    day = fields.Integer(validate=validate.Range(min=0, max=366), metadata={
+        "description": "the post-operative day it answers (optional): the items the "
+                       "schedule asks on other days only (item_days) are not required"})
 
 
 def _accepted_units() -> str:

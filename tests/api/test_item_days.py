@@ -90,3 +90,26 @@ def test_an_answer_before_the_days_check_is_for_that_days_task(device, clock):
     response = submit(device, "daily-postop", WITHOUT_WALKING)
     assert response.status_code == 201, response.json
     assert response.json["task_done"] and response.json["task_id"] == task["id"]
+
+
+def test_the_surgeons_dry_run_asks_the_days_items_of_the_day_it_is_told(world, clock):
+    """A surgeon tries version 3 on a day-5 check without the walking question: complete
+    that day, as for the patient; without a day every item is required, as before."""
+    surgeon = world.staff("surgeon")
+    published = surgeon.post("/api/v1/protocols", json=with_item_days(
+        shipped_protocol(), "daily-postop", WALKING_DAYS_1_2))
+    assert published.status_code == 201, published.json
+    path = "/api/v1/protocols/ambulatory-general/dry-run"
+    sample = {"questionnaire": "daily-postop", "submitted_at": clock.now().isoformat(),
+              "answers": {**WITHOUT_WALKING, "pain_now": 9}}
+    for day, status in ((5, 200), (1, 422), (None, 422)):
+        body = {"version": 3, "now": clock.now().isoformat(),
+                "submissions": [{**sample, **({"day": day} if day is not None else {})}]}
+        response = surgeon.post(path, json=body)
+        assert response.status_code == status, (day, response.json)
+        if status == 200:
+            assert "pain-severe" in {f["rule_id"] for f in response.json["findings"]}
+        else:
+            assert "submissions.0.answers" in str(response.json)
+    assert surgeon.post(path, json={"version": 3, "submissions": [
+        {**sample, "day": -1}]}).status_code == 422
