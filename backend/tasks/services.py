@@ -195,7 +195,7 @@ _RECORDS = select(_task_columns.key, _task_columns.questionnaire, _task_columns.
 
 def records(enrollment: Enrollment, since: datetime) -> list[TaskRecord]:
     """Tasks of the evaluation window, as the rules engine sees them."""
-    rows = db.session().execute(_RECORDS, {"enrollment_id": enrollment.id, "since": since})
+    rows = db.execute(_RECORDS, {"enrollment_id": enrollment.id, "since": since})
     return [TaskRecord(key=t.key, questionnaire=t.questionnaire, reading=t.reading,
                        due_at=t.due_at, answered_at=t.answered_at) for t in rows]
 
