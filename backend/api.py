@@ -138,6 +138,12 @@ class Blueprint(SmorestBlueprint):
         super().__init__(*args, **kwargs)
         self.url_value_preprocessor(_refuse_nul_in_path)
 
+    def arguments(self, schema: Any, **kwargs: Any) -> Callable:
+        """flask-smorest's ``arguments``, with one schema instance for every request:
+        given a class, webargs builds the schema again for each request (its fields
+        deep-copied), and loading keeps no state in the instance."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+
 
 def abort(code: int, message: str, errors: dict[str, Any] | None = None) -> NoReturn:
     """Stop the request with the one JSON error shape of the API."""

@@ -15,9 +15,10 @@ from typing import Any
 from flask import Flask, g
 from sqlalchemy import DateTime, MetaData, bindparam, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 from backend.wiring import wiring
@@ -108,7 +109,7 @@ def insert_if_absent(model: type[Base], values: dict[str, Any],
     one with the same key waits for that transaction to end."""
     dialect = session().get_bind().dialect.name
     statement = _insert_if_absent(model.__table__, dialect, tuple(unique), tuple(values))
-    return session().scalar(statement, values)
+    return execute(statement, values).scalar()
 
 
 @functools.cache
@@ -123,7 +124,19 @@ def _insert_if_absent(table: Any, dialect: str, unique: tuple[str, ...],
 def insert_rows(model: type[Base], rows: dict[str, Any] | list[dict[str, Any]]) -> None:
     """A Core INSERT of one row or many (one statement), sent now: no ORM object, no
     unit-of-work flush, for the rows a request writes and never reads back."""
-    session().execute(model.__table__.insert(), rows)
+    execute(model.__table__.insert(), rows)
+
+
+def execute(statement: Executable, params: Any = None) -> CursorResult:
+    """A Core statement on the tables' own columns, on the session's connection and in its
+    transaction, after flushing pending ORM changes as the session would (autoflush). The
+    session's ORM execution layer gives such a statement nothing more (no entity to load)
+    but costs more CPU than the driver does, about 100 µs a statement on PostgreSQL, on a
+    path that sends a dozen. Statements on mapped classes go through ``session().execute``."""
+    current = session()
+    if current.autoflush:
+        current.flush()
+    return current.connection().execute(statement, params)
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,7 @@ the API's parser, the schemas, the web forms and the services that read raw inpu
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 NUL = "\x00"
@@ -16,13 +17,15 @@ BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 # A name is one line: the bidi marks (ALM, LRM, RLM) have no use in it either.
 BIDI_MARKS = frozenset("\u061c\u200e\u200f")
 NEWLINES = frozenset("\n\r")
+# Searched in C (every string of every request body is checked): ASCII text has none.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def text_error(value: str) -> list[str] | None:
     """Why the database cannot store ``value``, or None."""
     if NUL in value:
         return [NUL_MESSAGE]
-    if any("\ud800" <= char <= "\udfff" for char in value):
+    if not value.isascii() and _SURROGATE.search(value):
         return [SURROGATE_MESSAGE]
     return None
 

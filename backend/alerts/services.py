@@ -135,8 +135,8 @@ def _alerts_in_play(patient: Patient, protocol: Protocol,
     if not fired and not rules:
         return {}, []
     # Ids first (Core): most evaluations find none, and load no ORM object at all.
-    ids = list(db.session().scalars(_IN_PLAY, {"patient_id": patient.id,
-                                                "groups": list(fired), "rules": rules}))
+    ids = list(db.execute(_IN_PLAY, {"patient_id": patient.id, "groups": list(fired),
+                                     "rules": rules}).scalars())
     if not ids:
         return {}, []
     latest: dict[str, Alert] = {}

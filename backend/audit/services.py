@@ -125,13 +125,19 @@ def _event(action: str, outcome: str, patient_id: uuid.UUID | None, object_type:
                                 actor))
 
 
+_INSERT_EVENT = AuditEvent.__table__.insert()
+
+
 def record(action: str, *, patient_id: uuid.UUID | None = None, object_type: str | None = None,
            object_id: Any = None, detail: dict[str, Any] | None = None,
            actor: Actor | None = None, session: Session | None = None) -> None:
     """Record a successful action in the current transaction: it commits with the action.
     One INSERT now, not an object left for the next flush (every request writes one)."""
-    (session or db.session()).execute(AuditEvent.__table__.insert(), _values(
-        action, "success", patient_id, object_type, object_id, detail, actor))
+    values = _values(action, "success", patient_id, object_type, object_id, detail, actor)
+    if session is None:
+        db.execute(_INSERT_EVENT, values)
+    else:
+        session.execute(_INSERT_EVENT, values)
 
 
 def record_reads(action: str, patient_ids: Iterable[uuid.UUID]) -> None:

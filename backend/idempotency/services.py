@@ -92,5 +92,5 @@ _COMPLETE = (_records.update().where(_records.c.id == bindparam("claim_id"))
 
 
 def complete(claim: Claim, status_code: int, body: dict[str, Any]) -> None:
-    db.session().execute(_COMPLETE, {"claim_id": claim.id, "status_code": status_code,
-                                     "response": body})
+    db.execute(_COMPLETE, {"claim_id": claim.id, "status_code": status_code,
+                           "response": body})

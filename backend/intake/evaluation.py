@@ -48,15 +48,14 @@ def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
                  new: set[uuid.UUID] = frozenset()) -> rules_model.PatientData:
     """The patient's history over the protocol's evaluation window; the rows whose id is
     in ``new`` are what the patient is sending now (their findings give advice)."""
-    session = db.session()
     since = at - timedelta(days=protocol.window_days + 1)
     window = {"enrollment_id": enrollment.id, "since": since}
     submissions = [rules_model.Submission(row.questionnaire, row.submitted_at,
                                           _answers(protocol, row), row.id in new)
-                   for row in session.execute(_WINDOW_ANSWERS, window)]
+                   for row in db.execute(_WINDOW_ANSWERS, window)]
     readings = [rules_model.Reading(row.type, _reading_value(row), row.unit, row.measured_at,
                                     row.id in new)
-                for row in session.execute(_WINDOW_READINGS, window)]
+                for row in db.execute(_WINDOW_READINGS, window)]
     return rules_model.PatientData(submissions, readings, tasks.records(enrollment, since))
 
 

@@ -257,7 +257,7 @@ _ENGINE_OVERRIDES = select(
 
 def overrides_for_engine(enrollment_id: uuid.UUID) -> list[Override]:
     return [Override(row.rule_id, row.threshold, row.value) for row in
-            db.session().execute(_ENGINE_OVERRIDES, {"enrollment_id": enrollment_id})]
+            db.execute(_ENGINE_OVERRIDES, {"enrollment_id": enrollment_id})]
 
 
 def set_spo2_scale(patient: Patient, enrollment: Enrollment, scale: int | None,

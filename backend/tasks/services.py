@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend import db
@@ -22,6 +25,7 @@ from rules.protocol import Protocol
 from rules.schedule import planned_tasks, reminder_at
 from rules.scores import OBSERVER_READINGS
 
+Nearest = TypeVar("Nearest")
 REMINDER_BATCH = 1000
 MISSED_BATCH = 1000
 
@@ -111,27 +115,47 @@ def items_not_asked(task: Task, protocol: Protocol) -> tuple[str, ...]:
 
 
 def match_questionnaire(enrollment: Enrollment, questionnaire: str, task_id,
-                        at: datetime) -> Task | None:
+                        at: datetime) -> Task | OpenTask | None:
     """The task a submission answers: the one named, else the open one due nearest to the
     answer (late answers count, up to two days; an answer at 09:00 before today's 10:00
     check is today's, not yesterday's missed one), within 24 hours ahead."""
-    session = db.session()
     if task_id is not None:
-        task = session.get(Task, task_id)
+        task = db.session().get(Task, task_id)
         if task is None or task.enrollment_id != enrollment.id:
             return None
         return task
-    candidates = list(session.scalars(_OPEN_QUESTIONNAIRE_TASKS, {
+    candidates = [OpenTask(*row) for row in db.execute(_OPEN_QUESTIONNAIRE_TASKS, {
         "enrollment_id": enrollment.id, "questionnaire": questionnaire,
-        "after": at - timedelta(days=2), "before": at + timedelta(hours=24)}))
+        "after": at - timedelta(days=2), "before": at + timedelta(hours=24)})]
     return _nearest(candidates, at)
 
 
-# Built once: every submission looks its task up.
-_OPEN_QUESTIONNAIRE_TASKS = select(Task).where(
-    Task.enrollment_id == bindparam("enrollment_id"),
-    Task.questionnaire == bindparam("questionnaire"), Task.status != "done",
-    Task.due_at > bindparam("after"), Task.due_at < bindparam("before")).order_by(Task.due_at)
+@dataclass(frozen=True)
+class OpenTask:
+    """An open task as the columns a submission reads to answer it (no ORM entity): every
+    submission looks for one, and the one found is completed by one UPDATE."""
+
+    id: uuid.UUID
+    enrollment_id: uuid.UUID
+    questionnaire: str | None
+    reading: str | None
+    day: int
+    due_at: datetime
+
+
+# Built once, on the table's columns: every submission looks its task up.
+_tasks = Task.__table__
+_OPEN_QUESTIONNAIRE_TASKS = select(
+    _tasks.c.id, _tasks.c.enrollment_id, _tasks.c.questionnaire, _tasks.c.reading,
+    _tasks.c.day, _tasks.c.due_at
+).where(_tasks.c.enrollment_id == bindparam("enrollment_id"),
+        _tasks.c.questionnaire == bindparam("questionnaire"), _tasks.c.status != "done",
+        _tasks.c.due_at > bindparam("after"), _tasks.c.due_at < bindparam("before")
+        ).order_by(_tasks.c.due_at)
+_COMPLETE_OPEN = _tasks.update().where(_tasks.c.id == bindparam("task_id")).values(
+    status="done", answered_at=bindparam("answered_at"),
+    submission_id=func.coalesce(bindparam("new_submission_id", type_=_tasks.c.submission_id.type),
+                                _tasks.c.submission_id))
 
 
 def match_reading(enrollment: Enrollment, reading_type: str, at: datetime) -> Task | None:
@@ -143,12 +167,12 @@ def match_reading(enrollment: Enrollment, reading_type: str, at: datetime) -> Ta
         Task.due_at < at + timedelta(hours=24)))), at)
 
 
-def _nearest(tasks: list[Task], at: datetime) -> Task | None:
+def _nearest(tasks: list[Nearest], at: datetime) -> Nearest | None:
     # Ties (exactly between two due times) go to the earlier task: it is the one missing.
     return min(tasks, key=lambda t: (abs(t.due_at - at), t.due_at), default=None)
 
 
-def missing_readings(task: Task, protocol: Protocol, timezone: str) -> list[str]:
+def missing_readings(task: Task | OpenTask, protocol: Protocol, timezone: str) -> list[str]:
     """The readings the task's schedule entry requires that have not arrived on the task's
     local day (a NEWS2 set is not done with half of its readings)."""
     entry = next((e for e in protocol.schedule if e.task == (task.questionnaire or task.reading)
@@ -190,7 +214,11 @@ def complete_if_requirements_met(enrollment: Enrollment, protocol: Protocol, tim
             complete(task, now())
 
 
-def complete(task: Task, at: datetime, submission_id=None) -> None:
+def complete(task: Task | OpenTask, at: datetime, submission_id=None) -> None:
+    if isinstance(task, OpenTask):
+        db.execute(_COMPLETE_OPEN, {"task_id": task.id, "answered_at": at,
+                                    "new_submission_id": submission_id})
+        return
     task.status, task.answered_at = "done", at
     if submission_id is not None:
         task.submission_id = submission_id
@@ -207,7 +235,7 @@ _RECORDS = select(_task_columns.key, _task_columns.questionnaire, _task_columns.
 
 def records(enrollment: Enrollment, since: datetime) -> list[TaskRecord]:
     """Tasks of the evaluation window, as the rules engine sees them."""
-    rows = db.session().execute(_RECORDS, {"enrollment_id": enrollment.id, "since": since})
+    rows = db.execute(_RECORDS, {"enrollment_id": enrollment.id, "since": since})
     return [TaskRecord(key=t.key, questionnaire=t.questionnaire, reading=t.reading,
                        due_at=t.due_at, answered_at=t.answered_at) for t in rows]
 
