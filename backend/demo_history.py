@@ -29,8 +29,9 @@ from backend.tasks.models import Task
 from backend.wiring import wiring
 
 # Per demo patient (family name): what departs from a normal recovery. ``daily`` is keyed
-# by post-operative day, ``recent`` and ``weight`` by days before the latest answered day
-# (0 = the latest), so the demo tells the same story whatever the time it starts.
+# by post-operative day, ``recent``, ``symptoms`` and ``weight`` by days before the latest
+# day of their questionnaire or reading (0 = the latest), so the demo tells the same story
+# whatever the time it starts.
 PROFILES: dict[str, dict[str, Any]] = {
     # A fever on day 1 that the nurse handled by phone: resolved in the history.
     "Martin": {"daily": {1: {"temperature": Decimal("38.6")}}, "resolve": ["fever"]},
@@ -84,7 +85,13 @@ def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: Froze
     due = list(session.scalars(select(Task).where(
         Task.enrollment_id == enrollment.id, Task.due_at < end - timedelta(minutes=50))
         .order_by(Task.due_at)))
-    last_day = max((task.day for task in due), default=0)
+    # The latest day of each questionnaire or reading: a profile's story (``recent``,
+    # ``weight``, ``symptoms``) ends on it, whatever else fell due since (at 09:30 the
+    # 09:00 vitals are due, the 10:00 daily check is not).
+    last_day: dict[str, int] = {}
+    for task in due:
+        name = task.questionnaire or task.reading
+        last_day[name] = max(task.day, last_day.get(name, task.day))
     # Answered in the order the patient would have sent them (a day's tasks share a due time).
     answered = sorted(((task.due_at + timedelta(minutes=rng.randint(5, 50)), task.key, task)
                        for task in due), key=lambda item: item[:2])
@@ -92,7 +99,7 @@ def _patient_history(enrollment: Enrollment, nurse: StaffPrincipal, clock: Froze
         if task.day in profile.get("skip_days", ()):
             continue
         clock.set(answered_at)
-        offset = task.day - last_day
+        offset = task.day - last_day[task.questionnaire or task.reading]
         if task.reading:
             intake.submit_readings(patient, [{
                 "type": task.reading, "value": _weight(profile, offset, rng),
