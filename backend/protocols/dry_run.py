@@ -34,9 +34,10 @@ def dry_run(row: ProtocolVersion, args: dict[str, Any]) -> dict[str, Any]:
 def evaluate_sample(protocol: Protocol, args: dict[str, Any]) -> dict[str, Any]:
     """Scores, findings and advice ``protocol`` gives on the sample ``args`` (submissions
     as the patient sends them, with the readings their answers carry, extra readings and
-    overrides), as if it were all sent at ``args["now"]``. A submission may give the
-    post-operative ``day`` it answers: the items its schedule does not ask that day are
-    not required then, as for the patient."""
+    overrides), as if it were all sent at ``args["now"]``. A submission may say which
+    items were ``asked`` (the others are not required) and give the post-operative ``day``
+    it answers: the items its schedule does not ask that day are not required either, as
+    for the patient."""
     at = args.get("now") or now()
     # The sample is a patient's recent days: older data would only cost time, since no
     # rule reads that far back.
@@ -54,8 +55,11 @@ def evaluate_sample(protocol: Protocol, args: dict[str, Any]) -> dict[str, Any]:
             raise Invalid(f"submissions.{index}.questionnaire",
                           f"'{raw['questionnaire']}' is not used by {protocol.slug} "
                           f"v{protocol.version}")
-        asked = (None if raw.get("day") is None
-                 else asked_on_day(protocol, questionnaire, None, raw["day"]))
+        # The items asked: those the protocol editor's typed sample fills in (``asked``),
+        # less the ones the schedule does not ask on the sample's ``day``.
+        asked = raw.get("asked")
+        if raw.get("day") is not None:
+            asked = asked_on_day(protocol, questionnaire, asked, raw["day"])
         answers = clean_answers(questionnaire, raw["answers"], f"submissions.{index}.answers",
                                 asked=asked)
         # Sample data is all "being sent now": its findings show the advice it would give.
