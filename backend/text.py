@@ -61,3 +61,18 @@ def masked_phone(number: str) -> str:
     nurse's screen), not to call. A fixed number of stars also hides the number's length."""
     number = number.strip()
     return f"{number[:3]}******{number[-2:]}" if len(number) >= 8 else "******"
+
+
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is digits 0-9 only. ``str.isdigit`` is also true of "²" and "١٢",
+    which ``int`` refuses or reads as another number than the one a reader sees."""
+    return text.isascii() and text.isdigit()
+
+
+def whole_number(text: str, high: int) -> int | None:
+    """``text`` read as a whole number from 0 to ``high``, written in digits 0-9; None
+    for anything else (a larger number would overflow the integer of a query)."""
+    if not ascii_digits(text) or len(text) > len(str(high)):
+        return None
+    number = int(text)
+    return number if number <= high else None
