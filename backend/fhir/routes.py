@@ -160,6 +160,7 @@ def _range(prefix: str, value: str, with_time: bool) -> services.DateRange:
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if not with_time or moment.tzinfo is None:
         raise ValueError(value)
+    moment = moment.astimezone(UTC)  # year 1 at +14:00 is before the first UTC instant
     return services.DateRange(prefix, moment, moment + timedelta(microseconds=1))
 
 
