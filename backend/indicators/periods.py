@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from backend.errors import Invalid
 from backend.limits import INDICATOR_WEEKS
+from backend.schemas import FIRST_YEAR, LAST_YEAR, YEARS_MESSAGE
 
 DEFAULT_WEEKS = 12
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -55,10 +55,8 @@ def parse_week(value: str, field: str) -> date:
     except ValueError:
         raise Invalid(field, "an ISO week (2026-W48) or a day (2026-11-26) of the week",
                       location="query") from None
-    # Beyond, a typing error; and the week's end, or its midnight in UTC, would overflow.
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise Invalid(field, f"must be between the years {FIRST_YEAR} and {LAST_YEAR}",
-                      location="query")
+        raise Invalid(field, YEARS_MESSAGE, location="query")
     return day
 
 
