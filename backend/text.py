@@ -16,6 +16,11 @@ BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 # A name is one line: the bidi marks (ALM, LRM, RLM) have no use in it either.
 BIDI_MARKS = frozenset("\u061c\u200e\u200f")
 NEWLINES = frozenset("\n\r")
+# The joiners shape the letters around them in Arabic, Persian or Indic names (ZWNJ,
+# ZWJ); every other format character (U+200B zero width space, U+2060 word joiner,
+# U+00AD soft hyphen, U+FEFF, the tag characters...) is invisible in a name, which then
+# shows exactly as another patient's and is not found by a search for what it shows.
+JOINERS = frozenset("\u200c\u200d")
 
 
 def text_error(value: str) -> list[str] | None:
@@ -34,8 +39,8 @@ def _named(char: str) -> str:
 def shown_text_error(value: str, multiline: bool) -> str | None:
     """Why ``value`` cannot be shown as typed, or None: control characters (but line
     breaks in ``multiline`` text: a note, a patient's message) and bidirectional
-    overrides; a single line (a name) refuses line and paragraph separators and bidi
-    marks too."""
+    overrides; a single line (a name) refuses line and paragraph separators, bidi
+    marks and the other invisible format characters too."""
     for char in value:
         if char in BIDI_OVERRIDES or (not multiline and char in BIDI_MARKS):
             return (f"must not contain the bidirectional control character {_named(char)}: "
@@ -43,6 +48,9 @@ def shown_text_error(value: str, multiline: bool) -> str | None:
         category = unicodedata.category(char)
         if multiline and char in NEWLINES:
             continue
+        if not multiline and category == "Cf" and char not in JOINERS:
+            return (f"must not contain the invisible character {_named(char)}: the name "
+                    "would show as another one and not be found by a search")
         if category == "Cc" or (not multiline and category in ("Zl", "Zp")):
             allowed = "" if not multiline else " (line breaks are allowed)"
             return f"must not contain the control character {_named(char)}{allowed}"
