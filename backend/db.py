@@ -77,12 +77,15 @@ def _assign_id(target: Any, _args: tuple, kwargs: dict[str, Any]) -> None:
 
 
 def make_engine(url: str, busy_timeout: float = 30) -> Engine:
+    # An error's message names its statement, not the values bound to it: they are a
+    # patient's name, answers or readings, and the message goes to the log.
     if url.startswith("sqlite"):
         # Web, worker and scheduler processes share the SQLite file. Every request writes
         # (at least its audit row), so each transaction starts with BEGIN IMMEDIATE: a
         # writer then waits its turn (busy_timeout) instead of failing when a deferred read
         # transaction cannot be upgraded to a write.
-        engine = create_engine(url, connect_args={"timeout": busy_timeout})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -98,7 +101,7 @@ def make_engine(url: str, busy_timeout: float = 30) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def insert_if_absent(model: type[Base], values: dict[str, Any],

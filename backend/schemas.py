@@ -21,17 +21,21 @@ NonEmpty = validate.Length(min=1)
 # at 64 bits): a bound on integers that end up in a query.
 SQL_INT_MAX = 2**31 - 1
 VersionNumber = validate.Range(min=1, max=SQL_INT_MAX)
+# The years a date typed in a request may name: beyond, it is a typing error, and
+# converting it to UTC or adding a day (a week) to it would overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+YEARS_MESSAGE = f"must be between the years {FIRST_YEAR} and {LAST_YEAR}"
 
 
 class Timestamp(fields.AwareDateTime):
     """An ISO 8601 date-time with its offset, between the years 1900 and 2999: beyond,
     it is a typing error, and converting it to UTC or adding a day would overflow."""
 
-    default_error_messages = {"range": "must be between the years 1900 and 2999"}
+    default_error_messages = {"range": YEARS_MESSAGE}
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         result = super()._deserialize(value, attr, data, **kwargs)
-        if not 1900 <= result.year <= 2999:
+        if not FIRST_YEAR <= result.year <= LAST_YEAR:
             raise self.make_error("range")
         return result
 

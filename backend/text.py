@@ -19,6 +19,11 @@ BIDI_MARKS = frozenset("\u061c\u200e\u200f")
 NEWLINES = frozenset("\n\r")
 # Searched in C (every string of every request body is checked): ASCII text has none.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# The joiners shape the letters around them in Arabic, Persian or Indic names (ZWNJ,
+# ZWJ); every other format character (U+200B zero width space, U+2060 word joiner,
+# U+00AD soft hyphen, U+FEFF, the tag characters...) is invisible in a name, which then
+# shows exactly as another patient's and is not found by a search for what it shows.
+JOINERS = frozenset("\u200c\u200d")
 
 
 def text_error(value: str) -> list[str] | None:
@@ -37,8 +42,8 @@ def _named(char: str) -> str:
 def shown_text_error(value: str, multiline: bool) -> str | None:
     """Why ``value`` cannot be shown as typed, or None: control characters (but line
     breaks in ``multiline`` text: a note, a patient's message) and bidirectional
-    overrides; a single line (a name) refuses line and paragraph separators and bidi
-    marks too."""
+    overrides; a single line (a name) refuses line and paragraph separators, bidi
+    marks and the other invisible format characters too."""
     for char in value:
         if char in BIDI_OVERRIDES or (not multiline and char in BIDI_MARKS):
             return (f"must not contain the bidirectional control character {_named(char)}: "
@@ -46,6 +51,9 @@ def shown_text_error(value: str, multiline: bool) -> str | None:
         category = unicodedata.category(char)
         if multiline and char in NEWLINES:
             continue
+        if not multiline and category == "Cf" and char not in JOINERS:
+            return (f"must not contain the invisible character {_named(char)}: the name "
+                    "would show as another one and not be found by a search")
         if category == "Cc" or (not multiline and category in ("Zl", "Zp")):
             allowed = "" if not multiline else " (line breaks are allowed)"
             return f"must not contain the control character {_named(char)}{allowed}"
@@ -64,3 +72,18 @@ def masked_phone(number: str) -> str:
     nurse's screen), not to call. A fixed number of stars also hides the number's length."""
     number = number.strip()
     return f"{number[:3]}******{number[-2:]}" if len(number) >= 8 else "******"
+
+
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is digits 0-9 only. ``str.isdigit`` is also true of "²" and "١٢",
+    which ``int`` refuses or reads as another number than the one a reader sees."""
+    return text.isascii() and text.isdigit()
+
+
+def whole_number(text: str, high: int) -> int | None:
+    """``text`` read as a whole number from 0 to ``high``, written in digits 0-9; None
+    for anything else (a larger number would overflow the integer of a query)."""
+    if not ascii_digits(text) or len(text) > len(str(high)):
+        return None
+    number = int(text)
+    return number if number <= high else None

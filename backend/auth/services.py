@@ -44,6 +44,7 @@ from backend.security import (
     token_hash,
     verify_password,
 )
+from backend.text import ascii_digits
 
 # Failures allowed before each further attempt must wait 2^(n - FREE_ATTEMPTS) seconds.
 FREE_ATTEMPTS = 3
@@ -279,7 +280,7 @@ def _end_pending_sign_ins(user: StaffUser) -> None:
 
 def _accept_totp(user: StaffUser, code: str) -> bool:
     code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6) or not user.totp_secret:
+    if not (ascii_digits(code) and len(code) == 6) or not user.totp_secret:
         return False
     totp = pyotp.TOTP(user.totp_secret)
     step = totp.timecode(now())

@@ -60,6 +60,7 @@ from backend.limits import (
     FHIR_SEARCH_VALUES,
 )
 from backend.protocols.content import protocol_of
+from backend.text import whole_number
 
 bp = Blueprint("fhir", __name__, url_prefix=PREFIX)
 RELEASED = date(2026, 12, 2)  # the CapabilityStatement's date: this version of the table
@@ -117,9 +118,10 @@ def _integer(name: str, default: int, low: int, high: int) -> int:
     text = request.args.get(name)
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    number = whole_number(text, high)
+    if number is None or number < low:
         field_error(name, f"a whole number from {low} to {high}", 400, "query")
-    return int(text)
+    return number
 
 
 def token(name: str, text: str) -> tuple[str | None, str]:
@@ -158,6 +160,7 @@ def _range(prefix: str, value: str, with_time: bool) -> services.DateRange:
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if not with_time or moment.tzinfo is None:
         raise ValueError(value)
+    moment = moment.astimezone(UTC)  # year 1 at +14:00 is before the first UTC instant
     return services.DateRange(prefix, moment, moment + timedelta(microseconds=1))
 
 

@@ -44,7 +44,9 @@ from backend.notifications.models import Message
 from backend.patients import services as patients
 from backend.patients.models import Patient, nir_index
 from backend.questionnaires import services as questionnaires
+from backend.schemas import SQL_INT_MAX
 from backend.tasks.models import Task
+from backend.text import whole_number
 from backend.webhooks.models import InboundEvent
 
 # LOINC codes that find blood pressure: the panel and its two components.
@@ -571,7 +573,8 @@ def read_questionnaire(questionnaire_id: str) -> Any:
         raise NotFound("No such Questionnaire.")
     if not dot:
         return questionnaires.get(slug)
-    found = questionnaires.version_of(slug, int(version)) if version.isdigit() else None
+    number = whole_number(version, SQL_INT_MAX)
+    found = questionnaires.version_of(slug, number) if number is not None else None
     if found is None:
         raise NotFound("No such Questionnaire.")
     return found

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from backend.errors import Invalid
 from backend.limits import INDICATOR_WEEKS
+from backend.schemas import FIRST_YEAR, LAST_YEAR, YEARS_MESSAGE
 
 DEFAULT_WEEKS = 12
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -49,12 +50,14 @@ def parse_week(value: str, field: str) -> date:
     value = value.strip()
     match = _ISO_WEEK.match(value)
     try:
-        if match:
-            return date.fromisocalendar(int(match[1]), int(match[2]), 1)
-        return monday(date.fromisoformat(value))
+        day = (date.fromisocalendar(int(match[1]), int(match[2]), 1) if match
+               else monday(date.fromisoformat(value)))
     except ValueError:
         raise Invalid(field, "an ISO week (2026-W48) or a day (2026-11-26) of the week",
                       location="query") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Invalid(field, YEARS_MESSAGE, location="query")
+    return day
 
 
 def period(first: str | None, last: str | None, today: datetime, zone: ZoneInfo,

@@ -1,7 +1,7 @@
 from flask.views import MethodView
 
 from backend.api import Blueprint
-from backend.auth.principal import staff_required
+from backend.auth.principal import current_staff, staff_required
 from backend.teams import services
 from backend.teams.schemas import (
     EnrolmentCodeOut,
@@ -46,7 +46,8 @@ class StaffItem(MethodView):
     def patch(self, args, staff_id):
         """Change a staff account (deactivating it or changing its password revokes its
         tokens)."""
-        return services.update_staff(services.get_staff(staff_id), args)
+        return services.update_staff(current_staff().user.id, services.get_staff(staff_id),
+                                     args)
 
 
 @blp.route("/staff/<uuid:staff_id>/reset-mfa")

@@ -138,9 +138,16 @@ def staff_by_email(email: str) -> StaffUser:
     return user
 
 
-def update_staff(user: StaffUser, changes: dict) -> StaffUser:
+def update_staff(actor_id: uuid.UUID, user: StaffUser, changes: dict) -> StaffUser:
+    """Change ``user``'s account as the administrator ``actor_id``, who cannot lock
+    themselves out: their own account stays active and an administrator's (with no one
+    else, no one could administer Suivi but from the server's command line)."""
     if "role" in changes and changes["role"] not in ROLES:
         raise Invalid("role", f"must be one of {', '.join(ROLES)}")
+    if user.id == actor_id and changes.get("active") is False:
+        raise Invalid("active", "you cannot deactivate your own account")
+    if user.id == actor_id and changes.get("role", "admin") != "admin":
+        raise Invalid("role", "you cannot take the administrator role from yourself")
     fields = sorted(changes)
     password = changes.pop("password", None)
     if password is not None:

@@ -88,9 +88,7 @@ def set_staff_active(staff_id: uuid.UUID):
     active = request.form.get("active") == "1"
 
     def run() -> None:
-        if staff_id == principal().user.id and not active:
-            raise Invalid("active", "you cannot deactivate your own account", location="form")
-        teams.update_staff(teams.get_staff(staff_id), {"active": active})
+        teams.update_staff(principal().user.id, teams.get_staff(staff_id), {"active": active})
 
     attempt(run, _("Compte réactivé.") if active else
             _("Compte désactivé : ses connexions en cours sont révoquées."))
@@ -104,12 +102,9 @@ def set_staff_role(staff_id: uuid.UUID):
     role = request.form.get("role", "")
 
     def run() -> None:
-        if staff_id == principal().user.id and role != "admin":
-            raise Invalid("role", "you cannot take the administrator role from yourself",
-                          location="form")
         if role not in ROLE_CHOICES:
             raise Invalid("role", "choose a role from the list", location="form")
-        teams.update_staff(teams.get_staff(staff_id), {"role": role})
+        teams.update_staff(principal().user.id, teams.get_staff(staff_id), {"role": role})
 
     attempt(run, _("Rôle modifié."))
     return redirect(url_for("web.staff_list"))
@@ -121,7 +116,8 @@ def set_staff_role(staff_id: uuid.UUID):
 def set_staff_rpps(staff_id: uuid.UUID):
     """The RPPS number single sign-on maps to (empty: none)."""
     rpps = request.form.get("rpps", "").strip() or None
-    attempt(lambda: teams.update_staff(teams.get_staff(staff_id), {"rpps": rpps}),
+    attempt(lambda: teams.update_staff(principal().user.id, teams.get_staff(staff_id),
+                                       {"rpps": rpps}),
             _("Numéro RPPS enregistré."))
     return redirect(url_for("web.staff_list"))
 

@@ -19,6 +19,7 @@ from backend.clients import services as clients
 from backend.clock import now
 from backend.errors import DomainError, Invalid
 from backend.patients import services as patients
+from backend.schemas import FIRST_YEAR, LAST_YEAR, YEARS_MESSAGE
 from backend.teams import services as teams
 from backend.web import labels
 from backend.web.blueprint import bp, display_zone
@@ -45,9 +46,12 @@ def _local_day(value: str, field: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise Invalid(field, "Not a valid date.", location="query") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Invalid(field, YEARS_MESSAGE, location="query")
+    return day
 
 
 def _filters(caller: StaffPrincipal) -> tuple[dict[str, Any], list, dict[str, str]]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app
+from flask import Blueprint, abort, current_app, request
 
+from backend.api import nul_errors
 from backend.web import labels
 from backend.web.i18n import _, lang, number
 from backend.web.session import csrf_token
@@ -14,6 +15,15 @@ from backend.wiring import wiring
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/web/static")
+
+
+@bp.before_request
+def _refuse_text_no_database_compares() -> None:
+    """A query string the API would refuse (a NUL character, a lone surrogate: no
+    database compares such text) is refused before any page reads it, as a bad request:
+    a search box, a filter or a page's parameter would otherwise reach SQL with it."""
+    if nul_errors(dict(request.args.lists())):
+        abort(400, "The address holds a character that is not text.")
 
 
 def display_zone() -> ZoneInfo:

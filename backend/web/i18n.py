@@ -76,6 +76,8 @@ FR_ERRORS = {
     "No such alert.": "Alerte introuvable.",
     "No such enrolment for this patient.": "Inclusion introuvable pour ce patient.",
     "The form expired; please try again.": "Le formulaire a expiré : veuillez réessayer.",
+    "The address holds a character that is not text.":
+        "L'adresse contient un caractère qui n'est pas du texte.",
     "This enrolment is over (confirmed elsewhere, or its code expired); ask an administrator "
     "for a new enrolment code.": "Cet enrôlement est terminé (confirmé ailleurs, ou son code "
                                  "a expiré) : demandez un nouveau code d'enrôlement à un "
@@ -137,6 +139,7 @@ FR_FIELD_MESSAGES = {
         "à choisir : vous appartenez à plusieurs équipes",
     "Missing data for required field.": "à renseigner",
     "Not a valid date.": "date invalide", "Not a valid datetime.": "date et heure invalides",
+    "must be between the years 1900 and 2999": "doit être entre les années 1900 et 2999",
     "Not a valid email address.": "adresse e-mail invalide",
     "wrong, used or expired: ask an administrator for a new one":
         "incorrect, déjà utilisé ou expiré : demandez-en un nouveau à un administrateur",

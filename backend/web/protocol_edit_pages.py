@@ -16,6 +16,8 @@ from backend.errors import DomainError, Invalid, InvalidValues
 from backend.protocols import drafts, services
 from backend.protocols.content import protocol_of
 from backend.protocols.dry_run import evaluate_sample
+from backend.schemas import SQL_INT_MAX
+from backend.text import whole_number
 from backend.web.blueprint import bp
 from backend.web.form_fields import answers_from, fields_of
 from backend.web.i18n import _
@@ -188,13 +190,13 @@ def protocol_publish(slug: str):
 def protocol_move(slug: str):
     """Move one patient, or every patient of the surgeon's teams on an older version, to
     the version shown (overrides the new version cannot apply are ended and listed)."""
-    version = request.form.get("version", "")
+    version = whole_number(request.form.get("version", ""), SQL_INT_MAX)
     wanted = request.form.get("patient_id", "")
     moved, ended = 0, []
 
     def run() -> None:
         nonlocal moved
-        target = services.get_version(slug, int(version) if version.isdigit() else -1)
+        target = services.get_version(slug, -1 if version is None else version)
         for patient, enrollment in services.enrolled_patients(principal(), slug):
             if enrollment.protocol_version_id == target.id or (
                     wanted and str(patient.id) != wanted):

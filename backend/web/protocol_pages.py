@@ -11,6 +11,8 @@ from backend.errors import DomainError
 from backend.indicators import services as indicators
 from backend.protocols import services
 from backend.protocols.content import protocol_of
+from backend.schemas import SQL_INT_MAX
+from backend.text import whole_number
 from backend.web.blueprint import bp
 from backend.web.rule_words import questionnaire_title, reading_label, template_text, words
 from backend.web.session import login_required, message_of, principal
@@ -75,9 +77,9 @@ def _rule_groups(protocol) -> list[tuple[str, list]]:
 @bp.get("/web/protocols/<slug>")
 @login_required(patient_data=False)
 def protocol_page(slug: str):
-    version = request.args.get("version", "")
+    version = whole_number(request.args.get("version", ""), SQL_INT_MAX)
     try:
-        row = services.get_version(slug, int(version) if version.isdigit() else None)
+        row = services.get_version(slug, version)
         all_versions = services.versions(slug)
     except DomainError as error:
         flash(message_of(error), "error")

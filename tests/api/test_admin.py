@@ -81,6 +81,21 @@ def test_deactivating_an_account_revokes_its_tokens(world):
     assert nurse.get("/api/v1/auth/me").status_code == 401
 
 
+def test_an_admin_cannot_lock_themselves_out_through_the_api(world):
+    admin = world.admin()
+    for body, field in (({"role": "nurse"}, "role"), ({"active": False}, "active"),
+                        ({"role": "surgeon", "display_name": "Moved"}, "role")):
+        response = admin.patch(f"/api/v1/staff/{admin.id}", json=body)
+        assert response.status_code == 422, (body, response.json)
+        assert field in response.json["errors"]["json"], response.json
+    me = admin.get("/api/v1/auth/me")
+    assert me.status_code == 200 and me.json["role"] == "admin"
+    assert me.json["display_name"] == "Admin"  # nothing of a refused change is kept
+    # Another administrator's account is theirs to change.
+    other = world.staff("admin", teams=())
+    assert admin.patch(f"/api/v1/staff/{other.id}", json={"role": "nurse"}).status_code == 200
+
+
 def test_reset_mfa_forces_a_new_enrolment(world, app, clock):
     nurse = world.staff("nurse")
     admin = world.admin()

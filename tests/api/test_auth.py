@@ -361,3 +361,12 @@ def test_passwords_are_stored_as_argon2_hashes(world, app):
         user = db.session().get(StaffUser, uuid.UUID(nurse.id))
         assert user.password_hash.startswith("$argon2id$")
         assert PASSWORD not in user.password_hash
+
+
+@pytest.mark.parametrize("code", ["²²²²²²", "١٢٣٤٥٦", "１２３４５６"])
+def test_a_code_in_other_digits_than_0_to_9_is_a_wrong_code(world, anonymous, clock, code):
+    nurse = world.staff("nurse")
+    clock.advance(seconds=40)
+    token = _login(anonymous, nurse.info["email"]).json["mfa_token"]
+    wrong = anonymous.post("/api/v1/auth/mfa", json={"mfa_token": token, "code": code})
+    assert wrong.status_code == 401 and wrong.json["message"] == "Wrong code."

@@ -93,3 +93,22 @@ def test_only_a_unique_key_race_is_a_retryable_conflict(app, clock):
         assert is_unique_violation(refusal(twin))
         assert not is_unique_violation(refusal(orphan))
         session.rollback()
+
+
+def test_a_database_error_carries_no_value_of_the_statement(app, clock):
+    """An unexpected error is logged with its message; SQLAlchemy's would list the
+    statement's values (a patient's name, a reading of theirs): not in the log."""
+    from backend import db
+    from backend.teams.models import CareTeam
+
+    with app.app_context():
+        session = db.session()
+        session.add(CareTeam(slug="ward", name="Ward", created_at=clock.now()))
+        session.flush()
+        with pytest.raises(IntegrityError) as refused, session.begin_nested():
+            session.add(CareTeam(slug="ward", name="Hélène Fabre, 39.8 °C",
+                                 created_at=clock.now()))
+            session.flush()
+        session.rollback()
+    assert "INSERT INTO care_teams" in str(refused.value)
+    assert "Hélène" not in str(refused.value) and "39.8" not in str(refused.value)

@@ -113,3 +113,28 @@ def test_the_client_address_comes_from_the_proxy_only_when_configured(app_config
         events = audit_events(app, action="auth.login")
         assert events and events[-1].ip == expected, hops
         app.extensions["suivi"].engine.dispose()
+
+
+@pytest.mark.parametrize(("path", "query"), [
+    ("/web/patients", {"q": "Mar\x00tin"}),
+    ("/web/indicators", {"team": "\x00"}),
+    ("/web/indicators.csv", {"protocol": "\x00"}),
+    ("/web/audit", {"action": "\x00"}),
+    ("/web/audit/export.csv", {"patient": "\x00"}),
+])
+def test_pages_refuse_a_query_string_no_database_compares(app, clock, path, query):
+    web = app.test_client()
+    with web.session_transaction() as session:
+        session["token"] = World(app, clock).admin().token
+    assert web.get(path, query_string=query).status_code == 400
+
+
+def test_the_audit_pages_refuse_a_day_beyond_the_years_1900_to_2999(app, clock):
+    web = app.test_client()
+    with web.session_transaction() as session:
+        session["token"] = World(app, clock).admin().token
+    for query in ({"from": "0001-01-01"}, {"to": "9999-12-31"}):
+        page = web.get("/web/audit", query_string=query)
+        assert page.status_code == 200
+        assert "entre les années 1900 et 2999" in page.get_data(as_text=True)
+        assert web.get("/web/audit/export.csv", query_string=query).status_code == 422

@@ -234,3 +234,17 @@ def test_the_outcome_is_checked_recorded_and_corrected(history, app):
     rows = audit_events(app, action="enrollment.outcome")
     assert rows and all(row.patient_id is not None and row.detail == {} for row in rows
                         if row.outcome == "success")
+
+
+def test_a_week_beyond_the_years_1900_to_2999_is_refused(world, app):
+    nurse = world.staff("nurse")
+    web = app.test_client()
+    with web.session_transaction() as session:
+        session["token"] = nurse.token
+    for query in ({"to": "9999-W52"}, {"to": "0001-W01"}, {"from": "0001-01-01"},
+                  {"from": "9999-12-31", "to": "9999-12-31"}):
+        answer = nurse.get("/api/v1/indicators", query_string=query)
+        assert answer.status_code == 422, (query, answer.json)
+        assert "between the years 1900 and 2999" in answer.json["message"], query
+        assert web.get("/web/indicators", query_string=query).status_code == 200, query
+        assert web.get("/web/indicators.csv", query_string=query).status_code == 422, query

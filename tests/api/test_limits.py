@@ -204,6 +204,23 @@ def test_a_name_in_another_script_is_accepted(ward):
     created = ward["nurse"].post("/api/v1/patients", json={
         "given_name": "مريم", "family_name": "בן-דוד", "birth_date": "1950-04-02"})
     assert created.status_code == 201, created.json
+    joined = ward["nurse"].post("/api/v1/patients", json={  # a Persian name's ZWNJ
+        "given_name": "مهر\u200cناز", "family_name": "Martin", "birth_date": "1950-04-02"})
+    assert joined.status_code == 201, joined.json
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u2060", "\u00ad", "\ufeff", "\U000e0041"])
+def test_a_name_with_an_invisible_character_is_refused(world, ward, invisible):
+    """"Mar<U+200B>tin" shows as "Martin": two patients the nurse cannot tell apart, and
+    a search for the name she reads finds only one of them."""
+    created = ward["nurse"].post("/api/v1/patients", json={
+        "given_name": "Jeanne", "family_name": f"Mar{invisible}tin", "birth_date": "1950-04-02"})
+    assert created.status_code == 422, created.json
+    assert "invisible character" in created.json["errors"]["json"]["family_name"][0]
+    staff = world.admin().post("/api/v1/staff", json={
+        "email": "zw@hospital.test", "display_name": f"Dr{invisible} House", "role": "nurse",
+        "password": "correct horse battery staple"})
+    assert staff.status_code == 422 and list(staff.json["errors"]["json"]) == ["display_name"]
 
 
 def test_staff_and_team_names_refuse_bidi_and_control_characters(world):

@@ -113,3 +113,24 @@ def test_a_questionnaire_id_holding_a_nul_is_not_found(nurse):
         answer = nurse.get(f"/fhir/R4/Questionnaire/{ident}",
                            headers={"Accept": "application/fhir+json"})
         assert _fhir(answer, {404})["resourceType"] == "OperationOutcome"
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/fhir/R4/Patient?_count=²", 400), ("/fhir/R4/Patient?_offset=①", 400),
+    ("/fhir/R4/Patient?_count=" + "9" * 5000, 400),
+    ("/fhir/R4/Questionnaire/daily-postop.²", 404),
+    ("/fhir/R4/Questionnaire/daily-postop.9999999999", 404),
+    ("/fhir/R4/Questionnaire/daily-postop.99999999999999999999", 404),
+])
+def test_numbers_beyond_digits_0_to_9_or_an_integer_are_refused(nurse, path, status):
+    _fhir(nurse.get(path, headers={"Accept": "application/fhir+json"}), {status})
+
+
+@pytest.mark.parametrize("path", [
+    "/fhir/R4/Observation?date=lt0001-01-01T00:00:00%2B14:00",
+    "/fhir/R4/AuditEvent?date=ge0001-01-01T00:30:00%2B01:00",
+    "/fhir/R4/QuestionnaireResponse?authored=gt9999-12-31T23:59:59.999999-01:00",
+])
+def test_an_instant_outside_the_years_utc_can_hold_is_a_bad_date(nurse, path):
+    body = _fhir(nurse.get(path, headers={"Accept": "application/fhir+json"}), {400})
+    assert body["issue"][0]["expression"] in (["date"], ["authored"])

@@ -44,6 +44,9 @@ def test_an_unknown_protocol_or_version_goes_back_to_the_list(world, app):
         assert response.status_code == 302 and response.headers["Location"].endswith(
             "/web/protocols")
     assert web.get("/web/protocols/heart-failure?version=abc").status_code == 200
+    # Digits other than 0-9, or more than an SQL integer holds, name no version either.
+    for version in ("²", "١", "99999999999999999999"):
+        assert web.get(f"/web/protocols/heart-failure?version={version}").status_code == 200
 
 
 def test_a_surgeon_reads_a_protocol_in_the_browser(world, app, clock, live_server, page,
