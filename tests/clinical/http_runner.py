@@ -143,8 +143,8 @@ class HttpRun:
             session = db.session()
             enrollment = session.get(Enrollment, uuid.UUID(self.enrollment_id))
             patient = session.get(Patient, uuid.UUID(self.patient_id))
-            task = match_questionnaire(enrollment, step.questionnaire, None,
-                                       self.world.clock.now())
+            task = session.get(Task, match_questionnaire(
+                enrollment, step.questionnaire, None, self.world.clock.now()).id)
             smsforms.ask(patient, enrollment, [task])
             session.commit()
         for text in step.sms:
