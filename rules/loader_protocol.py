@@ -439,11 +439,8 @@ class _Builder:
             if not isinstance(requires, list) or not all(_known_reading(r) for r in requires):
                 self.add(f"{field}.requires", "must be a list of reading types")
                 requires = []
-            item_days = self.item_days(entry.get("item_days"), field, q if known else None,
-                                       days, reading is not None)
-            sources = {raw["link_id"]: str(raw.get("source") or "").strip()
-                       for raw in (entry.get("item_days") if item_days else ())
-                       if isinstance(raw, Mapping) and raw.get("link_id") in item_days}
+            item_days, sources = self.item_days(entry.get("item_days"), field,
+                                                q if known else None, days, reading is not None)
             if known and days and at is not None:
                 out.append(ScheduleEntry(q, reading, days, at, timedelta(hours=grace),
                                          tuple(requires), item_days, sources))
@@ -452,22 +449,24 @@ class _Builder:
         return tuple(out)
 
     def item_days(self, value: Any, field: str, questionnaire: str | None,
-                  days: tuple[int, ...], is_reading: bool) -> dict[str, tuple[int, ...]]:
+                  days: tuple[int, ...], is_reading: bool
+                  ) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
         """The entry's ``item_days``: link_id → the days it is asked, each within the
-        entry's days and with its source (what a rule reads is checked once the rules are
-        known: ``limited_items_unread``)."""
+        entry's days, and link_id → its source (what a rule reads is checked once the rules
+        are known: ``limited_items_unread``)."""
         if value is None:
-            return {}
+            return {}, {}
         field = f"{field}.item_days"
         if questionnaire is None:  # unknown (said already) or a reading task
             if is_reading:
                 self.add(field, "a reading task asks one thing: only a questionnaire's "
                                 "items may be asked on some days")
-            return {}
+            return {}, {}
         if not isinstance(value, list) or not value:
             self.add(field, "must list items, each {link_id, days, source}")
-            return {}
+            return {}, {}
         out: dict[str, tuple[int, ...]] = {}
+        sources: dict[str, str] = {}
         q = self.catalogue[questionnaire]
         for where, raw in self.mappings(value, field, "must be {link_id, days, source}"):
             link_id = raw.get("link_id")
@@ -492,7 +491,8 @@ class _Builder:
                          "entry: leave it out of item_days")
             elif asked:
                 out[link_id] = asked
-        return out
+                sources[link_id] = str(raw.get("source") or "").strip()
+        return out, sources
 
     def mappings(self, value: list, field: str, message: str):
         """(``field[i]``, entry) of each entry of ``value`` that is a mapping; ``message``
