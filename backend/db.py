@@ -8,6 +8,7 @@ manager in ``backend.app`` when the request succeeded.
 from __future__ import annotations
 
 import functools
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from flask import Flask, g
 from sqlalchemy import DateTime, MetaData, bindparam, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
@@ -101,7 +102,39 @@ def make_engine(url: str, busy_timeout: float = 30) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, hide_parameters=True)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection used this recently is not pinged before it is lent again (as
+# HikariCP's ``aliveBypassWindowMs``): under load every request would otherwise pay a round
+# trip. One idle longer (a quiet night, a PostgreSQL restart in between) is pinged, so the
+# first request after a restart finds a live connection; a connection broken within the
+# window fails its request, which invalidates the pool, as a restart under load would
+# anyway.
+PING_AFTER_IDLE = 1.0  # seconds
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return  # just connected, or lent a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # Every connection opened before it is as dead: the pool reconnects.
+                raise InvalidatePoolError(str(error)) from error
+            raise
 
 
 def insert_if_absent(model: type[Base], values: dict[str, Any],

@@ -215,6 +215,12 @@ class Questionnaire:
         """The items by link_id (computed once: answers are looked up on every read)."""
         return {i.link_id: i for i in self.items}
 
+    @cached_property
+    def restored(self) -> dict[tuple[str, type, Any], Any]:
+        """Stored answer values already converted back, by (link_id, JSON type, value)
+        (``rules.questionnaire.stored_answers``): the values of a questionnaire are few."""
+        return {}
+
     def to_dict(self, lang: str) -> dict[str, Any]:
         """JSON-serialisable definition in one language (GET /api/v1/questionnaires/{slug})."""
         return {

@@ -218,19 +218,39 @@ def stored_answers(questionnaire: Questionnaire, stored: Mapping[str, Any]) -> d
     received. Numbers become Decimals again (whole for integer items), readings are
     rounded to their resolution as when received (38 is 38.0 °C), dates become ``date``;
     other values were stored as cleaned. A value that no longer converts, or a link_id the
-    questionnaire does not know, is kept as stored."""
+    questionnaire does not know, is kept as stored.
+
+    Every submission reads its patient's whole window back, so each distinct value is
+    converted once per questionnaire (``Questionnaire.restored``; a conversion depends on
+    the item and the value alone, and the values an item takes are few)."""
     items = questionnaire.items_by_link_id
+    restored = questionnaire.restored
     cleaned: dict[str, Any] = {}
     for link_id, value in stored.items():
         item = items.get(link_id)
         if item is None or item.type not in _RESTORED or value is None:
             cleaned[link_id] = value
             continue
+        # A float by its repr: 0.0 and -0.0 are equal, and a value kept as stored keeps
+        # its sign.
+        key = (link_id, value.__class__, repr(value) if value.__class__ is float else value)
         try:
-            cleaned[link_id] = _clean(item, value)
+            cleaned[link_id] = restored[key]
+            continue
+        except (KeyError, TypeError):  # TypeError: a value JSON made a list or an object
+            pass
+        try:
+            cleaned[link_id] = result = _clean(item, value)
         except ValueError:
-            cleaned[link_id] = value
+            cleaned[link_id] = result = value
+        with contextlib.suppress(TypeError):
+            if len(restored) < RESTORED_LIMIT:
+                restored[key] = result
     return cleaned
+
+
+# At most this many values are kept per questionnaire (numbers, readings and dates only).
+RESTORED_LIMIT = 4096
 
 
 # The item types whose cleaned value JSON does not keep as it is.

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 
+from backend import db
 from backend.app import create_app
 from backend.clock import FrozenClock, now
 from backend.security import new_code, new_token
 from backend.wiring import wiring
+from tests.conftest import DATABASE_URL, is_postgres
 
 
 @pytest.mark.parametrize(("settings", "named"), [
@@ -56,3 +59,41 @@ def test_two_apps_have_their_own_wiring(app, app_config):
         assert wiring(other).sms is not wiring(app).sms
     finally:
         wiring(other).engine.dispose()
+
+
+postgres_only = pytest.mark.skipif(not is_postgres(), reason="the pool of PostgreSQL")
+
+
+@postgres_only
+def test_a_connection_the_server_closed_while_idle_is_replaced_before_a_request_uses_it(
+        app, client, monkeypatch):
+    """A quiet night, a restart or an idle timeout on the server: the connection waiting in
+    the pool is dead. It is pinged before being lent and replaced, so the first request of
+    the morning does not fail."""
+    engine = wiring(app).engine
+    with engine.connect() as connection:
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with psycopg.connect(DATABASE_URL.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    monkeypatch.setattr(db, "PING_AFTER_IDLE", 0)  # as after a night
+    assert client.get("/readyz").status_code == 200
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+
+
+@postgres_only
+def test_a_connection_lent_a_moment_ago_is_not_pinged_again(app, monkeypatch):
+    """Under load a request does not pay a round trip to check a connection another
+    request used a moment ago; one idle longer than the window is checked."""
+    engine = wiring(app).engine
+    pings = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(c) or real_ping(c))
+    for _ in range(3):
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    assert pings == []
+    monkeypatch.setattr(db, "PING_AFTER_IDLE", 0)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+    assert len(pings) == 1

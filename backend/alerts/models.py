@@ -7,11 +7,14 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    ColumnElement,
     Computed,
+    Exists,
     ForeignKey,
     Index,
     String,
     UniqueConstraint,
+    exists,
     func,
     text,
 )
@@ -121,3 +124,10 @@ class AlertEvent(UUIDPrimaryKey, Base):
     # A nurse's note, a resolution's words: sealed at rest.
     detail: Mapped[dict[str, Any]] = mapped_column(SealedJSON(), default=dict)
     message_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id"), unique=True)
+
+
+def unresolved_alerts_exist(patient_id: ColumnElement[uuid.UUID]) -> Exists:
+    """Whether the patient of ``patient_id`` has an alert not resolved yet, as the SQL a
+    query loads into ``Patient.has_unresolved_alerts`` (read from the partial index of
+    the unresolved alerts)."""
+    return exists().where(Alert.patient_id == patient_id, Alert.status != "resolved")

@@ -132,8 +132,8 @@ def _alerts_in_play(patient: Patient, protocol: Protocol,
     """In one query: the latest alert of each group that fired, and the missing-data
     alerts still open in the groups that did not (they may close now)."""
     rules = list(protocol.missing_data_rules)
-    if not fired and not rules:
-        return {}, []
+    if not fired and (not rules or patient.has_unresolved_alerts is False):
+        return {}, []  # no missing-data alert to close: the patient has no open alert
     # Ids first (Core): most evaluations find none, and load no ORM object at all.
     ids = list(db.execute(_IN_PLAY, {"patient_id": patient.id, "groups": list(fired),
                                      "rules": rules}).scalars())

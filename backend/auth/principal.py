@@ -17,9 +17,10 @@ from typing import Any, NoReturn
 
 from flask import current_app, g, request
 from sqlalchemy import and_, bindparam, select, update
-from sqlalchemy.orm import aliased, defaultload
+from sqlalchemy.orm import aliased, defaultload, with_expression
 
 from backend import db
+from backend.alerts.models import unresolved_alerts_exist
 from backend.audit import services as audit
 from backend.auth.models import AccessToken, DeviceToken, StaffUser
 from backend.clients.models import ClientToken, IntegrationClient
@@ -28,7 +29,7 @@ from backend.enrollments import follow_up
 from backend.enrollments.models import Enrollment
 from backend.errors import Forbidden, Unauthenticated
 from backend.patients.models import Patient
-from backend.protocols.models import ProtocolVersion
+from backend.protocols.models import ProtocolVersion, overrides_in_force
 from backend.security import token_hash
 from backend.teams.models import TeamMembership
 
@@ -175,7 +176,11 @@ _DEVICE_QUERY = (
     # Its protocol is parsed once per process (protocols/content.py): the id finds it,
     # the rest of the row is loaded only on a cache miss.
     .options(defaultload(_ACTIVE.protocol).load_only(ProtocolVersion.slug,
-                                                     ProtocolVersion.version)))
+                                                     ProtocolVersion.version),
+             # What an answer's evaluation would otherwise ask in statements of its own:
+             # whether overrides are in force, whether an alert may need updating.
+             with_expression(_ACTIVE.has_overrides, overrides_in_force(_ACTIVE.id)),
+             with_expression(Patient.has_unresolved_alerts, unresolved_alerts_exist(Patient.id))))
 
 
 def _patient(token: str) -> PatientPrincipal | None:

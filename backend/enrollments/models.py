@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from backend.crypto import SealedText
 from backend.db import Base, UUIDPrimaryKey
@@ -51,6 +51,10 @@ class Enrollment(UUIDPrimaryKey, Base):
     ended_at: Mapped[datetime | None]
 
     protocol: Mapped[ProtocolVersion] = relationship(lazy="joined")
+    # Whether threshold overrides are in force, where the query that loaded the enrolment
+    # asked (``protocols.models.overrides_in_force``): the device-token lookup does, and an
+    # evaluation then reads no overrides when there are none. None: not asked.
+    has_overrides: Mapped[bool | None] = query_expression()
 
 
 

@@ -44,11 +44,18 @@ _WINDOW_READINGS = select(
         _readings_table.measured_at >= bindparam("since"))
 
 
+def window_start(protocol: Protocol, at: datetime) -> datetime:
+    """Where the history an evaluation at ``at`` reads starts."""
+    return at - timedelta(days=protocol.window_days + 1)
+
+
 def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
-                 new: set[uuid.UUID] = frozenset()) -> rules_model.PatientData:
+                 new: set[uuid.UUID] = frozenset(),
+                 task_window: tasks.TaskWindow | None = None) -> rules_model.PatientData:
     """The patient's history over the protocol's evaluation window; the rows whose id is
-    in ``new`` are what the patient is sending now (their findings give advice)."""
-    since = at - timedelta(days=protocol.window_days + 1)
+    in ``new`` are what the patient is sending now (their findings give advice). The
+    tasks are ``task_window``'s when the caller read them already (a submission)."""
+    since = window_start(protocol, at)
     window = {"enrollment_id": enrollment.id, "since": since}
     submissions = [rules_model.Submission(row.questionnaire, row.submitted_at,
                                           _answers(protocol, row), row.id in new)
@@ -56,7 +63,9 @@ def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
     readings = [rules_model.Reading(row.type, _reading_value(row), row.unit, row.measured_at,
                                     row.id in new)
                 for row in db.execute(_WINDOW_READINGS, window)]
-    return rules_model.PatientData(submissions, readings, tasks.records(enrollment, since))
+    return rules_model.PatientData(submissions, readings,
+                                   task_window.for_rules(since) if task_window is not None
+                                   else tasks.records(enrollment, since))
 
 
 def _answers(protocol: Protocol, row: Any) -> dict[str, Any]:
@@ -76,12 +85,13 @@ def _reading_value(row: Any) -> Any:
 
 
 def evaluate_patient(patient: Patient, enrollment: Enrollment, protocol: Protocol,
-                     new: set[uuid.UUID] = frozenset()) -> dict[str, Any]:
+                     new: set[uuid.UUID] = frozenset(),
+                     task_window: tasks.TaskWindow | None = None) -> dict[str, Any]:
     """Run the rules over the window, raise alerts, and say what to tell the patient now
     (only findings resting on the ``new`` rows speak to the patient)."""
     at = now()
-    findings = evaluate(protocol, patient_data(enrollment, protocol, at, new), at,
-                        overrides_for_engine(enrollment.id), enrollment.spo2_scale,
+    findings = evaluate(protocol, patient_data(enrollment, protocol, at, new, task_window), at,
+                        overrides_for_engine(enrollment), enrollment.spo2_scale,
                         patient.timezone)
     alerts = raise_findings(patient, enrollment, protocol, findings)
     lang = patient.language
@@ -106,6 +116,6 @@ def calls_for_15(patient: Patient, enrollment: Enrollment, protocol: Protocol, s
     data = rules_model.PatientData(
         [*data.submissions, rules_model.Submission(slug, at, cleaned, new=True)],
         [*data.readings, *sent], data.tasks)
-    findings = evaluate(protocol, data, at, overrides_for_engine(enrollment.id),
+    findings = evaluate(protocol, data, at, overrides_for_engine(enrollment),
                         enrollment.spo2_scale, patient.timezone)
     return patient_advice(findings).call_emergency

@@ -19,7 +19,7 @@ from backend.clock import now
 from backend.enrollments.models import Enrollment
 from backend.enrollments.services import active_enrollment
 from backend.errors import Invalid
-from backend.intake.evaluation import evaluate_patient
+from backend.intake.evaluation import evaluate_patient, window_start
 from backend.intake.models import Reading, Submission
 from backend.intake.validation import CLOCK_SKEW, asked_on_day, clean_answers, clean_readings
 from backend.patients.models import Patient
@@ -62,8 +62,11 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
     submitted_at = body.get("submitted_at") or current
     if submitted_at > current + CLOCK_SKEW:
         raise Invalid("submitted_at", "is in the future")
+    # The window's tasks, read once: the answer's task is found among them, and the
+    # rules read them after it is completed.
+    task_window = tasks.window(enrollment, window_start(protocol, current))
     task = None if partial else tasks.match_questionnaire(
-        enrollment, questionnaire.slug, body.get("task_id"), submitted_at)
+        enrollment, questionnaire.slug, body.get("task_id"), submitted_at, task_window)
     asked = asked_on_day(protocol, questionnaire, asked, task.day if task else
                             post_op_day(enrollment.surgery_date, submitted_at,
                                         patient.timezone))
@@ -88,11 +91,12 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
         missing = tasks.missing_readings(task, protocol, patient.timezone)
         if not missing:
             tasks.complete(task, submitted_at, submission_id)
-    _answer_reading_tasks(enrollment, protocol, readings)
+    _answer_reading_tasks(enrollment, protocol, readings, task_window)
     # Not the questionnaire: its name alone is health information ("phq-9").
     audit.record("submission.create", patient_id=patient.id, object_type="submission",
                  object_id=submission_id)
-    result = evaluate_patient(patient, enrollment, protocol, new={submission_id, *stored})
+    result = evaluate_patient(patient, enrollment, protocol, new={submission_id, *stored},
+                              task_window=task_window)
     lang = patient.language
     if missing and not result["call_emergency"]:
         labels = ", ".join(_reading_label(questionnaire, rtype, lang) for rtype in missing)
@@ -120,7 +124,8 @@ def _reading_label(questionnaire: Any, reading_type: str, lang: str) -> str:
 
 
 def _answer_reading_tasks(enrollment: Enrollment, protocol: Protocol,
-                          readings: list[rules_model.Reading]) -> None:
+                          readings: list[rules_model.Reading],
+                          task_window: tasks.TaskWindow | None = None) -> None:
     """A reading answers its own task whatever form it came in (a weight in the vitals
     form answers the weight task). Only types the schedule plans alone are looked up: a
     vitals form costs no query where no reading is scheduled on its own."""
@@ -128,7 +133,7 @@ def _answer_reading_tasks(enrollment: Enrollment, protocol: Protocol,
     for reading in readings:
         if reading.type not in scheduled:
             continue
-        task = tasks.match_reading(enrollment, reading.type, reading.measured_at)
+        task = tasks.match_reading(enrollment, reading.type, reading.measured_at, task_window)
         if task is not None:
             tasks.complete(task, reading.measured_at)
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, validates
 
 from backend.crypto import SealedText, keyring
 from backend.db import Base, UUIDPrimaryKey
@@ -42,6 +42,11 @@ class Patient(UUIDPrimaryKey, Base):
     sms_opt_out: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Whether an alert of the patient's is not resolved yet, where the query that loaded
+    # the patient asked (``alerts.models.unresolved_alerts_exist``): the device-token
+    # lookup does, and an answer that fires no rule then looks for no alert to update or
+    # close. None: not asked.
+    has_unresolved_alerts: Mapped[bool | None] = query_expression()
 
     @validates("phone")
     def _index_phone(self, _key: str, phone: str | None) -> str | None:

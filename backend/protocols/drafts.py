@@ -148,7 +148,7 @@ def replay(protocol: Protocol, patient: Patient, enrollment: Enrollment,
     since = at - timedelta(days=days)
     moments = sorted({s.submitted_at for s in data.submissions if s.submitted_at >= since}
                      | {r.measured_at for r in data.readings if r.measured_at >= since})
-    overrides = overrides_for_engine(enrollment.id)
+    overrides = overrides_for_engine(enrollment)
     fired: dict[str, Fired] = {}
     for moment in moments[-REPLAY_MOMENTS:]:
         then = PatientData(

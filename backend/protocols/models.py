@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, Exists, ForeignKey, String, UniqueConstraint, exists
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.crypto import SealedText
@@ -51,3 +51,10 @@ class ThresholdOverride(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime]
     removed_at: Mapped[datetime | None]
     removed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"))
+
+
+def overrides_in_force(enrollment_id: ColumnElement[uuid.UUID]) -> Exists:
+    """Whether overrides are in force for the enrolment of ``enrollment_id``, as the SQL
+    a query loads into ``Enrollment.has_overrides``."""
+    return exists().where(ThresholdOverride.enrollment_id == enrollment_id,
+                          ThresholdOverride.removed_at.is_(None))

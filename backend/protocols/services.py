@@ -255,9 +255,13 @@ _ENGINE_OVERRIDES = select(
         _override_columns.removed_at.is_(None)).order_by(_override_columns.created_at)
 
 
-def overrides_for_engine(enrollment_id: uuid.UUID) -> list[Override]:
+def overrides_for_engine(enrollment: Enrollment) -> list[Override]:
+    """The overrides in force for the enrolment, as the rules engine takes them (none read
+    when the query that loaded the enrolment found none)."""
+    if enrollment.has_overrides is False:
+        return []
     return [Override(row.rule_id, row.threshold, row.value) for row in
-            db.execute(_ENGINE_OVERRIDES, {"enrollment_id": enrollment_id})]
+            db.execute(_ENGINE_OVERRIDES, {"enrollment_id": enrollment.id})]
 
 
 def set_spo2_scale(patient: Patient, enrollment: Enrollment, scale: int | None,

@@ -115,56 +115,104 @@ def items_not_asked(task: Task, protocol: Protocol) -> tuple[str, ...]:
 
 
 def match_questionnaire(enrollment: Enrollment, questionnaire: str, task_id,
-                        at: datetime) -> Task | OpenTask | None:
+                        at: datetime, window: TaskWindow | None = None
+                        ) -> Task | TaskRow | None:
     """The task a submission answers: the one named, else the open one due nearest to the
     answer (late answers count, up to two days; an answer at 09:00 before today's 10:00
-    check is today's, not yesterday's missed one), within 24 hours ahead."""
+    check is today's, not yesterday's missed one), within 24 hours ahead. Found among the
+    ``window``'s tasks when they cover those two days (an answer sent now), else read."""
     if task_id is not None:
+        named = window.find(task_id) if window is not None else None
+        if named is not None:
+            return named
         task = db.session().get(Task, task_id)
         if task is None or task.enrollment_id != enrollment.id:
             return None
         return task
-    candidates = [OpenTask(*row) for row in db.execute(_OPEN_QUESTIONNAIRE_TASKS, {
+    after, before = at - timedelta(days=2), at + timedelta(hours=24)
+    if window is not None and window.covers(after):
+        return _nearest([t for t in window.tasks if t.questionnaire == questionnaire
+                         and t.status != "done" and after < t.due_at < before], at)
+    candidates = [TaskRow(*row) for row in db.execute(_OPEN_QUESTIONNAIRE_TASKS, {
         "enrollment_id": enrollment.id, "questionnaire": questionnaire,
-        "after": at - timedelta(days=2), "before": at + timedelta(hours=24)})]
+        "after": after, "before": before})]
     return _nearest(candidates, at)
 
 
-@dataclass(frozen=True)
-class OpenTask:
-    """An open task as the columns a submission reads to answer it (no ORM entity): every
-    submission looks for one, and the one found is completed by one UPDATE."""
+def match_reading(enrollment: Enrollment, reading_type: str, at: datetime,
+                  window: TaskWindow | None = None) -> Task | TaskRow | None:
+    """The open task of that reading due nearest to when it was measured (a day either
+    way): the 07:00 weight is this morning's, not yesterday's missed one. Found among the
+    ``window``'s tasks when they cover that day."""
+    after, before = at - timedelta(days=1), at + timedelta(hours=24)
+    if window is not None and window.covers(after):
+        return _nearest([t for t in window.tasks if t.reading == reading_type
+                         and t.status != "done" and after < t.due_at < before], at)
+    return _nearest(list(db.session().scalars(select(Task).where(
+        Task.enrollment_id == enrollment.id, Task.reading == reading_type,
+        Task.status != "done", Task.due_at > after, Task.due_at < before))), at)
+
+
+@dataclass
+class TaskRow:
+    """A task as the columns a submission reads and writes (no ORM entity): a submission
+    finds the task it answers among its window's, completes it by one UPDATE
+    (``complete``, which keeps this copy in step) and hands the rules the window."""
 
     id: uuid.UUID
     enrollment_id: uuid.UUID
+    key: str
     questionnaire: str | None
     reading: str | None
     day: int
     due_at: datetime
+    status: str
+    answered_at: datetime | None
 
 
-# Built once, on the table's columns: every submission looks its task up.
+@dataclass(frozen=True)
+class TaskWindow:
+    """An enrolment's tasks due from ``since`` on, read once by a submission: the tasks it
+    answers are found among them, and the rules see them after their completion."""
+
+    since: datetime
+    tasks: list[TaskRow]
+
+    def covers(self, start: datetime) -> bool:
+        return start >= self.since
+
+    def find(self, task_id: object) -> TaskRow | None:
+        return next((t for t in self.tasks if t.id == task_id), None)
+
+    def for_rules(self, since: datetime) -> list[TaskRecord]:
+        """The tasks due from ``since`` on, as the rules engine sees them."""
+        return [TaskRecord(key=t.key, questionnaire=t.questionnaire, reading=t.reading,
+                           due_at=t.due_at, answered_at=t.answered_at)
+                for t in self.tasks if t.due_at >= since]
+
+
+# Built once, on the table's columns: every submission reads its window's tasks.
 _tasks = Task.__table__
-_OPEN_QUESTIONNAIRE_TASKS = select(
-    _tasks.c.id, _tasks.c.enrollment_id, _tasks.c.questionnaire, _tasks.c.reading,
-    _tasks.c.day, _tasks.c.due_at
-).where(_tasks.c.enrollment_id == bindparam("enrollment_id"),
-        _tasks.c.questionnaire == bindparam("questionnaire"), _tasks.c.status != "done",
-        _tasks.c.due_at > bindparam("after"), _tasks.c.due_at < bindparam("before")
-        ).order_by(_tasks.c.due_at)
-_COMPLETE_OPEN = _tasks.update().where(_tasks.c.id == bindparam("task_id")).values(
+_TASK_ROW = (_tasks.c.id, _tasks.c.enrollment_id, _tasks.c.key, _tasks.c.questionnaire,
+             _tasks.c.reading, _tasks.c.day, _tasks.c.due_at, _tasks.c.status,
+             _tasks.c.answered_at)
+_WINDOW = select(*_TASK_ROW).where(_tasks.c.enrollment_id == bindparam("enrollment_id"),
+                                   _tasks.c.due_at >= bindparam("since"))
+_OPEN_QUESTIONNAIRE_TASKS = select(*_TASK_ROW).where(
+    _tasks.c.enrollment_id == bindparam("enrollment_id"),
+    _tasks.c.questionnaire == bindparam("questionnaire"), _tasks.c.status != "done",
+    _tasks.c.due_at > bindparam("after"), _tasks.c.due_at < bindparam("before")
+).order_by(_tasks.c.due_at)
+_COMPLETE_ROW = _tasks.update().where(_tasks.c.id == bindparam("task_id")).values(
     status="done", answered_at=bindparam("answered_at"),
     submission_id=func.coalesce(bindparam("new_submission_id", type_=_tasks.c.submission_id.type),
                                 _tasks.c.submission_id))
 
 
-def match_reading(enrollment: Enrollment, reading_type: str, at: datetime) -> Task | None:
-    """The open task of that reading due nearest to when it was measured (a day either
-    way): the 07:00 weight is this morning's, not yesterday's missed one."""
-    return _nearest(list(db.session().scalars(select(Task).where(
-        Task.enrollment_id == enrollment.id, Task.reading == reading_type,
-        Task.status != "done", Task.due_at > at - timedelta(days=1),
-        Task.due_at < at + timedelta(hours=24)))), at)
+def window(enrollment: Enrollment, since: datetime) -> TaskWindow:
+    """The enrolment's tasks due from ``since`` on (the rules' window), in one query."""
+    return TaskWindow(since, [TaskRow(*row) for row in db.execute(
+        _WINDOW, {"enrollment_id": enrollment.id, "since": since})])
 
 
 def _nearest(tasks: list[Nearest], at: datetime) -> Nearest | None:
@@ -172,7 +220,7 @@ def _nearest(tasks: list[Nearest], at: datetime) -> Nearest | None:
     return min(tasks, key=lambda t: (abs(t.due_at - at), t.due_at), default=None)
 
 
-def missing_readings(task: Task | OpenTask, protocol: Protocol, timezone: str) -> list[str]:
+def missing_readings(task: Task | TaskRow, protocol: Protocol, timezone: str) -> list[str]:
     """The readings the task's schedule entry requires that have not arrived on the task's
     local day (a NEWS2 set is not done with half of its readings)."""
     entry = next((e for e in protocol.schedule if e.task == (task.questionnaire or task.reading)
@@ -214,30 +262,20 @@ def complete_if_requirements_met(enrollment: Enrollment, protocol: Protocol, tim
             complete(task, now())
 
 
-def complete(task: Task | OpenTask, at: datetime, submission_id=None) -> None:
-    if isinstance(task, OpenTask):
-        db.execute(_COMPLETE_OPEN, {"task_id": task.id, "answered_at": at,
-                                    "new_submission_id": submission_id})
+def complete(task: Task | TaskRow, at: datetime, submission_id=None) -> None:
+    if isinstance(task, TaskRow):
+        db.execute(_COMPLETE_ROW, {"task_id": task.id, "answered_at": at,
+                                   "new_submission_id": submission_id})
+        task.status, task.answered_at = "done", at
         return
     task.status, task.answered_at = "done", at
     if submission_id is not None:
         task.submission_id = submission_id
 
 
-# Columns of the table (Core, not ORM), in a statement built once: read on every
-# submission.
-_task_columns = Task.__table__.c
-_RECORDS = select(_task_columns.key, _task_columns.questionnaire, _task_columns.reading,
-                  _task_columns.due_at, _task_columns.answered_at
-                  ).where(_task_columns.enrollment_id == bindparam("enrollment_id"),
-                          _task_columns.due_at >= bindparam("since"))
-
-
 def records(enrollment: Enrollment, since: datetime) -> list[TaskRecord]:
     """Tasks of the evaluation window, as the rules engine sees them."""
-    rows = db.execute(_RECORDS, {"enrollment_id": enrollment.id, "since": since})
-    return [TaskRecord(key=t.key, questionnaire=t.questionnaire, reading=t.reading,
-                       due_at=t.due_at, answered_at=t.answered_at) for t in rows]
+    return window(enrollment, since).for_rules(since)
 
 
 def mark_missed(limit: int = MISSED_BATCH) -> list[Task]:

@@ -136,7 +136,7 @@ def _thresholds(enrollment: Enrollment, series: dict[str, Series]) -> list:
     """The threshold lines of each series; returns the trend rules to draw once the
     series' values are known, as ``(series, leaf, by, rule_id)``."""
     protocol = protocol_of(enrollment.protocol)
-    own = resolve_overrides(protocol, overrides_for_engine(enrollment.id))
+    own = resolve_overrides(protocol, overrides_for_engine(enrollment))
     trends = []
     for rule in protocol.all_rules():
         for leaf in rule.thresholds():

@@ -7,14 +7,18 @@ from decimal import Decimal
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from questionnaires import CONTENT_DIR
 from rules.loader_questionnaire import load_questionnaire, load_questionnaires
-from rules.model import ContentError, Text
+from rules.model import ContentError, Text, json_value
 from rules.questionnaire import (
     AnswerError,
+    _clean,
     asked_answers,
     readings_from_answers,
+    stored_answers,
     validate_answers,
 )
 
@@ -546,3 +550,54 @@ def test_glucose_answer_refusals_name_the_item_and_the_likely_unit(questionnaire
         with pytest.raises(AnswerError) as exc:
             validate_answers(questionnaires["vitals"], {"glucose": {"value": 1.2, "unit": unit}})
         assert exc.value.errors["glucose"].startswith(f"glucose: unit {unit!r} is not")
+
+
+# -- stored answers read back ------------------------------------------------------------
+
+NUMBERS = st.one_of(st.integers(-1000, 100_000),
+                    st.floats(-1000, 100_000, allow_nan=False).map(lambda f: round(f, 2)),
+                    st.sampled_from(["38,5", "7.2", "abc", "", "1e3"]))
+VALUES = st.one_of(NUMBERS, st.booleans(), st.none(), st.dates().map(date.isoformat),
+                   st.lists(st.sampled_from(["a", "b"]), max_size=2))
+
+
+def _restored_once(item, value):
+    """What reading a stored value back means: cleaned again, or kept when it no longer
+    cleans (the reference the memo of ``stored_answers`` must give back each time)."""
+    try:
+        return _clean(item, value)
+    except ValueError:
+        return value
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_stored_values_read_back_as_cleaned_the_first_time_and_every_time(
+        questionnaires, data):
+    """Every submission reads its window back; the values converted once are then taken
+    from the questionnaire's memo. Both readings give exactly the cleaned value (38 is
+    Decimal('38.0') °C, a whole number is a whole Decimal), or the value as stored when it
+    no longer converts, never the other's."""
+    questionnaire = questionnaires[data.draw(st.sampled_from(sorted(questionnaires)))]
+    item = data.draw(st.sampled_from(questionnaire.items))
+    value = data.draw(VALUES)
+    expected = _restored_once(item, value)
+    for _ in range(2):
+        [(link_id, got)] = stored_answers(questionnaire, {item.link_id: value}).items()
+        assert link_id == item.link_id
+        assert (got, type(got), str(got)) == (expected, type(expected), str(expected))
+
+
+def test_answers_survive_being_stored_as_json_and_read_back(questionnaires):
+    daily = questionnaires["daily-postop"]
+    cleaned = validate_answers(daily, {
+        "pain_now": 3, "pain_worst_24h": 5, "wound_redness": False,
+        "wound_discharge": "none", "wound_bleeding": False, "wound_opening": False,
+        "nausea": "none", "eating_drinking": "normal", "urination": "normal",
+        "stools": "normal", "walking": "as_usual", "breathlessness": "none",
+        "calf_pain": False, "temperature": 38})
+    stored = json.loads(json.dumps(json_value(cleaned)))
+    for _ in range(2):
+        back = stored_answers(daily, stored)
+        assert back == cleaned
+        assert str(back["temperature"]) == "38.0" and str(back["pain_now"]) == "3"
