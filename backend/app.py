@@ -55,10 +55,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(API_SPEC)
     app.config.update(  # the nurses' web session cookie
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=app.config["SUIVI_PUBLIC_URL"].startswith("https://"),
         PERMANENT_SESSION_LIFETIME=12 * 3600)
     if overrides:
         app.config.update(overrides)
+    # Over HTTPS only where the pages are served so (the public address, as finally set).
+    if "SESSION_COOKIE_SECURE" not in (overrides or {}):
+        app.config["SESSION_COOKIE_SECURE"] = app.config["SUIVI_PUBLIC_URL"].startswith("https://")
     app.json.sort_keys = False
     logging.basicConfig(level=app.config["SUIVI_LOG_LEVEL"],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -4,8 +4,13 @@ tests install a frozen one."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import available_timezones
 
 from backend.wiring import wiring
+
+# The IANA time zones a person may live in: not the server's own ``localtime`` (whatever
+# the machine is set to) nor ``Factory`` (no zone at all), which the database also lists.
+TIME_ZONES = frozenset(available_timezones() - {"localtime", "Factory", "posixrules"})
 
 
 class SystemClock:

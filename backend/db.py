@@ -160,7 +160,13 @@ def _insert_if_absent(table: Any, dialect: str, unique: tuple[str, ...],
 def insert_rows(model: type[Base], rows: dict[str, Any] | list[dict[str, Any]]) -> None:
     """A Core INSERT of one row or many (one statement), sent now: no ORM object, no
     unit-of-work flush, for the rows a request writes and never reads back."""
-    execute(model.__table__.insert(), rows)
+    execute(_insert(model.__table__), rows)
+
+
+@functools.cache
+def _insert(table: Any) -> Any:
+    # Built once per table: a statement built again is keyed for the compiled cache again.
+    return table.insert()
 
 
 def execute(statement: Executable, params: Any = None) -> CursorResult:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time
-from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from backend.clock import TIME_ZONES
 from backend.limits import NOTE_LENGTH, REASON_LENGTH
 from backend.text import shown_text_error
 
@@ -62,9 +62,6 @@ class LocalTime(fields.String):
         return time.fromisoformat(text)
 
 
-_TIME_ZONES = frozenset(available_timezones())
-
-
 class ShownText(validate.Validator):
     """Text people read as it was typed: no control character, no bidirectional override
     (``backend.text.shown_text_error``); ``multiline`` text keeps its line breaks."""
@@ -98,7 +95,7 @@ class TimeZoneName(validate.Validator):
     """An IANA time zone name (Europe/Paris), without listing the 600 names in the docs."""
 
     def __call__(self, value: str) -> str:
-        if value not in _TIME_ZONES:
+        if value not in TIME_ZONES:
             raise ValidationError(f"unknown time zone '{value}' (e.g. Europe/Paris)")
         return value
 

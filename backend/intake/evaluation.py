@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, null, select, type_coerce, union_all
 
 from backend import db
 from backend.alerts.services import raise_findings
@@ -29,19 +29,29 @@ from rules.evaluator import evaluate
 from rules.protocol import Protocol
 from rules.questionnaire import readings_from_answers, stored_answers
 
-# The window's rows as columns of the tables (Core, not ORM: no entity, no ORM context),
-# in statements built once: this runs on every submission over the whole window.
+# The window's answers and readings in one statement built once (Core, not ORM: no
+# entity, no ORM context): this runs on every submission over the whole window. Each
+# branch leaves the other's columns NULL (typed as the other's, so that each is read back
+# as its column is); a reading always has a value, an answer never.
 _answers_table, _readings_table = Submission.__table__.c, Reading.__table__.c
-_WINDOW_ANSWERS = select(
-    _answers_table.id, _answers_table.questionnaire, _answers_table.submitted_at,
-    _answers_table.answers
-).where(_answers_table.enrollment_id == bindparam("enrollment_id"),
-        _answers_table.submitted_at >= bindparam("since"))
-_WINDOW_READINGS = select(
-    _readings_table.id, _readings_table.type, _readings_table.value,
-    _readings_table.numeric_value, _readings_table.unit, _readings_table.measured_at
-).where(_readings_table.enrollment_id == bindparam("enrollment_id"),
-        _readings_table.measured_at >= bindparam("since"))
+
+
+def _none_as(column: Any) -> Any:
+    return type_coerce(null(), column.type).label(column.name)
+
+
+_WINDOW_ROWS = union_all(
+    select(_answers_table.id, _answers_table.questionnaire.label("name"),
+           _answers_table.submitted_at.label("at"), _answers_table.answers,
+           _none_as(_readings_table.value), _none_as(_readings_table.numeric_value),
+           _none_as(_readings_table.unit))
+    .where(_answers_table.enrollment_id == bindparam("enrollment_id"),
+           _answers_table.submitted_at >= bindparam("since")),
+    select(_readings_table.id, _readings_table.type, _readings_table.measured_at,
+           _none_as(_answers_table.answers), _readings_table.value,
+           _readings_table.numeric_value, _readings_table.unit)
+    .where(_readings_table.enrollment_id == bindparam("enrollment_id"),
+           _readings_table.measured_at >= bindparam("since")))
 
 
 def window_start(protocol: Protocol, at: datetime) -> datetime:
@@ -56,24 +66,26 @@ def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
     in ``new`` are what the patient is sending now (their findings give advice). The
     tasks are ``task_window``'s when the caller read them already (a submission)."""
     since = window_start(protocol, at)
-    window = {"enrollment_id": enrollment.id, "since": since}
-    submissions = [rules_model.Submission(row.questionnaire, row.submitted_at,
-                                          _answers(protocol, row), row.id in new)
-                   for row in db.execute(_WINDOW_ANSWERS, window)]
-    readings = [rules_model.Reading(row.type, _reading_value(row), row.unit, row.measured_at,
-                                    row.id in new)
-                for row in db.execute(_WINDOW_READINGS, window)]
+    submissions: list[rules_model.Submission] = []
+    readings: list[rules_model.Reading] = []
+    for row in db.execute(_WINDOW_ROWS, {"enrollment_id": enrollment.id, "since": since}):
+        if row.value is None:
+            submissions.append(rules_model.Submission(
+                row.name, row.at, _answers(protocol, row.name, row.answers), row.id in new))
+        else:
+            readings.append(rules_model.Reading(row.name, _reading_value(row), row.unit,
+                                                row.at, row.id in new))
     return rules_model.PatientData(submissions, readings,
                                    task_window.for_rules(since) if task_window is not None
                                    else tasks.records(enrollment, since))
 
 
-def _answers(protocol: Protocol, row: Any) -> dict[str, Any]:
+def _answers(protocol: Protocol, slug: str, stored: Any) -> dict[str, Any]:
     # Stored answers are JSON; the engine wants them as cleaned (Decimals, dates) again.
-    questionnaire = protocol.questionnaires.get(row.questionnaire)
+    questionnaire = protocol.questionnaires.get(slug)
     if questionnaire is None:
-        return dict(row.answers)
-    return stored_answers(questionnaire, row.answers)
+        return dict(stored)
+    return stored_answers(questionnaire, stored)
 
 
 def _reading_value(row: Any) -> Any:

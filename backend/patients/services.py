@@ -7,20 +7,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from zoneinfo import available_timezones
 
 from sqlalchemy import Select, or_, select, union
 
 from backend import db
 from backend.audit import services as audit
 from backend.auth.principal import StaffPrincipal, TeamScoped
-from backend.clock import now
+from backend.clock import TIME_ZONES, now
 from backend.enrollments.models import Enrollment
 from backend.errors import Invalid, NotFound
 from backend.patients.models import Patient, phone_index
 from backend.teams import services as teams
 
-_TIMEZONES = available_timezones()
+# No one alive was born earlier (the oldest person ever recorded was born in 1875): an
+# earlier year is a typing mistake (0950 for 1950), which would make every age wrong.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 def visible_patient_ids(principal: TeamScoped) -> Select | None:
@@ -106,10 +107,12 @@ def age_on(birth_date: date, day: date) -> int:
 
 
 def _check(fields: dict[str, Any]) -> None:
-    if "timezone" in fields and fields["timezone"] not in _TIMEZONES:
+    if "timezone" in fields and fields["timezone"] not in TIME_ZONES:
         raise Invalid("timezone", f"unknown time zone '{fields['timezone']}' (e.g. Europe/Paris)")
     if "birth_date" in fields and fields["birth_date"] > now().date():
         raise Invalid("birth_date", "is in the future")
+    if "birth_date" in fields and fields["birth_date"] < EARLIEST_BIRTH_DATE:
+        raise Invalid("birth_date", f"is before {EARLIEST_BIRTH_DATE.year}: check the year")
 
 
 def _ins(fields: dict[str, Any], patient: Patient | None = None) -> None:

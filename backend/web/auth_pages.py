@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 
 from backend.auth import services as auth
 from backend.errors import DomainError
@@ -114,6 +114,8 @@ def set_language(code: str):
     """The staff member's language for these pages, kept a year in this browser."""
     response = redirect(local_path(request.args.get("next"), url_for("web.queue")))
     if code in LANGUAGES:
+        # Sent over HTTPS only where the pages are served so, as the session's cookie.
         response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                            httponly=True)
+                            httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

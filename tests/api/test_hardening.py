@@ -67,6 +67,17 @@ def test_hsts_when_the_public_address_is_https(app_config, monkeypatch):
     assert headers["Strict-Transport-Security"].startswith("max-age=")
 
 
+@pytest.mark.parametrize(("public_url", "secure"), [
+    ("https://suivi.hopital.test", True), ("http://127.0.0.1:5000", False)])
+def test_the_language_cookie_travels_over_https_only_where_the_pages_are_served_so(
+        app_config, monkeypatch, public_url, secure):
+    monkeypatch.setenv("SUIVI_TESTING", "1")
+    web = create_app({**app_config, "SUIVI_PUBLIC_URL": public_url})
+    cookie = web.test_client().get("/web/language/en").headers["Set-Cookie"]
+    assert cookie.startswith("suivi_lang=en;") and "HttpOnly" in cookie
+    assert ("Secure" in cookie) is secure
+
+
 @pytest.mark.parametrize("target", [
     "/%09/evil.example/", "/%0a/evil.example/", "//evil.example/", "/\\evil.example/",
     "%2F%2Fevil.example", "https://evil.example/", "javascript:alert(1)", "/web/queue%0d%0aX: y",

@@ -74,6 +74,13 @@ def test_bad_body_names_the_field_and_stores_nothing(world, app):
         ({"given_name": "A", "family_name": "B", "birth_date": "1950-01-01",
           "timezone": "Mars/Olympus"}, "timezone"),
         ({"given_name": "A", "family_name": "B", "birth_date": "2999-01-01"}, "birth_date"),
+        # A typing mistake for 1950, which no one alive was born in.
+        ({"given_name": "A", "family_name": "B", "birth_date": "0950-01-01"}, "birth_date"),
+        # The server's own zone and the zone of no place are no patient's.
+        ({"given_name": "A", "family_name": "B", "birth_date": "1950-01-01",
+          "timezone": "localtime"}, "timezone"),
+        ({"given_name": "A", "family_name": "B", "birth_date": "1950-01-01",
+          "timezone": "Factory"}, "timezone"),
         ({"given_name": "A", "family_name": "B", "birth_date": "1950-01-01",
           "language": "de"}, "language"),
         ({"given_name": "", "family_name": "B", "birth_date": "1950-01-01"}, "given_name"),
