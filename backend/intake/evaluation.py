@@ -68,13 +68,14 @@ def patient_data(enrollment: Enrollment, protocol: Protocol, at: datetime,
     since = window_start(protocol, at)
     submissions: list[rules_model.Submission] = []
     readings: list[rules_model.Reading] = []
-    for row in db.execute(_WINDOW_ROWS, {"enrollment_id": enrollment.id, "since": since}):
-        if row.value is None:
+    rows = db.execute(_WINDOW_ROWS, {"enrollment_id": enrollment.id, "since": since})
+    for row_id, name, at_, answers, value, numeric_value, unit in rows:  # (tuples: fastest)
+        if value is None:
             submissions.append(rules_model.Submission(
-                row.name, row.at, _answers(protocol, row.name, row.answers), row.id in new))
+                name, at_, _answers(protocol, name, answers), row_id in new))
         else:
-            readings.append(rules_model.Reading(row.name, _reading_value(row), row.unit,
-                                                row.at, row.id in new))
+            readings.append(rules_model.Reading(name, _reading_value(value, numeric_value),
+                                                unit, at_, row_id in new))
     return rules_model.PatientData(submissions, readings,
                                    task_window.for_rules(since) if task_window is not None
                                    else tasks.records(enrollment, since))
@@ -88,12 +89,12 @@ def _answers(protocol: Protocol, slug: str, stored: Any) -> dict[str, Any]:
     return stored_answers(questionnaire, stored)
 
 
-def _reading_value(row: Any) -> Any:
-    if row.numeric_value is not None:
-        return Decimal(row.value)
-    if row.value in ("true", "false"):
-        return row.value == "true"
-    return row.value
+def _reading_value(value: str, numeric_value: Any) -> Any:
+    if numeric_value is not None:
+        return Decimal(value)
+    if value in ("true", "false"):
+        return value == "true"
+    return value
 
 
 def evaluate_patient(patient: Patient, enrollment: Enrollment, protocol: Protocol,
