@@ -67,6 +67,10 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
     task_window = tasks.window(enrollment, window_start(protocol, current))
     task = None if partial else tasks.match_questionnaire(
         enrollment, questionnaire.slug, body.get("task_id"), submitted_at, task_window)
+    if task is not None and task.questionnaire != questionnaire.slug:
+        # Else the answer would close a task it does not answer, never asked again.
+        raise Invalid("task_id", f"this task asks for {task.questionnaire or task.reading}, "
+                                 f"not {questionnaire.slug}")
     asked = asked_on_day(protocol, questionnaire, asked, task.day if task else
                             post_op_day(enrollment.surgery_date, submitted_at,
                                         patient.timezone))
@@ -74,10 +78,6 @@ def submit(patient: Patient, body: dict[str, Any], source: str = "app",
     extra = clean_readings(body.get("readings", []), not_after=current + CLOCK_SKEW)
     if body.get("task_id") is not None and task is None:
         raise Invalid("task_id", "no such task in your follow-up")
-    if task is not None and task.questionnaire != questionnaire.slug:
-        # Else the answer would close a task it does not answer, never asked again.
-        raise Invalid("task_id", f"this task asks for {task.questionnaire or task.reading}, "
-                                 f"not {questionnaire.slug}")
     scores = score_submission(questionnaire, answers)
     submission_id = uuid.uuid4()
     stored_scores = [s.to_dict() for s in scores.values()]
