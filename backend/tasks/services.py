@@ -131,8 +131,7 @@ def match_questionnaire(enrollment: Enrollment, questionnaire: str, task_id,
         return task
     after, before = at - timedelta(days=2), at + timedelta(hours=24)
     if window is not None and window.covers(after):
-        return _nearest([t for t in window.tasks if t.questionnaire == questionnaire
-                         and t.status != "done" and after < t.due_at < before], at)
+        return _nearest(window.open_between(after, before, questionnaire=questionnaire), at)
     candidates = [TaskRow(*row) for row in db.execute(_OPEN_QUESTIONNAIRE_TASKS, {
         "enrollment_id": enrollment.id, "questionnaire": questionnaire,
         "after": after, "before": before})]
@@ -146,8 +145,7 @@ def match_reading(enrollment: Enrollment, reading_type: str, at: datetime,
     ``window``'s tasks when they cover that day."""
     after, before = at - timedelta(days=1), at + timedelta(hours=24)
     if window is not None and window.covers(after):
-        return _nearest([t for t in window.tasks if t.reading == reading_type
-                         and t.status != "done" and after < t.due_at < before], at)
+        return _nearest(window.open_between(after, before, reading=reading_type), at)
     return _nearest(list(db.session().scalars(select(Task).where(
         Task.enrollment_id == enrollment.id, Task.reading == reading_type,
         Task.status != "done", Task.due_at > after, Task.due_at < before))), at)
@@ -183,6 +181,15 @@ class TaskWindow:
 
     def find(self, task_id: object) -> TaskRow | None:
         return next((t for t in self.tasks if t.id == task_id), None)
+
+    def open_between(self, after: datetime, before: datetime, *,
+                     questionnaire: str | None = None,
+                     reading: str | None = None) -> list[TaskRow]:
+        """The open tasks of that questionnaire or reading due strictly between the two
+        (as the queries of ``match_questionnaire`` and ``match_reading`` select them)."""
+        return [t for t in self.tasks if t.status != "done" and after < t.due_at < before
+                and (questionnaire is None or t.questionnaire == questionnaire)
+                and (reading is None or t.reading == reading)]
 
     def for_rules(self, since: datetime) -> list[TaskRecord]:
         """The tasks due from ``since`` on, as the rules engine sees them."""
@@ -263,13 +270,11 @@ def complete_if_requirements_met(enrollment: Enrollment, protocol: Protocol, tim
 
 
 def complete(task: Task | TaskRow, at: datetime, submission_id=None) -> None:
-    if isinstance(task, TaskRow):
+    task.status, task.answered_at = "done", at
+    if isinstance(task, TaskRow):  # no entity to flush: one UPDATE, this copy kept in step
         db.execute(_COMPLETE_ROW, {"task_id": task.id, "answered_at": at,
                                    "new_submission_id": submission_id})
-        task.status, task.answered_at = "done", at
-        return
-    task.status, task.answered_at = "done", at
-    if submission_id is not None:
+    elif submission_id is not None:
         task.submission_id = submission_id
 
 
