@@ -367,8 +367,14 @@ def confirm_totp_enrolment(user: StaffUser, code: str) -> list[str]:
         raise Conflict("A second factor is already enrolled.")
     if not user.totp_secret:
         raise Conflict("Start the enrolment first (POST /api/v1/auth/totp).")
+    # A wrong first code counts as a failed sign-in: whoever holds the password alone
+    # (the pending secret waits for days) must not be able to try every code.
+    audit.throttle_address("auth.totp_confirm", account=str(user.id))
+    _check_backoff(user, "auth.totp_confirm", ("staff", user.id))
     if not _accept_totp(user, code):
-        audit.record_refusal("auth.totp_confirm", outcome="failure")
+        user_id, at = user.id, now()
+        audit.record_refusal("auth.totp_confirm", outcome="failure", actor=("staff", user_id),
+                             keep=lambda session: _count_failure(session, user_id, at))
         wrong = Invalid("code", "wrong code; check the time on your phone.")
         wrong.errors = {"json": {"code": ["wrong code"]}}  # the field's reason, the hint aside
         raise wrong

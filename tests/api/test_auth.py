@@ -104,6 +104,34 @@ def test_wrong_enrolment_codes_back_off_like_wrong_passwords(world):
     assert "retry in" in refused.json["message"]
 
 
+def test_wrong_first_codes_back_off_and_lock_like_wrong_passwords(world, clock):
+    """The pending secret of an enrolment waits for days: someone holding the password
+    alone must not be able to try every six-digit code against it."""
+    nurse = world.staff("nurse", enrol_mfa=False)
+    secret = nurse.post("/api/v1/auth/totp", json={
+        "mfa_enrolment_code": nurse.info["mfa_enrolment_code"]}).json["secret"]
+    right = pyotp.TOTP(secret)
+    wrong = f"{(int(right.at(clock.now())) + 1) % 1_000_000:06d}"
+    for _ in range(3):
+        refused = nurse.post("/api/v1/auth/totp/confirm", json={"code": wrong})
+        assert refused.status_code == 422
+    waiting = nurse.post("/api/v1/auth/totp/confirm", json={"code": right.at(clock.now())})
+    assert waiting.status_code == 429
+    assert "retry in" in waiting.json["message"]
+    for _ in range(7):  # each after its back-off: the tenth failure locks the account
+        clock.advance(seconds=61)
+        assert nurse.post("/api/v1/auth/totp/confirm",
+                          json={"code": wrong}).status_code == 422
+    clock.advance(seconds=61)
+    locked = nurse.post("/api/v1/auth/totp/confirm", json={"code": right.at(clock.now())})
+    assert locked.status_code == 429
+    assert "locked" in locked.json["message"]
+    clock.advance(minutes=16)
+    nurse = world.renew(nurse)  # her session idled out meanwhile
+    confirmed = nurse.post("/api/v1/auth/totp/confirm", json={"code": right.at(clock.now())})
+    assert confirmed.status_code == 200, confirmed.json
+
+
 def test_an_enrolment_code_expires_and_a_reset_gives_a_new_one(world, clock):
     nurse = world.staff("nurse", enrol_mfa=False)
     clock.advance(hours=72, seconds=1)
