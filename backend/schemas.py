@@ -17,6 +17,8 @@ class StrictSchema(Schema):
 
 
 NonEmpty = validate.Length(min=1)
+# Any passphrase a person types fits; a megabyte would be hashed at every try.
+Password = validate.Length(min=1, max=1024)
 # The largest value of an SQL INTEGER column (PostgreSQL refuses more, SQLite overflows
 # at 64 bits): a bound on integers that end up in a query.
 SQL_INT_MAX = 2**31 - 1

@@ -283,7 +283,7 @@ def _admit_staff(principal: StaffPrincipal, roles: tuple[str, ...], action: str,
     if patient_data and not principal.may_read_patient_data:
         audit.record_refusal(action, detail={"reason": "second factor not enrolled"})
         raise Forbidden("Enrol a second factor (POST /api/v1/auth/totp) before "
-                        "accessing patient data.")
+                        "accessing patient data or publishing a protocol.")
     if administration and not principal.may_administer:
         audit.record_refusal(action, detail={"reason": "second factor not enrolled"})
         raise Forbidden("Enrol a second factor (POST /api/v1/auth/totp) before "

@@ -1,11 +1,11 @@
 from marshmallow import Schema, fields, validate
 
-from backend.schemas import NonEmpty, StaffSummary
+from backend.schemas import NonEmpty, Password, StaffSummary
 
 
 class LoginArgs(Schema):
     email = fields.Email(required=True)
-    password = fields.String(required=True, validate=NonEmpty)
+    password = fields.String(required=True, validate=Password)
 
 
 class MfaArgs(Schema):

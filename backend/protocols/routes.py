@@ -34,7 +34,9 @@ class Protocols(MethodView):
         """Every protocol, latest version."""
         return services.latest_versions()
 
-    @staff_required("surgeon", action="protocol.publish", patient_data=False)
+    # A protocol decides which answers raise an alert, for every patient enrolled on it
+    # from then on: like patient data, it needs a confirmed second factor.
+    @staff_required("surgeon", action="protocol.publish")
     @blp.arguments(ProtocolUpload)
     @blp.doc(requestBody=REQUEST_BODY)
     @blp.response(201, ProtocolOut)

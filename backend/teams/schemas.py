@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from backend.auth.models import ROLES
-from backend.schemas import LocalTime, NonEmpty, StaffSummary, TimeZoneName, name_of
+from backend.schemas import LocalTime, Password, StaffSummary, TimeZoneName, name_of
 
 Slug = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$", error="lowercase letters, digits and '-'")
 Phone = validate.Regexp(r"^\+[1-9][0-9]{6,14}$", error="an international number like +33612345678")
@@ -12,15 +12,17 @@ class StaffIn(Schema):
     email = fields.Email(required=True)
     display_name = fields.String(required=True, validate=DisplayName)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    password = fields.String(required=True, load_only=True, validate=NonEmpty)
+    password = fields.String(required=True, load_only=True, validate=Password)
     phone = fields.String(validate=Phone, allow_none=True)
-    teams = fields.List(fields.String(validate=Slug), load_default=list)
+    # Each team is looked up by slug: a hospital has tens of them, not thousands.
+    teams = fields.List(fields.String(validate=Slug), load_default=list,
+                        validate=validate.Length(max=100))
 
 
 class StaffPatch(Schema):
     display_name = fields.String(validate=DisplayName)
     role = fields.String(validate=validate.OneOf(ROLES))
-    password = fields.String(load_only=True, validate=NonEmpty)
+    password = fields.String(load_only=True, validate=Password)
     phone = fields.String(validate=Phone, allow_none=True)
     active = fields.Boolean()
     rpps = fields.String(allow_none=True, validate=validate.Regexp(

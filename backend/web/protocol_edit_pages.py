@@ -44,7 +44,7 @@ def _edit_page(slug: str, document: dict, status: int = 200, errors: dict | None
 
 
 @bp.get("/web/protocols/<slug>/new")
-@login_required(patient_data=False)
+@login_required()  # where publishing starts: enrol the second factor first, not after
 @surgeons_only
 def protocol_new(slug: str):
     try:
@@ -75,7 +75,7 @@ def _document_from_form(slug: str) -> tuple[dict, str | None]:
 
 
 @bp.post("/web/protocols/<slug>/draft")
-@login_required(patient_data=False)
+@login_required()  # replays a patient of the team: a second factor
 @surgeons_only
 def protocol_draft(slug: str):
     yaml_text = None
@@ -124,7 +124,7 @@ def _sample_forms(draft: Any) -> list[tuple[Any, list]]:
 
 
 @bp.post("/web/protocols/<slug>/sample")
-@login_required(patient_data=False)
+@login_required()  # its review replays a patient of the team: a second factor
 @surgeons_only
 def protocol_sample(slug: str):
     """The draft and the current version side by side on one answer typed by the surgeon
@@ -168,7 +168,7 @@ def _chosen_patient(candidates: list) -> tuple | None:
 
 
 @bp.post("/web/protocols/<slug>/publish")
-@login_required(patient_data=False)
+@login_required()  # a second factor, as over the API (protocols/routes.py)
 @surgeons_only
 def protocol_publish(slug: str):
     try:

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 
 from backend import db
 from backend.alerts.models import AlertEvent
+from backend.auth.models import StaffUser
 from backend.enrollments.models import Enrollment
 from backend.intake.models import Reading, Submission
 from backend.limits import (
@@ -27,7 +28,7 @@ from backend.limits import (
 from backend.outbox.models import OutboxEntry
 from backend.patients.models import Patient
 from backend.teleconsult.models import Teleconsultation
-from tests.helpers import count, daily, rows_read, submit
+from tests.helpers import Caller, count, daily, rows_read, submit
 
 
 @pytest.fixture
@@ -231,6 +232,20 @@ def test_staff_and_team_names_refuse_bidi_and_control_characters(world):
     assert staff.status_code == 422 and list(staff.json["errors"]["json"]) == ["display_name"]
     team = admin.post("/api/v1/teams", json={"slug": "bidi", "name": "Chirurgie\x1b[31m"})
     assert team.status_code == 422 and list(team.json["errors"]["json"]) == ["name"]
+
+
+def test_an_account_names_a_bounded_number_of_teams_and_password_length(world, app):
+    admin = world.admin()
+    body = {"email": "many@hospital.test", "display_name": "Many", "role": "nurse",
+            "password": "correct horse battery staple"}
+    for field, value in (("teams", [f"team-{n}" for n in range(101)]),
+                         ("password", "x" * 1025)):
+        refused = admin.post("/api/v1/staff", json={**body, field: value})
+        assert refused.status_code == 422 and list(refused.json["errors"]["json"]) == [field]
+    login = Caller(app).post("/api/v1/auth/login", json={"email": "many@hospital.test",
+                                                         "password": "x" * 1025})
+    assert login.status_code == 422 and list(login.json["errors"]["json"]) == ["password"]
+    assert count(app, StaffUser, email="many@hospital.test") == 0
 
 
 def test_notes_keep_line_breaks_but_refuse_other_control_characters(app, ward):

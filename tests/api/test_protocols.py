@@ -77,6 +77,20 @@ def test_surgeon_publishes_a_new_version_without_changing_enrolled_patients(
     assert count(app, ProtocolVersion, slug="ambulatory-general") == 3
 
 
+def test_a_surgeon_without_second_factor_publishes_nothing(world, app, ambulatory):
+    """A protocol decides which answers raise alerts: the password alone must not be
+    enough to loosen a threshold or drop the fever rule for every new patient."""
+    surgeon = world.staff("surgeon", enrol_mfa=False)
+    v3 = copy.deepcopy(ambulatory)
+    v3["version"] = 3
+    v3["rules"] = [rule for rule in v3["rules"] if rule["id"] != "fever"]
+    refused = surgeon.post("/api/v1/protocols", json=v3)
+    assert refused.status_code == 403
+    assert "second factor" in refused.json["message"]
+    assert count(app, ProtocolVersion, slug="ambulatory-general") == 2
+    assert audit_events(app, action="protocol.publish", outcome="denied")
+
+
 def test_invalid_protocol_is_refused_field_by_field(world, app, ambulatory):
     surgeon = world.staff("surgeon")
     broken = copy.deepcopy(ambulatory)

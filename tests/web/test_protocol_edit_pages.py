@@ -42,6 +42,19 @@ def test_only_surgeons_write_a_version(world, app):
     assert audit_events(app, action="protocol.publish", outcome="denied")
 
 
+def test_a_surgeon_without_second_factor_is_sent_to_enrol_it_first(world, app):
+    web = _web(app, world.staff("surgeon", enrol_mfa=False))
+    for method, path in (("get", "new"), ("post", "draft"), ("post", "sample"),
+                         ("post", "publish")):
+        with web.session_transaction() as session:
+            session["csrf"] = "x"
+        answer = getattr(web, method)(f"/web/protocols/ambulatory-general/{path}",
+                                      data={"csrf": "x", "yaml": "slug: ambulatory-general"})
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"].endswith("/web/totp"), path
+    assert count(app, ProtocolVersion, slug="ambulatory-general") == 2
+
+
 def test_a_threshold_is_checked_replayed_on_a_patient_and_published(world, app, clock):
     surgeon = world.staff("surgeon")
     patient = _feverish_patient(world, clock, world.staff("nurse"))
