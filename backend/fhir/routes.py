@@ -278,7 +278,10 @@ def search_responses():
 def posted_body(resource: str) -> Any:
     if not request.is_json:
         abort(415, f"Send the {resource} as application/fhir+json.")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # the JSON decoder gave up (silent= covers ValueError only)
+        abort(400, "The body holds text or nesting that cannot be stored.")
     if body is None:
         abort(400, "The body is not JSON.")
     if too_deep(body) or nul_errors(body):

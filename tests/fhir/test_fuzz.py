@@ -134,3 +134,14 @@ def test_numbers_beyond_digits_0_to_9_or_an_integer_are_refused(nurse, path, sta
 def test_an_instant_outside_the_years_utc_can_hold_is_a_bad_date(nurse, path):
     body = _fhir(nurse.get(path, headers={"Accept": "application/fhir+json"}), {400})
     assert body["issue"][0]["expression"] in (["date"], ["authored"])
+
+
+@pytest.mark.parametrize("resource", ["Observation", "QuestionnaireResponse"])
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_a_body_nested_too_deep_for_the_json_decoder_is_a_400(app, nurse, resource, depth):
+    """The decoder's own RecursionError escaped ``get_json(silent=True)``: a 500."""
+    before = count(app, Reading)
+    answer = nurse.post(f"/fhir/R4/{resource}", data="[" * depth + "]" * depth,
+                        headers={"Content-Type": "application/fhir+json"})
+    assert "nesting" in _fhir(answer, {400})["issue"][0]["diagnostics"]
+    assert count(app, Reading) == before
