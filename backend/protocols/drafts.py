@@ -169,8 +169,10 @@ def replay(protocol: Protocol, patient: Patient, enrollment: Enrollment,
             fired[finding.rule_id] = Fired(
                 finding.rule_id, finding.severity, seen.first_at if seen else moment,
                 (seen.times if seen else 0) + 1, finding.advice.get(patient.language))
-    audit.record("protocol.dry_run", patient_id=patient.id, object_type="protocol",
-                 object_id=protocol.slug, detail={"version": protocol.version,
+    # The enrolment, not the protocol: a protocol's name beside a patient's tells their
+    # condition, in a trail kept for months.
+    audit.record("protocol.dry_run", patient_id=patient.id, object_type="enrollment",
+                 object_id=enrollment.id, detail={"version": protocol.version,
                                                   "days": days})
     return sorted(fired.values(), key=lambda f: f.first_at)
 

@@ -284,23 +284,24 @@ def move_enrollment(patient: Patient, enrollment: Enrollment, version: int) -> E
 def move(patient: Patient, enrollment: Enrollment, version: int) -> list[str]:
     """Explicitly move an enrolment to another version of its protocol.
 
-    Overrides the new version cannot apply are ended (and listed in the audit trail);
-    returns them ("rule.threshold").
+    Overrides the new version cannot apply are ended (the audit trail lists their ids:
+    the rows say which rule, to whoever may read them); returns them ("rule.threshold").
     """
     row = get_version(enrollment.protocol.slug, version)
     protocol = protocol_of(row)
-    dropped = []
+    dropped, ended = [], []
     for override in current_overrides(enrollment.id):
         try:
             parse_override_value(protocol, override.rule_id, override.threshold, override.value)
         except Exception:  # noqa: BLE001 - any refusal means the override cannot follow
             override.removed_at = now()
             dropped.append(f"{override.rule_id}.{override.threshold}")
+            ended.append(str(override.id))
     previous = enrollment.protocol.version
     enrollment.protocol_version_id = row.id
     enrollment.protocol = row
     enrollment.planned_until = None  # another schedule: plan-tasks plans it again
     audit.record("enrollment.move", patient_id=patient.id, object_type="enrollment",
                  object_id=enrollment.id, detail={"from": previous, "to": version,
-                                                  "overrides_ended": dropped})
+                                                  "overrides_ended": ended})
     return dropped

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -13,6 +15,8 @@ from backend.audit import noise
 from backend.audit.jobs import flush_audit_noise
 from backend.job_runtime import set_worker_app
 from tests.helpers import CONSENT, PASSWORD, Caller, audit_events, daily, submit
+
+PROTOCOLS = Path(__file__).resolve().parents[2] / "questionnaires" / "protocols"
 
 
 def test_every_access_to_a_patient_is_in_the_trail(world):
@@ -89,6 +93,30 @@ def test_no_health_data_in_audit_details(world, app):
 # -- every read and refusal on a patient's path is found by patient ---------------------
 def _trail_of(app, patient: dict) -> list:
     return audit_events(app, patient_id=uuid.UUID(patient["id"]))
+
+
+def test_a_move_names_no_rule_or_protocol_in_the_trail(world, app):
+    """An override ended by a move is listed by its id (the row says which rule)."""
+    surgeon, nurse = world.staff("surgeon"), world.staff("nurse")
+    patient = world.patient(nurse)
+    enrollment = world.enrol(nurse, patient["id"])["enrollment"]
+    path = f"/api/v1/patients/{patient['id']}"
+    override = surgeon.post(f"{path}/threshold-overrides", json={
+        "rule_id": "fever", "threshold": "value", "value": 38.0, "reason": "fragile"})
+    assert override.status_code == 201, override.json
+    v3 = yaml.safe_load((PROTOCOLS / "ambulatory-general.v2.yaml").read_text())
+    v3["version"] = 3
+    v3["rules"] = [rule for rule in v3["rules"] if rule["id"] != "fever"]
+    assert surgeon.post("/api/v1/protocols", json=v3).status_code == 201
+    moved = surgeon.post(f"{path}/enrollments/{enrollment['id']}/protocol-version",
+                         json={"protocol_version": 3})
+    assert moved.status_code == 200, moved.json
+    trail = _trail_of(app, patient)
+    move = next(e for e in trail if e.action == "enrollment.move")
+    assert move.detail["overrides_ended"] == [override.json["id"]]
+    written = repr([(e.action, e.object_type, e.object_id, e.detail) for e in trail])
+    for word in ("fever", "ambulatory"):
+        assert word not in written, word
 
 
 def test_refusals_on_a_patient_path_name_the_patient(world, app):

@@ -69,7 +69,10 @@ def test_a_threshold_is_checked_replayed_on_a_patient_and_published(world, app, 
     # Replayed: the current version raised nothing on 38.2 °C; the draft raises fever.
     current, draft = html.split("Version en cours (2)")[1].split("Nouvelle version (3)")
     assert "Aucune alerte." in current and "3 fois" in draft
-    assert audit_events(app, action="protocol.dry_run", patient_id=uuid.UUID(patient["id"]))
+    replayed = audit_events(app, action="protocol.dry_run", patient_id=uuid.UUID(patient["id"]))
+    # The enrolment, not the protocol, beside the patient: its name tells the condition.
+    assert replayed and {(e.object_type, "ambulatory" in repr(e.detail))
+                         for e in replayed} == {("enrollment", False)}
     yaml_text = re.search(r'<textarea name="yaml" hidden aria-hidden="true">(.*?)</textarea>',
                           html, re.S).group(1)
     published = web.post("/web/protocols/ambulatory-general/publish", data={
