@@ -28,6 +28,7 @@ from typing import Any
 
 from flask import current_app, g
 from sqlalchemy import and_, event, insert, or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend import cursor as cursors
@@ -36,6 +37,7 @@ from backend.audit import counters, noise
 from backend.audit.models import AuditEvent
 from backend.clock import now
 from backend.errors import TooManyAttempts
+from backend.patients.models import Patient
 
 Actor = tuple[str, uuid.UUID | None]
 ORIGIN = "audit_origin"  # on ``g``: the Origin of the request, command or job
@@ -185,10 +187,13 @@ def record_refusal(action: str, *, outcome: str = "denied", patient_id: uuid.UUI
     origin = _origin()
     patient_id = patient_id or origin.patient_id
     trace = _event(action, outcome, patient_id, object_type, object_id, detail, actor)
+    if (trace.actor_type == "anonymous" and trace.patient_id is not None
+            and not _is_patient(trace.patient_id)):
+        trace.patient_id = None  # an id made up in a path: no patient's trail to join
     _update(traced=True)
     if outcome == "failure" and origin.attempt and origin.attempt[0] == action:
         _count_failure(action, origin.address, origin.attempt[1])
-    if _is_noise(trace) and not noise.admit(trace.ip, action, outcome, patient_id):
+    if _is_noise(trace) and not noise.admit(trace.ip, action, outcome, trace.patient_id):
         trace = None  # counted: the window's count row will hold it
         if keep is None:
             return
@@ -200,11 +205,20 @@ def record_refusal(action: str, *, outcome: str = "denied", patient_id: uuid.UUI
 
 
 def _is_noise(trace: AuditEvent) -> bool:
-    """A refusal nobody can be blamed for: an anonymous caller, and no patient named
-    (a refusal naming a patient is always written; a request refused by the anonymous
-    rate only counts, with its patient)."""
-    return (_origin().deferred and trace.actor_type == "anonymous"
-            and (trace.patient_id is None or trace.action == THROTTLED))
+    """A refusal nobody can be blamed for: an anonymous caller. The first of a minute are
+    written, the others counted into one row (``noise``), per patient named: a search of
+    a patient's trail finds each, and a script trying one path in a loop fills nothing."""
+    return _origin().deferred and trace.actor_type == "anonymous"
+
+
+def _is_patient(patient_id: uuid.UUID) -> bool:
+    """Whether ``patient_id`` names a patient of this hospital."""
+    try:
+        with db.session().no_autoflush:
+            return db.session().scalar(select(Patient.id).where(Patient.id == patient_id)) \
+                is not None
+    except DBAPIError:  # a transaction already failed: keep the name, as before
+        return True
 
 
 def refusals_pending(session: Session) -> bool:

@@ -198,12 +198,33 @@ def test_anonymous_refusals_are_counted_into_one_row_per_minute(app, clock, redi
     assert count_row.detail["from"] == "2026-11-23T09:00:00+00:00"
 
 
-def test_anonymous_refusals_naming_a_patient_are_all_written(world, app):
+def test_anonymous_refusals_naming_a_patient_are_counted_in_that_patients_trail(
+        world, app, clock, redis):
     nurse = world.staff("nurse")
     patient = world.patient(nurse)
     for _ in range(12):
         Caller(app).get(f"/api/v1/patients/{patient['id']}/timeline")
-    assert len([e for e in _trail_of(app, patient) if e.outcome == "denied"]) == 12
+    assert len([e for e in _trail_of(app, patient) if e.outcome == "denied"]) == noise.FIRST_ROWS
+    clock.advance(minutes=3)
+    set_worker_app(app)
+    flush_audit_noise()
+    refused = [e for e in _trail_of(app, patient) if e.outcome == "denied"]
+    assert len(refused) == noise.FIRST_ROWS + 1
+    assert refused[-1].detail["count"] == 12 - noise.FIRST_ROWS
+
+
+def test_anonymous_refusals_naming_no_patient_fill_nothing(app, clock, redis):
+    """Made-up ids in a path, one per request: counted with the address, as any
+    anonymous refusal, not one permanent row each."""
+    for _ in range(40):
+        assert Caller(app).get(f"/api/v1/patients/{uuid.uuid4()}").status_code == 401
+    refused = audit_events(app, action="patient.read", outcome="denied")
+    assert len(refused) == noise.FIRST_ROWS
+    assert {e.patient_id for e in refused} == {None}
+    clock.advance(minutes=3)
+    set_worker_app(app)
+    assert flush_audit_noise() == 1
+    assert audit_events(app, action="patient.read", outcome="denied")[-1].detail["count"] == 35
 
 
 def test_anonymous_requests_beyond_the_rate_get_429_before_any_work(world, app, clock, redis):
