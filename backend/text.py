@@ -87,3 +87,13 @@ def whole_number(text: str, high: int) -> int | None:
         return None
     number = int(text)
     return number if number <= high else None
+
+
+# A cell starting so is read by a spreadsheet as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> str:
+    """``value`` as a CSV cell that a spreadsheet shows and never evaluates."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text

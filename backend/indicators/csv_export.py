@@ -10,6 +10,8 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from backend.text import spreadsheet_cell
+
 HEADER = ("week", "week_start", "teams", "protocol", "indicator", "value")
 # What names an item of a list of figures (a rule and its severity, a severity).
 ITEM_KEYS = ("rule", "severity")
@@ -36,9 +38,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
-    # A spreadsheet must never read a cell as a formula.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    return spreadsheet_cell(value)
 
 
 def to_csv(result: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from backend.errors import DomainError, Invalid
 from backend.patients import services as patients
 from backend.schemas import FIRST_YEAR, LAST_YEAR, YEARS_MESSAGE
 from backend.teams import services as teams
+from backend.text import spreadsheet_cell
 from backend.web import labels
 from backend.web.blueprint import bp, display_zone
 from backend.web.i18n import _
@@ -38,8 +39,6 @@ COMMON_ACTIONS = (
     "auth.mfa", "auth.logout", "staff.create", "staff.update", "staff.reset_mfa",
     "audit.search", "audit.export", "webhook.sms",
 )
-# Spreadsheet programs run a cell starting with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _local_day(value: str, field: str) -> date | None:
@@ -138,11 +137,6 @@ def audit_trail():
         first_url=url_for("web.audit_trail", **query) if request.args.get("cursor") else None)
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 @bp.get("/web/audit/export.csv")
 @login_required()
 @admin_required("audit.search")
@@ -162,7 +156,7 @@ def audit_export():
     for event in events:
         actor = (staff.get(event.actor_id) if event.actor_type in ("staff", "client")
                  else named.get(event.actor_id) if event.actor_type == "patient" else None)
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([spreadsheet_cell(v) for v in (
             event.at.isoformat(), event.actor_type, event.actor_id, actor, event.action,
             event.outcome, event.patient_id, named.get(event.patient_id), event.object_type,
             event.object_id, event.ip, labels.detail_text(event.detail))])
