@@ -32,7 +32,7 @@ def home():
 
 @bp.route("/web/login", methods=["GET", "POST"])
 def login():
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD as Flask gives it
         return render_template("login.html", step="password")
     # Login CSRF: another site's form must not sign this browser into its own account.
     if not csrf_valid():

@@ -45,7 +45,7 @@ def form_link(token: str):
     opened = links.find(token)
     if opened.patient is not None:
         g.lang = opened.patient.language
-    action = "form_link.open" if request.method == "GET" else "form_link.submit"
+    action = "form_link.submit" if request.method == "POST" else "form_link.open"
     if opened.refused:
         return _refused(opened, action)
     questionnaire = links.questionnaire_of(opened.task)
@@ -53,7 +53,7 @@ def form_link(token: str):
     other_days = set(links.items_not_asked(opened.task))  # asked on other days only
     fields = [f for f in fields_of(questionnaire)
               if f.item.reading not in skipped and f.item.link_id not in other_days]
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (a link scanner): a look, not an answer
         audit.record(action, patient_id=opened.patient.id, object_type="form_link",
                      object_id=opened.link.id)
         return _page("form.html", questionnaire=questionnaire, fields=fields, values={},

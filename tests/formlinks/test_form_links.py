@@ -194,3 +194,14 @@ def test_the_web_form_leaves_out_what_only_a_carer_measures(world, app, clock, r
     [page] = [p for p in pages if "Pouls" in p]  # the vitals form
     assert "Pouls" in page
     assert "Fréquence respiratoire" not in page and "ACVPU" not in page
+
+
+def test_a_link_scanner_looking_with_head_answers_nothing(world, app, clock, redis, client):
+    """Mail and SMS link scanners send HEAD: a look at the form, not a refused answer."""
+    patient, _nurse = web_patient(world, app, clock, redis)
+    token = sent_token(app)
+    assert client.head(f"/f/{token}").status_code == 200
+    assert [e.action for e in audit_events(app) if e.action.startswith("form_link.")] == [
+        "form_link.open"]
+    assert client.post(f"/f/{token}", data=form(PAIN_AND_FEVER)).status_code == 200
+    assert client.head("/web/login").status_code == 200  # not a sign-in without its token
