@@ -65,8 +65,9 @@ class TeamCollection(MethodView):
     @staff_required(action="team.list", patient_data=False)
     @blp.response(200, TeamOut(many=True))
     def get(self):
-        """Every care team."""
-        return services.list_teams()
+        """Every care team; the on-call phone only for its members and administrators
+        (past their second factor)."""
+        return services.teams_seen_by(current_staff())
 
     @admin_only
     @blp.arguments(TeamIn)

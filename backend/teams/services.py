@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,6 +20,9 @@ from backend.errors import Conflict, Invalid, NotFound
 from backend.security import hash_password
 from backend.sso.services import check_rpps
 from backend.teams.models import CareTeam, TeamMembership
+
+if TYPE_CHECKING:
+    from backend.auth.principal import StaffPrincipal
 
 MIN_PASSWORD_LENGTH = 12
 DAY_START, DAY_END = time(8), time(18)
@@ -214,6 +218,24 @@ def staff_names(staff_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
 
 def list_teams() -> list[CareTeam]:
     return list(db.session().scalars(select(CareTeam).order_by(CareTeam.slug)))
+
+
+# Every care team as any staff member sees it in a list (to choose a team for an
+# enrolment): the on-call number, sealed at rest and never shown to patients, only to the
+# team's members and administrators once past their second factor.
+TEAM_VIEW = ("id", "slug", "name", "on_call_phone", "patient_phone", "day_start", "day_end",
+             "timezone")
+
+
+def teams_seen_by(principal: StaffPrincipal) -> list[dict[str, Any]]:
+    seen = []
+    for team in list_teams():
+        view = {name: getattr(team, name) for name in TEAM_VIEW}
+        if not principal.has_second_factor or (principal.role != "admin"
+                                               and team.id not in principal.team_ids):
+            view["on_call_phone"] = None
+        seen.append(view)
+    return seen
 
 
 def memberships() -> dict[uuid.UUID, list[CareTeam]]:

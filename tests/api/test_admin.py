@@ -192,3 +192,22 @@ def test_team_membership_changes_what_a_nurse_sees(world):
     assert nurse_b.get(path).status_code == 404
     assert admin.post("/api/v1/teams/no-team/members",
                       json={"staff_id": nurse_b.id}).status_code == 404
+
+
+def test_a_teams_on_call_number_is_shown_to_its_members_and_administrators_only(world):
+    admin = world.admin()
+    for slug, phone in (("team-a", "+33600000001"), ("team-b", "+33600000002")):
+        world.team(slug)
+        assert admin.patch(f"/api/v1/teams/{slug}",
+                           json={"on_call_phone": phone}).status_code == 200
+
+    def numbers(caller) -> dict:
+        listed = caller.get("/api/v1/teams")
+        assert listed.status_code == 200
+        return {t["slug"]: t["on_call_phone"] for t in listed.json
+                if t["slug"] in ("team-a", "team-b")}
+
+    assert numbers(admin) == {"team-a": "+33600000001", "team-b": "+33600000002"}
+    assert numbers(world.staff("nurse")) == {"team-a": "+33600000001", "team-b": None}
+    # The password alone: the list of teams, no number.
+    assert numbers(world.staff("nurse", enrol_mfa=False)) == {"team-a": None, "team-b": None}
