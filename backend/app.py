@@ -23,6 +23,7 @@ from backend.notifications.configured import push_sender_from_config, sms_sender
 from backend.outbox import services as outbox
 from backend.security import SecretsRandomness
 from backend.sso import provider as sso_provider
+from backend.web.session_cookie import SealedCookieSessionInterface
 from backend.wiring import KEY, OutboxHandler, Wiring
 
 API_SPEC = {
@@ -62,6 +63,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if "SESSION_COOKIE_SECURE" not in (overrides or {}):
         app.config["SESSION_COOKIE_SECURE"] = app.config["SUIVI_PUBLIC_URL"].startswith("https://")
     app.json.sort_keys = False
+    app.session_interface = SealedCookieSessionInterface()  # read by no one but Suivi
     logging.basicConfig(level=app.config["SUIVI_LOG_LEVEL"],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
