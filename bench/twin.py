@@ -9,8 +9,9 @@ another body is 422); the submission and its temperature reading, the audit row;
 patient's window of answers and readings read back; ONE rule, ``fever`` of the protocol
 file (the temperature threshold read from it, not a cut-off of its own); on a fever, the
 alert, its first event and its outbox row (and the alert's audit row); the answer stored
-on the idempotency record; one transaction. Answers, alert evidence and event details are
-sealed with the project's keys (``backend.crypto``), as the project stores them. What it
+on the idempotency record; one transaction. Answers, alert evidence and event details, and
+the idempotency record's body hash and answer, are sealed with the project's keys
+(``backend.crypto``), as the project stores them. What it
 leaves out (said so in
 bench/README.md): the other rules, questionnaire validation beyond the temperature, task
 matching, the follow-up end of the token, advice texts, relaying the outbox to RQ.
@@ -57,8 +58,9 @@ def _fever_rule() -> tuple[Decimal, str, str, int]:
 
 
 THRESHOLD, GROUP, SEVERITY, DUE_MINUTES = _fever_rule()
-# The project's keys (the same settings): answers, alert evidence and event details are
-# sealed at rest as the project seals them (AES-256-GCM, backend/crypto.py).
+# The project's keys (the same settings): answers, alert evidence and event details, the
+# idempotency record's body hash and answer are sealed at rest as the project seals them
+# (AES-256-GCM, backend/crypto.py).
 _settings = from_env()
 KEYRING = keyring_from_settings(_settings["SUIVI_DATA_KEYS"], _settings["SUIVI_INDEX_KEY"])
 
@@ -130,16 +132,17 @@ def submit():
         scope = f"patient:{patient_id}:submission"
         claimed = conn.execute(
             "INSERT INTO idempotency_records (id, scope, key, request_hash, status_code,"
-            " response, created_at, patient_id) VALUES (%s, %s, %s, %s, 0, '{}', %s, %s)"
+            " response, created_at, patient_id) VALUES (%s, %s, %s, %s, 0, %s, %s, %s)"
             " ON CONFLICT (scope, key) DO NOTHING RETURNING id",
-            (uuid.uuid4(), scope, key, digest, now, patient_id)).fetchone()
+            (uuid.uuid4(), scope, key, KEYRING.seal(digest), _sealed({}), now,
+             patient_id)).fetchone()
         if claimed is None:
             stored_hash, status, stored = conn.execute(
                 "SELECT request_hash, status_code, response FROM idempotency_records"
                 " WHERE scope = %s AND key = %s", (scope, key)).fetchone()
-            if stored_hash != digest:
+            if KEYRING.open(stored_hash) != digest:
                 return _error(422, "Idempotency-Key: already used with a different body")
-            response = jsonify(stored)
+            response = jsonify(json.loads(KEYRING.open(stored)))
             response.status_code, response.headers["Idempotent-Replayed"] = status, "true"
             return response
         answers = body.get("answers") if isinstance(body, dict) else None
@@ -180,7 +183,7 @@ def submit():
                   "missing_readings": [], "scores": [], "call_emergency": False,
                   "advice": [], "alerts_opened": opened}
         conn.execute("UPDATE idempotency_records SET status_code = 201, response = %s"
-                     " WHERE id = %s", (Json(answer), claimed[0]))
+                     " WHERE id = %s", (_sealed(answer), claimed[0]))
     response = jsonify(answer)
     response.status_code = 201
     return response

@@ -149,3 +149,47 @@ def test_the_spo2_reason_leaves_the_audit_trail_for_the_enrolment(empty_database
         reason = connection.execute(text("SELECT spo2_scale_reason FROM enrollments")).scalar()
     engine.dispose()
     assert reason == "BPCO hypercapnique, cible 88-92 %"
+
+
+def test_answers_kept_for_retries_before_0027_are_read_then_sealed(empty_database_url, keyring):
+    """An Idempotency-Key's record written before 0027 (its answer as JSON, the plain hash
+    of its request) is replayed as it was, and sealed by `suivi db upgrade` (seal_stored)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import JSON, Uuid, column, select, table
+    from sqlalchemy.orm import Session
+
+    from backend.db import UTCDateTime
+    from backend.idempotency.models import IdempotencyRecord
+    from backend.sealing import plain_values, seal_stored
+
+    upgrade(empty_database_url, "0026")
+    engine = create_engine(empty_database_url)
+    answer = {"questionnaire": "phq-9", "scores": [{"name": "phq9", "band": "minimal"}]}
+    # The table as 0026 left it (the model's columns are sealed now).
+    before = table("idempotency_records", column("id", Uuid()), column("scope"), column("key"),
+                   column("request_hash"), column("status_code"), column("response", JSON()),
+                   column("created_at", UTCDateTime()))
+    with engine.begin() as connection:
+        connection.execute(before.insert(), [{
+            "id": uuid.uuid4(), "scope": "patient:p:submissions", "key": "k",
+            "request_hash": "ab" * 32, "status_code": 201, "response": answer,
+            "created_at": datetime(2026, 11, 1, 9, tzinfo=UTC)}])
+    upgrade(empty_database_url)
+
+    def replayed() -> tuple[str, dict]:
+        with Session(engine) as session:
+            record = session.scalars(select(IdempotencyRecord)).one()
+            return record.request_hash, record.response
+
+    assert replayed() == ("ab" * 32, answer)
+    with Session(engine) as session:
+        assert seal_stored(session, crypto.keyring()).values == 2
+        session.commit()
+        assert plain_values(session) == 0
+    with engine.connect() as connection:
+        stored = str(connection.execute(text(
+            "SELECT request_hash, response FROM idempotency_records")).one())
+    assert "phq-9" not in stored and "ab" * 32 not in stored
+    assert replayed() == ("ab" * 32, answer)
+    engine.dispose()

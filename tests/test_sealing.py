@@ -3,12 +3,14 @@ rotation; values stored in the clear before encryption get sealed by `suivi db u
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pyotp
 from sqlalchemy import text
 
 from backend import crypto, db
+from backend.idempotency.services import body_hash
 from backend.job_runtime import set_worker_app
 from backend.notifications.models import Message
 from backend.notifications.senders import ConsoleSmsSender, FailingSmsSender
@@ -152,3 +154,42 @@ def test_words_written_by_patients_and_nurses_are_not_readable_in_the_database(w
     assert [e["detail"].get("note") for e in shown["events"] if e["kind"] == "note"] == [
         words["note"]]
     assert shown["snooze_reason"] == words["snooze"]
+
+
+def test_the_answer_kept_for_a_retry_is_not_readable_in_the_database(world, app):
+    """The answer stored against an Idempotency-Key (kept 30 days, beside the patient)
+    names the questionnaire and carries its scores and advice: sealed like the answers
+    themselves, as is the hash of the request body (a PHQ-9's few possible answers would be
+    found again from a plain hash). A retry still gets the first answer back, unchanged,
+    after a key rotation too."""
+    _, device = world.patient_device(world.staff("nurse"), protocol="heart-failure")
+    body = {"questionnaire": "phq-9",
+            "answers": {f"q{n}": "not_at_all" for n in range(1, 9)} | {"q9": "several_days"}}
+    first = submit(device, body["questionnaire"], body["answers"], key="phq-9-of-today")
+    assert first.status_code == 201 and first.json["alerts_opened"], first.json
+    [score], [advice] = first.json["scores"], first.json["advice"]
+    stored = " ".join(map(str, _raw(app, "SELECT response FROM idempotency_records")
+                          + _raw(app, "SELECT request_hash FROM idempotency_records")))
+    # Short words quoted as the JSON holds them: bare, one could stand in base64 by chance.
+    for said in ("phq-9", json.dumps(score["name"]), json.dumps(score["band"]),
+                 advice["rule_id"], advice["text"], body_hash(body)):
+        assert said not in stored, said
+    with app.app_context():
+        assert plain_values(db.session()) == 0
+    # Sealed again by a rotation, and replayed once the old key is gone.
+    old = crypto.keyring()
+    rotated = crypto.Keyring({"k2": bytes(range(32)), **old.keys}, "k2", old.index_key)
+    crypto.install(rotated)
+    try:
+        with app.app_context():
+            seal_stored(db.session(), rotated)
+            db.session().commit()
+        assert all(value.startswith("enc1:k2:") for value in
+                   _raw(app, "SELECT response FROM idempotency_records")
+                   + _raw(app, "SELECT request_hash FROM idempotency_records"))
+        crypto.install(crypto.Keyring({"k2": bytes(range(32))}, "k2", old.index_key))
+        again = submit(device, body["questionnaire"], body["answers"], key="phq-9-of-today")
+    finally:
+        crypto.install(old)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert (again.status_code, again.json) == (first.status_code, first.json)

@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.crypto import SealedJSON, SealedText
 from backend.db import Base, UUIDPrimaryKey
 
 
@@ -15,6 +16,11 @@ class IdempotencyRecord(UUIDPrimaryKey, Base):
 
     The unique constraint (scope, key) is what makes concurrent retries safe: the
     second insert fails and that request replays the first one's response.
+
+    Both the answer (a submission's questionnaire, scores and advice) and the hash of the
+    request are sealed: the body hashed is a handful of answers with few possible values,
+    which a plain hash would give back to whoever tries them all. Both are compared and
+    replayed in Python, never queried.
     """
 
     __tablename__ = "idempotency_records"
@@ -22,8 +28,8 @@ class IdempotencyRecord(UUIDPrimaryKey, Base):
 
     scope: Mapped[str] = mapped_column(String(80))  # e.g. "patient:<uuid>"
     key: Mapped[str] = mapped_column(String(200))
-    request_hash: Mapped[str] = mapped_column(String(64))
+    request_hash: Mapped[str] = mapped_column(SealedText())
     status_code: Mapped[int]
-    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    response: Mapped[dict[str, Any]] = mapped_column(SealedJSON())
     created_at: Mapped[datetime]
     patient_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
