@@ -117,7 +117,7 @@ class ActivationCode(UUIDPrimaryKey, Base):
     enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollments.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # the retention purge's cut-off
     used_at: Mapped[datetime | None]
 
 

@@ -19,5 +19,5 @@ class FormLink(UUIDPrimaryKey, Base):
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # the retention purge's cut-off
     used_at: Mapped[datetime | None]

@@ -31,5 +31,5 @@ class IdempotencyRecord(UUIDPrimaryKey, Base):
     request_hash: Mapped[str] = mapped_column(SealedText())
     status_code: Mapped[int]
     response: Mapped[dict[str, Any]] = mapped_column(SealedJSON())
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # the retention purge's cut-off
     patient_id: Mapped[uuid.UUID | None] = mapped_column(index=True)

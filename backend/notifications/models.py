@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.crypto import SealedText
@@ -27,6 +27,11 @@ class Message(UUIDPrimaryKey, Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'delivered', 'failed')",
                         name="status"),
+        # The retention purge erases the bodies still kept, oldest first: none is read
+        # when none is old enough, whatever the number of messages already erased.
+        Index("ix_messages_body_kept_created", "created_at",
+              postgresql_where=text("body_erased_at IS NULL"),
+              sqlite_where=text("body_erased_at IS NULL")),
     )
 
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -40,7 +40,8 @@ class Patient(UUIDPrimaryKey, Base):
     ins_nir_index: Mapped[str | None] = mapped_column(String(64), index=True)
     ins_status: Mapped[str | None] = mapped_column(String(16))
     sms_opt_out: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime]
+    # Indexed for the retention purge: the oldest patients first, none read when none is due.
+    created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     # Whether an alert of the patient's is not resolved yet, where the query that loaded
     # the patient asked (``alerts.models.unresolved_alerts_exist``): the device-token
