@@ -29,7 +29,7 @@ class Request(FlaskRequest):
     def stream(self) -> IO[bytes]:
         limit = self.max_content_length
         if (limit is None or self.shallow or self.content_length is not None
-                or "wsgi.input_terminated" not in self.environ):
+                or not self.environ.get("wsgi.input_terminated")):
             return super().stream
         if self._body_refused:  # read again after the 413: never the rest of the body
             raise RequestEntityTooLarge()

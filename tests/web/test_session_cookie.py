@@ -4,6 +4,7 @@ token, and for a moment an activation code or recovery codes."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import zlib
 
 from flask.sessions import SecureCookieSessionInterface
@@ -24,10 +25,8 @@ def _readable(cookie: str) -> str:
         except ValueError:
             continue
         texts.append(raw.decode("latin-1"))
-        try:
+        with contextlib.suppress(zlib.error):
             texts.append(zlib.decompress(raw).decode("latin-1"))
-        except zlib.error:
-            pass
     return "\n".join(texts)
 
 
