@@ -23,6 +23,7 @@ from backend.auth.principal import TeamScoped
 from backend.clock import now
 from backend.consents import notices
 from backend.consents.models import Consent
+from backend.crypto import keyring
 from backend.enrollments import follow_up
 from backend.enrollments import services as enrollments
 from backend.enrollments.models import Enrollment
@@ -338,9 +339,11 @@ def _once(scope: str, identifier: str | None, body: Any, patient: Patient, model
     the same body, the record stored then and False (nothing stored again)."""
     claimed = None
     if identifier is not None:
-        # The identifier is the sender's, perhaps naming the patient: only its hash kept.
-        key = hashlib.sha256(identifier.encode()).hexdigest()
-        claimed = idempotency.claim(scope, key, body, patient.id)
+        # The identifier is the sender's, perhaps naming the patient (an IPP, a NIR): only
+        # its keyed hash is kept, which no one without SUIVI_INDEX_KEY can test guesses on.
+        claimed = (idempotency.replay_of(scope, _legacy_key(identifier), body)
+                   or idempotency.claim(scope, keyring().index(identifier), body,
+                                        patient.id))
         if isinstance(claimed, idempotency.Replay):
             found = db.session().get(model, uuid.UUID(claimed.body["id"]))
             assert found is not None
@@ -351,6 +354,13 @@ def _once(scope: str, identifier: str | None, body: Any, patient: Patient, model
     if claimed is not None:
         idempotency.complete(claimed, 201, {"id": str(record.id)})
     return record, True
+
+
+def _legacy_key(identifier: str) -> str:
+    """The plain SHA-256 under which versions before 2026-12-03 kept an identifier: a
+    repeat of a resource received before the upgrade is still recognised while its record
+    lives (30 days, SUIVI_RETENTION_IDEMPOTENCY_DAYS). To be removed in 2027."""
+    return hashlib.sha256(identifier.encode()).hexdigest()
 
 
 IDEMPOTENCY_SCOPE = "fhir:Observation"

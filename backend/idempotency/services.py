@@ -79,9 +79,20 @@ def claim(scope: str, key: str, body: Any, patient_id: uuid.UUID | None) -> Repl
         unique=["scope", "key"])
     if claimed is not None:
         return Claim(claimed)
-    existing = db.session().scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
+    existing = _stored(scope, key)
+    assert existing is not None  # the insert found it
     return _replay(existing, digest)
+
+
+def replay_of(scope: str, key: str, body: Any) -> Replay | None:
+    """The answer stored under ``key`` to replay, or None when no record holds it."""
+    existing = _stored(scope, key)
+    return None if existing is None else _replay(existing, body_hash(body))
+
+
+def _stored(scope: str, key: str) -> IdempotencyRecord | None:
+    return db.session().scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
 
 
 # Built once: every request with a key stores its answer. On the table's own columns: a

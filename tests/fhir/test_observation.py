@@ -3,10 +3,15 @@ Observation goes through the app's intake (the same alert), once per identifier.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import pytest
+from sqlalchemy import select, update
 
+from backend import db
+from backend.crypto import keyring
+from backend.idempotency.models import IdempotencyRecord
 from backend.intake.models import Reading
 from tests.fhir.conftest import fhir_checked, fhir_get
 from tests.helpers import audit_events, count, submit
@@ -173,6 +178,30 @@ def test_a_repeat_stores_nothing_and_answers_the_same_resource(followed, app):
                                                     "system": UCUM}}, 422)[1]
     assert changed["issue"][0]["code"] == "processing"
     assert count(app, Reading) == 2
+
+
+def test_the_senders_identifier_is_kept_only_as_a_keyed_hash(followed, app):
+    """An identifier may name the patient (an IPP): a plain hash of it could be tested
+    against guesses by whoever reads the database. A repeat of an Observation received
+    before identifiers were keyed (plain SHA-256) is still recognised."""
+    nurse, patient, _ = followed
+    identifier = "urn:oid:1.2.3.4|IPP-004521-hr"
+    body = observation(patient["id"], "8867-4", 72, "/min", identifier="IPP-004521-hr")
+    post(nurse, body, 201)
+    with app.app_context():
+        keys = db.session().scalars(select(IdempotencyRecord.key).where(
+            IdempotencyRecord.scope == "fhir:Observation")).all()
+        assert keys == [keyring().index(identifier)]
+        assert hashlib.sha256(identifier.encode()).hexdigest() not in keys
+        # A record as versions before 2026-12-03 wrote it.
+        db.session().execute(update(IdempotencyRecord).values(
+            key=hashlib.sha256(identifier.encode()).hexdigest()))
+        db.session().commit()
+    assert post(nurse, body, 200)[1]["valueQuantity"]["value"] == 72
+    assert count(app, Reading) == 1
+    changed = {**body, "valueQuantity": {"value": 73, "code": "/min", "system": UCUM}}
+    post(nurse, changed, 422)
+    assert count(app, Reading) == 1
 
 
 def test_a_blood_pressure_panel_and_glucose_in_mg_dl(followed, app):
