@@ -13,7 +13,7 @@ from backend import db
 from backend.alerts import services
 from backend.alerts.models import Alert, AlertEvent
 from backend.alerts.texts import alert_text
-from backend.auth.models import StaffUser
+from backend.auth.models import CARE_ROLES, StaffUser
 from backend.clock import now
 from backend.notifications.models import Message
 from backend.notifications.services import send_sms
@@ -78,7 +78,7 @@ def escalate(entry: OutboxEntry) -> None:
     if level == 1:
         assignee = db.session().get(StaffUser, alert.assigned_to) if alert.assigned_to else None
         targets = [assignee] if assignee and assignee.phone else _team_staff(
-            alert.care_team_id, ("nurse", "surgeon"))
+            alert.care_team_id, CARE_ROLES)
         for staff in targets:
             _page(entry, alert, staff.phone, "alert.escalated", body, staff_id=staff.id)
         if targets:

@@ -14,6 +14,7 @@ from backend.alerts.schemas import (
 )
 from backend.api import Blueprint
 from backend.audit import services as audit
+from backend.auth.models import CARE_ROLES
 from backend.auth.principal import current_staff, staff_required
 from backend.clock import now
 from backend.patients.models import Patient
@@ -21,7 +22,6 @@ from backend.patients.models import Patient
 blp = Blueprint("alerts", __name__, url_prefix="/alerts",
                 description="The nurses' triage queue and the alert lifecycle.")
 
-clinical = ("nurse", "surgeon")
 
 
 def alert_view(alert, lang: str, with_events: bool = False,
@@ -89,7 +89,7 @@ def _step(event: str, args: dict, alert_id) -> dict:
 
 @blp.route("/<uuid:alert_id>/acknowledge")
 class Acknowledge(MethodView):
-    @staff_required(*clinical, action="alert.acknowledge")
+    @staff_required(*CARE_ROLES, action="alert.acknowledge")
     @blp.response(200, AlertOut)
     def post(self, alert_id):
         """I have seen it and I am on it."""
@@ -98,7 +98,7 @@ class Acknowledge(MethodView):
 
 @blp.route("/<uuid:alert_id>/assign")
 class Assign(MethodView):
-    @staff_required(*clinical, action="alert.assign")
+    @staff_required(*CARE_ROLES, action="alert.assign")
     @blp.arguments(AssignIn)
     @blp.response(200, AlertOut)
     def post(self, args, alert_id):
@@ -108,7 +108,7 @@ class Assign(MethodView):
 
 @blp.route("/<uuid:alert_id>/notes")
 class Notes(MethodView):
-    @staff_required(*clinical, action="alert.note")
+    @staff_required(*CARE_ROLES, action="alert.note")
     @blp.arguments(NoteIn)
     @blp.response(200, AlertOut)
     def post(self, args, alert_id):
@@ -118,7 +118,7 @@ class Notes(MethodView):
 
 @blp.route("/<uuid:alert_id>/snooze")
 class Snooze(MethodView):
-    @staff_required(*clinical, action="alert.snooze")
+    @staff_required(*CARE_ROLES, action="alert.snooze")
     @blp.arguments(SnoozeIn)
     @blp.response(200, AlertOut)
     def post(self, args, alert_id):
@@ -131,7 +131,7 @@ class Snooze(MethodView):
 
 @blp.route("/<uuid:alert_id>/resolve")
 class Resolve(MethodView):
-    @staff_required(*clinical, action="alert.resolve")
+    @staff_required(*CARE_ROLES, action="alert.resolve")
     @blp.arguments(ResolveIn)
     @blp.response(200, AlertOut)
     def post(self, args, alert_id):

@@ -6,6 +6,7 @@ from backend.alerts import triage
 from backend.alerts.routes import alert_view
 from backend.alerts.triage_schemas import BulkOut, BulkResolveIn, TriageArgs, TriageRowOut
 from backend.api import Blueprint
+from backend.auth.models import CARE_ROLES
 from backend.auth.principal import current_staff, staff_required
 from backend.patients.services import age_on
 from backend.schemas import LangArgs
@@ -13,7 +14,6 @@ from backend.schemas import LangArgs
 blp = Blueprint("triage", __name__, url_prefix="",
                 description="The nurses' queue by patient, and steps on a patient's alerts.")
 
-clinical = ("nurse", "surgeon")
 
 
 def row_view(row: triage.TriageRow, lang: str) -> dict:
@@ -55,7 +55,7 @@ def _bulk(event: str, patient_id, args: dict, lang: str) -> dict:
 
 @blp.route("/patients/<uuid:patient_id>/alerts/acknowledge")
 class AcknowledgeAll(MethodView):
-    @staff_required(*clinical, action="alert.bulk_acknowledge")
+    @staff_required(*CARE_ROLES, action="alert.bulk_acknowledge")
     @blp.arguments(LangArgs, location="query")
     @blp.response(200, BulkOut)
     def post(self, query, patient_id):
@@ -66,7 +66,7 @@ class AcknowledgeAll(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/alerts/resolve")
 class ResolveAll(MethodView):
-    @staff_required(*clinical, action="alert.bulk_resolve")
+    @staff_required(*CARE_ROLES, action="alert.bulk_resolve")
     @blp.arguments(LangArgs, location="query")
     @blp.arguments(BulkResolveIn)
     @blp.response(200, BulkOut)

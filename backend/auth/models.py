@@ -10,6 +10,9 @@ from backend.crypto import SealedText, keyring
 from backend.db import Base, UUIDPrimaryKey
 
 ROLES = ("admin", "surgeon", "nurse")
+# The roles that care for a team's patients (enrol them, act on their alerts): never an
+# administrator, who manages accounts and teams and may only read.
+CARE_ROLES = ("nurse", "surgeon")
 
 
 class StaffUser(UUIDPrimaryKey, Base):

@@ -318,6 +318,8 @@ def staff_required(*roles: str, action: str, patient_data: bool = True,
             _admit_staff(principal, roles, action, patient_data, administration)
             return view(*args, **kwargs)
 
+        wrapper.required_roles = roles  # type: ignore[attr-defined]
+        wrapper.action = action  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -2,6 +2,7 @@ from flask.views import MethodView
 
 from backend.api import Blueprint
 from backend.audit import services as audit
+from backend.auth.models import CARE_ROLES
 from backend.auth.principal import current_staff, staff_required
 from backend.consents import services
 from backend.consents.schemas import ConsentOut
@@ -24,7 +25,7 @@ class Consents(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/consents/<uuid:consent_id>/withdraw")
 class Withdraw(MethodView):
-    @staff_required("nurse", "surgeon", action="consent.withdraw")
+    @staff_required(*CARE_ROLES, action="consent.withdraw")
     @blp.response(200, ConsentOut)
     def post(self, patient_id, consent_id):
         """The patient withdraws their consent: its follow-up ends now (no more reminders

@@ -3,6 +3,7 @@ from flask.views import MethodView
 from backend.api import Blueprint
 from backend.audit import services as audit
 from backend.auth import patient_credentials as credentials
+from backend.auth.models import CARE_ROLES
 from backend.auth.principal import current_staff, staff_required
 from backend.enrollments import channels, outcomes, services
 from backend.enrollments.schemas import (
@@ -27,7 +28,6 @@ from backend.text import masked_phone
 blp = Blueprint("enrollments", __name__, url_prefix="",
                 description="Enrolment in a protocol and pairing of the patient app.")
 
-enrolling_staff = ("nurse", "surgeon")
 
 
 def _activation(issued: credentials.IssuedCode) -> dict:
@@ -45,7 +45,7 @@ class Enrollments(MethodView):
         audit.record("enrollment.list", patient_id=patient.id)
         return services.enrollments_of(patient)
 
-    @staff_required(*enrolling_staff, action="enrollment.create")
+    @staff_required(*CARE_ROLES, action="enrollment.create")
     @blp.arguments(EnrollmentIn)
     @blp.response(201, EnrollmentCreatedOut)
     def post(self, args, patient_id):
@@ -62,7 +62,7 @@ class Enrollments(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/channel")
 class Channel(MethodView):
-    @staff_required(*enrolling_staff, action="enrollment.channel")
+    @staff_required(*CARE_ROLES, action="enrollment.channel")
     @blp.arguments(ChannelIn)
     @blp.response(200, EnrollmentOut)
     def put(self, args, patient_id, enrollment_id):
@@ -75,7 +75,7 @@ class Channel(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/outcome")
 class Outcome(MethodView):
-    @staff_required(*enrolling_staff, action="enrollment.outcome")
+    @staff_required(*CARE_ROLES, action="enrollment.outcome")
     @blp.arguments(OutcomeIn)
     @blp.response(200, OutcomeOut)
     def put(self, args, patient_id, enrollment_id):
@@ -89,7 +89,7 @@ class Outcome(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/carer")
 class Carer(MethodView):
-    @staff_required(*enrolling_staff, action="enrollment.carer")
+    @staff_required(*CARE_ROLES, action="enrollment.carer")
     @blp.arguments(CarerIn)
     @blp.response(200, EnrollmentOut)
     def put(self, args, patient_id, enrollment_id):
@@ -102,7 +102,7 @@ class Carer(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/reminder-time")
 class ReminderTime(MethodView):
-    @staff_required(*enrolling_staff, action="enrollment.reminder_time")
+    @staff_required(*CARE_ROLES, action="enrollment.reminder_time")
     @blp.arguments(ReminderTimeIn)
     @blp.response(200, EnrollmentOut)
     def put(self, args, patient_id, enrollment_id):
@@ -116,7 +116,7 @@ class ReminderTime(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code")
 class NewActivationCode(MethodView):
-    @staff_required(*enrolling_staff, action="enrollment.activation_code")
+    @staff_required(*CARE_ROLES, action="enrollment.activation_code")
     @blp.response(201, ActivationOut)
     def post(self, patient_id, enrollment_id):
         """A new activation code (lost code or new phone); earlier unused codes stop working."""
@@ -127,7 +127,7 @@ class NewActivationCode(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code/sms")
 class ActivationCodeBySms(MethodView):
-    @staff_required(*enrolling_staff, action="enrollment.activation_sms")
+    @staff_required(*CARE_ROLES, action="enrollment.activation_sms")
     @blp.arguments(ActivationSmsIn)
     @blp.response(202, ActivationSmsOut)
     def post(self, args, patient_id, enrollment_id):
@@ -153,7 +153,7 @@ class Devices(MethodView):
 
 @blp.route("/patients/<uuid:patient_id>/devices/<uuid:device_id>")
 class Device(MethodView):
-    @staff_required(*enrolling_staff, action="device.revoke")
+    @staff_required(*CARE_ROLES, action="device.revoke")
     @blp.response(204)
     def delete(self, patient_id, device_id):
         """Revoke a device token (lost or stolen phone)."""

@@ -14,11 +14,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from backend.auth.models import CARE_ROLES
 from backend.auth.principal import authenticate, scope_required, staff_required
 
 # Interactions that write: staff who record care (as PATCH /api/v1/patients/{id}).
 WRITES = frozenset({"create", "update", "delete"})
-WRITERS = ("nurse", "surgeon")
+WRITERS = CARE_ROLES
 # The audit trail is read by the staff of the patient's team and administrators only.
 STAFF_ONLY = frozenset({"AuditEvent"})
 # Operations that read every resource type of a patient.

@@ -2,6 +2,7 @@ from flask.views import MethodView
 
 from backend.api import Blueprint
 from backend.audit import services as audit
+from backend.auth.models import CARE_ROLES
 from backend.auth.principal import current_staff, staff_required
 from backend.patients import services
 from backend.patients.schemas import PatientIn, PatientListArgs, PatientOut, PatientPatch
@@ -21,7 +22,7 @@ class PatientCollection(MethodView):
         return services.list_patients(current_staff(), args.get("q"), args["limit"],
                                       args["offset"])
 
-    @staff_required("nurse", "surgeon", action="patient.create")
+    @staff_required(*CARE_ROLES, action="patient.create")
     @blp.arguments(PatientIn)
     @blp.response(201, PatientOut)
     def post(self, args):
@@ -40,7 +41,7 @@ class PatientItem(MethodView):
                      object_id=patient.id)
         return patient
 
-    @staff_required("nurse", "surgeon", action="patient.update")
+    @staff_required(*CARE_ROLES, action="patient.update")
     @blp.arguments(PatientPatch)
     @blp.response(200, PatientOut)
     def patch(self, args, patient_id):

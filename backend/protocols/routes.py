@@ -2,6 +2,7 @@ from flask.views import MethodView
 
 from backend.api import Blueprint
 from backend.audit import services as audit
+from backend.auth.models import CARE_ROLES
 from backend.auth.principal import current_staff, staff_required
 from backend.enrollments.schemas import EnrollmentOut
 from backend.enrollments.services import active_enrollment, get_enrollment
@@ -63,7 +64,7 @@ class Protocol(MethodView):
 
 @blp.route("/protocols/<slug>/dry-run")
 class DryRun(MethodView):
-    @staff_required("surgeon", "nurse", action="protocol.dry_run", patient_data=False)
+    @staff_required(*CARE_ROLES, action="protocol.dry_run", patient_data=False)
     @blp.arguments(DryRunIn)
     @blp.response(200, DryRunOut)
     def post(self, args, slug):

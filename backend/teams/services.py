@@ -14,7 +14,7 @@ from sqlalchemy import select
 from backend import db
 from backend.audit import services as audit
 from backend.auth import services as auth_services
-from backend.auth.models import ROLES, StaffUser, email_index, normal_email
+from backend.auth.models import CARE_ROLES, ROLES, StaffUser, email_index, normal_email
 from backend.clock import now
 from backend.errors import Conflict, Invalid, NotFound
 from backend.security import hash_password
@@ -272,7 +272,7 @@ def clinicians_of(team_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[StaffUs
             select(TeamMembership.team_id, StaffUser).join(
                 StaffUser, StaffUser.id == TeamMembership.staff_id)
             .where(TeamMembership.team_id.in_(list(team_ids)), StaffUser.active.is_(True),
-                   StaffUser.role.in_(("nurse", "surgeon")))
+                   StaffUser.role.in_(CARE_ROLES))
             .order_by(StaffUser.display_name, StaffUser.id)):
         out.setdefault(team_id, []).append(user)
     return out

@@ -2,6 +2,7 @@ from flask.views import MethodView
 
 from backend.api import Blueprint
 from backend.audit import services as audit
+from backend.auth.models import CARE_ROLES
 from backend.auth.principal import current_staff, staff_required
 from backend.patients.services import get_patient
 from backend.teleconsult import services
@@ -21,7 +22,7 @@ class Teleconsultations(MethodView):
         audit.record("teleconsultation.list", patient_id=patient.id)
         return services.of_patient(patient)
 
-    @staff_required("nurse", "surgeon", action="teleconsultation.create")
+    @staff_required(*CARE_ROLES, action="teleconsultation.create")
     @blp.arguments(TeleconsultationIn)
     @blp.response(201, TeleconsultationOut)
     def post(self, args, patient_id):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, g, request
 
 from backend.api import nul_errors
+from backend.auth.models import CARE_ROLES
 from backend.web import labels
 from backend.web.i18n import _, lang, number
 from backend.web.session import csrf_token
@@ -42,7 +43,15 @@ def local_time(value: datetime | None, fmt: str = "%d/%m %H:%M") -> str:
 def _globals() -> dict:
     return {"csrf_token": csrf_token, "demo": current_app.config["SUIVI_DEMO"], "_": _,
             "lang": lang, "number": number, "labels": labels,
-            "outcomes": list(labels.OUTCOMES), "sso_name": _sso_name()}
+            "outcomes": list(labels.OUTCOMES), "sso_name": _sso_name(),
+            "may_care": _may_care()}
+
+
+def _may_care() -> bool:
+    """Whether the signed-in member of staff cares for patients (the pages then offer the
+    actions on a patient and their alerts; an administrator only reads)."""
+    signed_in = g.get("principal")
+    return getattr(signed_in, "role", None) in CARE_ROLES
 
 
 def _sso_name() -> str | None:

@@ -24,7 +24,7 @@ from backend.teams.models import CareTeam
 from backend.text import masked_phone
 from backend.web.blueprint import bp, display_zone
 from backend.web.i18n import _
-from backend.web.session import attempt, form_args, login_required, principal, role_required
+from backend.web.session import attempt, care_required, form_args, login_required, principal
 
 PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "language",
                   "hospital_id", "ins_nir", "ins_status", "care_team")
@@ -75,6 +75,7 @@ def _remember(patient_id, enrollment_id, issued) -> None:
 
 @bp.route("/web/enrol", methods=["GET", "POST"])
 @login_required()
+@care_required("patient.create")
 def enrol():
     form = request.form
     if request.method == "POST":
@@ -90,6 +91,7 @@ def enrol():
 
 @bp.route("/web/patients/<uuid:patient_id>/activation", methods=["GET", "POST"])
 @login_required()
+@care_required("enrollment.activation_code")
 def activation(patient_id: uuid.UUID):
     if request.method == "POST":  # a new code (lost, or the shown one expired)
         def issue() -> None:
@@ -112,6 +114,7 @@ def activation(patient_id: uuid.UUID):
 
 @bp.post("/web/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-sms")
 @login_required()
+@care_required("enrollment.activation_sms")
 def activation_sms(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
     def send() -> None:
         patient = patients.get_patient(principal(), patient_id, "enrollment.activation_sms")
@@ -128,6 +131,7 @@ def activation_sms(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
 
 @bp.post("/web/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/channel")
 @login_required()
+@care_required("enrollment.channel")
 def change_channel(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
     def change() -> None:
         patient = patients.get_patient(principal(), patient_id, "enrollment.channel")
@@ -142,7 +146,7 @@ def change_channel(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
 
 @bp.post("/web/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/reminder-time")
 @login_required()
-@role_required(("nurse", "surgeon"), "enrollment.reminder_time")
+@care_required("enrollment.reminder_time")
 def change_reminder_time(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
     """The hour reminders come for a patient who asked the ward (empty: the due times)."""
     def change() -> None:
@@ -158,7 +162,7 @@ def change_reminder_time(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
 
 @bp.post("/web/patients/<uuid:patient_id>/ins")
 @login_required()
-@role_required(("nurse", "surgeon"), "patient.update")
+@care_required("patient.update")
 def change_ins(patient_id: uuid.UUID):
     """The INS and the identity's status as identitovigilance has them now (a status
     raised once the INSi teleservice answered and an identity document was checked);

@@ -227,6 +227,10 @@ EN = {
     "Cette page est réservée aux administrateurs. Votre tentative a été inscrite au journal "
     "d'audit.": "This page is for administrators. Your attempt has been written to the audit "
                 "trail.",
+    "Cette action est réservée aux infirmiers et chirurgiens qui suivent le patient. Votre "
+    "tentative a été inscrite au journal d'audit.": "This action is for the nurses and surgeons "
+                                                    "caring for the patient. Your attempt has "
+                                                    "been written to the audit trail.",
     "Retour à la file d'alertes": "Back to the alert queue",
     # staff accounts and care teams (administrators)
     "Comptes": "Accounts", "Équipes": "Teams", "Comptes du personnel": "Staff accounts",

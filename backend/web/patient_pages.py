@@ -11,6 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from backend.alerts import services as alerts
 from backend.alerts.triage import active_enrollments, postop_day
 from backend.audit import services as audit
+from backend.auth.models import CARE_ROLES
 from backend.clock import now
 from backend.consents import services as consents
 from backend.delivery import services as delivery
@@ -30,7 +31,14 @@ from backend.web.blueprint import bp, display_zone
 from backend.web.chart_data import patient_charts
 from backend.web.i18n import _
 from backend.web.override_pages import threshold_lines
-from backend.web.session import attempt, form_args, login_required, message_of, principal
+from backend.web.session import (
+    attempt,
+    care_required,
+    form_args,
+    login_required,
+    message_of,
+    principal,
+)
 from backend.web.timeline_view import readable
 from backend.web.triage_pages import SNOOZE_MINUTES, number_in, uuid_or_none
 
@@ -79,7 +87,7 @@ def patient_page(patient_id: uuid.UUID):
         thresholds=threshold_lines(enrollment) if enrollment else [],
         may_override=principal().role == "surgeon",
         consents=consents.consents_of(patient),
-        may_withdraw=principal().role in ("nurse", "surgeon"))
+        may_withdraw=principal().role in CARE_ROLES)
 
 
 def _messages(patient) -> tuple[list[dict], str | None]:
@@ -104,6 +112,7 @@ def _local_datetime(day: str, clock: str) -> str:
 
 @bp.post("/web/patients/<uuid:patient_id>/teleconsultations")
 @login_required()
+@care_required("teleconsultation.create")
 def book_teleconsultation(patient_id: uuid.UUID):
     form = request.form
 
@@ -128,6 +137,7 @@ def book_teleconsultation(patient_id: uuid.UUID):
 
 @bp.post("/web/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/outcome")
 @login_required()
+@care_required("enrollment.outcome")
 def record_outcome(patient_id: uuid.UUID, enrollment_id: uuid.UUID):
     form = request.form
 

@@ -15,7 +15,7 @@ from backend.patients import services as patients
 from backend.rgpd import services as rgpd
 from backend.web.blueprint import bp, local_time
 from backend.web.i18n import _
-from backend.web.session import attempt, login_required, message_of, principal, role_required
+from backend.web.session import attempt, care_required, login_required, message_of, principal
 from backend.web.timeline_view import answer_lines
 
 
@@ -50,7 +50,7 @@ def patient_export(patient_id: uuid.UUID):
 
 @bp.post("/web/patients/<uuid:patient_id>/consents/<uuid:consent_id>/withdraw")
 @login_required()
-@role_required(("nurse", "surgeon"), "consent.withdraw")
+@care_required("consent.withdraw")
 def withdraw_consent(patient_id: uuid.UUID, consent_id: uuid.UUID):
     def withdraw() -> None:
         patient = patients.get_patient(principal(), patient_id, "consent.withdraw")

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from backend import db
 from backend.api import flatten_errors
 from backend.audit import services as audit
+from backend.auth.models import CARE_ROLES
 from backend.auth.principal import StaffPrincipal, authenticate
 from backend.errors import DomainError, InvalidValues
 from backend.http_errors import status_of
@@ -72,16 +73,21 @@ def login_required(patient_data: bool = True) -> Callable:
 
 def role_required(roles: tuple[str, ...], action: str) -> Callable:
     """Under ``login_required``: staff of other roles get a refusal page (403), and the
-    refusal is in the trail."""
+    refusal is in the trail. ``action`` is the API's name for the same action (its
+    ``{placeholders}`` filled from the URL), whose roles these must be: a page must not
+    allow what the API refuses (tests/web/test_page_roles.py compares them)."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if principal().role not in roles:
-                audit.record_refusal(action, detail={"reason": f"role {principal().role}"})
+                audit.record_refusal(action.format(**kwargs),
+                                     detail={"reason": f"role {principal().role}"})
                 return Response(render_template("forbidden.html", roles=roles), status=403)
             return view(*args, **kwargs)
 
+        wrapper.required_roles = roles  # type: ignore[attr-defined]
+        wrapper.action = action  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
@@ -89,6 +95,12 @@ def role_required(roles: tuple[str, ...], action: str) -> Callable:
 
 def admin_required(action: str) -> Callable:
     return role_required(("admin",), action)
+
+
+def care_required(action: str) -> Callable:
+    """For the care of a patient (enrol, pair a phone, act on alerts): nurses and surgeons,
+    never an administrator, as over the API."""
+    return role_required(CARE_ROLES, action)
 
 
 def principal() -> StaffPrincipal:

@@ -16,7 +16,14 @@ from backend.teams.services import clinicians_of
 from backend.web import labels
 from backend.web.blueprint import bp
 from backend.web.i18n import _
-from backend.web.session import attempt, form_args, local_path, login_required, principal
+from backend.web.session import (
+    attempt,
+    care_required,
+    form_args,
+    local_path,
+    login_required,
+    principal,
+)
 
 SNOOZE_MINUTES = (15, 30, 60, 120, 240)
 STEPS = ("acknowledge", "assign", "note", "snooze", "resolve")
@@ -109,6 +116,7 @@ DONE = {"acknowledge": "Alerte prise en charge.", "assign": "Alerte assignée.",
 
 @bp.post("/web/alerts/<uuid:alert_id>/<any(acknowledge, assign, note, snooze, resolve):step>")
 @login_required()
+@care_required("alert.{step}")
 def alert_step(alert_id: uuid.UUID, step: str):
     found: dict = {}
 
@@ -124,6 +132,7 @@ def alert_step(alert_id: uuid.UUID, step: str):
 
 @bp.post("/web/patients/<uuid:patient_id>/alerts/<any(acknowledge, resolve):step>")
 @login_required()
+@care_required("alert.bulk_{step}")
 def patient_alerts_step(patient_id: uuid.UUID, step: str):
     done: list = []
 
