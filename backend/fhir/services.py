@@ -341,9 +341,11 @@ def _once(scope: str, identifier: str | None, body: Any, patient: Patient, model
     if identifier is not None:
         # The identifier is the sender's, perhaps naming the patient (an IPP, a NIR): only
         # its keyed hash is kept, which no one without SUIVI_INDEX_KEY can test guesses on.
-        claimed = (idempotency.replay_of(scope, _legacy_key(identifier), body)
-                   or idempotency.claim(scope, keyring().index(identifier), body,
-                                        patient.id))
+        # Per patient: an identifier another team's sender used for its own patient
+        # neither blocks this one nor tells that it was used.
+        claimed = (idempotency.replay_of(scope, _legacy_key(identifier), body, patient.id)
+                   or idempotency.claim(f"{scope}:{patient.id}", keyring().index(identifier),
+                                        body, patient.id))
         if isinstance(claimed, idempotency.Replay):
             found = db.session().get(model, uuid.UUID(claimed.body["id"]))
             assert found is not None
@@ -357,9 +359,10 @@ def _once(scope: str, identifier: str | None, body: Any, patient: Patient, model
 
 
 def _legacy_key(identifier: str) -> str:
-    """The plain SHA-256 under which versions before 2026-12-03 kept an identifier: a
-    repeat of a resource received before the upgrade is still recognised while its record
-    lives (30 days, SUIVI_RETENTION_IDEMPOTENCY_DAYS). To be removed in 2027."""
+    """The plain SHA-256 under which versions before 2026-12-03 kept an identifier (in one
+    scope for all patients): a repeat of a resource received before the upgrade is still
+    recognised while its record lives (30 days, SUIVI_RETENTION_IDEMPOTENCY_DAYS). To be
+    removed in 2027."""
     return hashlib.sha256(identifier.encode()).hexdigest()
 
 

@@ -84,10 +84,13 @@ def claim(scope: str, key: str, body: Any, patient_id: uuid.UUID | None) -> Repl
     return _replay(existing, digest)
 
 
-def replay_of(scope: str, key: str, body: Any) -> Replay | None:
-    """The answer stored under ``key`` to replay, or None when no record holds it."""
+def replay_of(scope: str, key: str, body: Any, patient_id: uuid.UUID) -> Replay | None:
+    """The answer stored under ``key`` for ``patient_id`` to replay, or None when no
+    record holds it."""
     existing = _stored(scope, key)
-    return None if existing is None else _replay(existing, body_hash(body))
+    if existing is None or existing.patient_id != patient_id:
+        return None
+    return _replay(existing, body_hash(body))
 
 
 def _stored(scope: str, key: str) -> IdempotencyRecord | None:

@@ -190,18 +190,43 @@ def test_the_senders_identifier_is_kept_only_as_a_keyed_hash(followed, app):
     post(nurse, body, 201)
     with app.app_context():
         keys = db.session().scalars(select(IdempotencyRecord.key).where(
-            IdempotencyRecord.scope == "fhir:Observation")).all()
+            IdempotencyRecord.scope == f"fhir:Observation:{patient['id']}")).all()
         assert keys == [keyring().index(identifier)]
         assert hashlib.sha256(identifier.encode()).hexdigest() not in keys
-        # A record as versions before 2026-12-03 wrote it.
+        # A record as versions before 2026-12-03 wrote it: one scope for every patient.
         db.session().execute(update(IdempotencyRecord).values(
-            key=hashlib.sha256(identifier.encode()).hexdigest()))
+            scope="fhir:Observation", key=hashlib.sha256(identifier.encode()).hexdigest()))
         db.session().commit()
     assert post(nurse, body, 200)[1]["valueQuantity"]["value"] == 72
     assert count(app, Reading) == 1
     changed = {**body, "valueQuantity": {"value": 73, "code": "/min", "system": UCUM}}
     post(nurse, changed, 422)
     assert count(app, Reading) == 1
+
+
+def test_another_teams_identifier_neither_blocks_nor_tells(followed, world, app):
+    """Identifiers are the senders': another team's gateway may have sent the same one for
+    its own patient. This team's fever is stored (and alerts), not refused as a repeat."""
+    nurse, patient, _ = followed
+    other_nurse = world.staff("nurse", teams=("team-b",))
+    other, _ = world.patient_device(other_nurse, protocol="heart-failure")
+    post(other_nurse, observation(other["id"], "8310-5", 36.8, "Cel",
+                                  identifier="reading-000123"), 201)
+    fever = observation(patient["id"], "8310-5", 39.8, "Cel", identifier="reading-000123")
+    post(nurse, fever, 201)
+    assert post(nurse, fever, 200)[1]["valueQuantity"]["value"] == 39.8
+    assert count(app, Reading) == 2
+    assert nurse.get("/api/v1/alerts").json  # the fever alert, in this team's queue
+    # A record of the other patient kept as before 2026-12-03 is not this patient's repeat.
+    with app.app_context():
+        db.session().execute(update(IdempotencyRecord).where(
+            IdempotencyRecord.patient_id == uuid.UUID(other["id"])).values(
+            scope="fhir:Observation",
+            key=hashlib.sha256(b"urn:oid:1.2.3.4|reading-000124").hexdigest()))
+        db.session().commit()
+    post(nurse, observation(patient["id"], "8310-5", 38.9, "Cel",
+                            identifier="reading-000124"), 201)
+    assert count(app, Reading) == 3
 
 
 def test_a_blood_pressure_panel_and_glucose_in_mg_dl(followed, app):
