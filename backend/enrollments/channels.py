@@ -12,9 +12,10 @@ import uuid
 from backend import db
 from backend.audit import services as audit
 from backend.clock import now
+from backend.enrollments import follow_up
 from backend.enrollments.models import Enrollment
 from backend.enrollments.texts import WELCOME_SMS
-from backend.errors import Conflict, Invalid
+from backend.errors import Invalid
 from backend.notifications.services import send_sms
 from backend.outbox import services as outbox
 from backend.outbox.models import OutboxEntry
@@ -55,9 +56,7 @@ def welcome(enrollment: Enrollment) -> None:
 
 
 def change_channel(patient: Patient, enrollment: Enrollment, channel: str) -> Enrollment:
-    if enrollment.status != "active":
-        raise Conflict("This follow-up has ended; its channel can no longer change.",
-                       field="channel")
+    follow_up.ensure_ongoing(enrollment, "channel", "its channel can no longer change")
     check_channel(patient, channel)
     previous = enrollment.channel
     enrollment.channel = channel

@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from backend.enrollments.models import Enrollment
+from backend.errors import Conflict
 from backend.protocols.content import protocol_of
+
+
+def ensure_ongoing(enrollment: Enrollment, field: str,
+                   consequence: str = "it can no longer change") -> None:
+    """A 409 naming ``field`` when the follow-up has ended (consent withdrawn, finished,
+    moved to another enrolment): ``consequence`` says what can no longer happen."""
+    if enrollment.status != "active":
+        raise Conflict(f"This follow-up has ended; {consequence}.", field=field)
 
 
 def ends_at(enrollment: Enrollment, timezone: str) -> datetime:

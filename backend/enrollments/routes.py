@@ -121,8 +121,8 @@ class NewActivationCode(MethodView):
     def post(self, patient_id, enrollment_id):
         """A new activation code (lost code or new phone); earlier unused codes stop working."""
         patient = get_patient(current_staff(), patient_id, "enrollment.activation_code")
-        enrollment = services.get_enrollment(patient, enrollment_id)
-        return _activation(credentials.issue_activation_code(enrollment.id, patient.id))
+        return _activation(services.new_activation_code(
+            patient, services.get_enrollment(patient, enrollment_id)))
 
 
 @blp.route("/patients/<uuid:patient_id>/enrollments/<uuid:enrollment_id>/activation-code/sms")

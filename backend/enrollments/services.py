@@ -16,7 +16,7 @@ from backend.auth.models import ActivationCode
 from backend.auth.principal import StaffPrincipal
 from backend.clock import now
 from backend.consents import services as consents
-from backend.enrollments import channels
+from backend.enrollments import channels, follow_up
 from backend.enrollments.models import Enrollment
 from backend.errors import Conflict, Invalid, NotFound
 from backend.outbox import services as outbox
@@ -85,9 +85,7 @@ def enrol(principal: StaffPrincipal, patient: Patient, protocol: str, version: i
 def set_carer_measures(patient: Patient, enrollment: Enrollment, carer: bool) -> Enrollment:
     """A carer or visiting nurse starts (or stops) measuring breathing rate and
     consciousness: from now on they are asked and required for a NEWS2 set, or not."""
-    if enrollment.status != "active":
-        raise Conflict("This follow-up has ended; it can no longer change.",
-                       field="carer_measures")
+    follow_up.ensure_ongoing(enrollment, "carer_measures")
     previous = bool(enrollment.carer_measures)
     enrollment.carer_measures = carer
     audit.record("enrollment.carer", patient_id=patient.id, object_type="enrollment",
@@ -145,12 +143,20 @@ def enrollments_of(patient: Patient) -> list[Enrollment]:
                                      .order_by(Enrollment.created_at)))
 
 
+def new_activation_code(patient: Patient, enrollment: Enrollment) -> credentials.IssuedCode:
+    """A new code for the patient's phone (lost code, new phone), while the follow-up
+    runs; earlier unused codes of the enrolment stop working."""
+    follow_up.ensure_ongoing(enrollment, "enrollment_id", "no phone can be paired to it")
+    return credentials.issue_activation_code(enrollment.id, patient.id)
+
+
 def send_activation_sms(patient: Patient, enrollment: Enrollment, code: str) -> ActivationCode:
     """Send a live activation code of this enrolment to the patient's phone, once.
 
     The message carries the code and nothing about the patient's health. The code waits
     in the outbox entry only until it is sent (then the entry forgets it), and the stored
     copy of the SMS masks it, so the database keeps no usable code."""
+    follow_up.ensure_ongoing(enrollment, "activation_code", "no phone can be paired to it")
     row = credentials.live_activation_code(code, enrollment.id)
     if row is None:
         raise Invalid("activation_code", "unknown, already used or expired")

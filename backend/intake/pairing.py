@@ -18,8 +18,10 @@ def activate(code: str, label: str | None) -> tuple[str, Patient]:
     session = db.session()
     enrollment = session.get(Enrollment, credentials.redeem_activation_code(code))
     patient = session.get(Patient, enrollment.patient_id)
-    if now() >= follow_up.app_access_ends_at(enrollment, patient.timezone):
-        # The phone would be refused at once: the code is not used up (nothing is stored).
+    if now() >= follow_up.ends_at(enrollment, patient.timezone):
+        # A new phone only while the follow-up runs: the grace after its end is for a phone
+        # already paired to send what it holds; a new one has nothing to send. The code is
+        # not used up (nothing is stored).
         audit.record_refusal("patient.activate", patient_id=patient.id,
                              detail={"reason": "follow-up ended"})
         raise Invalid("activation_code", "this code's follow-up has ended (on "

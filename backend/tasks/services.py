@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from backend import db
 from backend.audit import services as audit
 from backend.clock import now
+from backend.enrollments import follow_up
 from backend.enrollments.models import Enrollment
 from backend.errors import Invalid
 from backend.intake.models import Reading
@@ -316,6 +317,7 @@ def set_reminder_time(patient: Patient, enrollment: Enrollment, chosen: time | N
     from now on and for those still to be reminded. A reminder whose new time has passed
     today stays at its due time (it is not sent at once). An hour within the protocol's
     quiet hours is refused: no reminder would come then."""
+    follow_up.ensure_ongoing(enrollment, "reminder_time", "no reminder is sent any more")
     if chosen is not None:
         quiet = protocol_of(enrollment.protocol).quiet_hours
         tz = ZoneInfo(patient.timezone)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from backend import db
-from backend.auth.models import DeviceToken
+from backend.auth.models import ActivationCode, DeviceToken
 from backend.enrollments.models import Enrollment
 from tests.helpers import Caller, audit_events, count
 
@@ -43,6 +43,44 @@ def test_a_code_whose_follow_up_is_over_pairs_no_phone(app, clock, world):
     assert refused.status_code == 422
     assert list(refused.json["errors"]["json"]) == ["activation_code"]
     assert "follow-up has ended (on 24/10/2026)" in refused.json["message"]
+    assert count(app, DeviceToken) == 0
+
+
+def test_no_phone_is_paired_to_a_follow_up_that_has_ended(app, world):
+    """Consent withdrawn: no new code, no SMS of an earlier one, no pairing with a code
+    issued before, no reminder time to set. Each refusal names the field and stores
+    nothing."""
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, phone="+33612345678")
+    enrolled = world.enrol(nurse, patient["id"])
+    path = f"/api/v1/patients/{patient['id']}/enrollments/{enrolled['enrollment']['id']}"
+    earlier = enrolled["activation_code"]
+    [consent] = nurse.get(f"/api/v1/patients/{patient['id']}/consents").json
+    assert nurse.post(f"/api/v1/patients/{patient['id']}/consents/{consent['id']}/withdraw"
+                      ).status_code == 200
+    codes = count(app, ActivationCode)
+    refused = nurse.post(f"{path}/activation-code")
+    assert refused.status_code == 409 and "no phone can be paired" in refused.json["message"]
+    assert count(app, ActivationCode) == codes
+    sms = nurse.post(f"{path}/activation-code/sms", json={"activation_code": earlier})
+    assert sms.status_code == 409
+    paired = Caller(app).post("/api/v1/patient/activate", json={"activation_code": earlier})
+    assert paired.status_code == 422 and list(paired.json["errors"]["json"]) == [
+        "activation_code"]
+    assert count(app, DeviceToken) == 0
+    reminder = nurse.put(f"{path}/reminder-time", json={"reminder_time": "09:00"})
+    assert reminder.status_code == 409 and "reminder" in reminder.json["message"]
+
+
+def test_a_new_phone_is_not_paired_in_the_grace_after_the_follow_up(app, clock, world):
+    """The week after the follow-up is for a phone already paired to send what it holds:
+    a new phone has nothing to send."""
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    code = world.enrol(nurse, patient["id"], surgery_date=clock.now().date()
+                       - timedelta(days=32))["activation_code"]
+    refused = Caller(app).post("/api/v1/patient/activate", json={"activation_code": code})
+    assert refused.status_code == 422 and "follow-up has ended" in refused.json["message"]
     assert count(app, DeviceToken) == 0
 
 
