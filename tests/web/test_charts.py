@@ -3,7 +3,6 @@ own thresholds."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -39,16 +38,18 @@ def _monitor(world, app, clock, days: timedelta, pulses: list[int]) -> None:
         session.commit()
 
 
-def test_25000_readings_draw_one_bar_a_day_quickly(world, app, clock):
-    # A connected monitor, every 100 s.
+def test_25000_readings_draw_one_bar_a_day_from_a_summary(world, app, clock):
+    """A connected monitor, every 100 s: the page reads a summary of each day, never the
+    readings themselves (how fast that is, bench/ measures; here, the rows read)."""
+    from tests.helpers import rows_read
+
     _monitor(world, app, clock, timedelta(days=29), [60 + i % 50 for i in range(READINGS)])
     with app.test_request_context():
         session = db.session()
         enrollment = session.scalar(select(Enrollment))
-        began = time.perf_counter()
-        (chart,) = patient_charts(session.get(Patient, enrollment.patient_id), enrollment)
-        elapsed = time.perf_counter() - began
-    assert elapsed < 2.0, f"{elapsed:.2f} s"
+        with rows_read() as counts:
+            (chart,) = patient_charts(session.get(Patient, enrollment.patient_id), enrollment)
+    assert sum(counts) <= 4 * 30, counts
     assert len(chart.svg) < 20_000, len(chart.svg)
     assert chart.svg.count("<circle") == 30  # one a day
     assert chart.svg.count('class="range"') == 30
