@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.errors import Invalid
+from backend.schemas import FIRST_YEAR, LAST_YEAR
 
 # The response header that carries the next page's cursor (absent on the last page).
 NEXT_CURSOR_HEADER = "X-Next-Cursor"
@@ -34,15 +35,25 @@ def _value(value: Any, kind: type) -> Any:
     return value
 
 
+def _instant(value: Any) -> datetime:
+    """A cursor's datetime: aware, and within the years a request may name. No row is
+    dated beyond them, and the query converts the datetime to UTC, which overflows at
+    the ends of the calendar (9999-12-31 at -23:59, 0001-01-01 at +23:59)."""
+    at = datetime.fromisoformat(value)
+    if at.tzinfo is None or not FIRST_YEAR <= at.year <= LAST_YEAR:
+        raise ValueError(value)
+    return at
+
+
 def decode(cursor: str, shape: tuple[type, ...]) -> tuple:
-    """The key held by ``cursor``: an aware datetime, then one value of each type of
-    ``shape`` (str, int, or uuid.UUID, written as its string). Anything else (edited,
-    truncated, from another list) is ``Invalid`` on ``cursor``."""
+    """The key held by ``cursor``: an aware datetime (``_instant``), then one value of
+    each type of ``shape`` (str, int, or uuid.UUID, written as its string). Anything else
+    (edited, truncated, from another list) is ``Invalid`` on ``cursor``."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         first, *rest = json.loads(raw)
-        at = datetime.fromisoformat(first)
-        if at.tzinfo is None or len(rest) != len(shape):
+        at = _instant(first)
+        if len(rest) != len(shape):
             raise ValueError(cursor)
         return (at, *(_value(value, kind) for value, kind in zip(rest, shape, strict=True)))
     except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):

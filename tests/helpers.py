@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pyotp
@@ -19,6 +19,12 @@ from backend.teams import services as team_services
 PASSWORD = "correct horse battery staple"
 # The consent a patient gives at enrolment, after reading the current information notice.
 CONSENT = {"notice_version": 1, "given": True}
+# The first and last instants of the calendar, each at the offset that puts it beyond
+# the calendar in UTC: in an edited cursor, they must be refused, not overflow.
+_MOST_OFFSET = timedelta(hours=23, minutes=59)
+CALENDAR_ENDS = (datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(-_MOST_OFFSET)),
+                 datetime(1, 1, 1, tzinfo=timezone(_MOST_OFFSET)))
+
 _counter = itertools.count(1)
 
 

@@ -6,17 +6,18 @@ the patients enrolled with it."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import insert, select
 
+from backend import cursor as cursors
 from backend import db
 from backend.alerts.models import Alert
 from backend.enrollments.models import Enrollment
 from backend.intake.models import Reading
-from tests.helpers import CONSENT, daily, submit
+from tests.helpers import CALENDAR_ENDS, CONSENT, daily, submit
 
 
 @pytest.fixture
@@ -83,6 +84,38 @@ def test_a_cursor_not_given_by_the_list_is_refused(ward, cursor):
     refused = ward["nurse"].get(url)
     assert refused.status_code == 422, refused.json
     assert "cursor" in refused.json["message"]
+
+
+# A timeline's cursor (accepted), and values none of its five elements ever holds: a
+# time at either end of the calendar or without its offset, then the wrong types.
+TIMELINE_KEY = (datetime(2026, 1, 1, tzinfo=UTC), 2, "reading", str(uuid.uuid4()), "")
+NEVER = {0: [*CALENDAR_ENDS, datetime(2026, 1, 1)], 1: [True, "2"], 2: [0], 3: [None],
+         4: [[]]}
+
+
+@pytest.mark.parametrize(("element", "value"),
+                         [(i, value) for i, values in NEVER.items() for value in values])
+def test_a_timeline_cursor_edited_in_any_element_is_refused(ward, element, value):
+    url = f"/api/v1/patients/{ward['patient']['id']}/timeline?limit=2&cursor="
+    assert ward["nurse"].get(url + cursors.encode(*TIMELINE_KEY)).status_code == 200
+    key = [*TIMELINE_KEY[:element], value, *TIMELINE_KEY[element + 1:]]
+    refused = ward["nurse"].get(url + cursors.encode(*key))
+    assert refused.status_code == 422, refused.json
+    assert "cursor" in refused.json["message"]
+
+
+@pytest.mark.parametrize("at", CALENDAR_ENDS)
+def test_a_cursor_at_either_end_of_the_calendar_is_refused(world, ward, at):
+    messages = f"/api/v1/patients/{ward['patient']['id']}/messages?cursor="
+    admin = world.admin()
+    ordinary = cursors.encode(datetime(2026, 1, 1, tzinfo=UTC), str(uuid.uuid4()))
+    assert ward["nurse"].get(messages + ordinary).status_code == 200
+    assert admin.get(f"/api/v1/audit?cursor={ordinary}").status_code == 200
+    edited = cursors.encode(at, str(uuid.uuid4()))
+    refused = ward["nurse"].get(messages + edited)
+    assert refused.status_code == 422 and "cursor" in refused.json["errors"]["query"]
+    refused = admin.get(f"/api/v1/audit?cursor={edited}")
+    assert refused.status_code == 422 and "cursor" in refused.json["message"]
 
 
 def test_the_audit_search_pages_by_cursor_lose_and_repeat_nothing(world, ward, clock):

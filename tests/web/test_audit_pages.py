@@ -9,7 +9,8 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.helpers import audit_events
+from backend import cursor as cursors
+from tests.helpers import CALENDAR_ENDS, audit_events
 from tests.web.support import accessible, fits, shoot, sign_in
 
 
@@ -62,6 +63,8 @@ def test_bad_filters_say_which_field_and_never_fail(world, app):
     for query, words in (("from=2026-13-45", "Du : date invalide"),
                          ("patient=nobody-by-that-name", "aucun patient ne correspond"),
                          ("cursor=not-a-cursor", "Page"),
+                         *((f"cursor={cursors.encode(end, str(uuid.uuid4()))}", "Page")
+                           for end in CALENDAR_ENDS),
                          ("outcome=maybe", "choisissez un résultat"),
                          ("actor=someone", "choisissez un compte")):
         page = admin.get(f"/web/audit?{query}")

@@ -3,15 +3,19 @@ delivery and attempt, every SMS received, newest first, in a real browser."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
+from backend import cursor as cursors
 from backend.outbox.jobs import sweep_outbox
 from tests.formlinks.support import web_patient
-from tests.helpers import audit_events, run_worker
+from tests.helpers import CALENDAR_ENDS, audit_events, run_worker
 from tests.notifications.fake_twilio import PUBLIC_URL, TOKEN, install, report
 from tests.web.support import accessible, fits, shoot, sign_in
+from tests.web.test_audit_pages import _web
 
 
 @pytest.fixture
@@ -111,6 +115,18 @@ def test_the_page_links_to_older_messages(history, clock, live_server, page, mon
     rows = page.locator("#messages tbody tr")
     expect(rows).to_have_count(1)  # the welcome or the first link: they left together
     expect(rows.first).to_contain_text("essai 1 sur 3")
+
+
+@pytest.mark.parametrize("end", CALENDAR_ENDS)
+def test_an_older_messages_link_edited_to_the_ends_of_time_shows_the_newest(history, app,
+                                                                            end):
+    """A time at either end of the calendar is no cursor this page gave: as for any
+    edited link, the page shows the newest messages."""
+    web = _web(app, history["nurse"])
+    edited = cursors.encode(end, str(uuid.uuid4()))
+    shown = web.get(f"/web/patients/{history['patient']['id']}?messages_after={edited}")
+    assert shown.status_code == 200
+    assert "pas reçu le lien hier" in shown.get_data(as_text=True)
 
 
 def test_an_unreachable_patient_is_in_the_nurses_queue(world, app, clock, redis, client,
