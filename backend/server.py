@@ -7,24 +7,34 @@ import re
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-# A web form link's token is the patient's credential: the path is logged masked.
-SECRET_PATH = re.compile(r"^(\S+ )?/f/[^/?\s]+")
+# A web form link's token is the patient's credential: the access log masks it however
+# the address was written. The app opens the form at ``/f/<token>`` after repeated
+# slashes, and gunicorn decodes an encoded slash (%2F) or letter (%66 is f) before
+# routing: the segment after any ``f`` segment is masked, and so is anything shaped like
+# a token (``f_`` then at least 8 of its characters, encoded or not) wherever it is.
+_SLASH = r"(?:/|%2[Ff])"
+_F = r"(?:f|%66)"
+_BASE64_CHARACTER = r"(?:[A-Za-z0-9_-]|%(?!2[Ff])[0-9A-Fa-f]{2})"
+FORM_PATH = re.compile(rf"({_SLASH}{_F}{_SLASH}+)(?:(?!%2[Ff])[^/?#\s])+")
+FORM_TOKEN = re.compile(rf"(?:(?<![A-Za-z0-9_-])|(?<=%[0-9A-Fa-f]{{2}}))"
+                        rf"{_F}(?:_|%5[Ff]){_BASE64_CHARACTER}{{8,}}")
 
 
-def masked(request_line: str) -> str:
-    """``/f/<token>`` (or ``GET /f/<token> HTTP/1.1``) with the token masked."""
-    return SECRET_PATH.sub(lambda match: f"{match.group(1) or ''}/f/…", request_line)
+def masked(text: str) -> str:
+    """``text`` (a path, a request line, a referer...) with any form link token masked:
+    ``GET //f/f_<token>?a=1 HTTP/1.1`` is ``GET //f/…?a=1 HTTP/1.1``."""
+    return FORM_TOKEN.sub("f_…", FORM_PATH.sub(r"\1…", text))
 
 
 class AccessLogger(Logger):
     """gunicorn's logger, the web form's tokens masked in the access log."""
 
     def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        for key in ("U", "r"):  # the path, the request line
-            if isinstance(atoms.get(key), str):
-                atoms[key] = masked(atoms[key])
-        return atoms
+        # Every field, not only the path: the request line has the address as sent, and
+        # a format may log the referer (the form's own address, for what its page loads),
+        # a response's Location or the environ.
+        return {key: masked(value) if isinstance(value, str) else value
+                for key, value in super().atoms(resp, req, environ, request_time).items()}
 
 
 class _Gunicorn(BaseApplication):

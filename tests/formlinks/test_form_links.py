@@ -4,7 +4,9 @@ hash; the form posted through the submission service and scored by the same rule
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
+from gunicorn.config import Config
 from sqlalchemy import select
 
 from backend import db
@@ -12,7 +14,7 @@ from backend.formlinks.models import FormLink
 from backend.intake.models import Submission
 from backend.outbox.models import OutboxEntry
 from backend.security import token_hash
-from backend.server import masked
+from backend.server import AccessLogger, masked
 from tests.formlinks.support import LINK, link_messages, sent_token, sent_tokens, web_patient
 from tests.helpers import audit_events, count, daily, submit
 
@@ -183,7 +185,39 @@ def test_a_double_post_stores_one_submission(world, app, clock, redis):
 def test_the_access_log_masks_the_token():
     assert masked("/f/f_AbC-123_xyz") == "/f/…"
     assert masked("POST /f/f_AbC-123_xyz HTTP/1.1") == "POST /f/… HTTP/1.1"
+    assert masked("GET //f/f_AbC-123_xyz?lang=fr HTTP/1.1") == "GET //f/…?lang=fr HTTP/1.1"
+    assert masked("https://suivi.example/web/x?next=%2F%66%5FAbCdEfGhIj") == (
+        "https://suivi.example/web/x?next=%2Ff_…")  # a token anywhere
     assert masked("/web/patients") == "/web/patients"
+    assert masked("/api/v1/audit?action=form_link.open") == "/api/v1/audit?action=form_link.open"
+
+
+# Addresses that open the form: as sent, and the path gunicorn decodes from them.
+FORM_ADDRESSES = [("/f/{}", "/f/{}"), ("//f/{}", "//f/{}"), ("///f/{}", "///f/{}"),
+                  ("/f%2F{}", "/f/{}"), ("/%2Ff/{}", "//f/{}"), ("/%66/{}", "/f/{}"),
+                  ("/f/{}?lang=fr", "/f/{}"), ("https://suivi.example/f/{}", "/f/{}")]
+
+
+def test_the_access_log_masks_the_token_however_the_address_is_written(world, app, clock,
+                                                                        redis, client):
+    """Every field gunicorn may log, for each address the app opens the form at: the
+    path, the request line as sent, the referer (the form's own address)."""
+    web_patient(world, app, clock, redis)
+    token = sent_token(app)
+    logger = AccessLogger(Config())
+    encoded = ("/f/%66%5F" + token[2:], "/f/" + token)  # the token's own letters encoded
+    for sent, path in [*((a.format(token), p.format(token)) for a, p in FORM_ADDRESSES),
+                       encoded]:
+        opened = client.get("/", environ_overrides={
+            "PATH_INFO": path, "RAW_URI": sent, "HTTP_REFERER": f"https://suivi.example{path}"})
+        assert opened.status_code == 200 and b"<form" in opened.data, sent
+        atoms = logger.atoms(SimpleNamespace(status="200 OK", headers=[], sent=1),
+                             SimpleNamespace(headers=[("REFERER", opened.request.referrer)]),
+                             opened.request.environ, timedelta(0))
+        leaks = [key for key, value in atoms.items()
+                 if isinstance(value, str) and token[2:] in value]
+        assert not leaks, (sent, leaks)
+        assert atoms["r"].startswith("GET ") and "…" in atoms["r"]
 
 
 def test_the_web_form_leaves_out_what_only_a_carer_measures(world, app, clock, redis, client):
