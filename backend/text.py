@@ -3,8 +3,11 @@ the API's parser, the schemas, the web forms and the services that read raw inpu
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import unicodedata
+from collections.abc import Iterable
 
 NUL = "\x00"
 NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
@@ -91,9 +94,25 @@ def whole_number(text: str, high: int) -> int | None:
 
 # A cell starting so is read by a spreadsheet as a formula (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may split a line into cells on: a comma, a semicolon (Excel in a
+# French locale), a tab, a line break. A reader that splits an unquoted cell there makes
+# each piece after one a cell of its own, and that piece a formula if it starts as one.
+CELL_SEPARATORS = ",;\t\r\n"
+_FORMULA_PIECE = re.compile(
+    f"(?:^|(?<=[{re.escape(CELL_SEPARATORS)}]))(?=[{re.escape(''.join(FORMULA_START))}])")
 
 
 def spreadsheet_cell(value: object) -> str:
-    """``value`` as a CSV cell that a spreadsheet shows and never evaluates."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """``value`` as a CSV cell that a spreadsheet shows and never evaluates, whatever it
+    splits cells on: the cell, and each piece of it after a separator, that would start
+    a formula starts with ``'`` instead."""
+    return _FORMULA_PIECE.sub("'", "" if value is None else str(value))
+
+
+def spreadsheet_csv(rows: Iterable[Iterable[object]]) -> str:
+    """``rows`` as a CSV file to open in a spreadsheet: each cell a ``spreadsheet_cell``,
+    and quoted, so that a reader keeps it whole whichever separator it splits on."""
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(
+        [spreadsheet_cell(cell) for cell in row] for row in rows)
+    return out.getvalue()

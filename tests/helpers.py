@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +18,7 @@ from flask import Flask
 from backend import db
 from backend.clock import FrozenClock
 from backend.teams import services as team_services
+from backend.text import CELL_SEPARATORS
 
 PASSWORD = "correct horse battery staple"
 # The consent a patient gives at enrolment, after reading the current information notice.
@@ -218,6 +222,16 @@ def rows_read() -> Iterator[list[int]]:
         yield counts
     finally:
         event.remove(Session, "do_orm_execute", counting)
+
+
+def spreadsheet_pieces(text: str) -> list[str]:
+    """Every cell a spreadsheet may make of CSV ``text``: split on a comma, a semicolon
+    (Excel in a French locale) or a tab with quotes honoured, and by a reader that
+    ignores quotes, on any separator."""
+    read = [cell for delimiter in ",;\t"
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            for cell in row]
+    return read + [piece.strip('"') for piece in re.split(f"[{CELL_SEPARATORS}]", text)]
 
 
 def audit_events(app: Flask, **filters: Any) -> list:

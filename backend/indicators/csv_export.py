@@ -5,12 +5,10 @@ empty: a CSV file is made to circulate (see services)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
-from backend.text import spreadsheet_cell
+from backend.text import spreadsheet_csv
 
 HEADER = ("week", "week_start", "teams", "protocol", "indicator", "value")
 # What names an item of a list of figures (a rule and its severity, a severity).
@@ -33,18 +31,15 @@ def flatten(row: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield name, value
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return spreadsheet_cell(value)
+    return value
 
 
-def to_csv(result: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
+def _lines(result: dict[str, Any]) -> Iterator[tuple]:
     teams, protocol = " ".join(result["teams"]), result["protocol"] or ""
     periods = [("total", str(result["weeks"][0]["start"]), result["total"])] + [
         (week["week"], str(week["start"]), week) for week in result["weeks"]]
@@ -52,6 +47,8 @@ def to_csv(result: dict[str, Any]) -> str:
         figures = {k: v for k, v in row.items() if k not in ("week", "start")}
         for name, value in flatten(figures):
             hidden = row["small_count"] and name != "small_count"
-            writer.writerow((label, start, teams, protocol, name,
-                             "" if hidden else _cell(value)))
-    return out.getvalue()
+            yield label, start, teams, protocol, name, "" if hidden else _cell(value)
+
+
+def to_csv(result: dict[str, Any]) -> str:
+    return spreadsheet_csv([HEADER, *_lines(result)])

@@ -4,8 +4,6 @@ exported as CSV. Every search and export is itself in the trail."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -21,7 +19,7 @@ from backend.errors import DomainError, Invalid
 from backend.patients import services as patients
 from backend.schemas import FIRST_YEAR, LAST_YEAR, YEARS_MESSAGE
 from backend.teams import services as teams
-from backend.text import spreadsheet_cell
+from backend.text import spreadsheet_csv
 from backend.web import labels
 from backend.web.blueprint import bp, display_zone
 from backend.web.i18n import _
@@ -137,6 +135,13 @@ def audit_trail():
         first_url=url_for("web.audit_trail", **query) if request.args.get("cursor") else None)
 
 
+def _actor_name(event: AuditEvent, staff: dict, named: dict) -> str | None:
+    """Who acted, by name: an account or an integration client, or the patient."""
+    if event.actor_type in ("staff", "client"):
+        return staff.get(event.actor_id)
+    return named.get(event.actor_id) if event.actor_type == "patient" else None
+
+
 @bp.get("/web/audit/export.csv")
 @login_required()
 @admin_required("audit.search")
@@ -149,18 +154,14 @@ def audit_export():
         return Response(message_of(refusal), status=422, mimetype="text/plain")
     events = audit.export(filters, EXPORT_MOST)
     staff, named = _names(events)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["at_utc", "actor_type", "actor_id", "actor", "action", "outcome",
-                     "patient_id", "patient", "object_type", "object_id", "ip", "detail"])
-    for event in events:
-        actor = (staff.get(event.actor_id) if event.actor_type in ("staff", "client")
-                 else named.get(event.actor_id) if event.actor_type == "patient" else None)
-        writer.writerow([spreadsheet_cell(v) for v in (
-            event.at.isoformat(), event.actor_type, event.actor_id, actor, event.action,
-            event.outcome, event.patient_id, named.get(event.patient_id), event.object_type,
-            event.object_id, event.ip, labels.detail_text(event.detail))])
+    header = ("at_utc", "actor_type", "actor_id", "actor", "action", "outcome",
+              "patient_id", "patient", "object_type", "object_id", "ip", "detail")
+    rows = [(event.at.isoformat(), event.actor_type, event.actor_id,
+             _actor_name(event, staff, named), event.action, event.outcome,
+             event.patient_id, named.get(event.patient_id), event.object_type,
+             event.object_id, event.ip, labels.detail_text(event.detail))
+            for event in events]
     stamp = now().astimezone(display_zone()).strftime("%Y%m%d-%H%M")
-    return Response(out.getvalue(), mimetype="text/csv", headers={
+    return Response(spreadsheet_csv([header, *rows]), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="suivi-audit-{stamp}.csv"'})
 

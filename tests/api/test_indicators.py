@@ -10,7 +10,8 @@ import io
 import pytest
 
 from backend.indicators import services
-from tests.helpers import audit_events
+from backend.text import FORMULA_START
+from tests.helpers import audit_events, spreadsheet_pieces
 from tests.indicators_history import build, record_outcome
 
 PERIOD = {"from": "2026-W48", "to": "2026-W49"}
@@ -199,7 +200,11 @@ def test_csv_export_leaves_small_counts_out(history):
         assert answer.status_code == 200
         assert answer.mimetype == "text/csv"
         assert "attachment" in answer.headers["Content-Disposition"]
-    lines = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+    text = answer.get_data(as_text=True)
+    # Every cell quoted: one cell whichever separator the spreadsheet splits on.
+    assert text.startswith('"week","week_start","teams"') and '"total","2026-11-23"' in text
+    assert not [p for p in spreadsheet_pieces(text) if p.startswith(FORMULA_START)]
+    lines = list(csv.DictReader(io.StringIO(text)))
     value = {(line["week"], line["indicator"]): line["value"] for line in lines}
     assert value[("total", "patient_days")] == "25.0"
     assert {line["week_start"] for line in lines if line["week"] == "total"} == {"2026-11-23"}

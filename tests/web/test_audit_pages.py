@@ -10,7 +10,8 @@ import uuid
 from playwright.sync_api import expect
 
 from backend import cursor as cursors
-from tests.helpers import CALENDAR_ENDS, audit_events
+from backend.text import FORMULA_START
+from tests.helpers import CALENDAR_ENDS, audit_events, spreadsheet_pieces
 from tests.web.support import accessible, fits, shoot, sign_in
 
 
@@ -111,6 +112,19 @@ def test_the_csv_export_is_bounded_audited_and_safe_in_a_spreadsheet(world, app)
     assert rows[0]["patient"].startswith("'=")
     exported = audit_events(app, action="audit.export", patient_id=uuid.UUID(patient["id"]))
     assert exported and exported[-1].detail["rows"] == len(rows)
+
+
+def test_the_csv_export_runs_nothing_in_a_french_spreadsheet(world, app):
+    """Excel in a French locale splits an unquoted cell on ";": no piece of a name may
+    start a formula there, nor with a reader that splits on any separator."""
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, family_name="Hack;=1+2;@SUM(3+4)", given_name="Eve")
+    response = _web(app, world.admin()).get(f"/web/audit/export.csv?patient={patient['id']}")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    pieces = spreadsheet_pieces(text)
+    assert {"HACK;'=1+2;'@SUM(3+4) Eve", "'=1+2", "'@SUM(3+4) Eve"} <= set(pieces)
+    assert not [piece for piece in pieces if piece.startswith(FORMULA_START)]
 
 
 def test_an_administrator_finds_a_refused_access_in_the_browser(world, app, clock,
