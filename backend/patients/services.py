@@ -149,6 +149,7 @@ def create_patient(principal: StaffPrincipal, fields: dict[str, Any]) -> Patient
     session.flush()
     audit.record("patient.create", patient_id=patient.id, object_type="patient",
                  object_id=patient.id)
+    _trace_shared_number(patient)
     return patient
 
 
@@ -160,7 +161,20 @@ def update_patient(patient: Patient, changes: dict[str, Any]) -> Patient:
     patient.updated_at = now()
     audit.record("patient.update", patient_id=patient.id, object_type="patient",
                  object_id=patient.id, detail={"fields": sorted(changes)})
+    if "phone" in changes:
+        _trace_shared_number(patient)
     return patient
+
+
+def _trace_shared_number(patient: Patient) -> None:
+    """A number may be shared across wards (a couple followed by two services), and an
+    SMS from it then reaches each ward, words included (never lost, never attributed by
+    guess). So that no one can quietly read another ward's patient's messages by giving
+    that number to a patient of their own, the other patient's trail says who did."""
+    for other in with_phone(patient.phone).patients:
+        if other.id != patient.id and other.care_team_id != patient.care_team_id:
+            audit.record("patient.phone_shared", patient_id=other.id, object_type="patient",
+                         object_id=patient.id)
 
 
 @dataclass(frozen=True)

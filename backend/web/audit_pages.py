@@ -31,8 +31,8 @@ PAGE = 50
 EXPORT_MOST = 10_000
 # Actions an administrator or a DPO looks for most; any other is typed in full.
 COMMON_ACTIONS = (
-    "patient.read", "patient.list", "patient.create", "patient.update", "enrollment.create",
-    "submission.create", "reading.create", "alert.read", "alert.acknowledge",
+    "patient.read", "patient.list", "patient.create", "patient.update", "patient.phone_shared",
+    "enrollment.create", "submission.create", "reading.create", "alert.read", "alert.acknowledge",
     "alert.resolve", "alert.snooze", "alert.assign", "override.set", "auth.login",
     "auth.mfa", "auth.logout", "staff.create", "staff.update", "staff.reset_mfa",
     "audit.search", "audit.export", "webhook.sms",

@@ -99,7 +99,7 @@ def activation(patient_id: uuid.UUID):
                                            "enrollment.activation_code")
             enrollment = enrollments.active_enrollment(patient)
             _remember(patient.id, enrollment.id,
-                      credentials.issue_activation_code(enrollment.id, patient.id))
+                      enrollments.new_activation_code(patient, enrollment))
 
         attempt(issue)
         return redirect(url_for("web.activation", patient_id=patient_id))

@@ -14,7 +14,7 @@ from backend.alerts.models import Alert
 from backend.outbox.models import OutboxEntry
 from backend.patients.models import Patient
 from backend.webhooks.models import InboundEvent
-from tests.helpers import count, daily, submit
+from tests.helpers import audit_events, count, daily, submit
 
 TOKEN = "twilio-auth-token-for-tests"
 PUBLIC_URL = "https://suivi.hopital.test"
@@ -195,6 +195,26 @@ def test_a_shared_number_names_the_candidates_a_team_may_see(world, app, client)
     with app.app_context():
         [event] = db.session().query(InboundEvent).all()
     assert event.patient_id is None  # attributed to none of them
+
+
+def test_giving_another_wards_patients_number_is_in_that_patients_trail(world, app):
+    """The words of a shared number reach each ward (never lost): whoever gives a patient of
+    their own the number of another ward's patient is named in that patient's trail, by a
+    search on that patient; a number shared within one ward is not."""
+    nurse = world.staff("nurse")
+    other_ward = world.staff("nurse", teams=("team-b",))
+    number = "+33611223344"
+    wife = world.patient(nurse, phone=number, family_name="Morel")
+    world.patient(nurse, phone=number, family_name="Morel")  # her husband, same ward
+    assert audit_events(app, action="patient.phone_shared") == []
+    lodger = world.patient(other_ward, phone="+33699887766")
+    assert other_ward.patch(f"/api/v1/patients/{lodger['id']}",
+                            json={"phone": number}).status_code == 200
+    shared = audit_events(app, action="patient.phone_shared")
+    assert {str(event.patient_id) for event in shared} == {wife["id"]} | {
+        p["id"] for p in nurse.get("/api/v1/patients").json if p["id"] != wife["id"]}
+    assert {str(event.actor_id) for event in shared} == {other_ward.id}
+    assert {str(event.object_id) for event in shared} == {lodger["id"]}
 
 
 def test_stop_and_start_apply_to_every_patient_with_the_number(world, app, client):
