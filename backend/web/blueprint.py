@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, g, request
+from flask import Blueprint, abort, current_app, g, request, session
 
 from backend.api import nul_errors
+from backend.audit import services as audit
 from backend.auth.models import CARE_ROLES
+from backend.auth.principal import authenticate
 from backend.web import labels
 from backend.web.i18n import _, lang, number
 from backend.web.session import csrf_token
@@ -22,8 +24,14 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 def _refuse_text_no_database_compares() -> None:
     """A query string the API would refuse (a NUL character, a lone surrogate: no
     database compares such text) is refused before any page reads it, as a bad request:
-    a search box, a filter or a page's parameter would otherwise reach SQL with it."""
+    a search box, a filter or a page's parameter would otherwise reach SQL with it.
+
+    This runs before the page's own sign-in check: the signed-in staff member is looked up
+    here, so that the edge's row names who was refused (and, on a patient's page, that
+    patient), not an anonymous caller."""
     if nul_errors(dict(request.args.lists())):
+        authenticate(session.get("token"), slide=False)  # a refusal keeps no session alive
+        audit.acting(request.endpoint)
         abort(400, "The address holds a character that is not text.")
 
 

@@ -156,6 +156,24 @@ def test_a_refused_body_and_a_conflict_on_a_patient_path_are_traced(world, app):
                       ("enrollment.create", nurse.id, {"status": 409})]
 
 
+def test_an_address_no_database_compares_names_the_signed_in_reader(world, app):
+    """A NUL in a query string is refused before it reaches SQL (a page's before any view
+    reads it, the API's by the view's schema): the trail names who asked, as well as the
+    patient of the path."""
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse)
+    web = app.test_client()
+    with web.session_transaction() as session:
+        session["token"] = nurse.token
+    assert web.get(f"/web/patients/{patient['id']}?x=%00").status_code == 400
+    timeline = nurse.get(f"/api/v1/patients/{patient['id']}/timeline?order=%00")
+    assert timeline.status_code == 422
+    failed = [(e.action, e.actor_type, e.actor_id and str(e.actor_id), e.detail)
+              for e in _trail_of(app, patient) if e.outcome == "failure"]
+    assert failed == [("web.patient_page", "staff", nurse.id, {"status": 400}),
+                      ("timeline.read", "staff", nurse.id, {"status": 422})]
+
+
 def test_list_reads_name_each_listed_patient_once_per_reader_and_quarter_hour(
         world, app, clock):
     nurse = world.staff("nurse")
