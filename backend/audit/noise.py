@@ -1,12 +1,15 @@
-"""Anonymous noise in the audit trail: refusals of callers nobody knows (no token, a
-forged webhook, an unknown e-mail), which one script sends by the thousand.
+"""Noise in the audit trail: refusals of callers nobody knows (no token, a forged
+webhook, an unknown e-mail), which one script sends by the thousand; and those of a
+patient's own app on their own record, which sends what the server refused again every
+minute (a broken one, in a loop).
 
-Per window of a minute and per (address, action, outcome, patient), the first
-``FIRST_ROWS`` such refusals are written as they come; the others are only counted in
-Redis, and the periodic ``flush-audit-noise`` job writes one row for them once their
-window is over: same action, outcome, address and patient, ``detail`` ``{"count": n,
-"from": ..., "until": ...}``. Trail rows are never updated (append-only triggers), so a
-count is written once, complete.
+Per window of a minute and per (address, action, outcome, patient; and for a patient's
+own, the actor and the detail, a status or a reason), the first ``FIRST_ROWS`` such
+refusals are written as they come; the others are only counted in Redis, and the
+periodic ``flush-audit-noise`` job writes one row for them once their window is over:
+same action, outcome, address, patient (and actor and detail), ``detail`` with
+``{"count": n, "from": ..., "until": ...}``. Trail rows are never updated (append-only
+triggers), so a count is written once, complete.
 
 Redis unreachable: every refusal is written, as if the window were fresh.
 """
@@ -36,12 +39,18 @@ def _counts(index: int) -> str:
     return f"suivi:audit-noise:{index}"
 
 
-def admit(address: str | None, action: str, outcome: str,
-          patient_id: uuid.UUID | None) -> bool:
+ANONYMOUS = ("anonymous", None)
+
+
+def admit(address: str | None, action: str, outcome: str, patient_id: uuid.UUID | None,
+          actor: tuple[str, uuid.UUID | None] = ANONYMOUS, detail: dict | None = None) -> bool:
     """Count one refusal; whether it gets a row of its own (else the window's count
-    row will hold it)."""
+    row will hold it). ``detail``: what the count row of a known actor repeats."""
     index = window_index(WINDOW_SECONDS)
-    field = json.dumps([address, action, outcome, str(patient_id) if patient_id else None])
+    parts = [address, action, outcome, str(patient_id) if patient_id else None]
+    if actor != ANONYMOUS:  # (an anonymous refusal's key is as it always was)
+        parts += [actor[0], str(actor[1]), detail or {}]
+    field = json.dumps(parts, sort_keys=True)
     try:
         pipe = wiring().redis.pipeline()
         pipe.hincrby(_counts(index), field, 1)
@@ -87,9 +96,12 @@ def _rows(index: int, counts: dict) -> list[AuditEvent]:
         beyond = int(value) - FIRST_ROWS
         if beyond <= 0:
             continue  # every one of them has its own row
-        address, action, outcome, patient = json.loads(field)
+        address, action, outcome, patient, *known = json.loads(field)
+        actor_type, actor_id, detail = known or (*ANONYMOUS, {})
         rows.append(AuditEvent(
-            at=end, actor_type="anonymous", actor_id=None, action=action,
-            patient_id=uuid.UUID(patient) if patient else None, outcome=outcome, ip=address,
-            detail={"count": beyond, "from": start.isoformat(), "until": end.isoformat()}))
+            at=end, actor_type=actor_type, actor_id=uuid.UUID(actor_id) if actor_id else None,
+            action=action, patient_id=uuid.UUID(patient) if patient else None,
+            outcome=outcome, ip=address,
+            detail={**detail, "count": beyond, "from": start.isoformat(),
+                    "until": end.isoformat()}))
     return rows

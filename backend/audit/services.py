@@ -13,7 +13,8 @@ patient's path names that patient; a request on one refused by no service (a bod
 schema refused, a conflict after a read) is traced by the edge (``trace_refused_request``).
 
 What nobody can be blamed for is counted rather than written row by row: refusals of
-anonymous callers naming no patient (``backend.audit.noise``). Limits count in Redis
+anonymous callers, and of a patient's own app on their own record, beyond the first of
+a minute (``backend.audit.noise``). Limits count in Redis
 (``backend.audit.counters``), never by scanning this table.
 """
 
@@ -100,8 +101,15 @@ def begin_request(address: str | None, patient_id: uuid.UUID | None = None) -> N
 
 
 def identify(kind: str, actor_id: uuid.UUID) -> None:
-    """The caller of the request is authenticated: the trail names them from now on."""
-    _update(actor=(kind, actor_id))
+    """The caller of the request is authenticated: the trail names them from now on.
+
+    A patient (their app's token, a form link) acts on their own record: where the path
+    names no patient (``/me``), its refusals name them, as a patient's path would."""
+    origin = _origin()
+    patient_id = origin.patient_id
+    if patient_id is None and kind == "patient":
+        patient_id = actor_id
+    _update(actor=(kind, actor_id), patient_id=patient_id)
 
 
 def acting(action: str) -> None:
@@ -193,7 +201,8 @@ def record_refusal(action: str, *, outcome: str = "denied", patient_id: uuid.UUI
     _update(traced=True)
     if outcome == "failure" and origin.attempt and origin.attempt[0] == action:
         _count_failure(action, origin.address, origin.attempt[1])
-    if _is_noise(trace) and not noise.admit(trace.ip, action, outcome, trace.patient_id):
+    if _is_noise(trace) and not noise.admit(trace.ip, action, outcome, trace.patient_id,
+                                            (trace.actor_type, trace.actor_id), trace.detail):
         trace = None  # counted: the window's count row will hold it
         if keep is None:
             return
@@ -205,10 +214,15 @@ def record_refusal(action: str, *, outcome: str = "denied", patient_id: uuid.UUI
 
 
 def _is_noise(trace: AuditEvent) -> bool:
-    """A refusal nobody can be blamed for: an anonymous caller. The first of a minute are
-    written, the others counted into one row (``noise``), per patient named: a search of
-    a patient's trail finds each, and a script trying one path in a loop fills nothing."""
-    return _origin().deferred and trace.actor_type == "anonymous"
+    """A refusal nobody can be blamed for: an anonymous caller, or a patient's own app or
+    form refused on their own record (the app sends what it holds again every minute,
+    a broken one in a loop). The first of a minute are written, the others counted into
+    one row (``noise``), per patient named: a search of a patient's trail finds each, and
+    a script or a phone trying one path in a loop fills nothing."""
+    if not _origin().deferred:
+        return False
+    return trace.actor_type == "anonymous" or (
+        trace.actor_type == "patient" and trace.actor_id == trace.patient_id)
 
 
 def _is_patient(patient_id: uuid.UUID) -> bool:

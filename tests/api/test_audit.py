@@ -174,6 +174,60 @@ def test_an_address_no_database_compares_names_the_signed_in_reader(world, app):
                       ("timeline.read", "staff", nurse.id, {"status": 422})]
 
 
+def _end_follow_up(nurse, patient: dict) -> None:
+    path = f"/api/v1/patients/{patient['id']}/consents"
+    [consent] = nurse.get(path).json
+    assert nurse.post(f"{path}/{consent['id']}/withdraw").status_code == 200
+
+
+def _readings(device, clock):
+    return device.post("/api/v1/me/readings", json={"readings": [
+        {"type": "temperature", "value": 38.2, "unit": "Cel",
+         "measured_at": clock.now().isoformat()}]},
+        headers={"Idempotency-Key": str(uuid.uuid4())})
+
+
+def test_refusals_of_the_patient_app_name_the_patient(world, app, clock):
+    """On /me the patient is the token's: what no service traced (answers or a query the
+    schema refused, a follow-up that has ended) is in their trail, without the body."""
+    nurse = world.staff("nurse")
+    patient, device = world.patient_device(nurse)
+    assert device.get("/api/v1/me/values?days=99").status_code == 422
+    assert submit(device, "daily-postop", daily(pain_now=99)).status_code == 422
+    _end_follow_up(nurse, patient)
+    assert submit(device, "daily-postop", daily()).status_code == 409
+    assert _readings(device, clock).status_code == 409
+    failed = [(e.action, e.actor_type, str(e.actor_id), e.detail)
+              for e in _trail_of(app, patient) if e.outcome == "failure"]
+    assert failed == [("me.values", "patient", patient["id"], {"status": 422}),
+                      ("submission.create", "patient", patient["id"], {"status": 422}),
+                      ("submission.create", "patient", patient["id"], {"status": 409}),
+                      ("reading.create", "patient", patient["id"], {"status": 409})]
+
+
+def test_a_phone_retrying_a_refusal_fills_one_row_a_minute(world, app, clock, redis):
+    """The app sends a queued answer again and again while the server refuses it: its
+    own refusals are counted like anonymous noise, one row for the rest of the minute."""
+    nurse = world.staff("nurse")
+    patient, device = world.patient_device(nurse)
+    _end_follow_up(nurse, patient)
+    for _ in range(12):
+        assert _readings(device, clock).status_code == 409
+
+    def refused() -> list:
+        return [e for e in _trail_of(app, patient) if e.action == "reading.create"]
+
+    assert len(refused()) == noise.FIRST_ROWS
+    clock.advance(minutes=3)
+    set_worker_app(app)
+    assert flush_audit_noise() == 1
+    count_row = refused()[-1]
+    assert (count_row.actor_type, str(count_row.actor_id), count_row.outcome) == (
+        "patient", patient["id"], "failure")
+    assert (count_row.detail["status"], count_row.detail["count"]) == (
+        409, 12 - noise.FIRST_ROWS)
+
+
 def test_list_reads_name_each_listed_patient_once_per_reader_and_quarter_hour(
         world, app, clock):
     nurse = world.staff("nurse")
