@@ -46,6 +46,7 @@ def form_link(token: str):
     if opened.patient is not None:
         g.lang = opened.patient.language
     action = "form_link.submit" if request.method == "POST" else "form_link.open"
+    audit.acting(action)  # answers refused on the page: the edge's row names the patient
     if opened.refused:
         return _refused(opened, action)
     questionnaire = links.questionnaire_of(opened.task)

@@ -3,6 +3,7 @@ hash; the form posted through the submission service and scored by the same rule
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -154,6 +155,18 @@ def test_bad_values_come_back_with_the_field_named_and_the_values_kept(world, ap
     assert 'value="hot"' in page.get_data(as_text=True)
     assert 'value="2" checked' in page.get_data(as_text=True)
     assert client.post(f"/f/{token}", data=form(daily())).status_code == 200
+
+
+def test_refused_answers_are_in_the_trail_of_the_links_patient(world, app, clock, redis,
+                                                                client):
+    patient, _ = web_patient(world, app, clock, redis)
+    token = sent_token(app)
+    assert client.post(f"/f/{token}", data={**form(daily()), "temperature": "hot"}
+                       ).status_code == 422
+    failed = [(e.action, e.actor_type, str(e.actor_id), e.detail)
+              for e in audit_events(app, patient_id=uuid.UUID(patient["id"]),
+                                    outcome="failure")]
+    assert failed == [("form_link.submit", "patient", patient["id"], {"status": 422})]
 
 
 def test_an_answer_to_a_question_whose_condition_is_not_met_is_dropped(world, app, clock,
