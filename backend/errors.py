@@ -39,7 +39,12 @@ class Conflict(DomainError):
 
 
 class Forbidden(DomainError):
-    """The caller is known but may not do this."""
+    """The caller is known but may not do this. ``kind`` names a case a client handles on
+    its own (``follow_up_ended``: the message is for the patient)."""
+
+    def __init__(self, message: str, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class Unauthenticated(DomainError):

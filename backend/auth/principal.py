@@ -148,16 +148,6 @@ def _staff(token: str, slide: bool = True) -> StaffPrincipal | None:
     return StaffPrincipal(user=user, team_ids=frozenset(teams), provider_mfa=row.provider_mfa)
 
 
-# What the app shows when its token has outlived the follow-up (in the patient's language).
-FOLLOW_UP_OVER = {
-    "fr": "L'accès de ce téléphone à Suivi a pris fin avec votre suivi{on_day}. Si votre "
-          "équipe de soins vous suit encore, demandez-lui un nouveau code d'activation.",
-    "en": "This phone's access to Suivi ended with your follow-up{on_day}. If your care "
-          "team still follows you, ask them for a new activation code.",
-}
-# The error ``kind`` the patient app shows the message of, in the patient's language.
-FOLLOW_UP_ENDED = "follow_up_ended"
-ON_DAY = {"fr": ", le {day:%d/%m/%Y}", "en": ", on {day:%d/%m/%Y}"}
 
 
 # One query: the patient and their active enrolment (the newest, should there be two),
@@ -206,13 +196,12 @@ def _past_follow_up(enrollment: Enrollment | None, patient: Patient,
                     current: datetime) -> bool:
     """A device token works until its enrolment's follow-up ends, plus a grace period
     for the app to send what it still holds; after that, the refusal says why."""
-    lang = patient.language if patient.language in FOLLOW_UP_OVER else "fr"
-    on_day = ""
-    if enrollment is not None:  # (None: paired before tokens named their enrolment)
-        if current < follow_up.app_access_ends_at(enrollment, patient.timezone):
-            return False
-        on_day = ON_DAY[lang].format(day=follow_up.last_day(enrollment, patient.timezone))
-    g.refused_credential = (patient.id, FOLLOW_UP_OVER[lang].format(on_day=on_day))
+    # (None: paired before tokens named their enrolment)
+    if enrollment is not None and current < follow_up.app_access_ends_at(
+            enrollment, patient.timezone):
+        return False
+    g.refused_credential = (patient.id, follow_up.over_message(
+        enrollment, patient.language, patient.timezone))
     return True
 
 
@@ -265,7 +254,7 @@ def _unauthenticated(action: str) -> NoReturn:
         patient_id, message = refused
         audit.record_refusal(action, patient_id=patient_id,
                              detail={"reason": "device token past its follow-up"})
-        raise Unauthenticated(message, kind=FOLLOW_UP_ENDED)
+        raise Unauthenticated(message, kind=follow_up.FOLLOW_UP_ENDED)
     # A token that turned out invalid counts against the address like no token at all.
     audit.admit_anonymous()
     audit.record_refusal(action, detail={"reason": "no valid token"})

@@ -43,6 +43,25 @@ def last_day(enrollment: Enrollment, timezone: str) -> date:
     return end.astimezone(ZoneInfo(timezone)).date()
 
 
+# What the app shows when the follow-up is over (in the patient's language), with the
+# error ``kind`` it shows the message of.
+FOLLOW_UP_OVER = {
+    "fr": "L'accès de ce téléphone à Suivi a pris fin avec votre suivi{on_day}. Si votre "
+          "équipe de soins vous suit encore, demandez-lui un nouveau code d'activation.",
+    "en": "This phone's access to Suivi ended with your follow-up{on_day}. If your care "
+          "team still follows you, ask them for a new activation code.",
+}
+FOLLOW_UP_ENDED = "follow_up_ended"
+ON_DAY = {"fr": ", le {day:%d/%m/%Y}", "en": ", on {day:%d/%m/%Y}"}
+
+
+def over_message(enrollment: Enrollment | None, language: str, timezone: str) -> str:
+    """``FOLLOW_UP_OVER`` in the patient's language, with the follow-up's last day."""
+    lang = language if language in FOLLOW_UP_OVER else "fr"
+    on_day = ON_DAY[lang].format(day=last_day(enrollment, timezone)) if enrollment else ""
+    return FOLLOW_UP_OVER[lang].format(on_day=on_day)
+
+
 def app_access_ends_at(enrollment: Enrollment, timezone: str) -> datetime:
     """Until when the patient app paired for this enrolment works: the follow-up's end
     plus ``SUIVI_DEVICE_GRACE_DAYS``, for the app to send what it still holds."""

@@ -18,7 +18,7 @@ from backend.clock import now
 from backend.consents import services as consents
 from backend.enrollments import channels, follow_up
 from backend.enrollments.models import Enrollment
-from backend.errors import Conflict, Invalid, NotFound
+from backend.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.outbox import services as outbox
 from backend.patients.models import Patient
 from backend.protocols.models import ProtocolVersion
@@ -120,6 +120,19 @@ def active_enrollment(patient: Patient,
     if enrollment is None:
         raise Conflict(missing)
     return enrollment
+
+
+def followed(patient: Patient) -> Enrollment:
+    """The patient's ongoing follow-up, for what their app sends or is asked. When it
+    ended early (consent withdrawn), the app is refused in the patient's words with the
+    kind it stops on (``follow_up_ended``), as after its token's end: a conflict would
+    have it send the answers it holds again every minute for the week its token lasts."""
+    try:
+        return active_enrollment(patient)
+    except Conflict:
+        raise Forbidden(follow_up.over_message(latest_enrollment(patient), patient.language,
+                                               patient.timezone),
+                        kind=follow_up.FOLLOW_UP_ENDED) from None
 
 
 def latest_enrollment(patient: Patient) -> Enrollment | None:

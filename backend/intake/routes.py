@@ -9,13 +9,15 @@ from backend.api import PUBLIC, Blueprint
 from backend.audit import services as audit
 from backend.auth import patient_credentials as credentials
 from backend.auth.principal import (
+    PatientPrincipal,
     current_client,
     current_patient,
     patient_required,
     scope_required,
 )
+from backend.enrollments.models import Enrollment
 from backend.enrollments.schemas import ReminderTimeIn, ReminderTimeOut, reminder_time
-from backend.enrollments.services import active_enrollment
+from backend.enrollments.services import active_enrollment, followed
 from backend.idempotency import services as idempotency
 from backend.intake import pairing, services, today, values
 from backend.intake.schemas import (
@@ -146,7 +148,7 @@ class MyReminderTime(MethodView):
         later than it is due, so the ward's checks keep their time); null: at the due
         times."""
         principal = current_patient()
-        enrollment = active_enrollment(principal.patient, services.NOT_ENROLLED)
+        enrollment = followed(principal.patient)
         tasks.set_reminder_time(principal.patient, enrollment, reminder_time(args))
         return enrollment
 
@@ -175,6 +177,11 @@ class MyValues(MethodView):
         return values.my_values(patient, args["days"])
 
 
+def _followed(principal: PatientPrincipal) -> Enrollment:
+    """The enrolment the app's answers go to; its end said in the patient's words."""
+    return principal.enrollment or followed(principal.patient)
+
+
 @blp.route("/me/submissions")
 class Submissions(MethodView):
     @patient_required(action="submission.create")
@@ -186,7 +193,7 @@ class Submissions(MethodView):
         principal = current_patient()
         return _idempotent("submission", SUBMISSION_RESULT,
                            lambda: services.submit(principal.patient, args,
-                                                   enrollment=principal.enrollment))
+                                                   enrollment=_followed(principal)))
 
 
 @blp.route("/me/readings")
@@ -201,7 +208,7 @@ class Readings(MethodView):
         return _idempotent("readings", READINGS_RESULT,
                            lambda: services.submit_readings(principal.patient,
                                                             args["readings"],
-                                                            enrollment=principal.enrollment))
+                                                            enrollment=_followed(principal)))
 
 
 @blp.route("/patients/<uuid:patient_id>/readings", tags=["integration clients"])

@@ -6,8 +6,7 @@ from typing import Any
 
 from backend import db
 from backend.clock import now
-from backend.enrollments.services import active_enrollment
-from backend.intake.services import NOT_ENROLLED
+from backend.enrollments.services import followed
 from backend.patients.models import Patient
 from backend.protocols.content import protocol_of
 from backend.tasks import services as tasks
@@ -17,7 +16,7 @@ from rules.schedule import education_for_day, post_op_day
 
 
 def today_view(patient: Patient) -> dict[str, Any]:
-    enrollment = active_enrollment(patient, NOT_ENROLLED)
+    enrollment = followed(patient)
     protocol = protocol_of(enrollment.protocol)
     at = now()
     day = post_op_day(enrollment.surgery_date, at, patient.timezone)

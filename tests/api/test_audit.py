@@ -195,27 +195,27 @@ def test_refusals_of_the_patient_app_name_the_patient(world, app, clock):
     assert device.get("/api/v1/me/values?days=99").status_code == 422
     assert submit(device, "daily-postop", daily(pain_now=99)).status_code == 422
     _end_follow_up(nurse, patient)
-    assert submit(device, "daily-postop", daily()).status_code == 409
-    assert _readings(device, clock).status_code == 409
-    failed = [(e.action, e.actor_type, str(e.actor_id), e.detail)
-              for e in _trail_of(app, patient) if e.outcome == "failure"]
-    assert failed == [("me.values", "patient", patient["id"], {"status": 422}),
-                      ("submission.create", "patient", patient["id"], {"status": 422}),
-                      ("submission.create", "patient", patient["id"], {"status": 409}),
-                      ("reading.create", "patient", patient["id"], {"status": 409})]
+    assert submit(device, "daily-postop", daily()).status_code == 403
+    assert _readings(device, clock).status_code == 403
+    failed = [(e.action, e.actor_type, str(e.actor_id), e.outcome, e.detail)
+              for e in _trail_of(app, patient) if e.outcome != "success"]
+    assert failed == [
+        ("me.values", "patient", patient["id"], "failure", {"status": 422}),
+        ("submission.create", "patient", patient["id"], "failure", {"status": 422}),
+        ("submission.create", "patient", patient["id"], "denied", {"status": 403}),
+        ("reading.create", "patient", patient["id"], "denied", {"status": 403})]
 
 
 def test_a_phone_retrying_a_refusal_fills_one_row_a_minute(world, app, clock, redis):
-    """The app sends a queued answer again and again while the server refuses it: its
-    own refusals are counted like anonymous noise, one row for the rest of the minute."""
+    """A broken app asks again and again what the server refuses: its own refusals are
+    counted like anonymous noise, one row for the rest of the minute."""
     nurse = world.staff("nurse")
     patient, device = world.patient_device(nurse)
-    _end_follow_up(nurse, patient)
     for _ in range(12):
-        assert _readings(device, clock).status_code == 409
+        assert device.get("/api/v1/me/values?days=99").status_code == 422
 
     def refused() -> list:
-        return [e for e in _trail_of(app, patient) if e.action == "reading.create"]
+        return [e for e in _trail_of(app, patient) if e.action == "me.values"]
 
     assert len(refused()) == noise.FIRST_ROWS
     clock.advance(minutes=3)
@@ -225,7 +225,7 @@ def test_a_phone_retrying_a_refusal_fills_one_row_a_minute(world, app, clock, re
     assert (count_row.actor_type, str(count_row.actor_id), count_row.outcome) == (
         "patient", patient["id"], "failure")
     assert (count_row.detail["status"], count_row.detail["count"]) == (
-        409, 12 - noise.FIRST_ROWS)
+        422, 12 - noise.FIRST_ROWS)
 
 
 def test_list_reads_name_each_listed_patient_once_per_reader_and_quarter_hour(

@@ -5,6 +5,7 @@ ask at once."""
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -13,7 +14,8 @@ from sqlalchemy import select
 from backend import db
 from backend.auth.models import ActivationCode, DeviceToken
 from backend.enrollments.models import Enrollment
-from tests.helpers import Caller, audit_events, count
+from backend.intake.models import Submission
+from tests.helpers import Caller, audit_events, count, daily
 
 # -- a device token lives as long as its follow-up ---------------------------------------
 
@@ -70,6 +72,35 @@ def test_no_phone_is_paired_to_a_follow_up_that_has_ended(app, world):
     assert count(app, DeviceToken) == 0
     reminder = nurse.put(f"{path}/reminder-time", json={"reminder_time": "09:00"})
     assert reminder.status_code == 409 and "reminder" in reminder.json["message"]
+
+
+def test_after_a_withdrawal_the_app_is_told_in_the_patients_words_and_stops(
+        app, clock, world):
+    """Nothing the app holds can be sent once the consent is withdrawn. A conflict would
+    have it send it again every minute for the week its token lasts; instead the app is
+    told why, with the kind it stops on. The patient's own data stay readable that week."""
+    nurse = world.staff("nurse")
+    patient, device = world.patient_device(nurse)
+    [consent] = nurse.get(f"/api/v1/patients/{patient['id']}/consents").json
+    nurse.post(f"/api/v1/patients/{patient['id']}/consents/{consent['id']}/withdraw")
+    today = clock.now().strftime("%d/%m/%Y")
+    for answer in (device.get("/api/v1/me/today"),
+                   device.post("/api/v1/me/submissions", json={
+                       "questionnaire": "daily-postop", "answers": daily()},
+                       headers={"Idempotency-Key": str(uuid.uuid4())}),
+                   device.post("/api/v1/me/readings", json={"readings": [
+                       {"type": "temperature", "value": 38.2, "unit": "Cel",
+                        "measured_at": clock.now().isoformat()}]},
+                       headers={"Idempotency-Key": str(uuid.uuid4())}),
+                   device.put("/api/v1/me/reminder-time", json={"reminder_time": "09:00"})):
+        assert answer.status_code == 403, answer.json
+        assert answer.json["kind"] == "follow_up_ended"
+        assert answer.json["message"] == (
+            f"L'accès de ce téléphone à Suivi a pris fin avec votre suivi, le {today}. Si "
+            "votre équipe de soins vous suit encore, demandez-lui un nouveau code "
+            "d'activation.")
+    assert count(app, Submission) == 0
+    assert device.get("/api/v1/me/export").status_code == 200
 
 
 def test_a_new_phone_is_not_paired_in_the_grace_after_the_follow_up(app, clock, world):

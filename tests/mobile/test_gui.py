@@ -248,6 +248,33 @@ def test_a_phone_whose_follow_up_ended_says_why_on_the_activation_screen(
     assert "mobile-follow-up-ended.png" in seen["screenshots"]
 
 
+def test_a_phone_whose_consent_was_withdrawn_says_why_and_stops(
+        world, live_server, closed_url, display, tmp_path):
+    """The consent withdrawn while the app runs: its next look at the server brings it
+    back to the activation screen, saying why in the patient's words (no retry loop)."""
+    nurse = world.staff("nurse")
+    patient = world.patient(nurse, given_name="Lucie", family_name="Perrin")
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    code = world.enrol(nurse, patient["id"], surgery_date=yesterday,
+                       discharge_at=home_since(yesterday))["activation_code"]
+
+    def withdraw_once_paired() -> None:
+        deadline = time.monotonic() + 70
+        while not (tmp_path / "paired").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [consent] = nurse.get(f"/api/v1/patients/{patient['id']}/consents").json
+        nurse.post(f"/api/v1/patients/{patient['id']}/consents/{consent['id']}/withdraw")
+        (tmp_path / "clock-moved").touch()
+
+    withdrawer = threading.Thread(target=withdraw_once_paired, daemon=True)
+    withdrawer.start()
+    seen = run_app(display, tmp_path, live_server, closed_url, code, scenario="ended")
+    withdrawer.join(timeout=5)
+
+    assert seen["activation_message"].startswith(
+        "L'accès de ce téléphone à Suivi a pris fin avec votre suivi, le ")
+
+
 @pytest.mark.slow
 def test_offline_the_phone_reminds_by_itself_then_the_patient_sets_it_up_and_unlinks(
         world, app, live_server, closed_url, display, tmp_path, clock, monkeypatch):

@@ -136,6 +136,23 @@ def test_a_phone_whose_follow_up_ended_says_so_in_the_patients_words(
     assert count(app, Submission) == 0 and report.waiting == 1  # kept on the phone
 
 
+def test_after_a_withdrawal_the_phone_says_so_and_stops_sending(
+        world, app, nurse, live_server, tmp_path):
+    """The consent withdrawn, the answer the phone holds can no longer be sent: the phone
+    says so in the server's words and stops (no retry every minute), keeping the answer
+    for a later activation should the patient be followed again."""
+    phone = _phone(world, nurse, live_server, tmp_path)
+    patient_id = phone.patient["id"]
+    [consent] = nurse.get(f"/api/v1/patients/{patient_id}/consents").json
+    nurse.post(f"/api/v1/patients/{patient_id}/consents/{consent['id']}/withdraw")
+    item = phone.outbox.add_submission("daily-postop", daily(temperature=38.6))
+    report = phone.sync()
+    assert report.unauthorised and report.message.startswith(
+        "L'accès de ce téléphone à Suivi a pris fin avec votre suivi, le ")
+    assert not phone.activated and phone.outbox.get(item.key) is not None
+    assert count(app, Submission) == 0
+
+
 def test_api_errors_are_typed_and_carry_the_server_message(live_server, closed_url):
     with pytest.raises(NetworkError):
         ApiClient(closed_url, timeout=2).today()
